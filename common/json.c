@@ -1,0 +1,227 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Strict JSON input helpers (see json.h).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common/buf.h"
+#include "common/json.h"
+#include "common/mem.h"
+
+enum rc_code
+rc_json_loadb(const char *data, size_t len, const char *what, json_t **out,
+    struct rc_err *err)
+{
+	json_error_t jerr;
+	json_t *j;
+
+	*out = NULL;
+	j = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (j == NULL)
+		return RC_ERR(err, RC_EPARSE, "%s: line %d, column %d: %s",
+		    what, jerr.line, jerr.column, jerr.text);
+	*out = j;
+	return RC_OK;
+}
+
+enum rc_code
+rc_json_load_file(const char *file, size_t max, json_t **out,
+    struct rc_err *err)
+{
+	struct rc_buf b;
+	char chunk[8192];
+	enum rc_code rc = RC_OK;
+	size_t n;
+	FILE *f;
+
+	*out = NULL;
+	rc_buf_init(&b, max);
+	if ((f = fopen(file, "rb")) == NULL)
+		return RC_ERR(err, RC_ESYS, "%s: cannot open: %s", file,
+		    strerror(errno));
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		rc = rc_buf_add(&b, chunk, n);
+		if (rc == RC_EINVAL) {
+			rc = RC_ERR(err, RC_EINVAL,
+			    "%s: larger than the %zu-byte limit", file, max);
+			goto out;
+		}
+		if (rc != RC_OK) {
+			rc = RC_ERR(err, rc, "%s: %s", file, rc_strerror(rc));
+			goto out;
+		}
+	}
+	if (ferror(f)) {
+		rc = RC_ERR(err, RC_ESYS, "%s: read error: %s", file,
+		    strerror(errno));
+		goto out;
+	}
+	rc = rc_json_loadb(b.data ? b.data : "", b.len, file, out, err);
+out:
+	fclose(f);
+	rc_buf_free(&b);
+	return rc;
+}
+
+void
+rc_json_path(char *out, size_t outlen, const char *parent, const char *key)
+{
+	if (parent == NULL || parent[0] == '\0')
+		snprintf(out, outlen, "%s", key);
+	else
+		snprintf(out, outlen, "%s.%s", parent, key);
+}
+
+void
+rc_json_path_index(char *out, size_t outlen, const char *parent,
+    size_t index)
+{
+	snprintf(out, outlen, "%s[%zu]", parent ? parent : "", index);
+}
+
+enum rc_code
+rc_json_only_keys(json_t *obj, const char *path,
+    const char *const *allowed, struct rc_err *err)
+{
+	const char *key;
+	json_t *val;
+	char where[256];
+	size_t i;
+
+	if (!json_is_object(obj))
+		return RC_ERR(err, RC_EINVAL, "%s: must be an object",
+		    path && path[0] ? path : "(document)");
+	json_object_foreach(obj, key, val) {
+		(void)val;
+		for (i = 0; allowed[i] != NULL; i++)
+			if (strcmp(allowed[i], key) == 0)
+				break;
+		if (allowed[i] == NULL) {
+			rc_json_path(where, sizeof(where), path, key);
+			return RC_ERR(err, RC_EINVAL, "%s: unknown key", where);
+		}
+	}
+	return RC_OK;
+}
+
+int
+rc_str_has_ctrl(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 1;
+	return 0;
+}
+
+/* Find key; *where receives its path.  NULL when absent. */
+static json_t *
+lookup(json_t *obj, const char *path, const char *key, char *where,
+    size_t wlen)
+{
+	rc_json_path(where, wlen, path, key);
+	return json_object_get(obj, key);
+}
+
+enum rc_code
+rc_json_get_string(json_t *obj, const char *path, const char *key,
+    int required, int nonempty, const char **out, struct rc_err *err)
+{
+	char where[256];
+	json_t *v = lookup(obj, path, key, where, sizeof(where));
+	const char *s;
+
+	if (v == NULL)
+		return required ? RC_ERR(err, RC_EINVAL, "%s: is required",
+					 where)
+				: RC_OK;
+	if (!json_is_string(v))
+		return RC_ERR(err, RC_EINVAL, "%s: must be a string", where);
+	s = json_string_value(v);
+	if (strlen(s) != json_string_length(v))
+		return RC_ERR(err, RC_EINVAL, "%s: contains a NUL byte", where);
+	if (rc_str_has_ctrl(s))
+		return RC_ERR(err, RC_EINVAL,
+		    "%s: contains a control character", where);
+	if (nonempty && s[0] == '\0')
+		return RC_ERR(err, RC_EINVAL, "%s: must not be empty", where);
+	*out = s;
+	return RC_OK;
+}
+
+enum rc_code
+rc_json_get_int(json_t *obj, const char *path, const char *key,
+    int required, long long lo, long long hi, long long *out,
+    struct rc_err *err)
+{
+	char where[256];
+	json_t *v = lookup(obj, path, key, where, sizeof(where));
+	long long x;
+
+	if (v == NULL)
+		return required ? RC_ERR(err, RC_EINVAL, "%s: is required",
+					 where)
+				: RC_OK;
+	if (!json_is_integer(v))
+		return RC_ERR(err, RC_EINVAL, "%s: must be an integer", where);
+	x = json_integer_value(v);
+	if (x < lo || x > hi)
+		return RC_ERR(err, RC_EINVAL,
+		    "%s: must be between %lld and %lld (got %lld)", where, lo,
+		    hi, x);
+	*out = x;
+	return RC_OK;
+}
+
+enum rc_code
+rc_json_get_bool(json_t *obj, const char *path, const char *key,
+    int required, int *out, struct rc_err *err)
+{
+	char where[256];
+	json_t *v = lookup(obj, path, key, where, sizeof(where));
+
+	if (v == NULL)
+		return required ? RC_ERR(err, RC_EINVAL, "%s: is required",
+					 where)
+				: RC_OK;
+	if (!json_is_boolean(v))
+		return RC_ERR(err, RC_EINVAL, "%s: must be true or false",
+		    where);
+	*out = json_is_true(v);
+	return RC_OK;
+}
+
+enum rc_code
+rc_json_get_object(json_t *obj, const char *path, const char *key,
+    int required, json_t **out, struct rc_err *err)
+{
+	char where[256];
+	json_t *v = lookup(obj, path, key, where, sizeof(where));
+
+	if (v == NULL)
+		return required ? RC_ERR(err, RC_EINVAL, "%s: is required",
+					 where)
+				: RC_OK;
+	if (!json_is_object(v))
+		return RC_ERR(err, RC_EINVAL, "%s: must be an object", where);
+	*out = v;
+	return RC_OK;
+}
+
+enum rc_code
+rc_json_get_array(json_t *obj, const char *path, const char *key,
+    int required, json_t **out, struct rc_err *err)
+{
+	char where[256];
+	json_t *v = lookup(obj, path, key, where, sizeof(where));
+
+	if (v == NULL)
+		return required ? RC_ERR(err, RC_EINVAL, "%s: is required",
+					 where)
+				: RC_OK;
+	if (!json_is_array(v))
+		return RC_ERR(err, RC_EINVAL, "%s: must be an array", where);
+	*out = v;
+	return RC_OK;
+}

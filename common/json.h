@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Strict JSON input helpers over jansson.
+ *
+ * Every document is loaded with JSON_REJECT_DUPLICATES.  Getters take the
+ * JSON path of the parent object ("collectivite", "integrations[1]") so
+ * that every error names exactly where the problem is, e.g.
+ * "collectivite.siren: must be a string".  Unknown keys are errors.
+ */
+#ifndef RC_COMMON_JSON_H
+#define RC_COMMON_JSON_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "common/err.h"
+
+/*
+ * Load a JSON document from memory.  what names the source in errors (a
+ * file name, "request body").  *out is a new reference.  RC_EPARSE with
+ * line and column on malformed JSON or duplicate keys.
+ */
+enum rc_code rc_json_loadb(const char *data, size_t len, const char *what,
+    json_t **out, struct rc_err *err);
+
+/*
+ * Read a whole file (at most max bytes) and load it.  RC_ESYS when the
+ * file cannot be read, RC_EINVAL when it is larger than max.
+ */
+enum rc_code rc_json_load_file(const char *file, size_t max, json_t **out,
+    struct rc_err *err);
+
+/* Join a parent path and a key: "a" + "b" -> "a.b"; "" + "b" -> "b". */
+void rc_json_path(char *out, size_t outlen, const char *parent,
+    const char *key);
+
+/* Path of an array element: "a" + 3 -> "a[3]". */
+void rc_json_path_index(char *out, size_t outlen, const char *parent,
+    size_t index);
+
+/*
+ * Fail with RC_EINVAL naming path.key for the first key of obj that is
+ * not in allowed (a NULL-terminated list).  RC_EINVAL when obj is not an
+ * object.
+ */
+enum rc_code rc_json_only_keys(json_t *obj, const char *path,
+    const char *const *allowed, struct rc_err *err);
+
+/*
+ * Typed getters.  A missing key leaves *out untouched and is an error
+ * only when required.  A present key of the wrong type is always an
+ * error.  Strings must be valid UTF-8 without control characters and,
+ * when nonempty is set, not empty.  Returned strings are borrowed from
+ * obj.
+ */
+enum rc_code rc_json_get_string(json_t *obj, const char *path,
+    const char *key, int required, int nonempty, const char **out,
+    struct rc_err *err);
+enum rc_code rc_json_get_int(json_t *obj, const char *path,
+    const char *key, int required, long long lo, long long hi,
+    long long *out, struct rc_err *err);
+enum rc_code rc_json_get_bool(json_t *obj, const char *path,
+    const char *key, int required, int *out, struct rc_err *err);
+enum rc_code rc_json_get_object(json_t *obj, const char *path,
+    const char *key, int required, json_t **out, struct rc_err *err);
+enum rc_code rc_json_get_array(json_t *obj, const char *path,
+    const char *key, int required, json_t **out, struct rc_err *err);
+
+/* True when s holds an ASCII control character (below 0x20, or 0x7f). */
+int rc_str_has_ctrl(const char *s);
+
+#endif /* RC_COMMON_JSON_H */

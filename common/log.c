@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * key=value logging to stderr (see log.h).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "common/log.h"
+
+static enum rc_log_level log_level = RC_LOG_WARN;
+
+void
+rc_log_set_level(enum rc_log_level lvl)
+{
+	if (lvl < RC_LOG__MAX)
+		log_level = lvl;
+}
+
+enum rc_log_level
+rc_log_get_level(void)
+{
+	return log_level;
+}
+
+void
+rc_log(enum rc_log_level lvl, const char *func, const char *fmt, ...)
+{
+	static const char *const names[RC_LOG__MAX] = { "error", "warn",
+		"info", "debug" };
+	char line[2048];
+	char ts[32];
+	struct tm tm;
+	time_t now;
+	va_list ap;
+
+	if (lvl > log_level || lvl >= RC_LOG__MAX)
+		return;
+	now = time(NULL);
+	gmtime_r(&now, &tm);
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "time=%s level=%s func=%s %s\n", ts, names[lvl], func,
+	    line);
+}

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Allocation wrappers with fault injection.
+ *
+ * Every allocation of raccord goes through rc_malloc and friends.  Tests
+ * call rc_mem_fail_after(n) so that the n-th following allocation fails
+ * (like curl's torture mode), then step n upward until the function under
+ * test returns RC_ENOMEM cleanly with no leak.  The counter is a plain
+ * global: production never arms it.
+ */
+#ifndef RC_COMMON_MEM_H
+#define RC_COMMON_MEM_H
+
+#include <stddef.h>
+
+void *rc_malloc(size_t n);
+void *rc_calloc(size_t nmemb, size_t size);
+void *rc_realloc(void *p, size_t n);
+char *rc_strdup(const char *s);
+char *rc_strndup(const char *s, size_t n);
+void rc_free(void *p);
+
+/* Wipe n bytes at p with OPENSSL_cleanse, then free p.  NULL is a no-op. */
+void rc_free_secret(void *p, size_t n);
+
+/*
+ * Make the n-th allocation from now fail (1 = the next one); 0 disarms.
+ * Returns nothing; rc_mem_failed() says whether the fault fired.
+ */
+void rc_mem_fail_after(unsigned long n);
+int rc_mem_failed(void);
+
+#endif /* RC_COMMON_MEM_H */
