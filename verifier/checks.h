@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Check families, as the verifier drives them (private to verifier/).
+ *
+ * verifier_run() makes one struct check_ctx per claimed integration and
+ * calls the family's start function; the family submits requests to the
+ * shared probe engine and records its checks in ctx->sec from the probe
+ * callbacks.  When the family has recorded its last check it calls
+ * check_ctx_done(ctx) exactly once.  A start function that returns an
+ * error has not called check_ctx_done and submitted nothing.
+ */
+#ifndef RC_VERIFIER_CHECKS_H
+#define RC_VERIFIER_CHECKS_H
+
+#include "common/err.h"
+#include "verifier/dossier.h"
+#include "verifier/probe.h"
+#include "verifier/report.h"
+#include "verifier/verifier.h"
+
+struct check_ctx {
+	struct probe *probe;
+	const struct verifier_opts *opts;
+	const struct dossier *dossier;
+	const struct dossier_integration *in;
+	struct report *rep;
+	struct report_section *sec;
+	int pending; /* families still running for this integration */
+	void *family; /* the family's own state */
+};
+
+/* FranceConnect checks (fc_checks.c). */
+enum rc_code fc_checks_start(struct check_ctx *ctx, struct rc_err *err);
+
+/* National-API checks (api_checks.c). */
+enum rc_code api_checks_start(struct check_ctx *ctx, struct rc_err *err);
+
+/*
+ * DataPass habilitation check for a FranceConnect integration
+ * (fc.habilitation), run beside fc_checks when DataPass is configured;
+ * records a skip otherwise (api_checks.c).
+ */
+enum rc_code fc_habilitation_start(struct check_ctx *ctx,
+    struct rc_err *err);
+
+/* A family reports that it has finished (verifier.c). */
+void check_ctx_done(struct check_ctx *ctx);
+
+#endif /* RC_VERIFIER_CHECKS_H */

@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The dossier: what a collectivité claims (shared/DESIGN.md §3, "Dossier").
+ *
+ * dossier_parse() reads it strictly with jansson: unknown keys and wrong
+ * types are rejected with the JSON path named ("integrations[1].api:
+ * unknown API \"foo\""); SIREN and SIRET are checked (Luhn, La Poste
+ * rule, SIRET starts with the SIREN), the IBAN (ISO 13616 mod 97), the
+ * INSEE commune code (COG format), and every URL is absolute http(s).
+ * Plain http where https is required is NOT an input error: it is a
+ * finding the checks report.  Tokens are never inline: only token_file or
+ * token_env.
+ */
+#ifndef RC_VERIFIER_DOSSIER_H
+#define RC_VERIFIER_DOSSIER_H
+
+#include <stddef.h>
+
+#include "common/err.h"
+
+#define DOSSIER_MAX_BYTES (1024 * 1024)
+#define DOSSIER_MAX_INTEGRATIONS 16
+
+enum dossier_kind {
+	DOSSIER_FRANCECONNECT, /* "franceconnect" */
+	DOSSIER_API,	       /* "api" */
+	DOSSIER_KIND__MAX
+};
+
+enum dossier_env {
+	DOSSIER_ENV_PRODUCTION,	 /* "production" */
+	DOSSIER_ENV_INTEGRATION, /* "integration" (sandbox) */
+	DOSSIER_ENV__MAX
+};
+
+struct dossier_integration {
+	enum dossier_kind kind;
+	enum dossier_env env;
+	char path[32]; /* "integrations[0]", for messages */
+
+	/* kind franceconnect */
+	int plus;		   /* "plus": true: FranceConnect+ */
+	char *client_id;	   /* required */
+	char *login_url;	   /* required */
+	char *redirect_uri;	   /* required */
+	char *post_logout_redirect_uri; /* optional */
+	char *button_page_url;	   /* optional */
+
+	/* kind api */
+	char *api;	   /* "api_particulier", "api_entreprise",
+			      "api_impot_particulier", "api_r2p",
+			      "api_ficoba" */
+	char *token_file;  /* path of a file holding the token, or NULL */
+	char *token_env;   /* name of an environment variable, or NULL */
+	char *oauth_client_id;	   /* DGFiP client_credentials, or NULL */
+	char *client_secret_file;  /* DGFiP client secret file, or NULL */
+	char *client_secret_env;   /* DGFiP client secret variable, or NULL */
+	int api_version;   /* API Particulier: 2 or 3 (default 3) */
+};
+
+struct dossier {
+	char *dossier_id;
+	struct {
+		char *siren;
+		char *siret;
+		char *nom;
+		char *categorie;  /* commune, epci, departement, region, ... */
+		char *code_insee; /* optional COG code */
+	} collectivite;
+	struct {
+		char *titulaire;
+		char *iban; /* normalised: upper case, no spaces */
+		char *bic;
+	} paiement;
+	struct dossier_integration *integrations;
+	size_t nintegrations;
+};
+
+/*
+ * Parse a dossier from memory.  what names the source in messages (file
+ * name, "request body", "batch line 12").  On success *out is a new
+ * dossier for dossier_free.  RC_EPARSE for malformed JSON, RC_EINVAL for
+ * anything else wrong, with the JSON path in err.
+ */
+enum rc_code dossier_parse(const char *data, size_t len, const char *what,
+    struct dossier **out, struct rc_err *err);
+
+/* Read (at most DOSSIER_MAX_BYTES) and parse a dossier file. */
+enum rc_code dossier_load_file(const char *file, struct dossier **out,
+    struct rc_err *err);
+
+void dossier_free(struct dossier *d);
+
+const char *dossier_kind_str(enum dossier_kind k);
+const char *dossier_env_str(enum dossier_env e);
+
+#endif /* RC_VERIFIER_DOSSIER_H */

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The verifier: probe every claimed integration of one or many dossiers,
+ * all on one probe event loop, and produce one report per dossier.
+ *
+ * Nothing here knows about the ledger, the daemon or the CLI: the
+ * connector fills struct verifier_opts from its configuration.
+ */
+#ifndef RC_VERIFIER_VERIFIER_H
+#define RC_VERIFIER_VERIFIER_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "common/err.h"
+#include "verifier/dossier.h"
+#include "verifier/probe.h"
+#include "verifier/report.h"
+
+struct verifier_api_base {
+	const char *api;      /* "api_particulier", ... */
+	enum dossier_env env; /* production or integration */
+	const char *base_url; /* "https://particulier.api.gouv.fr" */
+};
+
+struct verifier_opts {
+	struct probe_opts probe;
+	/* OIDC discovery URL of FranceConnect [plus][env] (plus = FC+). */
+	const char *fc_discovery[2][DOSSIER_ENV__MAX];
+	/* National API hosts. */
+	const struct verifier_api_base *api_bases;
+	size_t napi_bases;
+	/* DataPass v1: checks skipped when base_url or credentials unset. */
+	const char *datapass_base_url;
+	const char *datapass_client_id;	    /* secret-free identifier */
+	const char *datapass_client_secret; /* secret: never logged */
+	int login_fetches;   /* fetches of the login URL, >= 3 */
+	int active_probes;   /* forged-callback probes (advisory); 1 */
+	long cert_warn_days; /* warn when a certificate expires sooner */
+	time_t window_start; /* policy window for habilitations, 0: none */
+	time_t window_end;
+	time_t now;	     /* "now" for expiry judgements; 0: time(NULL) */
+};
+
+/* Fill opts with the built-in defaults (real production endpoints). */
+void verifier_opts_defaults(struct verifier_opts *opts);
+
+/*
+ * Check n dossiers concurrently on one engine.  reports[i] receives a new
+ * report for dossiers[i] (report_free).  Findings about sites are in the
+ * reports; an error return means raccord itself could not work (RC_ENOMEM,
+ * RC_ECONFIG for bad options), and then no report is returned.
+ */
+enum rc_code verifier_run(const struct verifier_opts *opts,
+    const struct dossier *const *dossiers, size_t n, struct report **reports,
+    struct rc_err *err);
+
+#endif /* RC_VERIFIER_VERIFIER_H */
