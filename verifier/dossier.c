@@ -1,0 +1,677 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The dossier: parsing and validation (shared/DESIGN.md section 3,
+ * "Dossier"; docs/dossier.md).
+ *
+ * The parser is strict and says where: unknown keys, wrong types, empty
+ * or control-character strings, bad identifiers and bad URLs are input
+ * errors (RC_EINVAL) whose message starts with the JSON path.  Nothing
+ * here touches the network or the file system beyond reading the dossier
+ * itself: token_file and client_secret_file are recorded, never opened.
+ * A plain-http URL is accepted (the checks report it as a finding);
+ * anything that is not an absolute http(s) URL is refused.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <curl/curl.h>
+#include <jansson.h>
+
+#include "common/ident.h"
+#include "common/json.h"
+#include "common/mem.h"
+#include "verifier/dossier.h"
+
+#define MAX_ID      128  /* dossier_id */
+#define MAX_TEXT    256  /* names, client ids */
+#define MAX_URL     2048 /* login_url, redirect_uri, ... */
+#define MAX_FILE    4096 /* token_file, client_secret_file */
+#define MAX_ENVNAME 128  /* token_env, client_secret_env */
+#define WHERE       256  /* JSON path buffers */
+
+static const char *const kind_names[DOSSIER_KIND__MAX] = {
+	[DOSSIER_FRANCECONNECT] = "franceconnect",
+	[DOSSIER_API] = "api",
+};
+
+static const char *const env_names[DOSSIER_ENV__MAX] = {
+	[DOSSIER_ENV_PRODUCTION] = "production",
+	[DOSSIER_ENV_INTEGRATION] = "integration",
+};
+
+static const char *const categories[] = { "commune", "epci", "departement",
+	"region", "collectivite_outre_mer", "syndicat", "autre", NULL };
+
+static const char *const apis[] = { "api_particulier", "api_entreprise",
+	"api_impot_particulier", "api_r2p", "api_ficoba", NULL };
+
+static const char *const top_keys[] = { "dossier_id", "collectivite",
+	"paiement", "integrations", NULL };
+static const char *const collectivite_keys[] = { "siren", "siret", "nom",
+	"categorie", "code_insee", NULL };
+static const char *const paiement_keys[] = { "titulaire", "iban", "bic", NULL };
+
+/* Every key an integration may carry, whatever its kind. */
+static const char *const integration_keys[] = { "kind", "environment", "plus",
+	"client_id", "login_url", "redirect_uri", "post_logout_redirect_uri",
+	"button_page_url", "api", "token_file", "token_env", "oauth_client_id",
+	"client_secret_file", "client_secret_env", "api_version", NULL };
+static const char *const fc_keys[] = { "kind", "environment", "plus",
+	"client_id", "login_url", "redirect_uri", "post_logout_redirect_uri",
+	"button_page_url", NULL };
+static const char *const api_token_keys[] = { "kind", "environment", "api",
+	"token_file", "token_env", "api_version", NULL };
+static const char *const api_dgfip_keys[] = { "kind", "environment", "api",
+	"oauth_client_id", "client_secret_file", "client_secret_env", NULL };
+
+const char *
+dossier_kind_str(enum dossier_kind k)
+{
+	if ((unsigned)k >= DOSSIER_KIND__MAX)
+		return "unknown";
+	return kind_names[k];
+}
+
+const char *
+dossier_env_str(enum dossier_env e)
+{
+	if ((unsigned)e >= DOSSIER_ENV__MAX)
+		return "unknown";
+	return env_names[e];
+}
+
+static bool
+in_list(const char *const *list, const char *s)
+{
+	size_t i;
+
+	for (i = 0; list[i] != NULL; i++)
+		if (strcmp(list[i], s) == 0)
+			return true;
+	return false;
+}
+
+static enum rc_code
+nomem(struct rc_err *err)
+{
+	return RC_ERR(err, RC_ENOMEM, "out of memory");
+}
+
+/*
+ * Copy the string obj[key] into *out (rc_free).  Absent and optional:
+ * *out stays NULL.  Present: must be a non-empty string without control
+ * characters and at most max bytes.
+ */
+static enum rc_code
+get_str(json_t *obj, const char *path, const char *key, int required,
+    size_t max, char **out, struct rc_err *err)
+{
+	const char *s = NULL;
+	char where[WHERE];
+	enum rc_code rc;
+
+	rc = rc_json_get_string(obj, path, key, required, 1, &s, err);
+	if (rc != RC_OK || s == NULL)
+		return rc;
+	if (strlen(s) > max) {
+		rc_json_path(where, sizeof(where), path, key);
+		return RC_ERR(err, RC_EINVAL, "%s: longer than %zu bytes",
+		    where, max);
+	}
+	if ((*out = rc_strdup(s)) == NULL)
+		return nomem(err);
+	return RC_OK;
+}
+
+/*
+ * An absolute http or https URL that curl_url accepts, with a host, no
+ * user information, and only printable ASCII (international domain
+ * names must be written in punycode).
+ */
+static enum rc_code
+check_url(const char *where, const char *url, struct rc_err *err)
+{
+	char *scheme = NULL, *host = NULL, *user = NULL, *pass = NULL;
+	enum rc_code rc = RC_OK;
+	const char *p;
+	CURLUcode uc;
+	CURLU *h;
+
+	for (p = url; *p != '\0'; p++)
+		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f)
+			return RC_ERR(err, RC_EINVAL,
+			    "%s: must be a URL of printable ASCII without "
+			    "spaces (percent-encode, use punycode for "
+			    "international names)",
+			    where);
+	if ((h = curl_url()) == NULL)
+		return nomem(err);
+	uc = curl_url_set(h, CURLUPART_URL, url, 0);
+	if (uc == CURLUE_OUT_OF_MEMORY) {
+		rc = nomem(err);
+		goto out;
+	}
+	if (uc != CURLUE_OK) {
+		rc = RC_ERR(err, RC_EINVAL,
+		    "%s: not an absolute http(s) URL (%s)", where,
+		    curl_url_strerror(uc));
+		goto out;
+	}
+	if (curl_url_get(h, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    (strcmp(scheme, "https") != 0 && strcmp(scheme, "http") != 0)) {
+		rc = RC_ERR(err, RC_EINVAL,
+		    "%s: scheme must be https (or http), not %s", where,
+		    scheme ? scheme : "none");
+		goto out;
+	}
+	if (curl_url_get(h, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+	    host[0] == '\0') {
+		rc = RC_ERR(err, RC_EINVAL, "%s: the URL has no host", where);
+		goto out;
+	}
+	if (curl_url_get(h, CURLUPART_USER, &user, 0) == CURLUE_OK ||
+	    curl_url_get(h, CURLUPART_PASSWORD, &pass, 0) == CURLUE_OK) {
+		rc = RC_ERR(err, RC_EINVAL,
+		    "%s: user information (user:password@) is not allowed in "
+		    "a URL",
+		    where);
+		goto out;
+	}
+out:
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(user);
+	curl_free(pass);
+	curl_url_cleanup(h);
+	return rc;
+}
+
+static enum rc_code
+get_url(json_t *obj, const char *path, const char *key, int required,
+    char **out, struct rc_err *err)
+{
+	char where[WHERE];
+	enum rc_code rc;
+
+	rc = get_str(obj, path, key, required, MAX_URL, out, err);
+	if (rc != RC_OK || *out == NULL)
+		return rc;
+	rc_json_path(where, sizeof(where), path, key);
+	return check_url(where, *out, err);
+}
+
+/* A POSIX-portable environment variable name. */
+static enum rc_code
+get_envname(json_t *obj, const char *path, const char *key, char **out,
+    struct rc_err *err)
+{
+	char where[WHERE];
+	enum rc_code rc;
+	const char *p;
+
+	rc = get_str(obj, path, key, 0, MAX_ENVNAME, out, err);
+	if (rc != RC_OK || *out == NULL)
+		return rc;
+	for (p = *out; *p != '\0'; p++) {
+		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+		    *p == '_' || (p != *out && *p >= '0' && *p <= '9'))
+			continue;
+		rc_json_path(where, sizeof(where), path, key);
+		return RC_ERR(err, RC_EINVAL,
+		    "%s: not an environment variable name (letters, digits, "
+		    "_; not starting with a digit)",
+		    where);
+	}
+	return RC_OK;
+}
+
+/* A string that must be one of list; *out borrows the list's entry. */
+static enum rc_code
+get_enum(json_t *obj, const char *path, const char *key, int required,
+    const char *const *list, const char *what, const char **out,
+    struct rc_err *err)
+{
+	const char *s = NULL;
+	char where[WHERE];
+	enum rc_code rc;
+	size_t i;
+
+	rc = rc_json_get_string(obj, path, key, required, 1, &s, err);
+	if (rc != RC_OK || s == NULL)
+		return rc;
+	for (i = 0; list[i] != NULL; i++)
+		if (strcmp(list[i], s) == 0) {
+			*out = list[i];
+			return RC_OK;
+		}
+	rc_json_path(where, sizeof(where), path, key);
+	return RC_ERR(err, RC_EINVAL, "%s: unknown %s \"%.64s\"", where, what,
+	    s);
+}
+
+static void
+integration_cleanup(struct dossier_integration *in)
+{
+	rc_free(in->client_id);
+	rc_free(in->login_url);
+	rc_free(in->redirect_uri);
+	rc_free(in->post_logout_redirect_uri);
+	rc_free(in->button_page_url);
+	rc_free(in->api);
+	rc_free(in->token_file);
+	rc_free(in->token_env);
+	rc_free(in->oauth_client_id);
+	rc_free(in->client_secret_file);
+	rc_free(in->client_secret_env);
+}
+
+void
+dossier_free(struct dossier *d)
+{
+	size_t i;
+
+	if (d == NULL)
+		return;
+	rc_free(d->dossier_id);
+	rc_free(d->collectivite.siren);
+	rc_free(d->collectivite.siret);
+	rc_free(d->collectivite.nom);
+	rc_free(d->collectivite.categorie);
+	rc_free(d->collectivite.code_insee);
+	rc_free(d->paiement.titulaire);
+	rc_free(d->paiement.iban);
+	rc_free(d->paiement.bic);
+	for (i = 0; i < d->nintegrations; i++)
+		integration_cleanup(&d->integrations[i]);
+	rc_free(d->integrations);
+	rc_free(d);
+}
+
+static enum rc_code
+parse_collectivite(json_t *root, struct dossier *d, struct rc_err *err)
+{
+	static const char path[] = "collectivite";
+	const char *why = NULL, *cat = NULL;
+	json_t *obj = NULL;
+	enum rc_code rc;
+	struct {
+		const char *key;
+		char **dst;
+		size_t max;
+	} strs[] = {
+		{ "siren", &d->collectivite.siren, RC_SIREN_LEN * 4 },
+		{ "siret", &d->collectivite.siret, RC_SIRET_LEN * 4 },
+		{ "nom", &d->collectivite.nom, MAX_TEXT },
+	};
+	size_t i;
+
+	if ((rc = rc_json_get_object(root, "", path, 1, &obj, err)) != RC_OK)
+		return rc;
+	if ((rc = rc_json_only_keys(obj, path, collectivite_keys, err)) !=
+	    RC_OK)
+		return rc;
+	for (i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
+		if ((rc = get_str(obj, path, strs[i].key, 1, strs[i].max,
+		         strs[i].dst, err)) != RC_OK)
+			return rc;
+	if (!rc_siren_valid(d->collectivite.siren, &why))
+		return RC_ERR(err, RC_EINVAL, "collectivite.siren: %.40s %s",
+		    d->collectivite.siren, why);
+	if (!rc_siret_valid(d->collectivite.siret, &why))
+		return RC_ERR(err, RC_EINVAL, "collectivite.siret: %.40s %s",
+		    d->collectivite.siret, why);
+	if (!rc_siret_siren_match(d->collectivite.siret, d->collectivite.siren))
+		return RC_ERR(err, RC_EINVAL,
+		    "collectivite.siret: %s does not start with the SIREN %s",
+		    d->collectivite.siret, d->collectivite.siren);
+	rc = get_enum(obj, path, "categorie", 1, categories, "categorie", &cat,
+	    err);
+	if (rc != RC_OK)
+		return rc;
+	if ((d->collectivite.categorie = rc_strdup(cat)) == NULL)
+		return nomem(err);
+	rc = get_str(obj, path, "code_insee", 0, 16,
+	    &d->collectivite.code_insee, err);
+	if (rc != RC_OK)
+		return rc;
+	if (d->collectivite.code_insee != NULL &&
+	    !rc_cog_valid(d->collectivite.code_insee, &why))
+		return RC_ERR(err, RC_EINVAL,
+		    "collectivite.code_insee: %.16s %s (INSEE commune code)",
+		    d->collectivite.code_insee, why);
+	return RC_OK;
+}
+
+static enum rc_code
+parse_paiement(json_t *root, struct dossier *d, struct rc_err *err)
+{
+	static const char path[] = "paiement";
+	char iban[RC_IBAN_MAX + 1];
+	const char *why = NULL;
+	json_t *obj = NULL;
+	enum rc_code rc;
+	char *p;
+
+	if ((rc = rc_json_get_object(root, "", path, 1, &obj, err)) != RC_OK)
+		return rc;
+	if ((rc = rc_json_only_keys(obj, path, paiement_keys, err)) != RC_OK)
+		return rc;
+	rc = get_str(obj, path, "titulaire", 1, MAX_TEXT,
+	    &d->paiement.titulaire, err);
+	if (rc != RC_OK)
+		return rc;
+	if ((rc = get_str(obj, path, "iban", 1, 64, &d->paiement.iban, err)) !=
+	    RC_OK)
+		return rc;
+	if (!rc_iban_normalise(d->paiement.iban, iban, sizeof(iban)))
+		return RC_ERR(err, RC_EINVAL,
+		    "paiement.iban: must hold only letters, digits and spaces, "
+		    "at most 34 characters without spaces");
+	if (!rc_iban_valid(iban, &why))
+		return RC_ERR(err, RC_EINVAL, "paiement.iban: the IBAN %s",
+		    why);
+	memcpy(d->paiement.iban, iban, strlen(iban) + 1); /* shorter */
+	if ((rc = get_str(obj, path, "bic", 1, 16, &d->paiement.bic, err)) !=
+	    RC_OK)
+		return rc;
+	for (p = d->paiement.bic; *p != '\0'; p++)
+		if (*p >= 'a' && *p <= 'z')
+			*p = (char)(*p - 'a' + 'A');
+	if (!rc_bic_valid(d->paiement.bic, &why))
+		return RC_ERR(err, RC_EINVAL, "paiement.bic: %.16s %s",
+		    d->paiement.bic, why);
+	return RC_OK;
+}
+
+/*
+ * Key screening for one integration: an inline secret gets its own
+ * message, a key no integration knows is "unknown", and a known key that
+ * does not belong to this kind (or API) says so.
+ */
+static enum rc_code
+screen_keys(json_t *obj, const char *path, const char *const *allowed,
+    const char *owner, const char *hint, struct rc_err *err)
+{
+	char where[WHERE];
+	const char *key;
+	json_t *val;
+
+	json_object_foreach(obj, key, val)
+	{
+		(void)val;
+		rc_json_path(where, sizeof(where), path, key);
+		if (strcmp(key, "token") == 0 || strcmp(key, "api_key") == 0 ||
+		    strcmp(key, "access_token") == 0)
+			return RC_ERR(err, RC_EINVAL,
+			    "%s: tokens are never inline: use token_file or "
+			    "token_env",
+			    where);
+		if (strcmp(key, "client_secret") == 0 ||
+		    strcmp(key, "secret") == 0 || strcmp(key, "password") == 0)
+			return RC_ERR(err, RC_EINVAL,
+			    "%s: secrets are never inline: use "
+			    "client_secret_file or client_secret_env",
+			    where);
+		if (!in_list(integration_keys, key))
+			return RC_ERR(err, RC_EINVAL, "%s: unknown key", where);
+		if (allowed != NULL && !in_list(allowed, key))
+			return RC_ERR(err, RC_EINVAL, "%s: not used by %s%s%s",
+			    where, owner, hint ? " " : "", hint ? hint : "");
+	}
+	return RC_OK;
+}
+
+/* Exactly one of a (file) and b (env) must be set. */
+static enum rc_code
+one_of(const char *path, const char *ka, const char *a, const char *kb,
+    const char *b, struct rc_err *err)
+{
+	if (a == NULL && b == NULL)
+		return RC_ERR(err, RC_EINVAL, "%s: one of %s or %s is required",
+		    path, ka, kb);
+	if (a != NULL && b != NULL)
+		return RC_ERR(err, RC_EINVAL,
+		    "%s: give either %s or %s, not both", path, ka, kb);
+	return RC_OK;
+}
+
+static enum rc_code
+parse_fc(json_t *obj, struct dossier_integration *in, struct rc_err *err)
+{
+	const char *path = in->path;
+	enum rc_code rc;
+
+	rc = screen_keys(obj, path, fc_keys, "kind franceconnect", NULL, err);
+	if (rc != RC_OK)
+		return rc;
+	if ((rc = rc_json_get_bool(obj, path, "plus", 0, &in->plus, err)) !=
+	    RC_OK)
+		return rc;
+	if ((rc = get_str(obj, path, "client_id", 1, MAX_TEXT, &in->client_id,
+	         err)) != RC_OK)
+		return rc;
+	if ((rc = get_url(obj, path, "login_url", 1, &in->login_url, err)) !=
+	    RC_OK)
+		return rc;
+	if ((rc = get_url(obj, path, "redirect_uri", 1, &in->redirect_uri,
+	         err)) != RC_OK)
+		return rc;
+	if ((rc = get_url(obj, path, "post_logout_redirect_uri", 0,
+	         &in->post_logout_redirect_uri, err)) != RC_OK)
+		return rc;
+	return get_url(obj, path, "button_page_url", 0, &in->button_page_url,
+	    err);
+}
+
+static enum rc_code
+parse_api(json_t *obj, struct dossier_integration *in, struct rc_err *err)
+{
+	const char *path = in->path, *api = NULL;
+	char owner[64], where[WHERE];
+	long long version = 3;
+	enum rc_code rc;
+	int dgfip;
+
+	/* Screen secrets and unknown keys before anything else. */
+	if ((rc = screen_keys(obj, path, NULL, NULL, NULL, err)) != RC_OK)
+		return rc;
+	rc = get_enum(obj, path, "api", 1, apis, "API", &api, err);
+	if (rc != RC_OK)
+		return rc;
+	if ((in->api = rc_strdup(api)) == NULL)
+		return nomem(err);
+	dgfip = strcmp(api, "api_particulier") != 0 &&
+	    strcmp(api, "api_entreprise") != 0;
+	snprintf(owner, sizeof(owner), "%s", api);
+	if (dgfip)
+		rc = screen_keys(obj, path, api_dgfip_keys, owner,
+		    "(DGFiP APIs use oauth_client_id with client_secret_file "
+		    "or client_secret_env)",
+		    err);
+	else
+		rc = screen_keys(obj, path, api_token_keys, owner,
+		    "(it takes token_file or token_env)", err);
+	if (rc != RC_OK)
+		return rc;
+	if (json_object_get(obj, "api_version") != NULL &&
+	    strcmp(api, "api_particulier") != 0) {
+		rc_json_path(where, sizeof(where), path, "api_version");
+		return RC_ERR(err, RC_EINVAL,
+		    "%s: only applies to api_particulier", where);
+	}
+	if ((rc = rc_json_get_int(obj, path, "api_version", 0, 2, 3, &version,
+	         err)) != RC_OK)
+		return rc;
+	in->api_version =
+	    strcmp(api, "api_particulier") == 0 ? (int)version : 0;
+	if (!dgfip) {
+		if ((rc = get_str(obj, path, "token_file", 0, MAX_FILE,
+		         &in->token_file, err)) != RC_OK)
+			return rc;
+		if ((rc = get_envname(obj, path, "token_env", &in->token_env,
+		         err)) != RC_OK)
+			return rc;
+		return one_of(path, "token_file", in->token_file, "token_env",
+		    in->token_env, err);
+	}
+	if ((rc = get_str(obj, path, "oauth_client_id", 1, MAX_TEXT,
+	         &in->oauth_client_id, err)) != RC_OK)
+		return rc;
+	if ((rc = get_str(obj, path, "client_secret_file", 0, MAX_FILE,
+	         &in->client_secret_file, err)) != RC_OK)
+		return rc;
+	if ((rc = get_envname(obj, path, "client_secret_env",
+	         &in->client_secret_env, err)) != RC_OK)
+		return rc;
+	return one_of(path, "client_secret_file", in->client_secret_file,
+	    "client_secret_env", in->client_secret_env, err);
+}
+
+static enum rc_code
+parse_integration(json_t *obj, struct dossier_integration *in,
+    struct rc_err *err)
+{
+	const char *kind = NULL, *env = env_names[DOSSIER_ENV_PRODUCTION];
+	static const char *const kinds[] = { "franceconnect", "api", NULL };
+	static const char *const envs[] = { "production", "integration", NULL };
+	enum rc_code rc;
+
+	if (!json_is_object(obj))
+		return RC_ERR(err, RC_EINVAL, "%s: must be an object",
+		    in->path);
+	/* Inline secrets and unknown keys first: they matter most. */
+	if ((rc = screen_keys(obj, in->path, NULL, NULL, NULL, err)) != RC_OK)
+		return rc;
+	rc = get_enum(obj, in->path, "kind", 1, kinds, "kind", &kind, err);
+	if (rc != RC_OK)
+		return rc;
+	in->kind =
+	    strcmp(kind, "api") == 0 ? DOSSIER_API : DOSSIER_FRANCECONNECT;
+	rc = get_enum(obj, in->path, "environment", 0, envs, "environment",
+	    &env, err);
+	if (rc != RC_OK)
+		return rc;
+	in->env = strcmp(env, "integration") == 0 ? DOSSIER_ENV_INTEGRATION
+	                                          : DOSSIER_ENV_PRODUCTION;
+	if (in->kind == DOSSIER_FRANCECONNECT)
+		return parse_fc(obj, in, err);
+	return parse_api(obj, in, err);
+}
+
+static enum rc_code
+parse_integrations(json_t *root, struct dossier *d, struct rc_err *err)
+{
+	json_t *arr = NULL;
+	enum rc_code rc;
+	size_t i, n;
+
+	rc = rc_json_get_array(root, "", "integrations", 1, &arr, err);
+	if (rc != RC_OK)
+		return rc;
+	n = json_array_size(arr);
+	if (n == 0)
+		return RC_ERR(err, RC_EINVAL,
+		    "integrations: must list at least one integration");
+	if (n > DOSSIER_MAX_INTEGRATIONS)
+		return RC_ERR(err, RC_EINVAL,
+		    "integrations: at most %d integrations (got %zu)",
+		    DOSSIER_MAX_INTEGRATIONS, n);
+	if ((d->integrations = rc_calloc(n, sizeof(*d->integrations))) == NULL)
+		return nomem(err);
+	for (i = 0; i < n; i++) {
+		/* Counted first, so that dossier_free sees partial work. */
+		d->nintegrations = i + 1;
+		rc_json_path_index(d->integrations[i].path,
+		    sizeof(d->integrations[i].path), "integrations", i);
+		rc = parse_integration(json_array_get(arr, i),
+		    &d->integrations[i], err);
+		if (rc != RC_OK)
+			return rc;
+	}
+	return RC_OK;
+}
+
+/* Build a dossier from a loaded document; err names the JSON path. */
+static enum rc_code
+dossier_from_json(json_t *root, struct dossier **out, struct rc_err *err)
+{
+	struct dossier *d;
+	enum rc_code rc;
+
+	*out = NULL;
+	if (!json_is_object(root))
+		return RC_ERR(err, RC_EINVAL,
+		    "(document): must be a JSON object");
+	if ((rc = rc_json_only_keys(root, "", top_keys, err)) != RC_OK)
+		return rc;
+	if ((d = rc_calloc(1, sizeof(*d))) == NULL)
+		return nomem(err);
+	rc = get_str(root, "", "dossier_id", 1, MAX_ID, &d->dossier_id, err);
+	if (rc == RC_OK)
+		rc = parse_collectivite(root, d, err);
+	if (rc == RC_OK)
+		rc = parse_paiement(root, d, err);
+	if (rc == RC_OK)
+		rc = parse_integrations(root, d, err);
+	if (rc != RC_OK) {
+		dossier_free(d);
+		return rc;
+	}
+	*out = d;
+	d = NULL; /* transferred */
+	return RC_OK;
+}
+
+/* Run dossier_from_json, prefixing a validation message with what. */
+static enum rc_code
+from_json_named(json_t *root, const char *what, struct dossier **out,
+    struct rc_err *err)
+{
+	struct rc_err local = { 0 };
+	enum rc_code rc;
+
+	rc = dossier_from_json(root, out, &local);
+	if (rc == RC_OK)
+		return RC_OK;
+	if (rc == RC_ENOMEM || what == NULL || what[0] == '\0')
+		return RC_ERR(err, rc, "%s", local.msg);
+	return RC_ERR(err, rc, "%s: %s", what, local.msg);
+}
+
+enum rc_code
+dossier_parse(const char *data, size_t len, const char *what,
+    struct dossier **out, struct rc_err *err)
+{
+	json_t *root = NULL;
+	enum rc_code rc;
+
+	*out = NULL;
+	if (what == NULL)
+		what = "dossier";
+	if (data == NULL)
+		return RC_ERR(err, RC_EINVAL, "%s: no data", what);
+	if (len > DOSSIER_MAX_BYTES)
+		return RC_ERR(err, RC_EINVAL,
+		    "%s: larger than the %d-byte limit", what,
+		    DOSSIER_MAX_BYTES);
+	if ((rc = rc_json_loadb(data, len, what, &root, err)) != RC_OK)
+		return rc;
+	rc = from_json_named(root, what, out, err);
+	json_decref(root);
+	return rc;
+}
+
+enum rc_code
+dossier_load_file(const char *file, struct dossier **out, struct rc_err *err)
+{
+	json_t *root = NULL;
+	enum rc_code rc;
+
+	*out = NULL;
+	rc = rc_json_load_file(file, DOSSIER_MAX_BYTES, &root, err);
+	if (rc != RC_OK)
+		return rc;
+	rc = from_json_named(root, file, out, err);
+	json_decref(root);
+	return rc;
+}
