@@ -18,7 +18,13 @@
 #include "verifier/report.h"
 #include "verifier/verifier.h"
 
+/* State shared by every check of one verifier_run (caches). */
+struct check_run {
+	void *fc_cache; /* FranceConnect discovery documents (fc_checks.c) */
+};
+
 struct check_ctx {
+	struct check_run *run;
 	struct probe *probe;
 	const struct verifier_opts *opts;
 	const struct dossier *dossier;
@@ -31,6 +37,9 @@ struct check_ctx {
 
 /* FranceConnect checks (fc_checks.c). */
 enum rc_code fc_checks_start(struct check_ctx *ctx, struct rc_err *err);
+
+/* Release what fc_checks cached in run. */
+void fc_checks_run_cleanup(struct check_run *run);
 
 /* National-API checks (api_checks.c). */
 enum rc_code api_checks_start(struct check_ctx *ctx, struct rc_err *err);

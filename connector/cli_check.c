@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * raccord check DOSSIER.json | --batch FILE.jsonl [--config F]
+ *               [--format text|json] [-v]
+ *
+ * Probe every claimed integration and print the report; writes nothing.
+ * Exit 0: every claimed integration verified; 1: some failed; 3:
+ * inconclusive (network, timeouts); 2: bad input or usage.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "connector/cli.h"
+#include "connector/pipeline.h"
+
+static void
+check_usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: raccord check DOSSIER.json [options]\n"
+	    "       raccord check --batch FILE.jsonl [options]\n"
+	    "\n"
+	    "Probe the dossier's FranceConnect and API integrations from "
+	    "outside and\nexplain every finding.  Writes nothing.\n"
+	    "\n"
+	    "  -c, --config FILE     configuration (default: built-in, real "
+	    "services)\n"
+	    "  -b, --batch FILE      one dossier per line (JSONL; - for "
+	    "stdin), probed\n"
+	    "                        concurrently; one report line each\n"
+	    "  -f, --format FMT      text (default on a terminal) or json\n"
+	    "  -v, --verbose         log progress to stderr (twice: debug)\n"
+	    "  -h, --help            this help\n"
+	    "\n"
+	    "exit: 0 all verified, 1 some failed, 3 inconclusive, 2 bad "
+	    "input\n");
+}
+
+/* Print one item: a report, or the reason its input was refused. */
+static int
+print_item(const struct pipeline_item *it, int json, int batch)
+{
+	json_t *o;
+	int rc = 0;
+
+	if (it->report == NULL) {
+		if (json) {
+			o = json_pack("{s:I,s:s}", "line", (json_int_t)it->line,
+			    "error", it->error ? it->error : "refused");
+			if (o == NULL || json_dumpf(o, stdout, JSON_COMPACT) != 0)
+				rc = -1;
+			fputc('\n', stdout);
+			json_decref(o);
+		} else {
+			printf("line %zu: refused: %s\n\n", it->line,
+			    it->error ? it->error : "");
+		}
+		return rc;
+	}
+	if (!json) {
+		report_print_text(it->report, stdout);
+		if (batch)
+			fputc('\n', stdout);
+		return 0;
+	}
+	if ((o = report_to_json(it->report)) == NULL)
+		return -1;
+	if (batch && json_object_set_new(o, "line",
+			 json_integer((json_int_t)it->line)) != 0)
+		rc = -1;
+	if (json_dumpf(o, stdout,
+		batch ? JSON_COMPACT : JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0)
+		rc = -1;
+	fputc('\n', stdout);
+	json_decref(o);
+	return rc;
+}
+
+int
+cli_check(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "batch", required_argument, NULL, 'b' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *config = NULL, *batch = NULL, *format = NULL;
+	struct pipeline pl;
+	struct rc_err err = { 0 };
+	int c, json, status, verbose = 0;
+	size_t i;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "c:b:f:vh", longopts, NULL)) !=
+	    -1) {
+		switch (c) {
+		case 'c':
+			config = optarg;
+			break;
+		case 'b':
+			batch = optarg;
+			break;
+		case 'f':
+			format = optarg;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		case 'h':
+			check_usage(stdout);
+			return 0;
+		default:
+			check_usage(stderr);
+			return 2;
+		}
+	}
+	if ((batch == NULL) == (optind >= argc) ||
+	    (batch == NULL && argc - optind != 1) ||
+	    (batch != NULL && optind != argc)) {
+		fprintf(stderr, "raccord check: give one DOSSIER.json or "
+				"--batch FILE.jsonl\n");
+		check_usage(stderr);
+		return 2;
+	}
+	if (format != NULL && strcmp(format, "json") != 0 &&
+	    strcmp(format, "text") != 0) {
+		fprintf(stderr,
+		    "raccord check: --format must be text or json, not "
+		    "\"%s\"\n",
+		    format);
+		return 2;
+	}
+	json = format ? strcmp(format, "json") == 0 : !isatty(STDOUT_FILENO);
+	rc_log_set_level(verbose >= 2 ? RC_LOG_DEBUG
+			 : verbose    ? RC_LOG_INFO
+				      : RC_LOG_WARN);
+
+	if (pipeline_init(&pl, config, &err) != RC_OK) {
+		fprintf(stderr, "raccord check: %s\n", err.msg);
+		pipeline_cleanup(&pl);
+		return 2;
+	}
+	if ((batch ? pipeline_add_batch(&pl, batch, &err)
+		   : pipeline_add_file(&pl, argv[optind], &err)) != RC_OK) {
+		fprintf(stderr, "raccord check: %s\n", err.msg);
+		pipeline_cleanup(&pl);
+		return 2;
+	}
+	if (pipeline_run(&pl, &err) != RC_OK) {
+		fprintf(stderr, "raccord check: %s\n", err.msg);
+		pipeline_cleanup(&pl);
+		return err.code == RC_ECONFIG ? 2 : 3;
+	}
+	status = pipeline_exit_status(&pl);
+	for (i = 0; i < pl.nitems; i++)
+		if (print_item(&pl.items[i], json, batch != NULL) != 0) {
+			fprintf(stderr, "raccord check: cannot write the "
+					"report\n");
+			status = 3;
+		}
+	if (fflush(stdout) != 0) {
+		fprintf(stderr, "raccord check: cannot write the report\n");
+		status = 3;
+	}
+	pipeline_cleanup(&pl);
+	return status;
+}

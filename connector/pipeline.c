@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Config → options → dossiers → reports (see pipeline.h).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "common/buf.h"
+#include "common/mem.h"
+#include "connector/pipeline.h"
+
+enum rc_code
+pipeline_init(struct pipeline *pl, const char *config_file,
+    struct rc_err *err)
+{
+	const char *secret;
+	enum rc_code rc;
+
+	memset(pl, 0, sizeof(*pl));
+	if ((rc = cfg_load(config_file, &pl->cfg, err)) != RC_OK)
+		return rc;
+	verifier_opts_defaults(&pl->opts);
+	cfg_verifier_opts(pl->cfg, &pl->opts);
+	if (pl->cfg->datapass_client_secret_env != NULL &&
+	    (secret = getenv(pl->cfg->datapass_client_secret_env)) != NULL &&
+	    secret[0] != '\0') {
+		if ((pl->datapass_secret = rc_strdup(secret)) == NULL)
+			return RC_ERR(err, RC_ENOMEM, "out of memory");
+		pl->opts.datapass_client_secret = pl->datapass_secret;
+	}
+	return RC_OK;
+}
+
+static enum rc_code
+add_item(struct pipeline *pl, struct dossier *d, const char *error,
+    size_t line)
+{
+	struct pipeline_item *ni;
+
+	ni = rc_realloc(pl->items, (pl->nitems + 1) * sizeof(*ni));
+	if (ni == NULL)
+		return RC_ENOMEM;
+	pl->items = ni;
+	memset(&ni[pl->nitems], 0, sizeof(*ni));
+	ni[pl->nitems].dossier = d;
+	ni[pl->nitems].line = line;
+	if (error != NULL) {
+		if ((ni[pl->nitems].error = rc_strdup(error)) == NULL)
+			return RC_ENOMEM;
+		pl->nbad++;
+	}
+	pl->nitems++;
+	return RC_OK;
+}
+
+enum rc_code
+pipeline_add_file(struct pipeline *pl, const char *file, struct rc_err *err)
+{
+	struct dossier *d = NULL;
+	enum rc_code rc;
+
+	if ((rc = dossier_load_file(file, &d, err)) != RC_OK)
+		return rc;
+	if ((rc = add_item(pl, d, NULL, 0)) != RC_OK) {
+		dossier_free(d);
+		return RC_ERR(err, rc, "out of memory");
+	}
+	return RC_OK;
+}
+
+static int
+blank(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n')
+			return 0;
+	return 1;
+}
+
+enum rc_code
+pipeline_add_batch(struct pipeline *pl, const char *file, struct rc_err *err)
+{
+	char what[64], *line = NULL;
+	size_t cap = 0, lineno = 0;
+	struct rc_err lerr;
+	struct dossier *d;
+	enum rc_code rc = RC_OK;
+	ssize_t n;
+	FILE *f;
+
+	f = strcmp(file, "-") == 0 ? stdin : fopen(file, "r");
+	if (f == NULL)
+		return RC_ERR(err, RC_ESYS, "%s: cannot open: %s", file,
+		    strerror(errno));
+	while ((n = getline(&line, &cap, f)) != -1) {
+		lineno++;
+		if ((size_t)n > PIPELINE_LINE_MAX) {
+			rc = RC_ERR(err, RC_EINVAL,
+			    "%s: line %zu is longer than %d bytes", file, lineno,
+			    PIPELINE_LINE_MAX);
+			goto out;
+		}
+		if (blank(line, (size_t)n))
+			continue;
+		if (pl->nitems >= PIPELINE_BATCH_MAX) {
+			rc = RC_ERR(err, RC_EINVAL,
+			    "%s: more than %d dossiers in one batch", file,
+			    PIPELINE_BATCH_MAX);
+			goto out;
+		}
+		snprintf(what, sizeof(what), "line %zu", lineno);
+		memset(&lerr, 0, sizeof(lerr));
+		d = NULL;
+		if (dossier_parse(line, (size_t)n, what, &d, &lerr) != RC_OK)
+			rc = add_item(pl, NULL, lerr.msg, lineno);
+		else if ((rc = add_item(pl, d, NULL, lineno)) != RC_OK)
+			dossier_free(d);
+		if (rc != RC_OK) {
+			rc = RC_ERR(err, rc, "out of memory");
+			goto out;
+		}
+	}
+	if (ferror(f))
+		rc = RC_ERR(err, RC_ESYS, "%s: read error: %s", file,
+		    strerror(errno));
+out:
+	free(line); /* from getline */
+	if (f != stdin)
+		fclose(f);
+	return rc;
+}
+
+enum rc_code
+pipeline_run(struct pipeline *pl, struct rc_err *err)
+{
+	const struct dossier **ds = NULL;
+	struct report **reps = NULL;
+	size_t i, n = 0;
+	enum rc_code rc;
+
+	if (pl->nitems > 0) {
+		ds = rc_calloc(pl->nitems, sizeof(*ds));
+		reps = rc_calloc(pl->nitems, sizeof(*reps));
+		if (ds == NULL || reps == NULL) {
+			rc = RC_ERR(err, RC_ENOMEM, "out of memory");
+			goto out;
+		}
+	}
+	for (i = 0; i < pl->nitems; i++)
+		if (pl->items[i].dossier != NULL)
+			ds[n++] = pl->items[i].dossier;
+	rc = verifier_run(&pl->opts, (const struct dossier *const *)ds, n, reps,
+	    err);
+	if (rc != RC_OK)
+		goto out;
+	for (i = 0, n = 0; i < pl->nitems; i++)
+		if (pl->items[i].dossier != NULL)
+			pl->items[i].report = reps[n++];
+out:
+	rc_free(ds);
+	rc_free(reps);
+	return rc;
+}
+
+void
+pipeline_cleanup(struct pipeline *pl)
+{
+	size_t i;
+
+	for (i = 0; i < pl->nitems; i++) {
+		dossier_free(pl->items[i].dossier);
+		report_free(pl->items[i].report);
+		rc_free(pl->items[i].error);
+	}
+	rc_free(pl->items);
+	if (pl->datapass_secret != NULL)
+		rc_free_secret(pl->datapass_secret,
+		    strlen(pl->datapass_secret));
+	cfg_free(pl->cfg);
+	memset(pl, 0, sizeof(*pl));
+}
+
+int
+pipeline_exit_status(const struct pipeline *pl)
+{
+	int failed = 0, unsure = 0;
+	size_t i;
+
+	if (pl->nbad > 0)
+		return 2;
+	for (i = 0; i < pl->nitems; i++) {
+		if (pl->items[i].report == NULL)
+			continue;
+		switch (report_verdict(pl->items[i].report)) {
+		case VERDICT_FAILED:
+			failed = 1;
+			break;
+		case VERDICT_INCONCLUSIVE:
+			unsure = 1;
+			break;
+		default:
+			break;
+		}
+	}
+	return failed ? 1 : unsure ? 3 : 0;
+}

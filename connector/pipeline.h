@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The path shared by `raccord check`, `raccord verify` and the daemon:
+ * configuration → verifier options (with DataPass credentials read from
+ * the environment) → dossiers (one file, or a JSONL batch) → verifier_run
+ * → one report per dossier.
+ */
+#ifndef RC_CONNECTOR_PIPELINE_H
+#define RC_CONNECTOR_PIPELINE_H
+
+#include <stddef.h>
+
+#include "common/err.h"
+#include "connector/config.h"
+#include "verifier/dossier.h"
+#include "verifier/report.h"
+#include "verifier/verifier.h"
+
+/* Longest line of a batch file. */
+#define PIPELINE_LINE_MAX DOSSIER_MAX_BYTES
+/* Most dossiers in one batch. */
+#define PIPELINE_BATCH_MAX 100000
+
+/* One input: a dossier, or the reason its line was refused. */
+struct pipeline_item {
+	struct dossier *dossier; /* NULL when the input was refused */
+	char *error;		 /* why (names the line and the JSON path) */
+	size_t line;		 /* 1-based line in a batch, 0 for a file */
+	struct report *report;	 /* after pipeline_run */
+};
+
+struct pipeline {
+	struct cfg *cfg;
+	struct verifier_opts opts;
+	char *datapass_secret; /* from the environment; wiped on cleanup */
+	struct pipeline_item *items;
+	size_t nitems;
+	size_t nbad; /* refused inputs */
+};
+
+/*
+ * Load the config (NULL: defaults) and derive the verifier options.
+ * RC_ECONFIG and friends with err naming the problem.
+ */
+enum rc_code pipeline_init(struct pipeline *pl, const char *config_file,
+    struct rc_err *err);
+
+/* Add one dossier file.  A bad dossier is returned as an error. */
+enum rc_code pipeline_add_file(struct pipeline *pl, const char *file,
+    struct rc_err *err);
+
+/*
+ * Add every line of a JSONL batch ("-" reads stdin).  A bad line becomes
+ * a refused item (pl->nbad counts them) and does not stop the batch;
+ * blank lines are skipped.  RC_ESYS when the file cannot be read,
+ * RC_EINVAL when a line is too long or the batch too large.
+ */
+enum rc_code pipeline_add_batch(struct pipeline *pl, const char *file,
+    struct rc_err *err);
+
+/* Check every accepted dossier concurrently (verifier_run). */
+enum rc_code pipeline_run(struct pipeline *pl, struct rc_err *err);
+
+void pipeline_cleanup(struct pipeline *pl);
+
+/*
+ * Exit status for check/verify: 2 if an input was refused, else 1 if a
+ * report failed, else 3 if one is inconclusive, else 0.
+ */
+int pipeline_exit_status(const struct pipeline *pl);
+
+#endif /* RC_CONNECTOR_PIPELINE_H */

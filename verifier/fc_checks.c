@@ -1,0 +1,1398 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * FranceConnect checks: from outside, does the collectivité's login lead
+ * to a correct FranceConnect v2 authorization request, and does
+ * FranceConnect accept it?  (shared/DESIGN.md §4; the rules themselves
+ * live in oidc/fc_profile.c, which cites their sources.)
+ *
+ * The family runs in two phases on the shared probe engine, driven by
+ * callbacks:
+ *
+ *   phase 1  the provider's discovery document (cached per run), and
+ *            login_fetches independent fetches of the login URL, each with
+ *            a fresh cookie jar, following the site's redirects hop by hop
+ *            (and its FranceConnect button, when the login URL is a page)
+ *            until an authorization request appears in a Location header;
+ *            plus the button page.  Nothing is followed past that point.
+ *   judge    the first captured request against the configured endpoint
+ *            and the dossier; state/nonce randomness across all fetches.
+ *   phase 2  the captured request is shown once to FranceConnect (only
+ *            when it targets the configured endpoint), and the advisory
+ *            probes run: a forged callback, an error=access_denied
+ *            callback, the post-logout URL.
+ *
+ * Required checks decide the verdict; advisory ones (required = 0) are
+ * reported as warnings and never block an award.
+ */
+#define _GNU_SOURCE /* strcasestr */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <curl/curl.h>
+#include <openssl/rand.h>
+
+#include "common/buf.h"
+#include "common/digest.h"
+#include "common/json.h"
+#include "common/log.h"
+#include "common/mem.h"
+#include "oidc/authreq.h"
+#include "oidc/discovery.h"
+#include "oidc/fc_profile.h"
+#include "verifier/checks.h"
+#include "verifier/html.h"
+
+#define FC_MAX_FETCHES	  8
+#define FC_MAX_EXCH	  24
+#define FC_MAX_COOKIES	  16
+#define FC_PROVIDER_HOPS  3
+#define FC_DISCOVERY_MAX  (256 * 1024)
+#define HSTS_MIN_MAX_AGE  15552000L /* 180 days */
+
+/* ---- Discovery cache (one fetch per URL per run) ----------------------- */
+
+struct fc_state;
+
+struct fc_disc {
+	struct fc_disc *next;
+	char *url;
+	int done;
+	struct probe_res *res;	/* kept for every report's evidence */
+	struct oidc_discovery *doc; /* NULL when unusable */
+	char why[1024];		/* when doc is NULL */
+	int net_error;		/* the failure is the network's */
+	struct fc_state **waiters;
+	size_t nwaiters;
+};
+
+struct fc_cache {
+	struct fc_disc *head;
+};
+
+/* ---- Per-integration state --------------------------------------------- */
+
+enum fetch_end {
+	FETCH_RUNNING,
+	FETCH_CAPTURED, /* an authorization request was captured */
+	FETCH_SITE,	/* the site broke a rule (TLS, loop, 4xx, no button) */
+	FETCH_NET	/* network trouble: inconclusive */
+};
+
+struct fc_fetch {
+	struct fc_state *fc;
+	int idx;
+	struct probe_jar *jar;
+	int hops;
+	int clicked; /* the page's FranceConnect button was used */
+	enum fetch_end end;
+	char why[512];
+	struct oidc_authreq *authreq;
+	int exch[FC_MAX_EXCH];
+	size_t nexch;
+	/* evidence about the site's own hops */
+	int plain_http_final; /* the hop that emitted the request was http */
+	int first_https_seen;
+	char *hsts;	      /* Strict-Transport-Security of the first https hop */
+	time_t cert_min;      /* earliest notAfter over the site's hops */
+	char *cookies[FC_MAX_COOKIES]; /* Set-Cookie of the site's hops */
+	size_t ncookies;
+	size_t authz_cookie_from; /* cookies[] index where the last hop began */
+	int page_seen;	      /* an HTML page with a button was parsed */
+	int page_button, page_dsfr, page_info_link;
+	char *page_url;
+};
+
+struct fc_state {
+	struct check_ctx *ctx;
+	struct fc_disc *disc;
+	struct fc_fetch fetch[FC_MAX_FETCHES];
+	int nfetch;
+	int pending; /* outstanding requests of the current phase */
+	int phase;   /* 1, then 2 */
+	/* button page */
+	int button_exch;
+	int button_state; /* 0 not asked, 1 ok, 2 could not fetch */
+	int button_found, button_dsfr, button_link;
+	char button_why[1024];
+	/* phase 2 */
+	int accept_hops;
+	int accept_exch[FC_PROVIDER_HOPS + 1];
+	size_t naccept;
+	char *authz_origin; /* scheme://host:port of the endpoint */
+};
+
+static void fc_phase1_maybe_done(struct fc_state *fc);
+
+/* ---- Small helpers ----------------------------------------------------- */
+
+static void
+fetch_add_exch(struct fc_fetch *f, int idx)
+{
+	if (idx >= 0 && f->nexch < FC_MAX_EXCH)
+		f->exch[f->nexch++] = idx;
+}
+
+static enum check_status
+map_status(enum fc_status st)
+{
+	switch (st) {
+	case FC_PASS:
+		return CHECK_PASS;
+	case FC_WARN:
+		return CHECK_WARN;
+	case FC_FAIL:
+		return CHECK_FAIL;
+	default:
+		return CHECK_SKIP;
+	}
+}
+
+/* Record every finding in the report, citing exch. */
+static void
+record_findings(struct fc_state *fc, const struct fc_findings *fs,
+    const int *exch, size_t nexch)
+{
+	size_t i;
+
+	for (i = 0; i < fs->n; i++) {
+		const struct fc_finding *f = &fs->v[i];
+		enum check_status st = map_status(f->status);
+
+		/* A warning on a required rule is advisory by definition. */
+		report_check(fc->ctx->sec, f->id, st,
+		    f->required && st != CHECK_WARN, exch, nexch, "%s",
+		    f->detail);
+	}
+}
+
+/* 128 random bits as 32 hex digits, for forged callback values. */
+static void
+random_hex(char *out)
+{
+	unsigned char b[16];
+
+	if (RAND_bytes(b, sizeof(b)) != 1)
+		memset(b, 0x5a, sizeof(b)); /* never a secret: only a probe */
+	rc_hex(b, sizeof(b), out);
+}
+
+/* "scheme://host:port" of a URL, for same-origin tests; rc_free. */
+static char *
+url_origin(const char *url)
+{
+	CURLU *u = curl_url();
+	char *scheme = NULL, *host = NULL, *port = NULL, *out = NULL;
+	struct rc_buf b;
+
+	if (u == NULL)
+		return NULL;
+	rc_buf_init(&b, 1024);
+	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) ==
+		CURLUE_OK &&
+	    rc_buf_addf(&b, "%s://%s:%s", scheme, host, port) == RC_OK) {
+		char *p;
+
+		for (p = b.data; *p != '\0'; p++)
+			if (*p >= 'A' && *p <= 'Z')
+				*p = (char)(*p - 'A' + 'a');
+		out = rc_buf_steal(&b);
+	}
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(port);
+	curl_url_cleanup(u);
+	rc_buf_free(&b);
+	return out;
+}
+
+static int
+same_origin(const char *a, const char *b)
+{
+	char *oa = url_origin(a), *ob = url_origin(b);
+	int same = oa != NULL && ob != NULL && strcmp(oa, ob) == 0;
+
+	rc_free(oa);
+	rc_free(ob);
+	return same;
+}
+
+static int
+is_https(const char *url)
+{
+	return strncasecmp(url, "https://", 8) == 0;
+}
+
+/*
+ * Does this Location carry an authorization request (or point at a
+ * FranceConnect host)?  Then the chain stops: raccord never follows the
+ * site into an identity provider while capturing.
+ */
+static struct oidc_authreq *
+as_authreq(const char *location)
+{
+	struct oidc_authreq *req;
+	enum fc_platform plat;
+
+	if ((req = oidc_authreq_parse(location, NULL)) == NULL)
+		return NULL;
+	plat = fc_platform_classify(oidc_authreq_host(req),
+	    oidc_authreq_path(req), NULL, NULL);
+	if (plat != FC_PLATFORM_UNKNOWN ||
+	    (oidc_authreq_param(req, "client_id") != NULL &&
+		(oidc_authreq_param(req, "response_type") != NULL ||
+		    oidc_authreq_param(req, "redirect_uri") != NULL)))
+		return req;
+	oidc_authreq_free(req);
+	return NULL;
+}
+
+/* Is this outcome the site's fault (a finding) or the network's? */
+static int
+outcome_is_site_fault(enum probe_outcome o)
+{
+	return o == PROBE_TLS || o == PROBE_BLOCKED || o == PROBE_BADURL;
+}
+
+/* ---- Phase 1: discovery ------------------------------------------------ */
+
+static void fc_disc_ready(struct fc_disc *d);
+
+static void
+on_discovery(struct probe *p, struct probe_res *res, void *arg)
+{
+	struct fc_disc *d = arg;
+	struct rc_err err = { 0 };
+
+	(void)p;
+	d->res = res;
+	if (res->outcome != PROBE_OK) {
+		snprintf(d->why, sizeof(d->why),
+		    "could not fetch the FranceConnect discovery document %s: "
+		    "%s",
+		    res->url_redacted, res->errmsg);
+		d->net_error = !outcome_is_site_fault(res->outcome);
+	} else if (res->status != 200) {
+		snprintf(d->why, sizeof(d->why),
+		    "the FranceConnect discovery document %s answered HTTP "
+		    "%ld",
+		    res->url_redacted, res->status);
+		d->net_error = res->status >= 500 || res->status == 429;
+	} else if (oidc_discovery_parse(res->body.data, res->body.len, d->url,
+		       &d->doc, &err) != RC_OK) {
+		snprintf(d->why, sizeof(d->why),
+		    "the FranceConnect discovery document %s is unusable: %s",
+		    res->url_redacted, err.msg);
+		d->doc = NULL;
+	}
+	fc_disc_ready(d);
+}
+
+static void
+fc_disc_ready(struct fc_disc *d)
+{
+	size_t i;
+
+	d->done = 1;
+	for (i = 0; i < d->nwaiters; i++) {
+		d->waiters[i]->pending--;
+		fc_phase1_maybe_done(d->waiters[i]);
+	}
+	rc_free(d->waiters);
+	d->waiters = NULL;
+	d->nwaiters = 0;
+}
+
+/* Attach fc to the discovery of url, fetching it once per run. */
+static enum rc_code
+fc_disc_attach(struct fc_state *fc, const char *url, struct rc_err *err)
+{
+	struct check_run *run = fc->ctx->run;
+	struct fc_cache *cache = run->fc_cache;
+	struct fc_state **nw;
+	struct probe_req req = { 0 };
+	struct fc_disc *d;
+	enum rc_code rc;
+
+	if (cache == NULL) {
+		if ((cache = rc_calloc(1, sizeof(*cache))) == NULL)
+			return RC_ERR(err, RC_ENOMEM, "out of memory");
+		run->fc_cache = cache;
+	}
+	for (d = cache->head; d != NULL; d = d->next)
+		if (strcmp(d->url, url) == 0)
+			break;
+	if (d == NULL) {
+		if ((d = rc_calloc(1, sizeof(*d))) == NULL ||
+		    (d->url = rc_strdup(url)) == NULL) {
+			rc_free(d);
+			return RC_ERR(err, RC_ENOMEM, "out of memory");
+		}
+		d->next = cache->head;
+		cache->head = d;
+		req.url = url;
+		req.max_body = FC_DISCOVERY_MAX;
+		req.headers = (const char *const[]) { "Accept: application/json",
+			NULL };
+		if ((rc = probe_submit(fc->ctx->probe, &req, on_discovery, d,
+			 err)) != RC_OK) {
+			d->done = 1;
+			snprintf(d->why, sizeof(d->why), "out of memory");
+			return rc;
+		}
+	}
+	fc->disc = d;
+	if (d->done)
+		return RC_OK;
+	nw = rc_realloc(d->waiters, (d->nwaiters + 1) * sizeof(*nw));
+	if (nw == NULL)
+		return RC_ERR(err, RC_ENOMEM, "out of memory");
+	d->waiters = nw;
+	d->waiters[d->nwaiters++] = fc;
+	fc->pending++;
+	return RC_OK;
+}
+
+void
+fc_checks_run_cleanup(struct check_run *run)
+{
+	struct fc_cache *cache = run->fc_cache;
+	struct fc_disc *d, *next;
+
+	if (cache == NULL)
+		return;
+	for (d = cache->head; d != NULL; d = next) {
+		next = d->next;
+		probe_res_free(d->res);
+		oidc_discovery_free(d->doc);
+		rc_free(d->waiters);
+		rc_free(d->url);
+		rc_free(d);
+	}
+	rc_free(cache);
+	run->fc_cache = NULL;
+}
+
+/* ---- Phase 1: the login chain ------------------------------------------ */
+
+static void on_login_hop(struct probe *p, struct probe_res *res, void *arg);
+
+static void
+fetch_end(struct fc_fetch *f, enum fetch_end end, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+fetch_end(struct fc_fetch *f, enum fetch_end end, const char *fmt, ...)
+{
+	va_list ap;
+
+	f->end = end;
+	if (fmt != NULL) {
+		va_start(ap, fmt);
+		vsnprintf(f->why, sizeof(f->why), fmt, ap);
+		va_end(ap);
+	}
+	f->fc->pending--;
+	fc_phase1_maybe_done(f->fc);
+}
+
+static int
+fetch_submit(struct fc_fetch *f, const char *method, const char *url,
+    const char *body, const char *ctype)
+{
+	struct probe_req req = { 0 };
+	struct rc_err err = { 0 };
+
+	req.method = method;
+	req.url = url;
+	req.body = body;
+	req.body_len = body ? strlen(body) : 0;
+	req.content_type = ctype;
+	req.jar = f->jar;
+	req.browser = 1;
+	if (probe_submit(f->fc->ctx->probe, &req, on_login_hop, f, &err) !=
+	    RC_OK) {
+		fetch_end(f, FETCH_NET, "internal: %s", err.msg);
+		return -1;
+	}
+	return 0;
+}
+
+/* Keep the Set-Cookie headers and TLS facts of one of the site's hops. */
+static void
+fetch_note_hop(struct fc_fetch *f, const struct probe_res *res)
+{
+	size_t i;
+
+	f->authz_cookie_from = f->ncookies;
+	for (i = 0; i < res->nheaders; i++) {
+		if (strcasecmp(res->headers[i].name, "Set-Cookie") != 0 ||
+		    f->ncookies >= FC_MAX_COOKIES)
+			continue;
+		f->cookies[f->ncookies] = rc_strdup(res->headers[i].value);
+		if (f->cookies[f->ncookies] != NULL)
+			f->ncookies++;
+	}
+	if (is_https(res->url) && !f->first_https_seen) {
+		const char *h = probe_res_header(res, "Strict-Transport-Security");
+
+		f->first_https_seen = 1;
+		f->hsts = h ? rc_strdup(h) : NULL;
+	}
+	if (res->cert_not_after != 0 &&
+	    (f->cert_min == 0 || res->cert_not_after < f->cert_min))
+		f->cert_min = res->cert_not_after;
+}
+
+/* The login URL answered with a page: find and use its FC button. */
+static void
+fetch_try_button(struct fc_fetch *f, const struct probe_res *res)
+{
+	struct html_fc_button b;
+	struct html_doc *doc;
+	const char *ct = probe_res_header(res, "Content-Type");
+
+	if (ct != NULL && strstr(ct, "html") == NULL) {
+		fetch_end(f, FETCH_SITE,
+		    "%s answered HTTP %ld with %s, neither a redirect to "
+		    "FranceConnect nor a page with a FranceConnect button",
+		    res->url_redacted, res->status, ct);
+		return;
+	}
+	doc = html_parse(res->body.data, res->body.len, res->url);
+	if (doc == NULL || html_find_fc_button(doc, &b) != RC_OK) {
+		html_free(doc);
+		fetch_end(f, FETCH_SITE,
+		    "%s answered HTTP %ld with a page raccord could not read "
+		    "as HTML",
+		    res->url_redacted, res->status);
+		return;
+	}
+	if (!f->page_seen) {
+		f->page_seen = 1;
+		f->page_button = b.found;
+		f->page_dsfr = b.dsfr;
+		f->page_info_link = html_has_fc_info_link(doc,
+		    f->fc->ctx->in->plus);
+		f->page_url = rc_strdup(res->url_redacted);
+	}
+	html_free(doc);
+	if (!b.found) {
+		html_fc_button_cleanup(&b);
+		fetch_end(f, FETCH_SITE,
+		    "%s answered HTTP %ld with a page that neither redirects "
+		    "to FranceConnect nor shows a FranceConnect button",
+		    res->url_redacted, res->status);
+		return;
+	}
+	f->clicked = 1;
+	log_debug("fetch=%d button=\"%s\" method=%s", f->idx, b.how, b.method);
+	fetch_submit(f, b.method, b.url, b.body,
+	    b.body ? "application/x-www-form-urlencoded" : NULL);
+	html_fc_button_cleanup(&b);
+}
+
+static void
+on_login_hop(struct probe *p, struct probe_res *res, void *arg)
+{
+	struct fc_fetch *f = arg;
+	const struct probe_opts *po = probe_get_opts(p);
+	struct oidc_authreq *req;
+
+	fetch_add_exch(f, report_exchange_add(f->fc->ctx->rep, res));
+	if (res->outcome != PROBE_OK) {
+		fetch_end(f,
+		    outcome_is_site_fault(res->outcome) ? FETCH_SITE
+							: FETCH_NET,
+		    "%s: %s (%s)", res->url_redacted,
+		    probe_outcome_str(res->outcome), res->errmsg);
+		goto out;
+	}
+	fetch_note_hop(f, res);
+	if (res->status >= 300 && res->status < 400) {
+		if (res->location == NULL) {
+			fetch_end(f, FETCH_SITE,
+			    "%s answered HTTP %ld without a usable Location "
+			    "header",
+			    res->url_redacted, res->status);
+			goto out;
+		}
+		if ((req = as_authreq(res->location)) != NULL) {
+			f->authreq = req;
+			f->plain_http_final = !is_https(res->url);
+			fetch_end(f, FETCH_CAPTURED, NULL);
+			goto out;
+		}
+		if (++f->hops > po->max_redirects) {
+			fetch_end(f, FETCH_SITE,
+			    "the login URL did not reach an authorization "
+			    "request after %ld redirects (last: %s); a "
+			    "redirect loop?",
+			    po->max_redirects, res->url_redacted);
+			goto out;
+		}
+		if (strncasecmp(res->location, "https://", 8) != 0 &&
+		    strncasecmp(res->location, "http://", 7) != 0) {
+			fetch_end(f, FETCH_SITE,
+			    "%s redirects to a non-web URL", res->url_redacted);
+			goto out;
+		}
+		fetch_submit(f, "GET", res->location, NULL, NULL);
+		goto out;
+	}
+	if (res->status >= 200 && res->status < 300 && !f->clicked) {
+		fetch_try_button(f, res);
+		goto out;
+	}
+	fetch_end(f, res->status >= 500 ? FETCH_NET : FETCH_SITE,
+	    "%s answered HTTP %ld instead of leading to FranceConnect",
+	    res->url_redacted, res->status);
+out:
+	probe_res_free(res);
+}
+
+/* ---- Phase 1: the button page ------------------------------------------ */
+
+static void
+on_button_page(struct probe *p, struct probe_res *res, void *arg)
+{
+	struct fc_state *fc = arg;
+	struct html_fc_button b;
+	struct html_doc *doc = NULL;
+
+	(void)p;
+	fc->button_exch = report_exchange_add(fc->ctx->rep, res);
+	if (res->outcome != PROBE_OK || res->status != 200) {
+		fc->button_state = 2;
+		snprintf(fc->button_why, sizeof(fc->button_why),
+		    "%s could not be read: %s",
+		    res->url_redacted,
+		    res->outcome != PROBE_OK ? res->errmsg : "HTTP status");
+		goto out;
+	}
+	fc->button_state = 1;
+	doc = html_parse(res->body.data, res->body.len, res->url);
+	if (doc != NULL && html_find_fc_button(doc, &b) == RC_OK) {
+		fc->button_found = b.found;
+		fc->button_dsfr = b.dsfr;
+		html_fc_button_cleanup(&b);
+	}
+	fc->button_link = doc ? html_has_fc_info_link(doc, fc->ctx->in->plus)
+			      : 0;
+out:
+	html_free(doc);
+	probe_res_free(res);
+	fc->pending--;
+	fc_phase1_maybe_done(fc);
+}
+
+/* ---- Judging ------------------------------------------------------------ */
+
+static struct fc_fetch *
+first_capture(struct fc_state *fc)
+{
+	int i;
+
+	for (i = 0; i < fc->nfetch; i++)
+		if (fc->fetch[i].end == FETCH_CAPTURED)
+			return &fc->fetch[i];
+	return NULL;
+}
+
+static void
+judge_login(struct fc_state *fc, const struct fc_fetch *cap)
+{
+	struct report_section *sec = fc->ctx->sec;
+	const struct fc_fetch *f0 = &fc->fetch[0];
+	int i, nsite = 0, nnet = 0;
+	const struct fc_fetch *bad = NULL;
+
+	for (i = 0; i < fc->nfetch; i++) {
+		if (fc->fetch[i].end == FETCH_SITE) {
+			nsite++;
+			bad = bad ? bad : &fc->fetch[i];
+		} else if (fc->fetch[i].end == FETCH_NET) {
+			nnet++;
+			if (bad == NULL || bad->end != FETCH_SITE)
+				bad = &fc->fetch[i];
+		}
+	}
+	/*
+	 * fc.login.redirect: every fetch of the login URL must lead to an
+	 * authorization request (DESIGN §4).
+	 */
+	if (nsite > 0)
+		report_check(sec, "fc.login.redirect", CHECK_FAIL, 1, bad->exch,
+		    bad->nexch, "%s", bad->why);
+	else if (nnet > 0)
+		report_check(sec, "fc.login.redirect", CHECK_ERROR, 1, bad->exch,
+		    bad->nexch, "could not complete: %s", bad->why);
+	else
+		report_check(sec, "fc.login.redirect", CHECK_PASS, 1, f0->exch,
+		    f0->nexch,
+		    "each of %d independent fetches of the login URL led to "
+		    "an authorization request%s",
+		    fc->nfetch,
+		    f0->clicked ? " (through the page's FranceConnect button)"
+				: "");
+	/*
+	 * fc.login.https: the hop that emits the authorization request, and
+	 * so sets the state, is served over https (FranceConnect security
+	 * annex; RFC 9700 §2.6 "never send responses over http").
+	 */
+	if (cap == NULL)
+		report_check(sec, "fc.login.https", CHECK_SKIP, 1, NULL, 0,
+		    "no authorization request was captured");
+	else if (cap->plain_http_final)
+		report_check(sec, "fc.login.https", CHECK_FAIL, 1, cap->exch,
+		    cap->nexch,
+		    "the login is served over plain http: the redirect to "
+		    "FranceConnect (and its state) must come from an https "
+		    "page");
+	else
+		report_check(sec, "fc.login.https", CHECK_PASS, 1, cap->exch,
+		    cap->nexch,
+		    "the login is served over https with a valid certificate");
+}
+
+static void
+judge_authreq(struct fc_state *fc, const struct fc_fetch *cap)
+{
+	static const char *const ids[] = { "fc.authorize.endpoint",
+		"fc.authorize.response_type", "fc.authorize.client_id",
+		"fc.authorize.redirect_uri", "fc.authorize.scope",
+		"fc.authorize.acr_values", "fc.authorize.state",
+		"fc.authorize.nonce", "fc.authorize.random.repeat", NULL };
+	const struct dossier_integration *in = fc->ctx->in;
+	struct report_section *sec = fc->ctx->sec;
+	const char *states[FC_MAX_FETCHES], *nonces[FC_MAX_FETCHES];
+	struct fc_findings fs;
+	struct fc_expect exp = { 0 };
+	struct rc_err err = { 0 };
+	size_t n = 0, i;
+
+	if (cap == NULL || fc->disc->doc == NULL) {
+		const char *why = cap == NULL
+		    ? "not judged: no authorization request was captured"
+		    : "not judged: the provider's discovery document is "
+		      "unavailable";
+
+		for (i = 0; ids[i] != NULL; i++)
+			report_check(sec, ids[i], CHECK_SKIP, 1, NULL, 0, "%s",
+			    why);
+		return;
+	}
+	fc_findings_init(&fs);
+	exp.authorization_endpoint =
+	    fc->disc->doc->authorization_endpoint;
+	exp.client_id = in->client_id;
+	exp.redirect_uri = in->redirect_uri;
+	exp.plus = in->plus;
+	exp.production = in->env == DOSSIER_ENV_PRODUCTION;
+	if (fc_authreq_judge(cap->authreq, &exp, &fs, &err) != RC_OK)
+		report_check(sec, "fc.authorize.endpoint", CHECK_ERROR, 1,
+		    NULL, 0, "internal: %s", err.msg);
+	else
+		record_findings(fc, &fs, cap->exch, cap->nexch);
+	fc_findings_cleanup(&fs);
+
+	for (i = 0; i < (size_t)fc->nfetch; i++) {
+		if (fc->fetch[i].end != FETCH_CAPTURED)
+			continue;
+		states[n] = oidc_authreq_param(fc->fetch[i].authreq, "state");
+		nonces[n] = oidc_authreq_param(fc->fetch[i].authreq, "nonce");
+		n++;
+	}
+	fc_findings_init(&fs);
+	if (n < 3) {
+		report_check(sec, "fc.authorize.random.repeat", CHECK_ERROR, 1,
+		    NULL, 0,
+		    "only %zu of %d fetches captured a request: state and "
+		    "nonce randomness needs at least 3",
+		    n, fc->nfetch);
+	} else if (fc_random_judge(states, nonces, n, fc->ctx->opts->now,
+		       &fs, &err) != RC_OK) {
+		report_check(sec, "fc.authorize.random.repeat", CHECK_ERROR, 1,
+		    NULL, 0, "internal: %s", err.msg);
+	} else {
+		record_findings(fc, &fs, cap->exch, cap->nexch);
+	}
+	fc_findings_cleanup(&fs);
+}
+
+/* ---- Phase 2: FranceConnect's own verdict ------------------------------ */
+
+static void fc_phase2_one_done(struct fc_state *fc);
+
+static void on_provider(struct probe *p, struct probe_res *res, void *arg);
+
+static int
+provider_submit(struct fc_state *fc, const char *url)
+{
+	struct probe_req req = { 0 };
+	struct rc_err err = { 0 };
+
+	req.url = url;
+	req.browser = 1;
+	if (probe_submit(fc->ctx->probe, &req, on_provider, fc, &err) !=
+	    RC_OK) {
+		report_check(fc->ctx->sec, "fc.provider.accepts", CHECK_ERROR,
+		    1, NULL, 0, "internal: %s", err.msg);
+		return -1;
+	}
+	return 0;
+}
+
+/* FC answered by redirecting elsewhere: to the FS with error=, or on. */
+static void
+provider_redirect_out(struct fc_state *fc, const struct probe_res *res)
+{
+	struct report_section *sec = fc->ctx->sec;
+	struct oidc_authreq *back = oidc_authreq_parse(res->location, NULL);
+	const char *e = back ? oidc_authreq_param(back, "error") : NULL;
+	const char *ed = back ? oidc_authreq_param(back, "error_description")
+			      : NULL;
+	const char *why = e ? fc_error_explain(e) : NULL;
+
+	if (e != NULL)
+		report_check(sec, "fc.provider.accepts", CHECK_FAIL, 1,
+		    fc->accept_exch, fc->naccept,
+		    "FranceConnect refused the authorization request and sent "
+		    "the user back with error=%s%s%s%s%s",
+		    e, ed ? " (" : "", ed ? ed : "", ed ? ")" : "",
+		    why ? why : "");
+	else
+		report_check(sec, "fc.provider.accepts", CHECK_PASS, 1,
+		    fc->accept_exch, fc->naccept,
+		    "FranceConnect accepted the authorization request and "
+		    "moved the user on to %s",
+		    res->location);
+	oidc_authreq_free(back);
+}
+
+static void
+on_provider(struct probe *p, struct probe_res *res, void *arg)
+{
+	struct fc_state *fc = arg;
+	struct report_section *sec = fc->ctx->sec;
+	char code[16] = "";
+	const char *why;
+	int idx;
+
+	(void)p;
+	idx = report_exchange_add(fc->ctx->rep, res);
+	if (idx >= 0 && fc->naccept < FC_PROVIDER_HOPS + 1)
+		fc->accept_exch[fc->naccept++] = idx;
+	if (res->outcome != PROBE_OK) {
+		report_check(sec, "fc.provider.accepts", CHECK_ERROR, 1,
+		    fc->accept_exch, fc->naccept,
+		    "could not show the request to FranceConnect: %s",
+		    res->errmsg);
+		goto done;
+	}
+	if (res->status >= 300 && res->status < 400 && res->location != NULL) {
+		if (same_origin(res->location, fc->authz_origin) &&
+		    ++fc->accept_hops <= FC_PROVIDER_HOPS) {
+			if (provider_submit(fc, res->location) == 0)
+				goto out;
+			goto done;
+		}
+		provider_redirect_out(fc, res);
+		goto done;
+	}
+	fc_error_find(res->body.data ? res->body.data : "", res->body.len, code,
+	    sizeof(code));
+	why = code[0] ? fc_error_explain(code) : NULL;
+	if (code[0] != '\0')
+		report_check(sec, "fc.provider.accepts", CHECK_FAIL, 1,
+		    fc->accept_exch, fc->naccept,
+		    "FranceConnect refused the authorization request with "
+		    "error %s (HTTP %ld)%s%s",
+		    code, res->status, why ? ": " : "", why ? why : "");
+	else if (res->status >= 200 && res->status < 300)
+		report_check(sec, "fc.provider.accepts", CHECK_PASS, 1,
+		    fc->accept_exch, fc->naccept,
+		    "FranceConnect accepted the authorization request (HTTP "
+		    "%ld, identity-provider choice shown)",
+		    res->status);
+	else if (res->status >= 500 || res->status == 429)
+		report_check(sec, "fc.provider.accepts", CHECK_ERROR, 1,
+		    fc->accept_exch, fc->naccept,
+		    "FranceConnect answered HTTP %ld; try again later",
+		    res->status);
+	else
+		report_check(sec, "fc.provider.accepts", CHECK_FAIL, 1,
+		    fc->accept_exch, fc->naccept,
+		    "FranceConnect refused the authorization request with HTTP "
+		    "%ld",
+		    res->status);
+done:
+	fc_phase2_one_done(fc);
+out:
+	probe_res_free(res);
+}
+
+/* ---- Phase 2: advisory probes ------------------------------------------ */
+
+struct fc_probe {
+	struct fc_state *fc;
+	const char *id;
+	const char *what;
+};
+
+/* Cookie names a normal visit sets, so new ones can be told apart. */
+static int
+cookie_name_seen(const struct fc_fetch *f, const char *setcookie)
+{
+	size_t i, n = strcspn(setcookie, "=");
+
+	for (i = 0; i < f->ncookies; i++)
+		if (strncmp(f->cookies[i], setcookie, n) == 0 &&
+		    f->cookies[i][n] == '=')
+			return 1;
+	return 0;
+}
+
+/* A Set-Cookie that deletes (empty value or Max-Age=0) opens nothing. */
+static int
+cookie_is_deletion(const char *sc)
+{
+	const char *eq = strchr(sc, '=');
+
+	return eq == NULL || eq[1] == ';' || eq[1] == '\0' ||
+	    strcasestr(sc, "max-age=0") != NULL ||
+	    strcasestr(sc, "expires=thu, 01 jan 1970") != NULL;
+}
+
+static void
+on_callback_probe(struct probe *p, struct probe_res *res, void *arg)
+{
+	struct fc_probe *pr = arg;
+	struct fc_state *fc = pr->fc;
+	const struct fc_fetch *f0 = &fc->fetch[0];
+	struct report_section *sec = fc->ctx->sec;
+	char newc[256] = "";
+	int idx;
+	size_t i;
+
+	(void)p;
+	idx = report_exchange_add(fc->ctx->rep, res);
+	if (res->outcome != PROBE_OK) {
+		report_check(sec, pr->id, CHECK_ERROR, 0, &idx, idx >= 0,
+		    "could not call the callback with %s: %s", pr->what,
+		    res->errmsg);
+		goto out;
+	}
+	for (i = 0; i < res->nheaders; i++) {
+		const char *v = res->headers[i].value;
+
+		if (strcasecmp(res->headers[i].name, "Set-Cookie") != 0 ||
+		    cookie_is_deletion(v) || cookie_name_seen(f0, v))
+			continue;
+		snprintf(newc, sizeof(newc), "%.*s", (int)strcspn(v, "="), v);
+		break;
+	}
+	if (res->status >= 500)
+		report_check(sec, pr->id, CHECK_WARN, 0, &idx, idx >= 0,
+		    "the callback answered HTTP %ld to %s: it must show a "
+		    "clean error, not crash (FranceConnect error handling; "
+		    "RFC 9700 §4.7)",
+		    res->status, pr->what);
+	else if (newc[0] != '\0')
+		report_check(sec, pr->id, CHECK_WARN, 0, &idx, idx >= 0,
+		    "the callback set a new cookie \"%s\" in answer to %s: a "
+		    "session may have been opened without a valid login",
+		    newc, pr->what);
+	else
+		report_check(sec, pr->id, CHECK_PASS, 0, &idx, idx >= 0,
+		    "the callback answered HTTP %ld to %s without opening a "
+		    "session",
+		    res->status, pr->what);
+out:
+	probe_res_free(res);
+	rc_free(pr);
+	fc_phase2_one_done(fc);
+}
+
+static void
+callback_submit(struct fc_state *fc, const char *id, const char *what,
+    const char *query, struct probe_jar *jar)
+{
+	struct fc_probe *pr;
+	struct probe_req req = { 0 };
+	struct rc_buf url;
+	struct rc_err err = { 0 };
+	const char *ru = fc->ctx->in->redirect_uri;
+
+	rc_buf_init(&url, 8192);
+	if ((pr = rc_calloc(1, sizeof(*pr))) == NULL ||
+	    rc_buf_addf(&url, "%s%s%s", ru, strchr(ru, '?') ? "&" : "?",
+		query) != RC_OK) {
+		rc_free(pr);
+		rc_buf_free(&url);
+		report_check(fc->ctx->sec, id, CHECK_ERROR, 0, NULL, 0,
+		    "internal: out of memory");
+		return;
+	}
+	pr->fc = fc;
+	pr->id = id;
+	pr->what = what;
+	req.url = url.data;
+	req.jar = jar;
+	req.browser = 1;
+	fc->pending++;
+	if (probe_submit(fc->ctx->probe, &req, on_callback_probe, pr, &err) !=
+	    RC_OK) {
+		fc->pending--;
+		rc_free(pr);
+		report_check(fc->ctx->sec, id, CHECK_ERROR, 0, NULL, 0,
+		    "internal: %s", err.msg);
+	}
+	rc_buf_free(&url);
+}
+
+static void
+on_logout_probe(struct probe *p, struct probe_res *res, void *arg)
+{
+	struct fc_state *fc = arg;
+	int idx;
+
+	(void)p;
+	idx = report_exchange_add(fc->ctx->rep, res);
+	if (res->outcome != PROBE_OK)
+		report_check(fc->ctx->sec, "fc.logout.redirect_uri", CHECK_WARN,
+		    0, &idx, idx >= 0,
+		    "post_logout_redirect_uri %s cannot be reached: %s",
+		    res->url_redacted, res->errmsg);
+	else if (res->status >= 400)
+		report_check(fc->ctx->sec, "fc.logout.redirect_uri", CHECK_WARN,
+		    0, &idx, idx >= 0,
+		    "post_logout_redirect_uri %s answers HTTP %ld; FranceConnect "
+		    "sends users there after logout",
+		    res->url_redacted, res->status);
+	else
+		report_check(fc->ctx->sec, "fc.logout.redirect_uri", CHECK_PASS,
+		    0, &idx, idx >= 0,
+		    "post_logout_redirect_uri is https and answers HTTP %ld",
+		    res->status);
+	probe_res_free(res);
+	fc_phase2_one_done(fc);
+}
+
+static void
+start_logout_probe(struct fc_state *fc)
+{
+	const char *u = fc->ctx->in->post_logout_redirect_uri;
+	struct probe_req req = { 0 };
+	struct rc_err err = { 0 };
+
+	/* FranceConnect logout: the FS registers a post-logout URL (§4). */
+	if (u == NULL) {
+		report_check(fc->ctx->sec, "fc.logout.redirect_uri", CHECK_SKIP,
+		    0, NULL, 0,
+		    "no post_logout_redirect_uri declared in the dossier");
+		return;
+	}
+	if (!is_https(u)) {
+		report_check(fc->ctx->sec, "fc.logout.redirect_uri", CHECK_WARN,
+		    0, NULL, 0,
+		    "post_logout_redirect_uri %s is not https", u);
+		return;
+	}
+	req.url = u;
+	req.browser = 1;
+	fc->pending++;
+	if (probe_submit(fc->ctx->probe, &req, on_logout_probe, fc, &err) !=
+	    RC_OK) {
+		fc->pending--;
+		report_check(fc->ctx->sec, "fc.logout.redirect_uri", CHECK_ERROR,
+		    0, NULL, 0, "internal: %s", err.msg);
+	}
+}
+
+/* ---- Advisory judgements from phase 1 evidence ------------------------- */
+
+/* fc.cookie.attributes: the state cookie (RFC 6265bis; probes §A4). */
+static void
+judge_cookies(struct fc_state *fc, const struct fc_fetch *cap)
+{
+	struct report_section *sec = fc->ctx->sec;
+	struct rc_buf why;
+	size_t i, from;
+
+	if (cap == NULL) {
+		report_check(sec, "fc.cookie.attributes", CHECK_SKIP, 0, NULL,
+		    0, "no authorization request was captured");
+		return;
+	}
+	from = cap->authz_cookie_from < cap->ncookies ? cap->authz_cookie_from
+						      : 0;
+	if (cap->ncookies == 0) {
+		report_check(sec, "fc.cookie.attributes", CHECK_PASS, 0,
+		    cap->exch, cap->nexch,
+		    "no cookie was set during the login redirect (state kept "
+		    "elsewhere)");
+		return;
+	}
+	rc_buf_init(&why, 1024);
+	for (i = from; i < cap->ncookies; i++) {
+		const char *c = cap->cookies[i];
+		int n = (int)strcspn(c, "=");
+
+		if (cookie_is_deletion(c))
+			continue;
+		if (strcasestr(c, "; secure") == NULL &&
+		    strcasestr(c, ";secure") == NULL)
+			rc_buf_addf(&why, "%s\"%.*s\" lacks Secure",
+			    why.len ? "; " : "", n, c);
+		if (strcasestr(c, "httponly") == NULL)
+			rc_buf_addf(&why, "%s\"%.*s\" lacks HttpOnly",
+			    why.len ? "; " : "", n, c);
+		if (strcasestr(c, "samesite=strict") != NULL)
+			rc_buf_addf(&why,
+			    "%s\"%.*s\" is SameSite=Strict, which drops it on "
+			    "the return from FranceConnect",
+			    why.len ? "; " : "", n, c);
+		else if (strcasestr(c, "samesite") == NULL)
+			rc_buf_addf(&why, "%s\"%.*s\" has no SameSite",
+			    why.len ? "; " : "", n, c);
+	}
+	if (why.len > 0)
+		report_check(sec, "fc.cookie.attributes", CHECK_WARN, 0,
+		    cap->exch, cap->nexch,
+		    "login cookies should be Secure, HttpOnly and SameSite=Lax: "
+		    "%s",
+		    why.data);
+	else
+		report_check(sec, "fc.cookie.attributes", CHECK_PASS, 0,
+		    cap->exch, cap->nexch,
+		    "login cookies are Secure, HttpOnly and SameSite");
+	rc_buf_free(&why);
+}
+
+/* fc.tls.hsts: RFC 6797; a long max-age keeps users on https. */
+static void
+judge_hsts(struct fc_state *fc, const struct fc_fetch *f)
+{
+	struct report_section *sec = fc->ctx->sec;
+	const char *ma;
+	long age = -1;
+
+	if (!f->first_https_seen) {
+		report_check(sec, "fc.tls.hsts", CHECK_SKIP, 0, NULL, 0,
+		    "no https response from the site to judge");
+		return;
+	}
+	if (f->hsts == NULL) {
+		report_check(sec, "fc.tls.hsts", CHECK_WARN, 0, f->exch,
+		    f->nexch,
+		    "no Strict-Transport-Security header: browsers may be "
+		    "downgraded to http (RFC 6797)");
+		return;
+	}
+	if ((ma = strcasestr(f->hsts, "max-age=")) != NULL) {
+		char *end;
+
+		age = strtol(ma + 8, &end, 10);
+		if (end == ma + 8)
+			age = -1;
+	}
+	if (age < HSTS_MIN_MAX_AGE)
+		report_check(sec, "fc.tls.hsts", CHECK_WARN, 0, f->exch,
+		    f->nexch,
+		    "Strict-Transport-Security \"%s\" has a max-age under 180 "
+		    "days (RFC 6797)",
+		    f->hsts);
+	else
+		report_check(sec, "fc.tls.hsts", CHECK_PASS, 0, f->exch,
+		    f->nexch, "Strict-Transport-Security: %s", f->hsts);
+}
+
+static void
+judge_cert_expiry(struct fc_state *fc, const struct fc_fetch *f)
+{
+	struct report_section *sec = fc->ctx->sec;
+	time_t now = fc->ctx->opts->now ? fc->ctx->opts->now : time(NULL);
+	char when[32];
+	struct tm tm;
+	long days;
+
+	if (f->cert_min == 0) {
+		report_check(sec, "fc.tls.expiry", CHECK_SKIP, 0, NULL, 0,
+		    "no certificate of the site was seen");
+		return;
+	}
+	gmtime_r(&f->cert_min, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%d", &tm);
+	days = (long)((f->cert_min - now) / 86400);
+	if (days < fc->ctx->opts->cert_warn_days)
+		report_check(sec, "fc.tls.expiry", CHECK_WARN, 0, f->exch,
+		    f->nexch,
+		    "the site's certificate expires on %s, in %ld days: renew "
+		    "it before the login breaks",
+		    when, days);
+	else
+		report_check(sec, "fc.tls.expiry", CHECK_PASS, 0, f->exch,
+		    f->nexch, "the site's certificate is valid until %s", when);
+}
+
+/* fc.button: official button and "Qu'est-ce que FranceConnect ?" link. */
+static void
+judge_button(struct fc_state *fc)
+{
+	struct report_section *sec = fc->ctx->sec;
+	const struct fc_fetch *f0 = &fc->fetch[0];
+	int found, dsfr, link, exch = -1;
+	const char *where;
+
+	if (fc->button_state == 1) {
+		found = fc->button_found;
+		dsfr = fc->button_dsfr;
+		link = fc->button_link;
+		exch = fc->button_exch;
+		where = fc->ctx->in->button_page_url;
+	} else if (f0->page_seen) {
+		found = f0->page_button;
+		dsfr = f0->page_dsfr;
+		link = f0->page_info_link;
+		where = f0->page_url;
+	} else {
+		report_check(sec, "fc.button", CHECK_SKIP, 0, NULL, 0, "%s",
+		    fc->button_state == 2 ? fc->button_why
+					  : "no button_page_url declared and "
+					    "the login URL redirects directly");
+		return;
+	}
+	if (!found || !link)
+		report_check(sec, "fc.button", CHECK_WARN, 0, &exch, exch >= 0,
+		    "%s: %s%s%s (FranceConnect button rules; DSFR \"Bouton "
+		    "FranceConnect\")",
+		    where, found ? "" : "no FranceConnect button found",
+		    !found && !link ? "; " : "",
+		    link ? "" : "no \"Qu'est-ce que FranceConnect ?\" link to "
+				"franceconnect.gouv.fr");
+	else
+		report_check(sec, "fc.button", CHECK_PASS, 0, &exch, exch >= 0,
+		    "%s shows the FranceConnect button%s and the \"Qu'est-ce "
+		    "que FranceConnect ?\" link",
+		    where, dsfr ? " (DSFR component)" : "");
+}
+
+/* ---- Phase transitions -------------------------------------------------- */
+
+static void
+fc_finish(struct fc_state *fc)
+{
+	struct check_ctx *ctx = fc->ctx;
+	int i;
+	size_t j;
+
+	for (i = 0; i < fc->nfetch; i++) {
+		struct fc_fetch *f = &fc->fetch[i];
+
+		probe_jar_free(f->jar);
+		oidc_authreq_free(f->authreq);
+		rc_free(f->hsts);
+		rc_free(f->page_url);
+		for (j = 0; j < f->ncookies; j++)
+			rc_free(f->cookies[j]);
+	}
+	rc_free(fc->authz_origin);
+	rc_free(fc);
+	ctx->family = NULL;
+	check_ctx_done(ctx);
+}
+
+static void
+fc_phase2_one_done(struct fc_state *fc)
+{
+	if (--fc->pending == 0)
+		fc_finish(fc);
+}
+
+static void
+fc_phase2_start(struct fc_state *fc, struct fc_fetch *cap)
+{
+	struct report_section *sec = fc->ctx->sec;
+	const char *ep = fc->disc->doc
+	    ? fc->disc->doc->authorization_endpoint
+	    : NULL;
+	char q[512], s1[33], s2[33];
+	const char *state;
+	enum check_status st;
+
+	fc->phase = 2;
+	fc->pending = 1; /* held until every probe below is submitted */
+	/*
+	 * fc.provider.accepts: show the captured request to FranceConnect
+	 * once; its error page or error= redirect names the fault (reference
+	 * §2, api-authorize.feature).  Only the configured endpoint is ever
+	 * contacted.
+	 */
+	st = cap ? report_check_status(sec, "fc.authorize.endpoint")
+		 : CHECK__MAX;
+	if (cap == NULL || ep == NULL)
+		report_check(sec, "fc.provider.accepts", CHECK_SKIP, 1, NULL, 0,
+		    "not asked: no authorization request to show");
+	else if (st != CHECK_PASS)
+		report_check(sec, "fc.provider.accepts", CHECK_SKIP, 1, NULL, 0,
+		    "not asked: the request does not target the configured "
+		    "FranceConnect endpoint %s",
+		    ep);
+	else if ((fc->authz_origin = url_origin(ep)) == NULL)
+		report_check(sec, "fc.provider.accepts", CHECK_ERROR, 1, NULL, 0,
+		    "internal: cannot parse %s", ep);
+	else {
+		fc->pending++;
+		if (provider_submit(fc, oidc_authreq_url(cap->authreq)) != 0)
+			fc->pending--;
+	}
+
+	if (fc->ctx->opts->active_probes) {
+		/*
+		 * fc.callback.forged: a made-up code and state must be
+		 * rejected without a 5xx and without a session (RFC 9700
+		 * §4.7, OIDC Core §3.1.2.7; probes §A4 "active").
+		 */
+		random_hex(s1);
+		random_hex(s2);
+		snprintf(q, sizeof(q), "code=%s&state=%s", s1, s2);
+		callback_submit(fc, "fc.callback.forged",
+		    "a forged code and state", q, NULL);
+		/*
+		 * fc.callback.error: FC returns error=access_denied when the
+		 * user cancels; the FS must handle it (reference §3
+		 * "Callback"; §6 "Not handling the error callback").
+		 */
+		state = cap ? oidc_authreq_param(cap->authreq, "state") : NULL;
+		if (state != NULL && strlen(state) < 200 &&
+		    !rc_str_has_ctrl(state)) {
+			char *es = curl_easy_escape(NULL, state, 0);
+
+			snprintf(q, sizeof(q),
+			    "error=access_denied&error_description=user%%20"
+			    "authentication%%20aborted&state=%s",
+			    es ? es : "");
+			curl_free(es);
+			callback_submit(fc, "fc.callback.error",
+			    "error=access_denied with the session's state", q,
+			    cap->jar);
+		} else {
+			report_check(sec, "fc.callback.error", CHECK_SKIP, 0,
+			    NULL, 0, "no state captured to return with");
+		}
+	} else {
+		report_check(sec, "fc.callback.forged", CHECK_SKIP, 0, NULL, 0,
+		    "active probes disabled (checks.active_probes)");
+		report_check(sec, "fc.callback.error", CHECK_SKIP, 0, NULL, 0,
+		    "active probes disabled (checks.active_probes)");
+	}
+	start_logout_probe(fc);
+	fc_phase2_one_done(fc);
+}
+
+static void
+fc_phase1_maybe_done(struct fc_state *fc)
+{
+	struct fc_fetch *cap;
+	struct report_section *sec = fc->ctx->sec;
+	struct fc_disc *d = fc->disc;
+
+	if (fc->phase != 1 || fc->pending > 0)
+		return;
+	/* fc.discovery: the configured provider publishes usable metadata. */
+	if (d->doc != NULL)
+		report_check(sec, "fc.discovery", CHECK_PASS, 1, NULL, 0,
+		    "FranceConnect discovery %s: authorization endpoint %s",
+		    d->url, d->doc->authorization_endpoint);
+	else
+		report_check(sec, "fc.discovery",
+		    d->net_error ? CHECK_ERROR : CHECK_FAIL, 1, NULL, 0, "%s",
+		    d->why);
+	cap = first_capture(fc);
+	judge_login(fc, cap);
+	judge_authreq(fc, cap);
+	judge_cookies(fc, cap);
+	judge_hsts(fc, cap ? cap : &fc->fetch[0]);
+	judge_cert_expiry(fc, cap ? cap : &fc->fetch[0]);
+	judge_button(fc);
+	fc_phase2_start(fc, cap);
+}
+
+/* ---- Entry point -------------------------------------------------------- */
+
+enum rc_code
+fc_checks_start(struct check_ctx *ctx, struct rc_err *err)
+{
+	const struct dossier_integration *in = ctx->in;
+	const char *disc_url = ctx->opts->fc_discovery[in->plus ? 1 : 0][in->env];
+	struct fc_state *fc;
+	struct probe_req req = { 0 };
+	enum rc_code rc = RC_OK;
+	int i, n;
+
+	if (disc_url == NULL)
+		return RC_ERR(err, RC_ECONFIG,
+		    "no FranceConnect discovery URL configured for %s",
+		    dossier_env_str(in->env));
+	n = ctx->opts->login_fetches;
+	if (n > FC_MAX_FETCHES)
+		n = FC_MAX_FETCHES;
+	if ((fc = rc_calloc(1, sizeof(*fc))) == NULL)
+		return RC_ERR(err, RC_ENOMEM, "out of memory");
+	fc->ctx = ctx;
+	fc->phase = 1;
+	fc->nfetch = n;
+	fc->button_exch = -1;
+	ctx->family = fc;
+	/* Hold phase 1 open until everything below is submitted. */
+	fc->pending = 1;
+	for (i = 0; i < n; i++) {
+		struct fc_fetch *f = &fc->fetch[i];
+
+		f->fc = fc;
+		f->idx = i;
+		if ((f->jar = probe_jar_new()) == NULL) {
+			rc = RC_ERR(err, RC_ENOMEM, "out of memory");
+			break;
+		}
+	}
+	if (rc == RC_OK)
+		rc = fc_disc_attach(fc, disc_url, err);
+	if (rc != RC_OK) {
+		/*
+		 * Nothing of ours is in flight except, perhaps, the shared
+		 * discovery fetch, which does not point at fc once detached.
+		 */
+		fc->pending = 0;
+		fc->phase = 0;
+		fc_finish(fc);
+		ctx->pending++; /* fc_finish counted us done; undo */
+		return rc;
+	}
+	for (i = 0; i < n; i++) {
+		fc->pending++;
+		fetch_submit(&fc->fetch[i], "GET", in->login_url, NULL, NULL);
+	}
+	if (in->button_page_url != NULL) {
+		req.url = in->button_page_url;
+		req.browser = 1;
+		fc->pending++;
+		if (probe_submit(ctx->probe, &req, on_button_page, fc, err) !=
+		    RC_OK) {
+			fc->pending--;
+			fc->button_state = 2;
+			snprintf(fc->button_why, sizeof(fc->button_why),
+			    "internal: out of memory");
+		}
+	}
+	fc->pending--;
+	fc_phase1_maybe_done(fc);
+	return RC_OK;
+}

@@ -1,0 +1,475 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The report model, its verdict rules and its JSON and text renderings
+ * (see report.h and docs/report.md).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "common/mem.h"
+#include "verifier/probe.h"
+#include "verifier/report.h"
+
+struct report_check {
+	char *id;
+	enum check_status status;
+	int required;
+	char *detail;
+	int *exch;
+	size_t nexch;
+};
+
+struct report_section {
+	char *kind;
+	char *label;
+	json_t *attrs; /* extra string attributes */
+	struct report_check *checks;
+	size_t nchecks;
+};
+
+struct report {
+	char *dossier_id;
+	json_t *exchanges; /* array of evidence objects */
+	struct report_section **sections;
+	size_t nsections;
+};
+
+const char *
+check_status_str(enum check_status st)
+{
+	static const char *const names[CHECK__MAX] = { "pass", "warn", "fail",
+		"skip", "error" };
+
+	return (unsigned)st < CHECK__MAX ? names[st] : "unknown";
+}
+
+const char *
+verdict_str(enum verdict v)
+{
+	static const char *const names[VERDICT__MAX] = { "verified", "failed",
+		"inconclusive" };
+
+	return (unsigned)v < VERDICT__MAX ? names[v] : "unknown";
+}
+
+struct report *
+report_new(const char *dossier_id)
+{
+	struct report *rep;
+
+	if ((rep = rc_calloc(1, sizeof(*rep))) == NULL)
+		return NULL;
+	rep->dossier_id = rc_strdup(dossier_id ? dossier_id : "");
+	rep->exchanges = json_array();
+	if (rep->dossier_id == NULL || rep->exchanges == NULL) {
+		report_free(rep);
+		return NULL;
+	}
+	return rep;
+}
+
+static void
+section_free(struct report_section *sec)
+{
+	size_t i;
+
+	if (sec == NULL)
+		return;
+	for (i = 0; i < sec->nchecks; i++) {
+		rc_free(sec->checks[i].id);
+		rc_free(sec->checks[i].detail);
+		rc_free(sec->checks[i].exch);
+	}
+	rc_free(sec->checks);
+	rc_free(sec->kind);
+	rc_free(sec->label);
+	json_decref(sec->attrs);
+	rc_free(sec);
+}
+
+void
+report_free(struct report *rep)
+{
+	size_t i;
+
+	if (rep == NULL)
+		return;
+	for (i = 0; i < rep->nsections; i++)
+		section_free(rep->sections[i]);
+	rc_free(rep->sections);
+	json_decref(rep->exchanges);
+	rc_free(rep->dossier_id);
+	rc_free(rep);
+}
+
+static char *
+iso8601(time_t t, char *buf, size_t len)
+{
+	struct tm tm;
+
+	if (t == 0 || gmtime_r(&t, &tm) == NULL) {
+		buf[0] = '\0';
+		return buf;
+	}
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return buf;
+}
+
+/* json_object_set_new that tolerates a NULL value (ENOMEM): reports it. */
+static int
+set(json_t *o, const char *k, json_t *v)
+{
+	return v == NULL || json_object_set_new(o, k, v) != 0;
+}
+
+int
+report_exchange_add(struct report *rep, const struct probe_res *res)
+{
+	char when[32];
+	json_t *o, *t, *tls, *hdrs = NULL;
+	const char *loc;
+	size_t i;
+	int bad = 0;
+
+	if ((o = json_object()) == NULL)
+		return -1;
+	bad |= set(o, "method", json_string(res->method ? res->method : "GET"));
+	bad |= set(o, "url",
+	    json_string(res->url_redacted ? res->url_redacted : ""));
+	bad |= set(o, "started",
+	    json_string(iso8601(res->started, when, sizeof(when))));
+	bad |= set(o, "outcome", json_string(probe_outcome_str(res->outcome)));
+	if (res->outcome != PROBE_OK)
+		bad |= set(o, "error", json_string(res->errmsg));
+	if (res->status != 0)
+		bad |= set(o, "status", json_integer(res->status));
+	loc = res->location;
+	if (loc != NULL) {
+		char *red = NULL;
+
+		if (probe_url_redact(loc, &red) == RC_OK)
+			bad |= set(o, "location", json_string(red));
+		else
+			bad = 1;
+		rc_free(red);
+	}
+	if (res->primary_ip[0] != '\0') {
+		bad |= set(o, "peer", json_string(res->primary_ip));
+		bad |= set(o, "port", json_integer(res->primary_port));
+	}
+	if (res->http_version[0] != '\0')
+		bad |= set(o, "http_version", json_string(res->http_version));
+	if (res->tls_version[0] != '\0') {
+		if ((tls = json_object()) == NULL)
+			bad = 1;
+		else {
+			bad |= set(tls, "version",
+			    json_string(res->tls_version));
+			bad |= set(tls, "cert_sha256",
+			    json_string(res->cert_sha256));
+			bad |= set(tls, "cert_not_after",
+			    json_string(iso8601(res->cert_not_after, when,
+				sizeof(when))));
+			bad |= set(tls, "cert_subject",
+			    json_string(res->cert_subject));
+			bad |= set(o, "tls", tls);
+		}
+	}
+	if (res->outcome == PROBE_OK) {
+		bad |= set(o, "body_bytes", json_integer((json_int_t)res->body.len));
+		bad |= set(o, "body_sha256", json_string(res->body_sha256));
+	}
+	/* A few response headers that checks judge; never cookies' values. */
+	for (i = 0; i < res->nheaders; i++) {
+		const char *n = res->headers[i].name;
+
+		if (strcasecmp(n, "Strict-Transport-Security") != 0 &&
+		    strcasecmp(n, "Content-Type") != 0 &&
+		    strcasecmp(n, "Retry-After") != 0)
+			continue;
+		if (hdrs == NULL && (hdrs = json_object()) == NULL) {
+			bad = 1;
+			break;
+		}
+		bad |= set(hdrs, n, json_string(res->headers[i].value));
+	}
+	if (hdrs != NULL)
+		bad |= set(o, "headers", hdrs);
+	if ((t = json_pack("{s:f,s:f,s:f,s:f,s:f}", "dns", res->t_dns,
+		 "connect", res->t_connect, "tls", res->t_tls, "ttfb",
+		 res->t_ttfb, "total", res->t_total)) == NULL)
+		bad = 1;
+	else
+		bad |= set(o, "timings", t);
+	if (res->sent_headers != NULL) {
+		json_t *sent = json_array();
+
+		for (i = 0; sent != NULL && res->sent_headers[i] != NULL; i++)
+			json_array_append_new(sent,
+			    json_string(res->sent_headers[i]));
+		bad |= set(o, "request_headers", sent);
+	}
+	if (bad) {
+		json_decref(o);
+		return -1;
+	}
+	if (json_array_append_new(rep->exchanges, o) != 0) /* steals o */
+		return -1;
+	return (int)json_array_size(rep->exchanges) - 1;
+}
+
+struct report_section *
+report_section_add(struct report *rep, const char *kind, const char *label)
+{
+	struct report_section *sec, **ns;
+
+	ns = rc_realloc(rep->sections, (rep->nsections + 1) * sizeof(*ns));
+	if (ns == NULL)
+		return NULL;
+	rep->sections = ns;
+	if ((sec = rc_calloc(1, sizeof(*sec))) == NULL)
+		return NULL;
+	sec->kind = rc_strdup(kind);
+	sec->label = rc_strdup(label ? label : kind);
+	sec->attrs = json_object();
+	if (sec->kind == NULL || sec->label == NULL || sec->attrs == NULL) {
+		section_free(sec);
+		return NULL;
+	}
+	rep->sections[rep->nsections++] = sec;
+	return sec;
+}
+
+enum rc_code
+report_section_set(struct report_section *sec, const char *key,
+    const char *value)
+{
+	if (json_object_set_new(sec->attrs, key, json_string(value)) != 0)
+		return RC_ENOMEM;
+	return RC_OK;
+}
+
+enum rc_code
+report_check(struct report_section *sec, const char *id,
+    enum check_status st, int required, const int *exch, size_t nexch,
+    const char *fmt, ...)
+{
+	struct report_check *nc, *c;
+	char detail[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	nc = rc_realloc(sec->checks, (sec->nchecks + 1) * sizeof(*nc));
+	if (nc == NULL)
+		return RC_ENOMEM;
+	sec->checks = nc;
+	c = &sec->checks[sec->nchecks];
+	memset(c, 0, sizeof(*c));
+	c->id = rc_strdup(id);
+	c->detail = rc_strdup(detail);
+	if (nexch > 0 && (c->exch = rc_malloc(nexch * sizeof(int))) != NULL) {
+		memcpy(c->exch, exch, nexch * sizeof(int));
+		c->nexch = nexch;
+	}
+	if (c->id == NULL || c->detail == NULL ||
+	    (nexch > 0 && c->exch == NULL)) {
+		rc_free(c->id);
+		rc_free(c->detail);
+		rc_free(c->exch);
+		return RC_ENOMEM;
+	}
+	c->status = st;
+	c->required = required;
+	sec->nchecks++;
+	return RC_OK;
+}
+
+enum verdict
+report_section_verdict(const struct report_section *sec)
+{
+	int failed = 0, unsure = 0;
+	size_t i;
+
+	for (i = 0; i < sec->nchecks; i++) {
+		if (!sec->checks[i].required)
+			continue;
+		switch (sec->checks[i].status) {
+		case CHECK_PASS:
+			break;
+		case CHECK_FAIL:
+			failed = 1;
+			break;
+		default: /* error, skip, warn on a required check */
+			unsure = 1;
+			break;
+		}
+	}
+	if (failed)
+		return VERDICT_FAILED;
+	if (unsure || sec->nchecks == 0)
+		return VERDICT_INCONCLUSIVE;
+	return VERDICT_VERIFIED;
+}
+
+enum verdict
+report_verdict(const struct report *rep)
+{
+	enum verdict v = VERDICT_VERIFIED, sv;
+	size_t i;
+
+	for (i = 0; i < rep->nsections; i++) {
+		sv = report_section_verdict(rep->sections[i]);
+		if (sv == VERDICT_FAILED)
+			return VERDICT_FAILED;
+		if (sv == VERDICT_INCONCLUSIVE)
+			v = VERDICT_INCONCLUSIVE;
+	}
+	return v;
+}
+
+size_t
+report_section_count(const struct report *rep)
+{
+	return rep->nsections;
+}
+
+const struct report_section *
+report_section_get(const struct report *rep, size_t i)
+{
+	return i < rep->nsections ? rep->sections[i] : NULL;
+}
+
+const char *
+report_section_kind(const struct report_section *sec)
+{
+	return sec->kind;
+}
+
+static const struct report_check *
+find_check(const struct report_section *sec, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < sec->nchecks; i++)
+		if (strcmp(sec->checks[i].id, id) == 0)
+			return &sec->checks[i];
+	return NULL;
+}
+
+enum check_status
+report_check_status(const struct report_section *sec, const char *id)
+{
+	const struct report_check *c = find_check(sec, id);
+
+	return c ? c->status : CHECK__MAX;
+}
+
+const char *
+report_check_detail(const struct report_section *sec, const char *id)
+{
+	const struct report_check *c = find_check(sec, id);
+
+	return c ? c->detail : NULL;
+}
+
+static json_t *
+section_to_json(const struct report_section *sec)
+{
+	json_t *o, *checks, *c, *ex;
+	size_t i, j;
+
+	o = json_deep_copy(sec->attrs);
+	checks = json_array();
+	if (o == NULL || checks == NULL)
+		goto fail;
+	if (json_object_set_new(o, "kind", json_string(sec->kind)) != 0 ||
+	    json_object_set_new(o, "label", json_string(sec->label)) != 0 ||
+	    json_object_set_new(o, "verdict",
+		json_string(verdict_str(report_section_verdict(sec)))) != 0)
+		goto fail;
+	for (i = 0; i < sec->nchecks; i++) {
+		const struct report_check *k = &sec->checks[i];
+
+		ex = json_array();
+		for (j = 0; ex != NULL && j < k->nexch; j++)
+			json_array_append_new(ex, json_integer(k->exch[j]));
+		c = json_pack("{s:s,s:s,s:b,s:s,s:o*}", "id", k->id, "status",
+		    check_status_str(k->status), "required", k->required,
+		    "detail", k->detail, "exchanges", ex);
+		if (c == NULL || json_array_append_new(checks, c) != 0)
+			goto fail;
+	}
+	if (json_object_set_new(o, "checks", checks) != 0) {
+		checks = NULL;
+		goto fail;
+	}
+	return o;
+fail:
+	json_decref(checks);
+	json_decref(o);
+	return NULL;
+}
+
+json_t *
+report_to_json(const struct report *rep)
+{
+	json_t *o, *secs, *s;
+	size_t i;
+
+	o = json_pack("{s:i,s:s,s:s}", "report_version", REPORT_VERSION,
+	    "dossier_id", rep->dossier_id, "verdict",
+	    verdict_str(report_verdict(rep)));
+	secs = json_array();
+	if (o == NULL || secs == NULL)
+		goto fail;
+	for (i = 0; i < rep->nsections; i++) {
+		if ((s = section_to_json(rep->sections[i])) == NULL ||
+		    json_array_append_new(secs, s) != 0)
+			goto fail;
+	}
+	if (json_object_set_new(o, "integrations", secs) != 0) {
+		secs = NULL;
+		goto fail;
+	}
+	if (json_object_set(o, "exchanges", rep->exchanges) != 0)
+		goto fail_o;
+	return o;
+fail:
+	json_decref(secs);
+fail_o:
+	json_decref(o);
+	return NULL;
+}
+
+void
+report_print_text(const struct report *rep, FILE *f)
+{
+	static const char *const marks[CHECK__MAX] = { "PASS", "WARN", "FAIL",
+		"SKIP", "ERR " };
+	size_t i, j;
+
+	fprintf(f, "Dossier %s: %s\n", rep->dossier_id,
+	    verdict_str(report_verdict(rep)));
+	for (i = 0; i < rep->nsections; i++) {
+		const struct report_section *sec = rep->sections[i];
+
+		fprintf(f, "\n  %s: %s\n", sec->label,
+		    verdict_str(report_section_verdict(sec)));
+		for (j = 0; j < sec->nchecks; j++) {
+			const struct report_check *k = &sec->checks[j];
+
+			fprintf(f, "    [%s] %-28s %s%s\n",
+			    marks[k->status < CHECK__MAX ? k->status : 0],
+			    k->id, k->required ? "" : "(advisory) ",
+			    k->detail);
+		}
+	}
+	fprintf(f, "\n  %zu HTTP exchanges recorded as evidence "
+		   "(--format json shows them).\n",
+	    json_array_size(rep->exchanges));
+}

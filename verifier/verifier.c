@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * verifier_run: one probe engine, one event loop, every claimed
+ * integration of every dossier checked concurrently (see verifier.h).
+ */
+#include <string.h>
+
+#include "common/log.h"
+#include "common/mem.h"
+#include "verifier/checks.h"
+#include "verifier/verifier.h"
+
+void
+verifier_opts_defaults(struct verifier_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	probe_opts_defaults(&o->probe);
+	o->fc_discovery[0][DOSSIER_ENV_PRODUCTION] =
+	    "https://oidc.franceconnect.gouv.fr/api/v2/.well-known/"
+	    "openid-configuration";
+	o->fc_discovery[0][DOSSIER_ENV_INTEGRATION] =
+	    "https://fcp-low.sbx.dev-franceconnect.fr/api/v2/.well-known/"
+	    "openid-configuration";
+	o->fc_discovery[1][DOSSIER_ENV_PRODUCTION] =
+	    "https://auth.franceconnect.gouv.fr/api/v2/.well-known/"
+	    "openid-configuration";
+	o->fc_discovery[1][DOSSIER_ENV_INTEGRATION] =
+	    "https://auth.integ01.dev-franceconnect.fr/api/v2/.well-known/"
+	    "openid-configuration";
+	o->login_fetches = 3;
+	o->active_probes = 1;
+	o->cert_warn_days = 30;
+}
+
+void
+check_ctx_done(struct check_ctx *ctx)
+{
+	if (ctx->pending > 0)
+		ctx->pending--;
+}
+
+static const char *
+section_label(const struct dossier_integration *in, char *buf, size_t len)
+{
+	if (in->kind == DOSSIER_FRANCECONNECT)
+		snprintf(buf, len, "%s %s (%s)", in->path,
+		    in->plus ? "FranceConnect+" : "FranceConnect",
+		    dossier_env_str(in->env));
+	else
+		snprintf(buf, len, "%s %s (%s)", in->path,
+		    in->api ? in->api : "api", dossier_env_str(in->env));
+	return buf;
+}
+
+enum rc_code
+verifier_run(const struct verifier_opts *opts,
+    const struct dossier *const *dossiers, size_t n, struct report **reports,
+    struct rc_err *err)
+{
+	struct check_run run = { 0 };
+	struct check_ctx *ctxs = NULL;
+	struct probe *probe = NULL;
+	enum rc_code rc = RC_OK;
+	size_t total = 0, i, j, k;
+	char label[128];
+
+	for (i = 0; i < n; i++)
+		reports[i] = NULL;
+	if (opts->login_fetches < 3)
+		return RC_ERR(err, RC_ECONFIG,
+		    "checks.login_fetches: must be at least 3");
+	if ((probe = probe_new(&opts->probe, err)) == NULL)
+		return err && err->code ? err->code : RC_ENOMEM;
+	for (i = 0; i < n; i++)
+		total += dossiers[i]->nintegrations;
+	if (total > 0 && (ctxs = rc_calloc(total, sizeof(*ctxs))) == NULL) {
+		rc = RC_ERR(err, RC_ENOMEM, "out of memory");
+		goto drain;
+	}
+	for (i = 0, k = 0; i < n; i++) {
+		const struct dossier *d = dossiers[i];
+
+		if ((reports[i] = report_new(d->dossier_id)) == NULL) {
+			rc = RC_ERR(err, RC_ENOMEM, "out of memory");
+			goto drain;
+		}
+		for (j = 0; j < d->nintegrations; j++, k++) {
+			const struct dossier_integration *in =
+			    &d->integrations[j];
+			struct check_ctx *c = &ctxs[k];
+
+			c->run = &run;
+			c->probe = probe;
+			c->opts = opts;
+			c->dossier = d;
+			c->in = in;
+			c->rep = reports[i];
+			c->sec = report_section_add(reports[i],
+			    dossier_kind_str(in->kind),
+			    section_label(in, label, sizeof(label)));
+			if (c->sec == NULL) {
+				rc = RC_ERR(err, RC_ENOMEM, "out of memory");
+				goto drain;
+			}
+			report_section_set(c->sec, "environment",
+			    dossier_env_str(in->env));
+			if (in->kind == DOSSIER_FRANCECONNECT) {
+				c->pending = 2;
+				rc = fc_checks_start(c, err);
+				if (rc == RC_OK)
+					rc = fc_habilitation_start(c, err);
+			} else {
+				report_section_set(c->sec, "api", in->api);
+				c->pending = 1;
+				rc = api_checks_start(c, err);
+			}
+			if (rc != RC_OK)
+				goto drain;
+		}
+	}
+drain:
+	/*
+	 * Run the loop even after a failed start: families already started
+	 * release their state from their callbacks.
+	 */
+	if (probe_run(probe, err) != RC_OK && rc == RC_OK)
+		rc = err && err->code ? err->code : RC_ENET;
+	for (k = 0; rc == RC_OK && k < total; k++)
+		if (ctxs[k].pending != 0) {
+			log_error("integration=%s pending=%d",
+			    ctxs[k].in->path, ctxs[k].pending);
+			rc = RC_ERR(err, RC_EINVAL,
+			    "internal: a check family did not finish");
+		}
+
+	if (rc != RC_OK) {
+		for (i = 0; i < n; i++) {
+			report_free(reports[i]);
+			reports[i] = NULL;
+		}
+	}
+	probe_free(probe);
+	fc_checks_run_cleanup(&run);
+	rc_free(ctxs);
+	return rc;
+}
