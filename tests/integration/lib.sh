@@ -1,0 +1,92 @@
+# Shared helpers for the integration scripts (sourced, POSIX sh).
+# Starts raccord-sim on loopback and writes a raccord config that trusts
+# the test CA, resolves the simulated names to 127.0.0.1 and opens
+# 127.0.0.0/8 in the SSRF guard.  Nothing here leaves loopback.
+BUILD=${BUILD:-build}
+RACCORD=$BUILD/raccord
+SIM=$BUILD/raccord-sim
+CERTS=$BUILD/certs
+[ -f "$CERTS/ca.pem" ] || sh certs/mkcerts.sh "$CERTS" >/dev/null
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/raccord-it.XXXXXX")
+SIM_PID=
+
+cleanup() {
+	[ -n "$SIM_PID" ] && kill "$SIM_PID" 2>/dev/null && wait "$SIM_PID" 2>/dev/null
+	rm -rf "$WORK"
+}
+trap cleanup EXIT INT TERM
+
+# sim_start: start raccord-sim, wait for its ports, export FC_PORT etc.
+sim_start() {
+	"$SIM" --certs "$CERTS" --ports-file "$WORK/ports.json" \
+		>"$WORK/sim.out" 2>"$WORK/sim.err" &
+	SIM_PID=$!
+	i=0
+	while [ ! -s "$WORK/ports.json" ]; do
+		i=$((i + 1))
+		if [ $i -gt 100 ] || ! kill -0 "$SIM_PID" 2>/dev/null; then
+			echo "raccord-sim did not start:"; cat "$WORK/sim.err"; return 1
+		fi
+		sleep 0.1
+	done
+	port() { python3 -c "import json,sys; print(json.load(open(sys.argv[1])).get(sys.argv[2], ''))" "$WORK/ports.json" "$1"; }
+	FC_PORT=$(port fc)
+	PORTAL_PORT=$(port portal)
+	PORTAL_HTTP_PORT=$(port portal_http)
+	PORTAL_EXPIRED_PORT=$(port portal_expired)
+	PORTAL_WRONGHOST_PORT=$(port portal_wronghost)
+	PORTAL_SELFSIGNED_PORT=$(port portal_selfsigned)
+	PORTAL_SOON_PORT=$(port portal_soon)
+}
+
+# write_config FILE [timeout_ms] [allow_private(yes|no)]
+write_config() {
+	python3 - "$1" "$WORK/ports.json" "$(cd "$CERTS" && pwd)/ca.pem" "${2:-8000}" "${3:-yes}" <<'PY'
+import json, sys
+out, ports_file, ca, timeout, allow = sys.argv[1:6]
+ports = json.load(open(ports_file))
+hosts = {"fc": "fc.test", "fcplus": "fcplus.test"}
+resolve = []
+for name, port in ports.items():
+    host = hosts.get(name, "portal.test")
+    if name.startswith("api_particulier"): host = "api-particulier.test"
+    if name.startswith("api_entreprise"): host = "api-entreprise.test"
+    if name.startswith("datapass"): host = "datapass.test"
+    if name.startswith("dgfip"): host = "dgfip.test"
+    resolve.append("%s:%d:127.0.0.1" % (host, port))
+cfg = {
+  "franceconnect": {"production": {"discovery_url":
+      "https://fc.test:%d/api/v2/.well-known/openid-configuration" % ports["fc"]}},
+  "network": {"ca_file": ca, "resolve": resolve,
+              "allow_private": ["127.0.0.0/8"] if allow == "yes" else [],
+              "timeout_ms": int(timeout), "connect_timeout_ms": 2000},
+}
+json.dump(cfg, open(out, "w"), indent=2)
+PY
+}
+
+# fc_dossier FILE FLAVOUR [PORT] [SCHEME] [LOGIN_PATH]: a FranceConnect dossier
+# for one simulated portal flavour.
+fc_dossier() {
+	f=$1 fl=$2 p=${3:-$PORTAL_PORT} sc=${4:-https} lp=${5:-auth/franceconnect}
+	ru="$sc://portal.test:$p/$fl/callback"
+	[ "$fl" = unregistered_redirect ] && ru="$sc://portal.test:$p/$fl/other-callback"
+	[ "$fl" = http_redirect ] && ru="http://portal.test:$p/$fl/callback"
+	cid="cid-$fl"
+	[ "$fl" = wrong_client ] && cid="cid-wrong_client"
+	cat >"$f" <<JSON
+{ "dossier_id": "IT-$fl",
+  "collectivite": { "siren": "217500016", "siret": "21750001600019",
+    "nom": "Commune de Test ($fl)", "categorie": "commune", "code_insee": "75056" },
+  "paiement": { "titulaire": "Commune de Test", "iban": "FR7630006000011234567890189", "bic": "AGRIFRPP" },
+  "integrations": [ { "kind": "franceconnect", "environment": "production",
+    "client_id": "$cid", "login_url": "$sc://portal.test:$p/$fl/$lp",
+    "redirect_uri": "$ru", "post_logout_redirect_uri": "$sc://portal.test:$p/$fl/",
+    "button_page_url": "$sc://portal.test:$p/$fl/connexion" } ] }
+JSON
+}
+
+PASS=0 FAIL=0
+ok() { PASS=$((PASS + 1)); echo "ok   $*"; }
+nok() { FAIL=$((FAIL + 1)); echo "FAIL $*"; }
+finish() { echo "$1: $PASS passed, $FAIL failed"; [ "$FAIL" -eq 0 ]; }
