@@ -467,38 +467,35 @@ static enum rc_code
 parse_api(json_t *obj, struct dossier_integration *in, struct rc_err *err)
 {
 	const char *path = in->path, *api = NULL;
-	char owner[64], where[WHERE];
+	char where[WHERE];
 	long long version = 3;
 	enum rc_code rc;
 	int dgfip;
 
-	/* Screen secrets and unknown keys before anything else. */
-	if ((rc = screen_keys(obj, path, NULL, NULL, NULL, err)) != RC_OK)
-		return rc;
+	/* parse_integration screened secrets and unknown keys already. */
 	rc = get_enum(obj, path, "api", 1, apis, "API", &api, err);
 	if (rc != RC_OK)
 		return rc;
 	if ((in->api = rc_strdup(api)) == NULL)
 		return nomem(err);
-	dgfip = strcmp(api, "api_particulier") != 0 &&
-	    strcmp(api, "api_entreprise") != 0;
-	snprintf(owner, sizeof(owner), "%s", api);
-	if (dgfip)
-		rc = screen_keys(obj, path, api_dgfip_keys, owner,
-		    "(DGFiP APIs use oauth_client_id with client_secret_file "
-		    "or client_secret_env)",
-		    err);
-	else
-		rc = screen_keys(obj, path, api_token_keys, owner,
-		    "(it takes token_file or token_env)", err);
-	if (rc != RC_OK)
-		return rc;
 	if (json_object_get(obj, "api_version") != NULL &&
 	    strcmp(api, "api_particulier") != 0) {
 		rc_json_path(where, sizeof(where), path, "api_version");
 		return RC_ERR(err, RC_EINVAL,
 		    "%s: only applies to api_particulier", where);
 	}
+	dgfip = strcmp(api, "api_particulier") != 0 &&
+	    strcmp(api, "api_entreprise") != 0;
+	if (dgfip)
+		rc = screen_keys(obj, path, api_dgfip_keys, api,
+		    "(DGFiP APIs use oauth_client_id with client_secret_file "
+		    "or client_secret_env)",
+		    err);
+	else
+		rc = screen_keys(obj, path, api_token_keys, api,
+		    "(it takes token_file or token_env)", err);
+	if (rc != RC_OK)
+		return rc;
 	if ((rc = rc_json_get_int(obj, path, "api_version", 0, 2, 3, &version,
 	         err)) != RC_OK)
 		return rc;
