@@ -5,19 +5,19 @@ set -u
 . tests/integration/lib.sh
 sim_start || exit 1
 write_config "$WORK/cfg.json" 8000 yes
-write_config "$WORK/cfg-fast.json" 1500 yes
+write_config "$WORK/cfg-fast.json" 2500 yes
 write_config "$WORK/cfg-noprivate.json" 8000 no
 
 # expect NAME EXIT CFG DOSSIER "verdict" "check=status ..."
 expect() {
 	name=$1 want_exit=$2 cfg=$3 dossier=$4 want_verdict=$5 checks=$6
 	"$RACCORD" check --config "$cfg" --format json "$dossier" \
-		>"$WORK/$name.json" 2>"$WORK/$name.err"
+		>"$WORK/$name.out" 2>"$WORK/$name.err"
 	got=$?
 	if [ "$got" != "$want_exit" ]; then
 		nok "$name: exit $got, want $want_exit"; head -c 600 "$WORK/$name.err"; return
 	fi
-	if python3 - "$WORK/$name.json" "$want_verdict" "$checks" <<'PY'
+	if python3 - "$WORK/$name.out" "$want_verdict" "$checks" <<'PY'
 import json, sys
 rep = json.load(open(sys.argv[1]))
 want_verdict, checks = sys.argv[2], sys.argv[3].split()
@@ -108,7 +108,7 @@ expect unreachable 3 "$WORK/cfg.json" "$WORK/down.json" inconclusive "fc.login.r
 
 # The SSRF guard: without network.allow_private, loopback is refused.
 expect ssrf_guard 1 "$WORK/cfg-noprivate.json" "$WORK/ok.json" failed "fc.login.redirect=fail"
-if grep -q "allow_private" "$WORK/ssrf_guard.json"; then ok "ssrf_guard names network.allow_private"; else nok "ssrf_guard message"; fi
+if grep -q "allow_private" "$WORK/ssrf_guard.out"; then ok "ssrf_guard names network.allow_private"; else nok "ssrf_guard message"; fi
 
 # Bad input: exit 2 with the problem named, nothing printed on stdout.
 printf '{"dossier_id": "x",' >"$WORK/bad.json"
