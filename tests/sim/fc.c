@@ -94,14 +94,13 @@ static const struct {
 /* --- client registry --- */
 
 static enum rc_code
-fc_add_uri(json_t *arr, const struct sim_listener *pl, const char *flavour,
-    const char *suffix)
+fc_add_uri(json_t *arr, const struct sim_listener *pl, const char *scheme,
+    const char *flavour, const char *suffix)
 {
 	char uri[256];
 
-	snprintf(uri, sizeof(uri), "%s://%s:%u/%s/%s",
-	    pl->tls ? "https" : "http", pl->mod->host, pl->port, flavour,
-	    suffix);
+	snprintf(uri, sizeof(uri), "%s://%s:%u/%s/%s", scheme, pl->mod->host,
+	    pl->port, flavour, suffix);
 	return json_array_append_new(arr, json_string(uri)) == 0 ? RC_OK
 	                                                         : RC_ENOMEM;
 }
@@ -109,13 +108,14 @@ fc_add_uri(json_t *arr, const struct sim_listener *pl, const char *flavour,
 /*
  * One client per portal flavour: "cid-<F>" / "secret-<F>", with the
  * callback and the post-logout URL of every portal listener (https, or
- * http for portal_http).
+ * http for portal_http), plus http:// callbacks for http_redirect.
  */
 static enum rc_code
 fc_registry_build(struct fc_state *st)
 {
 	const struct sim_ctx *ctx = st->l->ctx;
 	char cid[96], secret[96];
+	const char *scheme;
 	json_t *c, *ru, *lu;
 	size_t f, i;
 
@@ -137,8 +137,17 @@ fc_registry_build(struct fc_state *st)
 
 			if (pl->mod->handle != portal_handle)
 				continue;
-			if (fc_add_uri(ru, pl, name, "callback") != RC_OK ||
-			    fc_add_uri(lu, pl, name, "") != RC_OK)
+			scheme = pl->tls ? "https" : "http";
+			if (fc_add_uri(ru, pl, scheme, name, "callback") !=
+			        RC_OK ||
+			    fc_add_uri(lu, pl, scheme, name, "") != RC_OK)
+				return RC_ENOMEM;
+			/* http_redirect's flaw: an http:// redirect_uri on the
+			 * https listeners, which FC registered (its partner
+			 * portal accepts http). */
+			if (pl->tls && strcmp(name, "http_redirect") == 0 &&
+			    fc_add_uri(ru, pl, "http", name, "callback") !=
+			        RC_OK)
 				return RC_ENOMEM;
 		}
 	}

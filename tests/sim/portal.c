@@ -429,8 +429,7 @@ make_redirect_uri(const struct preq *p, char *buf, size_t len)
 		snprintf(buf, len, "%s/%s/other-callback", p->base, p->name);
 	else if (p->kind == PK_HTTP_REDIRECT)
 		snprintf(buf, len, "http://%s:%u/%s/callback",
-		    p->req->l->mod->host,
-		    sim_port(p->req->l->ctx, "portal_http"), p->name);
+		    p->req->l->mod->host, p->req->l->port, p->name);
 	else
 		snprintf(buf, len, "%s/%s/callback", p->base, p->name);
 }
