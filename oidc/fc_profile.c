@@ -124,6 +124,17 @@ addf(char *detail, size_t len, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Append an item to a comma-separated list in buf[len]. */
+static void
+listadd(char *buf, size_t len, const char *item)
+{
+	size_t used = strnlen(buf, len);
+
+	if (used + 1 >= len)
+		return;
+	snprintf(buf + used, len - used, "%s%s", used > 0 ? ", " : "", item);
+}
+
 /*
  * A site's value made safe for a sentence: printable ASCII kept, anything
  * else '?', cut to fit out[len] with "..." when truncated.
@@ -482,15 +493,15 @@ fc_check_scope(const char *value, char *detail, size_t len)
 	while ((n = next_token(value, &pos, tok, sizeof(tok))) > 0) {
 		ntok++;
 		if (n >= sizeof(tok)) {
-			addf(unknown, sizeof(unknown), "%s", quote(tok, q, 20));
+			listadd(unknown, sizeof(unknown), quote(tok, q, 20));
 			continue;
 		}
 		if (strcmp(tok, "openid") == 0)
 			openid = 1;
 		else if (scope_removed(tok))
-			addf(removed, sizeof(removed), "%s", tok);
+			listadd(removed, sizeof(removed), tok);
 		else if (!fc_scope_known(tok))
-			addf(unknown, sizeof(unknown), "%s",
+			listadd(unknown, sizeof(unknown),
 			    quote(tok, q, sizeof(q)));
 	}
 	if (!openid) {
@@ -552,7 +563,7 @@ fc_check_acr_values(const char *value, int plus, char *detail, size_t len)
 		else
 			ok = strcmp(tok, "eidas1") == 0;
 		if (!ok)
-			addf(bad, sizeof(bad), "%s", quote(tok, q, sizeof(q)));
+			listadd(bad, sizeof(bad), quote(tok, q, sizeof(q)));
 	}
 	if (ntok == 0 || bad[0] != '\0') {
 		snprintf(detail, len,
@@ -869,7 +880,7 @@ judge_duplicates(const struct oidc_authreq *req, struct fc_findings *out)
 		return fc_findings_add(out, id, FC_PASS, 1,
 		    "no parameter is given twice");
 	for (i = 0; i < n; i++)
-		addf(names, sizeof(names), "%s",
+		listadd(names, sizeof(names),
 		    quote(oidc_authreq_dup_at(req, i), q, sizeof(q)));
 	return fc_findings_add(out, id, FC_FAIL, 1,
 	    "parameter%s given more than once: %s; RFC 6749 section 3.1 says "
@@ -1066,6 +1077,24 @@ numcmp(const char *a, size_t la, const char *b, size_t lb)
 }
 
 /*
+ * A counter or a clock moves its low digits only: the two runs share
+ * their leading digits and differ in at most half of them (or 3).  Two
+ * random digit strings almost never do.
+ */
+static int
+small_step(const char *a, size_t la, const char *b, size_t lb)
+{
+	size_t k = 0, lim;
+
+	if (la != lb)
+		return la <= 3 && lb <= 3; /* 9 -> 10, 99 -> 100 */
+	while (k < la && a[k] == b[k])
+		k++;
+	lim = la / 2 > 3 ? la / 2 : 3;
+	return la - k <= lim;
+}
+
+/*
  * Do the values differ only in one run of digits that increases from
  * fetch to fetch?  Compares run structure: maximal digit and non-digit
  * runs, all non-digit runs equal, exactly one digit-run position varying,
@@ -1103,6 +1132,8 @@ is_counter(const struct rset *s)
 				varying = run;
 				if (numcmp(a + pa, la, b + pb, lb) > 0)
 					return 0; /* not increasing */
+				if (!small_step(a + pa, la, b + pb, lb))
+					return 0; /* random digits */
 			}
 			pa += la;
 			pb += lb;
