@@ -118,6 +118,13 @@ void probe_free(struct probe *p);
 /* The options in force (defaults applied); borrowed from p. */
 const struct probe_opts *probe_get_opts(const struct probe *p);
 
+/*
+ * The system CA directory trusted beside opts.ca_file (so that ca_file adds
+ * anchors instead of replacing the system store), or NULL when ca_file is
+ * unset or no such directory exists.  Borrowed from p.
+ */
+const char *probe_get_capath(const struct probe *p);
+
 /* A fresh, empty cookie jar (NULL on ENOMEM); caller frees it. */
 struct probe_jar *probe_jar_new(void);
 void probe_jar_free(struct probe_jar *jar);

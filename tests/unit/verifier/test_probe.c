@@ -1,0 +1,1075 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Unit tests for verifier/probe: the libcurl multi engine against
+ * libmicrohttpd servers on 127.0.0.1 (plain, TLS with the test CA, and
+ * TLS with expired, wrong-host and self-signed certificates).  Loopback
+ * only; nothing asserts on durations.
+ */
+#include <stdarg.h> /* cmocka 1.1 needs these four first */
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/bio.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
+
+#include "common/digest.h"
+#include "common/mem.h"
+#include "verifier/probe.h"
+#include "tests/unit/verifier/testsrv.h"
+
+static struct testsrv plain, tls, expired, wronghost, selfsigned;
+
+static const char *const allow_lo[] = { "127.0.0.0/8", "::1/128", NULL };
+
+struct got {
+	struct probe_res *res;
+	int calls;
+};
+
+static void
+keep(struct probe *p, struct probe_res *res, void *arg)
+{
+	struct got *g = arg;
+
+	(void)p;
+	g->calls++;
+	probe_res_free(g->res);
+	g->res = res;
+}
+
+static void
+drop(struct probe *p, struct probe_res *res, void *arg)
+{
+	int *calls = arg;
+
+	(void)p;
+	(*calls)++;
+	probe_res_free(res);
+}
+
+/* An engine; allow NULL for no exception, timeout 0 for the default. */
+static struct probe *
+engine(const char *const *allow, const char *const *resolve, long timeout_ms,
+    int with_ca)
+{
+	static char ca[1024];
+	struct probe_opts o;
+	struct rc_err err = { 0 };
+	struct probe *p;
+
+	probe_opts_defaults(&o);
+	o.allow_private = allow;
+	o.resolve = resolve;
+	if (timeout_ms > 0)
+		o.timeout_ms = timeout_ms;
+	if (with_ca) {
+		snprintf(ca, sizeof(ca), "%s/ca.pem", testsrv_certs());
+		o.ca_file = ca;
+	}
+	p = probe_new(&o, &err);
+	if (p == NULL)
+		fail_msg("probe_new: %s", err.msg);
+	return p;
+}
+
+/* Submit one request, run the loop, return its result. */
+static struct probe_res *
+fetch(struct probe *p, const struct probe_req *req)
+{
+	struct got g = { 0 };
+	struct rc_err err = { 0 };
+
+	assert_int_equal(probe_submit(p, req, keep, &g, &err), RC_OK);
+	assert_int_equal(g.calls, 0); /* never synchronous */
+	assert_int_equal(probe_run(p, &err), RC_OK);
+	assert_int_equal(g.calls, 1);
+	return g.res;
+}
+
+static struct probe_res *
+get(struct probe *p, const char *url)
+{
+	struct probe_req req = { 0 };
+
+	req.url = url;
+	return fetch(p, &req);
+}
+
+static void
+url_of(char *buf, size_t n, const char *scheme, const char *host,
+    unsigned short port, const char *path)
+{
+	snprintf(buf, n, "%s://%s:%u%s", scheme, host, port, path);
+}
+
+static void
+test_ok_body_and_evidence(void **state)
+{
+	struct probe *p = engine(allow_lo, NULL, 0, 0);
+	struct probe_res *r;
+	char url[256], hex[65];
+
+	(void)state;
+	url_of(url, sizeof(url), "http", "127.0.0.1", plain.port, "/ok");
+	r = get(p, url);
+	assert_int_equal(r->outcome, PROBE_OK);
+	assert_int_equal(r->status, 200);
+	assert_int_equal(r->body.len, 12);
+	assert_memory_equal(r->body.data, "hello world\n", 12);
+	rc_sha256_hex("hello world\n", 12, hex);
+	assert_string_equal(r->body_sha256, hex);
+	assert_string_equal(r->method, "GET");
+	assert_string_equal(r->url, url);
+	assert_string_equal(r->url_redacted, url);
+	assert_string_equal(r->primary_ip, "127.0.0.1");
+	assert_int_equal(r->primary_port, plain.port);
+	assert_string_equal(r->http_version, "HTTP/1.1");
+	assert_string_equal(r->tls_version, "");
+	assert_string_equal(r->cert_sha256, "");
+	assert_null(r->location);
+	assert_string_equal(probe_res_header(r, "content-type"), "text/plain");
+	assert_non_null(r->sent_headers);
+	assert_true(r->started > 0);
+	assert_true(r->t_total >= r->t_connect);
+	assert_string_equal(r->errmsg, "");
+	probe_res_free(r);
+	probe_free(p);
+}
+
+static void
+test_redirect_not_followed(void **state)
+{
+	struct probe *p = engine(allow_lo, NULL, 0, 0);
+	struct probe_res *r;
+	char url[256], want[256];
+
+	(void)state;
+	url_of(url, sizeof(url), "http", "127.0.0.1", plain.port,
+	    "/dir/redir?code=abc");
+	r = get(p, url);
+	assert_int_equal(r->outcome, PROBE_OK);
+	assert_int_equal(r->status, 302);
+	url_of(want, sizeof(want), "http", "127.0.0.1", plain.port,
+	    "/dir/next/page?x=1");
+	assert_non_null(r->location);
+	assert_string_equal(r->location, want);
+	assert_string_equal(probe_res_header(r, "Location"), "next/page?x=1");
+	assert_memory_equal(r->body.data, "moved", 5);
+	assert_non_null(strstr(r->url_redacted, "code=REDACTED"));
+	pthread_mutex_lock(&plain.mu);
+	assert_int_equal(plain.hits_next, 0); /* not followed */
+	pthread_mutex_unlock(&plain.mu);
+	probe_res_free(r);
+	probe_free(p);
+}
+
+static void
+test_body_over_cap_is_toobig(void **state)
+{
+	struct probe *p = engine(allow_lo, NULL, 0, 0);
+	struct probe_req req = { 0 };
+	struct probe_res *r;
+	char url[256];
+
+	(void)state;
+	req.url = url;
+	req.max_body = 1000;
+	url_of(url, sizeof(url), "http", "127.0.0.1", plain.port, "/big");
+	r = fetch(p, &req);
+	assert_int_equal(r->outcome, PROBE_TOOBIG);
+	assert_true(r->body.len <= 1000);
+	assert_int_equal(r->status, 200);
+	assert_non_null(strstr(r->errmsg, "1000"));
+	probe_res_free(r);
+	url_of(url, sizeof(url), "http", "127.0.0.1", plain.port,
+	    "/bigchunked");
+	r = fetch(p, &req);
+	assert_int_equal(r->outcome, PROBE_TOOBIG);
+	assert_true(r->body.len <= 1000);
+	probe_res_free(r);
+	/* The same body under a larger cap is fine. */
+	req.max_body = 200000;
+	r = fetch(p, &req);
+	assert_int_equal(r->outcome, PROBE_OK);
+	assert_int_equal(r->body.len, 100000);
+	probe_res_free(r);
+	probe_free(p);
+}
+
+static void
+test_slow_drip_times_out(void **state)
+{
+	struct probe *p = engine(allow_lo, NULL, 300, 0);
+	struct probe_res *r;
+	char url[256];
+
+	(void)state;
+	url_of(url, sizeof(url), "http", "127.0.0.1", plain.port, "/slow");
+	r = get(p, url);
+	assert_int_equal(r->outcome, PROBE_TIMEOUT);
+	assert_string_not_equal(r->errmsg, "");
+	probe_res_free(r);
+	probe_free(p);
+}
+
+static void
+test_guard_blocks_loopback(void **state)
+{
+	struct probe *p;
+	struct probe_res *r;
+	char url[256];
+	int before, after;
+
+	(void)state;
+	pthread_mutex_lock(&plain.mu);
+	before = plain.total_conns;
+	pthread_mutex_unlock(&plain.mu);
+	p = engine(NULL, NULL, 0, 0);
+	url_of(url, sizeof(url), "http", "127.0.0.1", plain.port, "/ok");
+	r = get(p, url);
+	assert_int_equal(r->outcome, PROBE_BLOCKED);
+	assert_non_null(strstr(r->errmsg,
+	    "127.0.0.1 is loopback (127.0.0.0/8); not in "
+	    "network.allow_private"));
+	assert_int_equal(r->status, 0);
+	probe_res_free(r);
+	/* Any spelling of the address is judged on the socket address. */
+	snprintf(url, sizeof(url), "http://0x7f.1:%u/ok", plain.port);
+	r = get(p, url);
+	assert_int_equal(r->outcome, PROBE_BLOCKED);
+	probe_res_free(r);
+	snprintf(url, sizeof(url), "http://localhost:%u/ok", plain.port);
+	r = get(p, url);
+	assert_int_equal(r->outcome, PROBE_BLOCKED);
+	assert_non_null(strstr(r->errmsg, "loopback"));
+	probe_res_free(r);
+	snprintf(url, sizeof(url), "http://[::ffff:127.0.0.1]:%u/ok",
+	    plain.port);
+	r = get(p, url);
+	assert_int_equal(r->outcome, PROBE_BLOCKED);
+	probe_res_free(r);
+	probe_free(p);
+	pthread_mutex_lock(&plain.mu);
+	after = plain.total_conns;
+	pthread_mutex_unlock(&plain.mu);
+	assert_int_equal(before, after); /* never connected */
+
+	p = engine(allow_lo, NULL, 0, 0);
+	url_of(url, sizeof(url), "http", "127.0.0.1", plain.port, "/ok");
+	r = get(p, url);
+	assert_int_equal(r->outcome, PROBE_OK);
+	probe_res_free(r);
+	probe_free(p);
+}
+
+/* SHA-256 and notAfter of a test certificate, computed independently. */
+static void
+cert_facts(const char *name, char *hex, time_t *not_after)
+{
+	char path[1024];
+	unsigned char md[32];
+	unsigned int n = 0;
+	struct tm tm;
+	BIO *bio;
+	X509 *x;
+
+	snprintf(path, sizeof(path), "%s/%s.pem", testsrv_certs(), name);
+	assert_non_null(bio = BIO_new_file(path, "r"));
+	assert_non_null(x = PEM_read_bio_X509(bio, NULL, NULL, NULL));
+	assert_int_equal(X509_digest(x, EVP_sha256(), md, &n), 1);
+	rc_hex(md, n, hex);
+	assert_int_equal(ASN1_TIME_to_tm(X509_get0_notAfter(x), &tm), 1);
+	*not_after = timegm(&tm);
+	X509_free(x);
+	BIO_free(bio);
+}
+
+static void
+test_tls_with_resolve_and_test_ca(void **state)
+{
+	char res1[64], url[256], hex[65];
+	const char *resolve[] = { res1, NULL };
+	struct probe *p;
+	struct probe_res *r;
+	time_t na;
+
+	(void)state;
+	snprintf(res1, sizeof(res1), "fc.test:%u:127.0.0.1", tls.port);
+	url_of(url, sizeof(url), "https", "fc.test", tls.port, "/ok");
+	p = engine(allow_lo, resolve, 0, 1);
+	assert_non_null(probe_get_opts(p)->ca_file);
+	r = get(p, url);
+	assert_int_equal(r->outcome, PROBE_OK);
+	assert_int_equal(r->status, 200);
+	assert_memory_equal(r->tls_version, "TLSv1.", 6);
+	cert_facts("server", hex, &na);
+	assert_string_equal(r->cert_sha256, hex);
+	assert_int_equal((long long)r->cert_not_after, (long long)na);
+	assert_string_equal(r->cert_subject, "CN=server");
+	assert_string_equal(r->primary_ip, "127.0.0.1");
+	probe_res_free(r);
+	probe_free(p);
+
+	/* Without the test CA the system store does not know it. */
+	p = engine(allow_lo, resolve, 0, 0);
+	r = get(p, url);
+	assert_int_equal(r->outcome, PROBE_TLS);
+	assert_string_not_equal(r->errmsg, "");
+	probe_res_free(r);
+	/* The resolve override also goes through the guard. */
+	probe_free(p);
+	p = engine(NULL, resolve, 0, 1);
+	r = get(p, url);
+	assert_int_equal(r->outcome, PROBE_BLOCKED);
+	probe_res_free(r);
+	probe_free(p);
+}
+
+static void
+test_bad_certificates(void **state)
+{
+	struct testsrv *bad[] = { &expired, &wronghost, &selfsigned };
+	char res1[64], url[256];
+	const char *resolve[] = { res1, NULL };
+	struct probe *p;
+	struct probe_res *r;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 3; i++) {
+		snprintf(res1, sizeof(res1), "fc.test:%u:127.0.0.1",
+		    bad[i]->port);
+		url_of(url, sizeof(url), "https", "fc.test", bad[i]->port,
+		    "/ok");
+		p = engine(allow_lo, resolve, 0, 1);
+		r = get(p, url);
+		assert_int_equal(r->outcome, PROBE_TLS);
+		assert_int_equal(r->status, 0);
+		assert_string_not_equal(r->errmsg, "");
+		probe_res_free(r);
+		probe_free(p);
+	}
+}
+
+static void
+test_capath_keeps_system_store(void **state)
+{
+	struct probe *p = engine(allow_lo, NULL, 0, 1);
+	const char *capath = probe_get_capath(p);
+	X509_STORE *st;
+	X509_STORE_CTX *ctx;
+	X509 *root;
+	BIO *bio;
+	char path[1024];
+
+	(void)state;
+	if (capath == NULL) {
+		probe_free(p);
+		skip();
+	}
+	/*
+	 * A public root from the system bundle must verify against the same
+	 * anchors libcurl is given: CAfile = the test CA, CApath = system.
+	 */
+	bio = BIO_new_file("/etc/ssl/certs/ca-certificates.crt", "r");
+	if (bio == NULL) {
+		probe_free(p);
+		skip();
+	}
+	assert_non_null(root = PEM_read_bio_X509(bio, NULL, NULL, NULL));
+	assert_non_null(st = X509_STORE_new());
+	snprintf(path, sizeof(path), "%s/ca.pem", testsrv_certs());
+	assert_int_equal(X509_STORE_load_file(st, path), 1);
+	assert_int_equal(X509_STORE_load_path(st, capath), 1);
+	assert_non_null(ctx = X509_STORE_CTX_new());
+	assert_int_equal(X509_STORE_CTX_init(ctx, st, root, NULL), 1);
+	assert_int_equal(X509_verify_cert(ctx), 1);
+	X509_STORE_CTX_free(ctx);
+	X509_STORE_free(st);
+	X509_free(root);
+	BIO_free(bio);
+	probe_free(p);
+}
+
+static void
+test_cookies_flow_within_a_jar_only(void **state)
+{
+	struct probe *p = engine(allow_lo, NULL, 0, 0);
+	struct probe_jar *a = probe_jar_new(), *b = probe_jar_new();
+	struct probe_req req = { 0 };
+	struct probe_res *r;
+	char set[256], echo[256];
+	size_t i, n = 0;
+
+	(void)state;
+	assert_non_null(a);
+	assert_non_null(b);
+	url_of(set, sizeof(set), "http", "127.0.0.1", plain.port, "/setcookie");
+	url_of(echo, sizeof(echo), "http", "127.0.0.1", plain.port,
+	    "/echocookie");
+	req.url = set;
+	req.jar = a;
+	r = fetch(p, &req);
+	assert_int_equal(r->outcome, PROBE_OK);
+	/* Both Set-Cookie headers are kept, in order. */
+	for (i = 0; i < r->nheaders; i++) {
+		if (strcasecmp(r->headers[i].name, "Set-Cookie") != 0)
+			continue;
+		assert_string_equal(r->headers[i].value,
+		    n == 0 ? "a=1; Path=/" : "b=2; Path=/");
+		n++;
+	}
+	assert_int_equal(n, 2);
+	probe_res_free(r);
+
+	req.url = echo;
+	r = fetch(p, &req);
+	assert_true(strcmp(r->body.data, "a=1; b=2") == 0 ||
+	    strcmp(r->body.data, "b=2; a=1") == 0);
+	probe_res_free(r);
+	req.jar = b;
+	r = fetch(p, &req);
+	assert_string_equal(r->body.data, "none");
+	probe_res_free(r);
+	req.jar = NULL;
+	r = fetch(p, &req);
+	assert_string_equal(r->body.data, "none");
+	probe_res_free(r);
+	probe_jar_free(a);
+	probe_jar_free(b);
+	probe_jar_free(NULL);
+	probe_free(p);
+}
+
+static void
+test_jar_freed_while_queued(void **state)
+{
+	struct probe *p = engine(allow_lo, NULL, 0, 0);
+	struct probe_jar *a = probe_jar_new();
+	struct probe_req req = { 0 };
+	struct rc_err err = { 0 };
+	char url[256];
+	int calls = 0;
+
+	(void)state;
+	url_of(url, sizeof(url), "http", "127.0.0.1", plain.port, "/setcookie");
+	req.url = url;
+	req.jar = a;
+	assert_int_equal(probe_submit(p, &req, drop, &calls, &err), RC_OK);
+	probe_jar_free(a); /* the request keeps it alive */
+	assert_int_equal(probe_run(p, &err), RC_OK);
+	assert_int_equal(calls, 1);
+	probe_free(p);
+}
+
+static void
+test_many_concurrent_respect_per_host_limit(void **state)
+{
+	struct testsrv s;
+	struct probe_opts o;
+	struct rc_err err = { 0 };
+	struct probe_req req = { 0 };
+	struct probe *p;
+	char url[256];
+	int calls = 0, i;
+
+	(void)state;
+	assert_int_equal(testsrv_start(&s, NULL), 0);
+	probe_opts_defaults(&o);
+	o.allow_private = allow_lo;
+	o.per_host_concurrency = 4;
+	assert_non_null(p = probe_new(&o, &err));
+	url_of(url, sizeof(url), "http", "127.0.0.1", s.port, "/count");
+	req.url = url;
+	for (i = 0; i < 60; i++)
+		assert_int_equal(probe_submit(p, &req, drop, &calls, &err),
+		    RC_OK);
+	assert_int_equal(probe_run(p, &err), RC_OK);
+	assert_int_equal(calls, 60);
+	pthread_mutex_lock(&s.mu);
+	assert_int_equal(s.total_reqs, 60);
+	assert_true(s.max_reqs >= 1);
+	assert_true(s.max_reqs <= 4);
+	assert_true(s.max_conns <= 4);
+	printf("# 60 requests, per-host limit 4: max %d in flight, max %d "
+	       "connections, %d connections in all\n",
+	    s.max_reqs, s.max_conns, s.total_conns);
+	pthread_mutex_unlock(&s.mu);
+	probe_free(p);
+	testsrv_stop(&s);
+}
+
+static void
+test_global_and_per_host_limits(void **state)
+{
+	struct testsrv s;
+	struct probe_opts o;
+	struct rc_err err = { 0 };
+	struct probe_req req = { 0 };
+	struct probe *p;
+	char ra[64], rb[64], ua[256], ub[256];
+	const char *resolve[] = { ra, rb, NULL };
+	int calls = 0, i;
+
+	(void)state;
+	assert_int_equal(testsrv_start(&s, NULL), 0);
+	snprintf(ra, sizeof(ra), "a.test:%u:127.0.0.1", s.port);
+	snprintf(rb, sizeof(rb), "b.test:%u:127.0.0.1", s.port);
+	url_of(ua, sizeof(ua), "http", "a.test", s.port, "/count");
+	url_of(ub, sizeof(ub), "http", "b.test", s.port, "/count");
+	probe_opts_defaults(&o);
+	o.allow_private = allow_lo;
+	o.resolve = resolve;
+	o.per_host_concurrency = 2;
+	o.global_concurrency = 3;
+	assert_non_null(p = probe_new(&o, &err));
+	for (i = 0; i < 40; i++) {
+		req.url = i % 2 ? ua : ub;
+		assert_int_equal(probe_submit(p, &req, drop, &calls, &err),
+		    RC_OK);
+	}
+	assert_int_equal(probe_run(p, &err), RC_OK);
+	assert_int_equal(calls, 40);
+	pthread_mutex_lock(&s.mu);
+	assert_int_equal(s.total_reqs, 40);
+	assert_true(s.max_reqs <= 3);
+	for (i = 0; i < TESTSRV_HOSTS; i++)
+		assert_true(s.host[i].max <= 2);
+	pthread_mutex_unlock(&s.mu);
+	probe_free(p);
+	testsrv_stop(&s);
+}
+
+struct chain {
+	int results;
+	int final_status;
+	int ok;
+};
+
+/* Follow Location by hand, as fc_checks does, until a non-3xx. */
+static void
+follow(struct probe *p, struct probe_res *res, void *arg)
+{
+	struct chain *c = arg;
+	struct probe_req req = { 0 };
+	struct rc_err err = { 0 };
+
+	c->results++;
+	if (res->outcome == PROBE_OK && res->location != NULL &&
+	    c->results <= probe_get_opts(p)->max_redirects) {
+		req.url = res->location;
+		if (probe_submit(p, &req, follow, c, &err) != RC_OK)
+			c->ok = 0;
+	} else {
+		c->final_status = (int)res->status;
+		c->ok = c->ok && res->outcome == PROBE_OK &&
+		    strcmp(res->body.data, "arrived") == 0;
+	}
+	probe_res_free(res);
+}
+
+static void
+test_callbacks_submit_followups(void **state)
+{
+	struct probe *p = engine(allow_lo, NULL, 0, 0);
+	struct chain c1 = { 0, 0, 1 }, c2 = { 0, 0, 1 };
+	struct probe_req req = { 0 };
+	struct rc_err err = { 0 };
+	char u1[256], u2[256];
+
+	(void)state;
+	url_of(u1, sizeof(u1), "http", "127.0.0.1", plain.port, "/hop/5");
+	url_of(u2, sizeof(u2), "http", "127.0.0.1", plain.port, "/hop/3");
+	req.url = u1;
+	assert_int_equal(probe_submit(p, &req, follow, &c1, &err), RC_OK);
+	req.url = u2;
+	assert_int_equal(probe_submit(p, &req, follow, &c2, &err), RC_OK);
+	assert_int_equal(probe_run(p, &err), RC_OK);
+	assert_int_equal(c1.results, 6);
+	assert_int_equal(c2.results, 4);
+	assert_int_equal(c1.final_status, 200);
+	assert_true(c1.ok);
+	assert_true(c2.ok);
+	probe_free(p);
+}
+
+static void
+test_bad_urls_delivered_from_loop(void **state)
+{
+	static const char *const bad[] = { "not a url", "ftp://127.0.0.1/x", "",
+		"http://", "javascript:alert(1)", "file:///etc/passwd",
+		"//no-scheme.example/", "gopher://127.0.0.1:70/", NULL };
+	struct probe *p = engine(allow_lo, NULL, 0, 0);
+	struct probe_req req = { 0 };
+	struct probe_res *r;
+	struct got g = { 0 };
+	struct rc_err err = { 0 };
+	size_t i;
+
+	(void)state;
+	for (i = 0; bad[i] != NULL; i++) {
+		r = get(p, bad[i]);
+		assert_int_equal(r->outcome, PROBE_BADURL);
+		assert_string_not_equal(r->errmsg, "");
+		assert_int_equal(r->status, 0);
+		probe_res_free(r);
+	}
+	r = get(p, "ftp://127.0.0.1/x");
+	assert_non_null(strstr(r->errmsg, "ftp"));
+	probe_res_free(r);
+	/* A NULL URL too, through the callback. */
+	assert_int_equal(probe_submit(p, &req, keep, &g, &err), RC_OK);
+	assert_int_equal(g.calls, 0);
+	assert_int_equal(probe_run(p, &err), RC_OK);
+	assert_int_equal(g.calls, 1);
+	assert_int_equal(g.res->outcome, PROBE_BADURL);
+	probe_res_free(g.res);
+	/* Header injection is refused before anything is sent. */
+	{
+		const char *hdr[] = { "X-A: 1\r\nX-B: 2", NULL };
+		char url[256];
+
+		url_of(url, sizeof(url), "http", "127.0.0.1", plain.port,
+		    "/ok");
+		req.url = url;
+		req.headers = hdr;
+		r = fetch(p, &req);
+		assert_int_equal(r->outcome, PROBE_OTHER);
+		probe_res_free(r);
+	}
+	probe_free(p);
+}
+
+static void
+test_browser_headers_and_post(void **state)
+{
+	struct probe *p = engine(allow_lo, NULL, 0, 0);
+	struct probe_req req = { 0 };
+	struct probe_res *r;
+	char url[256];
+	size_t i;
+	int found = 0;
+
+	(void)state;
+	url_of(url, sizeof(url), "http", "127.0.0.1", plain.port, "/headers");
+	req.url = url;
+	req.browser = 1;
+	r = fetch(p, &req);
+	assert_int_equal(r->outcome, PROBE_OK);
+	assert_non_null(strstr(r->body.data,
+	    "accept=text/html,application/xhtml+xml,application/xml;q=0.9,"
+	    "*/*;q=0.8\n"));
+	assert_non_null(strstr(r->body.data, "lang=fr-FR,fr;q=0.9\n"));
+	assert_non_null(strstr(r->body.data,
+	    "ua=raccord/0.1 (+verification France Relance "
+	    "FranceConnect/API)\n"));
+	for (i = 0; r->sent_headers[i] != NULL; i++)
+		found +=
+		    strncmp(r->sent_headers[i], "Accept-Language:", 16) == 0;
+	assert_int_equal(found, 1);
+	probe_res_free(r);
+
+	req.browser = 0;
+	r = fetch(p, &req);
+	assert_non_null(strstr(r->body.data, "accept=*/*\n"));
+	assert_non_null(strstr(r->body.data, "lang=\n"));
+	probe_res_free(r);
+
+	url_of(url, sizeof(url), "http", "127.0.0.1", plain.port, "/echo");
+	req.method = "POST";
+	req.body = "grant_type=x&a=b";
+	req.body_len = strlen(req.body);
+	req.content_type = "application/x-www-form-urlencoded";
+	r = fetch(p, &req);
+	assert_int_equal(r->outcome, PROBE_OK);
+	assert_string_equal(r->body.data, "POST grant_type=x&a=b");
+	assert_string_equal(r->method, "POST");
+	probe_res_free(r);
+
+	req.method = "HEAD";
+	req.body = NULL;
+	req.body_len = 0;
+	url_of(url, sizeof(url), "http", "127.0.0.1", plain.port, "/ok");
+	r = fetch(p, &req);
+	assert_int_equal(r->outcome, PROBE_OK);
+	assert_int_equal(r->status, 200);
+	assert_int_equal(r->body.len, 0);
+	probe_res_free(r);
+	probe_free(p);
+}
+
+static void
+test_garbage_reply_is_protocol(void **state)
+{
+	struct testsrv_raw raw;
+	struct probe *p = engine(allow_lo, NULL, 0, 0);
+	struct probe_res *r;
+	char url[256];
+
+	(void)state;
+	assert_int_equal(testsrv_raw_start(&raw), 0);
+	url_of(url, sizeof(url), "http", "127.0.0.1", raw.port, "/");
+	r = get(p, url);
+	assert_int_equal(r->outcome, PROBE_PROTOCOL);
+	probe_res_free(r);
+	probe_free(p);
+	testsrv_raw_stop(&raw);
+}
+
+static void
+test_refused_and_unresolvable(void **state)
+{
+	struct testsrv_raw raw;
+	struct probe *p = engine(allow_lo, NULL, 3000, 0);
+	struct probe_res *r;
+	char url[256];
+	unsigned short port;
+
+	(void)state;
+	/* A port nobody listens on any more. */
+	assert_int_equal(testsrv_raw_start(&raw), 0);
+	port = raw.port;
+	testsrv_raw_stop(&raw);
+	url_of(url, sizeof(url), "http", "127.0.0.1", port, "/");
+	r = get(p, url);
+	assert_int_equal(r->outcome, PROBE_CONNECT);
+	probe_res_free(r);
+	r = get(p, "http://raccord-probe-test.invalid/");
+	if (r->outcome != PROBE_TIMEOUT) /* a resolver that never answers */
+		assert_int_equal(r->outcome, PROBE_DNS);
+	probe_res_free(r);
+	probe_free(p);
+}
+
+static void
+test_redaction(void **state)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{ "https://rp.example/cb?code=SplxlOBeZQQYbYS6WxSbIA&state="
+		  "af0ifjsldkj",
+		    "https://rp.example/cb?code=REDACTED&state=af0ifjsldkj" },
+		{ "https://u:p@rp.example/x", "https://rp.example/x" },
+		{ "https://rp.example/x?CODE=1&Access_Token=2&id_token=3",
+		    "https://rp.example/x?CODE=REDACTED&Access_Token=REDACTED&"
+		    "id_token=REDACTED" },
+		{ "https://fc.example/logout?id_token_hint=eyJ.a.b&state=s&"
+		  "post_logout_redirect_uri=https%3A%2F%2Frp%2F",
+		    "https://fc.example/logout?id_token_hint=REDACTED&state=s&"
+		    "post_logout_redirect_uri=https%3A%2F%2Frp%2F" },
+		{ "https://a.example/?refresh_token=1&token=2&client_secret=3&"
+		  "client_assertion=4&password=5&api_key=6&apikey=7&secret=8&"
+		  "key=9&assertion=10&nonce=n",
+		    "https://a.example/?refresh_token=REDACTED&token=REDACTED&"
+		    "client_secret=REDACTED&client_assertion=REDACTED&"
+		    "password=REDACTED&api_key=REDACTED&apikey=REDACTED&"
+		    "secret=REDACTED&key=REDACTED&assertion=REDACTED&"
+		    "nonce=n" },
+		{ "https://a.example/?co%64e=x&code_challenge=abc&scope=openid",
+		    "https://a.example/?co%64e=REDACTED&code_challenge=abc&"
+		    "scope=openid" },
+		{ "https://rp.example/cb#access_token=t&state=s",
+		    "https://rp.example/cb#access_token=REDACTED&state=s" },
+		{ "https://rp.example/cb?flag&code=",
+		    "https://rp.example/cb"
+		    "?flag&code=REDACTED" },
+		{ "https://rp.example/", "https://rp.example/" },
+	};
+	char *out;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(probe_url_redact(cases[i].in, &out), RC_OK);
+		assert_string_equal(out, cases[i].out);
+		rc_free(out);
+	}
+	assert_int_equal(probe_url_redact("::not a url", &out), RC_EINVAL);
+	assert_null(out);
+}
+
+static void
+test_secret_scrubbed_from_evidence(void **state)
+{
+	struct probe *p = engine(allow_lo, NULL, 0, 0);
+	struct probe_req req = { 0 };
+	struct probe_res *r;
+	char url[256];
+
+	(void)state;
+	snprintf(url, sizeof(url),
+	    "http://127.0.0.1:%u/sec/T0psecret/x?v=T0psecret&w=T0p%%73ecret",
+	    plain.port);
+	req.url = url;
+	req.secret = "T0psecret";
+	r = fetch(p, &req);
+	assert_int_equal(r->outcome, PROBE_OK);
+	assert_null(strstr(r->url_redacted, "T0psecret"));
+	assert_non_null(strstr(r->url_redacted, "/sec/REDACTED/x?v=REDACTED"));
+	assert_string_equal(r->url, url);
+	probe_res_free(r);
+	/* Unparsable URLs keep no query and no userinfo either. */
+	req.url = "http://user:T0psecret@[bad/x?code=1";
+	r = fetch(p, &req);
+	assert_int_equal(r->outcome, PROBE_BADURL);
+	assert_null(strstr(r->url_redacted, "T0psecret"));
+	assert_null(strstr(r->url_redacted, "code=1"));
+	assert_null(strstr(r->errmsg, "T0psecret"));
+	probe_res_free(r);
+	probe_free(p);
+}
+
+static void
+test_url_resolve(void **state)
+{
+	/* RFC 3986 section 5.4.1, base "http://a/b/c/d;p?q". */
+	static const char *const cases[][2] = {
+		{ "g", "http://a/b/c/g" },
+		{ "./g", "http://a/b/c/g" },
+		{ "g/", "http://a/b/c/g/" },
+		{ "/g", "http://a/g" },
+		{ "//g", "http://g/" },
+		{ "?y", "http://a/b/c/d;p?y" },
+		{ "g?y", "http://a/b/c/g?y" },
+		{ "g;x?y#s", "http://a/b/c/g;x?y#s" },
+		{ "../g", "http://a/b/g" },
+		{ "../..", "http://a/" },
+		{ "../../g", "http://a/g" },
+		{ "https://other.example:8443/z",
+		    "https://other.example:8443/z" },
+	};
+	char *out;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(
+		    probe_url_resolve("http://a/b/c/d;p?q", cases[i][0], &out),
+		    RC_OK);
+		assert_string_equal(out, cases[i][1]);
+		rc_free(out);
+	}
+	assert_int_equal(probe_url_resolve("not a base", "g", &out), RC_EINVAL);
+	assert_null(out);
+}
+
+static void
+test_bad_options(void **state)
+{
+	static const char *const bad_resolve[][2] = {
+		{ "fc.test:443", NULL },
+		{ "fc.test:0:127.0.0.1", NULL },
+		{ "fc.test:99999:127.0.0.1", NULL },
+		{ "fc.test:https:127.0.0.1", NULL },
+		{ ":443:127.0.0.1", NULL },
+		{ "fc.test:443:not-an-ip", NULL },
+		{ "fc.test:443:", NULL },
+		{ "+fc.test:443:127.0.0.1", NULL },
+	};
+	static const char *const bad_cidr[] = { "127.0.0.0/33", NULL };
+	static const char *const good_resolve[] = {
+		"fc.test:443:127.0.0.1,[::1]", NULL
+	};
+	struct probe_opts o;
+	struct rc_err err;
+	struct probe *p;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad_resolve) / sizeof(bad_resolve[0]); i++) {
+		probe_opts_defaults(&o);
+		o.resolve = bad_resolve[i];
+		memset(&err, 0, sizeof(err));
+		assert_null(probe_new(&o, &err));
+		assert_int_equal(err.code, RC_ECONFIG);
+		assert_non_null(strstr(err.msg, bad_resolve[i][0]));
+	}
+	probe_opts_defaults(&o);
+	o.allow_private = bad_cidr;
+	memset(&err, 0, sizeof(err));
+	assert_null(probe_new(&o, &err));
+	assert_int_equal(err.code, RC_ECONFIG);
+	assert_non_null(strstr(err.msg, "127.0.0.0/33"));
+
+	probe_opts_defaults(&o);
+	o.ca_file = "/nonexistent/ca.pem";
+	memset(&err, 0, sizeof(err));
+	assert_null(probe_new(&o, &err));
+	assert_int_equal(err.code, RC_ECONFIG);
+
+	probe_opts_defaults(&o);
+	o.resolve = good_resolve;
+	o.timeout_ms = 0;
+	o.user_agent = NULL;
+	assert_non_null(p = probe_new(&o, &err));
+	assert_int_equal(probe_get_opts(p)->timeout_ms, 15000);
+	assert_int_equal(probe_get_opts(p)->per_host_concurrency, 4);
+	assert_string_equal(probe_get_opts(p)->user_agent,
+	    "raccord/0.1 (+verification France Relance FranceConnect/API)");
+	probe_free(p);
+	probe_free(NULL);
+	probe_res_free(NULL);
+	assert_string_equal(probe_outcome_str(PROBE_TLS),
+	    "TLS verification failed");
+	assert_string_equal(probe_outcome_str(PROBE__MAX), "unknown outcome");
+}
+
+static void
+test_enomem_probe_new(void **state)
+{
+	static const char *const res1[] = { "fc.test:443:127.0.0.1", NULL };
+	struct probe_opts o;
+	struct rc_err err;
+	struct probe *p = NULL;
+	unsigned long n;
+	char ca[1024];
+
+	(void)state;
+	probe_opts_defaults(&o);
+	o.allow_private = allow_lo;
+	o.resolve = res1;
+	snprintf(ca, sizeof(ca), "%s/ca.pem", testsrv_certs());
+	o.ca_file = ca;
+	for (n = 1; n < 200; n++) {
+		memset(&err, 0, sizeof(err));
+		rc_mem_fail_after(n);
+		p = probe_new(&o, &err);
+		rc_mem_fail_after(0);
+		if (p != NULL)
+			break;
+		assert_int_equal(err.code, RC_ENOMEM);
+	}
+	assert_non_null(p);
+	assert_true(n > 1);
+	probe_free(p);
+}
+
+static void
+test_enomem_probe_submit(void **state)
+{
+	struct probe *p = engine(allow_lo, NULL, 0, 0);
+	struct probe_jar *jar = probe_jar_new();
+	struct probe_req req = { 0 };
+	struct rc_err err;
+	char url[256];
+	const char *hdr[] = { "X-Test: 1", NULL };
+	unsigned long n;
+	enum rc_code rc = RC_ENOMEM;
+	int calls = 0;
+
+	(void)state;
+	url_of(url, sizeof(url), "http", "127.0.0.1", plain.port, "/ok?code=x");
+	req.url = url;
+	req.jar = jar;
+	req.headers = hdr;
+	req.body = "abc";
+	req.body_len = 3;
+	req.method = "POST";
+	req.secret = "x";
+	for (n = 1; n < 200; n++) {
+		memset(&err, 0, sizeof(err));
+		rc_mem_fail_after(n);
+		rc = probe_submit(p, &req, drop, &calls, &err);
+		rc_mem_fail_after(0);
+		if (rc == RC_OK)
+			break;
+		assert_int_equal(rc, RC_ENOMEM);
+		assert_int_equal(err.code, RC_ENOMEM);
+	}
+	assert_int_equal(rc, RC_OK);
+	assert_true(n > 1);
+	assert_int_equal(probe_run(p, &err), RC_OK);
+	assert_int_equal(calls, 1); /* failed submits never call back */
+	probe_jar_free(jar);
+	probe_free(p);
+}
+
+static void
+test_free_with_queued_requests(void **state)
+{
+	struct probe *p = engine(allow_lo, NULL, 0, 0);
+	struct probe_req req = { 0 };
+	struct rc_err err = { 0 };
+	char url[256];
+	int calls = 0;
+
+	(void)state;
+	url_of(url, sizeof(url), "http", "127.0.0.1", plain.port, "/ok");
+	req.url = url;
+	assert_int_equal(probe_submit(p, &req, drop, &calls, &err), RC_OK);
+	req.url = "bad";
+	assert_int_equal(probe_submit(p, &req, drop, &calls, &err), RC_OK);
+	probe_free(p); /* dropped without callbacks, without leaks */
+	assert_int_equal(calls, 0);
+}
+
+static int
+setup(void **state)
+{
+	(void)state;
+	if (testsrv_start(&plain, NULL) != 0 ||
+	    testsrv_start(&tls, "server") != 0 ||
+	    testsrv_start(&expired, "expired") != 0 ||
+	    testsrv_start(&wronghost, "wronghost") != 0 ||
+	    testsrv_start(&selfsigned, "selfsigned") != 0) {
+		fprintf(stderr,
+		    "cannot start test servers (RC_TEST_CERTS=%s)\n",
+		    testsrv_certs());
+		return -1;
+	}
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	testsrv_stop(&plain);
+	testsrv_stop(&tls);
+	testsrv_stop(&expired);
+	testsrv_stop(&wronghost);
+	testsrv_stop(&selfsigned);
+	return 0;
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ok_body_and_evidence),
+		cmocka_unit_test(test_redirect_not_followed),
+		cmocka_unit_test(test_body_over_cap_is_toobig),
+		cmocka_unit_test(test_slow_drip_times_out),
+		cmocka_unit_test(test_guard_blocks_loopback),
+		cmocka_unit_test(test_tls_with_resolve_and_test_ca),
+		cmocka_unit_test(test_bad_certificates),
+		cmocka_unit_test(test_capath_keeps_system_store),
+		cmocka_unit_test(test_cookies_flow_within_a_jar_only),
+		cmocka_unit_test(test_jar_freed_while_queued),
+		cmocka_unit_test(test_many_concurrent_respect_per_host_limit),
+		cmocka_unit_test(test_global_and_per_host_limits),
+		cmocka_unit_test(test_callbacks_submit_followups),
+		cmocka_unit_test(test_bad_urls_delivered_from_loop),
+		cmocka_unit_test(test_browser_headers_and_post),
+		cmocka_unit_test(test_garbage_reply_is_protocol),
+		cmocka_unit_test(test_refused_and_unresolvable),
+		cmocka_unit_test(test_redaction),
+		cmocka_unit_test(test_secret_scrubbed_from_evidence),
+		cmocka_unit_test(test_url_resolve),
+		cmocka_unit_test(test_bad_options),
+		cmocka_unit_test(test_enomem_probe_new),
+		cmocka_unit_test(test_enomem_probe_submit),
+		cmocka_unit_test(test_free_with_queued_requests),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

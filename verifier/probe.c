@@ -1,0 +1,1603 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The probe engine (see probe.h): libcurl's multi interface, one event
+ * loop for every request.
+ *
+ * A submitted request becomes a struct probe_xfer holding its own copies
+ * of everything, its easy handle and the probe_res it will deliver.  It
+ * lives on one of three lists: pending (waiting for a concurrency slot),
+ * in flight (added to the multi handle), done (waiting for its callback).
+ * Admission is ours: a request joins the multi handle only while its host
+ * and the engine are under their limits, so a queued request waits without
+ * its time limit running.  CURLMOPT_MAX_HOST_CONNECTIONS and
+ * CURLMOPT_MAX_TOTAL_CONNECTIONS are set to the same limits as a backstop.
+ * Callbacks always run from probe_run, between two turns of the loop, so
+ * they may submit more requests.
+ *
+ * Safety: redirects are never followed, only http and https are spoken,
+ * TLS is always verified, proxies from the environment are ignored (the
+ * guard must see the real peer), and the SSRF guard vets the address of
+ * every socket before libcurl connects it.  A reused connection was vetted
+ * when it was opened.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <openssl/bio.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include "common/buf.h"
+#include "common/digest.h"
+#include "common/log.h"
+#include "common/mem.h"
+#include "verifier/netguard.h"
+#include "verifier/probe.h"
+
+#define PROBE_DEFAULT_UA                                                       \
+	"raccord/0.1 (+verification France Relance FranceConnect/API)"
+#define PROBE_SYSTEM_CAPATH "/etc/ssl/certs"
+
+/* What the engine sends besides the User-Agent, as evidence. */
+static const char *const probe_plain_headers[] = {
+	"Accept: */*",
+	NULL,
+};
+static const char *const probe_browser_headers[] = {
+	"Accept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;"
+	"q=0.8",
+	"Accept-Language: fr-FR,fr;q=0.9",
+	NULL,
+};
+
+struct probe_jar {
+	CURLSH *sh;
+	long refs; /* the caller's, plus one per request using it */
+};
+
+/* Requests in flight per host:port, for the per-host limit. */
+struct probe_host {
+	char *key;
+	long inflight;
+	long refs; /* requests of any state naming this host */
+	struct probe_host *next;
+};
+
+enum probe_state {
+	PROBE_ST_PENDING,
+	PROBE_ST_INFLIGHT,
+	PROBE_ST_DONE,
+	PROBE_ST__MAX
+};
+
+struct probe_xfer {
+	struct probe *p;
+	enum probe_state state;
+	struct probe_xfer *qnext;             /* pending or done queue */
+	struct probe_xfer *allprev, *allnext; /* every request */
+	CURL *easy;
+	struct curl_slist *hdrs;
+	struct probe_host *host;
+	struct probe_jar *jar;
+	char *body;
+	size_t body_len;
+	char *secret;
+	probe_done_fn *fn;
+	void *arg;
+	struct probe_res *res;
+	int tls_seen;
+	int toobig;
+	int nomem;
+	int blocked;
+	char blockwhy[256];
+	char errbuf[CURL_ERROR_SIZE];
+};
+
+struct probe_queue {
+	struct probe_xfer *head, *tail;
+};
+
+struct probe {
+	struct probe_opts opts; /* with our own copies of the strings */
+	char **allow_copy;
+	char **resolve_copy;
+	char *ua_copy, *ca_copy;
+	char *capath; /* system CA directory kept beside opts.ca_file */
+	struct netguard *guard;
+	struct curl_slist *resolve;
+	CURLM *multi;
+	int global_inited;
+	int running;
+	long inflight;
+	struct probe_queue pending, done;
+	struct probe_xfer *all;
+	struct probe_host *hosts;
+};
+
+/* --- small helpers --------------------------------------------------- */
+
+static void
+strv_free(char **v)
+{
+	size_t i;
+
+	for (i = 0; v != NULL && v[i] != NULL; i++)
+		rc_free(v[i]);
+	rc_free(v);
+}
+
+/* A deep copy of a NULL-terminated string vector (NULL stays NULL). */
+static enum rc_code
+strv_dup(const char *const *v, char ***out)
+{
+	char **c = NULL;
+	size_t n = 0, i;
+	enum rc_code rc = RC_ENOMEM;
+
+	*out = NULL;
+	if (v == NULL)
+		return RC_OK;
+	while (v[n] != NULL)
+		n++;
+	if ((c = rc_calloc(n + 1, sizeof(*c))) == NULL)
+		goto out;
+	for (i = 0; i < n; i++)
+		if ((c[i] = rc_strdup(v[i])) == NULL)
+			goto out;
+	*out = c;
+	c = NULL; /* transferred */
+	rc = RC_OK;
+out:
+	strv_free(c);
+	return rc;
+}
+
+static int
+has_crlf(const char *s)
+{
+	return s != NULL && strpbrk(s, "\r\n") != NULL;
+}
+
+/* Replace every occurrence of needle in *s by "REDACTED" (s is rc_). */
+static enum rc_code
+str_scrub(char **s, const char *needle)
+{
+	struct rc_buf b;
+	const char *p, *hit;
+	size_t nlen;
+	char *res;
+
+	if (*s == NULL || needle == NULL || *needle == '\0' ||
+	    strstr(*s, needle) == NULL)
+		return RC_OK;
+	nlen = strlen(needle);
+	rc_buf_init(&b, strlen(*s) * 9 + 16);
+	for (p = *s; (hit = strstr(p, needle)) != NULL; p = hit + nlen)
+		if (rc_buf_add(&b, p, (size_t)(hit - p)) != RC_OK ||
+		    rc_buf_adds(&b, "REDACTED") != RC_OK)
+			goto fail;
+	if (rc_buf_adds(&b, p) != RC_OK || (res = rc_buf_steal(&b)) == NULL)
+		goto fail;
+	rc_free_secret(*s, strlen(*s));
+	*s = res;
+	return RC_OK;
+fail:
+	rc_buf_free(&b);
+	return RC_ENOMEM;
+}
+
+/* Scrub a fixed-size message in place (truncating if need be). */
+static void
+msg_scrub(char *msg, size_t size, const char *secret)
+{
+	char *tmp;
+
+	if (secret == NULL || *secret == '\0' || strstr(msg, secret) == NULL)
+		return;
+	if ((tmp = rc_strdup(msg)) == NULL ||
+	    str_scrub(&tmp, secret) != RC_OK) {
+		snprintf(msg, size, "(message withheld: it quoted a secret)");
+		rc_free(tmp);
+		return;
+	}
+	snprintf(msg, size, "%s", tmp);
+	rc_free(tmp);
+}
+
+/* --- URLs ------------------------------------------------------------ */
+
+enum rc_code
+probe_url_resolve(const char *base, const char *ref, char **out)
+{
+	CURLU *u = NULL;
+	char *s = NULL;
+	enum rc_code rc = RC_EINVAL;
+
+	*out = NULL;
+	if (base == NULL || ref == NULL)
+		goto out;
+	if ((u = curl_url()) == NULL) {
+		rc = RC_ENOMEM;
+		goto out;
+	}
+	if (curl_url_set(u, CURLUPART_URL, base, CURLU_NON_SUPPORT_SCHEME) !=
+	        CURLUE_OK ||
+	    curl_url_set(u, CURLUPART_URL, ref, CURLU_NON_SUPPORT_SCHEME) !=
+	        CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_URL, &s, 0) != CURLUE_OK)
+		goto out;
+	if ((*out = rc_strdup(s)) == NULL) {
+		rc = RC_ENOMEM;
+		goto out;
+	}
+	rc = RC_OK;
+out:
+	curl_free(s);
+	curl_url_cleanup(u);
+	return rc;
+}
+
+/* Whether a query parameter name (already decoded) carries a secret. */
+static int
+secret_param(const char *name)
+{
+	static const char *const exact[] = { "code", "key", "apikey", "api_key",
+		"api-key", "assertion", "client_assertion", "pwd", "passwd",
+		"sig", "signature", NULL };
+	static const char *const part[] = { "token", "secret", "password",
+		NULL };
+	char low[64];
+	size_t i;
+
+	for (i = 0; name[i] != '\0' && i < sizeof(low) - 1; i++)
+		low[i] = (char)tolower((unsigned char)name[i]);
+	low[i] = '\0';
+	for (i = 0; exact[i] != NULL; i++)
+		if (strcmp(low, exact[i]) == 0)
+			return 1;
+	for (i = 0; part[i] != NULL; i++)
+		if (strstr(low, part[i]) != NULL)
+			return 1;
+	return 0;
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = tolower(c);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* Percent- and plus-decode n bytes of s into out[size] (truncating). */
+static void
+form_decode(const char *s, size_t n, char *out, size_t size)
+{
+	size_t i, o = 0;
+
+	for (i = 0; i < n && o + 1 < size; i++) {
+		if (s[i] == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 &&
+		    hexval(s[i + 2]) >= 0) {
+			out[o++] =
+			    (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+			i += 2;
+		} else if (s[i] == '+') {
+			out[o++] = ' ';
+		} else {
+			out[o++] = s[i];
+		}
+	}
+	out[o] = '\0';
+}
+
+/* Redact the values of secret parameters in a&b=c form text. */
+static enum rc_code
+params_redact(const char *q, char **out)
+{
+	struct rc_buf b;
+	const char *seg, *end, *eq;
+	char name[64];
+	size_t n = 1;
+
+	*out = NULL;
+	for (seg = q; *seg != '\0'; seg++)
+		n += *seg == '&';
+	rc_buf_init(&b, strlen(q) + n * 9 + 1);
+	for (seg = q;; seg = end + 1) {
+		end = strchr(seg, '&');
+		if (end == NULL)
+			end = seg + strlen(seg);
+		eq = memchr(seg, '=', (size_t)(end - seg));
+		if (seg != q && rc_buf_add(&b, "&", 1) != RC_OK)
+			goto fail;
+		if (eq != NULL) {
+			form_decode(seg, (size_t)(eq - seg), name,
+			    sizeof(name));
+			if (secret_param(name)) {
+				if (rc_buf_add(&b, seg,
+				        (size_t)(eq - seg) + 1) != RC_OK ||
+				    rc_buf_adds(&b, "REDACTED") != RC_OK)
+					goto fail;
+				goto next;
+			}
+		}
+		if (rc_buf_add(&b, seg, (size_t)(end - seg)) != RC_OK)
+			goto fail;
+	next:
+		if (*end == '\0')
+			break;
+	}
+	if ((*out = rc_buf_steal(&b)) == NULL)
+		goto fail;
+	return RC_OK;
+fail:
+	rc_buf_free_secret(&b);
+	return RC_ENOMEM;
+}
+
+/*
+ * Append sep and the redacted text of one URL part (query or fragment) of
+ * u to b.  The part is read raw and rebuilt by hand: curl_url_set would
+ * re-case its percent-escapes.
+ */
+static enum rc_code
+part_redact(CURLU *u, CURLUPart part, const char *sep, struct rc_buf *b)
+{
+	char *v = NULL, *r = NULL;
+	enum rc_code rc = RC_OK;
+
+	if (curl_url_get(u, part, &v, 0) != CURLUE_OK || v == NULL)
+		goto out;
+	if ((rc = params_redact(v, &r)) != RC_OK)
+		goto out;
+	if (rc_buf_adds(b, sep) != RC_OK || rc_buf_adds(b, r) != RC_OK)
+		rc = RC_ENOMEM;
+out:
+	if (v != NULL)
+		OPENSSL_cleanse(v, strlen(v));
+	curl_free(v);
+	rc_free(r);
+	return rc;
+}
+
+enum rc_code
+probe_url_redact(const char *url, char **out)
+{
+	struct rc_buf b;
+	CURLU *u = NULL;
+	char *s = NULL;
+	enum rc_code rc = RC_EINVAL;
+
+	*out = NULL;
+	rc_buf_init(&b, url != NULL ? strlen(url) * 9 + 16 : 16);
+	if (url == NULL)
+		goto out;
+	if ((u = curl_url()) == NULL) {
+		rc = RC_ENOMEM;
+		goto out;
+	}
+	if (curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) !=
+	    CURLUE_OK)
+		goto out;
+	curl_url_set(u, CURLUPART_USER, NULL, 0);
+	curl_url_set(u, CURLUPART_PASSWORD, NULL, 0);
+	curl_url_set(u, CURLUPART_OPTIONS, NULL, 0);
+	if ((rc = part_redact(u, CURLUPART_QUERY, "?", &b)) != RC_OK ||
+	    (rc = part_redact(u, CURLUPART_FRAGMENT, "#", &b)) != RC_OK)
+		goto out;
+	curl_url_set(u, CURLUPART_QUERY, NULL, 0);
+	curl_url_set(u, CURLUPART_FRAGMENT, NULL, 0);
+	if (curl_url_get(u, CURLUPART_URL, &s, 0) != CURLUE_OK) {
+		rc = RC_EINVAL;
+		goto out;
+	}
+	/* scheme://host/path, then the redacted query and fragment */
+	if ((*out = rc_malloc(strlen(s) + b.len + 1)) == NULL) {
+		rc = RC_ENOMEM;
+		goto out;
+	}
+	memcpy(*out, s, strlen(s));
+	memcpy(*out + strlen(s), b.data != NULL ? b.data : "", b.len);
+	(*out)[strlen(s) + b.len] = '\0';
+	rc = RC_OK;
+out:
+	rc_buf_free_secret(&b);
+	curl_free(s);
+	curl_url_cleanup(u);
+	return rc;
+}
+
+/* Percent-encode everything but RFC 3986 unreserved bytes (rc_free). */
+static char *
+pct_encode(const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t i, o = 0, n = strlen(s);
+	unsigned char c;
+	char *out;
+
+	if ((out = rc_malloc(n * 3 + 1)) == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		c = (unsigned char)s[i];
+		if (isalnum(c) || c == '-' || c == '.' || c == '_' ||
+		    c == '~') {
+			out[o++] = (char)c;
+		} else {
+			out[o++] = '%';
+			out[o++] = hex[c >> 4];
+			out[o++] = hex[c & 15];
+		}
+	}
+	out[o] = '\0';
+	return out;
+}
+
+/*
+ * Evidence form of a URL: probe_url_redact, or for a URL that does not
+ * parse, everything up to the first '?' or '#' without userinfo; then
+ * every occurrence of secret (raw and percent-encoded) replaced.
+ */
+static enum rc_code
+url_evidence(const char *url, const char *secret, char **out)
+{
+	const char *cut, *at, *scheme;
+	char *s = NULL, *esc = NULL;
+	enum rc_code rc;
+
+	*out = NULL;
+	if (url == NULL)
+		url = "";
+	rc = probe_url_redact(url, &s);
+	if (rc == RC_ENOMEM)
+		goto out;
+	if (rc != RC_OK) {
+		struct rc_buf b;
+
+		rc_buf_init(&b, strlen(url) + 16);
+		cut = url + strcspn(url, "?#");
+		scheme = strstr(url, "://");
+		at = memchr(url, '@', (size_t)(cut - url));
+		rc = RC_OK;
+		if (scheme != NULL && at != NULL && scheme < at) {
+			if (rc_buf_add(&b, url, (size_t)(scheme + 3 - url)) !=
+			    RC_OK)
+				rc = RC_ENOMEM;
+			url = at + 1;
+		}
+		if (rc == RC_OK &&
+		    rc_buf_add(&b, url, (size_t)(cut - url)) != RC_OK)
+			rc = RC_ENOMEM;
+		if (rc == RC_OK && *cut != '\0' &&
+		    rc_buf_adds(&b, *cut == '?' ? "?REDACTED" : "#REDACTED") !=
+		        RC_OK)
+			rc = RC_ENOMEM;
+		if (rc == RC_OK && (s = rc_buf_steal(&b)) == NULL)
+			rc = RC_ENOMEM;
+		rc_buf_free(&b);
+		if (rc != RC_OK)
+			goto out;
+	}
+	if (secret != NULL && *secret != '\0') {
+		if ((rc = str_scrub(&s, secret)) != RC_OK)
+			goto out;
+		if ((esc = pct_encode(secret)) == NULL) {
+			rc = RC_ENOMEM;
+			goto out;
+		}
+		if ((rc = str_scrub(&s, esc)) != RC_OK)
+			goto out;
+	}
+	*out = s;
+	s = NULL; /* transferred */
+	rc = RC_OK;
+out:
+	if (esc != NULL)
+		rc_free_secret(esc, strlen(esc));
+	if (s != NULL)
+		rc_free_secret(s, strlen(s));
+	return rc;
+}
+
+/* --- options and engine ---------------------------------------------- */
+
+void
+probe_opts_defaults(struct probe_opts *opts)
+{
+	memset(opts, 0, sizeof(*opts));
+	opts->timeout_ms = 15000;
+	opts->connect_timeout_ms = 5000;
+	opts->max_body_bytes = 2 * 1024 * 1024;
+	opts->max_redirects = 10;
+	opts->per_host_concurrency = 4;
+	opts->global_concurrency = 64;
+	opts->user_agent = PROBE_DEFAULT_UA;
+}
+
+/* Validate one "host:port:addr[,addr...]" entry for CURLOPT_RESOLVE. */
+static int
+resolve_ok(const char *e, char *why, size_t whylen)
+{
+	const char *c1, *c2, *a, *end;
+	char addr[INET6_ADDRSTRLEN + 2];
+	unsigned char bin[16];
+	unsigned long port;
+	char *pend;
+	size_t n;
+
+	if (e == NULL || (c1 = strchr(e, ':')) == NULL || c1 == e ||
+	    (c2 = strchr(c1 + 1, ':')) == NULL) {
+		snprintf(why, whylen, "expected host:port:address");
+		return 0;
+	}
+	if (*e == '+' || *e == '-' || has_crlf(e)) {
+		snprintf(why, whylen, "host must be a plain name");
+		return 0;
+	}
+	if (c1[1] < '0' || c1[1] > '9') {
+		snprintf(why, whylen, "port is not a number");
+		return 0;
+	}
+	errno = 0;
+	port = strtoul(c1 + 1, &pend, 10);
+	if (errno != 0 || pend != c2 || port == 0 || port > 65535) {
+		snprintf(why, whylen, "port must be 1..65535");
+		return 0;
+	}
+	for (a = c2 + 1;; a = end + 1) {
+		end = a + strcspn(a, ",");
+		n = (size_t)(end - a);
+		if (n >= 2 && a[0] == '[' && a[n - 1] == ']') {
+			a++;
+			n -= 2;
+		}
+		if (n == 0 || n >= sizeof(addr)) {
+			snprintf(why, whylen, "empty or overlong address");
+			return 0;
+		}
+		memcpy(addr, a, n);
+		addr[n] = '\0';
+		if (inet_pton(AF_INET, addr, bin) != 1 &&
+		    inet_pton(AF_INET6, addr, bin) != 1) {
+			snprintf(why, whylen, "\"%s\" is not an IP address",
+			    addr);
+			return 0;
+		}
+		if (*end == '\0')
+			break;
+	}
+	return 1;
+}
+
+/* The directory of system CAs to keep when opts.ca_file is given. */
+static enum rc_code
+probe_find_capath(struct probe *p)
+{
+	struct stat st;
+	CURL *c;
+	char *def = NULL;
+	const char *dir = NULL;
+
+	if ((c = curl_easy_init()) == NULL)
+		return RC_ENOMEM;
+	if (curl_easy_getinfo(c, CURLINFO_CAPATH, &def) == CURLE_OK &&
+	    def != NULL && stat(def, &st) == 0 && S_ISDIR(st.st_mode))
+		dir = def;
+	else if (stat(PROBE_SYSTEM_CAPATH, &st) == 0 && S_ISDIR(st.st_mode))
+		dir = PROBE_SYSTEM_CAPATH;
+	if (dir != NULL && (p->capath = rc_strdup(dir)) == NULL) {
+		curl_easy_cleanup(c);
+		return RC_ENOMEM;
+	}
+	curl_easy_cleanup(c);
+	if (dir == NULL)
+		log_warn("event=no_system_capath ca_file=%s "
+		         "detail=\"only ca_file anchors are trusted\"",
+		    p->opts.ca_file);
+	return RC_OK;
+}
+
+/* Check that ca_file holds at least one PEM certificate. */
+static enum rc_code
+ca_file_ok(const char *path, struct rc_err *err)
+{
+	BIO *bio = NULL;
+	X509 *x = NULL;
+	enum rc_code rc;
+
+	if ((bio = BIO_new_file(path, "r")) == NULL) {
+		rc = RC_ERR(err, RC_ECONFIG, "network.ca_file: cannot read %s",
+		    path);
+		goto out;
+	}
+	if ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) == NULL) {
+		rc = RC_ERR(err, RC_ECONFIG,
+		    "network.ca_file: %s holds no PEM certificate", path);
+		goto out;
+	}
+	rc = RC_OK;
+out:
+	X509_free(x);
+	BIO_free(bio);
+	return rc;
+}
+
+struct probe *
+probe_new(const struct probe_opts *opts, struct rc_err *err)
+{
+	struct probe *p = NULL, *ret = NULL;
+	struct probe_opts d;
+	struct curl_slist *sl;
+	char why[128];
+	size_t i;
+
+	probe_opts_defaults(&d);
+	if (opts == NULL)
+		opts = &d;
+	if ((p = rc_calloc(1, sizeof(*p))) == NULL) {
+		RC_ERR(err, RC_ENOMEM, "out of memory");
+		goto out;
+	}
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		RC_ERR(err, RC_ENOMEM, "curl_global_init failed");
+		goto out;
+	}
+	p->global_inited = 1;
+	p->opts = *opts;
+	/* Borrowed strings are replaced with our copies below. */
+	p->opts.user_agent = NULL;
+	p->opts.ca_file = NULL;
+	p->opts.allow_private = NULL;
+	p->opts.resolve = NULL;
+	if (p->opts.timeout_ms <= 0)
+		p->opts.timeout_ms = d.timeout_ms;
+	if (p->opts.connect_timeout_ms <= 0)
+		p->opts.connect_timeout_ms = d.connect_timeout_ms;
+	if (p->opts.max_redirects <= 0)
+		p->opts.max_redirects = d.max_redirects;
+	if (p->opts.per_host_concurrency <= 0)
+		p->opts.per_host_concurrency = d.per_host_concurrency;
+	if (p->opts.global_concurrency <= 0)
+		p->opts.global_concurrency = d.global_concurrency;
+	if (p->opts.max_body_bytes == 0)
+		p->opts.max_body_bytes = d.max_body_bytes;
+	if (has_crlf(opts->user_agent)) {
+		RC_ERR(err, RC_ECONFIG, "user agent contains CR or LF");
+		goto out;
+	}
+	p->ua_copy = rc_strdup(opts->user_agent != NULL && *opts->user_agent
+	        ? opts->user_agent
+	        : d.user_agent);
+	p->ca_copy = opts->ca_file ? rc_strdup(opts->ca_file) : NULL;
+	if (p->ua_copy == NULL ||
+	    (opts->ca_file != NULL && p->ca_copy == NULL) ||
+	    strv_dup(opts->allow_private, &p->allow_copy) != RC_OK ||
+	    strv_dup(opts->resolve, &p->resolve_copy) != RC_OK) {
+		RC_ERR(err, RC_ENOMEM, "out of memory");
+		goto out;
+	}
+	p->opts.user_agent = p->ua_copy;
+	p->opts.ca_file = p->ca_copy;
+	p->opts.allow_private = (const char *const *)p->allow_copy;
+	p->opts.resolve = (const char *const *)p->resolve_copy;
+	if ((p->guard = netguard_new(p->opts.allow_private, err)) == NULL)
+		goto out;
+	for (i = 0; p->resolve_copy != NULL && p->resolve_copy[i]; i++) {
+		if (!resolve_ok(p->resolve_copy[i], why, sizeof(why))) {
+			RC_ERR(err, RC_ECONFIG, "network.resolve: \"%s\": %s",
+			    p->resolve_copy[i], why);
+			goto out;
+		}
+		if ((sl = curl_slist_append(p->resolve, p->resolve_copy[i])) ==
+		    NULL) {
+			RC_ERR(err, RC_ENOMEM, "out of memory");
+			goto out;
+		}
+		p->resolve = sl;
+	}
+	if (p->opts.ca_file != NULL) {
+		if (ca_file_ok(p->opts.ca_file, err) != RC_OK)
+			goto out;
+		if (probe_find_capath(p) != RC_OK) {
+			RC_ERR(err, RC_ENOMEM, "out of memory");
+			goto out;
+		}
+	}
+	if ((p->multi = curl_multi_init()) == NULL) {
+		RC_ERR(err, RC_ENOMEM, "curl_multi_init failed");
+		goto out;
+	}
+	curl_multi_setopt(p->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
+	    p->opts.per_host_concurrency);
+	curl_multi_setopt(p->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
+	    p->opts.global_concurrency);
+	ret = p;
+	p = NULL; /* transferred */
+out:
+	probe_free(p);
+	return ret;
+}
+
+const struct probe_opts *
+probe_get_opts(const struct probe *p)
+{
+	return &p->opts;
+}
+
+const char *
+probe_get_capath(const struct probe *p)
+{
+	return p->capath;
+}
+
+/* --- hosts and jars -------------------------------------------------- */
+
+static void
+host_unref(struct probe *p, struct probe_host *h)
+{
+	struct probe_host **pp;
+
+	if (h == NULL || --h->refs > 0)
+		return;
+	for (pp = &p->hosts; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == h) {
+			*pp = h->next;
+			break;
+		}
+	rc_free(h->key);
+	rc_free(h);
+}
+
+static struct probe_host *
+host_ref(struct probe *p, const char *key)
+{
+	struct probe_host *h;
+
+	for (h = p->hosts; h != NULL; h = h->next)
+		if (strcmp(h->key, key) == 0) {
+			h->refs++;
+			return h;
+		}
+	if ((h = rc_calloc(1, sizeof(*h))) == NULL)
+		return NULL;
+	if ((h->key = rc_strdup(key)) == NULL) {
+		rc_free(h);
+		return NULL;
+	}
+	h->refs = 1;
+	h->next = p->hosts;
+	p->hosts = h;
+	return h;
+}
+
+struct probe_jar *
+probe_jar_new(void)
+{
+	struct probe_jar *jar;
+
+	if ((jar = rc_calloc(1, sizeof(*jar))) == NULL)
+		return NULL;
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	if ((jar->sh = curl_share_init()) == NULL ||
+	    curl_share_setopt(jar->sh, CURLSHOPT_SHARE,
+	        CURL_LOCK_DATA_COOKIE) != CURLSHE_OK) {
+		curl_share_cleanup(jar->sh);
+		curl_global_cleanup();
+		rc_free(jar);
+		return NULL;
+	}
+	jar->refs = 1;
+	return jar;
+}
+
+static void
+jar_unref(struct probe_jar *jar)
+{
+	if (jar == NULL || --jar->refs > 0)
+		return;
+	curl_share_cleanup(jar->sh);
+	curl_global_cleanup();
+	rc_free(jar);
+}
+
+void
+probe_jar_free(struct probe_jar *jar)
+{
+	jar_unref(jar); /* requests still using it keep it alive */
+}
+
+/* --- results --------------------------------------------------------- */
+
+void
+probe_res_free(struct probe_res *res)
+{
+	size_t i;
+
+	if (res == NULL)
+		return;
+	rc_free(res->method);
+	if (res->url != NULL)
+		rc_free_secret(res->url, strlen(res->url));
+	rc_free(res->url_redacted);
+	rc_free(res->location);
+	for (i = 0; i < res->nheaders; i++) {
+		rc_free(res->headers[i].name);
+		if (res->headers[i].value != NULL)
+			rc_free_secret(res->headers[i].value,
+			    strlen(res->headers[i].value));
+	}
+	rc_free(res->headers);
+	rc_buf_free_secret(&res->body);
+	rc_free(res);
+}
+
+const char *
+probe_res_header(const struct probe_res *res, const char *name)
+{
+	size_t i;
+
+	if (res == NULL || name == NULL)
+		return NULL;
+	for (i = 0; i < res->nheaders; i++)
+		if (strcasecmp(res->headers[i].name, name) == 0)
+			return res->headers[i].value;
+	return NULL;
+}
+
+const char *
+probe_outcome_str(enum probe_outcome o)
+{
+	static const char *const s[PROBE__MAX] = {
+		[PROBE_OK] = "response received",
+		[PROBE_BADURL] = "malformed or non-http(s) URL",
+		[PROBE_BLOCKED] = "address refused by the SSRF guard",
+		[PROBE_DNS] = "name could not be resolved",
+		[PROBE_CONNECT] = "connection failed",
+		[PROBE_TLS] = "TLS verification failed",
+		[PROBE_TIMEOUT] = "time limit reached",
+		[PROBE_TOOBIG] = "response body over the size limit",
+		[PROBE_PROTOCOL] = "malformed HTTP response",
+		[PROBE_OTHER] = "transfer failed",
+	};
+
+	if ((unsigned)o >= PROBE__MAX)
+		return "unknown outcome";
+	return s[o];
+}
+
+/* --- requests -------------------------------------------------------- */
+
+static void
+queue_push(struct probe_queue *q, struct probe_xfer *x)
+{
+	x->qnext = NULL;
+	if (q->tail != NULL)
+		q->tail->qnext = x;
+	else
+		q->head = x;
+	q->tail = x;
+}
+
+static struct probe_xfer *
+queue_pop(struct probe_queue *q)
+{
+	struct probe_xfer *x = q->head;
+
+	if (x != NULL) {
+		q->head = x->qnext;
+		if (q->head == NULL)
+			q->tail = NULL;
+		x->qnext = NULL;
+	}
+	return x;
+}
+
+/* Unlink x from everything and release it (and res unless delivered). */
+static void
+xfer_free(struct probe_xfer *x)
+{
+	struct probe *p;
+
+	if (x == NULL)
+		return;
+	p = x->p;
+	if (x->allprev != NULL)
+		x->allprev->allnext = x->allnext;
+	else if (p->all == x)
+		p->all = x->allnext;
+	if (x->allnext != NULL)
+		x->allnext->allprev = x->allprev;
+	if (x->easy != NULL) {
+		if (x->state == PROBE_ST_INFLIGHT) {
+			curl_multi_remove_handle(p->multi, x->easy);
+			p->inflight--;
+			x->host->inflight--;
+		}
+		curl_easy_cleanup(x->easy);
+	}
+	curl_slist_free_all(x->hdrs); /* may hold Authorization */
+	jar_unref(x->jar);
+	host_unref(p, x->host);
+	if (x->body != NULL)
+		rc_free_secret(x->body, x->body_len);
+	if (x->secret != NULL)
+		rc_free_secret(x->secret, strlen(x->secret));
+	probe_res_free(x->res);
+	rc_free(x);
+}
+
+static size_t
+on_body(char *ptr, size_t size, size_t nmemb, void *ud)
+{
+	struct probe_xfer *x = ud;
+	struct rc_buf *b = &x->res->body;
+	size_t n = size * nmemb, room;
+
+	if (rc_buf_add(b, ptr, n) == RC_OK)
+		return n;
+	if (b->overflow) {
+		/* Keep what fits, as evidence, then stop the transfer. */
+		room = b->max - b->len;
+		if (room > 0 && room < n)
+			rc_buf_add(b, ptr, room);
+		x->toobig = 1;
+	} else {
+		x->nomem = 1;
+	}
+	return 0;
+}
+
+/* Record TLS version and leaf certificate while the connection lives. */
+static void
+xfer_tls(struct probe_xfer *x)
+{
+	struct curl_tlssessioninfo *ti = NULL;
+	struct probe_res *res = x->res;
+	const ASN1_TIME *na;
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	struct tm tm;
+	X509 *cert = NULL;
+	BIO *bio = NULL;
+	int n;
+	SSL *ssl;
+
+	x->tls_seen = 1;
+	if (curl_easy_getinfo(x->easy, CURLINFO_TLS_SSL_PTR, &ti) != CURLE_OK ||
+	    ti == NULL || ti->backend != CURLSSLBACKEND_OPENSSL ||
+	    ti->internals == NULL)
+		return;
+	ssl = ti->internals;
+	snprintf(res->tls_version, sizeof(res->tls_version), "%s",
+	    SSL_get_version(ssl));
+	if ((cert = SSL_get1_peer_certificate(ssl)) == NULL)
+		goto out;
+	if (X509_digest(cert, EVP_sha256(), md, &mdlen) == 1 && mdlen == 32)
+		rc_hex(md, mdlen, res->cert_sha256);
+	if ((na = X509_get0_notAfter(cert)) != NULL &&
+	    ASN1_TIME_to_tm(na, &tm) == 1)
+		res->cert_not_after = timegm(&tm);
+	if ((bio = BIO_new(BIO_s_mem())) != NULL &&
+	    X509_NAME_print_ex(bio, X509_get_subject_name(cert), 0,
+	        XN_FLAG_RFC2253) >= 0) {
+		n = BIO_read(bio, res->cert_subject,
+		    (int)sizeof(res->cert_subject) - 1);
+		res->cert_subject[n > 0 ? n : 0] = '\0';
+	}
+out:
+	BIO_free(bio);
+	X509_free(cert);
+}
+
+static size_t
+on_header(char *ptr, size_t size, size_t nmemb, void *ud)
+{
+	struct probe_xfer *x = ud;
+
+	(void)ptr;
+	if (!x->tls_seen)
+		xfer_tls(x);
+	return size * nmemb;
+}
+
+static curl_socket_t
+on_opensocket(void *ud, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	struct probe_xfer *x = ud;
+	char why[sizeof(x->blockwhy)];
+
+	if (purpose != CURLSOCKTYPE_IPCXN) {
+		snprintf(why, sizeof(why), "socket purpose %d refused",
+		    (int)purpose);
+	} else if (netguard_check(x->p->guard, &a->addr, a->addrlen, why,
+	               sizeof(why))) {
+		return socket(a->family, a->socktype | SOCK_CLOEXEC,
+		    a->protocol);
+	}
+	if (!x->blocked) {
+		x->blocked = 1;
+		snprintf(x->blockwhy, sizeof(x->blockwhy), "%s", why);
+	}
+	return CURL_SOCKET_BAD;
+}
+
+/* Mark x as failed before any transfer; it is delivered from the loop. */
+static void
+xfer_fail_early(struct probe_xfer *x, enum probe_outcome o, const char *msg)
+{
+	x->res->outcome = o;
+	if (x->res->started == 0)
+		x->res->started = time(NULL);
+	snprintf(x->res->errmsg, sizeof(x->res->errmsg), "%s", msg);
+	msg_scrub(x->res->errmsg, sizeof(x->res->errmsg), x->secret);
+	rc_sha256_hex("", 0, x->res->body_sha256);
+	x->state = PROBE_ST_DONE;
+	queue_push(&x->p->done, x);
+}
+
+/*
+ * Check the URL: absolute, http or https.  Fills key with "host:port".
+ * Returns 0, or -1 with why filled.
+ */
+static int
+url_check(const char *url, char *key, size_t keylen, char *why, size_t whylen)
+{
+	CURLU *u = NULL;
+	CURLUcode uc;
+	char *scheme = NULL, *host = NULL, *port = NULL, *c;
+	int ret = -1;
+
+	if (url == NULL) {
+		snprintf(why, whylen, "no URL");
+		goto out;
+	}
+	if ((u = curl_url()) == NULL) {
+		snprintf(why, whylen, "out of memory");
+		goto out;
+	}
+	if ((uc = curl_url_set(u, CURLUPART_URL, url,
+	         CURLU_NON_SUPPORT_SCHEME)) != CURLUE_OK) {
+		snprintf(why, whylen, "malformed URL: %s",
+		    curl_url_strerror(uc));
+		goto out;
+	}
+	if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0)) {
+		snprintf(why, whylen, "scheme \"%s\" is not http or https",
+		    scheme != NULL ? scheme : "");
+		goto out;
+	}
+	if (curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) !=
+	        CURLUE_OK) {
+		snprintf(why, whylen, "URL has no host");
+		goto out;
+	}
+	for (c = host; *c != '\0'; c++)
+		*c = (char)tolower((unsigned char)*c);
+	if ((size_t)snprintf(key, keylen, "%s:%s", host, port) >= keylen) {
+		snprintf(why, whylen, "host name too long");
+		goto out;
+	}
+	ret = 0;
+out:
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(port);
+	curl_url_cleanup(u);
+	return ret;
+}
+
+/* Whether a method is an HTTP token of upper-case letters. */
+static int
+method_ok(const char *m)
+{
+	size_t i;
+
+	for (i = 0; m[i] != '\0'; i++)
+		if (m[i] < 'A' || m[i] > 'Z')
+			return 0;
+	return i > 0 && i < 16;
+}
+
+/* Prepare the easy handle of a well-formed request. */
+static enum rc_code
+xfer_setup(struct probe_xfer *x, const struct probe_req *req)
+{
+	struct probe *p = x->p;
+	const struct probe_opts *o = &p->opts;
+	struct curl_slist *sl;
+	const char *const *h;
+	const char *m = x->res->method;
+	size_t i;
+	char ct[512];
+	CURL *e;
+
+	if ((e = x->easy = curl_easy_init()) == NULL)
+		return RC_ENOMEM;
+	h = req->browser ? probe_browser_headers : probe_plain_headers;
+	x->res->sent_headers = h;
+	for (i = 0; h[i] != NULL; i++) {
+		if ((sl = curl_slist_append(x->hdrs, h[i])) == NULL)
+			return RC_ENOMEM;
+		x->hdrs = sl;
+	}
+	if (req->content_type != NULL) {
+		snprintf(ct, sizeof(ct), "Content-Type: %s", req->content_type);
+		if ((sl = curl_slist_append(x->hdrs, ct)) == NULL)
+			return RC_ENOMEM;
+		x->hdrs = sl;
+	}
+	for (i = 0; req->headers != NULL && req->headers[i] != NULL; i++) {
+		if ((sl = curl_slist_append(x->hdrs, req->headers[i])) == NULL)
+			return RC_ENOMEM;
+		x->hdrs = sl;
+	}
+	curl_easy_setopt(e, CURLOPT_PRIVATE, x);
+	curl_easy_setopt(e, CURLOPT_URL, x->res->url);
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_PROXY,
+	    ""); /* the guard must see the peer */
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (o->ca_file != NULL) {
+		curl_easy_setopt(e, CURLOPT_CAINFO, o->ca_file);
+		if (p->capath != NULL)
+			curl_easy_setopt(e, CURLOPT_CAPATH, p->capath);
+	}
+	curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, on_opensocket);
+	curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, x);
+	if (p->resolve != NULL)
+		curl_easy_setopt(e, CURLOPT_RESOLVE, p->resolve);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, o->timeout_ms);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, o->connect_timeout_ms);
+	if (x->res->body.max <= (((size_t)-1) >> 2))
+		curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE,
+		    (curl_off_t)x->res->body.max);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
+	curl_easy_setopt(e, CURLOPT_USERAGENT, o->user_agent);
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->hdrs);
+	if (x->jar != NULL) {
+		curl_easy_setopt(e, CURLOPT_SHARE, x->jar->sh);
+		curl_easy_setopt(e, CURLOPT_COOKIEFILE, "");
+	}
+	if (strcmp(m, "HEAD") == 0) {
+		curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+	} else if (x->body == NULL && strcmp(m, "POST") != 0) {
+		curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+		if (strcmp(m, "GET") != 0)
+			curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, m);
+	} else {
+		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
+		    (curl_off_t)x->body_len);
+		curl_easy_setopt(e, CURLOPT_POSTFIELDS,
+		    x->body != NULL ? x->body : "");
+		if (strcmp(m, "POST") != 0)
+			curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, m);
+	}
+	return RC_OK;
+}
+
+enum rc_code
+probe_submit(struct probe *p, const struct probe_req *req, probe_done_fn *fn,
+    void *arg, struct rc_err *err)
+{
+	struct probe_xfer *x = NULL;
+	const char *bad = NULL;
+	char key[300], why[256];
+	size_t i, max;
+	enum rc_code rc = RC_ENOMEM;
+
+	if (p == NULL || req == NULL || fn == NULL)
+		return RC_ERR(err, RC_EINVAL, "probe_submit: missing argument");
+	if ((x = rc_calloc(1, sizeof(*x))) == NULL ||
+	    (x->res = rc_calloc(1, sizeof(*x->res))) == NULL)
+		goto nomem;
+	x->p = p;
+	x->fn = fn;
+	x->arg = arg;
+	max = req->max_body != 0 ? req->max_body : p->opts.max_body_bytes;
+	rc_buf_init(&x->res->body, max);
+	x->res->method = rc_strdup(req->method != NULL ? req->method : "GET");
+	x->res->url = rc_strdup(req->url != NULL ? req->url : "");
+	if (x->res->method == NULL || x->res->url == NULL)
+		goto nomem;
+	if (req->secret != NULL && (x->secret = rc_strdup(req->secret)) == NULL)
+		goto nomem;
+	if (req->body != NULL) {
+		if ((x->body = rc_malloc(req->body_len + 1)) == NULL)
+			goto nomem;
+		memcpy(x->body, req->body, req->body_len);
+		x->body[req->body_len] = '\0';
+		x->body_len = req->body_len;
+	}
+	if ((rc = url_evidence(req->url, x->secret, &x->res->url_redacted)) !=
+	    RC_OK)
+		goto nomem;
+	/* Link it now so that probe_free finds it whatever happens. */
+	x->allnext = p->all;
+	if (p->all != NULL)
+		p->all->allprev = x;
+	p->all = x;
+
+	if (url_check(req->url, key, sizeof(key), why, sizeof(why)) != 0) {
+		xfer_fail_early(x, PROBE_BADURL, why);
+		return RC_OK;
+	}
+	if (!method_ok(x->res->method))
+		bad = "method is not an upper-case HTTP token";
+	else if (has_crlf(req->content_type))
+		bad = "content type contains CR or LF";
+	for (i = 0; bad == NULL && req->headers && req->headers[i]; i++)
+		if (has_crlf(req->headers[i]) ||
+		    strchr(req->headers[i], ':') == NULL)
+			bad = "extra header is not one \"Name: value\" line";
+	if (bad != NULL) {
+		xfer_fail_early(x, PROBE_OTHER, bad);
+		return RC_OK;
+	}
+	if ((x->host = host_ref(p, key)) == NULL)
+		goto unlink;
+	if (req->jar != NULL) {
+		x->jar = req->jar;
+		x->jar->refs++;
+	}
+	if (xfer_setup(x, req) != RC_OK)
+		goto unlink;
+	x->state = PROBE_ST_PENDING;
+	queue_push(&p->pending, x);
+	return RC_OK;
+unlink:
+	xfer_free(x);
+	return RC_ERR(err, RC_ENOMEM, "out of memory queueing a request");
+nomem:
+	if (x != NULL) {
+		x->p = p;
+		probe_res_free(x->res);
+		x->res = NULL;
+		if (x->body != NULL)
+			rc_free_secret(x->body, x->body_len);
+		if (x->secret != NULL)
+			rc_free_secret(x->secret, strlen(x->secret));
+		rc_free(x);
+	}
+	return RC_ERR(err, RC_ENOMEM, "out of memory queueing a request");
+}
+
+/* --- the loop -------------------------------------------------------- */
+
+/* Move pending requests into the multi handle while limits allow. */
+static void
+admit(struct probe *p)
+{
+	struct probe_xfer *x, *prev = NULL, *next;
+	CURLMcode mc;
+
+	for (x = p->pending.head;
+	     x != NULL && p->inflight < p->opts.global_concurrency; x = next) {
+		next = x->qnext;
+		if (x->host->inflight >= p->opts.per_host_concurrency) {
+			prev = x;
+			continue;
+		}
+		/* Unlink from pending. */
+		if (prev != NULL)
+			prev->qnext = next;
+		else
+			p->pending.head = next;
+		if (p->pending.tail == x)
+			p->pending.tail = prev;
+		x->qnext = NULL;
+		x->res->started = time(NULL);
+		if ((mc = curl_multi_add_handle(p->multi, x->easy)) !=
+		    CURLM_OK) {
+			xfer_fail_early(x, PROBE_OTHER,
+			    curl_multi_strerror(mc));
+			continue;
+		}
+		x->state = PROBE_ST_INFLIGHT;
+		p->inflight++;
+		x->host->inflight++;
+	}
+}
+
+static enum probe_outcome
+outcome_of(const struct probe_xfer *x, CURLcode cc)
+{
+	if (cc == CURLE_OK)
+		return PROBE_OK;
+	if (x->toobig || cc == CURLE_FILESIZE_EXCEEDED)
+		return PROBE_TOOBIG;
+	if (x->blocked)
+		return PROBE_BLOCKED;
+	switch (cc) {
+	case CURLE_URL_MALFORMAT:
+		return PROBE_BADURL;
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_RESOLVE_PROXY:
+		return PROBE_DNS;
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR:
+		return PROBE_CONNECT;
+	case CURLE_OPERATION_TIMEDOUT:
+		return PROBE_TIMEOUT;
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CIPHER:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_ISSUER_ERROR:
+	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+	case CURLE_SSL_INVALIDCERTSTATUS:
+	case CURLE_SSL_SHUTDOWN_FAILED:
+	case CURLE_SSL_CRL_BADFILE:
+	case CURLE_SSL_ENGINE_NOTFOUND:
+	case CURLE_SSL_ENGINE_SETFAILED:
+	case CURLE_SSL_ENGINE_INITFAILED:
+	case CURLE_USE_SSL_FAILED:
+	case CURLE_SSL_CLIENTCERT:
+		return PROBE_TLS;
+	case CURLE_UNSUPPORTED_PROTOCOL: /* the scheme was checked: HTTP/0.9 */
+	case CURLE_WEIRD_SERVER_REPLY:
+	case CURLE_GOT_NOTHING:
+	case CURLE_PARTIAL_FILE:
+	case CURLE_HTTP2:
+	case CURLE_HTTP2_STREAM:
+	case CURLE_HTTP3:
+	case CURLE_BAD_CONTENT_ENCODING:
+	case CURLE_RANGE_ERROR:
+	case CURLE_TOO_MANY_REDIRECTS:
+		return PROBE_PROTOCOL;
+	default:
+		return PROBE_OTHER;
+	}
+}
+
+/* Copy the final response's headers (all of them, in order). */
+static enum rc_code
+collect_headers(struct probe_xfer *x)
+{
+	struct probe_res *res = x->res;
+	struct curl_header *h, *prev = NULL;
+	struct probe_header *v;
+	size_t n = 0, i = 0;
+
+	while ((h = curl_easy_nextheader(x->easy, CURLH_HEADER, -1, prev)) !=
+	    NULL) {
+		n++;
+		prev = h;
+	}
+	if (n == 0)
+		return RC_OK;
+	if ((v = rc_calloc(n, sizeof(*v))) == NULL)
+		return RC_ENOMEM;
+	res->headers = v;
+	prev = NULL;
+	while (i < n &&
+	    (h = curl_easy_nextheader(x->easy, CURLH_HEADER, -1, prev)) !=
+	        NULL) {
+		if ((v[i].name = rc_strdup(h->name)) == NULL ||
+		    (v[i].value = rc_strdup(h->value)) == NULL) {
+			rc_free(v[i].name);
+			v[i].name = NULL;
+			return RC_ENOMEM;
+		}
+		res->nheaders = ++i;
+		prev = h;
+	}
+	return RC_OK;
+}
+
+static double
+info_secs(CURL *e, CURLINFO what)
+{
+	curl_off_t us = 0;
+
+	if (curl_easy_getinfo(e, what, &us) != CURLE_OK)
+		return 0;
+	return (double)us / 1e6;
+}
+
+/* Fill the result of a finished transfer; x goes to the done queue. */
+static void
+finish(struct probe *p, struct probe_xfer *x, CURLcode cc)
+{
+	struct probe_res *res = x->res;
+	const char *loc, *ver;
+	char *ip = NULL;
+	long httpver = 0;
+	CURL *e = x->easy;
+
+	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &res->status);
+	if (curl_easy_getinfo(e, CURLINFO_PRIMARY_IP, &ip) == CURLE_OK &&
+	    ip != NULL)
+		snprintf(res->primary_ip, sizeof(res->primary_ip), "%s", ip);
+	curl_easy_getinfo(e, CURLINFO_PRIMARY_PORT, &res->primary_port);
+	curl_easy_getinfo(e, CURLINFO_HTTP_VERSION, &httpver);
+	switch (res->status != 0 ? httpver : 0) {
+	case CURL_HTTP_VERSION_1_0:
+		ver = "HTTP/1.0";
+		break;
+	case CURL_HTTP_VERSION_1_1:
+		ver = "HTTP/1.1";
+		break;
+	case CURL_HTTP_VERSION_2_0:
+		ver = "HTTP/2";
+		break;
+	case CURL_HTTP_VERSION_3:
+		ver = "HTTP/3";
+		break;
+	default:
+		ver = "";
+		break;
+	}
+	snprintf(res->http_version, sizeof(res->http_version), "%s", ver);
+	res->t_dns = info_secs(e, CURLINFO_NAMELOOKUP_TIME_T);
+	res->t_connect = info_secs(e, CURLINFO_CONNECT_TIME_T);
+	res->t_tls = info_secs(e, CURLINFO_APPCONNECT_TIME_T);
+	res->t_ttfb = info_secs(e, CURLINFO_STARTTRANSFER_TIME_T);
+	res->t_total = info_secs(e, CURLINFO_TOTAL_TIME_T);
+	if (collect_headers(x) != RC_OK)
+		x->nomem = 1;
+	if ((loc = probe_res_header(res, "Location")) != NULL &&
+	    probe_url_resolve(res->url, loc, &res->location) == RC_ENOMEM)
+		x->nomem = 1;
+	if (rc_sha256_hex(res->body.data != NULL ? res->body.data : "",
+	        res->body.len, res->body_sha256) != RC_OK)
+		res->body_sha256[0] = '\0';
+	res->outcome = outcome_of(x, cc);
+	if (res->outcome == PROBE_OK && x->nomem) {
+		res->outcome = PROBE_OTHER;
+		snprintf(res->errmsg, sizeof(res->errmsg),
+		    "out of memory recording the response");
+	} else if (res->outcome == PROBE_BLOCKED) {
+		snprintf(res->errmsg, sizeof(res->errmsg), "%s", x->blockwhy);
+	} else if (res->outcome == PROBE_TOOBIG) {
+		snprintf(res->errmsg, sizeof(res->errmsg),
+		    "response body exceeds %zu bytes", res->body.max);
+	} else if (res->outcome != PROBE_OK) {
+		snprintf(res->errmsg, sizeof(res->errmsg), "%s",
+		    x->errbuf[0] != '\0' ? x->errbuf : curl_easy_strerror(cc));
+	}
+	msg_scrub(res->errmsg, sizeof(res->errmsg), x->secret);
+
+	curl_multi_remove_handle(p->multi, e);
+	curl_easy_cleanup(e);
+	x->easy = NULL;
+	p->inflight--;
+	x->host->inflight--;
+	x->state = PROBE_ST_DONE;
+	queue_push(&p->done, x);
+}
+
+/* Collect finished transfers.  Returns how many finished. */
+static int
+harvest(struct probe *p)
+{
+	struct probe_xfer *x;
+	CURLMsg *m;
+	char *priv;
+	int left, n = 0;
+
+	while ((m = curl_multi_info_read(p->multi, &left)) != NULL) {
+		if (m->msg != CURLMSG_DONE)
+			continue;
+		priv = NULL;
+		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, &priv);
+		if ((x = (void *)priv) == NULL)
+			continue;
+		finish(p, x, m->data.result);
+		n++;
+	}
+	return n;
+}
+
+/* Hand each finished result to its callback. */
+static void
+deliver(struct probe *p)
+{
+	struct probe_xfer *x;
+	struct probe_res *res;
+
+	while ((x = queue_pop(&p->done)) != NULL) {
+		res = x->res;
+		x->res = NULL; /* transferred to the callback */
+		x->state = PROBE_ST__MAX;
+		x->fn(p, res, x->arg);
+		xfer_free(x);
+	}
+}
+
+enum rc_code
+probe_run(struct probe *p, struct rc_err *err)
+{
+	CURLMcode mc;
+	enum rc_code rc = RC_OK;
+	int still = 0;
+
+	if (p == NULL)
+		return RC_ERR(err, RC_EINVAL, "probe_run: no engine");
+	if (p->running)
+		return RC_ERR(err, RC_EINVAL, "probe_run is not reentrant");
+	p->running = 1;
+	for (;;) {
+		admit(p);
+		if (p->done.head != NULL) {
+			deliver(p);
+			continue;
+		}
+		if (p->inflight == 0) {
+			if (p->pending.head == NULL)
+				break;
+			continue; /* admit() will find room */
+		}
+		if ((mc = curl_multi_perform(p->multi, &still)) != CURLM_OK) {
+			rc = RC_ERR(err,
+			    mc == CURLM_OUT_OF_MEMORY ? RC_ENOMEM : RC_ENET,
+			    "curl_multi_perform: %s", curl_multi_strerror(mc));
+			goto out;
+		}
+		if (harvest(p) > 0)
+			continue;
+		if ((mc = curl_multi_poll(p->multi, NULL, 0, 1000, NULL)) !=
+		    CURLM_OK) {
+			rc = RC_ERR(err,
+			    mc == CURLM_OUT_OF_MEMORY ? RC_ENOMEM : RC_ENET,
+			    "curl_multi_poll: %s", curl_multi_strerror(mc));
+			goto out;
+		}
+	}
+out:
+	p->running = 0;
+	return rc;
+}
+
+void
+probe_free(struct probe *p)
+{
+	struct probe_host *h, *hn;
+
+	if (p == NULL)
+		return;
+	while (p->all != NULL)
+		xfer_free(p->all);
+	for (h = p->hosts; h != NULL; h = hn) {
+		hn = h->next;
+		rc_free(h->key);
+		rc_free(h);
+	}
+	if (p->multi != NULL)
+		curl_multi_cleanup(p->multi);
+	curl_slist_free_all(p->resolve);
+	netguard_free(p->guard);
+	strv_free(p->allow_copy);
+	strv_free(p->resolve_copy);
+	rc_free(p->capath);
+	rc_free(p->ca_copy);
+	rc_free(p->ua_copy);
+	if (p->global_inited)
+		curl_global_cleanup();
+	rc_free(p);
+}
