@@ -30,45 +30,45 @@ struct probe;
 struct probe_jar;
 
 struct probe_opts {
-	const char *ca_file;		  /* extra trust anchors, or NULL */
+	const char *ca_file;              /* extra trust anchors, or NULL */
 	const char *const *allow_private; /* CIDRs opened, NULL-terminated */
-	const char *const *resolve;	  /* "host:port:addr", NULL-term. */
-	long timeout_ms;		  /* whole request; default 15000 */
-	long connect_timeout_ms;	  /* default 5000 */
-	size_t max_body_bytes;		  /* default 2 MiB */
-	long max_redirects;		  /* hops a caller may follow; 10 */
-	long per_host_concurrency;	  /* default 4 */
-	long global_concurrency;	  /* default 64 */
-	const char *user_agent;		  /* default "raccord/<version>" */
+	const char *const *resolve;       /* "host:port:addr", NULL-term. */
+	long timeout_ms;                  /* whole request; default 15000 */
+	long connect_timeout_ms;          /* default 5000 */
+	size_t max_body_bytes;            /* default 2 MiB */
+	long max_redirects;               /* hops a caller may follow; 10 */
+	long per_host_concurrency;        /* default 4 */
+	long global_concurrency;          /* default 64 */
+	const char *user_agent;           /* default "raccord/<version>" */
 };
 
 /* Fill opts with the defaults above. */
 void probe_opts_defaults(struct probe_opts *opts);
 
 struct probe_req {
-	const char *method;	    /* "GET" (default when NULL), "POST" */
-	const char *url;	    /* absolute http(s) URL */
-	const char *body;	    /* request body for POST, or NULL */
-	size_t body_len;	    /* bytes of body */
+	const char *method;         /* "GET" (default when NULL), "POST" */
+	const char *url;            /* absolute http(s) URL */
+	const char *body;           /* request body for POST, or NULL */
+	size_t body_len;            /* bytes of body */
 	const char *content_type;   /* of body */
 	const char *const *headers; /* extra "Name: value", NULL-term. */
-	struct probe_jar *jar;	    /* cookies shared with other requests */
-	size_t max_body;	    /* 0: opts.max_body_bytes */
-	int browser;		    /* send browser navigation headers */
-	const char *secret;	    /* never shown: redacted from evidence */
+	struct probe_jar *jar;      /* cookies shared with other requests */
+	size_t max_body;            /* 0: opts.max_body_bytes */
+	int browser;                /* send browser navigation headers */
+	const char *secret;         /* never shown: redacted from evidence */
 };
 
 enum probe_outcome {
-	PROBE_OK = 0,	/* an HTTP response was received (any status) */
-	PROBE_BADURL,	/* the URL is malformed or not http(s) */
-	PROBE_BLOCKED,	/* the SSRF guard refused the address */
-	PROBE_DNS,	/* name could not be resolved */
-	PROBE_CONNECT,	/* TCP connection failed */
-	PROBE_TLS,	/* TLS handshake or certificate verification failed */
-	PROBE_TIMEOUT,	/* time limit reached */
-	PROBE_TOOBIG,	/* body larger than the cap */
+	PROBE_OK = 0,   /* an HTTP response was received (any status) */
+	PROBE_BADURL,   /* the URL is malformed or not http(s) */
+	PROBE_BLOCKED,  /* the SSRF guard refused the address */
+	PROBE_DNS,      /* name could not be resolved */
+	PROBE_CONNECT,  /* TCP connection failed */
+	PROBE_TLS,      /* TLS handshake or certificate verification failed */
+	PROBE_TIMEOUT,  /* time limit reached */
+	PROBE_TOOBIG,   /* body larger than the cap */
 	PROBE_PROTOCOL, /* malformed HTTP from the peer */
-	PROBE_OTHER,	/* any other transfer failure */
+	PROBE_OTHER,    /* any other transfer failure */
 	PROBE__MAX
 };
 
@@ -79,24 +79,24 @@ struct probe_header {
 
 struct probe_res {
 	enum probe_outcome outcome;
-	char errmsg[256];	/* why, when outcome != PROBE_OK */
+	char errmsg[256]; /* why, when outcome != PROBE_OK */
 	char *method;
-	char *url;		/* as requested; may carry secrets */
-	char *url_redacted;	/* safe for evidence and logs */
-	long status;		/* HTTP status, 0 when none */
-	char *location;		/* Location resolved to absolute, or NULL */
+	char *url;          /* as requested; may carry secrets */
+	char *url_redacted; /* safe for evidence and logs */
+	long status;        /* HTTP status, 0 when none */
+	char *location;     /* Location resolved to absolute, or NULL */
 	struct probe_header *headers; /* of the final response */
 	size_t nheaders;
 	struct rc_buf body;
 	char body_sha256[65];
 	char primary_ip[64];
 	long primary_port;
-	char http_version[12];	/* "HTTP/1.1", "HTTP/2" */
-	char tls_version[16];	/* "TLSv1.3", or "" over plain http */
-	char cert_sha256[65];	/* leaf certificate DER SHA-256, or "" */
-	time_t cert_not_after;	/* leaf notAfter, 0 when unknown */
+	char http_version[12]; /* "HTTP/1.1", "HTTP/2" */
+	char tls_version[16];  /* "TLSv1.3", or "" over plain http */
+	char cert_sha256[65];  /* leaf certificate DER SHA-256, or "" */
+	time_t cert_not_after; /* leaf notAfter, 0 when unknown */
 	char cert_subject[256];
-	time_t started;		/* wall clock, UTC */
+	time_t started;                                  /* wall clock, UTC */
 	double t_dns, t_connect, t_tls, t_ttfb, t_total; /* seconds */
 	const char *const *sent_headers; /* static list actually sent */
 };
@@ -105,8 +105,7 @@ struct probe_res {
  * Called once per submitted request, from probe_run.  The callback owns
  * res and must release it with probe_res_free (or keep it).
  */
-typedef void probe_done_fn(struct probe *p, struct probe_res *res,
-    void *arg);
+typedef void probe_done_fn(struct probe *p, struct probe_res *res, void *arg);
 
 /*
  * Create an engine.  Returns NULL and fills err (RC_ENOMEM, RC_ECONFIG for
@@ -155,8 +154,7 @@ const char *probe_outcome_str(enum probe_outcome o);
  * Resolve ref against base with curl_url (RFC 3986).  *out (rc_free) is
  * the absolute URL.  RC_EINVAL when either is malformed.
  */
-enum rc_code probe_url_resolve(const char *base, const char *ref,
-    char **out);
+enum rc_code probe_url_resolve(const char *base, const char *ref, char **out);
 
 /*
  * Copy url with the values of secret-bearing query parameters (code,
