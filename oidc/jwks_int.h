@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Private to oidc/: the cjose key behind struct oidc_key, shared by
+ * jwks.c and jwt.c.  Nothing outside oidc/ includes this header.
+ */
+#ifndef RC_OIDC_JWKS_INT_H
+#define RC_OIDC_JWKS_INT_H
+
+#include <cjose/cjose.h>
+
+#include "oidc/jwks.h"
+
+struct oidc_key {
+	cjose_jwk_t *jwk; /* owned */
+	enum oidc_key_type type;
+	char *kid; /* NULL when the key has none */
+	char *alg; /* the JWK's "alg" member, or NULL */
+};
+
+struct oidc_jwks {
+	struct oidc_key *keys; /* usable signature keys */
+	size_t n;
+};
+
+/* The JWS "alg" a key of this type signs with: "ES256", "RS256", "HS256". */
+const char *oidc_key_alg(const struct oidc_key *key);
+
+#endif /* RC_OIDC_JWKS_INT_H */
