@@ -119,6 +119,7 @@ struct probe {
 	CURLM *multi;
 	int global_inited;
 	int running;
+	int admit_due; /* a request was queued or a slot freed */
 	long inflight;
 	struct probe_queue pending, done;
 	struct probe_xfer *all;
@@ -834,6 +835,7 @@ probe_res_free(struct probe_res *res)
 		rc_free_secret(res->url, strlen(res->url));
 	rc_free(res->url_redacted);
 	rc_free(res->location);
+	rc_free(res->location_redacted);
 	for (i = 0; i < res->nheaders; i++) {
 		rc_free(res->headers[i].name);
 		if (res->headers[i].value != NULL)
@@ -1267,6 +1269,7 @@ probe_submit(struct probe *p, const struct probe_req *req, probe_done_fn *fn,
 		goto unlink;
 	x->state = PROBE_ST_PENDING;
 	queue_push(&p->pending, x);
+	p->admit_due = 1;
 	return RC_OK;
 unlink:
 	xfer_free(x);
@@ -1294,6 +1297,9 @@ admit(struct probe *p)
 	struct probe_xfer *x, *prev = NULL, *next;
 	CURLMcode mc;
 
+	if (!p->admit_due)
+		return;
+	p->admit_due = 0;
 	for (x = p->pending.head;
 	     x != NULL && p->inflight < p->opts.global_concurrency; x = next) {
 		next = x->qnext;
@@ -1464,6 +1470,10 @@ finish(struct probe *p, struct probe_xfer *x, CURLcode cc)
 	if ((loc = probe_res_header(res, "Location")) != NULL &&
 	    probe_url_resolve(res->url, loc, &res->location) == RC_ENOMEM)
 		x->nomem = 1;
+	if (res->location != NULL &&
+	    url_evidence(res->location, x->secret, &res->location_redacted) !=
+	        RC_OK)
+		x->nomem = 1;
 	if (rc_sha256_hex(res->body.data != NULL ? res->body.data : "",
 	        res->body.len, res->body_sha256) != RC_OK)
 		res->body_sha256[0] = '\0';
@@ -1488,6 +1498,7 @@ finish(struct probe *p, struct probe_xfer *x, CURLcode cc)
 	x->easy = NULL;
 	p->inflight--;
 	x->host->inflight--;
+	p->admit_due = 1;
 	x->state = PROBE_ST_DONE;
 	queue_push(&p->done, x);
 }
@@ -1551,7 +1562,14 @@ probe_run(struct probe *p, struct rc_err *err)
 		if (p->inflight == 0) {
 			if (p->pending.head == NULL)
 				break;
-			continue; /* admit() will find room */
+			p->admit_due = 1; /* nothing runs: room for the head */
+			admit(p);
+			if (p->inflight == 0 && p->done.head == NULL) {
+				rc = RC_ERR(err, RC_ENET,
+				    "probe engine stalled");
+				goto out;
+			}
+			continue;
 		}
 		if ((mc = curl_multi_perform(p->multi, &still)) != CURLM_OK) {
 			rc = RC_ERR(err,

@@ -99,6 +99,7 @@ struct probe_res {
 	time_t started;                                  /* wall clock, UTC */
 	double t_dns, t_connect, t_tls, t_ttfb, t_total; /* seconds */
 	const char *const *sent_headers; /* static list actually sent */
+	char *location_redacted; /* location as probe_url_redact, or NULL */
 };
 
 /*

@@ -161,6 +161,7 @@ test_redirect_not_followed(void **state)
 	    "/dir/next/page?x=1");
 	assert_non_null(r->location);
 	assert_string_equal(r->location, want);
+	assert_string_equal(r->location_redacted, want);
 	assert_string_equal(probe_res_header(r, "Location"), "next/page?x=1");
 	assert_memory_equal(r->body.data, "moved", 5);
 	assert_non_null(strstr(r->url_redacted, "code=REDACTED"));

@@ -185,6 +185,20 @@ testsrv_count(struct testsrv *s, struct testsrv_req *rq, const char *host)
 	pthread_mutex_unlock(&s->mu);
 }
 
+/* The request leaves the in-flight count (once). */
+static void
+testsrv_uncount(struct testsrv *s, struct testsrv_req *rq)
+{
+	pthread_mutex_lock(&s->mu);
+	if (rq->counted) {
+		rq->counted = 0;
+		s->reqs--;
+		if (rq->host >= 0)
+			s->host[rq->host].cur--;
+	}
+	pthread_mutex_unlock(&s->mu);
+}
+
 static enum MHD_Result
 testsrv_access(void *cls, struct MHD_Connection *c, const char *url,
     const char *method, const char *version, const char *upload,
@@ -288,6 +302,11 @@ testsrv_access(void *cls, struct MHD_Connection *c, const char *url,
 		testsrv_count(s, rq,
 		    MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host"));
 		testsrv_sleep_ms(20);
+		/*
+		 * Leave the count before answering: the client cannot start
+		 * another request in the slot before it has the answer.
+		 */
+		testsrv_uncount(s, rq);
 		return testsrv_send(c, 200, "counted", 7, NULL, NULL);
 	}
 	if (strcmp(url, "/echo") == 0) {
@@ -309,13 +328,7 @@ testsrv_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 	(void)toe;
 	if (rq == NULL)
 		return;
-	if (rq->counted) {
-		pthread_mutex_lock(&s->mu);
-		s->reqs--;
-		if (rq->host >= 0)
-			s->host[rq->host].cur--;
-		pthread_mutex_unlock(&s->mu);
-	}
+	testsrv_uncount(s, rq);
 	free(rq->body);
 	free(rq);
 	*req_cls = NULL;
