@@ -23,7 +23,7 @@ static const struct {
 	const char *help;
 } commands[] = {
 	{ "check",  cli_check,  "probe a dossier's integrations and report (writes nothing)" },
-	{ "config", cli_config, "config dump: print the effective configuration" },
+	{ "config", cli_config, "config dump|check: print or validate the effective configuration" },
 };
 /* clang-format on */
 

@@ -716,8 +716,9 @@ judge_authreq(struct fc_state *fc, const struct fc_fetch *cap)
 		    "only %zu of %d fetches captured a request: state and "
 		    "nonce randomness needs at least 3",
 		    n, fc->nfetch);
-	} else if (fc_random_judge(states, nonces, n, fc->ctx->opts->now,
-		       &fs, &err) != RC_OK) {
+	} else if (fc_random_judge(states, nonces, n,
+		       fc->ctx->opts->now ? fc->ctx->opts->now : time(NULL), &fs,
+		       &err) != RC_OK) {
 		report_check(sec, "fc.authorize.random.repeat", CHECK_ERROR, 1,
 		    NULL, 0, "internal: %s", err.msg);
 	} else {
