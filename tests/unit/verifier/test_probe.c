@@ -549,6 +549,49 @@ test_global_and_per_host_limits(void **state)
 	testsrv_stop(&s);
 }
 
+/*
+ * Queued requests wait for a slot without their time limit running: 30
+ * requests of about 20 ms each, one at a time, take far longer than the
+ * 200 ms limit in all, yet each one only needs its own 20 ms.
+ */
+static void
+test_queued_requests_wait_not_fail(void **state)
+{
+	struct testsrv s;
+	struct probe_opts o;
+	struct rc_err err = { 0 };
+	struct probe_req req = { 0 };
+	struct got g[30];
+	struct probe *p;
+	char url[256];
+	int i;
+
+	(void)state;
+	memset(g, 0, sizeof(g));
+	assert_int_equal(testsrv_start(&s, NULL), 0);
+	probe_opts_defaults(&o);
+	o.allow_private = allow_lo;
+	o.per_host_concurrency = 1;
+	o.timeout_ms = 200;
+	assert_non_null(p = probe_new(&o, &err));
+	url_of(url, sizeof(url), "http", "127.0.0.1", s.port, "/count");
+	req.url = url;
+	for (i = 0; i < 30; i++)
+		assert_int_equal(probe_submit(p, &req, keep, &g[i], &err),
+		    RC_OK);
+	assert_int_equal(probe_run(p, &err), RC_OK);
+	for (i = 0; i < 30; i++) {
+		assert_int_equal(g[i].calls, 1);
+		assert_int_equal(g[i].res->outcome, PROBE_OK);
+		probe_res_free(g[i].res);
+	}
+	pthread_mutex_lock(&s.mu);
+	assert_int_equal(s.max_reqs, 1);
+	pthread_mutex_unlock(&s.mu);
+	probe_free(p);
+	testsrv_stop(&s);
+}
+
 struct chain {
 	int results;
 	int final_status;
@@ -1058,6 +1101,7 @@ main(void)
 		cmocka_unit_test(test_jar_freed_while_queued),
 		cmocka_unit_test(test_many_concurrent_respect_per_host_limit),
 		cmocka_unit_test(test_global_and_per_host_limits),
+		cmocka_unit_test(test_queued_requests_wait_not_fail),
 		cmocka_unit_test(test_callbacks_submit_followups),
 		cmocka_unit_test(test_bad_urls_delivered_from_loop),
 		cmocka_unit_test(test_browser_headers_and_post),
