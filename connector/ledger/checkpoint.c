@@ -125,9 +125,8 @@ checkpoint_sign(const struct checkpoint *cp,
 	return rc;
 }
 
-/* Parse the text part of a signed checkpoint (before the last blank line). */
-static enum rc_code
-checkpoint_parse_note_text(const char *note, size_t len, struct checkpoint *out,
+enum rc_code
+checkpoint_parse_signed(const char *note, size_t len, struct checkpoint *out,
     struct rc_err *err)
 {
 	size_t i;
@@ -153,7 +152,7 @@ checkpoint_open(const char *note, size_t len, const struct note_verifier *log,
 	known[0] = log;
 	for (i = 0; i < nothers; i++)
 		known[i + 1] = others[i];
-	if ((rc = checkpoint_parse_note_text(note, len, out, err)) != RC_OK)
+	if ((rc = checkpoint_parse_signed(note, len, out, err)) != RC_OK)
 		return rc;
 	if (strcmp(out->origin, log->name) != 0)
 		return RC_ERR(err, RC_ELEDGER,

@@ -34,6 +34,13 @@ enum rc_code checkpoint_format(const struct checkpoint *cp, char **out,
 enum rc_code checkpoint_parse(const char *text, size_t len,
     struct checkpoint *out, struct rc_err *err);
 
+/*
+ * Parse the text of a signed checkpoint (before its last blank line)
+ * without checking any signature.
+ */
+enum rc_code checkpoint_parse_signed(const char *note, size_t len,
+    struct checkpoint *out, struct rc_err *err);
+
 /* Format and sign with one or more signers; *note (rc_free). */
 enum rc_code checkpoint_sign(const struct checkpoint *cp,
     const struct note_signer *const *signers, size_t n, char **note,

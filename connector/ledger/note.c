@@ -425,6 +425,29 @@ out:
 	return rc;
 }
 
+enum rc_code
+note_verifier_vkey_string(const struct note_verifier *v, char **out)
+{
+	unsigned char raw[33];
+	char *b64 = NULL;
+	size_t n;
+	enum rc_code rc;
+
+	*out = NULL;
+	raw[0] = v->type;
+	memcpy(raw + 1, v->pub, 32);
+	if ((rc = rc_base64_encode(raw, sizeof(raw), &b64)) != RC_OK)
+		return rc;
+	n = strlen(v->name) + strlen(b64) + 13;
+	if ((*out = rc_malloc(n)) == NULL)
+		rc = RC_ENOMEM;
+	else
+		snprintf(*out, n, "%s+%08x+%s\n", v->name, (unsigned)v->id,
+		    b64);
+	rc_free(b64);
+	return rc;
+}
+
 void
 note_verifier_free(struct note_verifier *v)
 {

@@ -95,6 +95,10 @@ enum rc_code note_verifier_parse(const char *vkey, struct note_verifier **out,
 
 void note_verifier_free(struct note_verifier *v);
 
+/* The vkey string of v plus a newline; *out for rc_free. */
+enum rc_code note_verifier_vkey_string(const struct note_verifier *v,
+    char **out);
+
 /*
  * One signature line over text (which must end in "\n"):
  * "— name base64(id || [8-byte time] || sig)\n".  time is used only for

@@ -1,0 +1,586 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * raccord ledger init|show|verify|prove|consistency|export|cosign
+ *
+ * The ledger's whole life from the command line (docs/ledger.md).  Exit
+ * status: 0 success; 1 the ledger, receipt or proof does not verify (a
+ * finding); 2 usage or bad input (missing file, wrong or
+ * world-readable key); 3 internal error.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/digest.h"
+#include "common/mem.h"
+#include "connector/cli.h"
+#include "connector/config.h"
+#include "connector/ledger/ledger.h"
+#include "connector/policy.h"
+
+struct largs {
+	const char *dir, *key, *vkey, *origin, *config, *receipt, *entry, *out,
+	    *state, *name, *pos2;
+	long long seq, from;
+};
+
+static void
+ledger_usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: raccord ledger <command> ...\n"
+	    "  init DIR --key KEY (--origin NAME | --vkey VKEY)\n"
+	    "  show DIR [--vkey VKEY] [--seq N]\n"
+	    "  verify DIR --vkey VKEY [--config F]\n"
+	    "  verify --vkey VKEY --receipt FILE [--entry FILE] [--seq N]\n"
+	    "  prove DIR SEQ [--vkey VKEY]\n"
+	    "  consistency DIR --from N [--vkey VKEY]\n"
+	    "  export DIR --vkey VKEY --out NEWDIR [--config F]\n"
+	    "  cosign DIR --vkey LOG.VKEY --key WITNESS.KEY --name NAME "
+	    "--state FILE [--out FILE]\n");
+}
+
+/* Exit status for an error code. */
+static int
+status_of(enum rc_code rc)
+{
+	switch (rc) {
+	case RC_OK:
+		return 0;
+	case RC_ELEDGER:
+	case RC_ECRYPTO:
+	case RC_EPOLICY:
+		return 1;
+	case RC_EINVAL:
+	case RC_EPARSE:
+	case RC_ECONFIG:
+	case RC_ESYS:
+	case RC_EBUSY:
+		return 2;
+	default:
+		return 3;
+	}
+}
+
+static int
+fail(const char *cmd, const struct rc_err *err)
+{
+	fprintf(stderr, "raccord ledger %s: %s\n", cmd,
+	    err->msg[0] ? err->msg : rc_strerror(err->code));
+	return status_of(err->code);
+}
+
+static int
+parse_num(const char *s, long long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoll(s, &end, 10);
+	return errno == 0 && end != s && *end == '\0' && *out >= 0;
+}
+
+static int
+parse_args(int argc, char **argv, struct largs *a)
+{
+	int i;
+
+	memset(a, 0, sizeof(*a));
+	a->seq = -1;
+	a->from = -1;
+	for (i = 2; i < argc; i++) {
+		const char *o = argv[i];
+		const char **dst = NULL;
+
+		if (strcmp(o, "--key") == 0)
+			dst = &a->key;
+		else if (strcmp(o, "--vkey") == 0)
+			dst = &a->vkey;
+		else if (strcmp(o, "--origin") == 0)
+			dst = &a->origin;
+		else if (strcmp(o, "--config") == 0)
+			dst = &a->config;
+		else if (strcmp(o, "--receipt") == 0)
+			dst = &a->receipt;
+		else if (strcmp(o, "--entry") == 0)
+			dst = &a->entry;
+		else if (strcmp(o, "--out") == 0)
+			dst = &a->out;
+		else if (strcmp(o, "--state") == 0)
+			dst = &a->state;
+		else if (strcmp(o, "--name") == 0)
+			dst = &a->name;
+		if (dst != NULL) {
+			if (i + 1 >= argc)
+				return 0;
+			*dst = argv[++i];
+			continue;
+		}
+		if (strcmp(o, "--seq") == 0 || strcmp(o, "--from") == 0) {
+			if (i + 1 >= argc ||
+			    !parse_num(argv[i + 1],
+			        o[2] == 's' ? &a->seq : &a->from))
+				return 0;
+			i++;
+			continue;
+		}
+		if (o[0] == '-' && o[1] != '\0')
+			return 0;
+		if (a->dir == NULL)
+			a->dir = o;
+		else if (a->pos2 == NULL)
+			a->pos2 = o;
+		else
+			return 0;
+	}
+	return 1;
+}
+
+/* The policy of the config file (defaults when NULL). */
+static enum rc_code
+load_policy(const char *config, struct policy *p, struct rc_err *err)
+{
+	struct cfg *cfg = NULL;
+	enum rc_code rc;
+
+	policy_defaults(p);
+	if (config == NULL)
+		return RC_OK;
+	if ((rc = cfg_load(config, &cfg, err)) != RC_OK)
+		return rc;
+	p->amount_cents = cfg->amount_cents;
+	p->envelope_cents = cfg->envelope_cents;
+	p->window_start = cfg->window_start_t;
+	p->window_end = cfg->window_end_t;
+	cfg_free(cfg);
+	return RC_OK;
+}
+
+static int
+cmd_init(const struct largs *a)
+{
+	struct note_verifier *v = NULL;
+	struct note_signer *s = NULL;
+	struct rc_err err = { 0 };
+	const char *origin = a->origin;
+	char *vk = NULL;
+	enum rc_code rc;
+
+	if (a->dir == NULL || a->key == NULL ||
+	    (a->origin == NULL && a->vkey == NULL)) {
+		ledger_usage(stderr);
+		return 2;
+	}
+	if (a->vkey != NULL) {
+		if ((rc = ledger_vkey_load(a->vkey, &v, &err)) != RC_OK)
+			goto out;
+		if (origin != NULL && strcmp(origin, v->name) != 0) {
+			rc = RC_ERR(&err, RC_EINVAL,
+			    "--origin %s differs from the vkey's name %s",
+			    origin, v->name);
+			goto out;
+		}
+		origin = v->name;
+	}
+	if ((rc = ledger_signer_load(a->key, origin, NOTE_TYPE_ED25519, &s,
+	         &err)) != RC_OK)
+		goto out;
+	if (v != NULL && (s->id != v->id || memcmp(s->pub, v->pub, 32) != 0)) {
+		rc = RC_ERR(&err, RC_EINVAL, "%s is not the key of %s", a->key,
+		    a->vkey);
+		goto out;
+	}
+	if ((rc = ledger_init(a->dir, s, &err)) != RC_OK)
+		goto out;
+	note_signer_vkey(s, &vk);
+	printf("ledger %s created, origin %s\nverifier key: %s\n", a->dir,
+	    origin, vk ? vk : "?");
+out:
+	rc_free(vk);
+	note_signer_free(s);
+	note_verifier_free(v);
+	return rc == RC_OK ? 0 : fail("init", &err);
+}
+
+static enum rc_code
+maybe_vkey(const struct largs *a, struct note_verifier **v, struct rc_err *err)
+{
+	*v = NULL;
+	if (a->vkey == NULL)
+		return RC_OK;
+	return ledger_vkey_load(a->vkey, v, err);
+}
+
+static int
+cmd_show(const struct largs *a)
+{
+	struct note_verifier *v = NULL;
+	struct ledger *lg = NULL;
+	struct rc_err err = { 0 };
+	struct policy p;
+	const struct checkpoint *cp;
+	const struct policy_state *st;
+	char *line = NULL, *b64 = NULL, path[4200];
+	size_t len;
+	enum rc_code rc;
+
+	if (a->dir == NULL) {
+		ledger_usage(stderr);
+		return 2;
+	}
+	policy_defaults(&p);
+	if ((rc = maybe_vkey(a, &v, &err)) != RC_OK ||
+	    (rc = ledger_open(a->dir, NULL, v, &p, LEDGER_LOCK_WAIT_MS, &lg,
+	         &err)) != RC_OK)
+		goto out;
+	cp = ledger_checkpoint(lg);
+	if (a->seq >= 0) {
+		if ((rc = ledger_entry_line(lg, (uint64_t)a->seq, &line, &len,
+		         &err)) != RC_OK)
+			goto out;
+		ledger_receipt_path(lg, (uint64_t)a->seq, path, sizeof(path));
+		printf("%s\nreceipt: %s\n", line, path);
+		goto out;
+	}
+	st = ledger_state(lg);
+	rc_base64_encode(cp->root, MERKLE_HASH_LEN, &b64);
+	printf("origin: %s\nsize: %llu\nroot: %s\n%s\n"
+	       "awards: %llu, revocations: %llu, payable: %lld,%02lld EUR\n",
+	    cp->origin, (unsigned long long)cp->size, b64 ? b64 : "?",
+	    v ? "checkpoint signature: verified with the given vkey"
+	      : "checkpoint signature: NOT verified (give --vkey)",
+	    (unsigned long long)st->awards, (unsigned long long)st->revokes,
+	    st->live_cents / 100, st->live_cents % 100);
+out:
+	rc_free(line);
+	rc_free(b64);
+	ledger_close(lg);
+	note_verifier_free(v);
+	return rc == RC_OK ? 0 : fail("show", &err);
+}
+
+static int
+cmd_verify_receipt(const struct largs *a, const struct note_verifier *v)
+{
+	struct ledger_receipt r;
+	struct rc_err err = { 0 };
+	char *buf = NULL, *entry = NULL;
+	size_t len = 0, elen = 0;
+	enum rc_code rc;
+
+	if ((rc = ledger_read_file(a->receipt, 1024 * 1024, &buf, &len,
+	         &err)) != RC_OK) {
+		rc = RC_ERR(&err, RC_EINVAL, "%s", err.msg);
+		goto out;
+	}
+	if (a->entry != NULL) {
+		if ((rc = ledger_read_file(a->entry, LEDGER_MAX_LINE + 2,
+		         &entry, &elen, &err)) != RC_OK) {
+			rc = RC_ERR(&err, RC_EINVAL, "%s", err.msg);
+			goto out;
+		}
+		if (elen > 0 && entry[elen - 1] == '\n')
+			elen--;
+	}
+	rc = ledger_receipt_verify(buf, len, v, entry, elen, a->seq, &r, &err);
+	if (rc != RC_OK) {
+		RC_ERR(&err, rc, "%s", a->receipt);
+		goto out;
+	}
+	printf("receipt %s: entry %llu is in %s at size %llu (signature "
+	       "verified)\n",
+	    a->receipt, (unsigned long long)r.index, r.cp.origin,
+	    (unsigned long long)r.cp.size);
+	rc_free(r.extra);
+out:
+	rc_free(buf);
+	rc_free(entry);
+	if (rc != RC_OK) {
+		fprintf(stderr, "raccord ledger verify: %s: %s\n", a->receipt,
+		    err.msg);
+		return status_of(rc);
+	}
+	return 0;
+}
+
+static int
+cmd_verify(const struct largs *a)
+{
+	struct ledger_verify_result r;
+	struct note_verifier *v = NULL;
+	struct rc_err err = { 0 };
+	struct policy p;
+	enum rc_code rc;
+	int st;
+
+	if (a->vkey == NULL || (a->dir == NULL && a->receipt == NULL)) {
+		fprintf(stderr,
+		    "raccord ledger verify: --vkey is required: "
+		    "the key must be pinned, not taken from the "
+		    "ledger\n");
+		return 2;
+	}
+	if ((rc = ledger_vkey_load(a->vkey, &v, &err)) != RC_OK)
+		return fprintf(stderr, "raccord ledger verify: %s\n", err.msg),
+		       2;
+	if (a->receipt != NULL) {
+		st = cmd_verify_receipt(a, v);
+		note_verifier_free(v);
+		return st;
+	}
+	if ((rc = load_policy(a->config, &p, &err)) != RC_OK) {
+		note_verifier_free(v);
+		fprintf(stderr, "raccord ledger verify: %s\n", err.msg);
+		return 2;
+	}
+	rc = ledger_verify(a->dir, v, &p, &r, &err);
+	note_verifier_free(v);
+	if (rc != RC_OK) {
+		fprintf(stderr, "raccord ledger verify: FAILED: %s\n", err.msg);
+		return status_of(rc) == 2 ? 2 : (rc == RC_ENOMEM ? 3 : 1);
+	}
+	printf("ledger %s verified: origin %s, %llu entries (%llu awards, "
+	       "%llu revocations), payable %lld,%02lld EUR; %llu "
+	       "checkpoints, %llu receipts, %llu evidence files checked\n",
+	    a->dir, r.cp.origin, (unsigned long long)r.entries,
+	    (unsigned long long)r.awards, (unsigned long long)r.revokes,
+	    r.live_cents / 100, r.live_cents % 100,
+	    (unsigned long long)r.checkpoints, (unsigned long long)r.receipts,
+	    (unsigned long long)r.evidence);
+	if (r.unsigned_tail)
+		printf("warning: %llu entries after the signed size are not "
+		       "covered by a checkpoint (an interrupted append); "
+		       "they are not trusted until the next append signs "
+		       "them\n",
+		    (unsigned long long)r.unsigned_tail);
+	return 0;
+}
+
+static int
+cmd_prove(const struct largs *a, int consistency)
+{
+	struct note_verifier *v = NULL;
+	struct ledger *lg = NULL;
+	struct rc_err err = { 0 };
+	struct policy p;
+	char *out = NULL;
+	size_t len = 0;
+	long long seq = -1;
+	enum rc_code rc;
+
+	if (a->dir == NULL ||
+	    (!consistency && (a->pos2 == NULL || !parse_num(a->pos2, &seq))) ||
+	    (consistency && a->from < 0)) {
+		ledger_usage(stderr);
+		return 2;
+	}
+	policy_defaults(&p);
+	if ((rc = maybe_vkey(a, &v, &err)) != RC_OK ||
+	    (rc = ledger_open(a->dir, NULL, v, &p, LEDGER_LOCK_WAIT_MS, &lg,
+	         &err)) != RC_OK)
+		goto out;
+	if (consistency)
+		rc =
+		    ledger_consistency(lg, (uint64_t)a->from, &out, &len, &err);
+	else
+		rc = ledger_prove(lg, (uint64_t)seq, &out, &len, &err);
+	if (rc == RC_OK)
+		fwrite(out, 1, len, stdout);
+out:
+	rc_free(out);
+	ledger_close(lg);
+	note_verifier_free(v);
+	if (rc == RC_EINVAL)
+		err.code = RC_EINVAL;
+	return rc == RC_OK ? 0
+	                   : fail(consistency ? "consistency" : "prove", &err);
+}
+
+static int
+cmd_export(const struct largs *a)
+{
+	struct note_verifier *v = NULL;
+	struct rc_err err = { 0 };
+	struct policy p;
+	enum rc_code rc;
+
+	if (a->dir == NULL || a->vkey == NULL || a->out == NULL) {
+		ledger_usage(stderr);
+		return 2;
+	}
+	if ((rc = ledger_vkey_load(a->vkey, &v, &err)) != RC_OK ||
+	    (rc = load_policy(a->config, &p, &err)) != RC_OK) {
+		note_verifier_free(v);
+		fprintf(stderr, "raccord ledger export: %s\n", err.msg);
+		return 2;
+	}
+	rc = ledger_export(a->dir, v, &p, a->out, &err);
+	note_verifier_free(v);
+	if (rc != RC_OK)
+		return fail("export", &err);
+	printf("exported to %s: awards.csv, awards.json, entries.jsonl, "
+	       "checkpoint, log.vkey\n",
+	    a->out);
+	return 0;
+}
+
+/*
+ * The payment office as witness (C2SP tlog-cosignature v1): it keeps the
+ * last checkpoint it cosigned in --state and cosigns a newer one only
+ * after the consistency proof from that one verifies.
+ */
+static int
+cmd_cosign(const struct largs *a)
+{
+	struct note_verifier *v = NULL;
+	struct note_signer *w = NULL;
+	struct ledger *lg = NULL;
+	struct rc_err err = { 0 };
+	struct checkpoint old;
+	struct policy p;
+	unsigned char proof[MERKLE_MAX_PROOF * MERKLE_HASH_LEN];
+	const unsigned char *pp[MERKLE_MAX_PROOF];
+	size_t pl[MERKLE_MAX_PROOF], n = 0, i, len = 0, notelen;
+	char *state = NULL, *line = NULL, *outbuf = NULL;
+	const char *note;
+	const struct checkpoint *cp;
+	int have_old = 0;
+	enum rc_code rc;
+
+	if (a->dir == NULL || a->vkey == NULL || a->key == NULL ||
+	    a->name == NULL || a->state == NULL) {
+		ledger_usage(stderr);
+		return 2;
+	}
+	policy_defaults(&p);
+	if ((rc = ledger_vkey_load(a->vkey, &v, &err)) != RC_OK ||
+	    (rc = ledger_signer_load(a->key, a->name, NOTE_TYPE_COSIG, &w,
+	         &err)) != RC_OK) {
+		rc = RC_ERR(&err, RC_EINVAL, "%s", err.msg);
+		goto out;
+	}
+	/* Verify the whole ledger first: a witness vouches for it. */
+	if ((rc = ledger_verify(a->dir, v, &p, NULL, &err)) != RC_OK)
+		goto out;
+	if ((rc = ledger_open(a->dir, NULL, v, &p, LEDGER_LOCK_WAIT_MS, &lg,
+	         &err)) != RC_OK)
+		goto out;
+	cp = ledger_checkpoint(lg);
+	note = ledger_checkpoint_note(lg, &notelen);
+	if (ledger_read_file(a->state, NOTE_MAX_BYTES, &state, &len, &err) ==
+	    RC_OK) {
+		if ((rc = checkpoint_open(state, len, v, NULL, 0, &old, NULL,
+		         &err)) != RC_OK) {
+			RC_ERR(&err, RC_ELEDGER, "%s: %s", a->state, err.msg);
+			goto out;
+		}
+		have_old = 1;
+	} else
+		rc_err_clear(&err);
+	if (have_old && old.size > cp->size) {
+		rc = RC_ERR(&err, RC_ELEDGER,
+		    "the ledger went back from size %llu to %llu: refusing "
+		    "(keep %s as evidence)",
+		    (unsigned long long)old.size, (unsigned long long)cp->size,
+		    a->state);
+		goto out;
+	}
+	if (have_old && old.size > 0) {
+		if ((rc = ledger_consistency_hashes(lg, old.size, proof, &n,
+		         &err)) != RC_OK)
+			goto out;
+		for (i = 0; i < n; i++) {
+			pp[i] = proof + i * MERKLE_HASH_LEN;
+			pl[i] = MERKLE_HASH_LEN;
+		}
+		if ((rc = merkle_verify_consistency(old.size, cp->size,
+		         old.root, MERKLE_HASH_LEN, cp->root, MERKLE_HASH_LEN,
+		         pp, pl, n, &err)) != RC_OK) {
+			RC_ERR(&err, RC_ELEDGER,
+			    "not consistent with the checkpoint of size %llu "
+			    "in %s (split view or rewritten history): %s",
+			    (unsigned long long)old.size, a->state, err.msg);
+			goto out;
+		}
+	}
+	/* The cosigned checkpoint: the log's note plus our line. */
+	{
+		size_t tl = 0;
+
+		for (i = notelen; i >= 2; i--)
+			if (note[i - 1] == '\n' && note[i - 2] == '\n') {
+				tl = i - 1;
+				break;
+			}
+		if ((rc = note_sign_line(w, note, tl, (uint64_t)time(NULL),
+		         &line, &err)) != RC_OK)
+			goto out;
+	}
+	if ((outbuf = rc_malloc(notelen + strlen(line) + 1)) == NULL) {
+		rc = RC_ERR(&err, RC_ENOMEM, "out of memory");
+		goto out;
+	}
+	memcpy(outbuf, note, notelen);
+	memcpy(outbuf + notelen, line, strlen(line) + 1);
+	/* Persist the new state before handing out the cosignature. */
+	if ((rc = ledger_write_atomic(a->state, note, notelen, 0644, &err)) !=
+	    RC_OK)
+		goto out;
+	if (a->out != NULL)
+		rc = ledger_write_atomic(a->out, outbuf, strlen(outbuf), 0644,
+		    &err);
+	else
+		fputs(outbuf, stdout);
+	if (rc == RC_OK)
+		fprintf(stderr,
+		    "raccord ledger cosign: cosigned %s at size %llu%s\n",
+		    cp->origin, (unsigned long long)cp->size,
+		    have_old ? " after a valid consistency proof"
+		             : " (first checkpoint seen: trust on first use)");
+out:
+	rc_free(state);
+	rc_free(line);
+	rc_free(outbuf);
+	ledger_close(lg);
+	note_signer_free(w);
+	note_verifier_free(v);
+	return rc == RC_OK ? 0 : fail("cosign", &err);
+}
+
+int
+cli_ledger(int argc, char **argv)
+{
+	struct largs a;
+	const char *cmd;
+
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0) {
+		ledger_usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	cmd = argv[1];
+	if (!parse_args(argc, argv, &a)) {
+		fprintf(stderr, "raccord ledger %s: bad arguments\n", cmd);
+		ledger_usage(stderr);
+		return 2;
+	}
+	if (strcmp(cmd, "init") == 0)
+		return cmd_init(&a);
+	if (strcmp(cmd, "show") == 0)
+		return cmd_show(&a);
+	if (strcmp(cmd, "verify") == 0)
+		return cmd_verify(&a);
+	if (strcmp(cmd, "prove") == 0)
+		return cmd_prove(&a, 0);
+	if (strcmp(cmd, "consistency") == 0)
+		return cmd_prove(&a, 1);
+	if (strcmp(cmd, "export") == 0)
+		return cmd_export(&a);
+	if (strcmp(cmd, "cosign") == 0)
+		return cmd_cosign(&a);
+	fprintf(stderr, "raccord ledger: unknown command \"%s\"\n", cmd);
+	ledger_usage(stderr);
+	return 2;
+}
