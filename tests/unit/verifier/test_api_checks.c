@@ -1,0 +1,615 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Unit tests for verifier/api_checks.c (the predicates of
+ * api_checks_int.h, fed with fixtures) and verifier/secret.c (token files
+ * and variables).
+ */
+#include <stdarg.h> /* cmocka 1.1 needs these four first */
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sys/stat.h>
+
+#include <cjose/base64.h>
+#include <cjose/util.h>
+
+#include "common/mem.h"
+#include "verifier/api_checks_int.h"
+#include "verifier/secret.h"
+
+#define NOW   1700000000
+#define SIRET "21750001600019"
+#define FPR   "sha256:0011223344556677"
+
+struct fx {
+	struct report *rep;
+	struct report_section *sec;
+};
+
+static int
+setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+
+	f->rep = report_new("UT");
+	f->sec = report_section_add(f->rep, "api", "ut");
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx *f = *state;
+
+	report_free(f->rep);
+	free(f);
+	return 0;
+}
+
+static char *
+make_jwt(const char *payload)
+{
+	static const char hdr[] = "{\"alg\":\"HS256\"}";
+	char *h = NULL, *p = NULL, *out;
+	size_t hl, pl;
+	cjose_err cerr;
+
+	assert_true(cjose_base64url_encode((const uint8_t *)hdr, strlen(hdr),
+	    &h, &hl, &cerr));
+	assert_true(cjose_base64url_encode((const uint8_t *)payload,
+	    strlen(payload), &p, &pl, &cerr));
+	out = malloc(hl + pl + 8);
+	snprintf(out, hl + pl + 8, "%s.%s.c2ln", h, p);
+	cjose_get_dealloc()(h);
+	cjose_get_dealloc()(p);
+	return out;
+}
+
+static void
+claims(struct fx *f, const char *payload, enum dossier_env env, const char *api,
+    int version)
+{
+	char *jwt = make_jwt(payload);
+
+	assert_int_equal(api_record_token_claims(f->sec, api_info_lookup(api),
+	                     version, env, jwt, strlen(jwt), FPR, NOW, 30),
+	    RC_OK);
+	free(jwt);
+}
+
+static void
+test_claims_production_token(void **state)
+{
+	struct fx *f = *state;
+
+	claims(f,
+	    "{\"sub\":\"Commune\",\"jti\":\"5e1c\",\"exp\":1800000000,"
+	    "\"scopes\":[\"a\"]}",
+	    DOSSIER_ENV_PRODUCTION, "api_entreprise", 3);
+	assert_int_equal(report_check_status(f->sec, "api.token.production"),
+	    CHECK_PASS);
+	assert_int_equal(report_check_status(f->sec, "api.token.expiry"),
+	    CHECK_PASS);
+	assert_non_null(strstr(report_check_detail(f->sec, "api.token.expiry"),
+	    "2027-01-15"));
+	assert_non_null(
+	    strstr(report_check_detail(f->sec, "api.token.production"), FPR));
+	assert_int_equal(report_check_status(f->sec, "api.token.renewal"),
+	    CHECK__MAX);
+}
+
+static void
+test_claims_staging_expired_soon(void **state)
+{
+	struct fx *f = *state;
+
+	claims(f,
+	    "{\"sub\":\"staging development\",\"jti\":\"00000000-0000-0000-"
+	    "0000-000000000000\",\"exp\":1600000000}",
+	    DOSSIER_ENV_PRODUCTION, "api_particulier", 3);
+	assert_int_equal(report_check_status(f->sec, "api.token.production"),
+	    CHECK_FAIL);
+	assert_non_null(
+	    strstr(report_check_detail(f->sec, "api.token.production"),
+	        "staging development"));
+	assert_int_equal(report_check_status(f->sec, "api.token.expiry"),
+	    CHECK_FAIL);
+	assert_non_null(strstr(report_check_detail(f->sec, "api.token.expiry"),
+	    "expired on 2020-09-13"));
+}
+
+static void
+test_claims_staging_in_integration(void **state)
+{
+	struct fx *f = *state;
+
+	claims(f, "{\"sub\":\"staging\",\"exp\":1700100000}",
+	    DOSSIER_ENV_INTEGRATION, "api_particulier", 3);
+	assert_int_equal(report_check_status(f->sec, "api.token.production"),
+	    CHECK_PASS);
+	assert_int_equal(report_check_status(f->sec, "api.token.renewal"),
+	    CHECK_WARN); /* one day left */
+}
+
+static void
+test_claims_not_jwt(void **state)
+{
+	struct fx *f = *state;
+	const struct api_info *pa = api_info_lookup("api_particulier");
+
+	assert_int_equal(api_record_token_claims(f->sec, pa, 2,
+	                     DOSSIER_ENV_PRODUCTION, "abcd-1234", 9, FPR, NOW,
+	                     30),
+	    RC_OK);
+	assert_int_equal(report_check_status(f->sec, "api.token.production"),
+	    CHECK_SKIP);
+	report_free(f->rep);
+	f->rep = report_new("UT");
+	f->sec = report_section_add(f->rep, "api", "ut");
+	assert_int_equal(api_record_token_claims(f->sec, pa, 3,
+	                     DOSSIER_ENV_PRODUCTION, "abcd-1234", 9, FPR, NOW,
+	                     30),
+	    RC_OK);
+	assert_int_equal(report_check_status(f->sec, "api.token.production"),
+	    CHECK_FAIL);
+	assert_non_null(strstr(
+	    report_check_detail(f->sec, "api.token.production"), "not a JWT"));
+	/* A malformed JWT: three parts, the payload is not JSON. */
+	report_free(f->rep);
+	f->rep = report_new("UT");
+	f->sec = report_section_add(f->rep, "api", "ut");
+	assert_int_equal(api_record_token_claims(f->sec, pa, 3,
+	                     DOSSIER_ENV_PRODUCTION, "e30.bm9wZQ.x", 12, FPR,
+	                     NOW, 30),
+	    RC_OK);
+	assert_int_equal(report_check_status(f->sec, "api.token.production"),
+	    CHECK_FAIL);
+	assert_non_null(
+	    strstr(report_check_detail(f->sec, "api.token.production"),
+	        "malformed JWT"));
+}
+
+/* A response as the probe engine would hand it over. */
+static void
+res_init(struct probe_res *r, long status, const char *ctype, const char *body,
+    struct probe_header *hdrs, size_t nh)
+{
+	static char url[] = "https://particulier.api.gouv.fr/api/introspect";
+	static char get[] = "GET";
+
+	memset(r, 0, sizeof(*r));
+	r->outcome = PROBE_OK;
+	r->status = status;
+	r->method = get;
+	r->url = url;
+	r->url_redacted = url;
+	memcpy(r->tls_version, "TLSv1.3", 8);
+	r->cert_not_after = NOW + 90 * 86400;
+	rc_buf_init(&r->body, 1 << 20);
+	if (body != NULL)
+		assert_int_equal(rc_buf_adds(&r->body, body), RC_OK);
+	hdrs[0].name = (char *)(uintptr_t) "Content-Type";
+	hdrs[0].value = (char *)(uintptr_t)ctype;
+	r->headers = hdrs;
+	r->nheaders = ctype != NULL ? nh : 0;
+}
+
+static void
+test_proof_live(void **state)
+{
+	struct fx *f = *state;
+	struct probe_res r;
+	struct probe_header h[4];
+	long wait;
+
+	res_init(&r, 200, "application/json",
+	    "{\"_id\":\"x\",\"name\":null,\"scopes\":[\"cnaf_enfants\"]}", h,
+	    1);
+	assert_int_equal(api_record_proof(f->sec,
+	                     api_info_lookup("api_particulier"), &r, 0, "tok",
+	                     FPR, 0, NOW, 30, &wait),
+	    API_NEXT_DONE);
+	assert_int_equal(report_check_status(f->sec, "api.token.live"),
+	    CHECK_PASS);
+	assert_non_null(strstr(report_check_detail(f->sec, "api.token.live"),
+	    "cnaf_enfants"));
+	assert_int_equal(report_check_status(f->sec, "api.tls"), CHECK_PASS);
+	rc_buf_free(&r.body);
+}
+
+static void
+test_proof_denied_scrubs_secret(void **state)
+{
+	struct fx *f = *state;
+	struct probe_res r;
+	struct probe_header h[4];
+	long wait;
+	const char *d;
+
+	/* A hostile answer that quotes the token back. */
+	res_init(&r, 401, "application/json",
+	    "{\"errors\":[{\"code\":\"00105\",\"title\":\"Jeton sur liste "
+	    "noire\",\"detail\":\"token SECRET-TOKEN-1 leaked\"}]}",
+	    h, 1);
+	api_record_proof(f->sec, api_info_lookup("api_entreprise"), &r, 0,
+	    "SECRET-TOKEN-1", FPR, 0, NOW, 30, &wait);
+	assert_int_equal(report_check_status(f->sec, "api.token.live"),
+	    CHECK_FAIL);
+	d = report_check_detail(f->sec, "api.token.live");
+	assert_non_null(strstr(d, "00105"));
+	assert_non_null(strstr(d, "blacklisted"));
+	assert_null(strstr(d, "SECRET-TOKEN-1"));
+	rc_buf_free(&r.body);
+}
+
+static void
+test_proof_inconclusive(void **state)
+{
+	struct fx *f = *state;
+	struct probe_res r;
+	struct probe_header h[4];
+	long wait;
+
+	res_init(&r, 502, "application/json",
+	    "{\"errors\":[{\"code\":\"04501\",\"title\":\"Erreur\"}]}", h, 1);
+	api_record_proof(f->sec, api_info_lookup("api_particulier"), &r, 0,
+	    "tok", FPR, 0, NOW, 30, &wait);
+	assert_int_equal(report_check_status(f->sec, "api.token.live"),
+	    CHECK_ERROR);
+	rc_buf_free(&r.body);
+
+	report_free(f->rep);
+	f->rep = report_new("UT");
+	f->sec = report_section_add(f->rep, "api", "ut");
+	res_init(&r, 0, NULL, NULL, h, 0);
+	r.outcome = PROBE_TIMEOUT;
+	snprintf(r.errmsg, sizeof(r.errmsg), "Operation timed out");
+	api_record_proof(f->sec, api_info_lookup("api_particulier"), &r, 0,
+	    "tok", FPR, 0, NOW, 30, &wait);
+	assert_int_equal(report_check_status(f->sec, "api.token.live"),
+	    CHECK_ERROR);
+	assert_non_null(strstr(report_check_detail(f->sec, "api.token.live"),
+	    "inconclusive"));
+
+	report_free(f->rep);
+	f->rep = report_new("UT");
+	f->sec = report_section_add(f->rep, "api", "ut");
+	res_init(&r, 200, "text/html", "<html>", h, 1);
+	api_record_proof(f->sec, api_info_lookup("api_particulier"), &r, 0,
+	    "tok", FPR, 0, NOW, 30, &wait);
+	assert_int_equal(report_check_status(f->sec, "api.token.live"),
+	    CHECK_ERROR);
+	rc_buf_free(&r.body);
+}
+
+static void
+test_proof_rate_limited(void **state)
+{
+	struct fx *f = *state;
+	struct probe_res r;
+	struct probe_header h[4];
+	long wait = -5;
+
+	res_init(&r, 429, "application/json", "{}", h, 2);
+	h[1].name = (char *)(uintptr_t) "Retry-After";
+	h[1].value = (char *)(uintptr_t) "3";
+	assert_int_equal(api_record_proof(f->sec,
+	                     api_info_lookup("api_particulier"), &r, 0, "tok",
+	                     FPR, 0, NOW, 30, &wait),
+	    API_NEXT_RETRY);
+	assert_int_equal(wait, 3); /* never sooner than Retry-After */
+	assert_int_equal(report_check_status(f->sec, "api.token.live"),
+	    CHECK__MAX); /* nothing recorded yet */
+	/* Out of retries: inconclusive. */
+	assert_int_equal(api_record_proof(f->sec,
+	                     api_info_lookup("api_particulier"), &r, 0, "tok",
+	                     FPR, API_RETRY_MAX, NOW, 30, &wait),
+	    API_NEXT_DONE);
+	assert_int_equal(report_check_status(f->sec, "api.token.live"),
+	    CHECK_ERROR);
+	/* A wait beyond the cap is not waited for. */
+	h[1].value = (char *)(uintptr_t) "3600";
+	assert_int_equal(api_record_proof(f->sec,
+	                     api_info_lookup("api_particulier"), &r, 0, "tok",
+	                     FPR, 0, NOW, 30, &wait),
+	    API_NEXT_DONE);
+	/* No guidance at all: no retry. */
+	r.nheaders = 1;
+	assert_int_equal(api_record_proof(f->sec,
+	                     api_info_lookup("api_particulier"), &r, 0, "tok",
+	                     FPR, 0, NOW, 30, &wait),
+	    API_NEXT_DONE);
+	rc_buf_free(&r.body);
+}
+
+static void
+test_proof_dgfip(void **state)
+{
+	struct fx *f = *state;
+	struct probe_res r;
+	struct probe_header h[4];
+	long wait;
+
+	res_init(&r, 200, "application/json",
+	    "{\"access_token\":\"AT\",\"token_type\":\"Bearer\","
+	    "\"expires_in\":3600}",
+	    h, 1);
+	api_record_proof(f->sec, api_info_lookup("api_r2p"), &r, 0, "sec", FPR,
+	    0, NOW, 30, &wait);
+	assert_int_equal(report_check_status(f->sec, "api.token.live"),
+	    CHECK_PASS);
+	assert_null(
+	    strstr(report_check_detail(f->sec, "api.token.live"), "AT"));
+	rc_buf_free(&r.body);
+}
+
+static struct api_habilitation
+hab(long long id, const char *def, const char *st, int revoked,
+    const char *siret)
+{
+	struct api_habilitation h;
+
+	memset(&h, 0, sizeof(h));
+	h.id = id;
+	snprintf(h.definition, sizeof(h.definition), "%s", def);
+	snprintf(h.state, sizeof(h.state), "%s", st);
+	h.revoked = revoked;
+	snprintf(h.siret, sizeof(h.siret), "%s", siret);
+	h.created_at = 1622530800;
+	return h;
+}
+
+static void
+test_habilitations(void **state)
+{
+	struct fx *f = *state;
+	struct api_habilitation h[3];
+	int ex[2] = { 0, 1 };
+
+	h[0] = hab(1, "api_entreprise", "active", 0, SIRET);
+	h[1] = hab(2, "api_particulier", "active", 0, "13002526500013");
+	h[2] = hab(3, "api_particulier", "active", 0, SIRET);
+	api_record_habilitations(f->sec, "api.habilitation", "api_particulier",
+	    SIRET, 1, 0, 0, h, 3, ex, 2);
+	assert_int_equal(report_check_status(f->sec, "api.habilitation"),
+	    CHECK_PASS);
+
+	report_free(f->rep);
+	f->rep = report_new("UT");
+	f->sec = report_section_add(f->rep, "api", "ut");
+	api_record_habilitations(f->sec, "api.habilitation", "api_particulier",
+	    SIRET, 1, 0, 0, h, 2, ex, 2);
+	assert_int_equal(report_check_status(f->sec, "api.habilitation"),
+	    CHECK_FAIL);
+	assert_non_null(strstr(report_check_detail(f->sec, "api.habilitation"),
+	    "13002526500013"));
+
+	report_free(f->rep);
+	f->rep = report_new("UT");
+	f->sec = report_section_add(f->rep, "api", "ut");
+	api_record_habilitations(f->sec, "fc.habilitation", "france_connect",
+	    SIRET, 0, 0, 0, h, 1, NULL, 0);
+	assert_int_equal(report_check_status(f->sec, "fc.habilitation"),
+	    CHECK_FAIL);
+	assert_non_null(strstr(report_check_detail(f->sec, "fc.habilitation"),
+	    "only: api_entreprise"));
+
+	report_free(f->rep);
+	f->rep = report_new("UT");
+	f->sec = report_section_add(f->rep, "api", "ut");
+	api_record_habilitations(f->sec, "api.habilitation", "api_particulier",
+	    SIRET, 1, 0, 0, NULL, 0, NULL, 0);
+	assert_int_equal(report_check_status(f->sec, "api.habilitation"),
+	    CHECK_FAIL);
+	assert_non_null(strstr(report_check_detail(f->sec, "api.habilitation"),
+	    "no active api_particulier"));
+}
+
+/* --- secrets --- */
+
+static char tmpdir[64];
+
+static void
+write_file(const char *name, const char *data, size_t len, mode_t mode,
+    char *path, size_t pathlen)
+{
+	int fd;
+
+	snprintf(path, pathlen, "%s/%s", tmpdir, name);
+	unlink(path);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, data, len), (ssize_t)len);
+	close(fd);
+	assert_int_equal(chmod(path, mode), 0);
+}
+
+static int
+secret_setup(void **state)
+{
+	(void)state;
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/rc-ut-secret.XXXXXX");
+	assert_non_null(mkdtemp(tmpdir));
+	return 0;
+}
+
+static int
+secret_teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static void
+test_secret_file_ok(void **state)
+{
+	struct secret s;
+	struct rc_err err = { 0 };
+	char p[256];
+
+	(void)state;
+	secret_init(&s);
+	write_file("ok", "tok-123\n", 8, 0600, p, sizeof(p));
+	assert_int_equal(secret_read_file(p, &s, &err), RC_OK);
+	assert_int_equal(s.len, 7);
+	assert_string_equal(s.value, "tok-123");
+	assert_memory_equal(s.fpr, "sha256:", 7);
+	assert_int_equal(strlen(s.fpr), 23);
+	secret_wipe(&s);
+	assert_null(s.value);
+	write_file("crlf", "tok-123\r\n", 9, 0400, p, sizeof(p));
+	assert_int_equal(secret_read_file(p, &s, &err), RC_OK);
+	assert_string_equal(s.value, "tok-123");
+	secret_wipe(&s);
+}
+
+static void
+test_secret_file_refused(void **state)
+{
+	struct secret s;
+	struct rc_err err;
+	char p[256], link[300];
+
+	(void)state;
+	secret_init(&s);
+	memset(&err, 0, sizeof(err));
+	write_file("loose", "tok-123", 7, 0644, p, sizeof(p));
+	assert_int_equal(secret_read_file(p, &s, &err), RC_EINVAL);
+	assert_non_null(strstr(err.msg, "0644"));
+	assert_null(strstr(err.msg, "tok-123"));
+
+	memset(&err, 0, sizeof(err));
+	write_file("grp", "tok-123", 7, 0640, p, sizeof(p));
+	assert_int_equal(secret_read_file(p, &s, &err), RC_EINVAL);
+
+	memset(&err, 0, sizeof(err));
+	write_file("target", "tok-123", 7, 0600, p, sizeof(p));
+	snprintf(link, sizeof(link), "%s/link", tmpdir);
+	assert_int_equal(symlink(p, link), 0);
+	assert_int_equal(secret_read_file(link, &s, &err), RC_ESYS);
+	assert_non_null(strstr(err.msg, "symbolic link"));
+
+	memset(&err, 0, sizeof(err));
+	write_file("empty", "", 0, 0600, p, sizeof(p));
+	assert_int_equal(secret_read_file(p, &s, &err), RC_EINVAL);
+	assert_non_null(strstr(err.msg, "empty"));
+
+	memset(&err, 0, sizeof(err));
+	write_file("nl", "\n", 1, 0600, p, sizeof(p));
+	assert_int_equal(secret_read_file(p, &s, &err), RC_EINVAL);
+
+	memset(&err, 0, sizeof(err));
+	write_file("ctrl",
+	    "ab\x01"
+	    "cd",
+	    5, 0600, p, sizeof(p));
+	assert_int_equal(secret_read_file(p, &s, &err), RC_EINVAL);
+	assert_non_null(strstr(err.msg, "control character at byte 2"));
+
+	memset(&err, 0, sizeof(err));
+	write_file("nul", "ab\0cd", 5, 0600, p, sizeof(p));
+	assert_int_equal(secret_read_file(p, &s, &err), RC_EINVAL);
+	assert_non_null(strstr(err.msg, "NUL"));
+
+	memset(&err, 0, sizeof(err));
+	write_file("space", "ab cd", 5, 0600, p, sizeof(p));
+	assert_int_equal(secret_read_file(p, &s, &err), RC_EINVAL);
+
+	memset(&err, 0, sizeof(err));
+	snprintf(p, sizeof(p), "%s/missing", tmpdir);
+	assert_int_equal(secret_read_file(p, &s, &err), RC_ESYS);
+
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(secret_read_file(tmpdir, &s, &err), RC_EINVAL);
+	assert_null(s.value);
+}
+
+static void
+test_secret_big_file(void **state)
+{
+	struct secret s;
+	struct rc_err err = { 0 };
+	char p[256];
+	char *big = malloc(SECRET_MAX_BYTES + 10);
+
+	(void)state;
+	secret_init(&s);
+	memset(big, 'a', SECRET_MAX_BYTES + 10);
+	write_file("big", big, SECRET_MAX_BYTES + 10, 0600, p, sizeof(p));
+	assert_int_equal(secret_read_file(p, &s, &err), RC_EINVAL);
+	free(big);
+}
+
+static void
+test_secret_env(void **state)
+{
+	struct secret s;
+	struct rc_err err;
+
+	(void)state;
+	secret_init(&s);
+	memset(&err, 0, sizeof(err));
+	setenv("RC_UT_TOKEN", "env-tok", 1);
+	assert_int_equal(secret_load(NULL, "RC_UT_TOKEN", "token", &s, &err),
+	    RC_OK);
+	assert_string_equal(s.value, "env-tok");
+	assert_non_null(strstr(s.source, "RC_UT_TOKEN"));
+	secret_wipe(&s);
+	setenv("RC_UT_TOKEN", "", 1);
+	assert_int_equal(secret_read_env("RC_UT_TOKEN", &s, &err), RC_EINVAL);
+	memset(&err, 0, sizeof(err));
+	unsetenv("RC_UT_TOKEN");
+	assert_int_equal(secret_read_env("RC_UT_TOKEN", &s, &err), RC_EINVAL);
+	assert_non_null(strstr(err.msg, "not set"));
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(secret_load(NULL, NULL, "token", &s, &err), RC_EINVAL);
+	secret_wipe(NULL);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_claims_production_token,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_claims_staging_expired_soon, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_claims_staging_in_integration, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_claims_not_jwt, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_proof_live, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_proof_denied_scrubs_secret,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_proof_inconclusive, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_proof_rate_limited, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_proof_dgfip, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_habilitations, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_secret_file_ok,
+		    secret_setup, secret_teardown),
+		cmocka_unit_test_setup_teardown(test_secret_file_refused,
+		    secret_setup, secret_teardown),
+		cmocka_unit_test_setup_teardown(test_secret_big_file,
+		    secret_setup, secret_teardown),
+		cmocka_unit_test(test_secret_env),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
