@@ -831,7 +831,7 @@ route_logout(struct preq *p)
 
 /* GET / on a portal listener: the list of flavours. */
 static enum MHD_Result
-route_index(struct sim_req *req)
+route_index(struct preq *p)
 {
 	struct rc_buf b;
 	enum rc_code rc;
@@ -849,8 +849,7 @@ route_index(struct sim_req *req)
 	if (rc == RC_OK)
 		rc = rc_buf_adds(&b, "</ul>\n</body></html>\n");
 	if (rc == RC_OK)
-		r = sim_send_text(req, MHD_HTTP_OK, "text/html; charset=utf-8",
-		    b.data);
+		r = psend_html(p, MHD_HTTP_OK, b.data);
 	rc_buf_free(&b);
 	return r;
 }
@@ -865,16 +864,18 @@ portal_handle(struct sim_req *req)
 	memset(&p, 0, sizeof(p));
 	p.req = req;
 	p.st = req->l->state;
+	p.kind = PK_OK; /* for HSTS on pages outside any flavour */
 	if (strcmp(url, "/") == 0)
-		return route_index(req);
+		return route_index(&p);
 	n = url[0] == '/' ? strcspn(url + 1, "/") : 0;
 	for (i = 0; n > 0 && i < PK__MAX; i++)
 		if (strlen(portal_names[i]) == n &&
 		    strncmp(portal_names[i], url + 1, n) == 0)
 			break;
 	if (n == 0 || i >= PK__MAX)
-		return sim_send_text(req, MHD_HTTP_NOT_FOUND,
-		    "text/plain; charset=utf-8", "Page introuvable\n");
+		return psend(&p, MHD_HTTP_NOT_FOUND,
+		    sim_response("text/plain; charset=utf-8",
+		        "Page introuvable\n"));
 	p.kind = (enum portal_kind)i;
 	p.name = portal_names[i];
 	snprintf(p.base, sizeof(p.base), "%s://%s:%u",

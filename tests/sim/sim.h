@@ -13,7 +13,8 @@
  *   1. Write tests/sim/<name>.c.  It provides a handler of type
  *      sim_handler_fn and, when it needs state, init/fini hooks of types
  *      sim_init_fn/sim_fini_fn.  Declare them at the bottom of this
- *      header (one block per simulator).
+ *      header (one block per simulator) or in a header of your own that
+ *      modules.c includes.
  *   2. Add one row per listener to sim_modules[] in tests/sim/modules.c:
  *        { "datapass", "datapass.test", "server", datapass_init,
  *          datapass_fini, datapass_handle },
