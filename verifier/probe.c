@@ -1116,21 +1116,15 @@ method_ok(const char *m)
 	return i > 0 && i < 16;
 }
 
-/* Prepare the easy handle of a well-formed request. */
+/* Build the request headers (at submit, so ENOMEM reaches the caller). */
 static enum rc_code
-xfer_setup(struct probe_xfer *x, const struct probe_req *req)
+xfer_headers(struct probe_xfer *x, const struct probe_req *req)
 {
-	struct probe *p = x->p;
-	const struct probe_opts *o = &p->opts;
 	struct curl_slist *sl;
 	const char *const *h;
-	const char *m = x->res->method;
 	size_t i;
 	char ct[512];
-	CURL *e;
 
-	if ((e = x->easy = curl_easy_init()) == NULL)
-		return RC_ENOMEM;
 	h = req->browser ? probe_browser_headers : probe_plain_headers;
 	x->res->sent_headers = h;
 	for (i = 0; h[i] != NULL; i++) {
@@ -1149,56 +1143,74 @@ xfer_setup(struct probe_xfer *x, const struct probe_req *req)
 			return RC_ENOMEM;
 		x->hdrs = sl;
 	}
-	curl_easy_setopt(e, CURLOPT_PRIVATE, x);
-	curl_easy_setopt(e, CURLOPT_URL, x->res->url);
-	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(e, CURLOPT_PROXY,
-	    ""); /* the guard must see the peer */
-	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+	return RC_OK;
+}
+
+/*
+ * Make the easy handle of a request about to run.  Done at admission, not
+ * at submit, so that a long queue costs no libcurl handles.
+ */
+static enum rc_code
+xfer_easy(struct probe_xfer *x)
+{
+	struct probe *p = x->p;
+	const struct probe_opts *o = &p->opts;
+	const char *m = x->res->method;
+	int bad = 0;
+	CURL *e;
+
+	if ((e = x->easy = curl_easy_init()) == NULL)
+		return RC_ENOMEM;
+/* Any refused option (out of memory, unknown) fails the request. */
+#define SET(opt, val) (bad |= curl_easy_setopt(e, opt, val) != CURLE_OK)
+	SET(CURLOPT_PRIVATE, x);
+	SET(CURLOPT_URL, x->res->url);
+	SET(CURLOPT_PROTOCOLS_STR, "http,https");
+	SET(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	SET(CURLOPT_FOLLOWLOCATION, 0L);
+	SET(CURLOPT_NOSIGNAL, 1L);
+	/* No proxy from the environment: the guard must see the peer. */
+	SET(CURLOPT_PROXY, "");
+	SET(CURLOPT_SSL_VERIFYPEER, 1L);
+	SET(CURLOPT_SSL_VERIFYHOST, 2L);
 	if (o->ca_file != NULL) {
-		curl_easy_setopt(e, CURLOPT_CAINFO, o->ca_file);
+		SET(CURLOPT_CAINFO, o->ca_file);
 		if (p->capath != NULL)
-			curl_easy_setopt(e, CURLOPT_CAPATH, p->capath);
+			SET(CURLOPT_CAPATH, p->capath);
 	}
-	curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, on_opensocket);
-	curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, x);
+	SET(CURLOPT_OPENSOCKETFUNCTION, on_opensocket);
+	SET(CURLOPT_OPENSOCKETDATA, x);
 	if (p->resolve != NULL)
-		curl_easy_setopt(e, CURLOPT_RESOLVE, p->resolve);
-	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, o->timeout_ms);
-	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, o->connect_timeout_ms);
+		SET(CURLOPT_RESOLVE, p->resolve);
+	SET(CURLOPT_TIMEOUT_MS, o->timeout_ms);
+	SET(CURLOPT_CONNECTTIMEOUT_MS, o->connect_timeout_ms);
 	if (x->res->body.max <= (((size_t)-1) >> 2))
-		curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE,
-		    (curl_off_t)x->res->body.max);
-	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
-	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
-	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
-	curl_easy_setopt(e, CURLOPT_USERAGENT, o->user_agent);
-	curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->hdrs);
+		SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)x->res->body.max);
+	SET(CURLOPT_WRITEFUNCTION, on_body);
+	SET(CURLOPT_WRITEDATA, x);
+	SET(CURLOPT_HEADERFUNCTION, on_header);
+	SET(CURLOPT_HEADERDATA, x);
+	SET(CURLOPT_ERRORBUFFER, x->errbuf);
+	SET(CURLOPT_USERAGENT, o->user_agent);
+	SET(CURLOPT_HTTPHEADER, x->hdrs);
 	if (x->jar != NULL) {
-		curl_easy_setopt(e, CURLOPT_SHARE, x->jar->sh);
-		curl_easy_setopt(e, CURLOPT_COOKIEFILE, "");
+		SET(CURLOPT_SHARE, x->jar->sh);
+		SET(CURLOPT_COOKIEFILE, "");
 	}
 	if (strcmp(m, "HEAD") == 0) {
-		curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+		SET(CURLOPT_NOBODY, 1L);
 	} else if (x->body == NULL && strcmp(m, "POST") != 0) {
-		curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+		SET(CURLOPT_HTTPGET, 1L);
 		if (strcmp(m, "GET") != 0)
-			curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, m);
+			SET(CURLOPT_CUSTOMREQUEST, m);
 	} else {
-		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
-		    (curl_off_t)x->body_len);
-		curl_easy_setopt(e, CURLOPT_POSTFIELDS,
-		    x->body != NULL ? x->body : "");
+		SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)x->body_len);
+		SET(CURLOPT_POSTFIELDS, x->body != NULL ? x->body : "");
 		if (strcmp(m, "POST") != 0)
-			curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, m);
+			SET(CURLOPT_CUSTOMREQUEST, m);
 	}
-	return RC_OK;
+#undef SET
+	return bad ? RC_ENOMEM : RC_OK;
 }
 
 enum rc_code
@@ -1265,7 +1277,7 @@ probe_submit(struct probe *p, const struct probe_req *req, probe_done_fn *fn,
 		x->jar = req->jar;
 		x->jar->refs++;
 	}
-	if (xfer_setup(x, req) != RC_OK)
+	if (xfer_headers(x, req) != RC_OK)
 		goto unlink;
 	x->state = PROBE_ST_PENDING;
 	queue_push(&p->pending, x);
@@ -1316,6 +1328,11 @@ admit(struct probe *p)
 			p->pending.tail = prev;
 		x->qnext = NULL;
 		x->res->started = time(NULL);
+		if (xfer_easy(x) != RC_OK) {
+			xfer_fail_early(x, PROBE_OTHER,
+			    "out of memory preparing the transfer");
+			continue;
+		}
 		if ((mc = curl_multi_add_handle(p->multi, x->easy)) !=
 		    CURLM_OK) {
 			xfer_fail_early(x, PROBE_OTHER,
