@@ -1352,7 +1352,9 @@ outcome_of(const struct probe_xfer *x, CURLcode cc)
 		return PROBE_OK;
 	if (x->toobig || cc == CURLE_FILESIZE_EXCEEDED)
 		return PROBE_TOOBIG;
-	if (x->blocked)
+	/* Every address refused ends as "couldn't connect"; a refusal
+	 * followed by another failure on an allowed address is that failure. */
+	if (x->blocked && cc == CURLE_COULDNT_CONNECT)
 		return PROBE_BLOCKED;
 	switch (cc) {
 	case CURLE_URL_MALFORMAT:

@@ -113,6 +113,11 @@ typedef void probe_done_fn(struct probe *p, struct probe_res *res, void *arg);
  * a bad CIDR or resolve entry) on failure.  Owned by the caller.
  */
 struct probe *probe_new(const struct probe_opts *opts, struct rc_err *err);
+
+/*
+ * Release p (NULL is a no-op).  Requests still queued are dropped without
+ * their callbacks.  Not to be called from a callback.
+ */
 void probe_free(struct probe *p);
 
 /* The options in force (defaults applied); borrowed from p. */
