@@ -437,7 +437,7 @@ cmd_cosign(const struct largs *a)
 	struct note_verifier *v = NULL;
 	struct note_signer *w = NULL;
 	struct ledger *lg = NULL;
-	struct rc_err err = { 0 };
+	struct rc_err err = { 0 }, merr = { 0 };
 	struct checkpoint old;
 	struct policy p;
 	unsigned char proof[MERKLE_MAX_PROOF * MERKLE_HASH_LEN];
@@ -497,11 +497,12 @@ cmd_cosign(const struct largs *a)
 		}
 		if ((rc = merkle_verify_consistency(old.size, cp->size,
 		         old.root, MERKLE_HASH_LEN, cp->root, MERKLE_HASH_LEN,
-		         pp, pl, n, &err)) != RC_OK) {
+		         pp, pl, n, &merr)) != RC_OK) {
 			RC_ERR(&err, RC_ELEDGER,
 			    "not consistent with the checkpoint of size %llu "
-			    "in %s (split view or rewritten history): %s",
-			    (unsigned long long)old.size, a->state, err.msg);
+			    "in %s (split view or rewritten history): %s; "
+			    "nothing cosigned, keep both as evidence",
+			    (unsigned long long)old.size, a->state, merr.msg);
 			goto out;
 		}
 	}

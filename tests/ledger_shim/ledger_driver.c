@@ -8,7 +8,7 @@
  *       append N awards (BATCH per signed checkpoint, default 1) for
  *       distinct synthetic SIRENs numbered from START, printing
  *       "ACK <seq> <receipt>" once each append has returned
- *   ledger_driver open DIR KEY     open for writing (recovery), close
+ *   ledger_driver open DIR KEY [WAIT_MS]  open for writing (recovery)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -130,7 +130,7 @@ main(int argc, char **argv)
 		return do_append(argv[2], argv[3], strtol(argv[4], NULL, 10),
 		    argc > 5 ? strtol(argv[5], NULL, 10) : 1,
 		    argc > 6 ? strtol(argv[6], NULL, 10) : 0);
-	if (argc == 4 && strcmp(argv[1], "open") == 0) {
+	if ((argc == 4 || argc == 5) && strcmp(argv[1], "open") == 0) {
 		struct note_signer *s = NULL;
 		struct ledger *lg = NULL;
 		struct rc_err err = { 0 };
@@ -139,8 +139,9 @@ main(int argc, char **argv)
 
 		policy_defaults(&p);
 		if (ledger_signer_for(argv[2], argv[3], &s, &err) != RC_OK ||
-		    ledger_open(argv[2], s, NULL, &p, 60000, &lg, &err) !=
-		        RC_OK) {
+		    ledger_open(argv[2], s, NULL, &p,
+		        argc == 5 ? strtol(argv[4], NULL, 10) : 60000, &lg,
+		        &err) != RC_OK) {
 			fprintf(stderr, "driver: %s\n", err.msg);
 			st = 1;
 		}
