@@ -104,6 +104,13 @@ struct probe_xfer {
 	char errbuf[CURL_ERROR_SIZE];
 };
 
+struct probe_timer {
+	long long due_ms; /* CLOCK_MONOTONIC */
+	probe_timer_fn *fn;
+	void *arg;
+	struct probe_timer *next;
+};
+
 struct probe_queue {
 	struct probe_xfer *head, *tail;
 };
@@ -124,6 +131,7 @@ struct probe {
 	struct probe_queue pending, done;
 	struct probe_xfer *all;
 	struct probe_host *hosts;
+	struct probe_timer *timers; /* sorted by due_ms, then FIFO */
 };
 
 /* --- small helpers --------------------------------------------------- */
@@ -1300,6 +1308,70 @@ nomem:
 	return RC_ERR(err, RC_ENOMEM, "out of memory queueing a request");
 }
 
+/* --- timers ---------------------------------------------------------- */
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+enum rc_code
+probe_timer_add(struct probe *p, long delay_ms, probe_timer_fn *fn, void *arg,
+    struct rc_err *err)
+{
+	struct probe_timer *t, **pp;
+
+	if (p == NULL || fn == NULL)
+		return RC_ERR(err, RC_EINVAL,
+		    "probe_timer_add: missing argument");
+	if ((t = rc_calloc(1, sizeof(*t))) == NULL)
+		return RC_ERR(err, RC_ENOMEM, "out of memory adding a timer");
+	t->due_ms = now_ms() + (delay_ms > 0 ? delay_ms : 0);
+	t->fn = fn;
+	t->arg = arg;
+	for (pp = &p->timers; *pp != NULL && (*pp)->due_ms <= t->due_ms;
+	     pp = &(*pp)->next)
+		;
+	t->next = *pp;
+	*pp = t;
+	return RC_OK;
+}
+
+/* Fire the timers that are due.  Returns how many fired. */
+static int
+timers_fire(struct probe *p)
+{
+	struct probe_timer *t;
+	long long now = now_ms();
+	int n = 0;
+
+	while ((t = p->timers) != NULL && t->due_ms <= now) {
+		p->timers = t->next;
+		t->fn(p, t->arg);
+		rc_free(t);
+		n++;
+	}
+	return n;
+}
+
+/* Milliseconds to wait in poll: at most max, less if a timer is due. */
+static int
+poll_ms(const struct probe *p, int max)
+{
+	long long left;
+
+	if (p->timers == NULL)
+		return max;
+	left = p->timers->due_ms - now_ms();
+	if (left < 0)
+		return 0;
+	return left < max ? (int)left : max;
+}
+
 /* --- the loop -------------------------------------------------------- */
 
 /* Move pending requests into the multi handle while limits allow. */
@@ -1578,9 +1650,21 @@ probe_run(struct probe *p, struct rc_err *err)
 			deliver(p);
 			continue;
 		}
-		if (p->inflight == 0) {
-			if (p->pending.head == NULL)
+		if (timers_fire(p) > 0)
+			continue;
+		if (p->inflight == 0 && p->pending.head == NULL) {
+			if (p->timers == NULL)
 				break;
+			/* Only timers left: wait for the first one. */
+			if ((mc = curl_multi_poll(p->multi, NULL, 0,
+			         poll_ms(p, 1000), NULL)) != CURLM_OK) {
+				rc = RC_ERR(err, RC_ENET, "curl_multi_poll: %s",
+				    curl_multi_strerror(mc));
+				goto out;
+			}
+			continue;
+		}
+		if (p->inflight == 0) {
 			p->admit_due = 1; /* nothing runs: room for the head */
 			admit(p);
 			if (p->inflight == 0 && p->done.head == NULL) {
@@ -1598,8 +1682,8 @@ probe_run(struct probe *p, struct rc_err *err)
 		}
 		if (harvest(p) > 0)
 			continue;
-		if ((mc = curl_multi_poll(p->multi, NULL, 0, 1000, NULL)) !=
-		    CURLM_OK) {
+		if ((mc = curl_multi_poll(p->multi, NULL, 0, poll_ms(p, 1000),
+		         NULL)) != CURLM_OK) {
 			rc = RC_ERR(err,
 			    mc == CURLM_OUT_OF_MEMORY ? RC_ENOMEM : RC_ENET,
 			    "curl_multi_poll: %s", curl_multi_strerror(mc));
@@ -1614,12 +1698,17 @@ out:
 void
 probe_free(struct probe *p)
 {
+	struct probe_timer *t;
 	struct probe_host *h, *hn;
 
 	if (p == NULL)
 		return;
 	while (p->all != NULL)
 		xfer_free(p->all);
+	while ((t = p->timers) != NULL) {
+		p->timers = t->next;
+		rc_free(t);
+	}
 	for (h = p->hosts; h != NULL; h = hn) {
 		hn = h->next;
 		rc_free(h->key);

@@ -143,10 +143,24 @@ enum rc_code probe_submit(struct probe *p, const struct probe_req *req,
     probe_done_fn *fn, void *arg, struct rc_err *err);
 
 /*
- * Run the event loop until no request is queued or in flight.  Returns
- * RC_OK unless the engine itself failed (RC_ENET, RC_ENOMEM).
+ * Run the event loop until no request is queued or in flight (and no timer
+ * is pending).  Returns RC_OK unless the engine itself failed (RC_ENET,
+ * RC_ENOMEM).
  */
 enum rc_code probe_run(struct probe *p, struct rc_err *err);
+
+typedef void probe_timer_fn(struct probe *p, void *arg);
+
+/*
+ * Call fn(p, arg) from probe_run once delay_ms (CLOCK_MONOTONIC) have
+ * passed, without holding up other transfers: the way to wait for a
+ * Retry-After before submitting again.  Timers due at the same time fire
+ * in the order they were added; fn may submit requests or add timers.
+ * Timers still pending at probe_free are dropped without a call.
+ * RC_ENOMEM, or RC_EINVAL for a missing argument.
+ */
+enum rc_code probe_timer_add(struct probe *p, long delay_ms, probe_timer_fn *fn,
+    void *arg, struct rc_err *err);
 
 void probe_res_free(struct probe_res *res);
 

@@ -1056,6 +1056,86 @@ test_free_with_queued_requests(void **state)
 	assert_int_equal(calls, 0);
 }
 
+struct tick {
+	int order[4];
+	int n;
+	struct got got;
+	char url[256];
+};
+
+static void
+tick_a(struct probe *p, void *arg)
+{
+	struct tick *t = arg;
+
+	(void)p;
+	t->order[t->n++] = 'a';
+}
+
+static void
+tick_b(struct probe *p, void *arg)
+{
+	struct tick *t = arg;
+
+	(void)p;
+	t->order[t->n++] = 'b';
+}
+
+/* A timer that submits a request, as a Retry-After wait would. */
+static void
+tick_submit(struct probe *p, void *arg)
+{
+	struct tick *t = arg;
+	struct probe_req req = { 0 };
+
+	t->order[t->n++] = 's';
+	req.url = t->url;
+	assert_int_equal(probe_submit(p, &req, keep, &t->got, NULL), RC_OK);
+}
+
+static void
+test_timers(void **state)
+{
+	struct probe *p = engine(allow_lo, NULL, 0, 0);
+	struct rc_err err = { 0 };
+	struct tick t;
+	unsigned long n;
+	enum rc_code rc = RC_ENOMEM;
+
+	(void)state;
+	memset(&t, 0, sizeof(t));
+	url_of(t.url, sizeof(t.url), "http", "127.0.0.1", plain.port, "/ok");
+	/* Due order, not insertion order; equal delays keep FIFO. */
+	assert_int_equal(probe_timer_add(p, 60, tick_submit, &t, &err), RC_OK);
+	assert_int_equal(probe_timer_add(p, 30, tick_b, &t, &err), RC_OK);
+	assert_int_equal(probe_timer_add(p, 0, tick_a, &t, &err), RC_OK);
+	assert_int_equal(probe_timer_add(p, 0, tick_b, &t, &err), RC_OK);
+	assert_int_equal(t.n, 0); /* never synchronous */
+	assert_int_equal(probe_run(p, &err), RC_OK);
+	assert_int_equal(t.n, 4);
+	assert_int_equal(t.order[0], 'a');
+	assert_int_equal(t.order[1], 'b');
+	assert_int_equal(t.order[2], 'b');
+	assert_int_equal(t.order[3], 's');
+	/* The request submitted by the timer ran in the same probe_run. */
+	assert_int_equal(t.got.calls, 1);
+	assert_int_equal(t.got.res->outcome, PROBE_OK);
+	probe_res_free(t.got.res);
+	assert_int_equal(probe_timer_add(p, 0, NULL, NULL, &err), RC_EINVAL);
+
+	for (n = 1; n < 10; n++) {
+		rc_mem_fail_after(n);
+		rc = probe_timer_add(p, 10, tick_a, &t, NULL);
+		rc_mem_fail_after(0);
+		if (rc == RC_OK)
+			break;
+		assert_int_equal(rc, RC_ENOMEM);
+	}
+	assert_int_equal(rc, RC_OK);
+	assert_int_equal(probe_timer_add(p, 100000, tick_a, &t, &err), RC_OK);
+	probe_free(p); /* pending timers dropped, no leak */
+}
+
 static int
 setup(void **state)
 {
@@ -1114,6 +1194,7 @@ main(void)
 		cmocka_unit_test(test_enomem_probe_new),
 		cmocka_unit_test(test_enomem_probe_submit),
 		cmocka_unit_test(test_free_with_queued_requests),
+		cmocka_unit_test(test_timers),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
