@@ -156,6 +156,42 @@ oidc_jwks_has_kid(const struct oidc_jwks *jwks, const char *kid)
 }
 
 /*
+ * cjose 0.6's base64url decoder asserts (aborts) on some malformed input,
+ * e.g. a '=' in the middle: every key member cjose decodes must be
+ * unpadded base64url (RFC 7518 §6: Base64urlUInt and key values) before
+ * the key is handed to it.
+ */
+static int
+jwk_members_ok(json_t *jk)
+{
+	static const char *const b64[] = { "x", "y", "d", "n", "e", "p", "q",
+		"dp", "dq", "qi", "k" };
+	const char *s;
+	size_t i, j, n;
+
+	for (i = 0; i < sizeof(b64) / sizeof(b64[0]); i++) {
+		json_t *v = json_object_get(jk, b64[i]);
+
+		if (v == NULL)
+			continue;
+		if ((s = json_string_value(v)) == NULL)
+			return 0;
+		n = strlen(s);
+		if (n % 4 == 1)
+			return 0;
+		for (j = 0; j < n; j++) {
+			unsigned char c = (unsigned char)s[j];
+
+			if (!((c >= 'A' && c <= 'Z') ||
+			        (c >= 'a' && c <= 'z') ||
+			        (c >= '0' && c <= '9') || c == '-' || c == '_'))
+				return 0;
+		}
+	}
+	return 1;
+}
+
+/*
  * Keep one member of "keys" if it can sign ES256/RS256: kty EC (P-256)
  * or RSA (>= 2048 bits), "use" absent or "sig" (RFC 7517 §4.2).  Others
  * are skipped.  A key of a kept type that cjose cannot import is
@@ -182,6 +218,9 @@ jwks_add(struct oidc_jwks *set, json_t *jk, size_t i, struct rc_err *err)
 	if ((strcmp(kty, "EC") != 0 && strcmp(kty, "RSA") != 0) ||
 	    (use != NULL && strcmp(use, "sig") != 0))
 		return RC_OK; /* not a signature key we verify with */
+	if (!jwk_members_ok(jk))
+		return RC_ERR(err, RC_EPARSE,
+		    "jwks.keys[%zu]: a key member is not base64url", i);
 	jwk = cjose_jwk_import_json((cjose_header_t *)jk, &cerr);
 	if (jwk == NULL)
 		return RC_ERR(err,
@@ -295,6 +334,7 @@ oidc_key_import(const char *json, size_t len, struct oidc_key **out,
 {
 	struct oidc_key *k = NULL;
 	enum oidc_key_type type;
+	json_t *doc = NULL;
 	cjose_jwk_t *jwk;
 	cjose_err cerr;
 	enum rc_code rc;
@@ -302,7 +342,16 @@ oidc_key_import(const char *json, size_t len, struct oidc_key **out,
 	*out = NULL;
 	if (json == NULL || len > OIDC_JWKS_MAX_BYTES)
 		return RC_ERR(err, RC_EINVAL, "JWK: too large");
-	if ((jwk = cjose_jwk_import(json, len, &cerr)) == NULL)
+	if ((rc = rc_json_loadb(json, len, "JWK", &doc, err)) != RC_OK)
+		return rc;
+	if (!json_is_object(doc) || !jwk_members_ok(doc)) {
+		json_decref(doc);
+		return RC_ERR(err, RC_EPARSE,
+		    "JWK: not an object of base64url members");
+	}
+	jwk = cjose_jwk_import_json((cjose_header_t *)doc, &cerr);
+	json_decref(doc);
+	if (jwk == NULL)
 		return RC_ERR(err,
 		    cerr.code == CJOSE_ERR_NO_MEMORY ? RC_ENOMEM : RC_EPARSE,
 		    "JWK: %s", cjose_msg(&cerr));

@@ -65,6 +65,29 @@ split_parts(const char *token, size_t tlen, size_t off[5], size_t plen[5])
 }
 
 /*
+ * Is p[0..n) unpadded base64url (RFC 7515 §2: the alphabet of RFC 4648
+ * §5, trailing '=' omitted)?  Checked before any cjose decoding: cjose
+ * 0.6's decoder asserts (aborts) on some malformed input, e.g. a '=' in
+ * the middle of a part.
+ */
+static int
+b64url_ok(const char *p, size_t n)
+{
+	size_t i;
+
+	if (n % 4 == 1)
+		return 0;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		        (c >= '0' && c <= '9') || c == '-' || c == '_'))
+			return 0;
+	}
+	return 1;
+}
+
+/*
  * base64url-decode one part with cjose and load it as a JSON object.
  * what names it in errors ("JWT header").
  */
@@ -82,6 +105,8 @@ decode_part(const char *p, size_t n, const char *what, json_t **out,
 	*out = NULL;
 	if (n == 0)
 		return RC_ERR(err, RC_EPARSE, "%s: empty", what);
+	if (!b64url_ok(p, n))
+		return RC_ERR(err, RC_EPARSE, "%s: not base64url", what);
 	if (!cjose_base64url_decode(p, n, &raw, &rawlen, &cerr)) {
 		rc = RC_ERR(err,
 		    cerr.code == CJOSE_ERR_NO_MEMORY ? RC_ENOMEM : RC_EPARSE,
@@ -106,6 +131,20 @@ out:
 	if (raw != NULL)
 		cjose_get_dealloc()(raw);
 	return rc;
+}
+
+/* Three non-empty base64url parts (the signature may not be empty). */
+static int
+jws_shape_ok(const char *token, size_t len)
+{
+	size_t off[5], plen[5], i;
+
+	if (split_parts(token, len, off, plen) != 3)
+		return 0;
+	for (i = 0; i < 3; i++)
+		if (plen[i] == 0 || !b64url_ok(token + off[i], plen[i]))
+			return 0;
+	return 1;
 }
 
 /* Decode part `which` (0 header, 1 payload) of a three-part JWS. */
@@ -307,6 +346,11 @@ oidc_jwt_verify(const char *token, size_t len, const struct oidc_jwks *jwks,
 	if (json_object_get(hdr, "crit") != NULL) {
 		rc = FAULT(OIDC_JWT_MALFORMED, RC_EPARSE,
 		    "JWT header has crit extensions");
+		goto out;
+	}
+	if (!jws_shape_ok(token, len)) {
+		rc = FAULT(OIDC_JWT_MALFORMED, RC_EPARSE,
+		    "JWT: a part is not base64url");
 		goto out;
 	}
 	if ((jws = cjose_jws_import(token, len, &cerr)) == NULL) {

@@ -334,6 +334,12 @@ test_unverified(void **state)
 	    RC_EPARSE);
 	assert_int_equal(oidc_jwt_payload_unverified("e30..x", 6, &p, NULL),
 	    RC_EPARSE);
+	/* '=' inside a part: cjose 0.6 would abort on it; refused first. */
+	assert_int_equal(
+	    oidc_jwt_payload_unverified("e30.eyJ=hIjoxfQ.x", 17, &p, NULL),
+	    RC_EPARSE);
+	assert_int_equal(
+	    oidc_jwt_payload_unverified("e30.e30=.x", 10, &p, NULL), RC_EPARSE);
 	assert_int_equal(
 	    oidc_jwt_payload_unverified(tok, OIDC_JWT_MAX_BYTES + 1, &p, NULL),
 	    RC_EINVAL);
@@ -374,6 +380,20 @@ test_jwks_parse_cases(void **state)
 	assert_int_equal(oidc_jwks_parse("{\"keys\":[]}", 11, &j, NULL), RC_OK);
 	assert_int_equal(oidc_jwks_count(j), 0);
 	oidc_jwks_free(j);
+	{
+		static const char pad[] =
+		    "{\"keys\":[{\"kty\":\"EC\",\"crv\":\"P-256\","
+		    "\"x\":\"f83O=3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU\","
+		    "\"y\":\"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0\"}]}";
+		static const char oct[] = "{\"kty\":\"oct\",\"k\":\"a=bc\"}";
+		struct oidc_key *key = NULL;
+
+		assert_int_equal(oidc_jwks_parse(pad, strlen(pad), &j, NULL),
+		    RC_EPARSE);
+		assert_int_equal(oidc_key_import(oct, strlen(oct), &key, NULL),
+		    RC_EPARSE);
+		assert_null(key);
+	}
 	oidc_jwks_free(NULL);
 	oidc_key_free(NULL);
 }
