@@ -307,8 +307,7 @@ listener_start(struct sim_listener *l, int v6, struct rc_err *err)
 		    l->mod->name);
 		goto out;
 	}
-	l->fd = -1; /* the daemon closes it */
-	l->tls = l->mod->cert != NULL;
+	l->fd = -1; /* the daemon closes it; handlers never read fd */
 out:
 	rc_buf_free_secret(&key);
 	rc_buf_free(&cert);
