@@ -795,7 +795,11 @@ judge_endpoint(const struct oidc_authreq *req, const char *endpoint,
 	if ((want = oidc_authreq_parse(endpoint, &perr)) == NULL)
 		return RC_ERR(err, perr.code,
 		    "configured authorization_endpoint: %s", perr.msg);
-	if (oidc_authreq_port(req) != 443)
+	/* Show the port only when it is not the scheme's default. */
+	if (!(oidc_authreq_port(req) == 443 &&
+	        strcmp(oidc_authreq_scheme(req), "https") == 0) &&
+	    !(oidc_authreq_port(req) == 80 &&
+	        strcmp(oidc_authreq_scheme(req), "http") == 0))
 		snprintf(port, sizeof(port), ":%ld", oidc_authreq_port(req));
 	snprintf(got, sizeof(got), "%s://%s%s%s", oidc_authreq_scheme(req),
 	    oidc_authreq_host(req), port, oidc_authreq_path(req));

@@ -186,6 +186,9 @@ test_endpoint_and_platform(void **state)
 	judge("http://oidc.franceconnect.gouv.fr/api/v2/authorize", GOOD_Q,
 	    &fc_prod, &f);
 	assert_int_equal(status_of(&f, "fc.authorize.endpoint"), FC_FAIL);
+	assert_non_null(strstr(detail_of(&f, "fc.authorize.endpoint"),
+	    "redirects to "
+	    "http://oidc.franceconnect.gouv.fr/api/v2/authorize,"));
 	fc_findings_cleanup(&f);
 	judge("https://OIDC.FranceConnect.GOUV.fr:443/api/v2/authorize", GOOD_Q,
 	    &fc_prod, &f);
