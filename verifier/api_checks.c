@@ -23,8 +23,8 @@
  * answers we cannot read are CHECK_ERROR (inconclusive), never a pass or a
  * failure.  A 429 is retried at most API_RETRY_MAX times, never sooner
  * than Retry-After (RFC 9110 §10.2.3) and only when that wait is at most
- * API_RETRY_MAX_WAIT seconds.  The probe engine has no timer yet, so the
- * wait blocks the event loop (see docs/apis.md, "Rate limits").
+ * API_RETRY_MAX_WAIT seconds; the wait is a probe_timer_add timer, so
+ * other transfers go on meanwhile.
  *
  * Secrets (the dossier's token or client secret, raccord's DataPass secret
  * and access token) go only into the request for the configured host,
@@ -68,6 +68,7 @@ struct fam {
 	size_t dp_nexch;
 	struct api_habilitation *habs;
 	size_t nhabs;
+	enum rc_code (*dp_again)(struct fam *, struct rc_err *);
 
 	/* credential flow */
 	struct secret tok; /* token, or DGFiP client secret */
@@ -93,26 +94,6 @@ flow_done(struct fam *f)
 		return;
 	check_ctx_done(f->ctx);
 	fam_free(f);
-}
-
-static void
-wait_seconds(long s)
-{
-	struct timespec start, now, d;
-	double left;
-
-	clock_gettime(CLOCK_MONOTONIC, &start);
-	for (;;) {
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		left = (double)s -
-		    ((double)(now.tv_sec - start.tv_sec) +
-		        (now.tv_nsec - start.tv_nsec) / 1e9);
-		if (left <= 0)
-			return;
-		d.tv_sec = (time_t)left;
-		d.tv_nsec = (long)((left - (double)d.tv_sec) * 1e9);
-		nanosleep(&d, NULL);
-	}
 }
 
 /* Replace every occurrence of secret in s (NUL-terminated) with "***". */
@@ -525,6 +506,18 @@ dp_submit_page(struct fam *f, struct rc_err *err)
 	return submit(f, &r, dp_page_done, err);
 }
 
+/* Retry-After has passed: submit the DataPass request again. */
+static void
+dp_retry_timer(struct probe *p, void *arg)
+{
+	struct fam *f = arg;
+	struct rc_err err = { 0 };
+
+	(void)p;
+	if (f->dp_again(f, &err) != RC_OK)
+		dp_end(f, CHECK_ERROR, "DataPass retry: %s", err.msg);
+}
+
 /* A non-200 DataPass answer: retry a 429, else an inconclusive check. */
 static void
 dp_refused(struct fam *f, const struct probe_res *res, const char *what,
@@ -545,11 +538,12 @@ dp_refused(struct fam *f, const struct probe_res *res, const char *what,
 		if (wait >= 0 && wait <= API_RETRY_MAX_WAIT &&
 		    f->dp_retries < API_RETRY_MAX) {
 			f->dp_retries++;
+			f->dp_again = again;
 			log_info("datapass=%s status=429 retry_after=%ld "
 			         "attempt=%d",
 			    what, wait, f->dp_retries);
-			wait_seconds(wait);
-			if (again(f, &err) == RC_OK)
+			if (probe_timer_add(f->ctx->probe, wait * 1000,
+			        dp_retry_timer, f, &err) == RC_OK)
 				return;
 			dp_end(f, CHECK_ERROR, "DataPass %s: %s", what,
 			    err.msg);
@@ -782,6 +776,22 @@ tk_submit(struct fam *f, struct rc_err *err)
 	return submit(f, &r, tk_done, err);
 }
 
+/* Retry-After has passed: send the proof request again. */
+static void
+tk_retry_timer(struct probe *p, void *arg)
+{
+	struct fam *f = arg;
+	struct rc_err err = { 0 };
+
+	(void)p;
+	if (tk_submit(f, &err) == RC_OK)
+		return;
+	report_check(f->ctx->sec, "api.token.live", CHECK_ERROR, 1, NULL, 0,
+	    "retry failed: %s", err.msg);
+	secret_wipe(&f->tok);
+	flow_done(f);
+}
+
 static void
 tk_done(struct probe *p, struct probe_res *res, void *arg)
 {
@@ -801,8 +811,8 @@ tk_done(struct probe *p, struct probe_res *res, void *arg)
 		         "token=%s",
 		    f->api->name, wait, f->tk_retries, f->tok.fpr);
 		probe_res_free(res);
-		wait_seconds(wait);
-		if (tk_submit(f, &err) == RC_OK)
+		if (probe_timer_add(f->ctx->probe, wait * 1000, tk_retry_timer,
+		        f, &err) == RC_OK)
 			return;
 		report_check(f->ctx->sec, "api.token.live", CHECK_ERROR, 1,
 		    NULL, 0, "retry failed: %s", err.msg);
