@@ -1102,17 +1102,36 @@ small_step(const char *a, size_t la, const char *b, size_t lb)
  * Do the values differ only in one run of digits that increases from
  * fetch to fetch?  Compares run structure: maximal digit and non-digit
  * runs, all non-digit runs equal, exactly one digit-run position varying,
- * strictly increasing in fetch order.
+ * strictly increasing once sorted.
  */
+/* Shorter first, then byte order: numeric order for one digit run. */
+static int
+cmp_len_str(const void *x, const void *y)
+{
+	const char *a = *(const char *const *)x, *b = *(const char *const *)y;
+	size_t la = strlen(a), lb = strlen(b);
+
+	if (la != lb)
+		return la < lb ? -1 : 1;
+	return strcmp(a, b);
+}
+
 static int
 is_counter(const struct rset *s)
 {
+	const char *v[ARRAY_LEN(s->v)];
 	size_t i, pa, pb, varying = (size_t)-1, run;
 
 	if (s->n < 2)
 		return 0;
+	/*
+	 * Fetches run concurrently, so values arrive in any order: judge
+	 * them sorted, which is issue order for a counter.
+	 */
+	memcpy(v, s->v, s->n * sizeof(v[0]));
+	qsort(v, s->n, sizeof(v[0]), cmp_len_str);
 	for (i = 1; i < s->n; i++) {
-		const char *a = s->v[i - 1], *b = s->v[i];
+		const char *a = v[i - 1], *b = v[i];
 		size_t la, lb;
 
 		pa = pb = 0;

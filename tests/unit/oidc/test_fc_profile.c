@@ -556,10 +556,29 @@ test_random_faults(void **state)
 		    FC_SKIP);
 		fc_findings_cleanup(&f);
 	}
-	/* Decreasing numbers are not a counter; random digits neither. */
+	/*
+	 * A counter is found whatever order the concurrent fetches return
+	 * it in.
+	 */
 	{
-		const char *st[] = { "abcdefghijklmnopqrstuv99",
-			"abcdefghijklmnopqrstuv12" };
+		const char *st[] = { "state0000000000000000000043",
+			"state0000000000000000000041",
+			"state0000000000000000000042" };
+		const char *no[] = { "Zq3xR8vLm2Nk7Wp4Ty9Hs6Jd1Fg5Bc0A",
+			"Qw8eRt5yUi2oPa7sDf4gHj1kLz9xCv6b",
+			"Mn4bVc7xZa1sDf5gHj8kLq2wEr6tYu9i" };
+
+		fc_findings_init(&f);
+		assert_int_equal(fc_random_judge(st, no, 3, 0, &f, NULL),
+		    RC_OK);
+		assert_int_equal(status_of(&f, "fc.authorize.random.counter"),
+		    FC_FAIL);
+		fc_findings_cleanup(&f);
+	}
+	/* Widely spread numbers are not a counter; random digits neither. */
+	{
+		const char *st[] = { "abcdefghijklmnopqrstuv9931",
+			"abcdefghijklmnopqrstuv1204" };
 		const char *no[] = { "40950293847561029384756102",
 			"98127364501928374650192837" };
 
