@@ -32,17 +32,15 @@ struct rc_err {
 	char msg[512];
 };
 
-#define RC_ERR(err, code, ...)                                                 \
-	rc_err_set((err), (code), __func__, __VA_ARGS__)
+#define RC_ERR(err, code, ...) rc_err_set((err), (code), __func__, __VA_ARGS__)
 
 /*
  * Record the first failure in err (which may be NULL) and return code.  A
  * second call on an err that already holds a failure keeps the first
  * message, so callers can pass codes up without losing the root cause.
  */
-enum rc_code rc_err_set(struct rc_err *err, enum rc_code code,
-    const char *func, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+enum rc_code rc_err_set(struct rc_err *err, enum rc_code code, const char *func,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /* Forget a recorded failure. */
 void rc_err_clear(struct rc_err *err);

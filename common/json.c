@@ -75,15 +75,14 @@ rc_json_path(char *out, size_t outlen, const char *parent, const char *key)
 }
 
 void
-rc_json_path_index(char *out, size_t outlen, const char *parent,
-    size_t index)
+rc_json_path_index(char *out, size_t outlen, const char *parent, size_t index)
 {
 	snprintf(out, outlen, "%s[%zu]", parent ? parent : "", index);
 }
 
 enum rc_code
-rc_json_only_keys(json_t *obj, const char *path,
-    const char *const *allowed, struct rc_err *err)
+rc_json_only_keys(json_t *obj, const char *path, const char *const *allowed,
+    struct rc_err *err)
 {
 	const char *key;
 	json_t *val;
@@ -93,7 +92,8 @@ rc_json_only_keys(json_t *obj, const char *path,
 	if (!json_is_object(obj))
 		return RC_ERR(err, RC_EINVAL, "%s: must be an object",
 		    path && path[0] ? path : "(document)");
-	json_object_foreach(obj, key, val) {
+	json_object_foreach(obj, key, val)
+	{
 		(void)val;
 		for (i = 0; allowed[i] != NULL; i++)
 			if (strcmp(allowed[i], key) == 0)
@@ -117,25 +117,24 @@ rc_str_has_ctrl(const char *s)
 
 /* Find key; *where receives its path.  NULL when absent. */
 static json_t *
-lookup(json_t *obj, const char *path, const char *key, char *where,
-    size_t wlen)
+lookup(json_t *obj, const char *path, const char *key, char *where, size_t wlen)
 {
 	rc_json_path(where, wlen, path, key);
 	return json_object_get(obj, key);
 }
 
 enum rc_code
-rc_json_get_string(json_t *obj, const char *path, const char *key,
-    int required, int nonempty, const char **out, struct rc_err *err)
+rc_json_get_string(json_t *obj, const char *path, const char *key, int required,
+    int nonempty, const char **out, struct rc_err *err)
 {
 	char where[256];
 	json_t *v = lookup(obj, path, key, where, sizeof(where));
 	const char *s;
 
 	if (v == NULL)
-		return required ? RC_ERR(err, RC_EINVAL, "%s: is required",
-					 where)
-				: RC_OK;
+		return required
+		    ? RC_ERR(err, RC_EINVAL, "%s: is required", where)
+		    : RC_OK;
 	if (!json_is_string(v))
 		return RC_ERR(err, RC_EINVAL, "%s: must be a string", where);
 	s = json_string_value(v);
@@ -151,18 +150,17 @@ rc_json_get_string(json_t *obj, const char *path, const char *key,
 }
 
 enum rc_code
-rc_json_get_int(json_t *obj, const char *path, const char *key,
-    int required, long long lo, long long hi, long long *out,
-    struct rc_err *err)
+rc_json_get_int(json_t *obj, const char *path, const char *key, int required,
+    long long lo, long long hi, long long *out, struct rc_err *err)
 {
 	char where[256];
 	json_t *v = lookup(obj, path, key, where, sizeof(where));
 	long long x;
 
 	if (v == NULL)
-		return required ? RC_ERR(err, RC_EINVAL, "%s: is required",
-					 where)
-				: RC_OK;
+		return required
+		    ? RC_ERR(err, RC_EINVAL, "%s: is required", where)
+		    : RC_OK;
 	if (!json_is_integer(v))
 		return RC_ERR(err, RC_EINVAL, "%s: must be an integer", where);
 	x = json_integer_value(v);
@@ -175,16 +173,16 @@ rc_json_get_int(json_t *obj, const char *path, const char *key,
 }
 
 enum rc_code
-rc_json_get_bool(json_t *obj, const char *path, const char *key,
-    int required, int *out, struct rc_err *err)
+rc_json_get_bool(json_t *obj, const char *path, const char *key, int required,
+    int *out, struct rc_err *err)
 {
 	char where[256];
 	json_t *v = lookup(obj, path, key, where, sizeof(where));
 
 	if (v == NULL)
-		return required ? RC_ERR(err, RC_EINVAL, "%s: is required",
-					 where)
-				: RC_OK;
+		return required
+		    ? RC_ERR(err, RC_EINVAL, "%s: is required", where)
+		    : RC_OK;
 	if (!json_is_boolean(v))
 		return RC_ERR(err, RC_EINVAL, "%s: must be true or false",
 		    where);
@@ -193,16 +191,16 @@ rc_json_get_bool(json_t *obj, const char *path, const char *key,
 }
 
 enum rc_code
-rc_json_get_object(json_t *obj, const char *path, const char *key,
-    int required, json_t **out, struct rc_err *err)
+rc_json_get_object(json_t *obj, const char *path, const char *key, int required,
+    json_t **out, struct rc_err *err)
 {
 	char where[256];
 	json_t *v = lookup(obj, path, key, where, sizeof(where));
 
 	if (v == NULL)
-		return required ? RC_ERR(err, RC_EINVAL, "%s: is required",
-					 where)
-				: RC_OK;
+		return required
+		    ? RC_ERR(err, RC_EINVAL, "%s: is required", where)
+		    : RC_OK;
 	if (!json_is_object(v))
 		return RC_ERR(err, RC_EINVAL, "%s: must be an object", where);
 	*out = v;
@@ -210,16 +208,16 @@ rc_json_get_object(json_t *obj, const char *path, const char *key,
 }
 
 enum rc_code
-rc_json_get_array(json_t *obj, const char *path, const char *key,
-    int required, json_t **out, struct rc_err *err)
+rc_json_get_array(json_t *obj, const char *path, const char *key, int required,
+    json_t **out, struct rc_err *err)
 {
 	char where[256];
 	json_t *v = lookup(obj, path, key, where, sizeof(where));
 
 	if (v == NULL)
-		return required ? RC_ERR(err, RC_EINVAL, "%s: is required",
-					 where)
-				: RC_OK;
+		return required
+		    ? RC_ERR(err, RC_EINVAL, "%s: is required", where)
+		    : RC_OK;
 	if (!json_is_array(v))
 		return RC_ERR(err, RC_EINVAL, "%s: must be an array", where);
 	*out = v;

@@ -54,18 +54,17 @@ enum rc_code rc_json_only_keys(json_t *obj, const char *path,
  * when nonempty is set, not empty.  Returned strings are borrowed from
  * obj.
  */
-enum rc_code rc_json_get_string(json_t *obj, const char *path,
-    const char *key, int required, int nonempty, const char **out,
+enum rc_code rc_json_get_string(json_t *obj, const char *path, const char *key,
+    int required, int nonempty, const char **out, struct rc_err *err);
+enum rc_code rc_json_get_int(json_t *obj, const char *path, const char *key,
+    int required, long long lo, long long hi, long long *out,
     struct rc_err *err);
-enum rc_code rc_json_get_int(json_t *obj, const char *path,
-    const char *key, int required, long long lo, long long hi,
-    long long *out, struct rc_err *err);
-enum rc_code rc_json_get_bool(json_t *obj, const char *path,
-    const char *key, int required, int *out, struct rc_err *err);
-enum rc_code rc_json_get_object(json_t *obj, const char *path,
-    const char *key, int required, json_t **out, struct rc_err *err);
-enum rc_code rc_json_get_array(json_t *obj, const char *path,
-    const char *key, int required, json_t **out, struct rc_err *err);
+enum rc_code rc_json_get_bool(json_t *obj, const char *path, const char *key,
+    int required, int *out, struct rc_err *err);
+enum rc_code rc_json_get_object(json_t *obj, const char *path, const char *key,
+    int required, json_t **out, struct rc_err *err);
+enum rc_code rc_json_get_array(json_t *obj, const char *path, const char *key,
+    int required, json_t **out, struct rc_err *err);
 
 /* True when s holds an ASCII control character (below 0x20, or 0x7f). */
 int rc_str_has_ctrl(const char *s);

@@ -26,8 +26,8 @@ rc_log_get_level(void)
 void
 rc_log(enum rc_log_level lvl, const char *func, const char *fmt, ...)
 {
-	static const char *const names[RC_LOG__MAX] = { "error", "warn",
-		"info", "debug" };
+	static const char *const names[RC_LOG__MAX] = { "error", "warn", "info",
+		"debug" };
 	char line[2048];
 	char ts[32];
 	struct tm tm;

@@ -50,7 +50,8 @@ print_item(const struct pipeline_item *it, int json, int batch)
 		if (json) {
 			o = json_pack("{s:I,s:s}", "line", (json_int_t)it->line,
 			    "error", it->error ? it->error : "refused");
-			if (o == NULL || json_dumpf(o, stdout, JSON_COMPACT) != 0)
+			if (o == NULL ||
+			    json_dumpf(o, stdout, JSON_COMPACT) != 0)
 				rc = -1;
 			fputc('\n', stdout);
 			json_decref(o);
@@ -68,11 +69,13 @@ print_item(const struct pipeline_item *it, int json, int batch)
 	}
 	if ((o = report_to_json(it->report)) == NULL)
 		return -1;
-	if (batch && json_object_set_new(o, "line",
-			 json_integer((json_int_t)it->line)) != 0)
+	if (batch &&
+	    json_object_set_new(o, "line",
+	        json_integer((json_int_t)it->line)) != 0)
 		rc = -1;
 	if (json_dumpf(o, stdout,
-		batch ? JSON_COMPACT : JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0)
+	        batch ? JSON_COMPACT : JSON_INDENT(2) | JSON_PRESERVE_ORDER) !=
+	    0)
 		rc = -1;
 	fputc('\n', stdout);
 	json_decref(o);
@@ -97,8 +100,8 @@ cli_check(int argc, char **argv)
 	size_t i;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "c:b:f:vh", longopts, NULL)) !=
-	    -1) {
+	while (
+	    (c = getopt_long(argc, argv, "c:b:f:vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			config = optarg;
@@ -123,8 +126,9 @@ cli_check(int argc, char **argv)
 	if ((batch == NULL) == (optind >= argc) ||
 	    (batch == NULL && argc - optind != 1) ||
 	    (batch != NULL && optind != argc)) {
-		fprintf(stderr, "raccord check: give one DOSSIER.json or "
-				"--batch FILE.jsonl\n");
+		fprintf(stderr,
+		    "raccord check: give one DOSSIER.json or "
+		    "--batch FILE.jsonl\n");
 		check_usage(stderr);
 		return 2;
 	}
@@ -138,8 +142,8 @@ cli_check(int argc, char **argv)
 	}
 	json = format ? strcmp(format, "json") == 0 : !isatty(STDOUT_FILENO);
 	rc_log_set_level(verbose >= 2 ? RC_LOG_DEBUG
-			 : verbose    ? RC_LOG_INFO
-				      : RC_LOG_WARN);
+	        : verbose             ? RC_LOG_INFO
+	                              : RC_LOG_WARN);
 
 	if (pipeline_init(&pl, config, &err) != RC_OK) {
 		fprintf(stderr, "raccord check: %s\n", err.msg);
@@ -147,7 +151,7 @@ cli_check(int argc, char **argv)
 		return 2;
 	}
 	if ((batch ? pipeline_add_batch(&pl, batch, &err)
-		   : pipeline_add_file(&pl, argv[optind], &err)) != RC_OK) {
+	           : pipeline_add_file(&pl, argv[optind], &err)) != RC_OK) {
 		fprintf(stderr, "raccord check: %s\n", err.msg);
 		pipeline_cleanup(&pl);
 		return 2;
@@ -160,8 +164,9 @@ cli_check(int argc, char **argv)
 	status = pipeline_exit_status(&pl);
 	for (i = 0; i < pl.nitems; i++)
 		if (print_item(&pl.items[i], json, batch != NULL) != 0) {
-			fprintf(stderr, "raccord check: cannot write the "
-					"report\n");
+			fprintf(stderr,
+			    "raccord check: cannot write the "
+			    "report\n");
 			status = 3;
 		}
 	if (fflush(stdout) != 0) {

@@ -40,8 +40,9 @@ usage(FILE *f)
 	    "grants in a signed ledger.\n\ncommands:\n");
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].help);
-	fprintf(f, "\n'raccord <command> --help' describes a command; "
-		   "docs/cli.md has the details.\n");
+	fprintf(f,
+	    "\n'raccord <command> --help' describes a command; "
+	    "docs/cli.md has the details.\n");
 }
 
 int

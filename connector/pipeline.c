@@ -14,8 +14,7 @@
 #include "connector/pipeline.h"
 
 enum rc_code
-pipeline_init(struct pipeline *pl, const char *config_file,
-    struct rc_err *err)
+pipeline_init(struct pipeline *pl, const char *config_file, struct rc_err *err)
 {
 	const char *secret;
 	enum rc_code rc;
@@ -36,8 +35,7 @@ pipeline_init(struct pipeline *pl, const char *config_file,
 }
 
 static enum rc_code
-add_item(struct pipeline *pl, struct dossier *d, const char *error,
-    size_t line)
+add_item(struct pipeline *pl, struct dossier *d, const char *error, size_t line)
 {
 	struct pipeline_item *ni;
 
@@ -102,8 +100,8 @@ pipeline_add_batch(struct pipeline *pl, const char *file, struct rc_err *err)
 		lineno++;
 		if ((size_t)n > PIPELINE_LINE_MAX) {
 			rc = RC_ERR(err, RC_EINVAL,
-			    "%s: line %zu is longer than %d bytes", file, lineno,
-			    PIPELINE_LINE_MAX);
+			    "%s: line %zu is longer than %d bytes", file,
+			    lineno, PIPELINE_LINE_MAX);
 			goto out;
 		}
 		if (blank(line, (size_t)n))

@@ -24,9 +24,9 @@
 /* One input: a dossier, or the reason its line was refused. */
 struct pipeline_item {
 	struct dossier *dossier; /* NULL when the input was refused */
-	char *error;		 /* why (names the line and the JSON path) */
-	size_t line;		 /* 1-based line in a batch, 0 for a file */
-	struct report *report;	 /* after pipeline_run */
+	char *error;             /* why (names the line and the JSON path) */
+	size_t line;             /* 1-based line in a batch, 0 for a file */
+	struct report *report;   /* after pipeline_run */
 };
 
 struct pipeline {

@@ -31,7 +31,7 @@ struct check_ctx {
 	const struct dossier_integration *in;
 	struct report *rep;
 	struct report_section *sec;
-	int pending; /* families still running for this integration */
+	int pending;  /* families still running for this integration */
 	void *family; /* the family's own state */
 };
 
@@ -49,8 +49,7 @@ enum rc_code api_checks_start(struct check_ctx *ctx, struct rc_err *err);
  * (fc.habilitation), run beside fc_checks when DataPass is configured;
  * records a skip otherwise (api_checks.c).
  */
-enum rc_code fc_habilitation_start(struct check_ctx *ctx,
-    struct rc_err *err);
+enum rc_code fc_habilitation_start(struct check_ctx *ctx, struct rc_err *err);
 
 /* A family reports that it has finished (verifier.c). */
 void check_ctx_done(struct check_ctx *ctx);

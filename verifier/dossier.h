@@ -18,17 +18,17 @@
 
 #include "common/err.h"
 
-#define DOSSIER_MAX_BYTES (1024 * 1024)
+#define DOSSIER_MAX_BYTES        (1024 * 1024)
 #define DOSSIER_MAX_INTEGRATIONS 16
 
 enum dossier_kind {
 	DOSSIER_FRANCECONNECT, /* "franceconnect" */
-	DOSSIER_API,	       /* "api" */
+	DOSSIER_API,           /* "api" */
 	DOSSIER_KIND__MAX
 };
 
 enum dossier_env {
-	DOSSIER_ENV_PRODUCTION,	 /* "production" */
+	DOSSIER_ENV_PRODUCTION,  /* "production" */
 	DOSSIER_ENV_INTEGRATION, /* "integration" (sandbox) */
 	DOSSIER_ENV__MAX
 };
@@ -39,23 +39,23 @@ struct dossier_integration {
 	char path[32]; /* "integrations[0]", for messages */
 
 	/* kind franceconnect */
-	int plus;		   /* "plus": true: FranceConnect+ */
-	char *client_id;	   /* required */
-	char *login_url;	   /* required */
-	char *redirect_uri;	   /* required */
+	int plus;                       /* "plus": true: FranceConnect+ */
+	char *client_id;                /* required */
+	char *login_url;                /* required */
+	char *redirect_uri;             /* required */
 	char *post_logout_redirect_uri; /* optional */
-	char *button_page_url;	   /* optional */
+	char *button_page_url;          /* optional */
 
 	/* kind api */
-	char *api;	   /* "api_particulier", "api_entreprise",
-			      "api_impot_particulier", "api_r2p",
-			      "api_ficoba" */
-	char *token_file;  /* path of a file holding the token, or NULL */
-	char *token_env;   /* name of an environment variable, or NULL */
-	char *oauth_client_id;	   /* DGFiP client_credentials, or NULL */
-	char *client_secret_file;  /* DGFiP client secret file, or NULL */
-	char *client_secret_env;   /* DGFiP client secret variable, or NULL */
-	int api_version;   /* API Particulier: 2 or 3 (default 3) */
+	char *api;             /* "api_particulier", "api_entreprise",
+	                          "api_impot_particulier", "api_r2p",
+	                          "api_ficoba" */
+	char *token_file;      /* path of a file holding the token, or NULL */
+	char *token_env;       /* name of an environment variable, or NULL */
+	char *oauth_client_id; /* DGFiP client_credentials, or NULL */
+	char *client_secret_file; /* DGFiP client secret file, or NULL */
+	char *client_secret_env;  /* DGFiP client secret variable, or NULL */
+	int api_version;          /* API Particulier: 2 or 3 (default 3) */
 };
 
 struct dossier {

@@ -46,12 +46,12 @@
 #include "verifier/checks.h"
 #include "verifier/html.h"
 
-#define FC_MAX_FETCHES	  8
-#define FC_MAX_EXCH	  24
-#define FC_MAX_COOKIES	  16
-#define FC_PROVIDER_HOPS  3
-#define FC_DISCOVERY_MAX  (256 * 1024)
-#define HSTS_MIN_MAX_AGE  15552000L /* 180 days */
+#define FC_MAX_FETCHES   8
+#define FC_MAX_EXCH      24
+#define FC_MAX_COOKIES   16
+#define FC_PROVIDER_HOPS 3
+#define FC_DISCOVERY_MAX (256 * 1024)
+#define HSTS_MIN_MAX_AGE 15552000L /* 180 days */
 
 /* ---- Discovery cache (one fetch per URL per run) ----------------------- */
 
@@ -61,10 +61,10 @@ struct fc_disc {
 	struct fc_disc *next;
 	char *url;
 	int done;
-	struct probe_res *res;	/* kept for every report's evidence */
+	struct probe_res *res;      /* kept for every report's evidence */
 	struct oidc_discovery *doc; /* NULL when unusable */
-	char why[1024];		/* when doc is NULL */
-	int net_error;		/* the failure is the network's */
+	char why[1024];             /* when doc is NULL */
+	int net_error;              /* the failure is the network's */
 	struct fc_state **waiters;
 	size_t nwaiters;
 };
@@ -78,8 +78,8 @@ struct fc_cache {
 enum fetch_end {
 	FETCH_RUNNING,
 	FETCH_CAPTURED, /* an authorization request was captured */
-	FETCH_SITE,	/* the site broke a rule (TLS, loop, 4xx, no button) */
-	FETCH_NET	/* network trouble: inconclusive */
+	FETCH_SITE,     /* the site broke a rule (TLS, loop, 4xx, no button) */
+	FETCH_NET       /* network trouble: inconclusive */
 };
 
 struct fc_fetch {
@@ -96,12 +96,12 @@ struct fc_fetch {
 	/* evidence about the site's own hops */
 	int plain_http_final; /* the hop that emitted the request was http */
 	int first_https_seen;
-	char *hsts;	      /* Strict-Transport-Security of the first https hop */
-	time_t cert_min;      /* earliest notAfter over the site's hops */
+	char *hsts;      /* Strict-Transport-Security of the first https hop */
+	time_t cert_min; /* earliest notAfter over the site's hops */
 	char *cookies[FC_MAX_COOKIES]; /* Set-Cookie of the site's hops */
 	size_t ncookies;
 	size_t authz_cookie_from; /* cookies[] index where the last hop began */
-	int page_seen;	      /* an HTML page with a button was parsed */
+	int page_seen;            /* an HTML page with a button was parsed */
 	int page_button, page_dsfr, page_info_link;
 	char *page_url;
 };
@@ -195,7 +195,7 @@ url_origin(const char *url)
 	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
 	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
 	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) ==
-		CURLUE_OK &&
+	        CURLUE_OK &&
 	    rc_buf_addf(&b, "%s://%s:%s", scheme, host, port) == RC_OK) {
 		char *p;
 
@@ -246,8 +246,8 @@ as_authreq(const char *location)
 	    oidc_authreq_path(req), NULL, NULL);
 	if (plat != FC_PLATFORM_UNKNOWN ||
 	    (oidc_authreq_param(req, "client_id") != NULL &&
-		(oidc_authreq_param(req, "response_type") != NULL ||
-		    oidc_authreq_param(req, "redirect_uri") != NULL)))
+	        (oidc_authreq_param(req, "response_type") != NULL ||
+	            oidc_authreq_param(req, "redirect_uri") != NULL)))
 		return req;
 	oidc_authreq_free(req);
 	return NULL;
@@ -285,7 +285,7 @@ on_discovery(struct probe *p, struct probe_res *res, void *arg)
 		    res->url_redacted, res->status);
 		d->net_error = res->status >= 500 || res->status == 429;
 	} else if (oidc_discovery_parse(res->body.data, res->body.len, d->url,
-		       &d->doc, &err) != RC_OK) {
+	               &d->doc, &err) != RC_OK) {
 		snprintf(d->why, sizeof(d->why),
 		    "the FranceConnect discovery document %s is unusable: %s",
 		    res->url_redacted, err.msg);
@@ -338,10 +338,10 @@ fc_disc_attach(struct fc_state *fc, const char *url, struct rc_err *err)
 		cache->head = d;
 		req.url = url;
 		req.max_body = FC_DISCOVERY_MAX;
-		req.headers = (const char *const[]) { "Accept: application/json",
-			NULL };
+		req.headers =
+		    (const char *const[]){ "Accept: application/json", NULL };
 		if ((rc = probe_submit(fc->ctx->probe, &req, on_discovery, d,
-			 err)) != RC_OK) {
+		         err)) != RC_OK) {
 			d->done = 1;
 			snprintf(d->why, sizeof(d->why), "out of memory");
 			return rc;
@@ -383,9 +383,8 @@ fc_checks_run_cleanup(struct check_run *run)
 
 static void on_login_hop(struct probe *p, struct probe_res *res, void *arg);
 
-static void
-fetch_end(struct fc_fetch *f, enum fetch_end end, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+static void fetch_end(struct fc_fetch *f, enum fetch_end end, const char *fmt,
+    ...) __attribute__((format(printf, 3, 4)));
 
 static void
 fetch_end(struct fc_fetch *f, enum fetch_end end, const char *fmt, ...)
@@ -440,7 +439,8 @@ fetch_note_hop(struct fc_fetch *f, const struct probe_res *res)
 			f->ncookies++;
 	}
 	if (is_https(res->url) && !f->first_https_seen) {
-		const char *h = probe_res_header(res, "Strict-Transport-Security");
+		const char *h =
+		    probe_res_header(res, "Strict-Transport-Security");
 
 		f->first_https_seen = 1;
 		f->hsts = h ? rc_strdup(h) : NULL;
@@ -478,8 +478,8 @@ fetch_try_button(struct fc_fetch *f, const struct probe_res *res)
 		f->page_seen = 1;
 		f->page_button = b.found;
 		f->page_dsfr = b.dsfr;
-		f->page_info_link = html_has_fc_info_link(doc,
-		    f->fc->ctx->in->plus);
+		f->page_info_link =
+		    html_has_fc_info_link(doc, f->fc->ctx->in->plus);
 		f->page_url = rc_strdup(res->url_redacted);
 	}
 	html_free(doc);
@@ -509,7 +509,7 @@ on_login_hop(struct probe *p, struct probe_res *res, void *arg)
 	if (res->outcome != PROBE_OK) {
 		fetch_end(f,
 		    outcome_is_site_fault(res->outcome) ? FETCH_SITE
-							: FETCH_NET,
+		                                        : FETCH_NET,
 		    "%s: %s (%s)", res->url_redacted,
 		    probe_outcome_str(res->outcome), res->errmsg);
 		goto out;
@@ -571,8 +571,7 @@ on_button_page(struct probe *p, struct probe_res *res, void *arg)
 	if (res->outcome != PROBE_OK || res->status != 200) {
 		fc->button_state = 2;
 		snprintf(fc->button_why, sizeof(fc->button_why),
-		    "%s could not be read: %s",
-		    res->url_redacted,
+		    "%s could not be read: %s", res->url_redacted,
 		    res->outcome != PROBE_OK ? res->errmsg : "HTTP status");
 		goto out;
 	}
@@ -583,8 +582,8 @@ on_button_page(struct probe *p, struct probe_res *res, void *arg)
 		fc->button_dsfr = b.dsfr;
 		html_fc_button_cleanup(&b);
 	}
-	fc->button_link = doc ? html_has_fc_info_link(doc, fc->ctx->in->plus)
-			      : 0;
+	fc->button_link =
+	    doc ? html_has_fc_info_link(doc, fc->ctx->in->plus) : 0;
 out:
 	html_free(doc);
 	probe_res_free(res);
@@ -631,8 +630,8 @@ judge_login(struct fc_state *fc, const struct fc_fetch *cap)
 		report_check(sec, "fc.login.redirect", CHECK_FAIL, 1, bad->exch,
 		    bad->nexch, "%s", bad->why);
 	else if (nnet > 0)
-		report_check(sec, "fc.login.redirect", CHECK_ERROR, 1, bad->exch,
-		    bad->nexch, "could not complete: %s", bad->why);
+		report_check(sec, "fc.login.redirect", CHECK_ERROR, 1,
+		    bad->exch, bad->nexch, "could not complete: %s", bad->why);
 	else
 		report_check(sec, "fc.login.redirect", CHECK_PASS, 1, f0->exch,
 		    f0->nexch,
@@ -640,7 +639,7 @@ judge_login(struct fc_state *fc, const struct fc_fetch *cap)
 		    "an authorization request%s",
 		    fc->nfetch,
 		    f0->clicked ? " (through the page's FranceConnect button)"
-				: "");
+		                : "");
 	/*
 	 * fc.login.https: the hop that emits the authorization request, and
 	 * so sets the state, is served over https (FranceConnect security
@@ -689,15 +688,14 @@ judge_authreq(struct fc_state *fc, const struct fc_fetch *cap)
 		return;
 	}
 	fc_findings_init(&fs);
-	exp.authorization_endpoint =
-	    fc->disc->doc->authorization_endpoint;
+	exp.authorization_endpoint = fc->disc->doc->authorization_endpoint;
 	exp.client_id = in->client_id;
 	exp.redirect_uri = in->redirect_uri;
 	exp.plus = in->plus;
 	exp.production = in->env == DOSSIER_ENV_PRODUCTION;
 	if (fc_authreq_judge(cap->authreq, &exp, &fs, &err) != RC_OK)
-		report_check(sec, "fc.authorize.endpoint", CHECK_ERROR, 1,
-		    NULL, 0, "internal: %s", err.msg);
+		report_check(sec, "fc.authorize.endpoint", CHECK_ERROR, 1, NULL,
+		    0, "internal: %s", err.msg);
 	else
 		record_findings(fc, &fs, cap->exch, cap->nexch);
 	fc_findings_cleanup(&fs);
@@ -717,8 +715,8 @@ judge_authreq(struct fc_state *fc, const struct fc_fetch *cap)
 		    "nonce randomness needs at least 3",
 		    n, fc->nfetch);
 	} else if (fc_random_judge(states, nonces, n,
-		       fc->ctx->opts->now ? fc->ctx->opts->now : time(NULL), &fs,
-		       &err) != RC_OK) {
+	               fc->ctx->opts->now ? fc->ctx->opts->now : time(NULL),
+	               &fs, &err) != RC_OK) {
 		report_check(sec, "fc.authorize.random.repeat", CHECK_ERROR, 1,
 		    NULL, 0, "internal: %s", err.msg);
 	} else {
@@ -757,8 +755,8 @@ provider_redirect_out(struct fc_state *fc, const struct probe_res *res)
 	struct report_section *sec = fc->ctx->sec;
 	struct oidc_authreq *back = oidc_authreq_parse(res->location, NULL);
 	const char *e = back ? oidc_authreq_param(back, "error") : NULL;
-	const char *ed = back ? oidc_authreq_param(back, "error_description")
-			      : NULL;
+	const char *ed =
+	    back ? oidc_authreq_param(back, "error_description") : NULL;
 	const char *why = e ? fc_error_explain(e) : NULL;
 
 	if (e != NULL)
@@ -934,7 +932,7 @@ callback_submit(struct fc_state *fc, const char *id, const char *what,
 	rc_buf_init(&url, 8192);
 	if ((pr = rc_calloc(1, sizeof(*pr))) == NULL ||
 	    rc_buf_addf(&url, "%s%s%s", ru, strchr(ru, '?') ? "&" : "?",
-		query) != RC_OK) {
+	        query) != RC_OK) {
 		rc_free(pr);
 		rc_buf_free(&url);
 		report_check(fc->ctx->sec, id, CHECK_ERROR, 0, NULL, 0,
@@ -974,7 +972,8 @@ on_logout_probe(struct probe *p, struct probe_res *res, void *arg)
 	else if (res->status >= 400)
 		report_check(fc->ctx->sec, "fc.logout.redirect_uri", CHECK_WARN,
 		    0, &idx, idx >= 0,
-		    "post_logout_redirect_uri %s answers HTTP %ld; FranceConnect "
+		    "post_logout_redirect_uri %s answers HTTP %ld; "
+		    "FranceConnect "
 		    "sends users there after logout",
 		    res->url_redacted, res->status);
 	else
@@ -1002,8 +1001,7 @@ start_logout_probe(struct fc_state *fc)
 	}
 	if (!is_https(u)) {
 		report_check(fc->ctx->sec, "fc.logout.redirect_uri", CHECK_WARN,
-		    0, NULL, 0,
-		    "post_logout_redirect_uri %s is not https", u);
+		    0, NULL, 0, "post_logout_redirect_uri %s is not https", u);
 		return;
 	}
 	req.url = u;
@@ -1012,8 +1010,8 @@ start_logout_probe(struct fc_state *fc)
 	if (probe_submit(fc->ctx->probe, &req, on_logout_probe, fc, &err) !=
 	    RC_OK) {
 		fc->pending--;
-		report_check(fc->ctx->sec, "fc.logout.redirect_uri", CHECK_ERROR,
-		    0, NULL, 0, "internal: %s", err.msg);
+		report_check(fc->ctx->sec, "fc.logout.redirect_uri",
+		    CHECK_ERROR, 0, NULL, 0, "internal: %s", err.msg);
 	}
 }
 
@@ -1032,8 +1030,8 @@ judge_cookies(struct fc_state *fc, const struct fc_fetch *cap)
 		    0, "no authorization request was captured");
 		return;
 	}
-	from = cap->authz_cookie_from < cap->ncookies ? cap->authz_cookie_from
-						      : 0;
+	from =
+	    cap->authz_cookie_from < cap->ncookies ? cap->authz_cookie_from : 0;
 	if (cap->ncookies == 0) {
 		report_check(sec, "fc.cookie.attributes", CHECK_PASS, 0,
 		    cap->exch, cap->nexch,
@@ -1067,7 +1065,8 @@ judge_cookies(struct fc_state *fc, const struct fc_fetch *cap)
 	if (why.len > 0)
 		report_check(sec, "fc.cookie.attributes", CHECK_WARN, 0,
 		    cap->exch, cap->nexch,
-		    "login cookies should be Secure, HttpOnly and SameSite=Lax: "
+		    "login cookies should be Secure, HttpOnly and "
+		    "SameSite=Lax: "
 		    "%s",
 		    why.data);
 	else
@@ -1166,8 +1165,8 @@ judge_button(struct fc_state *fc)
 	} else {
 		report_check(sec, "fc.button", CHECK_SKIP, 0, NULL, 0, "%s",
 		    fc->button_state == 2 ? fc->button_why
-					  : "no button_page_url declared and "
-					    "the login URL redirects directly");
+		                          : "no button_page_url declared and "
+		                            "the login URL redirects directly");
 		return;
 	}
 	if (!found || !link)
@@ -1176,8 +1175,9 @@ judge_button(struct fc_state *fc)
 		    "FranceConnect\")",
 		    where, found ? "" : "no FranceConnect button found",
 		    !found && !link ? "; " : "",
-		    link ? "" : "no \"Qu'est-ce que FranceConnect ?\" link to "
-				"franceconnect.gouv.fr");
+		    link ? ""
+		         : "no \"Qu'est-ce que FranceConnect ?\" link to "
+		           "franceconnect.gouv.fr");
 	else
 		report_check(sec, "fc.button", CHECK_PASS, 0, &exch, exch >= 0,
 		    "%s shows the FranceConnect button%s and the \"Qu'est-ce "
@@ -1221,9 +1221,8 @@ static void
 fc_phase2_start(struct fc_state *fc, struct fc_fetch *cap)
 {
 	struct report_section *sec = fc->ctx->sec;
-	const char *ep = fc->disc->doc
-	    ? fc->disc->doc->authorization_endpoint
-	    : NULL;
+	const char *ep =
+	    fc->disc->doc ? fc->disc->doc->authorization_endpoint : NULL;
 	char q[512], s1[33], s2[33];
 	const char *state;
 	enum check_status st;
@@ -1237,7 +1236,7 @@ fc_phase2_start(struct fc_state *fc, struct fc_fetch *cap)
 	 * contacted.
 	 */
 	st = cap ? report_check_status(sec, "fc.authorize.endpoint")
-		 : CHECK__MAX;
+	         : CHECK__MAX;
 	if (cap == NULL || ep == NULL)
 		report_check(sec, "fc.provider.accepts", CHECK_SKIP, 1, NULL, 0,
 		    "not asked: no authorization request to show");
@@ -1247,8 +1246,8 @@ fc_phase2_start(struct fc_state *fc, struct fc_fetch *cap)
 		    "FranceConnect endpoint %s",
 		    ep);
 	else if ((fc->authz_origin = url_origin(ep)) == NULL)
-		report_check(sec, "fc.provider.accepts", CHECK_ERROR, 1, NULL, 0,
-		    "internal: cannot parse %s", ep);
+		report_check(sec, "fc.provider.accepts", CHECK_ERROR, 1, NULL,
+		    0, "internal: cannot parse %s", ep);
 	else {
 		fc->pending++;
 		if (provider_submit(fc, oidc_authreq_url(cap->authreq)) != 0)
@@ -1332,7 +1331,8 @@ enum rc_code
 fc_checks_start(struct check_ctx *ctx, struct rc_err *err)
 {
 	const struct dossier_integration *in = ctx->in;
-	const char *disc_url = ctx->opts->fc_discovery[in->plus ? 1 : 0][in->env];
+	const char *disc_url =
+	    ctx->opts->fc_discovery[in->plus ? 1 : 0][in->env];
 	struct fc_state *fc;
 	struct probe_req req = { 0 };
 	enum rc_code rc = RC_OK;

@@ -35,7 +35,7 @@ html_parse(const char *data, size_t len, const char *base_url)
 	d->base = rc_strdup(base_url);
 	d->doc = htmlReadMemory(data, (int)len, base_url, NULL,
 	    HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
-		HTML_PARSE_NONET);
+	        HTML_PARSE_NONET);
 	if (d->base == NULL || d->doc == NULL ||
 	    (d->xp = xmlXPathNewContext(d->doc)) == NULL) {
 		html_free(d);
@@ -126,14 +126,17 @@ form_submission(struct html_doc *d, xmlNodePtr form, xmlNodePtr button,
 	action = attr_dup(form, "action");
 	method = attr_dup(form, "method");
 	d->xp->node = form;
-	r = xmlXPathEvalExpression((const xmlChar *)
-	    ".//input[@name and not(@disabled) and "
-	    "(not(@type) or (translate(@type,'SUBMITCHEKBOXRADIO',"
-	    "'submitchekboxradio')!='submit' and "
-	    "translate(@type,'SUBMITCHEKBOXRADIO','submitchekboxradio')!="
-	    "'checkbox' and "
-	    "translate(@type,'SUBMITCHEKBOXRADIO','submitchekboxradio')!="
-	    "'radio'))]",
+	r = xmlXPathEvalExpression(
+	    (const xmlChar
+	            *)".//input[@name and not(@disabled) and "
+	              "(not(@type) or (translate(@type,'SUBMITCHEKBOXRADIO',"
+	              "'submitchekboxradio')!='submit' and "
+	              "translate(@type,'SUBMITCHEKBOXRADIO','"
+	              "submitchekboxradio')!="
+	              "'checkbox' and "
+	              "translate(@type,'SUBMITCHEKBOXRADIO','"
+	              "submitchekboxradio')!="
+	              "'radio'))]",
 	    d->xp);
 	for (i = 0; rc == RC_OK && r != NULL && r->nodesetval != NULL &&
 	     i < r->nodesetval->nodeNr;
@@ -195,7 +198,8 @@ out:
 #define HAS_CLASS(c)                                                           \
 	"contains(concat(' ',normalize-space(@class),' '),' " c " ')"
 #define LOWER(x)                                                               \
-	"translate(" x ",'ABCDEFGHIJKLMNOPQRSTUVWXYZ','abcdefghijklmnopqrstuvwxyz')"
+	"translate(" x                                                         \
+	",'ABCDEFGHIJKLMNOPQRSTUVWXYZ','abcdefghijklmnopqrstuvwxyz')"
 
 enum rc_code
 html_find_fc_button(struct html_doc *d, struct html_fc_button *b)
@@ -248,7 +252,8 @@ html_find_fc_button(struct html_doc *d, struct html_fc_button *b)
 				html_fc_button_cleanup(b);
 				continue;
 			}
-			if (rc == RC_OK && (b->method = rc_strdup("GET")) == NULL)
+			if (rc == RC_OK &&
+			    (b->method = rc_strdup("GET")) == NULL)
 				rc = RC_ENOMEM;
 			return rc;
 		}

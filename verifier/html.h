@@ -30,8 +30,7 @@ struct html_fc_button {
  * Parse an HTML page fetched from base_url.  NULL on ENOMEM or when the
  * bytes are not HTML at all.  Caller frees with html_free.
  */
-struct html_doc *html_parse(const char *data, size_t len,
-    const char *base_url);
+struct html_doc *html_parse(const char *data, size_t len, const char *base_url);
 void html_free(struct html_doc *doc);
 
 /*

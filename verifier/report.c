@@ -166,20 +166,21 @@ report_exchange_add(struct report *rep, const struct probe_res *res)
 		if ((tls = json_object()) == NULL)
 			bad = 1;
 		else {
-			bad |= set(tls, "version",
-			    json_string(res->tls_version));
+			bad |=
+			    set(tls, "version", json_string(res->tls_version));
 			bad |= set(tls, "cert_sha256",
 			    json_string(res->cert_sha256));
 			bad |= set(tls, "cert_not_after",
 			    json_string(iso8601(res->cert_not_after, when,
-				sizeof(when))));
+			        sizeof(when))));
 			bad |= set(tls, "cert_subject",
 			    json_string(res->cert_subject));
 			bad |= set(o, "tls", tls);
 		}
 	}
 	if (res->outcome == PROBE_OK) {
-		bad |= set(o, "body_bytes", json_integer((json_int_t)res->body.len));
+		bad |= set(o, "body_bytes",
+		    json_integer((json_int_t)res->body.len));
 		bad |= set(o, "body_sha256", json_string(res->body_sha256));
 	}
 	/* A few response headers that checks judge; never cookies' values. */
@@ -199,8 +200,8 @@ report_exchange_add(struct report *rep, const struct probe_res *res)
 	if (hdrs != NULL)
 		bad |= set(o, "headers", hdrs);
 	if ((t = json_pack("{s:f,s:f,s:f,s:f,s:f}", "dns", res->t_dns,
-		 "connect", res->t_connect, "tls", res->t_tls, "ttfb",
-		 res->t_ttfb, "total", res->t_total)) == NULL)
+	         "connect", res->t_connect, "tls", res->t_tls, "ttfb",
+	         res->t_ttfb, "total", res->t_total)) == NULL)
 		bad = 1;
 	else
 		bad |= set(o, "timings", t);
@@ -253,9 +254,8 @@ report_section_set(struct report_section *sec, const char *key,
 }
 
 enum rc_code
-report_check(struct report_section *sec, const char *id,
-    enum check_status st, int required, const int *exch, size_t nexch,
-    const char *fmt, ...)
+report_check(struct report_section *sec, const char *id, enum check_status st,
+    int required, const int *exch, size_t nexch, const char *fmt, ...)
 {
 	struct report_check *nc, *c;
 	char detail[1024];
@@ -390,7 +390,7 @@ section_to_json(const struct report_section *sec)
 	if (json_object_set_new(o, "kind", json_string(sec->kind)) != 0 ||
 	    json_object_set_new(o, "label", json_string(sec->label)) != 0 ||
 	    json_object_set_new(o, "verdict",
-		json_string(verdict_str(report_section_verdict(sec)))) != 0)
+	        json_string(verdict_str(report_section_verdict(sec)))) != 0)
 		goto fail;
 	for (i = 0; i < sec->nchecks; i++) {
 		const struct report_check *k = &sec->checks[i];
@@ -465,11 +465,11 @@ report_print_text(const struct report *rep, FILE *f)
 
 			fprintf(f, "    [%s] %-28s %s%s\n",
 			    marks[k->status < CHECK__MAX ? k->status : 0],
-			    k->id, k->required ? "" : "(advisory) ",
-			    k->detail);
+			    k->id, k->required ? "" : "(advisory) ", k->detail);
 		}
 	}
-	fprintf(f, "\n  %zu HTTP exchanges recorded as evidence "
-		   "(--format json shows them).\n",
+	fprintf(f,
+	    "\n  %zu HTTP exchanges recorded as evidence "
+	    "(--format json shows them).\n",
 	    json_array_size(rep->exchanges));
 }

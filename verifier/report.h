@@ -59,8 +59,8 @@ int report_exchange_add(struct report *rep, const struct probe_res *res);
  * label names it for people ("franceconnect (production)").  Borrowed
  * from rep; NULL on ENOMEM.
  */
-struct report_section *report_section_add(struct report *rep,
-    const char *kind, const char *label);
+struct report_section *report_section_add(struct report *rep, const char *kind,
+    const char *label);
 
 /* Attach a free-form string attribute to a section's JSON ("api", ...). */
 enum rc_code report_section_set(struct report_section *sec, const char *key,

@@ -127,8 +127,8 @@ drain:
 		rc = err && err->code ? err->code : RC_ENET;
 	for (k = 0; rc == RC_OK && k < total; k++)
 		if (ctxs[k].pending != 0) {
-			log_error("integration=%s pending=%d",
-			    ctxs[k].in->path, ctxs[k].pending);
+			log_error("integration=%s pending=%d", ctxs[k].in->path,
+			    ctxs[k].pending);
 			rc = RC_ERR(err, RC_EINVAL,
 			    "internal: a check family did not finish");
 		}

@@ -32,14 +32,14 @@ struct verifier_opts {
 	size_t napi_bases;
 	/* DataPass v1: checks skipped when base_url or credentials unset. */
 	const char *datapass_base_url;
-	const char *datapass_client_id;	    /* secret-free identifier */
+	const char *datapass_client_id;     /* secret-free identifier */
 	const char *datapass_client_secret; /* secret: never logged */
-	int login_fetches;   /* fetches of the login URL, >= 3 */
+	int login_fetches;                  /* fetches of the login URL, >= 3 */
 	int active_probes;   /* forged-callback probes (advisory); 1 */
 	long cert_warn_days; /* warn when a certificate expires sooner */
 	time_t window_start; /* policy window for habilitations, 0: none */
 	time_t window_end;
-	time_t now;	     /* "now" for expiry judgements; 0: time(NULL) */
+	time_t now; /* "now" for expiry judgements; 0: time(NULL) */
 };
 
 /* Fill opts with the built-in defaults (real production endpoints). */

@@ -14,17 +14,17 @@
 #include "verifier/report.h"
 
 static struct report_section *
-section_with(struct report *rep, const enum check_status *st,
-    const int *req, size_t n)
+section_with(struct report *rep, const enum check_status *st, const int *req,
+    size_t n)
 {
-	struct report_section *sec = report_section_add(rep, "franceconnect",
-	    "fc");
+	struct report_section *sec =
+	    report_section_add(rep, "franceconnect", "fc");
 	size_t i;
 
 	assert_non_null(sec);
 	for (i = 0; i < n; i++)
 		assert_int_equal(report_check(sec, "x.check", st[i], req[i],
-				     NULL, 0, "check %zu", i),
+		                     NULL, 0, "check %zu", i),
 		    RC_OK);
 	return sec;
 }
@@ -110,7 +110,7 @@ test_json_shape(void **state)
 	assert_int_equal(report_section_set(sec, "environment", "production"),
 	    RC_OK);
 	assert_int_equal(report_check(sec, "fc.authorize.nonce", CHECK_FAIL, 1,
-			     ex, 1, "nonce has %d characters", 16),
+	                     ex, 1, "nonce has %d characters", 16),
 	    RC_OK);
 	assert_int_equal(report_check_status(sec, "fc.authorize.nonce"),
 	    CHECK_FAIL);
@@ -119,30 +119,28 @@ test_json_shape(void **state)
 	assert_int_equal(report_check_status(sec, "nope"), CHECK__MAX);
 	j = report_to_json(rep);
 	assert_non_null(j);
-	assert_int_equal(json_integer_value(json_object_get(j,
-			     "report_version")),
+	assert_int_equal(
+	    json_integer_value(json_object_get(j, "report_version")),
 	    REPORT_VERSION);
 	assert_string_equal(json_string_value(json_object_get(j, "verdict")),
 	    "failed");
-	c = json_array_get(json_object_get(json_array_get(json_object_get(j,
-						       "integrations"),
-					       0),
-			       "checks"),
+	c = json_array_get(
+	    json_object_get(
+	        json_array_get(json_object_get(j, "integrations"), 0),
+	        "checks"),
 	    0);
 	assert_string_equal(json_string_value(json_object_get(c, "id")),
 	    "fc.authorize.nonce");
 	assert_string_equal(json_string_value(json_object_get(c, "status")),
 	    "fail");
 	assert_true(json_is_true(json_object_get(c, "required")));
-	assert_int_equal(json_integer_value(json_array_get(json_object_get(c,
-							       "exchanges"),
-			     0)),
+	assert_int_equal(json_integer_value(json_array_get(
+	                     json_object_get(c, "exchanges"), 0)),
 	    0);
-	assert_string_equal(json_string_value(json_object_get(
-				json_array_get(json_object_get(j,
-						   "integrations"),
-				    0),
-				"environment")),
+	assert_string_equal(
+	    json_string_value(json_object_get(
+	        json_array_get(json_object_get(j, "integrations"), 0),
+	        "environment")),
 	    "production");
 	json_decref(j);
 	report_free(rep);
