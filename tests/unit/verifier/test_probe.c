@@ -786,10 +786,10 @@ test_refused_and_unresolvable(void **state)
 	r = get(p, url);
 	assert_int_equal(r->outcome, PROBE_CONNECT);
 	probe_res_free(r);
-	r = get(p, "http://raccord-probe-test.invalid/");
-	if (r->outcome != PROBE_TIMEOUT) /* a resolver that never answers */
-		assert_int_equal(r->outcome, PROBE_DNS);
-	probe_res_free(r);
+	/*
+	 * No DNS-failure case here: resolving even a .invalid name would
+	 * send a query to the system resolver, off loopback.
+	 */
 	probe_free(p);
 }
 
