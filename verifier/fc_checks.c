@@ -455,6 +455,7 @@ static void
 fetch_try_button(struct fc_fetch *f, const struct probe_res *res)
 {
 	struct html_fc_button b;
+	struct oidc_authreq *req;
 	struct html_doc *doc;
 	const char *ct = probe_res_header(res, "Content-Type");
 
@@ -492,6 +493,17 @@ fetch_try_button(struct fc_fetch *f, const struct probe_res *res)
 		return;
 	}
 	f->clicked = 1;
+	/*
+	 * A button that links straight to the authorization endpoint is the
+	 * request itself: capture it, never fetch it from here.
+	 */
+	if (strcmp(b.method, "GET") == 0 && (req = as_authreq(b.url)) != NULL) {
+		f->authreq = req;
+		f->plain_http_final = !is_https(res->url);
+		html_fc_button_cleanup(&b);
+		fetch_end(f, FETCH_CAPTURED, NULL);
+		return;
+	}
 	log_debug("fetch=%d button=\"%s\" method=%s", f->idx, b.how, b.method);
 	fetch_submit(f, b.method, b.url, b.body,
 	    b.body ? "application/x-www-form-urlencoded" : NULL);
