@@ -272,11 +272,12 @@ ledger_init(const char *dir, const struct note_signer *signer,
 	while ((de = readdir(d)) != NULL)
 		if (strcmp(de->d_name, ".") != 0 &&
 		    strcmp(de->d_name, "..") != 0) {
-			closedir(d);
-			return RC_ERR(err, RC_EINVAL,
+			RC_ERR(err, RC_EINVAL,
 			    "%s: not empty (found %s); a ledger is created "
 			    "in a new or empty directory",
 			    dir, de->d_name);
+			closedir(d);
+			return RC_EINVAL;
 		}
 	closedir(d);
 	lg.dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
