@@ -64,8 +64,7 @@ write(int fd, const void *buf, size_t n)
 	if (fd <= 2)
 		return real(fd, buf, n); /* leave stdio alone */
 	nwrite++;
-	if (at > 0 && nwrite == at && env_long("FAULT_WRITE_SHORT") &&
-	    n > 1)
+	if (at > 0 && nwrite == at && env_long("FAULT_WRITE_SHORT") && n > 1)
 		return real(fd, buf, n / 2); /* a short write, then ... */
 	if (at > 0 && nwrite >= at + (env_long("FAULT_WRITE_SHORT") ? 1 : 0)) {
 		errno = (e != NULL && strcmp(e, "EIO") == 0) ? EIO : ENOSPC;
