@@ -16,6 +16,9 @@
 #include "connector/cli.h"
 #include "connector/pipeline.h"
 
+/* Dossiers probed together in one turn of a --batch. */
+#define CHECK_CHUNK 1000
+
 static void
 check_usage(FILE *f)
 {
@@ -80,6 +83,52 @@ print_item(const struct pipeline_item *it, int json, int batch)
 	fputc('\n', stdout);
 	json_decref(o);
 	return rc;
+}
+
+/*
+ * A batch, CHECK_CHUNK dossiers at a time: each chunk is probed
+ * concurrently on one event loop and printed, in input order, before the
+ * next is read, so memory stays bounded whatever the batch size.
+ */
+static int
+check_batch(struct pipeline *pl, const char *batch, int json)
+{
+	struct rc_err err = { 0 };
+	int more = 1, status;
+	size_t i;
+
+	if (pipeline_open_batch(pl, batch, &err) != RC_OK) {
+		fprintf(stderr, "raccord check: %s\n", err.msg);
+		return 2;
+	}
+	while (more) {
+		if (pipeline_next_chunk(pl, CHECK_CHUNK, &more, &err) !=
+		    RC_OK) {
+			fprintf(stderr, "raccord check: %s\n", err.msg);
+			return 2;
+		}
+		if (pl->nitems == 0)
+			continue;
+		if (pipeline_run(pl, &err) != RC_OK) {
+			fprintf(stderr, "raccord check: %s\n", err.msg);
+			return err.code == RC_ECONFIG ? 2 : 3;
+		}
+		for (i = 0; i < pl->nitems; i++)
+			if (print_item(&pl->items[i], json, 1) != 0) {
+				fprintf(stderr,
+				    "raccord check: cannot write "
+				    "the report\n");
+				return 3;
+			}
+		if (fflush(stdout) != 0) {
+			fprintf(stderr,
+			    "raccord check: cannot write the "
+			    "report\n");
+			return 3;
+		}
+	}
+	status = pipeline_exit_status(pl);
+	return status;
 }
 
 int
@@ -150,8 +199,12 @@ cli_check(int argc, char **argv)
 		pipeline_cleanup(&pl);
 		return 2;
 	}
-	if ((batch ? pipeline_add_batch(&pl, batch, &err)
-	           : pipeline_add_file(&pl, argv[optind], &err)) != RC_OK) {
+	if (batch != NULL) {
+		status = check_batch(&pl, batch, json);
+		pipeline_cleanup(&pl);
+		return status;
+	}
+	if (pipeline_add_file(&pl, argv[optind], &err) != RC_OK) {
 		fprintf(stderr, "raccord check: %s\n", err.msg);
 		pipeline_cleanup(&pl);
 		return 2;
@@ -163,7 +216,7 @@ cli_check(int argc, char **argv)
 	}
 	status = pipeline_exit_status(&pl);
 	for (i = 0; i < pl.nitems; i++)
-		if (print_item(&pl.items[i], json, batch != NULL) != 0) {
+		if (print_item(&pl.items[i], json, 0) != 0) {
 			fprintf(stderr,
 			    "raccord check: cannot write the "
 			    "report\n");

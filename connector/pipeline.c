@@ -81,43 +81,49 @@ blank(const char *s, size_t n)
 	return 1;
 }
 
-enum rc_code
-pipeline_add_batch(struct pipeline *pl, const char *file, struct rc_err *err)
+/*
+ * Read up to max non-blank lines of f (max 0: all) as items.  *more is 0
+ * at end of file.
+ */
+static enum rc_code
+read_lines(struct pipeline *pl, FILE *f, const char *file, size_t *lineno,
+    size_t max, int *more, struct rc_err *err)
 {
 	char what[64], *line = NULL;
-	size_t cap = 0, lineno = 0;
+	size_t cap = 0, got = 0;
 	struct rc_err lerr;
 	struct dossier *d;
 	enum rc_code rc = RC_OK;
 	ssize_t n;
-	FILE *f;
 
-	f = strcmp(file, "-") == 0 ? stdin : fopen(file, "r");
-	if (f == NULL)
-		return RC_ERR(err, RC_ESYS, "%s: cannot open: %s", file,
-		    strerror(errno));
-	while ((n = getline(&line, &cap, f)) != -1) {
-		lineno++;
+	*more = 1;
+	while (max == 0 || got < max) {
+		if ((n = getline(&line, &cap, f)) == -1) {
+			*more = 0;
+			break;
+		}
+		++*lineno;
 		if ((size_t)n > PIPELINE_LINE_MAX) {
 			rc = RC_ERR(err, RC_EINVAL,
 			    "%s: line %zu is longer than %d bytes", file,
-			    lineno, PIPELINE_LINE_MAX);
+			    *lineno, PIPELINE_LINE_MAX);
 			goto out;
 		}
 		if (blank(line, (size_t)n))
 			continue;
-		if (pl->nitems >= PIPELINE_BATCH_MAX) {
+		if (*lineno > PIPELINE_BATCH_MAX) {
 			rc = RC_ERR(err, RC_EINVAL,
-			    "%s: more than %d dossiers in one batch", file,
+			    "%s: more than %d lines in one batch", file,
 			    PIPELINE_BATCH_MAX);
 			goto out;
 		}
-		snprintf(what, sizeof(what), "line %zu", lineno);
+		snprintf(what, sizeof(what), "line %zu", *lineno);
 		memset(&lerr, 0, sizeof(lerr));
 		d = NULL;
+		got++;
 		if (dossier_parse(line, (size_t)n, what, &d, &lerr) != RC_OK)
-			rc = add_item(pl, NULL, lerr.msg, lineno);
-		else if ((rc = add_item(pl, d, NULL, lineno)) != RC_OK)
+			rc = add_item(pl, NULL, lerr.msg, *lineno);
+		else if ((rc = add_item(pl, d, NULL, *lineno)) != RC_OK)
 			dossier_free(d);
 		if (rc != RC_OK) {
 			rc = RC_ERR(err, rc, "out of memory");
@@ -129,9 +135,78 @@ pipeline_add_batch(struct pipeline *pl, const char *file, struct rc_err *err)
 		    strerror(errno));
 out:
 	free(line); /* from getline */
+	return rc;
+}
+
+enum rc_code
+pipeline_add_batch(struct pipeline *pl, const char *file, struct rc_err *err)
+{
+	size_t lineno = 0;
+	enum rc_code rc;
+	int more;
+	FILE *f;
+
+	f = strcmp(file, "-") == 0 ? stdin : fopen(file, "r");
+	if (f == NULL)
+		return RC_ERR(err, RC_ESYS, "%s: cannot open: %s", file,
+		    strerror(errno));
+	rc = read_lines(pl, f, file, &lineno, 0, &more, err);
 	if (f != stdin)
 		fclose(f);
 	return rc;
+}
+
+enum rc_code
+pipeline_open_batch(struct pipeline *pl, const char *file, struct rc_err *err)
+{
+	pl->batch = strcmp(file, "-") == 0 ? stdin : fopen(file, "r");
+	if (pl->batch == NULL)
+		return RC_ERR(err, RC_ESYS, "%s: cannot open: %s", file,
+		    strerror(errno));
+	if ((pl->batch_name = rc_strdup(file)) == NULL)
+		return RC_ERR(err, RC_ENOMEM, "out of memory");
+	pl->batch_line = 0;
+	return RC_OK;
+}
+
+/* Forget the current items, keeping their verdicts for the exit status. */
+static void
+release_items(struct pipeline *pl)
+{
+	size_t i;
+
+	for (i = 0; i < pl->nitems; i++) {
+		if (pl->items[i].report != NULL) {
+			switch (report_verdict(pl->items[i].report)) {
+			case VERDICT_FAILED:
+				pl->nfailed++;
+				break;
+			case VERDICT_INCONCLUSIVE:
+				pl->nunsure++;
+				break;
+			default:
+				break;
+			}
+		}
+		dossier_free(pl->items[i].dossier);
+		report_free(pl->items[i].report);
+		rc_free(pl->items[i].error);
+	}
+	rc_free(pl->items);
+	pl->items = NULL;
+	pl->nitems = 0;
+}
+
+enum rc_code
+pipeline_next_chunk(struct pipeline *pl, size_t max, int *more,
+    struct rc_err *err)
+{
+	*more = 0;
+	release_items(pl);
+	if (pl->batch == NULL)
+		return RC_ERR(err, RC_EINVAL, "no batch open");
+	return read_lines(pl, pl->batch, pl->batch_name, &pl->batch_line, max,
+	    more, err);
 }
 
 enum rc_code
@@ -169,14 +244,10 @@ out:
 void
 pipeline_cleanup(struct pipeline *pl)
 {
-	size_t i;
-
-	for (i = 0; i < pl->nitems; i++) {
-		dossier_free(pl->items[i].dossier);
-		report_free(pl->items[i].report);
-		rc_free(pl->items[i].error);
-	}
-	rc_free(pl->items);
+	release_items(pl);
+	if (pl->batch != NULL && pl->batch != stdin)
+		fclose(pl->batch);
+	rc_free(pl->batch_name);
 	if (pl->datapass_secret != NULL)
 		rc_free_secret(pl->datapass_secret,
 		    strlen(pl->datapass_secret));
@@ -187,7 +258,7 @@ pipeline_cleanup(struct pipeline *pl)
 int
 pipeline_exit_status(const struct pipeline *pl)
 {
-	int failed = 0, unsure = 0;
+	int failed = pl->nfailed > 0, unsure = pl->nunsure > 0;
 	size_t i;
 
 	if (pl->nbad > 0)

@@ -31,6 +31,10 @@ struct pipeline_item {
 
 struct pipeline {
 	struct cfg *cfg;
+	FILE *batch; /* an open batch read chunk by chunk, or NULL */
+	char *batch_name;
+	size_t batch_line;
+	size_t nfailed, nunsure; /* verdicts of chunks already released */
 	struct verifier_opts opts;
 	char *datapass_secret; /* from the environment; wiped on cleanup */
 	struct pipeline_item *items;
@@ -56,6 +60,23 @@ enum rc_code pipeline_add_file(struct pipeline *pl, const char *file,
  * RC_EINVAL when a line is too long or the batch too large.
  */
 enum rc_code pipeline_add_batch(struct pipeline *pl, const char *file,
+    struct rc_err *err);
+
+/*
+ * Open a JSONL batch to read chunk by chunk ("-" is stdin): memory stays
+ * bounded by the chunk, whatever the batch size.  RC_ESYS when it cannot
+ * be opened.
+ */
+enum rc_code pipeline_open_batch(struct pipeline *pl, const char *file,
+    struct rc_err *err);
+
+/*
+ * Release the current items (their verdicts still count in the exit
+ * status), then read up to max non-blank lines of the open batch as new
+ * items.  *more is 0 once the batch is exhausted.  Errors as
+ * pipeline_add_batch.
+ */
+enum rc_code pipeline_next_chunk(struct pipeline *pl, size_t max, int *more,
     struct rc_err *err);
 
 /* Check every accepted dossier concurrently (verifier_run). */

@@ -5,7 +5,7 @@
  *
  * A submitted request becomes a struct probe_xfer holding its own copies
  * of everything, its easy handle and the probe_res it will deliver.  It
- * lives on one of three lists: pending (waiting for a concurrency slot),
+ * lives on one of three lists: pending (its host's FIFO, waiting for a slot),
  * in flight (added to the multi handle), done (waiting for its callback).
  * Admission is ours: a request joins the multi handle only while its host
  * and the engine are under their limits, so a queued request waits without
@@ -66,12 +66,27 @@ struct probe_jar {
 	long refs; /* the caller's, plus one per request using it */
 };
 
-/* Requests in flight per host:port, for the per-host limit. */
+struct probe_xfer;
+
+struct probe_queue {
+	struct probe_xfer *head, *tail;
+};
+
+/*
+ * Requests per host:port, for the per-host limit.  Each host keeps its
+ * own FIFO of pending requests, and the hosts that have some are on the
+ * engine's ready list, so admission never walks requests that must wait
+ * for a busy host (a batch where every dossier shares one host stays
+ * linear).
+ */
 struct probe_host {
 	char *key;
 	long inflight;
 	long refs; /* requests of any state naming this host */
 	struct probe_host *next;
+	struct probe_queue pending;
+	struct probe_host *rnext; /* on the ready list */
+	int ready;
 };
 
 enum probe_state {
@@ -111,10 +126,6 @@ struct probe_timer {
 	struct probe_timer *next;
 };
 
-struct probe_queue {
-	struct probe_xfer *head, *tail;
-};
-
 struct probe {
 	struct probe_opts opts; /* with our own copies of the strings */
 	char **allow_copy;
@@ -128,7 +139,9 @@ struct probe {
 	int running;
 	int admit_due; /* a request was queued or a slot freed */
 	long inflight;
-	struct probe_queue pending, done;
+	long npending; /* requests waiting on every host's queue */
+	struct probe_host *ready_head, *ready_tail; /* hosts with pending */
+	struct probe_queue done;
 	struct probe_xfer *all;
 	struct probe_host *hosts;
 	struct probe_timer *timers; /* sorted by due_ms, then FIFO */
@@ -1288,7 +1301,17 @@ probe_submit(struct probe *p, const struct probe_req *req, probe_done_fn *fn,
 	if (xfer_headers(x, req) != RC_OK)
 		goto unlink;
 	x->state = PROBE_ST_PENDING;
-	queue_push(&p->pending, x);
+	queue_push(&x->host->pending, x);
+	p->npending++;
+	if (!x->host->ready) {
+		x->host->ready = 1;
+		x->host->rnext = NULL;
+		if (p->ready_tail != NULL)
+			p->ready_tail->rnext = x->host;
+		else
+			p->ready_head = x->host;
+		p->ready_tail = x->host;
+	}
 	p->admit_due = 1;
 	return RC_OK;
 unlink:
@@ -1374,46 +1397,66 @@ poll_ms(const struct probe *p, int max)
 
 /* --- the loop -------------------------------------------------------- */
 
-/* Move pending requests into the multi handle while limits allow. */
+/* Start one pending request; it is already off its host's queue. */
+static void
+admit_one(struct probe *p, struct probe_xfer *x)
+{
+	CURLMcode mc;
+
+	x->res->started = time(NULL);
+	if (xfer_easy(x) != RC_OK) {
+		xfer_fail_early(x, PROBE_OTHER,
+		    "out of memory preparing the transfer");
+		return;
+	}
+	if ((mc = curl_multi_add_handle(p->multi, x->easy)) != CURLM_OK) {
+		xfer_fail_early(x, PROBE_OTHER, curl_multi_strerror(mc));
+		return;
+	}
+	x->state = PROBE_ST_INFLIGHT;
+	p->inflight++;
+	x->host->inflight++;
+}
+
+/*
+ * Move pending requests into the multi handle while limits allow: walk
+ * the hosts that have pending requests, in the order they got them, and
+ * start each one's oldest requests while it has a free slot.  Hosts with
+ * nothing left leave the ready list.  A full host costs one step, and at
+ * most global/per_host hosts can be full, so a pass is short whatever the
+ * number of queued requests.
+ */
 static void
 admit(struct probe *p)
 {
-	struct probe_xfer *x, *prev = NULL, *next;
-	CURLMcode mc;
+	struct probe_host *h, *prev = NULL, *next;
+	struct probe_xfer *x;
 
 	if (!p->admit_due)
 		return;
 	p->admit_due = 0;
-	for (x = p->pending.head;
-	     x != NULL && p->inflight < p->opts.global_concurrency; x = next) {
-		next = x->qnext;
-		if (x->host->inflight >= p->opts.per_host_concurrency) {
-			prev = x;
+	for (h = p->ready_head;
+	     h != NULL && p->inflight < p->opts.global_concurrency; h = next) {
+		next = h->rnext;
+		while (h->inflight < p->opts.per_host_concurrency &&
+		    p->inflight < p->opts.global_concurrency &&
+		    (x = queue_pop(&h->pending)) != NULL) {
+			p->npending--;
+			admit_one(p, x);
+		}
+		if (h->pending.head != NULL) {
+			prev = h;
 			continue;
 		}
-		/* Unlink from pending. */
+		/* Drained: off the ready list. */
 		if (prev != NULL)
-			prev->qnext = next;
+			prev->rnext = next;
 		else
-			p->pending.head = next;
-		if (p->pending.tail == x)
-			p->pending.tail = prev;
-		x->qnext = NULL;
-		x->res->started = time(NULL);
-		if (xfer_easy(x) != RC_OK) {
-			xfer_fail_early(x, PROBE_OTHER,
-			    "out of memory preparing the transfer");
-			continue;
-		}
-		if ((mc = curl_multi_add_handle(p->multi, x->easy)) !=
-		    CURLM_OK) {
-			xfer_fail_early(x, PROBE_OTHER,
-			    curl_multi_strerror(mc));
-			continue;
-		}
-		x->state = PROBE_ST_INFLIGHT;
-		p->inflight++;
-		x->host->inflight++;
+			p->ready_head = next;
+		if (p->ready_tail == h)
+			p->ready_tail = prev;
+		h->rnext = NULL;
+		h->ready = 0;
 	}
 }
 
@@ -1652,7 +1695,7 @@ probe_run(struct probe *p, struct rc_err *err)
 		}
 		if (timers_fire(p) > 0)
 			continue;
-		if (p->inflight == 0 && p->pending.head == NULL) {
+		if (p->inflight == 0 && p->npending == 0) {
 			if (p->timers == NULL)
 				break;
 			/* Only timers left: wait for the first one. */
