@@ -23,6 +23,9 @@ static const struct {
 	const char *help;
 } commands[] = {
 	{ "check",  cli_check,  "probe a dossier's integrations and report (writes nothing)" },
+	{ "verify", cli_verify, "check, then award per policy into the signed ledger; print receipts" },
+	{ "ledger", cli_ledger, "init|show|verify|prove|consistency|export|cosign the signed ledger" },
+	{ "keygen", cli_keygen, "make an Ed25519 ledger key and its C2SP verifier key" },
 	{ "config", cli_config, "config dump|check: print or validate the effective configuration" },
 };
 /* clang-format on */

@@ -2,20 +2,11 @@
 # raccord verify end to end against raccord-sim: a correct FranceConnect
 # integration is awarded (evidence stored, receipt verifies), verifying
 # again awards nothing twice, a flawed one gets nothing (exit 1), and bad
-# input (key, ledger) exits 2 with nothing written.  Uses the ledger test
-# driver (cli_verify is the same code the raccord binary dispatches to).
+# input (key, ledger) exits 2 with nothing written.  Drives the real
+# raccord binary.
 set -u
 BUILD=${BUILD:-build}
 . tests/integration/lib.sh
-SANFLAGS=
-case "$BUILD" in *san*) SANFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all" ;; esac
-DRV=$WORK/ledger_driver
-# shellcheck disable=SC2086
-cc -I. -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -std=c11 -O1 -g $SANFLAGS -o "$DRV" \
-	tests/ledger_shim/ledger_driver.c "$BUILD/libconnector.a" "$BUILD/libverifier.a" \
-	"$BUILD/libapiclients.a" "$BUILD/liboidc.a" "$BUILD/libcommon.a" \
-	$(pkg-config --libs libcurl openssl jansson cjose libmicrohttpd sqlite3 libxml-2.0) -lpthread ||
-	{ echo "t_ledger_verify: 0 passed, 1 failed"; exit 1; }
 sim_start || { echo "t_ledger_verify: 0 passed, 1 failed"; exit 1; }
 write_config "$WORK/c.json" 8000 yes
 fc_dossier "$WORK/ok.json" formpost "$PORTAL_PORT" https connexion
@@ -23,34 +14,34 @@ fc_dossier "$WORK/bad.json" short_nonce
 # another collectivité (a known SIREN is "already awarded" before any verdict)
 sed -i 's/"217500016"/"732829320"/; s/"21750001600019"/"73282932000017"/' "$WORK/bad.json"
 L=$WORK/L
-"$DRV" keygen it.raccord.example/ledger --key "$WORK/k.pem" --vkey "$WORK/k.vkey" >/dev/null 2>&1
-"$DRV" ledger init "$L" --key "$WORK/k.pem" --vkey "$WORK/k.vkey" >/dev/null
+"$RACCORD" keygen it.raccord.example/ledger --key "$WORK/k.pem" --vkey "$WORK/k.vkey" >/dev/null 2>&1
+"$RACCORD" ledger init "$L" --key "$WORK/k.pem" --vkey "$WORK/k.vkey" >/dev/null
 
-"$DRV" verify "$WORK/ok.json" --ledger "$L" --key "$WORK/k.pem" --config "$WORK/c.json" >"$WORK/o1" 2>&1
+"$RACCORD" verify "$WORK/ok.json" --ledger "$L" --key "$WORK/k.pem" --config "$WORK/c.json" >"$WORK/o1" 2>&1
 st=$?
 [ $st -eq 0 ] && grep -q "AWARDED 5000,00 EUR" "$WORK/o1" && ok "correct integration awarded" ||
 	{ nok "correct integration awarded (exit $st)"; sed 's/^/    /' "$WORK/o1" | tail -5; }
 r=$(sed -n 's/.*receipt \(.*tlog-proof\)$/\1/p' "$WORK/o1" | head -1)
-[ -n "$r" ] && "$DRV" ledger verify --vkey "$WORK/k.vkey" --receipt "$r" --seq 0 >/dev/null 2>&1 &&
+[ -n "$r" ] && "$RACCORD" ledger verify --vkey "$WORK/k.vkey" --receipt "$r" --seq 0 >/dev/null 2>&1 &&
 	ok "its receipt verifies" || nok "its receipt verifies"
 ev=$(sed -n 's/.*evidence \(.*\.json\)$/\1/p' "$WORK/o1" | head -1)
 [ -f "$ev" ] && [ "$(sha256sum < "$ev" | cut -d' ' -f1).json" = "$(basename "$ev")" ] &&
 	ok "report stored as evidence by content hash" || nok "evidence"
 
-"$DRV" verify "$WORK/ok.json" --ledger "$L" --key "$WORK/k.pem" --config "$WORK/c.json" >"$WORK/o2" 2>&1
+"$RACCORD" verify "$WORK/ok.json" --ledger "$L" --key "$WORK/k.pem" --config "$WORK/c.json" >"$WORK/o2" 2>&1
 st=$?
 [ $st -eq 0 ] && grep -q "already awarded" "$WORK/o2" && [ "$(wc -l < "$L/entries.jsonl")" -eq 1 ] &&
 	ok "verifying again awards nothing twice" || { nok "idempotence (exit $st)"; tail -3 "$WORK/o2"; }
 
-"$DRV" verify "$WORK/bad.json" --ledger "$L" --key "$WORK/k.pem" --config "$WORK/c.json" >"$WORK/o3" 2>&1
+"$RACCORD" verify "$WORK/bad.json" --ledger "$L" --key "$WORK/k.pem" --config "$WORK/c.json" >"$WORK/o3" 2>&1
 st=$?
 [ $st -eq 1 ] && grep -q "refused" "$WORK/o3" && [ "$(wc -l < "$L/entries.jsonl")" -eq 1 ] &&
 	ok "flawed integration gets nothing (exit 1)" || { nok "flawed integration (exit $st)"; tail -3 "$WORK/o3"; }
 
-"$DRV" keygen other.example/x --key "$WORK/o.pem" --vkey "$WORK/o.vkey" >/dev/null 2>&1
-"$DRV" verify "$WORK/ok.json" --ledger "$L" --key "$WORK/o.pem" --config "$WORK/c.json" >"$WORK/o4" 2>&1
+"$RACCORD" keygen other.example/x --key "$WORK/o.pem" --vkey "$WORK/o.vkey" >/dev/null 2>&1
+"$RACCORD" verify "$WORK/ok.json" --ledger "$L" --key "$WORK/o.pem" --config "$WORK/c.json" >"$WORK/o4" 2>&1
 [ $? -eq 2 ] && ok "wrong key: exit 2" || nok "wrong key"
-"$DRV" verify "$WORK/ok.json" --ledger "$WORK/nope" --key "$WORK/k.pem" --config "$WORK/c.json" >"$WORK/o5" 2>&1
+"$RACCORD" verify "$WORK/ok.json" --ledger "$WORK/nope" --key "$WORK/k.pem" --config "$WORK/c.json" >"$WORK/o5" 2>&1
 [ $? -eq 2 ] && ok "missing ledger: exit 2" || nok "missing ledger"
-"$DRV" ledger verify "$L" --vkey "$WORK/k.vkey" >/dev/null 2>&1 && ok "ledger verifies" || nok "ledger verifies"
+"$RACCORD" ledger verify "$L" --vkey "$WORK/k.vkey" >/dev/null 2>&1 && ok "ledger verifies" || nok "ledger verifies"
 finish t_ledger_verify

@@ -14,6 +14,7 @@ case "$BUILD" in *san*) SANFLAGS="-fsanitize=address,undefined -fno-sanitize-rec
 LIBS="$BUILD/libconnector.a $BUILD/libverifier.a $BUILD/libapiclients.a $BUILD/liboidc.a $BUILD/libcommon.a"
 PKGS="libcurl openssl jansson cjose libmicrohttpd sqlite3 libxml-2.0"
 DRV=$WORK/ledger_driver
+RACCORD=$BUILD/raccord
 # shellcheck disable=SC2086
 cc -I. -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -std=c11 -O1 -g $SANFLAGS \
 	-o "$DRV" tests/ledger_shim/ledger_driver.c $LIBS $(pkg-config --libs $PKGS) -lpthread ||
@@ -40,7 +41,7 @@ finish() {
 
 ORIGIN=test.raccord.example/ledger
 mk_ledger() { # dir
-	[ -f "$WORK/k.pem" ] || "$DRV" keygen "$ORIGIN" --key "$WORK/k.pem" --vkey "$WORK/k.vkey" >/dev/null 2>&1
-	"$DRV" ledger init "$1" --key "$WORK/k.pem" --vkey "$WORK/k.vkey" >/dev/null
+	[ -f "$WORK/k.pem" ] || "$RACCORD" keygen "$ORIGIN" --key "$WORK/k.pem" --vkey "$WORK/k.vkey" >/dev/null 2>&1
+	"$RACCORD" ledger init "$1" --key "$WORK/k.pem" --vkey "$WORK/k.vkey" >/dev/null
 }
-verify() { "$DRV" ledger verify "$1" --vkey "$WORK/k.vkey"; }
+verify() { "$RACCORD" ledger verify "$1" --vkey "$WORK/k.vkey"; }
