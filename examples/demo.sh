@@ -1,28 +1,80 @@
 #!/bin/sh
-# make demo: start the simulated FranceConnect and collectivité portals on
-# loopback, check three dossiers (one correct, two flawed) with the real
-# raccord binary, print the reports, stop what was started.
+# make demo: the whole job on loopback.  Starts raccord-sim (simulated
+# FranceConnect v2, collectivité portals, API Particulier, DataPass), then
+#   1. checks three FranceConnect dossiers: one correct, two flawed;
+#   2. checks a collectivité that claims both forfaits (FranceConnect and
+#      API Particulier) with DataPass habilitations;
+#   3. awards into a signed ledger with `raccord verify`, twice (idempotent),
+#      refuses a flawed dossier, verifies the ledger offline and exports the
+#      payment file.
+# The ledger and the export stay in demo-out/ for inspection.  Everything
+# the demo started is stopped on exit.
 set -u
 BUILD=${BUILD:-build}
 . tests/integration/lib.sh
+OUT=demo-out
+rm -rf "$OUT" && mkdir -p "$OUT"
+R=$RACCORD
 sim_start || exit 1
-write_config "$WORK/demo.conf.json" 8000 yes
-echo "raccord-sim listening on loopback: $(cat "$WORK/ports.json")"
-echo
+api_config "$WORK/demo.conf.json" 8000
+cp "$WORK/demo.conf.json" "$OUT/raccord.conf.json"
+# raccord's own DataPass client (in production: the operator's credentials)
+RACCORD_DATAPASS_ID=raccord-it
+RACCORD_DATAPASS_SECRET=sim-datapass-secret-7c41d09e
+IT_DP_ID=$RACCORD_DATAPASS_ID IT_DP_SECRET=$RACCORD_DATAPASS_SECRET
+export IT_DP_ID IT_DP_SECRET
+echo "raccord-sim on loopback: $(cat "$WORK/ports.json")"
+step() { printf '\n======== %s\n' "$*"; }
 
+step "1. raccord check: a correct FranceConnect integration (button in a form with CSRF)"
 fc_dossier "$WORK/commune-ok.json" formpost "$PORTAL_PORT" https connexion
+"$R" check --config "$WORK/demo.conf.json" --format text "$WORK/commune-ok.json"
+echo "(exit status $?: 0 = verified)"
+
+step "1b. raccord check: still on the legacy v1 FranceConnect"
 fc_dossier "$WORK/commune-v1.json" v1
+sed -i 's/"217500016"/"732829320"/; s/"21750001600019"/"73282932000074"/' "$WORK/commune-v1.json"
+"$R" check --config "$WORK/demo.conf.json" --format text "$WORK/commune-v1.json" | grep -E "Dossier|FAIL|SKIP.*provider"
+echo "(exit status 1 = failed; full report with --format text, evidence with --format json)"
+
+step "1c. raccord check: a 16-character nonce (FranceConnect answers Y030007)"
 fc_dossier "$WORK/commune-nonce.json" short_nonce
-for d in commune-ok commune-v1 commune-nonce; do
-	echo "==== raccord check $d.json"
-	"$RACCORD" check --config "$WORK/demo.conf.json" --format text "$WORK/$d.json"
-	echo "(exit status $?)"
-	echo
-done
-echo "==== raccord check --batch (the three dossiers, one JSON line each)"
-for d in commune-ok commune-v1 commune-nonce; do tr -d '\n' <"$WORK/$d.json"; echo; done >"$WORK/batch.jsonl"
-"$RACCORD" check --config "$WORK/demo.conf.json" --format json --batch "$WORK/batch.jsonl" |
-	python3 -c 'import json,sys
-for l in sys.stdin:
-    r = json.loads(l); print("  line %d  %-14s %s" % (r["line"], r.get("dossier_id", "-"), r.get("verdict", r.get("error"))))'
-echo "(exit status of the batch: worst verdict)"
+"$R" check --config "$WORK/demo.conf.json" --format text "$WORK/commune-nonce.json" | grep -E "Dossier|FAIL"
+
+step "2. raccord check: both forfaits (FranceConnect + API Particulier), DataPass habilitations"
+mkdir -p "$WORK/secrets"
+jwt "$WORK/secrets/api_particulier.token" "Commune de Test" 31536000
+python3 - "$WORK/commune-ok.json" "$WORK/secrets/api_particulier.token" "$WORK/both.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["dossier_id"] = "DEMO-2-FORFAITS"
+d["integrations"].append({"kind": "api", "api": "api_particulier", "environment": "production",
+                          "api_version": 3, "token_file": sys.argv[2]})
+json.dump(d, open(sys.argv[3], "w"), indent=2)
+PY
+"$R" check --config "$WORK/demo.conf.json" --format text "$WORK/both.json" |
+	grep -E "Dossier|integrations\[|habilitation|api\.|provider"
+echo "(exit status 0: both verified; the token appears only as a sha256 fingerprint)"
+
+step "3. the signed ledger: keygen, init, verify (award), verify again, a refusal"
+"$R" keygen demo.raccord.example/ledger --key "$OUT/ledger.key" --vkey "$OUT/ledger.vkey"
+"$R" ledger init "$OUT/ledger" --key "$OUT/ledger.key" --vkey "$OUT/ledger.vkey"
+"$R" verify "$WORK/both.json" --ledger "$OUT/ledger" --key "$OUT/ledger.key" --config "$WORK/demo.conf.json"
+echo "(exit status $?)"
+echo "-- the same dossier again: nothing is awarded twice"
+"$R" verify "$WORK/both.json" --ledger "$OUT/ledger" --key "$OUT/ledger.key" --config "$WORK/demo.conf.json"
+echo "(exit status $?)"
+echo "-- a flawed dossier: checks fail, nothing awarded"
+"$R" verify "$WORK/commune-v1.json" --ledger "$OUT/ledger" --key "$OUT/ledger.key" --config "$WORK/demo.conf.json"
+echo "(exit status $?)"
+
+step "4. the payment office: verify the ledger offline, export, check the export"
+"$R" ledger show "$OUT/ledger"
+"$R" ledger verify "$OUT/ledger" --vkey "$OUT/ledger.vkey"
+echo "(exit status $?)"
+"$R" ledger export "$OUT/ledger" --vkey "$OUT/ledger.vkey" --out "$OUT/export"
+ls "$OUT/export"
+if [ -f tests/ledger_shim/verify_export.sh ]; then
+	sh tests/ledger_shim/verify_export.sh "$OUT/export" "$OUT/ledger.vkey" && echo "export verified with openssl + python3 standard library only"
+fi
+printf '\nThe ledger, its key and the export are in %s/.\n' "$OUT"

@@ -37,6 +37,10 @@ sim_start() {
 	PORTAL_WRONGHOST_PORT=$(port portal_wronghost)
 	PORTAL_SELFSIGNED_PORT=$(port portal_selfsigned)
 	PORTAL_SOON_PORT=$(port portal_soon)
+	AP_PORT=$(port api_particulier)
+	AE_PORT=$(port api_entreprise)
+	DP_PORT=$(port datapass)
+	DG_PORT=$(port dgfip)
 }
 
 # write_config FILE [timeout_ms] [allow_private(yes|no)]
@@ -86,6 +90,42 @@ fc_dossier() {
 JSON
 }
 
+# api_config FILE TIMEOUT_MS: lib.sh's config plus the simulated API hosts
+# and DataPass (credentials from the environment, as in production).
+api_config() {
+	write_config "$1" "$2" yes
+	python3 - "$1" "$AP_PORT" "$AE_PORT" "$DP_PORT" "$DG_PORT" <<'PY'
+import json, sys
+f, ap, ae, dp, dg = sys.argv[1:6]
+cfg = json.load(open(f))
+cfg["apis"] = {
+  "api_particulier": {"production": {"base_url": "https://api-particulier.test:%s" % ap}},
+  "api_entreprise": {"production": {"base_url": "https://api-entreprise.test:%s" % ae}},
+  "api_impot_particulier": {"production": {"base_url": "https://dgfip.test:%s/impotparticulier/1.0" % dg}},
+}
+cfg["datapass"] = {"base_url": "https://datapass.test:%s/api/v1" % dp,
+                   "client_id_env": "IT_DP_ID", "client_secret_env": "IT_DP_SECRET"}
+json.dump(cfg, open(f, "w"), indent=2)
+PY
+}
+# jwt FILE SUB EXP_OFFSET_SECONDS [JTI]: a token file (mode 0600) holding a
+# JWT shaped like the operators' (uid, jti, scopes, sub, iat, version, exp).
+jwt() {
+	python3 - "$@" <<'PY'
+import base64, json, os, sys, time, hmac, hashlib
+f, sub, off = sys.argv[1], sys.argv[2], int(sys.argv[3])
+jti = sys.argv[4] if len(sys.argv) > 4 else "7d3f8a5e-1b2c-4d5e-8f90-%012d" % (abs(hash(sub)) % 10**12)
+b = lambda d: base64.urlsafe_b64encode(json.dumps(d, separators=(",", ":")).encode()).rstrip(b"=").decode()
+now = int(time.time())
+h = b({"alg": "HS256"})
+p = b({"uid": jti, "jti": jti, "scopes": ["cnaf_quotient_familial"], "sub": sub,
+       "iat": now - 86400, "version": "1.0", "exp": now + off})
+sig = base64.urlsafe_b64encode(hmac.new(b"it-key", (h + "." + p).encode(), hashlib.sha256).digest()).rstrip(b"=").decode()
+fd = os.open(f, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+os.write(fd, (h + "." + p + "." + sig + "\n").encode())
+os.close(fd)
+PY
+}
 PASS=0 FAIL=0
 ok() { PASS=$((PASS + 1)); echo "ok   $*"; }
 nok() { FAIL=$((FAIL + 1)); echo "FAIL $*"; }
