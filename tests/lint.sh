@@ -28,12 +28,16 @@ check_layer apiclients apiclients common
 check_layer verifier verifier oidc apiclients common
 [ -s "$tmp" ] && status=1
 rm -f "$tmp"
+tmp=$(mktemp)
 
 # 3. Formatting (clang-format 14, .clang-format at the root).
 if command -v clang-format >/dev/null 2>&1; then
-	if ! clang-format --dry-run -Werror $files 2>/dev/null; then
+	if ! clang-format --dry-run -Werror $files 2>"$tmp.fmt"; then
+		grep -o '^[^ :]*\.[ch]:' "$tmp.fmt" | sort -u | sed 's/:$//; s/^/lint: not clang-formatted: /'
 		echo "lint: clang-format differences (run make format)"; status=1
 	fi
+	rm -f "$tmp.fmt"
 fi
+rm -f "$tmp"
 [ $status -eq 0 ] && echo "lint: ok"
 exit $status

@@ -39,7 +39,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    "application/json", body, size, &f);
 	memset(&f, 0, sizeof(f));
 	if (api_token_response_parse(200, "application/json", body, size, &tok,
-		&exp, &f) == RC_OK)
+	        &exp, &f) == RC_OK)
 		api_secret_free(tok);
 	if (api_datapass_list_parse(body, size, &habs, &n, &err) == RC_OK)
 		rc_free(habs);
