@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "common/digest.h"
+#include "common/json.h"
 #include "common/mem.h"
 #include "connector/cli.h"
 #include "connector/config.h"
@@ -22,7 +23,7 @@
 
 struct largs {
 	const char *dir, *key, *vkey, *origin, *config, *receipt, *entry, *out,
-	    *state, *name, *pos2;
+	    *state, *name, *reason, *pos2;
 	long long seq, from;
 };
 
@@ -39,7 +40,8 @@ ledger_usage(FILE *f)
 	    "  consistency DIR --from N [--vkey VKEY]\n"
 	    "  export DIR --vkey VKEY --out NEWDIR [--config F]\n"
 	    "  cosign DIR --vkey LOG.VKEY --key WITNESS.KEY --name NAME "
-	    "--state FILE [--out FILE]\n");
+	    "--state FILE [--out FILE]\n"
+	    "  revoke DIR --key KEY --seq N --reason TEXT [--config F]\n");
 }
 
 /* Exit status for an error code. */
@@ -112,6 +114,8 @@ parse_args(int argc, char **argv, struct largs *a)
 			dst = &a->state;
 		else if (strcmp(o, "--name") == 0)
 			dst = &a->name;
+		else if (strcmp(o, "--reason") == 0)
+			dst = &a->reason;
 		if (dst != NULL) {
 			if (i + 1 >= argc)
 				return 0;
@@ -550,6 +554,72 @@ out:
 	return rc == RC_OK ? 0 : fail("cosign", &err);
 }
 
+#define REVOKE_REASON_MAX 500
+
+/*
+ * Cancel award N with a new revoke entry naming it and a reason: nothing
+ * is ever edited (DESIGN §3).  The policy refuses a revoke of anything but
+ * a standing award.  Signed, checkpointed and receipted like an award.
+ */
+static int
+cmd_revoke(const struct largs *a)
+{
+	struct ledger_entry_in in;
+	struct ledger_entry e;
+	struct note_signer *s = NULL;
+	struct ledger *lg = NULL;
+	struct rc_err err = { 0 };
+	struct policy p;
+	char *line = NULL, receipt[4096];
+	size_t len = 0;
+	uint64_t first = 0;
+	enum rc_code rc;
+
+	if (a->dir == NULL || a->key == NULL || a->seq < 0 ||
+	    a->reason == NULL) {
+		ledger_usage(stderr);
+		return 2;
+	}
+	if (a->reason[0] == '\0' || strlen(a->reason) > REVOKE_REASON_MAX ||
+	    rc_str_has_ctrl(a->reason)) {
+		fprintf(stderr,
+		    "raccord ledger revoke: --reason must be 1 to %d "
+		    "characters without control characters\n",
+		    REVOKE_REASON_MAX);
+		return 2;
+	}
+	if ((rc = load_policy(a->config, &p, &err)) != RC_OK ||
+	    (rc = ledger_signer_for(a->dir, a->key, &s, &err)) != RC_OK ||
+	    (rc = ledger_open(a->dir, s, NULL, &p, LEDGER_LOCK_WAIT_MS, &lg,
+	         &err)) != RC_OK)
+		goto out;
+	if ((uint64_t)a->seq >= ledger_size(lg)) {
+		rc = RC_ERR(&err, RC_EINVAL, "%s has no entry %lld (size %llu)",
+		    a->dir, a->seq, (unsigned long long)ledger_size(lg));
+		goto out;
+	}
+	if ((rc = ledger_entry_line(lg, (uint64_t)a->seq, &line, &len, &err)) !=
+	        RC_OK ||
+	    (rc = ledger_entry_parse(line, len, &e, &err)) != RC_OK)
+		goto out;
+	memset(&in, 0, sizeof(in));
+	in.op = POLICY_OP_REVOKE;
+	in.kind = e.kind;
+	in.siren = e.siren;
+	in.ref_seq = (uint64_t)a->seq;
+	in.reason = a->reason;
+	if ((rc = ledger_append(lg, &in, 1, time(NULL), &first, &err)) != RC_OK)
+		goto out;
+	ledger_receipt_path(lg, first, receipt, sizeof(receipt));
+	printf("REVOKED entry %lld (SIREN %s): revoke entry %llu, receipt %s\n",
+	    a->seq, e.siren, (unsigned long long)first, receipt);
+out:
+	rc_free(line);
+	ledger_close(lg);
+	note_signer_free(s);
+	return rc == RC_OK ? 0 : fail("revoke", &err);
+}
+
 int
 cli_ledger(int argc, char **argv)
 {
@@ -581,6 +651,8 @@ cli_ledger(int argc, char **argv)
 		return cmd_export(&a);
 	if (strcmp(cmd, "cosign") == 0)
 		return cmd_cosign(&a);
+	if (strcmp(cmd, "revoke") == 0)
+		return cmd_revoke(&a);
 	fprintf(stderr, "raccord ledger: unknown command \"%s\"\n", cmd);
 	ledger_usage(stderr);
 	return 2;

@@ -91,4 +91,17 @@ if command -v flock >/dev/null; then
 	grep -q "locked by another" "$WORK/out" && ok || ko "lock refusal not clear: $(cat "$WORK/out")"
 	wait $fp
 fi
+
+# Revocation: a new entry naming the award and a reason; never an edit.
+cp "$L/entries.jsonl" "$WORK/before"
+check "revoke an award" "$RACCORD" ledger revoke "$L" --key "$WORK/k.pem" --seq 3 --reason "dossier annulé (doublon)"
+grep -q "REVOKED entry 3" "$WORK/out" && ok || ko "revoke output: $(cat "$WORK/out")"
+head -c "$(wc -c < "$WORK/before")" "$L/entries.jsonl" | cmp -s - "$WORK/before" && ok || ko "revoke edited earlier entries"
+tail -1 "$L/entries.jsonl" | grep -q '"op":"revoke".*"ref_seq":3,"reason":"dossier annulé (doublon)"' && ok || ko "revoke entry: $(tail -1 "$L/entries.jsonl")"
+check_fails "revoking twice is refused" 1 "$RACCORD" ledger revoke "$L" --key "$WORK/k.pem" --seq 3 --reason "again"
+check_fails "revoking a revoke is refused" 1 "$RACCORD" ledger revoke "$L" --key "$WORK/k.pem" --seq 253 --reason "x"
+check_fails "revoke needs a reason" 2 "$RACCORD" ledger revoke "$L" --key "$WORK/k.pem" --seq 4 --reason ""
+check_fails "revoke of a missing entry" 2 "$RACCORD" ledger revoke "$L" --key "$WORK/k.pem" --seq 99999 --reason "x"
+check "verify after revocations" verify "$L"
+grep -q "1 revocations" "$WORK/out" && ok || ko "revocation not counted: $(cat "$WORK/out")"
 finish
