@@ -224,9 +224,8 @@ api_proof_request(const struct api_info *api, int version, const char *base,
 	return RC_OK;
 }
 
-/* application/x-www-form-urlencoded value with curl_easy_escape. */
-static char *
-form_escape(const char *s, size_t len)
+char *
+api_form_escape(const char *s, size_t len)
 {
 	char *e, *copy;
 
@@ -261,8 +260,8 @@ api_client_credentials_request(const char *token_url, const char *client_id,
 		return RC_ERR(err, RC_EINVAL, "client secret too long");
 	if ((out->url = rc_strdup(token_url)) == NULL)
 		return RC_ERR(err, RC_ENOMEM, "token url");
-	if ((eid = form_escape(client_id, strlen(client_id))) == NULL ||
-	    (esec = form_escape(secret, secret_len)) == NULL) {
+	if ((eid = api_form_escape(client_id, strlen(client_id))) == NULL ||
+	    (esec = api_form_escape(secret, secret_len)) == NULL) {
 		rc = RC_ERR(err, RC_ENOMEM, "escape");
 		goto out;
 	}
@@ -284,7 +283,7 @@ api_client_credentials_request(const char *token_url, const char *client_id,
 	out->headers[1] = rc_strdup("Accept: application/json");
 	out->secret = rc_strdup(b64);
 	if (scope != NULL) {
-		if ((escope = form_escape(scope, strlen(scope))) == NULL) {
+		if ((escope = api_form_escape(scope, strlen(scope))) == NULL) {
 			rc = RC_ERR(err, RC_ENOMEM, "escape");
 			goto out;
 		}

@@ -178,6 +178,13 @@ enum rc_code api_token_response_parse(long status, const char *content_type,
 /* Wipe and free a NUL-terminated secret string; NULL is a no-op. */
 void api_secret_free(char *s);
 
+/*
+ * An application/x-www-form-urlencoded value (curl_easy_escape), for
+ * rc_free; curl's own copy is wiped since it may hold a secret.  NULL on
+ * ENOMEM.
+ */
+char *api_form_escape(const char *s, size_t len);
+
 /* True when the media type is application/json or some +json type. */
 bool api_content_type_is_json(const char *content_type);
 

@@ -43,19 +43,6 @@ api_datapass_url(const char *base, const char *path, char **out,
 	return rc;
 }
 
-static char *
-form_escape(const char *s, size_t len)
-{
-	char *e, *copy;
-
-	if ((e = curl_easy_escape(NULL, s, (int)len)) == NULL)
-		return NULL;
-	copy = rc_strdup(e);
-	OPENSSL_cleanse(e, strlen(e));
-	curl_free(e);
-	return copy;
-}
-
 static bool
 printable(const char *s, size_t len)
 {
@@ -89,8 +76,8 @@ api_datapass_token_request(const char *base, const char *client_id,
 	if ((rc = api_datapass_url(base, "/oauth/token", &out->url, err)) !=
 	    RC_OK)
 		return rc;
-	if ((eid = form_escape(client_id, strlen(client_id))) == NULL ||
-	    (esec = form_escape(secret, secret_len)) == NULL) {
+	if ((eid = api_form_escape(client_id, strlen(client_id))) == NULL ||
+	    (esec = api_form_escape(secret, secret_len)) == NULL) {
 		rc = RC_ERR(err, RC_ENOMEM, "escape");
 		goto out;
 	}

@@ -21,6 +21,7 @@
 
 #include "common/json.h"
 #include "common/mem.h"
+#include "common/url.h"
 #include "connector/config.h"
 
 #define WHERE       256
@@ -414,46 +415,6 @@ bad:
 }
 
 static enum rc_code
-check_https_url(const char *where, const char *url, struct rc_err *err)
-{
-	char *scheme = NULL, *host = NULL, *user = NULL;
-	enum rc_code rc = RC_OK;
-	const char *p;
-	CURLUcode uc;
-	CURLU *h;
-
-	for (p = url; *p != '\0'; p++)
-		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f)
-			return RC_ERR(err, RC_EINVAL,
-			    "%s: must be a URL of printable ASCII without "
-			    "spaces",
-			    where);
-	if ((h = curl_url()) == NULL)
-		return nomem(err);
-	uc = curl_url_set(h, CURLUPART_URL, url, 0);
-	if (uc == CURLUE_OUT_OF_MEMORY)
-		rc = nomem(err);
-	else if (uc != CURLUE_OK)
-		rc = RC_ERR(err, RC_EINVAL, "%s: not an absolute URL (%s)",
-		    where, curl_url_strerror(uc));
-	else if (curl_url_get(h, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-	    strcmp(scheme, "https") != 0)
-		rc = RC_ERR(err, RC_EINVAL,
-		    "%s: must be an https URL (TLS is never optional)", where);
-	else if (curl_url_get(h, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
-	    host[0] == '\0')
-		rc = RC_ERR(err, RC_EINVAL, "%s: the URL has no host", where);
-	else if (curl_url_get(h, CURLUPART_USER, &user, 0) == CURLUE_OK)
-		rc = RC_ERR(err, RC_EINVAL,
-		    "%s: user information is not allowed in a URL", where);
-	curl_free(scheme);
-	curl_free(host);
-	curl_free(user);
-	curl_url_cleanup(h);
-	return rc;
-}
-
-static enum rc_code
 check_listen(const char *where, const char *s, struct rc_err *err)
 {
 	const char *colon;
@@ -490,7 +451,7 @@ check_string(const struct cfg_directive *d, const char *where, const char *s,
 
 	switch (d->type) {
 	case CFG_URL:
-		return check_https_url(where, s, err);
+		return rc_url_check(where, s, 1, err);
 	case CFG_PATH:
 		if (strlen(s) >= MAX_PATHLEN)
 			return RC_ERR(err, RC_EINVAL,

@@ -20,6 +20,7 @@
 #include "common/ident.h"
 #include "common/json.h"
 #include "common/mem.h"
+#include "common/url.h"
 #include "verifier/dossier.h"
 
 #define MAX_ID      128  /* dossier_id */
@@ -123,69 +124,6 @@ get_str(json_t *obj, const char *path, const char *key, int required,
 	return RC_OK;
 }
 
-/*
- * An absolute http or https URL that curl_url accepts, with a host, no
- * user information, and only printable ASCII (international domain
- * names must be written in punycode).
- */
-static enum rc_code
-check_url(const char *where, const char *url, struct rc_err *err)
-{
-	char *scheme = NULL, *host = NULL, *user = NULL, *pass = NULL;
-	enum rc_code rc = RC_OK;
-	const char *p;
-	CURLUcode uc;
-	CURLU *h;
-
-	for (p = url; *p != '\0'; p++)
-		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f)
-			return RC_ERR(err, RC_EINVAL,
-			    "%s: must be a URL of printable ASCII without "
-			    "spaces (percent-encode, use punycode for "
-			    "international names)",
-			    where);
-	if ((h = curl_url()) == NULL)
-		return nomem(err);
-	uc = curl_url_set(h, CURLUPART_URL, url, 0);
-	if (uc == CURLUE_OUT_OF_MEMORY) {
-		rc = nomem(err);
-		goto out;
-	}
-	if (uc != CURLUE_OK) {
-		rc = RC_ERR(err, RC_EINVAL,
-		    "%s: not an absolute http(s) URL (%s)", where,
-		    curl_url_strerror(uc));
-		goto out;
-	}
-	if (curl_url_get(h, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-	    (strcmp(scheme, "https") != 0 && strcmp(scheme, "http") != 0)) {
-		rc = RC_ERR(err, RC_EINVAL,
-		    "%s: scheme must be https (or http), not %s", where,
-		    scheme ? scheme : "none");
-		goto out;
-	}
-	if (curl_url_get(h, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
-	    host[0] == '\0') {
-		rc = RC_ERR(err, RC_EINVAL, "%s: the URL has no host", where);
-		goto out;
-	}
-	if (curl_url_get(h, CURLUPART_USER, &user, 0) == CURLUE_OK ||
-	    curl_url_get(h, CURLUPART_PASSWORD, &pass, 0) == CURLUE_OK) {
-		rc = RC_ERR(err, RC_EINVAL,
-		    "%s: user information (user:password@) is not allowed in "
-		    "a URL",
-		    where);
-		goto out;
-	}
-out:
-	curl_free(scheme);
-	curl_free(host);
-	curl_free(user);
-	curl_free(pass);
-	curl_url_cleanup(h);
-	return rc;
-}
-
 static enum rc_code
 get_url(json_t *obj, const char *path, const char *key, int required,
     char **out, struct rc_err *err)
@@ -197,7 +135,7 @@ get_url(json_t *obj, const char *path, const char *key, int required,
 	if (rc != RC_OK || *out == NULL)
 		return rc;
 	rc_json_path(where, sizeof(where), path, key);
-	return check_url(where, *out, err);
+	return rc_url_check(where, *out, 0, err);
 }
 
 /* A POSIX-portable environment variable name. */

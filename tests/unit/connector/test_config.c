@@ -223,7 +223,7 @@ static const struct bad_case bad_cases[] = {
 	{ "{\"network\": {\"resolve\": [\"fc.test:443:127.0.0.1,x\"]}}", "network.resolve[0]:" },
 	{ "{\"network\": {\"resolve\": [\":443:127.0.0.1\"]}}", "network.resolve[0]:" },
 	{ "{\"franceconnect\": {\"production\": {\"discovery_url\": \"http://fc.test/x\"}}}", "franceconnect.production.discovery_url: must be an https URL" },
-	{ "{\"franceconnect\": {\"production\": {\"discovery_url\": \"fc.test/x\"}}}", "franceconnect.production.discovery_url: not an absolute URL" },
+	{ "{\"franceconnect\": {\"production\": {\"discovery_url\": \"fc.test/x\"}}}", "franceconnect.production.discovery_url: not an absolute https URL" },
 	{ "{\"datapass\": {\"base_url\": \"https://u:p@dp.test/\"}}", "datapass.base_url: user information" },
 	{ "{\"datapass\": {\"base_url\": \"https://dp.test/a b\"}}", "datapass.base_url: must be a URL of printable ASCII" },
 	{ "{\"datapass\": {\"client_secret\": \"s3cret\"}}", "datapass.client_secret: secrets are never inline" },
