@@ -46,10 +46,30 @@ parse_u64_name(const char *s, const char *suffix, uint64_t *out)
 	return 1;
 }
 
+/*
+ * ledger_receipt_verify, where sig_checked says the receipt's checkpoint
+ * note is byte for byte one whose signature was already verified (then
+ * only its origin is compared with the key's name).
+ */
+static enum rc_code receipt_verify(const char *receipt, size_t len,
+    const struct note_verifier *vkey, int sig_checked, const char *entry,
+    size_t entry_len, int64_t want_seq, struct ledger_receipt *r,
+    struct rc_err *err);
+
 enum rc_code
 ledger_receipt_verify(const char *receipt, size_t len,
     const struct note_verifier *vkey, const char *entry, size_t entry_len,
     int64_t want_seq, struct ledger_receipt *r, struct rc_err *err)
+{
+	return receipt_verify(receipt, len, vkey, 0, entry, entry_len, want_seq,
+	    r, err);
+}
+
+static enum rc_code
+receipt_verify(const char *receipt, size_t len,
+    const struct note_verifier *vkey, int sig_checked, const char *entry,
+    size_t entry_len, int64_t want_seq, struct ledger_receipt *r,
+    struct rc_err *err)
 {
 	struct ledger_receipt rr;
 	struct ledger_entry e;
@@ -116,8 +136,17 @@ ledger_receipt_verify(const char *receipt, size_t len,
 	}
 	rr.note = nl + 1;
 	rr.note_len = (size_t)(end - rr.note);
-	if ((rc = checkpoint_open(rr.note, rr.note_len, vkey, NULL, 0, &rr.cp,
-	         NULL, &lerr)) != RC_OK) {
+	if (sig_checked) {
+		if ((rc = checkpoint_parse_signed(rr.note, rr.note_len, &rr.cp,
+		         &lerr)) == RC_OK &&
+		    strcmp(rr.cp.origin, vkey->name) != 0)
+			rc = RC_ERR(&lerr, RC_ELEDGER,
+			    "checkpoint of another log: origin \"%s\"",
+			    rr.cp.origin);
+	} else
+		rc = checkpoint_open(rr.note, rr.note_len, vkey, NULL, 0,
+		    &rr.cp, NULL, &lerr);
+	if (rc != RC_OK) {
 		rc = RC_ERR(err, rc, "receipt checkpoint: %s", lerr.msg);
 		goto out;
 	}
@@ -201,10 +230,54 @@ struct vstate {
 	const struct note_verifier *vkey;
 	struct cpinfo *cps;
 	size_t ncps;
+	unsigned char *cpdig;  /* SHA-256 of each verified note, sorted */
 	unsigned char *leaves; /* 32 bytes per entry */
 	uint64_t *off;         /* line offsets, n + 1 */
 	uint64_t n, cap;
 };
+
+static int
+digest_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, RC_SHA256_LEN);
+}
+
+/* Remember the digest of a note whose signature verified (cpdig has the
+ * capacity of cps; called before ncps is incremented). */
+static enum rc_code
+ledger_note_digest_add(struct vstate *vs, const char *note, size_t len,
+    struct rc_err *err)
+{
+	if (rc_sha256(note, len, vs->cpdig + vs->ncps * RC_SHA256_LEN) != RC_OK)
+		return RC_ERR(err, RC_ECRYPTO, "SHA-256 failed");
+	return RC_OK;
+}
+
+/*
+ * Was the checkpoint note at the end of this receipt (after its first
+ * blank line) already verified, byte for byte, as one of checkpoints/?
+ * Then its signature need not be checked again: a full verification of a
+ * large ledger would otherwise spend most of its time re-verifying the
+ * same few signatures once per receipt.
+ */
+static int
+receipt_note_known(const struct vstate *vs, const char *buf, size_t len)
+{
+	unsigned char md[RC_SHA256_LEN];
+	const char *sep = NULL;
+	size_t i;
+
+	for (i = 0; i + 1 < len; i++)
+		if (buf[i] == '\n' && buf[i + 1] == '\n') {
+			sep = buf + i + 2;
+			break;
+		}
+	if (sep == NULL || vs->ncps == 0 ||
+	    rc_sha256(sep, len - (size_t)(sep - buf), md) != RC_OK)
+		return 0;
+	return bsearch(md, vs->cpdig, vs->ncps, RC_SHA256_LEN, digest_cmp) !=
+	    NULL;
+}
 
 static enum rc_code
 load_checkpoints(struct vstate *vs, struct ledger_verify_result *res,
@@ -213,6 +286,7 @@ load_checkpoints(struct vstate *vs, struct ledger_verify_result *res,
 	struct rc_err cerr = { 0 };
 	struct dirent *de;
 	struct cpinfo *p;
+	unsigned char *d2;
 	char path[300], *note = NULL;
 	size_t len = 0, cap = 0;
 	uint64_t size;
@@ -264,7 +338,15 @@ load_checkpoints(struct vstate *vs, struct ledger_verify_result *res,
 				break;
 			}
 			vs->cps = p;
+			if ((d2 = rc_realloc(vs->cpdig, cap * RC_SHA256_LEN)) ==
+			    NULL) {
+				rc = RC_ERR(err, RC_ENOMEM, "out of memory");
+				break;
+			}
+			vs->cpdig = d2;
 		}
+		if ((rc = ledger_note_digest_add(vs, note, len, err)) != RC_OK)
+			break;
 		vs->cps[vs->ncps].size = size;
 		memcpy(vs->cps[vs->ncps].root, cp.root, MERKLE_HASH_LEN);
 		vs->ncps++;
@@ -276,6 +358,7 @@ load_checkpoints(struct vstate *vs, struct ledger_verify_result *res,
 	if (rc != RC_OK)
 		return rc;
 	qsort(vs->cps, vs->ncps, sizeof(*vs->cps), cpinfo_cmp);
+	qsort(vs->cpdig, vs->ncps, RC_SHA256_LEN, digest_cmp);
 	res->checkpoints = vs->ncps;
 	return RC_OK;
 }
@@ -596,8 +679,9 @@ check_receipts(struct vstate *vs, struct ledger_verify_result *res,
 		 * roots the rebuilt tree matched) and the entry the stored
 		 * one. */
 		rc_err_clear(&lerr);
-		rc = ledger_receipt_verify(buf, len, vs->vkey, NULL, 0,
-		    (int64_t)seq, &r, &lerr);
+		rc = receipt_verify(buf, len, vs->vkey,
+		    receipt_note_known(vs, buf, len), NULL, 0, (int64_t)seq, &r,
+		    &lerr);
 		if (rc != RC_OK) {
 			rc = RC_ERR(err, RC_ELEDGER, "%s/%s: %s", vs->dir, path,
 			    lerr.msg);
@@ -701,6 +785,7 @@ ledger_verify(const char *dir, const struct note_verifier *vkey,
 out:
 	rc_free(note);
 	rc_free(vs.cps);
+	rc_free(vs.cpdig);
 	rc_free(vs.leaves);
 	rc_free(vs.off);
 	if (vs.fd >= 0)
