@@ -97,6 +97,20 @@ award_dossier(struct ledger *lg, const struct policy *p,
 
 		if (policy_kind_parse(report_section_kind(sec), &k) != RC_OK)
 			continue;
+		/*
+		 * Sections follow the dossier's integrations in order.  Only
+		 * a production integration earns a forfait: a sandbox one,
+		 * however correct, connects no citizen to anything.
+		 */
+		if (i < d->nintegrations &&
+		    d->integrations[i].env != DOSSIER_ENV_PRODUCTION) {
+			printf("  %s: refused: %s is a %s integration; "
+			       "forfaits are paid for production integrations "
+			       "only\n",
+			    policy_kind_str(k), d->integrations[i].path,
+			    dossier_env_str(d->integrations[i].env));
+			continue;
+		}
 		if (decided[k]) {
 			printf("  %s: %s; a second %s integration brings "
 			       "nothing more\n",

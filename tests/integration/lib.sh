@@ -58,9 +58,12 @@ for name, port in ports.items():
     if name.startswith("datapass"): host = "datapass.test"
     if name.startswith("dgfip"): host = "dgfip.test"
     resolve.append("%s:%d:127.0.0.1" % (host, port))
+# Every provider URL points at the simulator, so that no test can reach a
+# real FranceConnect host whatever environment a dossier names.
+disc = {"discovery_url": "https://fc.test:%d/api/v2/.well-known/openid-configuration" % ports["fc"]}
 cfg = {
-  "franceconnect": {"production": {"discovery_url":
-      "https://fc.test:%d/api/v2/.well-known/openid-configuration" % ports["fc"]}},
+  "franceconnect": {"production": disc, "integration": disc},
+  "franceconnect_plus": {"production": disc, "integration": disc},
   "network": {"ca_file": ca, "resolve": resolve,
               "allow_private": ["127.0.0.0/8"] if allow == "yes" else [],
               "timeout_ms": int(timeout), "connect_timeout_ms": 2000},

@@ -38,6 +38,16 @@ st=$?
 [ $st -eq 1 ] && grep -q "refused" "$WORK/o3" && [ "$(wc -l < "$L/entries.jsonl")" -eq 1 ] &&
 	ok "flawed integration gets nothing (exit 1)" || { nok "flawed integration (exit $st)"; tail -3 "$WORK/o3"; }
 
+# A sandbox integration, however correct, earns nothing (another SIREN).
+fc_dossier "$WORK/sbx.json" ok
+sed -i 's/"environment": "production"/"environment": "integration"/; s/"217500016"/"732829320"/; s/"21750001600019"/"73282932000017"/' "$WORK/sbx.json"
+"$RACCORD" check --config "$WORK/c.json" --format json "$WORK/sbx.json" >/dev/null 2>&1
+sc=$?
+"$RACCORD" verify "$WORK/sbx.json" --ledger "$L" --key "$WORK/k.pem" --config "$WORK/c.json" >"$WORK/o6" 2>&1
+st=$?
+[ $sc -eq 0 ] && [ $st -eq 1 ] && grep -q "production integrations only" "$WORK/o6" && [ "$(wc -l < "$L/entries.jsonl")" -eq 1 ] &&
+	ok "a verified sandbox integration is refused (exit 1)" || { nok "sandbox integration (check $sc, verify $st)"; tail -3 "$WORK/o6"; }
+
 "$RACCORD" keygen other.example/x --key "$WORK/o.pem" --vkey "$WORK/o.vkey" >/dev/null 2>&1
 "$RACCORD" verify "$WORK/ok.json" --ledger "$L" --key "$WORK/o.pem" --config "$WORK/c.json" >"$WORK/o4" 2>&1
 [ $? -eq 2 ] && ok "wrong key: exit 2" || nok "wrong key"
