@@ -55,7 +55,7 @@ pverdict(enum verdict v)
 
 /* Outcome of one dossier, for the exit status: 0, 1, 2 or 3. */
 static int
-award_dossier(struct ledger *lg, const struct policy *p,
+award_dossier(struct ledger *lg, const struct policy *p, int need_hab,
     const struct pipeline_item *it)
 {
 	const struct dossier *d = it->dossier;
@@ -104,11 +104,29 @@ award_dossier(struct ledger *lg, const struct policy *p,
 		 */
 		if (i < d->nintegrations &&
 		    d->integrations[i].env != DOSSIER_ENV_PRODUCTION) {
-			printf("  %s: refused: %s is a %s integration; "
+			printf("  %s: refused: %s targets the %s environment; "
 			       "forfaits are paid for production integrations "
 			       "only\n",
 			    policy_kind_str(k), d->integrations[i].path,
 			    dossier_env_str(d->integrations[i].env));
+			continue;
+		}
+		/*
+		 * The technical checks prove an integration works, not whose
+		 * it is: a portal or a token of someone else would pass them.
+		 * A DataPass habilitation for the SIRET ties it to the
+		 * collectivité (policy.require_habilitation, default true).
+		 */
+		if (need_hab && v == VERDICT_VERIFIED &&
+		    report_check_status(sec,
+		        k == POLICY_KIND_API
+		            ? "api.habilitation"
+		            : "fc.habilitation") != CHECK_PASS) {
+			printf("  %s: refused: verified, but no DataPass "
+			       "habilitation for SIRET %s was confirmed "
+			       "(configure datapass.*; policy."
+			       "require_habilitation)\n",
+			    policy_kind_str(k), d->collectivite.siret);
 			continue;
 		}
 		if (decided[k]) {
@@ -256,7 +274,8 @@ cli_verify(int argc, char **argv)
 			    it->error ? it->error : "?");
 			st = 2;
 		} else
-			st = award_dossier(lg, &p, it);
+			st = award_dossier(lg, &p, pl.cfg->require_habilitation,
+			    it);
 		/* 2 outranks 3 outranks 1 outranks 0 */
 		if (st == 2 || (st == 3 && status != 2) ||
 		    (st == 1 && status == 0))

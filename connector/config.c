@@ -130,6 +130,8 @@ static const struct cfg_directive directives[] = {
 	  "forfait per verified kind, euro cents"),
 	D("policy.envelope_cents", CFG_INT, envelope_cents, 0, 10000000000000LL, "0", 0,
 	  "total budget, euro cents; 0: no envelope"),
+	D("policy.require_habilitation", CFG_BOOL, require_habilitation, 0, 0, "true", 0,
+	  "award only when a DataPass habilitation proves the integration is the collectivite's"),
 	D("policy.window_start", CFG_DATE, window_start, 0, 0, NULL, 0,
 	  "first day (UTC) habilitations and awards count, YYYY-MM-DD"),
 	D("policy.window_end", CFG_DATE, window_end, 0, 0, NULL, 0,

@@ -8,7 +8,11 @@ set -u
 BUILD=${BUILD:-build}
 . tests/integration/lib.sh
 sim_start || { echo "t_ledger_verify: 0 passed, 1 failed"; exit 1; }
-write_config "$WORK/c.json" 8000 yes
+# DataPass (simulated) ties the integrations to the SIRET, as awards need.
+api_config "$WORK/c.json" 8000
+IT_DP_ID=raccord-it IT_DP_SECRET=sim-datapass-secret-7c41d09e
+export IT_DP_ID IT_DP_SECRET
+write_config "$WORK/c-nodp.json" 8000 yes
 fc_dossier "$WORK/ok.json" formpost "$PORTAL_PORT" https connexion
 fc_dossier "$WORK/bad.json" short_nonce
 # another collectivité (a known SIREN is "already awarded" before any verdict)
@@ -41,12 +45,20 @@ st=$?
 # A sandbox integration, however correct, earns nothing (another SIREN).
 fc_dossier "$WORK/sbx.json" ok
 sed -i 's/"environment": "production"/"environment": "integration"/; s/"217500016"/"732829320"/; s/"21750001600019"/"73282932000017"/' "$WORK/sbx.json"
-"$RACCORD" check --config "$WORK/c.json" --format json "$WORK/sbx.json" >/dev/null 2>&1
+"$RACCORD" check --config "$WORK/c-nodp.json" --format json "$WORK/sbx.json" >/dev/null 2>&1
 sc=$?
-"$RACCORD" verify "$WORK/sbx.json" --ledger "$L" --key "$WORK/k.pem" --config "$WORK/c.json" >"$WORK/o6" 2>&1
+"$RACCORD" verify "$WORK/sbx.json" --ledger "$L" --key "$WORK/k.pem" --config "$WORK/c-nodp.json" >"$WORK/o6" 2>&1
 st=$?
 [ $sc -eq 0 ] && [ $st -eq 1 ] && grep -q "production integrations only" "$WORK/o6" && [ "$(wc -l < "$L/entries.jsonl")" -eq 1 ] &&
 	ok "a verified sandbox integration is refused (exit 1)" || { nok "sandbox integration (check $sc, verify $st)"; tail -3 "$WORK/o6"; }
+
+# Without DataPass, a verified integration proves no ownership: refused.
+fc_dossier "$WORK/nodp.json" ok
+sed -i 's/"217500016"/"213105554"/; s/"21750001600019"/"21310555400017"/' "$WORK/nodp.json"
+"$RACCORD" verify "$WORK/nodp.json" --ledger "$L" --key "$WORK/k.pem" --config "$WORK/c-nodp.json" >"$WORK/o7" 2>&1
+st=$?
+[ $st -eq 1 ] && grep -q "no DataPass habilitation" "$WORK/o7" && [ "$(wc -l < "$L/entries.jsonl")" -eq 1 ] &&
+	ok "no habilitation check, no award (exit 1)" || { nok "no DataPass (verify $st)"; tail -3 "$WORK/o7"; }
 
 "$RACCORD" keygen other.example/x --key "$WORK/o.pem" --vkey "$WORK/o.vkey" >/dev/null 2>&1
 "$RACCORD" verify "$WORK/ok.json" --ledger "$L" --key "$WORK/o.pem" --config "$WORK/c.json" >"$WORK/o4" 2>&1
