@@ -159,9 +159,8 @@ out:
 	return rc;
 }
 
-/* No byte a header or form could be smuggled with. */
-static bool
-secret_ok(const char *s, size_t len)
+bool
+api_secret_ok(const char *s, size_t len)
 {
 	size_t i;
 
@@ -200,7 +199,7 @@ api_proof_request(const struct api_info *api, int version, const char *base,
 	if (api == NULL || api->auth != API_AUTH_TOKEN)
 		return RC_ERR(err, RC_EINVAL,
 		    "no token proof call for this API");
-	if (!secret_ok(token, token_len))
+	if (!api_secret_ok(token, token_len))
 		return RC_ERR(err, RC_EINVAL,
 		    "token is empty or holds whitespace or control bytes");
 	if ((rc = api_url_join(base, api->proof_path, &out->url, err)) != RC_OK)
@@ -249,10 +248,10 @@ api_client_credentials_request(const char *token_url, const char *client_id,
 
 	api_request_init(out);
 	if (client_id == NULL || client_id[0] == '\0' ||
-	    !secret_ok(client_id, strlen(client_id)))
+	    !api_secret_ok(client_id, strlen(client_id)))
 		return RC_ERR(err, RC_EINVAL,
 		    "client_id is empty or malformed");
-	if (!secret_ok(secret, secret_len))
+	if (!api_secret_ok(secret, secret_len))
 		return RC_ERR(err, RC_EINVAL,
 		    "client secret is empty or holds whitespace or control "
 		    "bytes");
@@ -613,7 +612,7 @@ api_token_response_parse(long status, const char *content_type,
 	at = json_object_get(doc, "access_token");
 	tt = json_object_get(doc, "token_type");
 	if (!json_is_string(at) || json_string_length(at) == 0 ||
-	    !secret_ok(json_string_value(at), json_string_length(at))) {
+	    !api_secret_ok(json_string_value(at), json_string_length(at))) {
 		snprintf(f->reason, sizeof(f->reason),
 		    "the token response has no usable access_token");
 		goto out;

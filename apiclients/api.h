@@ -185,6 +185,12 @@ void api_secret_free(char *s);
  */
 char *api_form_escape(const char *s, size_t len);
 
+/*
+ * True when s (len bytes) is a non-empty credential with no byte a header
+ * or form could be smuggled with (no control character, space or DEL).
+ */
+bool api_secret_ok(const char *s, size_t len);
+
 /* True when the media type is application/json or some +json type. */
 bool api_content_type_is_json(const char *content_type);
 

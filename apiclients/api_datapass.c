@@ -43,19 +43,6 @@ api_datapass_url(const char *base, const char *path, char **out,
 	return rc;
 }
 
-static bool
-printable(const char *s, size_t len)
-{
-	size_t i;
-
-	if (s == NULL || len == 0)
-		return false;
-	for (i = 0; i < len; i++)
-		if ((unsigned char)s[i] <= 0x20 || s[i] == 0x7f)
-			return false;
-	return true;
-}
-
 enum rc_code
 api_datapass_token_request(const char *base, const char *client_id,
     const char *secret, size_t secret_len, struct api_request *out,
@@ -66,10 +53,10 @@ api_datapass_token_request(const char *base, const char *client_id,
 	enum rc_code rc = RC_OK;
 
 	api_request_init(out);
-	if (client_id == NULL || !printable(client_id, strlen(client_id)))
+	if (client_id == NULL || !api_secret_ok(client_id, strlen(client_id)))
 		return RC_ERR(err, RC_EINVAL,
 		    "DataPass client_id is empty or malformed");
-	if (!printable(secret, secret_len) || secret_len > 4096)
+	if (!api_secret_ok(secret, secret_len) || secret_len > 4096)
 		return RC_ERR(err, RC_EINVAL,
 		    "DataPass client secret is empty or holds whitespace or "
 		    "control bytes");
@@ -135,7 +122,7 @@ api_datapass_list_request(const char *base, const char *access_token,
 	if (siret == NULL || !siret_shape(siret))
 		return RC_ERR(err, RC_EINVAL, "SIRET must be 14 digits");
 	if (access_token == NULL ||
-	    !printable(access_token, strlen(access_token)))
+	    !api_secret_ok(access_token, strlen(access_token)))
 		return RC_ERR(err, RC_EINVAL, "no usable DataPass token");
 	if (limit == 0 || limit > 1000)
 		return RC_ERR(err, RC_EINVAL, "limit must be 1..1000");
