@@ -439,13 +439,7 @@ load_entries(struct ledger *lg, struct rc_err *err)
 			    (unsigned long long)idx + 1, e.time_str);
 			goto out;
 		}
-		pe.op = e.op;
-		pe.seq = e.seq;
-		pe.siren = e.siren;
-		pe.kind = e.kind;
-		pe.amount_cents = e.amount_cents;
-		pe.ref_seq = e.ref_seq;
-		pe.time = e.time;
+		ledger_entry_policy(&e, &pe);
 		rc_err_clear(&lerr);
 		if ((rc = policy_state_apply(&lg->policy, &lg->st, &pe,
 		         &lerr)) != RC_OK) {
@@ -732,13 +726,7 @@ rebuild_state(struct ledger *lg, struct rc_err *err)
 		if ((rc = read_line(lg, i, &line, &len, err)) != RC_OK)
 			break;
 		if ((rc = ledger_entry_parse(line, len, &e, err)) == RC_OK) {
-			pe.op = e.op;
-			pe.seq = e.seq;
-			pe.siren = e.siren;
-			pe.kind = e.kind;
-			pe.amount_cents = e.amount_cents;
-			pe.ref_seq = e.ref_seq;
-			pe.time = e.time;
+			ledger_entry_policy(&e, &pe);
 			rc = policy_state_apply(&lg->policy, &lg->st, &pe, err);
 		}
 		rc_free(line);
@@ -758,6 +746,19 @@ evidence_exists(const struct ledger *lg, const char *hex)
 	snprintf(name, sizeof(name), "%s.json", hex);
 	return fstatat(lg->evdirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
 	    S_ISREG(st.st_mode);
+}
+
+void
+ledger_entry_policy(const struct ledger_entry *e, struct policy_entry *pe)
+{
+	memset(pe, 0, sizeof(*pe));
+	pe->op = e->op;
+	pe->seq = e->seq;
+	pe->siren = e->siren;
+	pe->kind = e->kind;
+	pe->amount_cents = e->amount_cents;
+	pe->ref_seq = e->ref_seq;
+	pe->time = e->time;
 }
 
 enum rc_code

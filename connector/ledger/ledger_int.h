@@ -43,4 +43,7 @@ void ledger_time_format(time_t t, char out[21]);
 enum rc_code ledger_entry_encode(const struct ledger_entry_in *in, uint64_t seq,
     const char *time_str, char **out, size_t *len, struct rc_err *err);
 
+/* The policy's view of an entry read back (pe borrows e's strings). */
+void ledger_entry_policy(const struct ledger_entry *e, struct policy_entry *pe);
+
 #endif /* RC_CONNECTOR_LEDGER_LEDGER_INT_H */

@@ -554,13 +554,7 @@ stream_entries(struct vstate *vs, const struct policy *p,
 			    "time %s is before the previous entry's",
 			    e.time_str);
 		if (rc == RC_OK) {
-			pe.op = e.op;
-			pe.seq = e.seq;
-			pe.siren = e.siren;
-			pe.kind = e.kind;
-			pe.amount_cents = e.amount_cents;
-			pe.ref_seq = e.ref_seq;
-			pe.time = e.time;
+			ledger_entry_policy(&e, &pe);
 			rc = policy_state_apply(p, &st, &pe, &lerr);
 		}
 		if (rc != RC_OK) {
