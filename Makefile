@@ -9,17 +9,21 @@ else
 BUILD    ?= build
 endif
 WERROR   ?= 1
+PREFIX   ?= /usr/local
+# pkg-config runs once per make, not once per compile (:=).
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
 
 CPPFLAGS += -I. -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
             -DOPENSSL_API_COMPAT=30000 -DOPENSSL_NO_DEPRECATED \
-            $(shell pkg-config --cflags $(PKGS))
+            $(PKG_CFLAGS)
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
             -Wmissing-prototypes -Wformat=2 -Wcast-qual -Wwrite-strings \
             -Wvla -Wimplicit-fallthrough -fstack-protector-strong -fPIE \
             -D_FORTIFY_SOURCE=2 -MMD -MP
 LDFLAGS  += -pie -Wl,-z,relro,-z,now
-LDLIBS   += $(shell pkg-config --libs $(PKGS)) -lpthread
+LDLIBS   += $(PKG_LIBS) -lpthread
 ifeq ($(WERROR),1)
 CFLAGS   += -Werror
 endif
@@ -49,8 +53,23 @@ FUZZ_BINS  = $(patsubst tests/fuzz/%.c,build-fuzz/%,$(FUZZ_SRCS))
 
 
 .PHONY: certs all test check unit fuzz-replay check-integration integration demo \
-        lint format format-check fuzz clean bench
-all: $(BUILD)/raccord $(BUILD)/raccord-sim
+        lint format format-check fuzz clean bench install
+all: $(BUILD)/raccord $(BUILD)/raccord-sim $(BUILD)/raccord.1 $(BUILD)/raccord.bash
+
+# The man page and the bash completion are printed by raccord itself from
+# the one command table (connector/help.c).
+$(BUILD)/raccord.1: $(BUILD)/raccord
+	$(BUILD)/raccord help --man > $@.tmp && mv $@.tmp $@
+$(BUILD)/raccord.bash: $(BUILD)/raccord
+	$(BUILD)/raccord help --completion bash > $@.tmp && mv $@.tmp $@
+
+# make install [PREFIX=/usr/local] [DESTDIR=]
+install: $(BUILD)/raccord $(BUILD)/raccord.1 $(BUILD)/raccord.bash
+	install -D -m 0755 $(BUILD)/raccord $(DESTDIR)$(PREFIX)/bin/raccord
+	install -D -m 0644 $(BUILD)/raccord.1 \
+	  $(DESTDIR)$(PREFIX)/share/man/man1/raccord.1
+	install -D -m 0644 $(BUILD)/raccord.bash \
+	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions/raccord
 
 $(foreach m,$(MODULES),$(eval $(BUILD)/lib$(m).a: \
     $(patsubst %.c,$(BUILD)/%.o,$($(m)_SRCS))))

@@ -11,58 +11,92 @@
 #include <libxml/parser.h>
 
 #include "connector/cli.h"
+#include "connector/help.h"
 
 #define RACCORD_VERSION "0.1.0"
 
 typedef int cli_fn(int argc, char **argv);
 
-/* clang-format off */
+/* The commands; their help lives in connector/help.c. */
 static const struct {
 	const char *name;
 	cli_fn *fn;
-	const char *help;
 } commands[] = {
-	{ "check",  cli_check,  "probe a dossier's integrations and report (writes nothing)" },
-	{ "verify", cli_verify, "check, then award per policy into the signed ledger; print receipts" },
-	{ "ledger", cli_ledger, "init|show|verify|prove|consistency|export|cosign the signed ledger" },
-	{ "keygen", cli_keygen, "make an Ed25519 ledger key and its C2SP verifier key" },
-	{ "config", cli_config, "config dump|check: print or validate the effective configuration" },
+	{ "check", cli_check },
+	{ "verify", cli_verify },
+	{ "ledger", cli_ledger },
+	{ "keygen", cli_keygen },
+	{ "config", cli_config },
 };
-/* clang-format on */
 
-static void
-usage(FILE *f)
+/* `raccord help [COMMAND...] | --man | --completion bash | --markdown` */
+static int
+help_command(int argc, char **argv)
 {
-	size_t i;
+	const struct help_cmd *cmd;
 
-	fprintf(f,
-	    "usage: raccord <command> [options]\n"
-	    "\n"
-	    "raccord verifies, from outside, a collectivité's FranceConnect "
-	    "and national-API\nintegrations and records the awards it "
-	    "grants in a signed ledger.\n\ncommands:\n");
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].help);
-	fprintf(f,
-	    "\n'raccord <command> --help' describes a command; "
-	    "docs/cli.md has the details.\n");
+	if (argc == 1) {
+		help_print_overview(stdout);
+		return 0;
+	}
+	if (argc == 2 &&
+	    (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		help_print(stdout, help_get("help"));
+		return 0;
+	}
+	if (argc == 2 && strcmp(argv[1], "--man") == 0) {
+		help_print_man(stdout, RACCORD_VERSION);
+		return 0;
+	}
+	if (argc == 2 && strcmp(argv[1], "--markdown") == 0) {
+		help_print_markdown(stdout);
+		return 0;
+	}
+	if (argc == 3 && strcmp(argv[1], "--completion") == 0 &&
+	    strcmp(argv[2], "bash") == 0) {
+		help_print_bash(stdout);
+		return 0;
+	}
+	cmd = help_find(argc - 1, argv + 1);
+	if (cmd == NULL || argv[1][0] == '-') {
+		fprintf(stderr, "raccord help: no command \"%s\"\n\n", argv[1]);
+		help_print_overview(stderr);
+		return 2;
+	}
+	help_print(stdout, cmd);
+	return 0;
+}
+
+/* Does argv ask for help (-h or --help anywhere before "--")? */
+static int
+wants_help(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--help") == 0 ||
+		    strcmp(argv[i], "-h") == 0)
+			return 1;
+	return 0;
 }
 
 int
 main(int argc, char **argv)
 {
+	const struct help_cmd *cmd;
 	size_t i;
 	int status;
 
 	if (argc < 2) {
-		usage(stderr);
+		help_print_overview(stderr);
 		return 2;
 	}
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-	    strcmp(argv[1], "help") == 0) {
-		usage(stdout);
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		help_print_overview(stdout);
 		return 0;
 	}
+	if (strcmp(argv[1], "help") == 0)
+		return help_command(argc - 1, argv + 1);
 	if (strcmp(argv[1], "--version") == 0) {
 		printf("raccord %s (%s)\n", RACCORD_VERSION, curl_version());
 		return 0;
@@ -70,6 +104,12 @@ main(int argc, char **argv)
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (strcmp(argv[1], commands[i].name) != 0)
 			continue;
+		if (wants_help(argc, argv)) {
+			cmd = help_find(argc - 1, argv + 1);
+			help_print(stdout,
+			    cmd != NULL ? cmd : help_get(argv[1]));
+			return 0;
+		}
 		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 			fprintf(stderr, "raccord: cannot initialise libcurl\n");
 			return 3;
@@ -81,6 +121,6 @@ main(int argc, char **argv)
 		return status;
 	}
 	fprintf(stderr, "raccord: unknown command \"%s\"\n\n", argv[1]);
-	usage(stderr);
+	help_print_overview(stderr);
 	return 2;
 }
