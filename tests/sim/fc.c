@@ -74,6 +74,9 @@ static const char *const fc_fault_names[FC_FAULT__MAX] = { "none",
 	"error_200", "lost_session", "loop", "json", "bare_400", "idp_hint" };
 
 static atomic_int fc_fault_now;
+/* /authorize requests that arrived with an fc_session_id already: a
+ * prober that reuses a jar across flows or dossiers (GET /_sim/seen). */
+static atomic_int fc_seen_session_at_authorize;
 
 struct fc_state {
 	struct sim_listener *l;
@@ -769,6 +772,8 @@ fc_authorize(struct fc_state *st, struct sim_req *req)
 		rtype = sim_form(req, "response_type");
 		scope = sim_form(req, "scope");
 	}
+	if (sim_cookie(req, FC_SESSION_COOKIE) != NULL)
+		atomic_fetch_add(&fc_seen_session_at_authorize, 1);
 	r = fc_authorize_fault(st, req, &hit);
 	if (hit)
 		return r;
@@ -1218,6 +1223,13 @@ fc_handle(struct sim_req *req)
 
 	if (strncmp(p, "/_sim/fault/", 12) == 0)
 		return fc_set_fault(req, p + 12);
+	if (strcmp(p, "/_sim/seen") == 0) {
+		char t[64];
+
+		snprintf(t, sizeof(t), "authorize_with_session=%d\n",
+		    atomic_load(&fc_seen_session_at_authorize));
+		return sim_send_text(req, MHD_HTTP_OK, "text/plain", t);
+	}
 	if (strncmp(p, "/api/v2/", 8) != 0)
 		return fc_error_page(req, MHD_HTTP_NOT_FOUND, NULL,
 		    "Page introuvable.");

@@ -546,6 +546,10 @@ test_provider_page(void **state)
 	fc_provider_page_judge(429, "text/html", &bare, &v);
 	assert_int_equal(v.answer, FC_ANSWER_UNCLEAR);
 	assert_non_null(strstr(v.detail, "429"));
+	f = error_page("Y030007"); /* rate limiting says nothing of it */
+	fc_provider_page_judge(429, "text/html", &f, &v);
+	assert_int_equal(v.answer, FC_ANSWER_UNCLEAR);
+	assert_non_null(strstr(v.detail, "try again later"));
 	fc_provider_page_judge(200, "application/json", &choice_page, &v);
 	assert_int_equal(v.answer, FC_ANSWER_UNCLEAR);
 	fc_provider_page_judge(200, NULL, &choice_page, &v);
