@@ -262,7 +262,7 @@ struct fc_page_facts {
 	int html;          /* the body parsed as an HTML document */
 	int marker_testid; /* an element data-testid="main-providers" */
 	int marker_grid;   /* an element id="grid-main-providers" */
-	int error_marked;  /* data-testid="error-code" or
+	int error_marked;  /* data-testid="error-code", "error-section" or
 	                      "error-section-title" is present */
 	int code_marked;   /* code[] was read in the error-code element */
 	char code[16];     /* an FC error code, or "" */

@@ -16,10 +16,18 @@
  *            plus the button page.  Nothing is followed past that point.
  *   judge    the first captured request against the configured endpoint
  *            and the dossier; state/nonce randomness across all fetches.
- *   phase 2  the captured request is shown once to FranceConnect (only
- *            when it targets the configured endpoint), and the advisory
- *            probes run: a forged callback, an error=access_denied
- *            callback, the post-logout URL.
+ *   phase 2  the captured request is shown to FranceConnect (only when
+ *            it targets the configured endpoint) as a browser would: in
+ *            the capturing fetch's cookie jar, following the provider's
+ *            own redirects to the page a person would see, which
+ *            oidc/fc_profile.c judges (docs/checks.md, "How
+ *            fc.provider.accepts is decided"); and the advisory probes
+ *            run: a forged callback, an error=access_denied callback, the
+ *            post-logout URL.
+ *
+ * Cookies live in one jar per flow (per fetch of the login URL), freed
+ * with the family's state: never shared between flows or dossiers, and
+ * only their names ever reach a report.
  *
  * Required checks decide the verdict; advisory ones (required = 0) are
  * reported as warnings and never block an award.

@@ -379,9 +379,10 @@ html_page_facts(struct html_doc *d, struct fc_page_facts *out)
 	    xpath_first(d, NULL, "//*[@data-testid='main-providers']") != NULL;
 	out->marker_grid =
 	    xpath_first(d, NULL, "//*[@id='grid-main-providers']") != NULL;
-	out->error_marked = xpath_first(d, NULL,
-	                        "//*[@data-testid='error-code' or "
-	                        "@data-testid='error-section-title']") != NULL;
+	out->error_marked =
+	    xpath_first(d, NULL,
+	        "//*[@data-testid='error-code' or @data-testid='error-section' "
+	        "or @data-testid='error-section-title']") != NULL;
 	if ((n = xpath_first(d, NULL, "//*[@data-testid='error-code']")) !=
 	        NULL &&
 	    (v = xmlNodeGetContent(n)) != NULL) {

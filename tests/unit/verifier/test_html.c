@@ -193,6 +193,14 @@ test_facts_text(void **state)
 	d = parse(welcome);
 	assert_int_equal(html_page_facts(d, &f), RC_OK);
 	assert_false(f.says_error);
+	assert_false(f.error_marked);
+	html_free(d);
+	/* views/error.ejs wraps every error page in data-testid=error-section
+	 */
+	d = parse("<html><body><div data-testid=\"error-section\"><p>x</p>"
+	          "</div></body></html>");
+	assert_int_equal(html_page_facts(d, &f), RC_OK);
+	assert_true(f.error_marked);
 	html_free(d);
 }
 
