@@ -176,8 +176,8 @@ expect ssrf_provider 3 "$WORK/cfg-ssrf.json" "$WORK/ok.json" inconclusive \
 "$RACCORD" check --config "$WORK/cfg.json" --format json --batch "$WORK/batch.jsonl" >"$WORK/batch.out" 2>&1
 seen=$(curl -s --noproxy '*' --max-time 5 --cacert "$CA" --resolve "fc.test:$FC_PORT:127.0.0.1" \
 	"https://fc.test:$FC_PORT/_sim/seen")
-if [ "$seen" = "authorize_with_session=0" ] && [ "$(grep -c '"verified"' "$WORK/batch.out")" -ge 3 ]; then
-	ok "no FC cookie crosses flows or dossiers"
-else nok "cookies crossed flows ($seen)"; fi
+if [ "$seen" = "authorize_with_session=0 foreign_cookie=0" ] && [ "$(grep -c '"verified"' "$WORK/batch.out")" -ge 3 ]; then
+	ok "no FC cookie crosses flows or dossiers; no portal cookie reaches FC"
+else nok "cookies crossed flows or hosts ($seen)"; fi
 
 finish fc-provider

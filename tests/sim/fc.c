@@ -77,6 +77,9 @@ static atomic_int fc_fault_now;
 /* /authorize requests that arrived with an fc_session_id already: a
  * prober that reuses a jar across flows or dossiers (GET /_sim/seen). */
 static atomic_int fc_seen_session_at_authorize;
+/* Requests to FC carrying a portal's cookie (fc_state, session): a jar
+ * that does not scope cookies to their host, as a browser does. */
+static atomic_int fc_seen_foreign_cookie;
 
 struct fc_state {
 	struct sim_listener *l;
@@ -1221,13 +1224,18 @@ fc_handle(struct sim_req *req)
 	char uid[65];
 	size_t n;
 
+	if (sim_cookie(req, "fc_state") != NULL ||
+	    sim_cookie(req, "session") != NULL)
+		atomic_fetch_add(&fc_seen_foreign_cookie, 1);
 	if (strncmp(p, "/_sim/fault/", 12) == 0)
 		return fc_set_fault(req, p + 12);
 	if (strcmp(p, "/_sim/seen") == 0) {
-		char t[64];
+		char t[96];
 
-		snprintf(t, sizeof(t), "authorize_with_session=%d\n",
-		    atomic_load(&fc_seen_session_at_authorize));
+		snprintf(t, sizeof(t),
+		    "authorize_with_session=%d foreign_cookie=%d\n",
+		    atomic_load(&fc_seen_session_at_authorize),
+		    atomic_load(&fc_seen_foreign_cookie));
 		return sim_send_text(req, MHD_HTTP_OK, "text/plain", t);
 	}
 	if (strncmp(p, "/api/v2/", 8) != 0)
