@@ -10,7 +10,7 @@
 # Requests (9, as raccord makes for this portal; discovery is fetched once per
 # run by bench/fc_batch.py): the button page, three login fetches with fresh
 # cookie jars, the captured authorization request shown to FranceConnect and
-# its interaction hop, a forged callback, an error=access_denied callback
+# its interaction hop (in the first fetch's jar, as a browser), a forged callback, an error=access_denied callback
 # with the session's state and cookie, the post-logout URL.
 set -u
 pp=$1 fp=$2 ca=$3 dir=$4 fl=$5 i=$6
@@ -28,8 +28,8 @@ r=$(c "$base/connexion"); add "$r"
 r=$(c -c "$jar.1" "$base/auth/franceconnect"); add "$r"; authz=${r#* }
 r=$(c -c "$jar.2" "$base/auth/franceconnect"); add "$r"
 r=$(c -c "$jar.3" "$base/auth/franceconnect"); add "$r"
-r=$(c "$authz"); add "$r"; inter=${r#* }
-r=$(c "$inter"); add "$r"
+r=$(c -b "$jar.1" -c "$jar.1" "$authz"); add "$r"; inter=${r#* }
+r=$(c -b "$jar.1" "$inter"); add "$r"
 r=$(c "$base/callback?code=$(printf '%064d' "$i")&state=forged$(printf '%026d' "$i")"); add "$r"
 state=${authz#*&state=}; state=${state%%&*}
 r=$(c -b "$jar.1" "$base/callback?error=access_denied&error_description=user%20authentication%20aborted&state=$state"); add "$r"

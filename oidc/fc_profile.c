@@ -730,48 +730,88 @@ fc_check_random_param(const char *name, const char *value, char *detail,
  * when PKCE is sent, the method must be S256 (absent means plain) and the
  * challenge a 43-character base64url SHA-256.
  */
+/*
+ * Where FC v2 states its authorize parameters: the DTO validated with
+ * forbidNonWhitelisted before oidc-provider sees the request
+ * (france-connect/sources, back/apps/core-fcp/src/dto/
+ * authorize-params.dto.ts and controllers/oidc-provider.controller.ts).
+ */
+#define FC_DTO_RULE                                                            \
+	"FranceConnect v2 refuses with Y030007 (HTTP 400) any parameter its "  \
+	"AuthorizeParamsDto does not list (forbidNonWhitelisted; "             \
+	"france-connect/sources back/apps/core-fcp/src/dto/"                   \
+	"authorize-params.dto.ts)"
+
+/* fc.authorize.pkce: FC v2 has no PKCE parameter (FC_DTO_RULE). */
 enum fc_status
 fc_check_pkce(const char *challenge, const char *method, char *detail,
     size_t len)
 {
-	char q[40];
-	size_t i, n;
-
 	if (challenge == NULL && method == NULL) {
 		snprintf(detail, len,
-		    "no PKCE code_challenge (optional for a confidential "
-		    "client that checks nonce, RFC 9700 section 2.1.1)");
-		return FC_SKIP;
+		    "no PKCE parameter, as FranceConnect v2 requires (a "
+		    "confidential client binds the code with nonce, RFC 9700 "
+		    "section 2.1.1)");
+		return FC_PASS;
 	}
-	if (challenge == NULL) {
+	snprintf(detail, len,
+	    "%s%s%s is sent, but %s: FranceConnect refuses this request. "
+	    "Remove PKCE for FranceConnect (keep it for other providers) and "
+	    "rely on state and nonce",
+	    challenge != NULL ? "code_challenge" : "",
+	    challenge != NULL && method != NULL ? " with " : "",
+	    method != NULL ? "code_challenge_method" : "", FC_DTO_RULE);
+	return FC_FAIL;
+}
+
+/* clang-format off */
+static const char *const fc_dto_params[] = {
+	"client_id", "acr_values", "claims", "response_type", "nonce",
+	"state", "redirect_uri", "scope", "prompt", "idp_hint", "ui_locales",
+};
+/* clang-format on */
+
+int
+fc_param_known(const char *name)
+{
+	size_t i;
+
+	for (i = 0; name != NULL && i < ARRAY_LEN(fc_dto_params); i++)
+		if (strcmp(name, fc_dto_params[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* fc.authorize.params: nothing FC v2's DTO does not list (FC_DTO_RULE). */
+enum fc_status
+fc_check_params(const struct oidc_authreq *req, char *detail, size_t len)
+{
+	char names[240] = "", q[40];
+	const char *name, *value;
+	size_t i, n = 0;
+
+	for (i = 0; i < oidc_authreq_nparams(req); i++) {
+		if (oidc_authreq_param_at(req, i, &name, &value) != RC_OK ||
+		    fc_param_known(name) ||
+		    strcmp(name, "code_challenge") == 0 ||
+		    strcmp(name, "code_challenge_method") == 0)
+			continue;
+		n++;
+		listadd(names, sizeof(names), quote(name, q, sizeof(q)));
+	}
+	if (n == 0) {
 		snprintf(detail, len,
-		    "code_challenge_method is sent without code_challenge "
-		    "(RFC 7636 section 4.3)");
-		return FC_FAIL;
+		    "every parameter is one FranceConnect v2 accepts");
+		return FC_PASS;
 	}
-	if (method == NULL || strcmp(method, "S256") != 0) {
-		snprintf(detail, len,
-		    "PKCE method is %s; only S256 is acceptable (RFC 7636 "
-		    "section 4.2, RFC 9700 section 2.1.1)",
-		    method == NULL ? "plain (no code_challenge_method)"
-		                   : quote(method, q, sizeof(q)));
-		return FC_FAIL;
-	}
-	n = strlen(challenge);
-	for (i = 0; i < n; i++)
-		if (!((unsigned char)challenge[i] < 0x80 &&
-		        isalnum((unsigned char)challenge[i])) &&
-		    challenge[i] != '-' && challenge[i] != '_')
-			break;
-	if (n != 43 || i != n) {
-		snprintf(detail, len,
-		    "code_challenge is not a base64url SHA-256 (43 "
-		    "characters of [A-Za-z0-9_-]; got %zu characters)",
-		    n);
-		return FC_FAIL;
-	}
-	snprintf(detail, len, "PKCE with S256");
-	return FC_PASS;
+	snprintf(detail, len,
+	    "parameter%s %s %s not accepted by FranceConnect, which takes only "
+	    "client_id, response_type, redirect_uri, scope, acr_values, "
+	    "state, nonce, claims, prompt, idp_hint and ui_locales: %s. "
+	    "Remove %s",
+	    n > 1 ? "s" : "", names, n > 1 ? "are" : "is", FC_DTO_RULE,
+	    n > 1 ? "them" : "it");
+	return FC_FAIL;
 }
 
 /* ---- One request -------------------------------------------------------- */
@@ -940,9 +980,10 @@ fc_authreq_judge(const struct oidc_authreq *req, const struct fc_expect *exp,
 	    fc_check_random_param("state", P("state"), d, sizeof(d)));
 	ADD("fc.authorize.nonce", 1,
 	    fc_check_random_param("nonce", P("nonce"), d, sizeof(d)));
-	ADD("fc.authorize.pkce", 0,
+	ADD("fc.authorize.pkce", 1,
 	    fc_check_pkce(P("code_challenge"), P("code_challenge_method"), d,
 	        sizeof(d)));
+	ADD("fc.authorize.params", 1, fc_check_params(req, d, sizeof(d)));
 #undef ADD
 #undef P
 out:
@@ -1483,39 +1524,58 @@ fc_random_judge(const char *const *states, const char *const *nonces, size_t n,
 static const struct {
 	const char *code;
 	const char *explain;
+	enum fc_blame blame;
 } fc_errors[] = {
 	{ "Y04EA6EF", "FranceConnect does not know this client_id, or it is "
 	  "deactivated: use the production client_id issued after "
 	  "qualification (not a sandbox one), and check that the service is "
-	  "active in the FranceConnect partner portal" },
+	  "active in the FranceConnect partner portal", FC_BLAME_REQUEST },
 	{ "Y04C013C", "the redirect_uri is not registered for this client_id: "
 	  "declare it exactly (scheme, host, path, trailing slash) among the "
 	  "redirect URLs in the FranceConnect partner portal, or send the "
-	  "registered one" },
+	  "registered one", FC_BLAME_REQUEST },
 	{ "Y030007", "FranceConnect rejected a parameter of the authorization "
 	  "request as invalid or missing: acr_values (mandatory; eidas1 on "
 	  "FC), state, nonce (at least 22 characters), prompt (only login "
-	  "and consent), or a malformed redirect_uri" },
+	  "and consent), or a malformed redirect_uri", FC_BLAME_REQUEST },
 	{ "unsupported_response_type", "FranceConnect supports only the "
-	  "authorization code flow: send response_type=code" },
+	  "authorization code flow: send response_type=code", FC_BLAME_REQUEST },
 	{ "invalid_request", "the authorization request is malformed, e.g. "
 	  "scope without openid; fix the parameters the error_description "
-	  "names" },
+	  "names", FC_BLAME_REQUEST },
 	{ "invalid_scope", "a requested scope is unknown or not granted: "
 	  "request only the scopes of the DataPass habilitation (address and "
-	  "phone no longer exist in FC v2)" },
+	  "phone no longer exist in FC v2)", FC_BLAME_REQUEST },
 	{ "access_denied", "the user cancelled or could not be identified "
 	  "(e.g. not found in the RNIPP); the service must show a clean "
-	  "message and let the user retry" },
+	  "message and let the user retry", FC_BLAME_PROVIDER },
 	{ "server_error", "FranceConnect had an internal error; the service "
-	  "must show a clean message and let the user retry later" },
+	  "must show a clean message and let the user retry later", FC_BLAME_PROVIDER },
 	{ "temporarily_unavailable", "FranceConnect is temporarily "
 	  "unavailable; the service must show a clean message and let the "
-	  "user retry later" },
+	  "user retry later", FC_BLAME_PROVIDER },
 	{ "login_required", "no FranceConnect session and prompt=none was "
-	  "used; FranceConnect accepts only prompt=login and/or consent" },
+	  "used; FranceConnect accepts only prompt=login and/or consent", FC_BLAME_REQUEST },
 	{ "consent_required", "consent is needed and prompt=none was used; "
-	  "FranceConnect accepts only prompt=login and/or consent" },
+	  "FranceConnect accepts only prompt=login and/or consent", FC_BLAME_REQUEST },
+	{ "Y04A8220", "FranceConnect could not read the client's "
+	  "sector_identifier_uri: publish it over https with every "
+	  "redirect_uri it lists", FC_BLAME_REQUEST },
+	{ "Y030032", "idp_hint names an identity provider FranceConnect does "
+	  "not allow for this service: remove idp_hint or ask FranceConnect "
+	  "to allow that provider", FC_BLAME_REQUEST },
+	{ "Y190001", "FranceConnect found no session for this step (its "
+	  "fc_session_id and interaction cookies did not come back); raccord "
+	  "carries them as a browser does, so this points to FranceConnect "
+	  "or to the way it was reached, not to the collectivite's request",
+	  FC_BLAME_PROVIDER },
+	{ "Y000000", "FranceConnect had an unknown internal error; try again "
+	  "later", FC_BLAME_PROVIDER },
+	{ "unauthorized_client", "FranceConnect does not allow this client to "
+	  "use this flow: check the client's settings in the partner portal",
+	  FC_BLAME_REQUEST },
+	{ "invalid_client", "FranceConnect does not know or accept this "
+	  "client_id", FC_BLAME_REQUEST },
 };
 /* clang-format on */
 
@@ -1597,4 +1657,270 @@ out:
 		regfree(&re);
 	rc_free(text);
 	return rc;
+}
+
+enum fc_blame
+fc_error_blame(const char *code)
+{
+	size_t i;
+
+	for (i = 0; code != NULL && i < ARRAY_LEN(fc_errors); i++)
+		if (strcmp(code, fc_errors[i].code) == 0)
+			return fc_errors[i].blame;
+	return FC_BLAME_UNKNOWN;
+}
+
+/* ---- FranceConnect's answer to the authorization request ---------------- */
+
+static void answer_set(struct fc_answer_verdict *out, enum fc_answer a,
+    const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void
+answer_set(struct fc_answer_verdict *out, enum fc_answer a, const char *code,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	out->answer = a;
+	snprintf(out->code, sizeof(out->code), "%s", code ? code : "");
+	va_start(ap, fmt);
+	vsnprintf(out->detail, sizeof(out->detail), fmt, ap);
+	va_end(ap);
+}
+
+static int
+is_html_type(const char *ct)
+{
+	size_t n;
+
+	if (ct == NULL)
+		return 0;
+	while (*ct == ' ')
+		ct++;
+	n = strcspn(ct, "; ");
+	return (n == 9 && strncasecmp(ct, "text/html", 9) == 0) ||
+	    (n == 21 && strncasecmp(ct, "application/xhtml+xml", 21) == 0);
+}
+
+/*
+ * FranceConnect v2's answers, read in its source and its own end-to-end
+ * tests (ref §8; france-connect/sources quality/fcp/cypress/integration/
+ * api/api-authorize.feature, back/apps/core-fcp/src/views/interaction.ejs
+ * and pages/error/error.welcome.ejs, back/_doc/erreurs.md).  Only what is
+ * understood is judged: anything else is unclear, never a refusal.
+ */
+void
+fc_provider_page_judge(long status, const char *content_type,
+    const struct fc_page_facts *facts, struct fc_answer_verdict *out)
+{
+	char ct[64];
+	const char *code = facts != NULL ? facts->code : "";
+	const char *why;
+	int error_page;
+
+	quote(content_type ? content_type : "no Content-Type", ct, sizeof(ct));
+	if (status >= 500 || status == 429) {
+		answer_set(out, FC_ANSWER_UNCLEAR, code,
+		    "FranceConnect answered HTTP %ld%s%s%s: it is unavailable "
+		    "or limiting requests, which says nothing about the "
+		    "request; try again later",
+		    status, code[0] ? " (error " : "", code,
+		    code[0] ? ")" : "");
+		return;
+	}
+	if (!is_html_type(content_type) || facts == NULL || !facts->html) {
+		answer_set(out, FC_ANSWER_UNCLEAR, "",
+		    "FranceConnect answered HTTP %ld with %s, not an HTML page "
+		    "raccord can read; not judged (the exchange is in the "
+		    "evidence)",
+		    status, ct);
+		return;
+	}
+	/*
+	 * An error page: FC's marked error block, any status >= 400, or a
+	 * code of the known table anywhere in the page (an unknown code-like
+	 * word on a 200 page without the marks is not taken for one).
+	 */
+	error_page = facts->error_marked || status >= 400 ||
+	    (code[0] != '\0' &&
+	        (facts->code_marked || fc_error_explain(code) != NULL));
+	if (error_page && code[0] != '\0') {
+		why = fc_error_explain(code);
+		switch (fc_error_blame(code)) {
+		case FC_BLAME_REQUEST:
+			answer_set(out, FC_ANSWER_REFUSED, code,
+			    "FranceConnect refused the authorization request "
+			    "with error %s (HTTP %ld): %s",
+			    code, status, why);
+			return;
+		case FC_BLAME_PROVIDER:
+			answer_set(out, FC_ANSWER_UNCLEAR, code,
+			    "FranceConnect answered with error %s (HTTP %ld): "
+			    "%s; not judged",
+			    code, status, why);
+			return;
+		default:
+			answer_set(out, FC_ANSWER_UNCLEAR, code,
+			    "FranceConnect answered with error %s (HTTP %ld), "
+			    "a code raccord does not know (see FranceConnect's "
+			    "list, back/_doc/erreurs.md in france-connect/"
+			    "sources); not judged",
+			    code, status);
+			return;
+		}
+	}
+	if (error_page) {
+		answer_set(out, FC_ANSWER_UNCLEAR, "",
+		    "FranceConnect answered HTTP %ld with %s but no error "
+		    "code raccord could read; not judged",
+		    status, facts->error_marked ? "its error page" : "a page");
+		return;
+	}
+	if (status != 200) {
+		answer_set(out, FC_ANSWER_UNCLEAR, "",
+		    "FranceConnect answered HTTP %ld, which raccord does not "
+		    "understand here; not judged",
+		    status);
+		return;
+	}
+	answer_set(out, FC_ANSWER_ACCEPTED, "",
+	    "FranceConnect accepted the authorization request: it showed its "
+	    "page (HTTP 200, HTML, no error)%s%s%s%s",
+	    facts->marker_testid || facts->marker_grid
+	        ? ", the identity-provider choice ("
+	        : "; neither identity-provider choice marker "
+	          "(data-testid=\"main-providers\", #grid-main-providers) was "
+	          "seen, which FC's markup changes may explain",
+	    facts->marker_testid ? "data-testid=\"main-providers\"" : "",
+	    facts->marker_testid && facts->marker_grid ? ", " : "",
+	    facts->marker_grid ? "#grid-main-providers)"
+	                       : (facts->marker_testid ? ")" : ""));
+}
+
+/* scheme, host (case-insensitive), port and path of two URLs agree. */
+static int
+same_endpoint(const struct oidc_authreq *a, const struct oidc_authreq *b)
+{
+	return strcasecmp(oidc_authreq_scheme(a), oidc_authreq_scheme(b)) ==
+	    0 &&
+	    strcasecmp(oidc_authreq_host(a), oidc_authreq_host(b)) == 0 &&
+	    oidc_authreq_port(a) == oidc_authreq_port(b) &&
+	    strcmp(oidc_authreq_path(a), oidc_authreq_path(b)) == 0;
+}
+
+void
+fc_provider_redirect_judge(const char *location, const char *redirect_uri,
+    struct fc_answer_verdict *out)
+{
+	struct oidc_authreq *to, *ru = NULL;
+	const char *e, *ed, *why;
+	char qe[40], qd[120], host[80];
+	int back;
+
+	if (location == NULL ||
+	    (to = oidc_authreq_parse(location, NULL)) == NULL) {
+		answer_set(out, FC_ANSWER_UNCLEAR, "",
+		    "FranceConnect redirected to a URL raccord cannot parse; "
+		    "not judged");
+		return;
+	}
+	if (redirect_uri != NULL)
+		ru = oidc_authreq_parse(redirect_uri, NULL);
+	back = ru != NULL && same_endpoint(to, ru);
+	e = oidc_authreq_param(to, "error");
+	ed = oidc_authreq_param(to, "error_description");
+	quote(oidc_authreq_host(to), host, sizeof(host));
+	if (e == NULL) {
+		answer_set(out, FC_ANSWER_ACCEPTED, "",
+		    "FranceConnect accepted the authorization request and sent "
+		    "the user on to %s%s",
+		    back ? "the redirect_uri on " : "", host);
+		goto out;
+	}
+	quote(e, qe, sizeof(qe));
+	quote(ed ? ed : "", qd, sizeof(qd));
+	why = fc_error_explain(e);
+	if (!back)
+		answer_set(out, FC_ANSWER_UNCLEAR, qe,
+		    "FranceConnect redirected to %s with error=%s, which is "
+		    "not "
+		    "the request's redirect_uri; not judged",
+		    host, qe);
+	else if (fc_error_blame(e) == FC_BLAME_REQUEST)
+		answer_set(out, FC_ANSWER_REFUSED, qe,
+		    "FranceConnect refused the authorization request and sent "
+		    "the user back to the redirect_uri with error=%s%s%s%s: %s",
+		    qe, ed ? " (" : "", qd, ed ? ")" : "", why);
+	else
+		answer_set(out, FC_ANSWER_UNCLEAR, qe,
+		    "FranceConnect sent the user back with error=%s%s%s%s%s%s; "
+		    "this does not blame the request: not judged",
+		    qe, ed ? " (" : "", qd, ed ? ")" : "", why ? ": " : "",
+		    why ? why : "");
+out:
+	oidc_authreq_free(ru);
+	oidc_authreq_free(to);
+}
+
+/*
+ * fc.callback.forged: OIDC Core §3.1.2.7 and RFC 9700 §4.7 (the callback
+ * checks state against the user agent's session); probes §A4.  From
+ * outside only the answer is seen, so this stays advisory.
+ */
+enum fc_status
+fc_callback_forged_judge(long status, const char *location,
+    const struct fc_page_facts *facts, const char *new_cookie, char *detail,
+    size_t len)
+{
+	char q[80];
+
+	if (status >= 500) {
+		snprintf(detail, len,
+		    "the callback answered HTTP %ld to a forged code and "
+		    "state: it must show a clean error, not crash "
+		    "(FranceConnect error handling; RFC 9700 section 4.7)",
+		    status);
+		return FC_WARN;
+	}
+	if (new_cookie != NULL && new_cookie[0] != '\0') {
+		snprintf(detail, len,
+		    "the callback set a new cookie \"%s\" in answer to a "
+		    "forged code and state: a session may have been opened "
+		    "without a valid login",
+		    quote(new_cookie, q, sizeof(q)));
+		return FC_WARN;
+	}
+	if (status >= 400) {
+		snprintf(detail, len,
+		    "the callback refused a forged code and state with HTTP "
+		    "%ld",
+		    status);
+		return FC_PASS;
+	}
+	if (status >= 300 && status < 400) {
+		snprintf(detail, len,
+		    "the callback answered a forged code and state with a "
+		    "redirect (HTTP %ld to %s) without opening a session",
+		    status,
+		    quote(location ? location : "nowhere", q, sizeof(q)));
+		return FC_PASS;
+	}
+	if (status >= 200 && status < 300 && facts != NULL &&
+	    facts->says_error) {
+		snprintf(detail, len,
+		    "the callback answered a forged code and state with a page "
+		    "(HTTP %ld) that reports an error",
+		    status);
+		return FC_PASS;
+	}
+	snprintf(detail, len,
+	    "the callback answered a forged code and state with HTTP %ld and "
+	    "a page that shows no error: the callback may accept any state. "
+	    "It must compare state with the one bound to the browser's "
+	    "session and refuse a mismatch (OpenID Connect Core section "
+	    "3.1.2.7, RFC 9700 section 4.7); seen from outside only, so "
+	    "advisory",
+	    status);
+	return FC_WARN;
 }

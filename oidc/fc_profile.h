@@ -126,7 +126,10 @@ struct fc_expect {
  *   fc.authorize.claims         absent, or a JSON object
  *   fc.authorize.state          present, >= 22 chars; non-alnum: warn
  *   fc.authorize.nonce          present, >= 22 chars; non-alnum: warn
- *   fc.authorize.pkce           advisory: if sent, S256 (else skip)
+ *   fc.authorize.pkce           absent: FC v2 refuses code_challenge
+ *                               and code_challenge_method (Y030007)
+ *   fc.authorize.params         only parameters FC v2's authorize DTO
+ *                               knows (others: Y030007)
  * Returns RC_OK (findings appended) or RC_ENOMEM, RC_EINVAL when exp lacks
  * authorization_endpoint, client_id or redirect_uri, or the configured
  * endpoint is not a URL (a configuration error, not a finding).
@@ -154,8 +157,29 @@ enum fc_status fc_check_claims(const char *value, char *detail, size_t len);
 /* name is "state" or "nonce" (used in the sentence). */
 enum fc_status fc_check_random_param(const char *name, const char *value,
     char *detail, size_t len);
+/*
+ * FC v2 validates the query against its AuthorizeParamsDto with
+ * forbidNonWhitelisted, which has no PKCE field: any code_challenge or
+ * code_challenge_method is refused with Y030007.  FC_PASS when both are
+ * absent, FC_FAIL otherwise.
+ */
 enum fc_status fc_check_pkce(const char *challenge, const char *method,
     char *detail, size_t len);
+
+/*
+ * Is name one of the parameters FC v2's authorize DTO accepts (client_id,
+ * response_type, redirect_uri, scope, acr_values, state, nonce, claims,
+ * prompt, idp_hint, ui_locales)?
+ */
+int fc_param_known(const char *name);
+
+/*
+ * fc.authorize.params: every parameter of req other than the PKCE ones
+ * (judged by fc_check_pkce) is one FC v2 accepts; FC_FAIL naming the
+ * others.
+ */
+enum fc_status fc_check_params(const struct oidc_authreq *req, char *detail,
+    size_t len);
 
 /*
  * Is the scope one FC v2 knows (openid, identity claims, aliases,
@@ -216,5 +240,82 @@ const char *fc_error_explain(const char *code);
  */
 enum rc_code fc_error_find(const char *html, size_t len, char *code,
     size_t codelen);
+
+/* Whose fault an FC error code or OAuth error names. */
+enum fc_blame {
+	FC_BLAME_UNKNOWN,  /* a code raccord does not know */
+	FC_BLAME_REQUEST,  /* the authorization request (the site) */
+	FC_BLAME_PROVIDER, /* FranceConnect's own state or trouble */
+	FC_BLAME__MAX
+};
+
+enum fc_blame fc_error_blame(const char *code);
+
+/* ---- FranceConnect's answer to the authorization request ---------------- */
+
+/*
+ * What raccord read in a page the provider answered with (filled by
+ * verifier/html.c from the parsed page; kept here so the decision below
+ * stays pure and testable).
+ */
+struct fc_page_facts {
+	int html;          /* the body parsed as an HTML document */
+	int marker_testid; /* an element data-testid="main-providers" */
+	int marker_grid;   /* an element id="grid-main-providers" */
+	int error_marked;  /* data-testid="error-code", "error-section" or
+	                      "error-section-title" is present */
+	int code_marked;   /* code[] was read in the error-code element */
+	char code[16];     /* an FC error code, or "" */
+	int says_error;    /* the visible text speaks of an error, a failure
+	                      or an invalid request */
+};
+
+enum fc_answer {
+	FC_ANSWER_ACCEPTED, /* the page a person would see, without error */
+	FC_ANSWER_REFUSED,  /* FC named a fault of the request */
+	FC_ANSWER_UNCLEAR,  /* not understood, or FC's own trouble */
+	FC_ANSWER__MAX
+};
+
+struct fc_answer_verdict {
+	enum fc_answer answer;
+	char code[32]; /* the FC code or OAuth error named, or "" */
+	char detail[FC_DETAIL_MAX];
+};
+
+/*
+ * Judge the last answer of the provider's origin (not a redirect):
+ * status, its Content-Type (NULL when absent) and facts read in the body
+ * (NULL when the body is not HTML or empty).  Accepted: 200, HTML, no
+ * error; refused: an FC code blaming the request; unclear (inconclusive):
+ * 5xx, 429, any other answer, codes that blame FranceConnect or that
+ * raccord does not know.  Pure (shared/reference/franceconnect.md §8,
+ * docs/fc_rules.md "How acceptance is decided").
+ */
+void fc_provider_page_judge(long status, const char *content_type,
+    const struct fc_page_facts *facts, struct fc_answer_verdict *out);
+
+/*
+ * Judge a redirect that leaves the provider's origin: location (absolute)
+ * against the redirect_uri the request sent (NULL when none).  Back to the
+ * redirect_uri with error=: refused when the error blames the request,
+ * unclear otherwise; elsewhere with error=: unclear; without error=:
+ * accepted (an identity provider chosen by idp_hint, or the site).
+ */
+void fc_provider_redirect_judge(const char *location, const char *redirect_uri,
+    struct fc_answer_verdict *out);
+
+/*
+ * fc.callback.forged (advisory): the site's callback answered a made-up
+ * code and state with status, Location (NULL when none), a page (facts,
+ * NULL when not HTML) and, when it set a cookie a normal visit does not,
+ * that cookie's name (NULL or "" otherwise).  FC_WARN for a 5xx, a new
+ * cookie, or a 2xx page that shows no error ("the callback may accept
+ * any state"); FC_PASS for a clean refusal (4xx, a redirect, a page
+ * saying the request failed).  Pure.
+ */
+enum fc_status fc_callback_forged_judge(long status, const char *location,
+    const struct fc_page_facts *facts, const char *new_cookie, char *detail,
+    size_t len);
 
 #endif /* RC_OIDC_FC_PROFILE_H */

@@ -16,10 +16,18 @@
  *            plus the button page.  Nothing is followed past that point.
  *   judge    the first captured request against the configured endpoint
  *            and the dossier; state/nonce randomness across all fetches.
- *   phase 2  the captured request is shown once to FranceConnect (only
- *            when it targets the configured endpoint), and the advisory
- *            probes run: a forged callback, an error=access_denied
- *            callback, the post-logout URL.
+ *   phase 2  the captured request is shown to FranceConnect (only when
+ *            it targets the configured endpoint) as a browser would: in
+ *            the capturing fetch's cookie jar, following the provider's
+ *            own redirects to the page a person would see, which
+ *            oidc/fc_profile.c judges (docs/checks.md, "How
+ *            fc.provider.accepts is decided"); and the advisory probes
+ *            run: a forged callback, an error=access_denied callback, the
+ *            post-logout URL.
+ *
+ * Cookies live in one jar per flow (per fetch of the login URL), freed
+ * with the family's state: never shared between flows or dossiers, and
+ * only their names ever reach a report.
  *
  * Required checks decide the verdict; advisory ones (required = 0) are
  * reported as warnings and never block an award.
@@ -46,12 +54,19 @@
 #include "verifier/checks.h"
 #include "verifier/html.h"
 
-#define FC_MAX_FETCHES   8
-#define FC_MAX_EXCH      24
-#define FC_MAX_COOKIES   16
-#define FC_PROVIDER_HOPS 3
-#define FC_DISCOVERY_MAX (256 * 1024)
-#define HSTS_MIN_MAX_AGE 15552000L /* 180 days */
+#define FC_MAX_FETCHES 8
+#define FC_MAX_EXCH    24
+#define FC_MAX_COOKIES 16
+/*
+ * The provider's own redirects followed, as a browser would (FC v2: one,
+ * /authorize -> /api/v2/interaction/<uid>); the Set-Cookie headers and
+ * bytes the provider may set in one flow before raccord gives up.
+ */
+#define FC_PROVIDER_HOPS         8
+#define FC_PROVIDER_COOKIES      32
+#define FC_PROVIDER_COOKIE_BYTES (16 * 1024)
+#define FC_DISCOVERY_MAX         (256 * 1024)
+#define HSTS_MIN_MAX_AGE         15552000L /* 180 days */
 
 /* ---- Discovery cache (one fetch per URL per run) ----------------------- */
 
@@ -64,7 +79,7 @@ struct fc_disc {
 	struct probe_res *res;      /* kept for every report's evidence */
 	struct oidc_discovery *doc; /* NULL when unusable */
 	char why[1024];             /* when doc is NULL */
-	int net_error;              /* the failure is the network's */
+	int config_fault;           /* the operator's settings are at fault */
 	struct fc_state **waiters;
 	size_t nwaiters;
 };
@@ -118,11 +133,17 @@ struct fc_state {
 	int button_state; /* 0 not asked, 1 ok, 2 could not fetch */
 	int button_found, button_dsfr, button_link;
 	char button_why[1024];
-	/* phase 2 */
+	/* phase 2: the provider flow, in the capturing fetch's cookie jar */
+	const struct fc_fetch *prov_from; /* borrowed from fetch[] */
 	int accept_hops;
 	int accept_exch[FC_PROVIDER_HOPS + 1];
 	size_t naccept;
-	char *authz_origin; /* scheme://host:port of the endpoint */
+	char *visited[FC_PROVIDER_HOPS + 1]; /* URLs asked, for loops */
+	size_t nvisited;
+	size_t prov_cookies, prov_cookie_bytes;
+	char prov_cookie_names[256]; /* names only: values never leave */
+	char *authz_origin;          /* scheme://host:port of the endpoint */
+	int finished;                /* fc_finish ran (a second is a bug) */
 };
 
 static void fc_phase1_maybe_done(struct fc_state *fc);
@@ -272,24 +293,55 @@ on_discovery(struct probe *p, struct probe_res *res, void *arg)
 
 	(void)p;
 	d->res = res;
-	if (res->outcome != PROBE_OK) {
+	/*
+	 * The discovery URL, the trust anchors and the SSRF guard are the
+	 * operator's settings: whatever goes wrong here is never the
+	 * collectivité's fault, so fc.discovery is an error, not a failure
+	 * (issue 14 §4; docs/report.md).
+	 */
+	if (res->outcome == PROBE_BLOCKED) {
+		snprintf(d->why, sizeof(d->why),
+		    "the SSRF guard refused the address of the FranceConnect "
+		    "discovery document %s (%s): fix the operator's setting "
+		    "\001 or network.allow_private",
+		    res->url_redacted, res->errmsg);
+		d->config_fault = 1;
+	} else if (res->outcome == PROBE_TLS) {
+		snprintf(d->why, sizeof(d->why),
+		    "TLS verification of the FranceConnect discovery document "
+		    "%s failed (%s): the operator must trust the provider's "
+		    "certificate authority (network.ca_file%s) or fix \001",
+		    res->url_redacted, res->errmsg,
+		    probe_get_opts(p)->ca_file == NULL ? " is not set" : "");
+		d->config_fault = 1;
+	} else if (res->outcome == PROBE_BADURL) {
+		snprintf(d->why, sizeof(d->why),
+		    "the FranceConnect discovery URL %s is not usable (%s): "
+		    "fix the operator's setting \001",
+		    res->url_redacted, res->errmsg);
+		d->config_fault = 1;
+	} else if (res->outcome != PROBE_OK) {
 		snprintf(d->why, sizeof(d->why),
 		    "could not fetch the FranceConnect discovery document %s: "
 		    "%s",
 		    res->url_redacted, res->errmsg);
-		d->net_error = !outcome_is_site_fault(res->outcome);
 	} else if (res->status != 200) {
 		snprintf(d->why, sizeof(d->why),
 		    "the FranceConnect discovery document %s answered HTTP "
-		    "%ld",
-		    res->url_redacted, res->status);
-		d->net_error = res->status >= 500 || res->status == 429;
+		    "%ld%s",
+		    res->url_redacted, res->status,
+		    res->status >= 500 || res->status == 429
+		        ? "; try again later"
+		        : "; check the operator's setting \001");
+		d->config_fault = !(res->status >= 500 || res->status == 429);
 	} else if (oidc_discovery_parse(res->body.data, res->body.len, d->url,
 	               &d->doc, &err) != RC_OK) {
 		snprintf(d->why, sizeof(d->why),
-		    "the FranceConnect discovery document %s is unusable: %s",
+		    "the FranceConnect discovery document %s is unusable: %s; "
+		    "check the operator's setting \001",
 		    res->url_redacted, err.msg);
 		d->doc = NULL;
+		d->config_fault = 1;
 	}
 	fc_disc_ready(d);
 }
@@ -739,6 +791,17 @@ judge_authreq(struct fc_state *fc, const struct fc_fetch *cap)
 
 /* ---- Phase 2: FranceConnect's own verdict ------------------------------ */
 
+/*
+ * fc.provider.accepts: the captured request is shown to the configured
+ * FranceConnect endpoint the way a browser would: in the cookie jar of
+ * the fetch that captured it, following the provider's redirects on its
+ * own origin (FC v2's /authorize sets fc_session_id and the interaction
+ * cookies, then 303s to /api/v2/interaction/<uid>, which answers Y190001
+ * without them: ref §8) until the page a person would see.  The decision
+ * is fc_provider_page_judge / fc_provider_redirect_judge; what is not
+ * understood is inconclusive, never a failure.
+ */
+
 static void fc_phase2_one_done(struct fc_state *fc);
 
 static void on_provider(struct probe *p, struct probe_res *res, void *arg);
@@ -748,9 +811,13 @@ provider_submit(struct fc_state *fc, const char *url)
 {
 	struct probe_req req = { 0 };
 	struct rc_err err = { 0 };
+	char *u;
 
+	if (fc->nvisited < FC_PROVIDER_HOPS + 1 && (u = rc_strdup(url)) != NULL)
+		fc->visited[fc->nvisited++] = u;
 	req.url = url;
 	req.browser = 1;
+	req.jar = fc->prov_from->jar;
 	if (probe_submit(fc->ctx->probe, &req, on_provider, fc, &err) !=
 	    RC_OK) {
 		report_check(fc->ctx->sec, "fc.provider.accepts", CHECK_ERROR,
@@ -760,92 +827,192 @@ provider_submit(struct fc_state *fc, const char *url)
 	return 0;
 }
 
-/* FC answered by redirecting elsewhere: to the FS with error=, or on. */
-static void
-provider_redirect_out(struct fc_state *fc, const struct probe_res *res)
+static int
+provider_visited(const struct fc_state *fc, const char *url)
 {
-	struct report_section *sec = fc->ctx->sec;
-	struct oidc_authreq *back = oidc_authreq_parse(res->location, NULL);
-	const char *e = back ? oidc_authreq_param(back, "error") : NULL;
-	const char *ed =
-	    back ? oidc_authreq_param(back, "error_description") : NULL;
-	const char *why = e ? fc_error_explain(e) : NULL;
+	size_t i;
 
-	if (e != NULL)
-		report_check(sec, "fc.provider.accepts", CHECK_FAIL, 1,
-		    fc->accept_exch, fc->naccept,
-		    "FranceConnect refused the authorization request and sent "
-		    "the user back with error=%s%s%s%s%s",
-		    e, ed ? " (" : "", ed ? ed : "", ed ? ")" : "",
-		    why ? why : "");
+	for (i = 0; i < fc->nvisited; i++)
+		if (strcmp(fc->visited[i], url) == 0)
+			return 1;
+	return 0;
+}
+
+static int cookie_is_deletion(const char *sc);
+
+/* Is the n-byte name in the ", "-separated list? */
+static int
+name_listed(const char *list, const char *name, size_t n)
+{
+	const char *p = list;
+	size_t k;
+
+	while (*p != '\0') {
+		k = strcspn(p, ",");
+		if (k == n && strncmp(p, name, n) == 0)
+			return 1;
+		p += k;
+		while (*p == ',' || *p == ' ')
+			p++;
+	}
+	return 0;
+}
+
+/* Count the provider's Set-Cookie headers (names kept, never values). */
+static void
+provider_note_cookies(struct fc_state *fc, const struct probe_res *res)
+{
+	char *names = fc->prov_cookie_names;
+	size_t i, n, used;
+
+	for (i = 0; i < res->nheaders; i++) {
+		const char *v = res->headers[i].value;
+
+		if (strcasecmp(res->headers[i].name, "Set-Cookie") != 0)
+			continue;
+		fc->prov_cookies++;
+		fc->prov_cookie_bytes += strlen(v);
+		n = strcspn(v, "=;");
+		if (n == 0 || n > 64 || cookie_is_deletion(v))
+			continue;
+		used = strlen(names);
+		if (used + n + 3 >= sizeof(fc->prov_cookie_names))
+			continue;
+		if (name_listed(names, v, n))
+			continue;
+		snprintf(names + used, sizeof(fc->prov_cookie_names) - used,
+		    "%s%.*s", used > 0 ? ", " : "", (int)n, v);
+	}
+}
+
+/* Record the verdict of the provider flow, with what was carried. */
+static void
+provider_record(struct fc_state *fc, const struct fc_answer_verdict *v)
+{
+	static const enum check_status map[FC_ANSWER__MAX] = { CHECK_PASS,
+		CHECK_FAIL, CHECK_ERROR };
+	enum check_status st =
+	    (unsigned)v->answer < FC_ANSWER__MAX ? map[v->answer] : CHECK_ERROR;
+
+	if (fc->accept_hops == 0 && fc->prov_cookie_names[0] == '\0')
+		report_check(fc->ctx->sec, "fc.provider.accepts", st, 1,
+		    fc->accept_exch, fc->naccept, "%s", v->detail);
 	else
-		report_check(sec, "fc.provider.accepts", CHECK_PASS, 1,
+		report_check(fc->ctx->sec, "fc.provider.accepts", st, 1,
 		    fc->accept_exch, fc->naccept,
-		    "FranceConnect accepted the authorization request and "
-		    "moved the user on to %s",
-		    res->location);
-	oidc_authreq_free(back);
+		    "%s [%d redirect%s followed on FranceConnect, carrying "
+		    "the cookies it set as a browser does: %s]",
+		    v->detail, fc->accept_hops, fc->accept_hops == 1 ? "" : "s",
+		    fc->prov_cookie_names[0] ? fc->prov_cookie_names : "none");
+}
+
+static void provider_error(struct fc_state *fc, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+provider_error(struct fc_state *fc, const char *fmt, ...)
+{
+	struct fc_answer_verdict v = { .answer = FC_ANSWER_UNCLEAR };
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(v.detail, sizeof(v.detail), fmt, ap);
+	va_end(ap);
+	provider_record(fc, &v);
 }
 
 static void
 on_provider(struct probe *p, struct probe_res *res, void *arg)
 {
 	struct fc_state *fc = arg;
-	struct report_section *sec = fc->ctx->sec;
-	char code[16] = "";
-	const char *why;
-	int idx;
+	const char *ru =
+	    oidc_authreq_param(fc->prov_from->authreq, "redirect_uri");
+	struct fc_answer_verdict v = { .answer = FC_ANSWER_UNCLEAR };
+	struct fc_page_facts facts;
+	struct html_doc *doc = NULL;
+	int idx, have_facts = 0;
 
 	(void)p;
 	idx = report_exchange_add(fc->ctx->rep, res);
 	if (idx >= 0 && fc->naccept < FC_PROVIDER_HOPS + 1)
 		fc->accept_exch[fc->naccept++] = idx;
 	if (res->outcome != PROBE_OK) {
-		report_check(sec, "fc.provider.accepts", CHECK_ERROR, 1,
-		    fc->accept_exch, fc->naccept,
-		    "could not show the request to FranceConnect: %s",
-		    res->errmsg);
+		if (outcome_is_site_fault(res->outcome))
+			provider_error(fc,
+			    "could not reach FranceConnect at %s: %s (%s); the "
+			    "provider's address is the operator's setting "
+			    "(network.ca_file, network.allow_private and the "
+			    "discovery URL), not the collectivité's: not "
+			    "judged",
+			    res->url_redacted, probe_outcome_str(res->outcome),
+			    res->errmsg);
+		else
+			provider_error(fc,
+			    "could not show the request to FranceConnect: %s "
+			    "(%s); try again later",
+			    probe_outcome_str(res->outcome), res->errmsg);
 		goto done;
 	}
-	if (res->status >= 300 && res->status < 400 && res->location != NULL) {
-		if (same_origin(res->location, fc->authz_origin) &&
-		    ++fc->accept_hops <= FC_PROVIDER_HOPS) {
+	provider_note_cookies(fc, res);
+	if (fc->prov_cookies > FC_PROVIDER_COOKIES ||
+	    fc->prov_cookie_bytes > FC_PROVIDER_COOKIE_BYTES) {
+		provider_error(fc,
+		    "FranceConnect set %zu cookies (%zu bytes), more than "
+		    "raccord keeps in one flow (%d, %d bytes); not judged",
+		    fc->prov_cookies, fc->prov_cookie_bytes,
+		    FC_PROVIDER_COOKIES, FC_PROVIDER_COOKIE_BYTES);
+		goto done;
+	}
+	if (res->status >= 300 && res->status < 400) {
+		if (res->location == NULL) {
+			provider_error(fc,
+			    "FranceConnect answered HTTP %ld without a usable "
+			    "Location; not judged",
+			    res->status);
+			goto done;
+		}
+		if (same_origin(res->location, fc->authz_origin)) {
+			if (provider_visited(fc, res->location)) {
+				provider_error(fc,
+				    "FranceConnect redirected in a loop (back "
+				    "to %s); not judged",
+				    res->location_redacted
+				        ? res->location_redacted
+				        : "a page already visited");
+				goto done;
+			}
+			if (++fc->accept_hops > FC_PROVIDER_HOPS) {
+				provider_error(fc,
+				    "FranceConnect redirected more than %d "
+				    "times on its own site; not judged",
+				    FC_PROVIDER_HOPS);
+				goto done;
+			}
 			if (provider_submit(fc, res->location) == 0)
 				goto out;
 			goto done;
 		}
-		provider_redirect_out(fc, res);
+		fc_provider_redirect_judge(res->location, ru, &v);
+		provider_record(fc, &v);
 		goto done;
 	}
-	fc_error_find(res->body.data ? res->body.data : "", res->body.len, code,
-	    sizeof(code));
-	why = code[0] ? fc_error_explain(code) : NULL;
-	if (code[0] != '\0')
-		report_check(sec, "fc.provider.accepts", CHECK_FAIL, 1,
-		    fc->accept_exch, fc->naccept,
-		    "FranceConnect refused the authorization request with "
-		    "error %s (HTTP %ld)%s%s",
-		    code, res->status, why ? ": " : "", why ? why : "");
-	else if (res->status >= 200 && res->status < 300)
-		report_check(sec, "fc.provider.accepts", CHECK_PASS, 1,
-		    fc->accept_exch, fc->naccept,
-		    "FranceConnect accepted the authorization request (HTTP "
-		    "%ld, identity-provider choice shown)",
-		    res->status);
-	else if (res->status >= 500 || res->status == 429)
-		report_check(sec, "fc.provider.accepts", CHECK_ERROR, 1,
-		    fc->accept_exch, fc->naccept,
-		    "FranceConnect answered HTTP %ld; try again later",
-		    res->status);
-	else
-		report_check(sec, "fc.provider.accepts", CHECK_FAIL, 1,
-		    fc->accept_exch, fc->naccept,
-		    "FranceConnect refused the authorization request with HTTP "
-		    "%ld",
-		    res->status);
+	if (res->body.len > 0 &&
+	    (doc = html_parse(res->body.data, res->body.len, res->url)) !=
+	        NULL) {
+		if (html_page_facts(doc, &facts) != RC_OK) {
+			provider_error(fc, "internal: out of memory");
+			goto done;
+		}
+		have_facts = 1;
+	}
+	fc_provider_page_judge(res->status,
+	    probe_res_header(res, "Content-Type"), have_facts ? &facts : NULL,
+	    &v);
+	provider_record(fc, &v);
 done:
 	fc_phase2_one_done(fc);
 out:
+	html_free(doc);
 	probe_res_free(res);
 }
 
@@ -881,6 +1048,29 @@ cookie_is_deletion(const char *sc)
 	    strcasestr(sc, "expires=thu, 01 jan 1970") != NULL;
 }
 
+/* fc.callback.forged, decided by fc_callback_forged_judge (advisory). */
+static void
+callback_forged_record(struct fc_state *fc, const struct probe_res *res,
+    const char *newc, int idx)
+{
+	struct fc_page_facts facts;
+	struct html_doc *doc = NULL;
+	char d[FC_DETAIL_MAX];
+	enum fc_status st;
+	int have = 0;
+
+	if (res->status >= 200 && res->status < 300 && res->body.len > 0 &&
+	    (doc = html_parse(res->body.data, res->body.len, res->url)) !=
+	        NULL &&
+	    html_page_facts(doc, &facts) == RC_OK)
+		have = 1;
+	st = fc_callback_forged_judge(res->status, res->location_redacted,
+	    have ? &facts : NULL, newc, d, sizeof(d));
+	html_free(doc);
+	report_check(fc->ctx->sec, "fc.callback.forged", map_status(st), 0,
+	    &idx, idx >= 0, "%s", d);
+}
+
 static void
 on_callback_probe(struct probe *p, struct probe_res *res, void *arg)
 {
@@ -908,6 +1098,10 @@ on_callback_probe(struct probe *p, struct probe_res *res, void *arg)
 			continue;
 		snprintf(newc, sizeof(newc), "%.*s", (int)strcspn(v, "="), v);
 		break;
+	}
+	if (strcmp(pr->id, "fc.callback.forged") == 0) {
+		callback_forged_record(fc, res, newc, idx);
+		goto out;
 	}
 	if (res->status >= 500)
 		report_check(sec, pr->id, CHECK_WARN, 0, &idx, idx >= 0,
@@ -1199,13 +1393,15 @@ judge_button(struct fc_state *fc)
 
 /* ---- Phase transitions -------------------------------------------------- */
 
+/* Release fc and everything it holds (cookie jars included). */
 static void
-fc_finish(struct fc_state *fc)
+fc_state_free(struct fc_state *fc)
 {
-	struct check_ctx *ctx = fc->ctx;
 	int i;
 	size_t j;
 
+	for (j = 0; j < fc->nvisited; j++)
+		rc_free(fc->visited[j]);
 	for (i = 0; i < fc->nfetch; i++) {
 		struct fc_fetch *f = &fc->fetch[i];
 
@@ -1218,13 +1414,39 @@ fc_finish(struct fc_state *fc)
 	}
 	rc_free(fc->authz_origin);
 	rc_free(fc);
+}
+
+/*
+ * The family's one completion: every check is recorded, fc is released
+ * and the verifier is told, exactly once.  A second call would be a bug
+ * of this file; it is refused loudly rather than counted twice.
+ */
+static void
+fc_finish(struct fc_state *fc)
+{
+	struct check_ctx *ctx = fc->ctx;
+
+	if (fc->finished || ctx->family != fc) {
+		log_error("fc: the FranceConnect checks of %s completed twice; "
+		          "ignored",
+		    ctx->in->path);
+		return;
+	}
+	fc->finished = 1;
 	ctx->family = NULL;
+	fc_state_free(fc);
 	check_ctx_done(ctx);
 }
 
 static void
 fc_phase2_one_done(struct fc_state *fc)
 {
+	if (fc->pending <= 0) {
+		log_error("fc: phase 2 of %s counted done more often than "
+		          "started; ignored",
+		    fc->ctx->in->path);
+		return;
+	}
 	if (--fc->pending == 0)
 		fc_finish(fc);
 }
@@ -1243,9 +1465,9 @@ fc_phase2_start(struct fc_state *fc, struct fc_fetch *cap)
 	fc->pending = 1; /* held until every probe below is submitted */
 	/*
 	 * fc.provider.accepts: show the captured request to FranceConnect
-	 * once; its error page or error= redirect names the fault (reference
-	 * §2, api-authorize.feature).  Only the configured endpoint is ever
-	 * contacted.
+	 * once, as a browser would (see on_provider); its page, error page
+	 * or error= redirect decides (ref §8, api-authorize.feature).  Only
+	 * the configured endpoint's origin is ever contacted.
 	 */
 	st = cap ? report_check_status(sec, "fc.authorize.endpoint")
 	         : CHECK__MAX;
@@ -1261,6 +1483,7 @@ fc_phase2_start(struct fc_state *fc, struct fc_fetch *cap)
 		report_check(sec, "fc.provider.accepts", CHECK_ERROR, 1, NULL,
 		    0, "internal: cannot parse %s", ep);
 	else {
+		fc->prov_from = cap;
 		fc->pending++;
 		if (provider_submit(fc, oidc_authreq_url(cap->authreq)) != 0)
 			fc->pending--;
@@ -1309,6 +1532,39 @@ fc_phase2_start(struct fc_state *fc, struct fc_fetch *cap)
 	fc_phase2_one_done(fc);
 }
 
+/* The configuration key that names this integration's discovery URL. */
+static void
+disc_config_key(const struct fc_state *fc, char *out, size_t len)
+{
+	const struct dossier_integration *in = fc->ctx->in;
+
+	snprintf(out, len, "%s.%s.discovery_url",
+	    in->plus ? "franceconnect_plus" : "franceconnect",
+	    dossier_env_str(in->env));
+}
+
+/* d->why may hold one \001 where the configuration key goes. */
+static void
+disc_report_error(struct fc_state *fc, const struct fc_disc *d)
+{
+	char key[96];
+	const char *pct = strchr(d->why, '\001');
+
+	disc_config_key(fc, key, sizeof(key));
+	if (pct != NULL)
+		report_check(fc->ctx->sec, "fc.discovery", CHECK_ERROR, 1, NULL,
+		    0, "%.*s%s%s%s", (int)(pct - d->why), d->why, key, pct + 1,
+		    d->config_fault ? " (an operator setting: not the "
+		                      "collectivité's fault)"
+		                    : "");
+	else
+		report_check(fc->ctx->sec, "fc.discovery", CHECK_ERROR, 1, NULL,
+		    0, "%s (%s)%s", d->why, key,
+		    d->config_fault ? "; an operator setting: not the "
+		                      "collectivité's fault"
+		                    : "");
+}
+
 static void
 fc_phase1_maybe_done(struct fc_state *fc)
 {
@@ -1318,15 +1574,17 @@ fc_phase1_maybe_done(struct fc_state *fc)
 
 	if (fc->phase != 1 || fc->pending > 0)
 		return;
-	/* fc.discovery: the configured provider publishes usable metadata. */
+	/*
+	 * fc.discovery: the configured provider publishes usable metadata.
+	 * Never a failure of the dossier: the provider and its URL are the
+	 * operator's (issue 14 §4), so any trouble is inconclusive.
+	 */
 	if (d->doc != NULL)
 		report_check(sec, "fc.discovery", CHECK_PASS, 1, NULL, 0,
 		    "FranceConnect discovery %s: authorization endpoint %s",
 		    d->url, d->doc->authorization_endpoint);
 	else
-		report_check(sec, "fc.discovery",
-		    d->net_error ? CHECK_ERROR : CHECK_FAIL, 1, NULL, 0, "%s",
-		    d->why);
+		disc_report_error(fc, d);
 	cap = first_capture(fc);
 	judge_login(fc, cap);
 	judge_authreq(fc, cap);
@@ -1383,10 +1641,8 @@ fc_checks_start(struct check_ctx *ctx, struct rc_err *err)
 		 * Nothing of ours is in flight except, perhaps, the shared
 		 * discovery fetch, which does not point at fc once detached.
 		 */
-		fc->pending = 0;
-		fc->phase = 0;
-		fc_finish(fc);
-		ctx->pending++; /* fc_finish counted us done; undo */
+		ctx->family = NULL;
+		fc_state_free(fc);
 		return rc;
 	}
 	for (i = 0; i < n; i++) {

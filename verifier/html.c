@@ -284,3 +284,126 @@ html_has_fc_info_link(struct html_doc *d, int plus)
 
 	return xpath_first(d, NULL, expr) != NULL;
 }
+
+/* Visible text kept for the error-word search; error pages are small. */
+#define HTML_TEXT_MAX (64 * 1024)
+
+/*
+ * Words by which a page says that something went wrong, in French and
+ * English, compared with the visible text folded to lower case (ASCII,
+ * and the UTF-8 capital E acute).
+ */
+static const char *const html_error_words[] = {
+	"erreur",
+	"error",
+	"\xc3\xa9"
+	"chec", /* échec */
+	"invalide",
+	"invalid",
+	"expir\xc3\xa9", /* expiré(e) */
+	"expired",
+	"refus",
+	"denied",
+	"failed",
+	"n'a pas pu",
+	"n\xe2\x80\x99"
+	"a pas pu", /* n’a pas pu */
+	"incorrect",
+	"introuvable",
+};
+
+/* The visible text of the page, folded to lower case, for words. */
+static enum rc_code
+page_text(struct html_doc *d, struct rc_buf *out)
+{
+	static const char expr[] =
+	    "//text()[not(ancestor::script) and not(ancestor::style)]";
+	xmlXPathObjectPtr r;
+	enum rc_code rc = RC_OK;
+	int i;
+
+	d->xp->node = xmlDocGetRootElement(d->doc);
+	if (d->xp->node == NULL)
+		return RC_OK;
+	r = xmlXPathEvalExpression((const xmlChar *)expr, d->xp);
+	if (r == NULL)
+		return RC_ENOMEM;
+	for (i = 0; r->nodesetval != NULL && i < r->nodesetval->nodeNr; i++) {
+		const xmlNode *n = r->nodesetval->nodeTab[i];
+		size_t len;
+
+		if (n->content == NULL)
+			continue;
+		len = strlen((const char *)n->content);
+		if (out->len + len + 1 > out->max)
+			break;
+		if ((rc = rc_buf_add(out, (const char *)n->content, len)) !=
+		        RC_OK ||
+		    (rc = rc_buf_add(out, " ", 1)) != RC_OK)
+			break;
+	}
+	xmlXPathFreeObject(r);
+	return rc;
+}
+
+static int
+text_says_error(char *text, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if (text[i] >= 'A' && text[i] <= 'Z')
+			text[i] = (char)(text[i] - 'A' + 'a');
+		else if ((unsigned char)text[i] == 0xc3 && i + 1 < len &&
+		    (unsigned char)text[i + 1] == 0x89)
+			text[i + 1] = (char)0xa9; /* É -> é */
+	}
+	for (i = 0; i < sizeof(html_error_words) / sizeof(html_error_words[0]);
+	     i++)
+		if (strstr(text, html_error_words[i]) != NULL)
+			return 1;
+	return 0;
+}
+
+enum rc_code
+html_page_facts(struct html_doc *d, struct fc_page_facts *out)
+{
+	xmlNodePtr n;
+	xmlChar *v;
+	struct rc_buf text;
+	enum rc_code rc = RC_OK;
+
+	memset(out, 0, sizeof(*out));
+	out->html = 1;
+	out->marker_testid =
+	    xpath_first(d, NULL, "//*[@data-testid='main-providers']") != NULL;
+	out->marker_grid =
+	    xpath_first(d, NULL, "//*[@id='grid-main-providers']") != NULL;
+	out->error_marked =
+	    xpath_first(d, NULL,
+	        "//*[@data-testid='error-code' or @data-testid='error-section' "
+	        "or @data-testid='error-section-title']") != NULL;
+	if ((n = xpath_first(d, NULL, "//*[@data-testid='error-code']")) !=
+	        NULL &&
+	    (v = xmlNodeGetContent(n)) != NULL) {
+		rc = fc_error_find((const char *)v, strlen((const char *)v),
+		    out->code, sizeof(out->code));
+		xmlFree(v);
+		if (rc != RC_OK)
+			return rc;
+		out->code_marked = out->code[0] != '\0';
+	}
+	rc_buf_init(&text, HTML_TEXT_MAX);
+	if ((rc = page_text(d, &text)) != RC_OK)
+		goto out;
+	if (text.len > 0) {
+		if (!out->code_marked &&
+		    (rc = fc_error_find(text.data, text.len, out->code,
+		         sizeof(out->code))) != RC_OK)
+			goto out;
+		out->says_error = text_says_error(text.data, text.len);
+	}
+out:
+	rc_buf_free(&text);
+	return rc;
+}

@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "common/err.h"
+#include "oidc/fc_profile.h"
 
 struct html_doc;
 
@@ -48,5 +49,17 @@ void html_fc_button_cleanup(struct html_fc_button *b);
  * a "Qu'est-ce que FranceConnect ?" text.
  */
 int html_has_fc_info_link(struct html_doc *doc, int plus);
+
+/*
+ * Read the facts raccord judges in a page the provider or the site's
+ * callback answered with (see struct fc_page_facts): FranceConnect's
+ * identity-provider choice markers (data-testid="main-providers",
+ * id="grid-main-providers"), its error block (data-testid="error-code",
+ * "error-section" or "error-section-title") and the code in it, else an FC code
+ * in the visible text, and whether the visible text (scripts and styles left
+ * out) speaks of an error, a failure or an invalid request.  out->html is
+ * set.  RC_ENOMEM only.
+ */
+enum rc_code html_page_facts(struct html_doc *doc, struct fc_page_facts *out);
 
 #endif /* RC_VERIFIER_HTML_H */

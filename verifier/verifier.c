@@ -35,8 +35,14 @@ verifier_opts_defaults(struct verifier_opts *o)
 void
 check_ctx_done(struct check_ctx *ctx)
 {
-	if (ctx->pending > 0)
-		ctx->pending--;
+	/* A family that reports done twice is a bug: say so, never count
+	 * below zero (issue 12 §3). */
+	if (ctx->pending <= 0) {
+		log_error("%s: a check family reported done twice; ignored",
+		    ctx->in->path);
+		return;
+	}
+	ctx->pending--;
 }
 
 static const char *

@@ -52,7 +52,7 @@ PY
 	then ok "$name"; else nok "$name"; fi
 }
 
-REQ_OK="fc.discovery=pass fc.login.redirect=pass fc.login.https=pass fc.authorize.endpoint=pass fc.authorize.response_type=pass fc.authorize.client_id=pass fc.authorize.redirect_uri=pass fc.authorize.scope=pass fc.authorize.acr_values=pass fc.authorize.prompt=pass fc.authorize.state=pass fc.authorize.nonce=pass fc.authorize.random.repeat=pass fc.authorize.random.state_is_nonce=pass fc.authorize.random.counter=pass fc.provider.accepts=pass"
+REQ_OK="fc.authorize.pkce=pass fc.authorize.params=pass fc.discovery=pass fc.login.redirect=pass fc.login.https=pass fc.authorize.endpoint=pass fc.authorize.response_type=pass fc.authorize.client_id=pass fc.authorize.redirect_uri=pass fc.authorize.scope=pass fc.authorize.acr_values=pass fc.authorize.prompt=pass fc.authorize.state=pass fc.authorize.nonce=pass fc.authorize.random.repeat=pass fc.authorize.random.state_is_nonce=pass fc.authorize.random.counter=pass fc.provider.accepts=pass"
 ADV_OK="fc.callback.forged=pass fc.callback.error=pass fc.cookie.attributes=pass fc.tls.hsts=pass fc.tls.expiry=pass fc.button=pass fc.logout.redirect_uri=pass"
 
 d() { fc_dossier "$WORK/$1.json" "$@"; echo "$WORK/$1.json"; }
@@ -82,10 +82,15 @@ expect no_openid 1 "$WORK/cfg.json" "$(d no_openid)" failed "fc.authorize.scope=
 expect prompt_none 1 "$WORK/cfg.json" "$(d prompt_none)" failed "fc.authorize.prompt=fail fc.provider.accepts=fail"
 expect token_flow 1 "$WORK/cfg.json" "$(d token_flow)" failed "fc.authorize.response_type=fail fc.provider.accepts=fail"
 expect loop 1 "$WORK/cfg.json" "$(d loop)" failed "fc.login.redirect=fail"
+# PKCE is refused by FC v2 (Y030007, its DTO forbids unknown parameters).
+expect pkce 1 "$WORK/cfg.json" "$(d pkce)" failed "fc.authorize.pkce=fail fc.authorize.params=pass fc.provider.accepts=fail"
 
 # Advisory findings: reported as warnings, the verdict stays verified.
 expect callback_500 0 "$WORK/cfg.json" "$(d callback_500)" verified "fc.callback.forged=warn"
 expect callback_session 0 "$WORK/cfg.json" "$(d callback_session)" verified "fc.callback.forged=warn"
+# A welcome page to a made-up state: the callback may accept any state.
+expect callback_welcome 0 "$WORK/cfg.json" "$(d callback_welcome)" verified "fc.callback.forged=warn"
+if grep -q "may accept any state" "$WORK/callback_welcome.out"; then ok "callback_welcome names the state check"; else nok "callback_welcome detail"; fi
 expect error_500 0 "$WORK/cfg.json" "$(d error_500)" verified "fc.callback.error=warn"
 expect weak_cookie 0 "$WORK/cfg.json" "$(d weak_cookie)" verified "fc.cookie.attributes=warn"
 expect no_hsts 0 "$WORK/cfg.json" "$(d no_hsts)" verified "fc.tls.hsts=warn"

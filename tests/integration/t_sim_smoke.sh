@@ -122,15 +122,21 @@ fcauth() {
 	st=$(c "$loc")
 }
 fcauth ok
-check "FC accepts ok: 302 to interaction" sh -c "[ $st = 302 ] &&
+check "FC accepts ok: 303 to interaction with fc_session_id and _interaction" sh -c "[ $st = 303 ] &&
+	grep -qi '^set-cookie: fc_session_id=[0-9a-f]*; Path=/; HttpOnly; Secure; SameSite=Lax' '$W/h' &&
+	grep -qi '^set-cookie: _interaction=[0-9a-f]*;' '$W/h' &&
 	hl=\$(grep -i '^location:' '$W/h'); case \"\$hl\" in *'/api/v2/interaction/'*) true;; *) false;; esac"
+ia=$(hdr location)
+st=$(c "https://fc.test:$FC$ia")
+check "FC interaction without its cookies: Y190001, HTTP 401" sh -c \
+	"[ $st = 401 ] && grep -q 'data-testid=\"error-code\">Erreur Y190001<' '$W/b'"
 for pair in wrong_client:Y04EA6EF unregistered_redirect:Y04C013C \
 	short_nonce:Y030007 no_nonce:Y030007 no_acr:Y030007 bad_acr:Y030007 \
 	prompt_none:Y030007; do
 	f=${pair%%:*} code=${pair#*:}
 	fcauth "$f"
-	check "FC refuses $f: 400 page, Code d'erreur : $code" sh -c \
-		"[ $st = 400 ] && grep -q \"Code d'erreur : <strong>$code</strong>\" '$W/b'"
+	check "FC refuses $f: 400 page, Erreur $code" sh -c \
+		"[ $st = 400 ] && grep -q 'data-testid=\"error-code\">Erreur $code<' '$W/b'"
 done
 for pair in token_flow:unsupported_response_type no_openid:invalid_request \
 	bad_scope:invalid_scope; do
@@ -217,11 +223,12 @@ check "ok: access_denied with a valid state is 200 Connexion annulée" sh -c \
 # --- a full mock login on ok: the portal is a real RP ---
 J2="$W/jar-login"
 c -c "$J2" "$POB/ok/auth/franceconnect" >/dev/null
-c -b "$J2" "$(hdr location)" >/dev/null
+c -b "$J2" -c "$J2" "$(hdr location)" >/dev/null
 ia=$(hdr location)
-st=$(c "https://fc.test:$FC$ia")
-check "FC interaction page: Choisissez votre compte" sh -c "[ $st = 200 ] && grep -q 'Choisissez votre compte' '$W/b'"
-st=$(c "https://fc.test:$FC$ia/login?login=test&password=123")
+st=$(c -b "$J2" "https://fc.test:$FC$ia")
+check "FC interaction page with its cookies: Choisissez votre compte" sh -c "[ $st = 200 ] && grep -q 'Choisissez votre compte' '$W/b' &&
+	grep -q 'data-testid=\"main-providers\"' '$W/b' && grep -q 'id=\"grid-main-providers\"' '$W/b'"
+st=$(c -b "$J2" "https://fc.test:$FC$ia/login?login=test&password=123")
 cb=$(hdr location)
 check "mock FI login: 302 to callback with code, state, iss" sh -c "[ $st = 302 ] &&
 	case '$cb' in '$POB/ok/callback?code='*'&state='*'&iss=https%3A%2F%2Ffc.test%3A$FC%2Fapi%2Fv2') true;; *) false;; esac"
@@ -243,8 +250,8 @@ check "session/end without id_token_hint: 400" [ "$st" = 400 ]
 
 # The token endpoint itself, as an FS uses it (this test is the FS).
 c -c "$W/jar-t" "$POB/ok/auth/franceconnect" >/dev/null
-c "$(hdr location)" >/dev/null
-c "https://fc.test:$FC$(hdr location)/login?login=test&password=123" >/dev/null
+c -c "$W/jar-t" "$(hdr location)" >/dev/null
+c -b "$W/jar-t" "https://fc.test:$FC$(hdr location)/login?login=test&password=123" >/dev/null
 code=$(qarg code "$(hdr location)")
 tok() {
 	c "$@" -d grant_type=authorization_code -d "code=$code" \

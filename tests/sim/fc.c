@@ -14,6 +14,7 @@
  * objects guarded by one mutex; handlers copy what they need out of it.
  */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -40,6 +41,45 @@
 #define FC_E_CLIENT   "Y04EA6EF" /* unknown client_id */
 #define FC_E_PARAMS   "Y030007"  /* invalid parameters */
 #define FC_E_REDIRECT "Y04C013C" /* redirect_uri not registered */
+#define FC_E_SESSION  "Y190001"  /* no session (SessionNotFoundException) */
+#define FC_E_UNKNOWN  "Y000000"  /* unknown internal error */
+
+/* The session cookie FC sets at /authorize (core-fcp-low session.ts). */
+#define FC_SESSION_COOKIE "fc_session_id"
+#define FC_COOKIE_ATTR    "; Path=/; HttpOnly; Secure; SameSite=Lax"
+
+/*
+ * Failure switches (docs/sim.md), set at run time by
+ * GET /_sim/fault/<name>: FC failing the way real services fail, so that
+ * tests can assert an outage is inconclusive, not a failure.
+ */
+enum fc_fault {
+	FC_FAULT_NONE,
+	FC_FAULT_DISCOVERY_500,     /* discovery answers 503 */
+	FC_FAULT_DISCOVERY_TIMEOUT, /* discovery never answers in time */
+	FC_FAULT_AUTHORIZE_500,     /* /authorize answers 500 */
+	FC_FAULT_AUTHORIZE_429,     /* /authorize answers 429 Retry-After */
+	FC_FAULT_ERROR_200,         /* error page (Y000000) with HTTP 200 */
+	FC_FAULT_LOST_SESSION,      /* interaction ignores the cookies */
+	FC_FAULT_LOOP,              /* /authorize redirects to itself */
+	FC_FAULT_JSON,              /* /authorize answers 200 JSON */
+	FC_FAULT_BARE_400,          /* /authorize answers 400, no code */
+	FC_FAULT_IDP_HINT,          /* /authorize 303s to an identity
+	                               provider on another origin */
+	FC_FAULT__MAX
+};
+
+static const char *const fc_fault_names[FC_FAULT__MAX] = { "none",
+	"discovery_500", "discovery_timeout", "authorize_500", "authorize_429",
+	"error_200", "lost_session", "loop", "json", "bare_400", "idp_hint" };
+
+static atomic_int fc_fault_now;
+/* /authorize requests that arrived with an fc_session_id already: a
+ * prober that reuses a jar across flows or dossiers (GET /_sim/seen). */
+static atomic_int fc_seen_session_at_authorize;
+/* Requests to FC carrying a portal's cookie (fc_state, session): a jar
+ * that does not scope cookies to their host, as a browser does. */
+static atomic_int fc_seen_foreign_cookie;
 
 struct fc_state {
 	struct sim_listener *l;
@@ -378,16 +418,19 @@ fc_error_page(struct sim_req *req, unsigned int status, const char *code,
 	rc_buf_init(&b, FC_PAGE_MAX);
 	if (sim_random_hex(id, 16) != RC_OK)
 		memset(id, '0', 33);
+	/* FC's markup: views/pages/error/error.welcome.ejs ("Erreur {code}"
+	 * in data-testid="error-code", fr-FR.i18n.ts). */
 	rc = rc_buf_adds(&b,
 	    "<!DOCTYPE html>\n<html lang=\"fr\"><head><meta charset=\"utf-8\">"
 	    "<title>Erreur - FranceConnect</title></head>\n<body>\n"
 	    "<header><p class=\"fr-header__service-title\">FranceConnect</p>"
 	    "</header>\n<main class=\"fr-container\" id=\"error-page\">\n"
-	    "<h1>Une erreur est survenue</h1>\n");
+	    "<h1 data-testid=\"error-section-title\">Une erreur est "
+	    "survenue</h1>\n");
 	if (rc == RC_OK && code != NULL)
 		rc = rc_buf_addf(&b,
-		    "<p class=\"error-code\">Code d'erreur : "
-		    "<strong>%s</strong></p>\n",
+		    "<p class=\"fr-text--sm\" data-testid=\"error-code\">"
+		    "Erreur %s</p>\n",
 		    code);
 	if (rc == RC_OK)
 		rc = rc_buf_adds(&b, "<p class=\"error-message\">");
@@ -568,6 +611,133 @@ fc_prompt_ok(const char *p)
 	    strcmp(p, "login consent") == 0 || strcmp(p, "consent login") == 0;
 }
 
+/* The parameters of FC's AuthorizeParamsDto (core-fcp
+ * src/dto/authorize-params.dto.ts); forbidNonWhitelisted refuses others. */
+static int
+fc_dto_param(const char *name)
+{
+	static const char *const known[] = { "client_id", "acr_values",
+		"claims", "response_type", "nonce", "state", "redirect_uri",
+		"scope", "prompt", "idp_hint", "ui_locales" };
+	size_t i;
+
+	for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (strcmp(name, known[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static enum MHD_Result
+fc_count_unknown(void *cls, enum MHD_ValueKind kind, const char *key,
+    const char *value)
+{
+	int *n = cls;
+
+	(void)kind;
+	(void)value;
+	if (key != NULL && !fc_dto_param(key))
+		(*n)++;
+	return MHD_YES;
+}
+
+/* Parameters the DTO does not list, in the query or the form body. */
+static int
+fc_unknown_params(const struct sim_req *req)
+{
+	int n = 0;
+	size_t i;
+
+	MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND,
+	    fc_count_unknown, &n);
+	for (i = 0; i < req->nform; i++)
+		if (!fc_dto_param(req->form[i].name))
+			n++;
+	return n;
+}
+
+/* 303 to the interaction with FC's session and interaction cookies. */
+static enum MHD_Result
+fc_send_interaction_redirect(struct sim_req *req, const char *uid,
+    const char *sid)
+{
+	struct MHD_Response *resp = sim_response(NULL, "");
+	char loc[256], c1[256], c2[256], c3[128];
+
+	snprintf(loc, sizeof(loc), "/api/v2/interaction/%s", uid);
+	/* FC resets the library's cookies, then sets its session and the
+	 * library's interaction cookies (ref §8). */
+	snprintf(c1, sizeof(c1), "%s=%s%s", FC_SESSION_COOKIE, sid,
+	    FC_COOKIE_ATTR);
+	snprintf(c2, sizeof(c2), "_interaction=%s%s", uid, FC_COOKIE_ATTR);
+	snprintf(c3, sizeof(c3),
+	    "_session=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Lax");
+	if (resp != NULL &&
+	    (MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, loc) !=
+	            MHD_YES ||
+	        MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, c3) !=
+	            MHD_YES ||
+	        MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, c1) !=
+	            MHD_YES ||
+	        MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, c2) !=
+	            MHD_YES ||
+	        MHD_add_response_header(resp, "Cache-Control", "no-store") !=
+	            MHD_YES)) {
+		MHD_destroy_response(resp);
+		resp = NULL;
+	}
+	return sim_queue(req, MHD_HTTP_SEE_OTHER, resp);
+}
+
+/* The /authorize failure switches; MHD_NO when none applies (*hit 0). */
+static enum MHD_Result
+fc_authorize_fault(struct fc_state *st, struct sim_req *req, int *hit)
+{
+	struct MHD_Response *resp;
+	char loc[256];
+
+	*hit = 1;
+	switch (atomic_load(&fc_fault_now)) {
+	case FC_FAULT_AUTHORIZE_500:
+		return fc_error_page(req, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL,
+		    "Le service est momentanément indisponible.");
+	case FC_FAULT_AUTHORIZE_429:
+		resp = sim_response("text/html; charset=utf-8",
+		    "<!DOCTYPE html><html><body><p>Trop de requêtes.</p>"
+		    "</body></html>\n");
+		if (resp != NULL &&
+		    MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER,
+		        "30") != MHD_YES) {
+			MHD_destroy_response(resp);
+			resp = NULL;
+		}
+		return sim_queue(req, MHD_HTTP_TOO_MANY_REQUESTS, resp);
+	case FC_FAULT_ERROR_200:
+		return fc_error_page(req, MHD_HTTP_OK, FC_E_UNKNOWN,
+		    "Une erreur technique est survenue.");
+	case FC_FAULT_LOOP:
+		return sim_send_redirect(req, MHD_HTTP_SEE_OTHER,
+		    "/api/v2/authorize?loop=1");
+	case FC_FAULT_JSON:
+		return sim_send_json(req, MHD_HTTP_OK,
+		    json_pack("{s:s}", "status", "ok"));
+	case FC_FAULT_BARE_400:
+		return sim_send_text(req, MHD_HTTP_BAD_REQUEST,
+		    "text/html; charset=utf-8",
+		    "<!DOCTYPE html><html><body><p>Bad Request</p></body>"
+		    "</html>\n");
+	case FC_FAULT_IDP_HINT:
+		/* An allowed idp_hint: straight on to the identity provider,
+		 * another origin (ref §8). */
+		snprintf(loc, sizeof(loc),
+		    "https://idp.test:%u/authorize?client_id=fc&state=x",
+		    (unsigned)st->l->port);
+		return sim_send_redirect(req, MHD_HTTP_SEE_OTHER, loc);
+	default:
+		*hit = 0;
+		return MHD_NO;
+	}
+}
+
 /*
  * GET /api/v2/authorize, validated in FC's order: client, redirect_uri
  * (malformed, then unregistered): these give an error page, since FC
@@ -587,8 +757,9 @@ fc_authorize(struct fc_state *st, struct sim_req *req)
 	const char *rtype = sim_arg(req, "response_type");
 	const char *scope = sim_arg(req, "scope");
 	json_t *client, *ia;
-	char uid[65], loc[256];
-	int sc;
+	char uid[65], sid[129];
+	enum MHD_Result r;
+	int sc, hit;
 
 	if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "POST") != 0)
 		return fc_error_page(req, MHD_HTTP_METHOD_NOT_ALLOWED, NULL,
@@ -604,6 +775,16 @@ fc_authorize(struct fc_state *st, struct sim_req *req)
 		rtype = sim_form(req, "response_type");
 		scope = sim_form(req, "scope");
 	}
+	if (sim_cookie(req, FC_SESSION_COOKIE) != NULL)
+		atomic_fetch_add(&fc_seen_session_at_authorize, 1);
+	r = fc_authorize_fault(st, req, &hit);
+	if (hit)
+		return r;
+	/* The DTO first: forbidNonWhitelisted refuses any other parameter,
+	 * e.g. PKCE's code_challenge (docs/fc_rules.md). */
+	if (fc_unknown_params(req) > 0)
+		return fc_error_page(req, MHD_HTTP_BAD_REQUEST, FC_E_PARAMS,
+		    "Un paramètre de la requête n'est pas autorisé.");
 	client =
 	    client_id != NULL ? json_object_get(st->clients, client_id) : NULL;
 	if (client == NULL)
@@ -650,13 +831,52 @@ fc_authorize(struct fc_state *st, struct sim_req *req)
 		return fc_error_redirect(st, req, redirect_uri, "invalid_scope",
 		    "requested scope is not allowed", state);
 
-	ia = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I}", "client_id", client_id,
-	    "redirect_uri", redirect_uri, "state", state, "nonce", nonce,
-	    "scope", scope, "exp", (json_int_t)time(NULL) + FC_INTERACTION_TTL);
+	if (sim_random_hex(sid, 64) != RC_OK)
+		return MHD_NO;
+	ia = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I}", "client_id",
+	    client_id, "redirect_uri", redirect_uri, "state", state, "nonce",
+	    nonce, "scope", scope, "sid", sid, "exp",
+	    (json_int_t)time(NULL) + FC_INTERACTION_TTL);
 	if (fc_store_put(st, st->interactions, ia, uid, 16) != RC_OK)
 		return MHD_NO;
-	snprintf(loc, sizeof(loc), "/api/v2/interaction/%s", uid);
-	return sim_send_redirect(req, MHD_HTTP_FOUND, loc);
+	return fc_send_interaction_redirect(req, uid, sid);
+}
+
+/*
+ * The interaction uid, when this browser carries the session FC set for
+ * it (fc_session_id and _interaction); a copy of the interaction, or NULL
+ * (then FC throws SessionNotFoundException: Y190001, HTTP 401).
+ */
+static json_t *
+fc_interaction_of(struct fc_state *st, struct sim_req *req, const char *uid,
+    int take)
+{
+	const char *sid = sim_cookie(req, FC_SESSION_COOKIE);
+	const char *iuid = sim_cookie(req, "_interaction");
+	json_t *ia;
+
+	if (atomic_load(&fc_fault_now) == FC_FAULT_LOST_SESSION ||
+	    sid == NULL || iuid == NULL || strcmp(iuid, uid) != 0)
+		return NULL;
+	if ((ia = fc_store_get(st, st->interactions, uid, 0)) == NULL)
+		return NULL;
+	if (strcmp(fc_str(ia, "sid"), sid) != 0) {
+		json_decref(ia);
+		return NULL;
+	}
+	if (take) {
+		json_decref(ia);
+		ia = fc_store_get(st, st->interactions, uid, 1);
+	}
+	return ia;
+}
+
+static enum MHD_Result
+fc_no_session(struct sim_req *req)
+{
+	return fc_error_page(req, MHD_HTTP_UNAUTHORIZED, FC_E_SESSION,
+	    "Votre session a expiré ou n'existe pas. Veuillez recommencer "
+	    "votre connexion.");
 }
 
 /* GET /api/v2/interaction/<uid>: identity-provider selection. */
@@ -667,10 +887,8 @@ fc_interaction_page(struct fc_state *st, struct sim_req *req, const char *uid)
 	json_t *ia;
 	enum MHD_Result r = MHD_NO;
 
-	if ((ia = fc_store_get(st, st->interactions, uid, 0)) == NULL)
-		return fc_error_page(req, MHD_HTTP_BAD_REQUEST, NULL,
-		    "Votre session a expiré ou n'existe pas. Veuillez "
-		    "recommencer votre connexion.");
+	if ((ia = fc_interaction_of(st, req, uid, 0)) == NULL)
+		return fc_no_session(req);
 	json_decref(ia);
 	rc_buf_init(&b, FC_PAGE_MAX);
 	if (rc_buf_addf(&b,
@@ -678,11 +896,14 @@ fc_interaction_page(struct fc_state *st, struct sim_req *req, const char *uid)
 	        "<meta charset=\"utf-8\"><title>Choisissez votre compte - "
 	        "FranceConnect</title></head>\n<body>\n<main "
 	        "class=\"fr-container\">\n<h1>Choisissez votre compte</h1>\n"
-	        "<p>pour vous connecter via FranceConnect</p>\n<ul>\n"
+	        "<p>pour vous connecter via FranceConnect</p>\n"
+	        "<section id=\"grid-main-providers\">\n<ul "
+	        "data-testid=\"main-providers\">\n"
 	        "<li><a id=\"idp-mock\" class=\"fr-btn\" "
 	        "href=\"/api/v2/interaction/%s/login?login=test&amp;"
 	        "password=123\">Fournisseur d'identité de démonstration "
-	        "(test / 123)</a></li>\n</ul>\n<p><a id=\"cancel\" "
+	        "(test / 123)</a></li>\n</ul>\n</section>\n<p><a "
+	        "id=\"cancel\" "
 	        "href=\"/api/v2/interaction/%s/abort\">Revenir sur le site "
 	        "du service</a></p>\n</main>\n</body></html>\n",
 	        uid, uid) == RC_OK)
@@ -732,10 +953,8 @@ fc_interaction_login(struct fc_state *st, struct sim_req *req, const char *uid)
 		    "charset=\"utf-8\"><title>Connexion</title></head><body>"
 		    "<p>Identifiant ou mot de passe incorrect.</p>"
 		    "</body></html>\n");
-	if ((ia = fc_store_get(st, st->interactions, uid, 1)) == NULL)
-		return fc_error_page(req, MHD_HTTP_BAD_REQUEST, NULL,
-		    "Votre session a expiré ou n'existe pas. Veuillez "
-		    "recommencer votre connexion.");
+	if ((ia = fc_interaction_of(st, req, uid, 1)) == NULL)
+		return fc_no_session(req);
 	grant = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I}", "client_id",
 	    fc_str(ia, "client_id"), "redirect_uri", fc_str(ia, "redirect_uri"),
 	    "nonce", fc_str(ia, "nonce"), "scope", fc_str(ia, "scope"),
@@ -757,9 +976,8 @@ fc_interaction_abort(struct fc_state *st, struct sim_req *req, const char *uid)
 	json_t *ia;
 	enum MHD_Result r;
 
-	if ((ia = fc_store_get(st, st->interactions, uid, 1)) == NULL)
-		return fc_error_page(req, MHD_HTTP_BAD_REQUEST, NULL,
-		    "Votre session a expiré ou n'existe pas.");
+	if ((ia = fc_interaction_of(st, req, uid, 1)) == NULL)
+		return fc_no_session(req);
 	r = fc_error_redirect(st, req, fc_str(ia, "redirect_uri"),
 	    "access_denied", "user authentication aborted",
 	    fc_str(ia, "state"));
@@ -981,6 +1199,23 @@ out:
 
 /* --- dispatch --- */
 
+/* GET /_sim/fault/<name>: switch the failure mode (test control). */
+static enum MHD_Result
+fc_set_fault(struct sim_req *req, const char *name)
+{
+	int i;
+
+	for (i = 0; i < FC_FAULT__MAX; i++)
+		if (strcmp(name, fc_fault_names[i]) == 0) {
+			atomic_store(&fc_fault_now, i);
+			log_info("fc fault=%s", name);
+			return sim_send_text(req, MHD_HTTP_OK, "text/plain",
+			    "ok\n");
+		}
+	return sim_send_text(req, MHD_HTTP_NOT_FOUND, "text/plain",
+	    "unknown fault\n");
+}
+
 enum MHD_Result
 fc_handle(struct sim_req *req)
 {
@@ -989,12 +1224,37 @@ fc_handle(struct sim_req *req)
 	char uid[65];
 	size_t n;
 
+	if (sim_cookie(req, "fc_state") != NULL ||
+	    sim_cookie(req, "session") != NULL)
+		atomic_fetch_add(&fc_seen_foreign_cookie, 1);
+	if (strncmp(p, "/_sim/fault/", 12) == 0)
+		return fc_set_fault(req, p + 12);
+	if (strcmp(p, "/_sim/seen") == 0) {
+		char t[96];
+
+		snprintf(t, sizeof(t),
+		    "authorize_with_session=%d foreign_cookie=%d\n",
+		    atomic_load(&fc_seen_session_at_authorize),
+		    atomic_load(&fc_seen_foreign_cookie));
+		return sim_send_text(req, MHD_HTTP_OK, "text/plain", t);
+	}
 	if (strncmp(p, "/api/v2/", 8) != 0)
 		return fc_error_page(req, MHD_HTTP_NOT_FOUND, NULL,
 		    "Page introuvable.");
 	p += 8;
-	if (strcmp(p, ".well-known/openid-configuration") == 0)
-		return fc_discovery(st, req);
+	if (strcmp(p, ".well-known/openid-configuration") == 0) {
+		switch (atomic_load(&fc_fault_now)) {
+		case FC_FAULT_DISCOVERY_500:
+			return fc_error_page(req, MHD_HTTP_SERVICE_UNAVAILABLE,
+			    NULL, "Le service est momentanément indisponible.");
+		case FC_FAULT_DISCOVERY_TIMEOUT:
+			/* Longer than any client timeout; ends on shutdown. */
+			sim_sleep_ms(req->l->ctx, 60000);
+			return MHD_NO;
+		default:
+			return fc_discovery(st, req);
+		}
+	}
 	if (strcmp(p, "jwks") == 0)
 		return fc_jwks(st, req);
 	if (strcmp(p, "authorize") == 0)

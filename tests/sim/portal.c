@@ -66,6 +66,8 @@ enum portal_kind {
 	PK_WEAK_COOKIE,
 	PK_NO_HSTS,
 	PK_NO_BUTTON,
+	PK_PKCE,
+	PK_CALLBACK_WELCOME,
 	PK_LOOP,
 	PK_HUGE,
 	PK_SLOW,
@@ -100,6 +102,8 @@ static const char *const portal_names[PK__MAX] = {
 	"weak_cookie",
 	"no_hsts",
 	"no_button",
+	"pkce",
+	"callback_welcome",
 	"loop",
 	"huge",
 	"slow",
@@ -522,6 +526,11 @@ start_flow(struct preq *p)
 		rc = rc_buf_addf(&loc, "&nonce=%s", nonce);
 	if (rc == RC_OK && p->kind == PK_PROMPT_NONE)
 		rc = rc_buf_adds(&loc, "&prompt=none");
+	if (rc == RC_OK && p->kind == PK_PKCE) /* RFC 7636 appendix B */
+		rc = rc_buf_adds(&loc,
+		    "&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-"
+		    "cM"
+		    "&code_challenge_method=S256");
 	if (rc == RC_OK) {
 		snprintf(cookie, sizeof(cookie), "fc_state=%s%s", sid,
 		    p->kind == PK_WEAK_COOKIE ? "; Path=/"
@@ -684,6 +693,9 @@ route_callback(struct preq *p)
 		if (p->kind == PK_CALLBACK_500)
 			return psend_html(p, MHD_HTTP_INTERNAL_SERVER_ERROR,
 			    stack_trace);
+		if (p->kind == PK_CALLBACK_WELCOME)
+			return psend_message(p, MHD_HTTP_OK, "Bienvenue",
+			    "Vous êtes connecté à votre espace.");
 		if (p->kind == PK_CALLBACK_SESSION) {
 			if (new_session(p, NULL, cookie, sizeof(cookie)) !=
 			    RC_OK)

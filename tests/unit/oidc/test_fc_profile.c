@@ -79,19 +79,15 @@ test_good_fc_v2_request(void **state)
 
 	(void)state;
 	judge(FC_AUTHZ, GOOD_Q, &fc_prod, &f);
-	assert_int_equal(f.n, 13);
+	assert_int_equal(f.n, 14);
 	for (i = 0; i < f.n; i++) {
-		if (strcmp(f.v[i].id, "fc.authorize.pkce") == 0) {
-			assert_int_equal(f.v[i].status, FC_SKIP);
-			assert_false(f.v[i].required);
-			continue;
-		}
 		if (f.v[i].status != FC_PASS)
 			fail_msg("%s: %s", f.v[i].id, f.v[i].detail);
 		assert_true(f.v[i].required);
 	}
 	assert_string_equal(f.v[0].id, "fc.authorize.endpoint");
 	assert_string_equal(f.v[12].id, "fc.authorize.pkce");
+	assert_string_equal(f.v[13].id, "fc.authorize.params");
 	fc_findings_cleanup(&f);
 }
 
@@ -406,18 +402,262 @@ test_scope_acr_prompt_claims_pkce(void **state)
 	    FC_FAIL);
 	assert_int_equal(fc_check_claims("", d, sizeof(d)), FC_FAIL);
 
-	assert_int_equal(fc_check_pkce(NULL, NULL, d, sizeof(d)), FC_SKIP);
+	/*
+	 * FC v2's AuthorizeParamsDto has no PKCE field and forbids unknown
+	 * ones: even a perfect S256 challenge is refused (Y030007).
+	 */
+	assert_int_equal(fc_check_pkce(NULL, NULL, d, sizeof(d)), FC_PASS);
 	assert_int_equal(
 	    fc_check_pkce("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", "S256",
 	        d, sizeof(d)),
+	    FC_FAIL);
+	assert_non_null(strstr(d, "Y030007"));
+	assert_non_null(strstr(d, "authorize-params.dto.ts"));
+	assert_int_equal(fc_check_pkce("abc", "plain", d, sizeof(d)), FC_FAIL);
+	assert_int_equal(fc_check_pkce(NULL, "S256", d, sizeof(d)), FC_FAIL);
+}
+
+/* fc.authorize.params: FC's DTO list, and nothing else. */
+static void
+test_unknown_params(void **state)
+{
+	struct fc_findings f;
+	const struct fc_finding *x;
+	static const char *const known[] = { "client_id", "acr_values",
+		"claims", "response_type", "nonce", "state", "redirect_uri",
+		"scope", "prompt", "idp_hint", "ui_locales" };
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		assert_true(fc_param_known(known[i]));
+	assert_false(fc_param_known("code_challenge"));
+	assert_false(fc_param_known("login_hint"));
+	assert_false(fc_param_known("Client_id"));
+	assert_false(fc_param_known(NULL));
+
+	judge(FC_AUTHZ, GOOD_Q "&idp_hint=abc&ui_locales=fr", &fc_prod, &f);
+	assert_int_equal(status_of(&f, "fc.authorize.params"), FC_PASS);
+	fc_findings_cleanup(&f);
+
+	judge(FC_AUTHZ, GOOD_Q "&login_hint=x&response_mode=query", &fc_prod,
+	    &f);
+	x = fc_findings_get(&f, "fc.authorize.params");
+	assert_non_null(x);
+	assert_int_equal(x->status, FC_FAIL);
+	assert_true(x->required);
+	assert_non_null(strstr(x->detail, "login_hint"));
+	assert_non_null(strstr(x->detail, "response_mode"));
+	assert_non_null(strstr(x->detail, "Y030007"));
+	fc_findings_cleanup(&f);
+
+	/* PKCE: one required failure, under fc.authorize.pkce only. */
+	judge(FC_AUTHZ,
+	    GOOD_Q "&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+	           "&code_challenge_method=S256",
+	    &fc_prod, &f);
+	x = fc_findings_get(&f, "fc.authorize.pkce");
+	assert_non_null(x);
+	assert_int_equal(x->status, FC_FAIL);
+	assert_true(x->required);
+	assert_int_equal(status_of(&f, "fc.authorize.params"), FC_PASS);
+	fc_findings_cleanup(&f);
+}
+
+/* Facts of FC's identity-provider choice page (interaction.ejs). */
+static const struct fc_page_facts choice_page = { .html = 1,
+	.marker_testid = 1,
+	.marker_grid = 1 };
+
+static struct fc_page_facts
+error_page(const char *code)
+{
+	struct fc_page_facts f = { .html = 1, .error_marked = 1 };
+
+	snprintf(f.code, sizeof(f.code), "%s", code);
+	f.code_marked = code[0] != '\0';
+	f.says_error = 1;
+	return f;
+}
+
+static void
+test_provider_page(void **state)
+{
+	struct fc_answer_verdict v;
+	struct fc_page_facts f, bare = { .html = 1 };
+
+	(void)state;
+	/* Accepted: 200, HTML, no error; the markers are reported. */
+	fc_provider_page_judge(200, "text/html; charset=utf-8", &choice_page,
+	    &v);
+	assert_int_equal(v.answer, FC_ANSWER_ACCEPTED);
+	assert_non_null(strstr(v.detail, "data-testid=\"main-providers\""));
+	assert_non_null(strstr(v.detail, "#grid-main-providers"));
+	/* ... but not required: FC's markup changes. */
+	fc_provider_page_judge(200, "text/html", &bare, &v);
+	assert_int_equal(v.answer, FC_ANSWER_ACCEPTED);
+	assert_non_null(strstr(v.detail, "neither"));
+
+	/* Refused: codes that blame the request, named and explained. */
+	f = error_page("Y030007");
+	fc_provider_page_judge(400, "text/html", &f, &v);
+	assert_int_equal(v.answer, FC_ANSWER_REFUSED);
+	assert_string_equal(v.code, "Y030007");
+	assert_non_null(strstr(v.detail, "Y030007"));
+	assert_non_null(strstr(v.detail, "acr_values"));
+	f = error_page("Y04EA6EF");
+	fc_provider_page_judge(400, "text/html", &f, &v);
+	assert_int_equal(v.answer, FC_ANSWER_REFUSED);
+	assert_non_null(strstr(v.detail, "client_id"));
+	f = error_page("Y04C013C");
+	fc_provider_page_judge(400, "text/html", &f, &v);
+	assert_int_equal(v.answer, FC_ANSWER_REFUSED);
+	assert_non_null(strstr(v.detail, "redirect_uri"));
+	/* A marked error page is an error page whatever its status. */
+	f = error_page("Y030007");
+	fc_provider_page_judge(200, "text/html", &f, &v);
+	assert_int_equal(v.answer, FC_ANSWER_REFUSED);
+
+	/* Inconclusive: FC's own trouble, unknown codes, the unreadable. */
+	f = error_page("Y190001");
+	fc_provider_page_judge(401, "text/html", &f, &v);
+	assert_int_equal(v.answer, FC_ANSWER_UNCLEAR);
+	assert_non_null(strstr(v.detail, "Y190001"));
+	assert_non_null(strstr(v.detail, "session"));
+	f = error_page("Y000000");
+	fc_provider_page_judge(200, "text/html", &f, &v);
+	assert_int_equal(v.answer, FC_ANSWER_UNCLEAR);
+	f = error_page("Y999999");
+	fc_provider_page_judge(400, "text/html", &f, &v);
+	assert_int_equal(v.answer, FC_ANSWER_UNCLEAR);
+	assert_non_null(strstr(v.detail, "does not know"));
+	f = error_page("");
+	fc_provider_page_judge(400, "text/html", &f, &v);
+	assert_int_equal(v.answer, FC_ANSWER_UNCLEAR);
+	fc_provider_page_judge(400, "text/html", &bare, &v);
+	assert_int_equal(v.answer, FC_ANSWER_UNCLEAR);
+	fc_provider_page_judge(404, "text/html", &bare, &v);
+	assert_int_equal(v.answer, FC_ANSWER_UNCLEAR);
+	f = error_page("Y030007");
+	fc_provider_page_judge(500, "text/html", &f, &v);
+	assert_int_equal(v.answer, FC_ANSWER_UNCLEAR);
+	fc_provider_page_judge(503, "text/html", &choice_page, &v);
+	assert_int_equal(v.answer, FC_ANSWER_UNCLEAR);
+	fc_provider_page_judge(429, "text/html", &bare, &v);
+	assert_int_equal(v.answer, FC_ANSWER_UNCLEAR);
+	assert_non_null(strstr(v.detail, "429"));
+	f = error_page("Y030007"); /* rate limiting says nothing of it */
+	fc_provider_page_judge(429, "text/html", &f, &v);
+	assert_int_equal(v.answer, FC_ANSWER_UNCLEAR);
+	assert_non_null(strstr(v.detail, "try again later"));
+	fc_provider_page_judge(200, "application/json", &choice_page, &v);
+	assert_int_equal(v.answer, FC_ANSWER_UNCLEAR);
+	fc_provider_page_judge(200, NULL, &choice_page, &v);
+	assert_int_equal(v.answer, FC_ANSWER_UNCLEAR);
+	fc_provider_page_judge(200, "text/html", NULL, &v);
+	assert_int_equal(v.answer, FC_ANSWER_UNCLEAR);
+	fc_provider_page_judge(204, "text/html", &bare, &v);
+	assert_int_equal(v.answer, FC_ANSWER_UNCLEAR);
+	/* An unknown code-like word on a plain 200 page is no error... */
+	f = bare;
+	snprintf(f.code, sizeof(f.code), "Y12ABCDE");
+	fc_provider_page_judge(200, "text/html", &f, &v);
+	assert_int_equal(v.answer, FC_ANSWER_ACCEPTED);
+	/* ... but a known code in the page's text is. */
+	snprintf(f.code, sizeof(f.code), "Y04EA6EF");
+	fc_provider_page_judge(200, "text/html", &f, &v);
+	assert_int_equal(v.answer, FC_ANSWER_REFUSED);
+}
+
+#define RU "https://demarches.mairie-exemple.fr/oidc/callback"
+
+static void
+test_provider_redirect(void **state)
+{
+	struct fc_answer_verdict v;
+
+	(void)state;
+	fc_provider_redirect_judge(RU "?error=invalid_request&error_"
+	                              "description=openid%20missing&state=s",
+	    RU, &v);
+	assert_int_equal(v.answer, FC_ANSWER_REFUSED);
+	assert_string_equal(v.code, "invalid_request");
+	assert_non_null(strstr(v.detail, "openid missing"));
+	fc_provider_redirect_judge(RU "?error=unsupported_response_type", RU,
+	    &v);
+	assert_int_equal(v.answer, FC_ANSWER_REFUSED);
+	/* Same host, other path: not the redirect_uri. */
+	fc_provider_redirect_judge(
+	    "https://demarches.mairie-exemple.fr/other?error=invalid_request",
+	    RU, &v);
+	assert_int_equal(v.answer, FC_ANSWER_UNCLEAR);
+	/* Errors that do not blame the request. */
+	fc_provider_redirect_judge(RU "?error=server_error", RU, &v);
+	assert_int_equal(v.answer, FC_ANSWER_UNCLEAR);
+	fc_provider_redirect_judge(RU "?error=temporarily_unavailable", RU, &v);
+	assert_int_equal(v.answer, FC_ANSWER_UNCLEAR);
+	fc_provider_redirect_judge(RU "?error=made_up", RU, &v);
+	assert_int_equal(v.answer, FC_ANSWER_UNCLEAR);
+	fc_provider_redirect_judge(RU "?error=invalid_request", NULL, &v);
+	assert_int_equal(v.answer, FC_ANSWER_UNCLEAR);
+	/* idp_hint: straight on to an identity provider. */
+	fc_provider_redirect_judge(
+	    "https://idp.exemple.fr/authorize?client_id=fc&state=x", RU, &v);
+	assert_int_equal(v.answer, FC_ANSWER_ACCEPTED);
+	assert_non_null(strstr(v.detail, "idp.exemple.fr"));
+	fc_provider_redirect_judge("not a url", RU, &v);
+	assert_int_equal(v.answer, FC_ANSWER_UNCLEAR);
+	fc_provider_redirect_judge(NULL, RU, &v);
+	assert_int_equal(v.answer, FC_ANSWER_UNCLEAR);
+}
+
+static void
+test_callback_forged(void **state)
+{
+	char d[FC_DETAIL_MAX];
+	struct fc_page_facts welcome = { .html = 1 },
+	                     refused = { .html = 1, .says_error = 1 };
+
+	(void)state;
+	assert_int_equal(
+	    fc_callback_forged_judge(400, NULL, NULL, "", d, sizeof(d)),
+	    FC_PASS);
+	assert_int_equal(fc_callback_forged_judge(302,
+	                     "https://mairie.test/connexion", NULL, NULL, d,
+	                     sizeof(d)),
 	    FC_PASS);
 	assert_int_equal(
-	    fc_check_pkce("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", NULL,
-	        d, sizeof(d)),
-	    FC_FAIL);
-	assert_int_equal(fc_check_pkce("abc", "plain", d, sizeof(d)), FC_FAIL);
-	assert_int_equal(fc_check_pkce("abc", "S256", d, sizeof(d)), FC_FAIL);
-	assert_int_equal(fc_check_pkce(NULL, "S256", d, sizeof(d)), FC_FAIL);
+	    fc_callback_forged_judge(200, NULL, &refused, "", d, sizeof(d)),
+	    FC_PASS);
+	/* A welcome page to a made-up state: the state is not checked. */
+	assert_int_equal(
+	    fc_callback_forged_judge(200, NULL, &welcome, "", d, sizeof(d)),
+	    FC_WARN);
+	assert_non_null(strstr(d, "may accept any state"));
+	assert_int_equal(
+	    fc_callback_forged_judge(200, NULL, NULL, NULL, d, sizeof(d)),
+	    FC_WARN);
+	assert_int_equal(
+	    fc_callback_forged_judge(500, NULL, &refused, "", d, sizeof(d)),
+	    FC_WARN);
+	assert_int_equal(fc_callback_forged_judge(302, "/espace", NULL,
+	                     "session", d, sizeof(d)),
+	    FC_WARN);
+	assert_non_null(strstr(d, "session"));
+}
+
+static void
+test_error_blame(void **state)
+{
+	(void)state;
+	assert_int_equal(fc_error_blame("Y030007"), FC_BLAME_REQUEST);
+	assert_int_equal(fc_error_blame("Y04EA6EF"), FC_BLAME_REQUEST);
+	assert_int_equal(fc_error_blame("Y04C013C"), FC_BLAME_REQUEST);
+	assert_int_equal(fc_error_blame("invalid_scope"), FC_BLAME_REQUEST);
+	assert_int_equal(fc_error_blame("Y190001"), FC_BLAME_PROVIDER);
+	assert_int_equal(fc_error_blame("server_error"), FC_BLAME_PROVIDER);
+	assert_int_equal(fc_error_blame("Y123456"), FC_BLAME_UNKNOWN);
+	assert_int_equal(fc_error_blame(NULL), FC_BLAME_UNKNOWN);
 }
 
 static void
@@ -804,6 +1044,11 @@ main(void)
 		cmocka_unit_test(test_each_fault),
 		cmocka_unit_test(test_redirect_uri),
 		cmocka_unit_test(test_scope_acr_prompt_claims_pkce),
+		cmocka_unit_test(test_unknown_params),
+		cmocka_unit_test(test_provider_page),
+		cmocka_unit_test(test_provider_redirect),
+		cmocka_unit_test(test_callback_forged),
+		cmocka_unit_test(test_error_blame),
 		cmocka_unit_test(test_state_nonce_chars),
 		cmocka_unit_test(test_random_good),
 		cmocka_unit_test(test_random_faults),

@@ -113,6 +113,97 @@ test_no_button(void **state)
 	assert_null(html_parse("", 0, BASE));
 }
 
+/*
+ * FranceConnect's identity-provider choice page, abridged from its source
+ * (france-connect/sources back/apps/core-fcp/src/views/interaction.ejs):
+ * the markers are reported; the script's words are not the page's.
+ */
+static void
+test_facts_fc_choice_page(void **state)
+{
+	static const char page[] =
+	    "<!DOCTYPE html><html lang=\"fr\"><head><title>FranceConnect"
+	    "</title><script>console.error('error: invalid')</script></head>"
+	    "<body><main><section id=\"grid-main-providers\">"
+	    "<div class=\"fr-grid-row\" data-testid=\"main-providers\">"
+	    "<button>impots.gouv.fr</button></div></section></main>"
+	    "</body></html>";
+	struct html_doc *d = parse(page);
+	struct fc_page_facts f;
+
+	(void)state;
+	assert_int_equal(html_page_facts(d, &f), RC_OK);
+	assert_true(f.html);
+	assert_true(f.marker_testid);
+	assert_true(f.marker_grid);
+	assert_false(f.error_marked);
+	assert_string_equal(f.code, "");
+	assert_false(f.says_error);
+	html_free(d);
+}
+
+/* FC's error page (pages/error/error.welcome.ejs, "Erreur {code}"). */
+static void
+test_facts_fc_error_page(void **state)
+{
+	static const char page[] =
+	    "<html><body><h1 data-testid=\"error-section-title\">\n"
+	    "  Une erreur est survenue\n</h1>\n"
+	    "<p class=\"fr-text--sm\" data-testid='error-code'>\n"
+	    "    Erreur Y04C013C\n  </p><p>ID : 1234-abcd</p></body></html>";
+	struct html_doc *d = parse(page);
+	struct fc_page_facts f;
+
+	(void)state;
+	assert_int_equal(html_page_facts(d, &f), RC_OK);
+	assert_true(f.error_marked);
+	assert_true(f.code_marked);
+	assert_string_equal(f.code, "Y04C013C");
+	assert_true(f.says_error);
+	assert_false(f.marker_testid);
+	html_free(d);
+}
+
+/* A code in the text only (older markup), and the words of a refusal. */
+static void
+test_facts_text(void **state)
+{
+	static const char older[] =
+	    "<html><body><p class=\"error-code\">Code d'erreur : "
+	    "<strong>Y030007</strong></p></body></html>";
+	static const char refusal[] = "<html><body><h1>\xc3\x89"
+	                              "CHEC DE LA CONNEXION</h1></body></html>";
+	static const char welcome[] =
+	    "<html><body><h1>Bienvenue sur votre espace</h1><style>.error{}"
+	    "</style></body></html>";
+	struct html_doc *d;
+	struct fc_page_facts f;
+
+	(void)state;
+	d = parse(older);
+	assert_int_equal(html_page_facts(d, &f), RC_OK);
+	assert_string_equal(f.code, "Y030007");
+	assert_false(f.code_marked);
+	assert_false(f.error_marked);
+	html_free(d);
+	d = parse(refusal);
+	assert_int_equal(html_page_facts(d, &f), RC_OK);
+	assert_true(f.says_error);
+	html_free(d);
+	d = parse(welcome);
+	assert_int_equal(html_page_facts(d, &f), RC_OK);
+	assert_false(f.says_error);
+	assert_false(f.error_marked);
+	html_free(d);
+	/* views/error.ejs wraps every error page in data-testid=error-section
+	 */
+	d = parse("<html><body><div data-testid=\"error-section\"><p>x</p>"
+	          "</div></body></html>");
+	assert_int_equal(html_page_facts(d, &f), RC_OK);
+	assert_true(f.error_marked);
+	html_free(d);
+}
+
 int
 main(void)
 {
@@ -120,6 +211,9 @@ main(void)
 		cmocka_unit_test(test_dsfr_form_post),
 		cmocka_unit_test(test_link_and_get_form),
 		cmocka_unit_test(test_no_button),
+		cmocka_unit_test(test_facts_fc_choice_page),
+		cmocka_unit_test(test_facts_fc_error_page),
+		cmocka_unit_test(test_facts_text),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 
