@@ -311,6 +311,10 @@ server.listen(0, opts.bind, () => {
     for (const k of new Set(q.keys())) {
       if (!AUTHORIZE_KNOWN.has(k)) return `property ${k} should not exist`;
     }
+    for (const k of AUTHORIZE_KNOWN) {
+      // A repeated parameter reaches the DTO as an array: not a string.
+      if (q.getAll(k).length > 1) return `${k} must be a string`;
+    }
     for (const k of AUTHORIZE_REQUIRED) {
       if (!q.has(k)) return `${k} must be a string`;
     }

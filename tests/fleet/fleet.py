@@ -10,7 +10,9 @@ raccord fails it on.
 
   fleet.py clients --https-port P --http-port P2                > clients.json
   fleet.py apache  --dir D --https-port P --http-port P2 --fc-port F --certs C
-  fleet.py hosts                                                # name host scheme per RP
+  fleet.py hosts   --https-port P --http-port P2               # one line per RP
+  fleet.py dossier NAME --https-port P --http-port P2 [--siret S]
+           [--client-id C] [--redirect-uri U] [--login-path P]    > dossier.json
 """
 import argparse
 import json
@@ -105,6 +107,29 @@ def cmd_clients(a):
                     "post_logout_redirect_uris": [d["base"] + "/"],
                     "id_token_signed_response_alg": d["alg"]})
     json.dump(out, sys.stdout, indent=1)
+    print()
+
+
+def cmd_dossier(a):
+    """A FranceConnect dossier for one RP: what the collectivité declares
+    (by default exactly what its site sends)."""
+    d = rp(a.name, a)
+    siret = a.siret
+    doc = {
+        "dossier_id": "FLEET-" + a.name,
+        "collectivite": {"siren": siret[:9], "siret": siret,
+                         "nom": "Commune de Test (%s)" % a.name, "categorie": "commune",
+                         "code_insee": "75056"},
+        "paiement": {"titulaire": "Commune de Test", "iban": "FR7630006000011234567890189",
+                     "bic": "AGRIFRPP"},
+        "integrations": [{
+            "kind": "franceconnect", "environment": "production",
+            "client_id": a.client_id or d["client_id"],
+            "login_url": d["base"] + a.login_path,
+            "redirect_uri": a.redirect_uri or d["redirect"],
+            "post_logout_redirect_uri": d["base"] + "/",
+            "button_page_url": d["base"] + "/connexion.html"}]}
+    json.dump(doc, sys.stdout, indent=1, ensure_ascii=False)
     print()
 
 
@@ -217,8 +242,14 @@ def cmd_apache(a):
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="cmd", required=True)
-    for c in ("clients", "apache", "hosts"):
+    for c in ("clients", "apache", "hosts", "dossier"):
         s = sub.add_parser(c)
+        if c == "dossier":
+            s.add_argument("name", choices=list(RPS))
+            s.add_argument("--siret", default="21750001600019")
+            s.add_argument("--client-id")
+            s.add_argument("--redirect-uri")
+            s.add_argument("--login-path", default="/secure/")
         s.add_argument("--https-port", type=int, required=True)
         s.add_argument("--http-port", type=int, required=True)
         if c == "apache":
@@ -228,7 +259,8 @@ def main():
             s.add_argument("--modules", default="/usr/lib/apache2/modules")
             s.add_argument("--loglevel", default="warn")
     a = p.parse_args()
-    {"clients": cmd_clients, "apache": cmd_apache, "hosts": cmd_hosts}[a.cmd](a)
+    {"clients": cmd_clients, "apache": cmd_apache, "hosts": cmd_hosts,
+     "dossier": cmd_dossier}[a.cmd](a)
 
 
 if __name__ == "__main__":
