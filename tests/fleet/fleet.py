@@ -8,7 +8,7 @@ and one http loopback port).  Each misconfiguration is something the module
 really allows; the test (tests/integration/t_fleet.sh) asserts which rule
 raccord fails it on.
 
-  fleet.py clients --https-port P --http-port P2                > clients.json
+  fleet.py clients --https-port P --http-port P2 [--hand-port P3] > clients.json
   fleet.py apache  --dir D --https-port P --http-port P2 --fc-port F --certs C
   fleet.py hosts   --https-port P --http-port P2               # one line per RP
   fleet.py dossier NAME --https-port P --http-port P2 [--siret S]
@@ -70,6 +70,17 @@ RPS = {
 }
 
 
+# The hand-written relying party (hand-rp.mjs, one client, one redirect URI
+# per flavour): what mod_auth_openidc cannot be configured into.
+HAND_FLAVOURS = ["ok", "short_nonce", "short_state", "static_state", "same_state_nonce",
+                 "counter_state", "prefix_state", "url_state"]
+HAND_HOST = "hand.rp.fleet.test"
+
+
+def hand_base(a):
+    return "https://%s:%d" % (HAND_HOST, a.hand_port)
+
+
 def host(name):
     return name.replace("_", "-") + ".rp.fleet.test"
 
@@ -106,6 +117,12 @@ def cmd_clients(a):
                     "redirect_uris": d["registered"],
                     "post_logout_redirect_uris": [d["base"] + "/"],
                     "id_token_signed_response_alg": d["alg"]})
+    if a.hand_port:
+        out.append({"client_id": "fleet-hand", "client_secret": SECRET.format("hand"),
+                    "redirect_uris": ["%s/%s/callback" % (hand_base(a), f) for f in HAND_FLAVOURS],
+                    "post_logout_redirect_uris": ["%s/%s/connexion" % (hand_base(a), f)
+                                                  for f in HAND_FLAVOURS],
+                    "id_token_signed_response_alg": "ES256"})
     json.dump(out, sys.stdout, indent=1)
     print()
 
@@ -113,7 +130,17 @@ def cmd_clients(a):
 def cmd_dossier(a):
     """A FranceConnect dossier for one RP: what the collectivité declares
     (by default exactly what its site sends)."""
-    d = rp(a.name, a)
+    if a.name.startswith("hand/"):
+        fl = a.name[5:]
+        if fl not in HAND_FLAVOURS or not a.hand_port:
+            sys.exit("fleet.py: %s: unknown hand flavour or no --hand-port" % a.name)
+        b = "%s/%s" % (hand_base(a), fl)
+        d = {"client_id": "fleet-hand", "base": b, "redirect": b + "/callback"}
+        a.login_path = "/connexion"
+        page, logout = b + "/connexion", b + "/connexion"
+    else:
+        d = rp(a.name, a)
+        page, logout = d["base"] + "/connexion.html", d["base"] + "/"
     siret = a.siret
     doc = {
         "dossier_id": "FLEET-" + a.name,
@@ -127,8 +154,8 @@ def cmd_dossier(a):
             "client_id": a.client_id or d["client_id"],
             "login_url": d["base"] + a.login_path,
             "redirect_uri": a.redirect_uri or d["redirect"],
-            "post_logout_redirect_uri": d["base"] + "/",
-            "button_page_url": d["base"] + "/connexion.html"}]}
+            "post_logout_redirect_uri": logout,
+            "button_page_url": page}]}
     json.dump(doc, sys.stdout, indent=1, ensure_ascii=False)
     print()
 
@@ -137,6 +164,8 @@ def cmd_hosts(a):
     for name in RPS:
         d = rp(name, a)
         print(name, d["host"], d["scheme"], d["client_id"], d["redirect"])
+    if a.hand_port:
+        print("hand", HAND_HOST, "hand", "fleet-hand", hand_base(a) + "/<flavour>/callback")
 
 
 BUTTON = """<!DOCTYPE html>
@@ -245,13 +274,14 @@ def main():
     for c in ("clients", "apache", "hosts", "dossier"):
         s = sub.add_parser(c)
         if c == "dossier":
-            s.add_argument("name", choices=list(RPS))
+            s.add_argument("name", help="an RP of the table, or hand/<flavour>")
             s.add_argument("--siret", default="21750001600019")
             s.add_argument("--client-id")
             s.add_argument("--redirect-uri")
             s.add_argument("--login-path", default="/secure/")
         s.add_argument("--https-port", type=int, required=True)
         s.add_argument("--http-port", type=int, required=True)
+        s.add_argument("--hand-port", type=int)
         if c == "apache":
             s.add_argument("--dir", required=True)
             s.add_argument("--fc-port", type=int, required=True)

@@ -12,10 +12,11 @@
 set -u
 . tests/integration/lib.sh
 FLEET=tests/fleet
-NODE_PID= APACHE_PID=
+NODE_PID= APACHE_PID= HAND_PID=
 
 fleet_cleanup() {
 	[ -n "$APACHE_PID" ] && kill "$APACHE_PID" 2>/dev/null && wait "$APACHE_PID" 2>/dev/null
+	[ -n "$HAND_PID" ] && kill "$HAND_PID" 2>/dev/null && wait "$HAND_PID" 2>/dev/null
 	[ -n "$NODE_PID" ] && kill "$NODE_PID" 2>/dev/null && wait "$NODE_PID" 2>/dev/null
 	cleanup
 }
@@ -48,14 +49,16 @@ sh certs/mkcerts.sh "$CERTS" >/dev/null || setup_error "certs/mkcerts.sh $CERTS 
 # --- start: raccord-sim (DataPass), the provider, Apache --------------------
 sim_start || setup_error "raccord-sim did not start"
 # Apache needs its ports in its configuration, and the provider needs the
-# relying parties' redirect URIs: pick two free loopback ports first.
+# relying parties' redirect URIs: pick free loopback ports first (Apache
+# https and http, the hand-written RP).
 set -- $(python3 -c '
 import socket
-s = [socket.socket() for _ in range(2)]
+s = [socket.socket() for _ in range(3)]
 for x in s: x.bind(("127.0.0.1", 0))
 print(*[x.getsockname()[1] for x in s])')
-HP=$1 HTTPP=$2
-python3 "$FLEET/fleet.py" clients --https-port "$HP" --http-port "$HTTPP" >"$WORK/clients.json" ||
+HP=$1 HTTPP=$2 HANDP=$3
+PORTS="--https-port $HP --http-port $HTTPP --hand-port $HANDP"
+python3 "$FLEET/fleet.py" clients $PORTS >"$WORK/clients.json" ||
 	setup_error "fleet.py clients failed"
 node "$FLEET/fc-provider.mjs" --cert "$CERTS/fleet.pem" --key "$CERTS/fleet.key" \
 	--clients "$WORK/clients.json" --ports-file "$WORK/fc.json" -v \
@@ -70,6 +73,22 @@ while [ ! -s "$WORK/fc.json" ]; do
 	sleep 0.1
 done
 FCP=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["fc"])' "$WORK/fc.json")
+
+# The hand-written relying party (its client secret from the registry).
+python3 -c 'import json,sys; print([c for c in json.load(open(sys.argv[1])) if c["client_id"] == "fleet-hand"][0]["client_secret"])' \
+	"$WORK/clients.json" >"$WORK/hand.secret"
+node "$FLEET/hand-rp.mjs" --cert "$CERTS/fleet.pem" --key "$CERTS/fleet.key" --ca "$CERTS/ca.pem" \
+	--port "$HANDP" --fc-port "$FCP" --client-id fleet-hand --client-secret-file "$WORK/hand.secret" \
+	>"$WORK/hand.stdout" 2>"$WORK/hand.stderr" &
+HAND_PID=$!
+i=0
+until grep -q ready "$WORK/hand.stdout" 2>/dev/null; do
+	i=$((i + 1))
+	if [ $i -gt 150 ] || ! kill -0 "$HAND_PID" 2>/dev/null; then
+		cat "$WORK/hand.stderr"; setup_error "the hand-written relying party ($FLEET/hand-rp.mjs) did not start"
+	fi
+	sleep 0.1
+done
 
 # Apache's children run as nobody when started as root: its files must be
 # world-readable and $WORK traversable.
@@ -91,25 +110,27 @@ until curl -sf -o /dev/null --cacert "$CERTS/ca.pem" --resolve "ok.rp.fleet.test
 	fi
 	sleep 0.1
 done
-ok "fleet up: provider https://fc.fleet.test:$FCP/api/v2, relying parties on $HP (https) and $HTTPP (http)"
+ok "fleet up: provider https://fc.fleet.test:$FCP/api/v2, Apache on $HP (https) and $HTTPP (http), hand-written RP on $HANDP"
 
 # --- raccord's configuration -----------------------------------------------
 # fleet_config FILE [DISCOVERY_PATH]: the provider's discovery, the test CA,
 # every fleet name pinned to 127.0.0.1, loopback opened in the SSRF guard,
 # DataPass from raccord-sim.
 fleet_config() {
-	python3 - "$1" "$FCP" "$HP" "$HTTPP" "$DP_PORT" "$(cd "$CERTS" && pwd)/ca.pem" \
+	python3 - "$1" "$FCP" "$HP" "$HTTPP" "$HANDP" "$DP_PORT" "$(cd "$CERTS" && pwd)/ca.pem" \
 		"${2:-/api/v2/.well-known/openid-configuration}" <<'PY'
 import json, subprocess, sys
-out, fcp, hp, hpp, dp, ca, dpath = sys.argv[1:8]
+out, fcp, hp, hpp, handp, dp, ca, dpath = sys.argv[1:9]
 hosts = subprocess.run(["python3", "tests/fleet/fleet.py", "hosts", "--https-port", hp,
-                        "--http-port", hpp], check=True, capture_output=True, text=True).stdout
+                        "--http-port", hpp, "--hand-port", handp],
+                       check=True, capture_output=True, text=True).stdout
 resolve = ["fc.fleet.test:%s:127.0.0.1" % fcp, "datapass.test:%s:127.0.0.1" % dp,
            # nothing may reach the real sandbox, whatever a site redirects to
            "fcp-low.sbx.dev-franceconnect.fr:443:127.0.0.1"]
 for line in hosts.splitlines():
     name, host, scheme = line.split()[:3]
-    resolve.append("%s:%s:127.0.0.1" % (host, hp if scheme == "https" else hpp))
+    port = {"https": hp, "http": hpp, "hand": handp}[scheme]
+    resolve.append("%s:%s:127.0.0.1" % (host, port))
 disc = {"discovery_url": "https://fc.fleet.test:%s%s" % (fcp, dpath)}
 cfg = {
   "franceconnect": {"production": disc, "integration": disc},
@@ -133,7 +154,7 @@ SIRET_REVOKED=21750001600027
 # dossier NAME RP [fleet.py dossier options]: prints the file name.
 dossier() {
 	n=$1 r=$2; shift 2
-	python3 "$FLEET/fleet.py" dossier "$r" --https-port "$HP" --http-port "$HTTPP" "$@" >"$WORK/$n.json"
+	python3 "$FLEET/fleet.py" dossier "$r" $PORTS "$@" >"$WORK/$n.json"
 	echo "$WORK/$n.json"
 }
 
@@ -240,6 +261,27 @@ expect sandbox 1 "$C" "$(dossier sandbox sandbox)" failed \
 expect http_site 1 "$C" "$(dossier http_site http_site)" failed \
 	"fc.login.https fc.authorize.redirect_uri" "fc.login.https=fail fc.provider.accepts=pass"
 
+# --- the hand-written relying party: a form-POST button with a CSRF token,
+# and the state/nonce flaws no mod_auth_openidc setting produces.
+RAND_OK="fc.authorize.state=pass fc.authorize.nonce=pass fc.authorize.random.repeat=pass fc.authorize.random.state_is_nonce=pass fc.authorize.random.counter=pass fc.authorize.random.affix=pass fc.authorize.random.embedded=pass"
+expect hand_ok 0 "$C" "$(dossier hand_ok hand/ok)" verified - \
+	"$REQ_OK $RAND_OK $ADV_OK" "identity-provider"
+expect hand_short_nonce 1 "$C" "$(dossier hand_short_nonce hand/short_nonce)" failed \
+	"fc.authorize.nonce fc.provider.accepts" "fc.authorize.nonce=fail" Y030007
+expect hand_short_state 1 "$C" "$(dossier hand_short_state hand/short_state)" failed \
+	"fc.authorize.state" "fc.authorize.state=fail fc.provider.accepts=pass"
+# A constant or a counter is also one long common prefix (random.affix).
+expect hand_static_state 1 "$C" "$(dossier hand_static_state hand/static_state)" failed \
+	"fc.authorize.random.repeat fc.authorize.random.affix" "fc.provider.accepts=pass"
+expect hand_same_state_nonce 1 "$C" "$(dossier hand_same_state_nonce hand/same_state_nonce)" failed \
+	"fc.authorize.random.state_is_nonce" "fc.provider.accepts=pass"
+expect hand_counter_state 1 "$C" "$(dossier hand_counter_state hand/counter_state)" failed \
+	"fc.authorize.random.counter fc.authorize.random.affix" "fc.provider.accepts=pass"
+expect hand_prefix_state 1 "$C" "$(dossier hand_prefix_state hand/prefix_state)" failed \
+	"fc.authorize.random.affix" "fc.provider.accepts=pass"
+expect hand_url_state 1 "$C" "$(dossier hand_url_state hand/url_state)" failed \
+	"fc.authorize.random.embedded" "fc.provider.accepts=pass"
+
 # --- a correct site, a wrong dossier or configuration ------------------------
 # The login URL is a page of the site that starts no FranceConnect login.
 expect login_none 1 "$C" "$(dossier login_none ok --login-path /index.html)" failed \
@@ -271,6 +313,16 @@ full_login() {
 for r in ok ok_rs256; do
 	if full_login $r; then ok "full login through $r"; else nok "full login through $r: $(cat "$WORK/login.end" 2>/dev/null)"; fi
 done
+# The same through the hand-written RP: its button is a form POST.
+h=hand.rp.fleet.test
+rm -f "$WORK/jar"
+cu="curl -s --cacert $CERTS/ca.pem --resolve fc.fleet.test:$FCP:127.0.0.1 --resolve $h:$HANDP:127.0.0.1 -H Accept:text/html -c $WORK/jar -b $WORK/jar"
+t=$($cu "https://$h:$HANDP/ok/connexion" | sed -n 's/.*name="csrf" value="\([0-9a-f]*\)".*/\1/p')
+u=$($cu -L -d "csrf=$t" "https://$h:$HANDP/ok/login" | sed -n 's/.*id="idp-mock" href="\([^"]*\)".*/\1/p')
+$cu -L -o "$WORK/login.html" -w '%{http_code} %{url_effective}' "https://fc.fleet.test:$FCP$u" >"$WORK/login.end"
+if grep -qx "200 https://$h:$HANDP/ok/espace" "$WORK/login.end" && grep -q "Bonjour Angela Claire Louise DUBOIS" "$WORK/login.html"; then
+	ok "full login through the hand-written RP"
+else nok "full login through the hand-written RP: $(cat "$WORK/login.end") $(cat "$WORK/hand.stderr")"; fi
 # Without the provider's cookies the choice page is FC's Y190001 (HTTP 401).
 loc=$(curl -s -o /dev/null -w '%{redirect_url}' --cacert "$CERTS/ca.pem" --resolve "ok.rp.fleet.test:$HP:127.0.0.1" \
 	-H Accept:text/html "https://ok.rp.fleet.test:$HP/secure/")
