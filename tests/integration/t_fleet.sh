@@ -129,8 +129,10 @@ resolve = ["fc.fleet.test:%s:127.0.0.1" % fcp, "datapass.test:%s:127.0.0.1" % dp
            "fcp-low.sbx.dev-franceconnect.fr:443:127.0.0.1"]
 for line in hosts.splitlines():
     name, host, scheme = line.split()[:3]
-    port = {"https": hp, "http": hpp, "hand": handp}[scheme]
-    resolve.append("%s:%s:127.0.0.1" % (host, port))
+    # Both Apache ports for every name: a site may send the browser (and
+    # raccord's callback probes) to the other one; no name may reach DNS.
+    for port in ([handp] if scheme == "hand" else [hp, hpp]):
+        resolve.append("%s:%s:127.0.0.1" % (host, port))
 disc = {"discovery_url": "https://fc.fleet.test:%s%s" % (fcp, dpath)}
 cfg = {
   "franceconnect": {"production": disc, "integration": disc},
