@@ -226,7 +226,7 @@ ADV_OK="fc.callback.forged=pass fc.callback.error=pass fc.cookie.attributes=pass
 C=$WORK/cfg.json
 
 # --- correct relying parties -------------------------------------------------
-expect ok 0 "$C" "$(dossier ok ok)" verified - "$REQ_OK $ADV_OK" "identity-provider"
+expect ok 0 "$C" "$(dossier ok ok)" verified - "$REQ_OK $ADV_OK" main-providers
 expect ok_rs256 0 "$C" "$(dossier ok_rs256 ok_rs256)" verified - "$REQ_OK"
 
 # --- misconfigured relying parties: each fails for its own rule --------------
@@ -267,7 +267,7 @@ expect http_site 1 "$C" "$(dossier http_site http_site)" failed \
 # and the state/nonce flaws no mod_auth_openidc setting produces.
 RAND_OK="fc.authorize.state=pass fc.authorize.nonce=pass fc.authorize.random.repeat=pass fc.authorize.random.state_is_nonce=pass fc.authorize.random.counter=pass fc.authorize.random.affix=pass fc.authorize.random.embedded=pass"
 expect hand_ok 0 "$C" "$(dossier hand_ok hand/ok)" verified - \
-	"$REQ_OK $RAND_OK $ADV_OK" "identity-provider"
+	"$REQ_OK $RAND_OK $ADV_OK" main-providers
 expect hand_short_nonce 1 "$C" "$(dossier hand_short_nonce hand/short_nonce)" failed \
 	"fc.authorize.nonce fc.provider.accepts" "fc.authorize.nonce=fail" Y030007
 expect hand_short_state 1 "$C" "$(dossier hand_short_state hand/short_state)" failed \
