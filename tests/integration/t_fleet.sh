@@ -12,7 +12,7 @@
 set -u
 . tests/integration/lib.sh
 FLEET=tests/fleet
-NODE_PID= APACHE_PID= HAND_PID=
+NODE_PID='' APACHE_PID='' HAND_PID=''
 
 fleet_cleanup() {
 	[ -n "$APACHE_PID" ] && kill "$APACHE_PID" 2>/dev/null && wait "$APACHE_PID" 2>/dev/null
@@ -51,6 +51,7 @@ sim_start || setup_error "raccord-sim did not start"
 # Apache needs its ports in its configuration, and the provider needs the
 # relying parties' redirect URIs: pick free loopback ports first (Apache
 # https and http, the hand-written RP).
+# shellcheck disable=SC2046 # three numbers, split on purpose
 set -- $(python3 -c '
 import socket
 s = [socket.socket() for _ in range(3)]
@@ -150,7 +151,6 @@ fleet_config "$WORK/cfg-nodisc.json" /api/v1/.well-known/openid-configuration
 IT_DP_ID=raccord-it
 IT_DP_SECRET=sim-datapass-secret-7c41d09e
 export IT_DP_ID IT_DP_SECRET
-SIRET_OK=21750001600019
 SIRET_REVOKED=21750001600027
 
 # dossier NAME RP [fleet.py dossier options]: prints the file name.
