@@ -12,10 +12,13 @@
 #   wronghost.pem/.key     valid, but only for wrong.invalid
 #   selfsigned.pem/.key    self-signed, not under the test CA
 #   soon.pem/.key          same names, expires in 10 days
+#   fleet.pem/.key         valid leaf for the real-software fleet
+#                          (tests/fleet, docs/fleet.md): fc.fleet.test and
+#                          *.rp.fleet.test, 127.0.0.1
 # Idempotent: an OUTDIR that already holds ca.pem is left as is.
 set -eu
 out=${1:?usage: mkcerts.sh OUTDIR}
-[ -f "$out/ca.pem" ] && [ -f "$out/soon.pem" ] && exit 0
+[ -f "$out/ca.pem" ] && [ -f "$out/soon.pem" ] && [ -f "$out/fleet.pem" ] && exit 0
 mkdir -p "$out"
 cd "$out"
 umask 077
@@ -40,6 +43,7 @@ leaf() { # name san days-or-dates...
 leaf server "$NAMES" -days 825
 leaf soon "$NAMES" -days 10
 leaf wronghost "DNS:wrong.invalid" -days 825
+leaf fleet "DNS:fc.fleet.test,DNS:rp.fleet.test,DNS:*.rp.fleet.test,IP:127.0.0.1" -days 825
 # Expired: OpenSSL 3.0's x509 has no -not_after, so sign with a CA config
 # whose validity ended yesterday via the "ca" command.
 mkdir -p caroot
