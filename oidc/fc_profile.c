@@ -1809,11 +1809,35 @@ same_endpoint(const struct oidc_authreq *a, const struct oidc_authreq *b)
 	    strcmp(oidc_authreq_path(a), oidc_authreq_path(b)) == 0;
 }
 
+/*
+ * The parameters of to's fragment, parsed as a query string by the same
+ * decoder (a URL of our own carrying the fragment as its query), or NULL
+ * when there is no fragment.  Owned by the caller.
+ */
+static struct oidc_authreq *
+fragment_params(const struct oidc_authreq *to)
+{
+	const char *f = oidc_authreq_fragment(to);
+	char *url;
+	struct oidc_authreq *r;
+	size_t n;
+
+	if (f == NULL || *f == '\0')
+		return NULL;
+	n = strlen(f) + sizeof("https://fragment.invalid/?");
+	if ((url = rc_malloc(n)) == NULL)
+		return NULL;
+	snprintf(url, n, "https://fragment.invalid/?%s", f);
+	r = oidc_authreq_parse(url, NULL);
+	rc_free(url);
+	return r;
+}
+
 void
 fc_provider_redirect_judge(const char *location, const char *redirect_uri,
     struct fc_answer_verdict *out)
 {
-	struct oidc_authreq *to, *ru = NULL;
+	struct oidc_authreq *to, *ru = NULL, *frag = NULL;
 	const char *e, *ed, *why;
 	char qe[40], qd[120], host[80];
 	int back;
@@ -1830,6 +1854,12 @@ fc_provider_redirect_judge(const char *location, const char *redirect_uri,
 	back = ru != NULL && same_endpoint(to, ru);
 	e = oidc_authreq_param(to, "error");
 	ed = oidc_authreq_param(to, "error_description");
+	if (e == NULL && (frag = fragment_params(to)) != NULL) {
+		/* RFC 6749 §4.2.2.1: errors of a fragment response type
+		 * travel in the fragment (response_type=id_token). */
+		e = oidc_authreq_param(frag, "error");
+		ed = oidc_authreq_param(frag, "error_description");
+	}
 	quote(oidc_authreq_host(to), host, sizeof(host));
 	if (e == NULL) {
 		answer_set(out, FC_ANSWER_ACCEPTED, "",
@@ -1859,6 +1889,7 @@ fc_provider_redirect_judge(const char *location, const char *redirect_uri,
 		    qe, ed ? " (" : "", qd, ed ? ")" : "", why ? ": " : "",
 		    why ? why : "");
 out:
+	oidc_authreq_free(frag);
 	oidc_authreq_free(ru);
 	oidc_authreq_free(to);
 }

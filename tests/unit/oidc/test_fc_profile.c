@@ -586,6 +586,15 @@ test_provider_redirect(void **state)
 	fc_provider_redirect_judge(RU "?error=unsupported_response_type", RU,
 	    &v);
 	assert_int_equal(v.answer, FC_ANSWER_REFUSED);
+	/* A fragment response type gets its error in the fragment
+	 * (RFC 6749 section 4.2.2.1); seen from oidc-provider. */
+	fc_provider_redirect_judge(RU "#error=unsupported_response_type&"
+	                              "error_description=nope&state=s",
+	    RU, &v);
+	assert_int_equal(v.answer, FC_ANSWER_REFUSED);
+	assert_string_equal(v.code, "unsupported_response_type");
+	fc_provider_redirect_judge(RU "#state=s", RU, &v);
+	assert_int_equal(v.answer, FC_ANSWER_ACCEPTED);
 	/* Same host, other path: not the redirect_uri. */
 	fc_provider_redirect_judge(
 	    "https://demarches.mairie-exemple.fr/other?error=invalid_request",
