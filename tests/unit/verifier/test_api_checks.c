@@ -203,6 +203,121 @@ res_init(struct probe_res *r, long status, const char *ctype, const char *body,
 	r->nheaders = ctype != NULL ? nh : 0;
 }
 
+/* Issue 7 §4: a 32-hex legacy key is verified, never failed for its kind. */
+static void
+test_claims_legacy_key(void **state)
+{
+	struct fx *f = *state;
+	const struct api_info *pa = api_info_lookup("api_particulier");
+	static const char key[] = "9f86d081884c7d659a2feaa0c55ad015";
+
+	/* In a v3 dossier (the default): not "not a JWT". */
+	assert_int_equal(api_record_token_claims(f->sec, pa, 3,
+	                     DOSSIER_ENV_PRODUCTION, key, 32, FPR, NOW, 30),
+	    RC_OK);
+	assert_int_equal(report_check_status(f->sec, "api.token.production"),
+	    CHECK_SKIP);
+	assert_int_equal(report_check_status(f->sec, "api.token.expiry"),
+	    CHECK_SKIP);
+	assert_int_equal(report_check_status(f->sec, "api.token.legacy"),
+	    CHECK_WARN);
+	assert_non_null(strstr(report_check_detail(f->sec, "api.token.legacy"),
+	    "32-hex-character legacy"));
+	assert_null(
+	    strstr(report_check_detail(f->sec, "api.token.legacy"), key));
+	/* The same shape for API Entreprise is no API Particulier key. */
+	report_free(f->rep);
+	f->rep = report_new("UT");
+	f->sec = report_section_add(f->rep, "api", "ut");
+	assert_int_equal(api_record_token_claims(f->sec,
+	                     api_info_lookup("api_entreprise"), 0,
+	                     DOSSIER_ENV_PRODUCTION, key, 32, FPR, NOW, 30),
+	    RC_OK);
+	assert_int_equal(report_check_status(f->sec, "api.token.production"),
+	    CHECK_FAIL);
+	assert_int_equal(report_check_status(f->sec, "api.token.legacy"),
+	    CHECK__MAX);
+}
+
+/* Issue 8: a token naming another organisation fails api.token.owner. */
+static void
+test_token_owner(void **state)
+{
+	struct fx *f = *state;
+	struct api_org claims, answer;
+	const char *d;
+
+	memset(&claims, 0, sizeof(claims));
+	memset(&answer, 0, sizeof(answer));
+	/* Nothing named (today's tokens): advisory skip. */
+	assert_int_equal(api_record_token_owner(f->sec, SIRET, "217500016",
+	                     &claims, &answer, FPR),
+	    RC_OK);
+	assert_int_equal(report_check_status(f->sec, "api.token.owner"),
+	    CHECK_SKIP);
+	/* The claims name the dossier's SIRET: pass. */
+	report_free(f->rep);
+	f->rep = report_new("UT");
+	f->sec = report_section_add(f->rep, "api", "ut");
+	snprintf(claims.siret, sizeof(claims.siret), "%s", SIRET);
+	assert_int_equal(api_record_token_owner(f->sec, SIRET, "217500016",
+	                     &claims, &answer, FPR),
+	    RC_OK);
+	assert_int_equal(report_check_status(f->sec, "api.token.owner"),
+	    CHECK_PASS);
+	/* Another SIRET in the claims: fail, both named. */
+	report_free(f->rep);
+	f->rep = report_new("UT");
+	f->sec = report_section_add(f->rep, "api", "ut");
+	snprintf(claims.siret, sizeof(claims.siret), "13002526500013");
+	assert_int_equal(api_record_token_owner(f->sec, SIRET, "217500016",
+	                     &claims, NULL, FPR),
+	    RC_OK);
+	assert_int_equal(report_check_status(f->sec, "api.token.owner"),
+	    CHECK_FAIL);
+	d = report_check_detail(f->sec, "api.token.owner");
+	assert_non_null(strstr(d, "13002526500013"));
+	assert_non_null(strstr(d, SIRET));
+	assert_non_null(strstr(d, "another organisation"));
+	/* The answer names another SIREN, the claims the right SIRET. */
+	report_free(f->rep);
+	f->rep = report_new("UT");
+	f->sec = report_section_add(f->rep, "api", "ut");
+	snprintf(claims.siret, sizeof(claims.siret), "%s", SIRET);
+	snprintf(answer.siren, sizeof(answer.siren), "130025265");
+	assert_int_equal(api_record_token_owner(f->sec, SIRET, "217500016",
+	                     &claims, &answer, FPR),
+	    RC_OK);
+	assert_int_equal(report_check_status(f->sec, "api.token.owner"),
+	    CHECK_FAIL);
+	assert_non_null(strstr(report_check_detail(f->sec, "api.token.owner"),
+	    "SIREN 130025265"));
+}
+
+/* The organisation a live answer names reaches the owner check. */
+static void
+test_proof_org(void **state)
+{
+	struct fx *f = *state;
+	struct probe_res r;
+	struct probe_header h[4];
+	struct api_org org;
+	long wait;
+
+	res_init(&r, 200, "application/json",
+	    "{\"_id\":\"x\",\"scopes\":[\"a\"],\"organisation\":"
+	    "{\"siret\":\"13002526500013\"}}",
+	    h, 1);
+	memset(&org, 0x55, sizeof(org));
+	assert_int_equal(api_record_proof(f->sec,
+	                     api_info_lookup("api_particulier"), &r, 0, "tok",
+	                     FPR, 0, NOW, 30, &wait, &org),
+	    API_NEXT_DONE);
+	assert_string_equal(org.siret, "13002526500013");
+	assert_string_equal(org.siren, "");
+	rc_buf_free(&r.body);
+}
+
 static void
 test_proof_live(void **state)
 {
@@ -427,6 +542,12 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_claims_not_jwt, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_proof_live, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_claims_legacy_key, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_token_owner, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_proof_org, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_proof_denied_scrubs_secret,
 		    setup, teardown),
