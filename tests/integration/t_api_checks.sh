@@ -295,6 +295,23 @@ st = [e.get("status") for e in r["exchanges"] if "habilitations" in e.get("url",
 sys.exit(0 if st == [429, 429, 429] else 1)  # the first try and 2 retries
 PY
 
+# raccord verify: an inconclusive DataPass answer awards nothing, exit 3
+"$RACCORD" keygen it.raccord.test/ledger --key "$WORK/l.key" --vkey "$WORK/l.vkey" >/dev/null 2>&1 &&
+	"$RACCORD" ledger init "$WORK/ledger" --key "$WORK/l.key" --vkey "$WORK/l.vkey" >/dev/null 2>&1 ||
+	nok "ledger setup"
+"$RACCORD" verify "$WORK/dp429all.json" --ledger "$WORK/ledger" --key "$WORK/l.key" --config "$WORK/cfg.json" \
+	>"$WORK/out-verify429.txt" 2>&1
+st=$?
+n=$(cat "$WORK/ledger/entries.jsonl" 2>/dev/null | wc -l)
+[ $st -eq 3 ] && [ "$n" -eq 0 ] && ok "datapass_429_verify_inconclusive" ||
+	nok "datapass_429_verify_inconclusive: exit $st, $n entries"
+"$RACCORD" verify "$WORK/dp429.json" --ledger "$WORK/ledger" --key "$WORK/l.key" --config "$WORK/cfg.json" \
+	>"$WORK/out-verify429ok.txt" 2>&1
+st=$?
+n=$(cat "$WORK/ledger/entries.jsonl" 2>/dev/null | wc -l)
+[ $st -eq 0 ] && [ "$n" -eq 1 ] && ok "datapass_429_then_ok_verify_awards" ||
+	nok "datapass_429_then_ok_verify_awards: exit $st, $n entries"
+
 # --- DataPass not configured --------------------------------------------
 (
 	unset IT_DP_ID IT_DP_SECRET
