@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 
 #include "common/digest.h"
+#include "common/mem.h"
 #include "verifier/secret.h"
 
 #define SIRET_A "21750001600019"
@@ -409,6 +410,43 @@ test_from_bytes(void **state)
 	assert_int_equal(s.fault, SECRET_FAULT_SIZE);
 }
 
+/* Allocation failures: RC_ENOMEM, nothing kept (ASan checks for leaks). */
+static void
+test_alloc_failures(void **state)
+{
+	struct secret_scope sc;
+	struct secret s;
+	struct rc_err err;
+	unsigned long n;
+	enum rc_code rc;
+
+	(void)state;
+	secret_init(&s);
+	scope_a(&sc);
+	put(SIRET_A "/" ID_A "/token", TOKEN, strlen(TOKEN), 0600);
+	for (n = 1; n < 10; n++) {
+		memset(&err, 0, sizeof(err));
+		rc_mem_fail_after(n);
+		rc = secret_read_file(&sc, "token_file", "token", &s, &err);
+		rc_mem_fail_after(0);
+		if (rc == RC_OK) {
+			assert_string_equal(s.value, TOKEN);
+			secret_wipe(&s);
+			break;
+		}
+		assert_int_equal(rc, RC_ENOMEM);
+		assert_int_equal(s.fault, SECRET_FAULT_INTERNAL);
+		assert_null(s.value);
+	}
+	assert_true(n < 10);
+	memset(&err, 0, sizeof(err));
+	rc_mem_fail_after(1);
+	rc = secret_from_bytes(TOKEN, strlen(TOKEN), "x", &s, &err);
+	rc_mem_fail_after(0);
+	assert_int_equal(rc, RC_ENOMEM);
+	assert_null(s.value);
+}
+
 static void
 test_names(void **state)
 {
@@ -449,6 +487,8 @@ main(void)
 		cmocka_unit_test(test_env),
 		cmocka_unit_test(test_from_bytes),
 		cmocka_unit_test(test_names),
+		cmocka_unit_test_setup_teardown(test_alloc_failures, setup,
+		    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
