@@ -194,12 +194,12 @@ api_record_token_owner(struct report_section *sec, const char *siret,
 	struct {
 		const char *got, *want, *what, *where;
 	} v[4] = {
-		{ claims ? claims->siret : "", siret, "SIRET", "claims" },
-		{ claims ? claims->siren : "", siren, "SIREN", "claims" },
+		{ claims ? claims->siret : "", siret, "SIRET", "claims name" },
+		{ claims ? claims->siren : "", siren, "SIREN", "claims name" },
 		{ answer ? answer->siret : "", siret, "SIRET",
-		    "introspection answer" },
+		    "proof answer names" },
 		{ answer ? answer->siren : "", siren, "SIREN",
-		    "introspection answer" },
+		    "proof answer names" },
 	};
 	size_t i, named = 0;
 
@@ -210,7 +210,7 @@ api_record_token_owner(struct report_section *sec, const char *siret,
 		if (v[i].want == NULL || strcmp(v[i].got, v[i].want) != 0)
 			return report_check(sec, id, CHECK_FAIL, 1, NULL, 0,
 			    "token %s belongs to another organisation: its %s "
-			    "name %s %s, but this dossier is %s %s; a "
+			    "%s %s, but this dossier is %s %s; a "
 			    "credential only proves its owner's connection",
 			    fpr, v[i].where, v[i].what, v[i].got, v[i].what,
 			    v[i].want ? v[i].want : "(none)");
