@@ -567,6 +567,7 @@ api_proof_parse(const struct api_info *api, long status,
 		    "the token has no %s (empty \"%s\" list)", key, key);
 		goto out;
 	}
+	api_org_from_json(doc, &f->org);
 	f->result = API_RES_OK;
 out:
 	json_decref(doc);

@@ -119,6 +119,24 @@ enum rc_code api_client_credentials_request(const char *token_url,
     const char *client_id, const char *secret, size_t secret_len,
     const char *scope, struct api_request *out, struct rc_err *err);
 
+/*
+ * Organisation identifiers a token's claims or an introspection answer
+ * name (issue 8: bind the token to the dossier).  National_apis.md §1-§2:
+ * neither API Particulier's /api/introspect ({_id, name, scopes}) nor API
+ * Entreprise's /privileges nor their JWT claims carry a SIRET today, so
+ * these are usually empty; when a token does name one, it must be the
+ * dossier's.  Read from "siret" / "siren" members, at the top level or in
+ * an "organisation" / "organization" object; strings (or integers) only,
+ * sanitised.  Empty strings when absent.
+ */
+struct api_org {
+	char siret[32];
+	char siren[32];
+};
+
+/* Fill org from a JSON object (NULL or not an object: empty). */
+void api_org_from_json(json_t *obj, struct api_org *org);
+
 /* What one response says about the credential. */
 enum api_result {
 	API_RES_OK,           /* the credential is live */
@@ -132,10 +150,11 @@ enum api_result {
 struct api_finding {
 	enum api_result result;
 	long status;
-	char code[32];    /* "00103", v2 "error", OAuth2 "error", or "" */
-	char reason[240]; /* sanitised title/detail/message, or what failed */
-	size_t nscopes;   /* scopes or privileges of a live token */
-	char scopes[512]; /* the first ones, comma-separated */
+	char code[32];      /* "00103", v2 "error", OAuth2 "error", or "" */
+	char reason[240];   /* sanitised title/detail/message, or what failed */
+	size_t nscopes;     /* scopes or privileges of a live token */
+	char scopes[512];   /* the first ones, comma-separated */
+	struct api_org org; /* organisation the answer names, if any */
 };
 
 const char *api_result_str(enum api_result r);
@@ -237,8 +256,16 @@ struct api_jwt_claims {
 	char jti[64];
 	char uid[64];
 	size_t nscopes;
-	char alg[16]; /* from the header */
+	char alg[16];       /* from the header */
+	struct api_org org; /* organisation the claims name, if any */
 };
+
+/*
+ * True when token is an API Particulier v2 key of the legacy kind: exactly
+ * 32 hexadecimal characters (issue 7 §4).  Such a key goes in X-Api-Key
+ * (national_apis.md §1, v2) and carries no claims.
+ */
+bool api_token_is_legacy_key(const char *token, size_t len);
 
 /* True when s has the shape of a JWS compact serialisation (3 parts). */
 bool api_jwt_looks_like(const char *token, size_t len);

@@ -6,6 +6,7 @@
  * decode but not verify them (shared/reference/national_apis.md §2).
  * base64url through cjose, JSON through jansson; nothing hand-written.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -143,6 +144,7 @@ api_jwt_decode(const char *token, size_t len, struct api_jwt_claims *out,
 	copy_claim(pl, "sub", out->sub, sizeof(out->sub));
 	copy_claim(pl, "jti", out->jti, sizeof(out->jti));
 	copy_claim(pl, "uid", out->uid, sizeof(out->uid));
+	api_org_from_json(pl, &out->org);
 	scopes = json_object_get(pl, "scopes");
 	if (json_is_array(scopes))
 		out->nscopes = json_array_size(scopes);
@@ -150,6 +152,56 @@ out:
 	json_decref(hdr);
 	json_decref(pl);
 	return rc;
+}
+
+bool
+api_token_is_legacy_key(const char *token, size_t len)
+{
+	size_t i;
+
+	if (token == NULL || len != 32)
+		return false;
+	for (i = 0; i < len; i++)
+		if (!isxdigit((unsigned char)token[i]))
+			return false;
+	return true;
+}
+
+/* One identifier member: a string, or an integer printed in decimal. */
+static void
+org_member(json_t *obj, const char *key, char *out, size_t outlen)
+{
+	json_t *v = json_object_get(obj, key);
+
+	if (out[0] != '\0')
+		return; /* the top level wins */
+	if (json_is_string(v))
+		api_sanitize(json_string_value(v), json_string_length(v), out,
+		    outlen);
+	else if (json_is_integer(v))
+		snprintf(out, outlen, "%lld", (long long)json_integer_value(v));
+}
+
+void
+api_org_from_json(json_t *obj, struct api_org *org)
+{
+	static const char *const nested[] = { "organisation", "organization",
+		NULL };
+	json_t *o;
+	size_t i;
+
+	memset(org, 0, sizeof(*org));
+	if (!json_is_object(obj))
+		return;
+	org_member(obj, "siret", org->siret, sizeof(org->siret));
+	org_member(obj, "siren", org->siren, sizeof(org->siren));
+	for (i = 0; nested[i] != NULL; i++) {
+		o = json_object_get(obj, nested[i]);
+		if (!json_is_object(o))
+			continue;
+		org_member(o, "siret", org->siret, sizeof(org->siret));
+		org_member(o, "siren", org->siren, sizeof(org->siren));
+	}
 }
 
 /* An all-zero UUID, with or without dashes. */

@@ -66,41 +66,89 @@ rc_luhn(const char *s, size_t n)
 	return sum % 10 == 0;
 }
 
+/*
+ * The SIREN is an 8-digit order number INSEE assigns sequentially, then a
+ * Luhn key (INSEE, "Numéro Siren": "le numéro SIREN est attribué
+ * séquentiellement ... un simple numéro d'ordre"; the Luhn "clé 1-2").
+ * Order number 00000000 is never assigned: 000000000 passes Luhn (the sum
+ * of zeros is 0) but names nobody, and forms use it as a placeholder
+ * (issue 8 item 8).
+ */
+static bool
+siren_order_zero(const char *s)
+{
+	return strncmp(s, "00000000", 8) == 0;
+}
+
 bool
 rc_siren_valid(const char *siren, const char **why)
 {
 	if (!rc_digits(siren, RC_SIREN_LEN))
 		return fail(why, "is not 9 digits");
+	if (siren_order_zero(siren))
+		return fail(why,
+		    "is not a SIREN: INSEE never assigns order number "
+		    "00000000");
 	if (!rc_luhn(siren, RC_SIREN_LEN))
 		return fail(why, "fails the Luhn check");
 	return true;
 }
 
-bool
-rc_siret_valid(const char *siret, const char **why)
+/* Digit sum of the 14 digits, for the La Poste rule. */
+static unsigned
+digit_sum(const char *s, size_t n)
 {
 	unsigned sum = 0;
 	size_t i;
 
+	for (i = 0; i < n; i++)
+		sum += (unsigned)(s[i] - '0');
+	return sum;
+}
+
+/*
+ * SIRET = SIREN (9 digits) + NIC (a 4-digit order number of the
+ * establishment and a key digit), the key computed over all 14 digits
+ * with Luhn (INSEE definition of the SIRET, quoted in
+ * shared/reference/national_apis.md section 7).  Rules, in order:
+ *   1. 14 digits;
+ *   2. the first 9 form a valid SIREN (rc_siren_valid: a SIRET is the
+ *      SIREN of its legal unit plus the NIC, so 00000000000000, or
+ *      13002526000014 whose SIREN part fails Luhn, are not SIRETs even
+ *      though their 14 digits pass Luhn);
+ *   3. La Poste (SIREN 356000000) has more establishments than the Luhn
+ *      NIC space holds: its head office 35600000000048 keeps the Luhn
+ *      key, every other establishment has a digit sum that is a multiple
+ *      of 5 instead (INSEE, via the French Wikipedia article "Système
+ *      d'identification du répertoire des établissements");
+ *   4. everyone else: Luhn over the 14 digits.
+ */
+bool
+rc_siret_valid(const char *siret, const char **why)
+{
 	if (!rc_digits(siret, RC_SIRET_LEN))
 		return fail(why, "is not 14 digits");
-	if (rc_luhn(siret, RC_SIRET_LEN))
-		return true;
-	/*
-	 * La Poste: one SIREN for thousands of establishments, more than
-	 * the Luhn NIC space allows; INSEE instead requires the sum of the
-	 * 14 digits to be a multiple of 5.
-	 */
+	if (siren_order_zero(siret))
+		return fail(why,
+		    "is not a SIRET: its SIREN part 000000000 is never "
+		    "assigned by INSEE");
+	if (!rc_luhn(siret, RC_SIREN_LEN))
+		return fail(why,
+		    "is not a SIRET: its first 9 digits are not a valid SIREN "
+		    "(Luhn)");
 	if (strncmp(siret, RC_LA_POSTE_SIREN, RC_SIREN_LEN) == 0) {
-		for (i = 0; i < RC_SIRET_LEN; i++)
-			sum += (unsigned)(siret[i] - '0');
-		if (sum % 5 == 0)
+		if (strcmp(siret, RC_LA_POSTE_HEAD_OFFICE) == 0)
+			return true;
+		if (digit_sum(siret, RC_SIRET_LEN) % 5 == 0)
 			return true;
 		return fail(why,
-		    "fails the Luhn check and the La Poste rule (digit sum "
-		    "a multiple of 5)");
+		    "fails the La Poste rule (a La Poste establishment other "
+		    "than the head office has a digit sum that is a multiple "
+		    "of 5)");
 	}
-	return fail(why, "fails the Luhn check");
+	if (!rc_luhn(siret, RC_SIRET_LEN))
+		return fail(why, "fails the Luhn check");
+	return true;
 }
 
 bool

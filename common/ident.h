@@ -17,10 +17,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define RC_SIREN_LEN      9
-#define RC_SIRET_LEN      14
-#define RC_IBAN_MAX       34 /* ISO 13616: at most 34 characters */
-#define RC_LA_POSTE_SIREN "356000000"
+#define RC_SIREN_LEN            9
+#define RC_SIRET_LEN            14
+#define RC_IBAN_MAX             34 /* ISO 13616: at most 34 characters */
+#define RC_LA_POSTE_SIREN       "356000000"
+#define RC_LA_POSTE_HEAD_OFFICE "35600000000048" /* the only Luhn one */
 
 /* True when s is exactly n ASCII digits followed by the end of s. */
 bool rc_digits(const char *s, size_t n);
@@ -28,12 +29,13 @@ bool rc_digits(const char *s, size_t n);
 /* Luhn check over the n digits of s (which must be digits). */
 bool rc_luhn(const char *s, size_t n);
 
-/* SIREN: 9 digits, Luhn-valid. */
+/* SIREN: 9 digits, Luhn-valid, order number (first 8) not 00000000. */
 bool rc_siren_valid(const char *siren, const char **why);
 
 /*
- * SIRET: 14 digits, Luhn-valid over all 14; or, for La Poste (SIREN
- * 356000000), the sum of the 14 digits is a multiple of 5.
+ * SIRET: 14 digits whose first 9 are a valid SIREN; Luhn-valid over all
+ * 14, except La Poste (SIREN 356000000): its head office 35600000000048,
+ * or any other establishment whose 14 digits sum to a multiple of 5.
  */
 bool rc_siret_valid(const char *siret, const char **why);
 

@@ -40,6 +40,7 @@ enum cfg_type {
 	CFG_CIDRS,   /* array of CIDR strings */
 	CFG_RESOLVE, /* array of host:port:addr strings */
 	CFG_TOKENS,  /* array of {role, sha256} */
+	CFG_ENVS,    /* array of environment variable names */
 	CFG_TYPE__MAX
 };
 
@@ -102,6 +103,10 @@ static const struct cfg_directive directives[] = {
 	D("datapass.client_secret_env", CFG_ENV, datapass_client_secret_env, 0, 0,
 	  "RACCORD_DATAPASS_CLIENT_SECRET", 1,
 	  "variable holding the DataPass OAuth client secret"),
+	D("secrets.dir", CFG_PATH, secrets_dir, 0, 0, NULL, 1,
+	  "directory of the secrets filed per dossier: a dossier's token_file/client_secret_file X is read only at <dir>/<SIRET>/<dossier_id>/X; null: dossiers cannot name files"),
+	D("secrets.env_allow", CFG_ENVS, secrets_env_allow, 0, 0, NULL, 1,
+	  "environment variables a dossier may name in token_env/client_secret_env; any other is refused"),
 	D("network.ca_file", CFG_PATH, ca_file, 0, 0, NULL, 1,
 	  "PEM file of extra trust anchors (added to the system store)"),
 	D("network.allow_private", CFG_CIDRS, allow_private, 0, 0, NULL, 1,
@@ -222,6 +227,7 @@ field_free(struct cfg *c, const struct cfg_directive *d)
 	switch (d->type) {
 	case CFG_CIDRS:
 	case CFG_RESOLVE:
+	case CFG_ENVS:
 		list_free(field(c, d));
 		break;
 	case CFG_TOKENS:
@@ -443,6 +449,24 @@ bad:
 	    where, s);
 }
 
+/* An environment variable name: letters, digits, _; no leading digit. */
+static enum rc_code
+check_env_name(const char *where, const char *s, struct rc_err *err)
+{
+	const char *p;
+
+	for (p = s; *p != '\0'; p++)
+		if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+		        *p == '_' || (p != s && *p >= '0' && *p <= '9')))
+			return RC_ERR(err, RC_EINVAL,
+			    "%s: not an environment variable name (letters, "
+			    "digits, _; not starting with a digit)",
+			    where);
+	return strlen(s) > 128
+	    ? RC_ERR(err, RC_EINVAL, "%s: longer than 128 bytes", where)
+	    : RC_OK;
+}
+
 /* Validate a string value for its directive's type. */
 static enum rc_code
 check_string(const struct cfg_directive *d, const char *where, const char *s,
@@ -460,18 +484,7 @@ check_string(const struct cfg_directive *d, const char *where, const char *s,
 			    "%s: longer than %d bytes", where, MAX_PATHLEN);
 		return RC_OK;
 	case CFG_ENV:
-		for (p = s; *p != '\0'; p++)
-			if (!((*p >= 'A' && *p <= 'Z') ||
-			        (*p >= 'a' && *p <= 'z') || *p == '_' ||
-			        (p != s && *p >= '0' && *p <= '9')))
-				return RC_ERR(err, RC_EINVAL,
-				    "%s: not an environment variable name "
-				    "(letters, digits, _; not starting with "
-				    "a digit)",
-				    where);
-		return strlen(s) > 128
-		    ? RC_ERR(err, RC_EINVAL, "%s: longer than 128 bytes", where)
-		    : RC_OK;
+		return check_env_name(where, s, err);
 	case CFG_LISTEN:
 		return check_listen(where, s, err);
 	case CFG_ORIGIN:
@@ -547,6 +560,7 @@ set_list(struct cfg *c, const struct cfg_directive *d, const char *where,
 			goto out;
 		}
 		rc = d->type == CFG_CIDRS ? check_cidr(at, s, err)
+		    : d->type == CFG_ENVS ? check_env_name(at, s, err)
 		                          : check_resolve(at, s, err);
 		if (rc != RC_OK)
 			goto out;
@@ -709,6 +723,7 @@ set_json(struct cfg *c, const struct cfg_directive *d, json_t *obj,
 		return rc;
 	case CFG_CIDRS:
 	case CFG_RESOLVE:
+	case CFG_ENVS:
 		return set_list(c, d, where, v, err);
 	case CFG_TOKENS:
 		return set_tokens(c, where, v, err);
@@ -801,6 +816,7 @@ set_default(struct cfg *c, const struct cfg_directive *d, struct rc_err *err)
 		return RC_OK;
 	case CFG_CIDRS:
 	case CFG_RESOLVE:
+	case CFG_ENVS:
 		return set_list(c, d, d->path, json_null(), err);
 	case CFG_TOKENS:
 		return set_tokens(c, d->path, json_null(), err);
@@ -809,11 +825,38 @@ set_default(struct cfg *c, const struct cfg_directive *d, struct rc_err *err)
 	}
 }
 
+/*
+ * secrets.env_allow may not offer a dossier the operator's own DataPass
+ * credentials (issue 8: a token_env naming the DataPass secret sent it to
+ * the API host).
+ */
+static enum rc_code
+secrets_env_check(const struct cfg *c, struct rc_err *err)
+{
+	const char *own[2] = { c->datapass_client_id_env,
+		c->datapass_client_secret_env };
+	size_t i, j;
+
+	for (i = 0; i < c->secrets_env_allow.n; i++)
+		for (j = 0; j < 2; j++)
+			if (own[j] != NULL &&
+			    strcmp(c->secrets_env_allow.v[i], own[j]) == 0)
+				return RC_ERR(err, RC_EINVAL,
+				    "secrets.env_allow[%zu]: %s holds "
+				    "raccord's own DataPass credentials "
+				    "(%s); a dossier may never name it",
+				    i, own[j],
+				    j == 0 ? "datapass.client_id_env"
+				           : "datapass.client_secret_env");
+	return RC_OK;
+}
+
 /* Rules across directives, and derived values. */
 static enum rc_code
 finish(struct cfg *c, struct rc_err *err)
 {
 	size_t a, e;
+	enum rc_code rc;
 
 	if (c->connect_timeout_ms > c->timeout_ms)
 		return RC_ERR(err, RC_EINVAL,
@@ -825,6 +868,8 @@ finish(struct cfg *c, struct rc_err *err)
 		    "%s: required when %s is set (HTTPS needs both)",
 		    c->tls_cert ? "daemon.tls_key" : "daemon.tls_cert",
 		    c->tls_cert ? "daemon.tls_cert" : "daemon.tls_key");
+	if ((rc = secrets_env_check(c, err)) != RC_OK)
+		return rc;
 	c->window_start_t = c->window_end_t = 0;
 	if (c->window_start != NULL)
 		parse_date(c->window_start, &c->window_start_t);
@@ -953,6 +998,7 @@ value_json(const struct cfg *c, const struct cfg_directive *d)
 		return json_boolean(*(const int *)cfield(c, d));
 	case CFG_CIDRS:
 	case CFG_RESOLVE:
+	case CFG_ENVS:
 		l = cfield(c, d);
 		if ((arr = json_array()) == NULL)
 			return NULL;
@@ -993,7 +1039,7 @@ doc_json(const struct cfg_directive *d, const char *leaf)
 	snprintf(line, sizeof(line), "%s: %s (default %s%s%s)", leaf, d->doc,
 	    d->def ? d->def
 	           : (d->type == CFG_CIDRS || d->type == CFG_RESOLVE ||
-	                         d->type == CFG_TOKENS
+	                         d->type == CFG_ENVS || d->type == CFG_TOKENS
 	                     ? "[]"
 	                     : "null"),
 	    range, d->reloadable ? "; reloadable" : "");
@@ -1152,6 +1198,8 @@ cfg_verifier_opts(const struct cfg *cfg, struct verifier_opts *opts)
 		id = getenv(cfg->datapass_client_id_env);
 	opts->datapass_client_id = id != NULL && id[0] != '\0' ? id : NULL;
 	opts->datapass_client_secret = NULL; /* the caller's business */
+	opts->secrets_dir = cfg->secrets_dir;
+	opts->secrets_env_allow = (const char *const *)cfg->secrets_env_allow.v;
 	opts->login_fetches = (int)cfg->login_fetches;
 	opts->active_probes = cfg->active_probes;
 	opts->cert_warn_days = (long)cfg->cert_warn_days;

@@ -71,6 +71,9 @@ struct cfg {
 	char *datapass_client_id_env;     /* variable holding the client id */
 	char *datapass_client_secret_env; /* variable holding the secret */
 
+	char *secrets_dir;                 /* secrets filed per dossier */
+	struct cfg_list secrets_env_allow; /* variables dossiers may name */
+
 	char *ca_file;                 /* extra trust anchors, or NULL */
 	struct cfg_list allow_private; /* CIDRs */
 	struct cfg_list resolve;       /* "host:port:addr[,addr...]" */

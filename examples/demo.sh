@@ -47,15 +47,27 @@ grep -E "Dossier|FAIL" "$WORK/nonce.txt"
 echo "(exit status $st)"
 
 step "2. raccord check: both forfaits (FranceConnect + API Particulier), DataPass habilitations"
-mkdir -p "$WORK/secrets"
-jwt "$WORK/secrets/api_particulier.token" "Commune de Test" 31536000
-python3 - "$WORK/commune-ok.json" "$WORK/secrets/api_particulier.token" "$WORK/both.json" <<'PY'
+# The operator files each dossier's secrets under secrets.dir, in
+# <SIRET>/<dossier_id>/ (docs/decisions.md): a dossier names only a file
+# there, and can reach nothing else.
+SECRETS=$WORK/secrets
+mkdir -p "$SECRETS/21750001600019/DEMO-2-FORFAITS"
+chmod -R 700 "$SECRETS"
+jwt "$SECRETS/21750001600019/DEMO-2-FORFAITS/api_particulier.token" "Commune de Test" 31536000
+python3 - "$WORK/demo.conf.json" "$SECRETS" <<'PY'
+import json, sys
+cfg = json.load(open(sys.argv[1]))
+cfg["secrets"] = {"dir": sys.argv[2], "env_allow": []}
+json.dump(cfg, open(sys.argv[1], "w"), indent=2)
+PY
+cp "$WORK/demo.conf.json" "$OUT/raccord.conf.json"
+python3 - "$WORK/commune-ok.json" "$WORK/both.json" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
 d["dossier_id"] = "DEMO-2-FORFAITS"
 d["integrations"].append({"kind": "api", "api": "api_particulier", "environment": "production",
-                          "api_version": 3, "token_file": sys.argv[2]})
-json.dump(d, open(sys.argv[3], "w"), indent=2)
+                          "api_version": 3, "token_file": "api_particulier.token"})
+json.dump(d, open(sys.argv[2], "w"), indent=2)
 PY
 "$R" check --config "$WORK/demo.conf.json" --format text "$WORK/both.json" >"$WORK/both.txt"
 st=$?

@@ -73,6 +73,9 @@ struct fam {
 	/* credential flow */
 	struct secret tok; /* token, or DGFiP client secret */
 	int tk_retries;
+	int tk_version;         /* API Particulier scheme used for the proof */
+	struct api_org tk_org;  /* organisation the token's claims name */
+	struct api_org ans_org; /* organisation the proof answer names */
 };
 
 static void
@@ -138,6 +141,93 @@ fmt_day(time_t t, char *out, size_t outlen)
 /* --- predicates on data already received ---------------------------- */
 
 /*
+ * An opaque API Particulier v2 key (issue 7 §4): a 32-hex-character key
+ * of the legacy kind, or any opaque key in a dossier that says
+ * api_version 2.  /api/introspect accepting it (X-Api-Key, ref §1 v2)
+ * proves a live production credential, so nothing here fails: no claims
+ * to judge (api.token.production, api.token.expiry skipped) and an
+ * advisory api.token.legacy says the key is of the kind v3 replaced
+ * (Authorization: Bearer <JWT>, ref §1 v3).  Only the introspection
+ * refusal (api.token.live) fails it.
+ */
+static enum rc_code
+record_legacy_key(struct report_section *sec, enum dossier_env env,
+    const char *token, size_t len, const char *fpr)
+{
+	int hex = api_token_is_legacy_key(token, len);
+	enum rc_code rc;
+
+	if ((rc = report_check(sec, "api.token.production", CHECK_SKIP, 0, NULL,
+	         0,
+	         "token %s is an opaque API Particulier v2 key: it has no "
+	         "claims to read; /api/introspect on the %s host is the proof",
+	         fpr, env_word(env))) != RC_OK)
+		return rc;
+	if ((rc = report_check(sec, "api.token.expiry", CHECK_SKIP, 0, NULL, 0,
+	         "an opaque v2 key carries no expiry date")) != RC_OK)
+		return rc;
+	return report_check(sec, "api.token.legacy", CHECK_WARN, 0, NULL, 0,
+	    "token %s is %s API Particulier v2 key (sent as X-Api-Key): it "
+	    "stays a production credential while /api/introspect accepts it, "
+	    "but v3 routes take a JWT in \"Authorization: Bearer\"; ask API "
+	    "Particulier for a v3 token before v2 keys are retired",
+	    fpr, hex ? "a 32-hex-character legacy" : "an opaque (legacy kind)");
+}
+
+/*
+ * api.token.owner (issue 8, "The check also binds the token to the
+ * dossier"): when the token's claims or the proof answer name an
+ * organisation, it must be the dossier's (SIRET equal to the
+ * collectivité's, SIREN equal to its SIREN); otherwise the credential is
+ * someone else's and proves nothing about this collectivité.  Today's
+ * tokens and introspection answers name none (national_apis.md §1-§2):
+ * then the check is an advisory skip and the binding rests on the DataPass
+ * habilitation and on the credential's fingerprint (credential_sha256),
+ * which the ledger compares across SIRENs.
+ */
+enum rc_code
+api_record_token_owner(struct report_section *sec, const char *siret,
+    const char *siren, const struct api_org *claims,
+    const struct api_org *answer, const char *fpr)
+{
+	static const char id[] = "api.token.owner";
+	struct {
+		const char *got, *want, *what, *where;
+	} v[4] = {
+		{ claims ? claims->siret : "", siret, "SIRET", "claims name" },
+		{ claims ? claims->siren : "", siren, "SIREN", "claims name" },
+		{ answer ? answer->siret : "", siret, "SIRET",
+		    "proof answer names" },
+		{ answer ? answer->siren : "", siren, "SIREN",
+		    "proof answer names" },
+	};
+	size_t i, named = 0;
+
+	for (i = 0; i < 4; i++) {
+		if (v[i].got == NULL || v[i].got[0] == '\0')
+			continue;
+		named++;
+		if (v[i].want == NULL || strcmp(v[i].got, v[i].want) != 0)
+			return report_check(sec, id, CHECK_FAIL, 1, NULL, 0,
+			    "token %s belongs to another organisation: its %s "
+			    "%s %s, but this dossier is %s %s; a "
+			    "credential only proves its owner's connection",
+			    fpr, v[i].where, v[i].what, v[i].got, v[i].what,
+			    v[i].want ? v[i].want : "(none)");
+	}
+	if (named > 0)
+		return report_check(sec, id, CHECK_PASS, 1, NULL, 0,
+		    "token %s names this dossier's organisation (SIRET %s)",
+		    fpr, siret);
+	return report_check(sec, id, CHECK_SKIP, 0, NULL, 0,
+	    "token %s names no organisation (neither its claims nor the "
+	    "answer carry a SIRET, as documented for these APIs): its owner "
+	    "rests on the DataPass habilitation and on its fingerprint in the "
+	    "ledger",
+	    fpr);
+}
+
+/*
  * api.token.production: national_apis.md §1 "Public staging tokens" and
  * "What a verifier can check" 3 (reject sub "staging...", all-zero jti).
  * api.token.expiry: RFC 7519 §4.1.4, "exp" must be in the future.
@@ -154,18 +244,9 @@ api_record_token_claims(struct report_section *sec, const struct api_info *api,
 	long days;
 
 	if (!api_jwt_looks_like(token, len)) {
-		if (api->kind == API_PARTICULIER && version == 2) {
-			if ((rc = report_check(sec, "api.token.production",
-			         CHECK_SKIP, 0, NULL, 0,
-			         "token %s is an opaque API Particulier v2 "
-			         "key: it has no claims to read; its liveness "
-			         "on the %s host is the proof",
-			         fpr, env_word(env))) != RC_OK)
-				return rc;
-			return report_check(sec, "api.token.expiry", CHECK_SKIP,
-			    0, NULL, 0,
-			    "an opaque v2 key carries no expiry date");
-		}
+		if (api->kind == API_PARTICULIER &&
+		    (version == 2 || api_token_is_legacy_key(token, len)))
+			return record_legacy_key(sec, env, token, len, fpr);
 		if ((rc = report_check(sec, "api.token.production", CHECK_FAIL,
 		         1, NULL, 0,
 		         "token %s is not a JWT, but %s%s tokens are JWTs "
@@ -283,7 +364,8 @@ record_tls(struct report_section *sec, const struct probe_res *res, int exch,
 enum api_next
 api_record_proof(struct report_section *sec, const struct api_info *api,
     const struct probe_res *res, int exch, const char *secret, const char *fpr,
-    int retries, time_t now, long cert_warn_days, long *wait_s)
+    int retries, time_t now, long cert_warn_days, long *wait_s,
+    struct api_org *org)
 {
 	static const char id[] = "api.token.live";
 	const int *ex = exch >= 0 ? &exch : NULL;
@@ -297,6 +379,8 @@ api_record_proof(struct report_section *sec, const struct api_info *api,
 	long wait;
 
 	*wait_s = 0;
+	if (org != NULL)
+		memset(org, 0, sizeof(*org));
 	if (res->outcome != PROBE_OK) {
 		snprintf(errmsg, sizeof(errmsg), "%s", res->errmsg);
 		scrub(errmsg, secret);
@@ -334,6 +418,8 @@ api_record_proof(struct report_section *sec, const struct api_info *api,
 	meaning = api_error_code_str(f.code);
 	switch (f.result) {
 	case API_RES_OK:
+		if (org != NULL)
+			*org = f.org;
 		if (dgfip)
 			report_check(sec, id, CHECK_PASS, 1, ex, nex,
 			    "%s issued an access token to these client "
@@ -768,12 +854,25 @@ tk_submit(struct fam *f, struct rc_err *err)
 		    f->tok.value, f->tok.len, NULL, &r, err);
 		rc_free(url);
 	} else {
-		rc = api_proof_request(f->api, in->api_version, f->base,
+		rc = api_proof_request(f->api, f->tk_version, f->base,
 		    f->tok.value, f->tok.len, &r, err);
 	}
 	if (rc != RC_OK)
 		return rc;
 	return submit(f, &r, tk_done, err);
+}
+
+/* The credential flow ends: bind the token to the dossier, wipe it. */
+static void
+tk_end(struct fam *f)
+{
+	const struct dossier *d = f->ctx->dossier;
+
+	if (f->api->auth != API_AUTH_CLIENT_CREDENTIALS)
+		api_record_token_owner(f->ctx->sec, d->collectivite.siret,
+		    d->collectivite.siren, &f->tk_org, &f->ans_org, f->tok.fpr);
+	secret_wipe(&f->tok);
+	flow_done(f);
 }
 
 /* Retry-After has passed: send the proof request again. */
@@ -788,8 +887,7 @@ tk_retry_timer(struct probe *p, void *arg)
 		return;
 	report_check(f->ctx->sec, "api.token.live", CHECK_ERROR, 1, NULL, 0,
 	    "retry failed: %s", err.msg);
-	secret_wipe(&f->tok);
-	flow_done(f);
+	tk_end(f);
 }
 
 static void
@@ -804,8 +902,8 @@ tk_done(struct probe *p, struct probe_res *res, void *arg)
 	(void)p;
 	ex = exch_add(f->ctx, res);
 	if (api_record_proof(f->ctx->sec, f->api, res, ex, secret, f->tok.fpr,
-	        f->tk_retries, f->now, f->ctx->opts->cert_warn_days,
-	        &wait) == API_NEXT_RETRY) {
+	        f->tk_retries, f->now, f->ctx->opts->cert_warn_days, &wait,
+	        &f->ans_org) == API_NEXT_RETRY) {
 		f->tk_retries++;
 		log_info("api=%s status=429 retry_after=%ld attempt=%d "
 		         "token=%s",
@@ -816,13 +914,50 @@ tk_done(struct probe *p, struct probe_res *res, void *arg)
 			return;
 		report_check(f->ctx->sec, "api.token.live", CHECK_ERROR, 1,
 		    NULL, 0, "retry failed: %s", err.msg);
-		secret_wipe(&f->tok);
-		flow_done(f);
+		tk_end(f);
 		return;
 	}
 	probe_res_free(res);
-	secret_wipe(&f->tok);
-	flow_done(f);
+	tk_end(f);
+}
+
+/*
+ * Read the dossier's credential: from memory (the daemon's submission),
+ * else from the file or variable it names, within the scope the operator
+ * configured (secrets.dir, secrets.env_allow) for this dossier.  On
+ * failure f->tok.fault says which kind.
+ */
+static enum rc_code
+tk_load(struct fam *f, struct rc_err *err)
+{
+	const struct dossier_integration *in = f->ctx->in;
+	const struct verifier_opts *o = f->ctx->opts;
+	struct secret_scope sc;
+	int dgfip = f->api->auth == API_AUTH_CLIENT_CREDENTIALS;
+	enum rc_code rc;
+
+	sc.dir = o->secrets_dir;
+	sc.env_allow = o->secrets_env_allow;
+	sc.siret = f->ctx->dossier->collectivite.siret;
+	sc.dossier_id = f->ctx->dossier->dossier_id;
+	if (in->secret_mem != NULL)
+		rc = secret_from_bytes(in->secret_mem, in->secret_mem_len,
+		    dgfip ? "client secret given in the submission"
+		          : "token given in the submission",
+		    &f->tok, err);
+	else if (dgfip)
+		rc = secret_load(&sc, "client_secret", in->client_secret_file,
+		    in->client_secret_env, &f->tok, err);
+	else
+		rc = secret_load(&sc, "token", in->token_file, in->token_env,
+		    &f->tok, err);
+	if (rc == RC_OK && dgfip && in->oauth_client_id == NULL) {
+		secret_wipe(&f->tok);
+		f->tok.fault = SECRET_FAULT_NOT_CONFIGURED;
+		rc = RC_ERR(err, RC_EINVAL,
+		    "no oauth_client_id given with the client secret");
+	}
+	return rc;
 }
 
 /* Read the credential and start its flow, or record why not. */
@@ -845,33 +980,34 @@ tk_start(struct fam *f, struct rc_err *err)
 		    f->api->label, env_word(in->env), f->api->name,
 		    env_word(in->env));
 	memcpy(f->base, base, strlen(base) + 1);
-	if (dgfip) {
-		rc = secret_load(in->client_secret_file, in->client_secret_env,
-		    "client secret", &f->tok, &e2);
-		if (rc == RC_OK && in->oauth_client_id == NULL) {
-			secret_wipe(&f->tok);
-			e2.code = RC_EINVAL;
-			snprintf(e2.msg, sizeof(e2.msg),
-			    "no oauth_client_id given with the client "
-			    "secret");
-			rc = RC_EINVAL;
-		}
-	} else {
-		rc = secret_load(in->token_file, in->token_env, "token",
-		    &f->tok, &e2);
-	}
+	rc = tk_load(f, &e2);
 	if (rc == RC_ENOMEM)
 		return RC_ERR(err, rc, "%s", e2.msg);
-	if (rc != RC_OK) {
-		/* Unreadable: we could not check (error).  Read but not a
-		 * token (empty, whitespace, control bytes): a finding. */
-		int content = strstr(e2.msg, " is empty") != NULL ||
-		    strstr(e2.msg, " holds a ") != NULL;
-
+	if (rc != RC_OK)
+		/* A secret that is the dossier's own but not a credential
+		 * (empty, whitespace or control bytes) is a finding; any
+		 * other fault means the credential could not be examined. */
 		return report_check(sec, "api.token.live",
-		    content ? CHECK_FAIL : CHECK_ERROR, 1, NULL, 0,
-		    "the %s could not be used: %s",
+		    secret_fault_is_content(f->tok.fault) ? CHECK_FAIL
+		                                          : CHECK_ERROR,
+		    1, NULL, 0, "the %s could not be used: %s",
 		    dgfip ? "client secret" : "token", e2.msg);
+	/* The credential that proves this section, for the ledger. */
+	if ((rc = report_section_set(sec, "credential_sha256",
+	         f->tok.sha256)) != RC_OK) {
+		secret_wipe(&f->tok);
+		return RC_ERR(err, rc, "out of memory");
+	}
+	f->tk_version = in->api_version;
+	if (!dgfip && api_jwt_looks_like(f->tok.value, f->tok.len)) {
+		struct api_jwt_claims c;
+		struct rc_err e3 = { 0 };
+
+		if (api_jwt_decode(f->tok.value, f->tok.len, &c, &e3) == RC_OK)
+			f->tk_org = c.org;
+	} else if (f->api->kind == API_PARTICULIER &&
+	    api_token_is_legacy_key(f->tok.value, f->tok.len)) {
+		f->tk_version = 2; /* a legacy key goes in X-Api-Key */
 	}
 	if (dgfip) {
 		if ((rc = report_check(sec, "api.token.production", CHECK_SKIP,
@@ -900,6 +1036,8 @@ tk_start(struct fam *f, struct rc_err *err)
 static int
 has_credential(const struct dossier_integration *in, const struct api_info *api)
 {
+	if (in->secret_mem != NULL)
+		return 1;
 	if (api->auth == API_AUTH_CLIENT_CREDENTIALS)
 		return in->client_secret_file != NULL ||
 		    in->client_secret_env != NULL ||

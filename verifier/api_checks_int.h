@@ -42,12 +42,23 @@ enum api_next {
  * call (or the DGFiP token request when dgfip is set).  A 429 whose wait
  * is known and at most API_RETRY_MAX_WAIT returns API_NEXT_RETRY while
  * retries < API_RETRY_MAX, recording nothing.  The token (secret, may be
- * NULL) is scrubbed from any text quoted from the answer.
+ * NULL) is scrubbed from any text quoted from the answer.  org (may be
+ * NULL) receives the organisation a live answer names.
  */
 enum api_next api_record_proof(struct report_section *sec,
     const struct api_info *api, const struct probe_res *res, int exch,
     const char *secret, const char *fpr, int retries, time_t now,
-    long cert_warn_days, long *wait_s);
+    long cert_warn_days, long *wait_s, struct api_org *org);
+
+/*
+ * api.token.owner: fail when the token's claims or the proof answer
+ * (either may be NULL) name a SIRET or SIREN other than the dossier's;
+ * pass when they name the dossier's; an advisory skip when they name
+ * none.  RC_ENOMEM only.
+ */
+enum rc_code api_record_token_owner(struct report_section *sec,
+    const char *siret, const char *siren, const struct api_org *claims,
+    const struct api_org *answer, const char *fpr);
 
 /*
  * id ("api.habilitation" or "fc.habilitation") from the active

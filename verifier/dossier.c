@@ -7,7 +7,8 @@
  * or control-character strings, bad identifiers and bad URLs are input
  * errors (RC_EINVAL) whose message starts with the JSON path.  Nothing
  * here touches the network or the file system beyond reading the dossier
- * itself: token_file and client_secret_file are recorded, never opened.
+ * itself: token_file and client_secret_file are recorded (relative names,
+ * checked for syntax only), never opened.
  * A plain-http URL is accepted (the checks report it as a finding);
  * anything that is not an absolute http(s) URL is refused.
  */
@@ -22,6 +23,7 @@
 #include "common/mem.h"
 #include "common/url.h"
 #include "verifier/dossier.h"
+#include "verifier/secret.h"
 
 #define MAX_ID      128  /* dossier_id */
 #define MAX_TEXT    256  /* names, client ids */
@@ -201,6 +203,7 @@ integration_cleanup(struct dossier_integration *in)
 	rc_free(in->oauth_client_id);
 	rc_free(in->client_secret_file);
 	rc_free(in->client_secret_env);
+	rc_free_secret(in->secret_mem, in->secret_mem_len);
 }
 
 void
@@ -401,6 +404,32 @@ parse_fc(json_t *obj, struct dossier_integration *in, struct rc_err *err)
 	    err);
 }
 
+/*
+ * A secret file name is relative to the dossier's own folder of the
+ * operator's secrets directory (docs/decisions.md, "Credentials belong to
+ * the dossier's owner"): an absolute path or a "." / ".." component is an
+ * input error, said without touching the file system.
+ */
+static enum rc_code
+get_secret_name(json_t *obj, const char *path, const char *key, char **out,
+    struct rc_err *err)
+{
+	char where[WHERE];
+	enum rc_code rc;
+
+	if ((rc = get_str(obj, path, key, 0, MAX_FILE, out, err)) != RC_OK ||
+	    *out == NULL)
+		return rc;
+	if (secret_name_ok(*out))
+		return RC_OK;
+	rc_json_path(where, sizeof(where), path, key);
+	return RC_ERR(err, RC_EINVAL,
+	    "%s: must be a file name relative to the dossier's secrets "
+	    "folder (<secrets.dir>/<SIRET>/<dossier_id>/): no leading '/', "
+	    "no empty, \".\" or \"..\" component, at most %d components",
+	    where, SECRET_MAX_DEPTH);
+}
+
 static enum rc_code
 parse_api(json_t *obj, struct dossier_integration *in, struct rc_err *err)
 {
@@ -440,7 +469,7 @@ parse_api(json_t *obj, struct dossier_integration *in, struct rc_err *err)
 	in->api_version =
 	    strcmp(api, "api_particulier") == 0 ? (int)version : 0;
 	if (!dgfip) {
-		if ((rc = get_str(obj, path, "token_file", 0, MAX_FILE,
+		if ((rc = get_secret_name(obj, path, "token_file",
 		         &in->token_file, err)) != RC_OK)
 			return rc;
 		if ((rc = get_envname(obj, path, "token_env", &in->token_env,
@@ -452,7 +481,7 @@ parse_api(json_t *obj, struct dossier_integration *in, struct rc_err *err)
 	if ((rc = get_str(obj, path, "oauth_client_id", 1, MAX_TEXT,
 	         &in->oauth_client_id, err)) != RC_OK)
 		return rc;
-	if ((rc = get_str(obj, path, "client_secret_file", 0, MAX_FILE,
+	if ((rc = get_secret_name(obj, path, "client_secret_file",
 	         &in->client_secret_file, err)) != RC_OK)
 		return rc;
 	if ((rc = get_envname(obj, path, "client_secret_env",

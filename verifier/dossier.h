@@ -9,7 +9,9 @@
  * INSEE commune code (COG format), and every URL is absolute http(s).
  * Plain http where https is required is NOT an input error: it is a
  * finding the checks report.  Tokens are never inline: only token_file or
- * token_env.
+ * token_env; a token_file or client_secret_file is a relative name (no
+ * leading '/', no "." or ".." component: secret_name_ok), read later below
+ * the operator's secrets directory for this dossier only.
  */
 #ifndef RC_VERIFIER_DOSSIER_H
 #define RC_VERIFIER_DOSSIER_H
@@ -56,6 +58,14 @@ struct dossier_integration {
 	char *client_secret_file; /* DGFiP client secret file, or NULL */
 	char *client_secret_env;  /* DGFiP client secret variable, or NULL */
 	int api_version;          /* API Particulier: 2 or 3 (default 3) */
+	/*
+	 * A credential given in memory (the daemon's submission), used
+	 * instead of token_file/token_env or client_secret_file/_env.  Never
+	 * set by dossier_parse; owned, wiped by dossier_free
+	 * (OPENSSL_cleanse).  See verifier/secret.h, secret_from_bytes.
+	 */
+	char *secret_mem;
+	size_t secret_mem_len;
 };
 
 struct dossier {

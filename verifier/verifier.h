@@ -34,7 +34,11 @@ struct verifier_opts {
 	const char *datapass_base_url;
 	const char *datapass_client_id;     /* secret-free identifier */
 	const char *datapass_client_secret; /* secret: never logged */
-	int login_fetches;                  /* fetches of the login URL, >= 3 */
+	/* Where a dossier's secrets may come from (verifier/secret.h):
+	 * <secrets_dir>/<SIRET>/<dossier_id>/<name>; NULL: no file. */
+	const char *secrets_dir;
+	const char *const *secrets_env_allow; /* NULL-terminated, or NULL */
+	int login_fetches;   /* fetches of the login URL, >= 3 */
 	int active_probes;   /* forged-callback probes (advisory); 1 */
 	long cert_warn_days; /* warn when a certificate expires sooner */
 	time_t window_start; /* policy window for habilitations, 0: none */

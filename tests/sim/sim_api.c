@@ -10,7 +10,9 @@
  * errors.  Every answer carries RateLimit-Limit/-Remaining/-Reset.
  *
  * The case is picked by the token (docs/apis.md, "Simulators"): for a JWT,
- * words in its "sub" claim; for an opaque v2 key, words in the key.  A JWT
+ * words in its "sub" claim; for an opaque v2 key, words in the key.  A
+ * 32-hex-character legacy v2 key is live when sent in X-Api-Key (refused
+ * as a Bearer token, and when it starts with "dead").  A JWT
  * whose "exp" is past is refused as expired, and a staging token (sub
  * "staging...") is refused as unknown, as the production hosts do.
  */
@@ -124,6 +126,20 @@ sim_api_token_case(const char *token, long long *exp)
 	return out;
 }
 
+/* A legacy API Particulier v2 key: 32 hexadecimal characters. */
+static int
+legacy_key(const char *token)
+{
+	size_t i;
+
+	for (i = 0; token[i] != '\0'; i++)
+		if (!((token[i] >= '0' && token[i] <= '9') ||
+		        (token[i] >= 'a' && token[i] <= 'f') ||
+		        (token[i] >= 'A' && token[i] <= 'F')))
+			return 0;
+	return i == 32;
+}
+
 /* An error in the format of the scheme the client used. */
 static enum MHD_Result
 api_error(struct sim_req *req, int v2, unsigned int status, const char *code,
@@ -197,7 +213,21 @@ handle(struct sim_req *req, enum sim_api_flavour fl)
 	if ((c = sim_api_token_case(token, &exp)) == NULL)
 		return MHD_NO;
 
-	if (strncasecmp(c, "staging", 7) == 0 || strstr(c, "unknown") ||
+	if (legacy_key(token))
+		/* A 32-hex legacy v2 key: only in X-Api-Key (the v2 scheme);
+		 * keys starting "dead" are unknown ones. */
+		r = !v2 || strncmp(token, "dead", 4) == 0
+		    ? api_error(req, v2, 401, "00101", "Interdit",
+		          v2 ? "Token not found or inactive"
+		             : "Votre token n'est pas valide ou n'est pas "
+		               "renseigné",
+		          -1)
+		    : sim_api_send(req, 200,
+		          json_pack("{s:s, s:n, s:[s]}", "_id",
+		              "9b1b1f5e-0000-4000-8000-000000000002", "name",
+		              "scopes", "cnaf_quotient_familial"),
+		          -1);
+	else if (strncasecmp(c, "staging", 7) == 0 || strstr(c, "unknown") ||
 	    strstr(c, "malformed") ||
 	    (strchr(token, '.') == NULL && strncmp(token, "sim-", 4) != 0))
 		r = api_error(req, v2, 401, "00101", "Interdit",

@@ -13,6 +13,9 @@
  *
  * Fixtures are keyed by SIRET (docs/apis.md lists the cases): the state
  * filter is honoured, so a revoked habilitation is simply absent.
+ * SIRET_429 answers its habilitation list with 429 + Retry-After: 1 on
+ * every other request (the first of each run, then the retry succeeds);
+ * SIRET_429_ALL always does (issue 12 §2: the retry path exercised).
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -36,11 +39,15 @@
 #define SIRET_NONE    "21750001600068"
 #define SIRET_DOWN    "21750001600076"
 #define SIRET_VENDOR  "13002526500013"
+#define SIRET_429     "21750001600084" /* 429 then 200, alternately */
+#define SIRET_429_ALL "21750001600092" /* 429 every time */
+#define DP_RETRY_S    1                /* their Retry-After, seconds */
 
 struct dp_state {
 	pthread_mutex_t lock;
 	char tokens[DP_TOKENS][65];
 	size_t ntokens;
+	unsigned long n429; /* list requests for SIRET_429 */
 };
 
 struct dp_fixture {
@@ -65,6 +72,9 @@ static const struct dp_fixture fixtures[] = {
 	{ SIRET_OTHER, "france_connect", "active", 0, SIRET_VENDOR, "2021-06-01T09:00:00.000+02:00" },
 	{ SIRET_SANDBOX, "api_impot_particulier_sandbox", "active", 0, SIRET_SANDBOX, "2021-06-01T09:00:00.000+02:00" },
 	{ SIRET_SANDBOX, "api_r2p_sandbox", "active", 0, SIRET_SANDBOX, "2021-06-02T09:00:00.000+02:00" },
+	{ SIRET_429, "api_particulier", "active", 0, SIRET_429, "2021-06-01T09:00:00.000+02:00" },
+	{ SIRET_429, "france_connect", "active", 0, SIRET_429, "2021-03-02T11:30:00.000+01:00" },
+	{ SIRET_429_ALL, "api_particulier", "active", 0, SIRET_429_ALL, "2021-06-01T09:00:00.000+02:00" },
 };
 /* clang-format on */
 
@@ -160,6 +170,32 @@ dp_token_ok(struct dp_state *s, const char *auth)
 	return ok;
 }
 
+/* The request number for SIRET_429 (0 first): even ones are refused. */
+static unsigned long
+dp_count_429(struct dp_state *s)
+{
+	unsigned long n;
+
+	pthread_mutex_lock(&s->lock);
+	n = s->n429++;
+	pthread_mutex_unlock(&s->lock);
+	return n;
+}
+
+/*
+ * Rate limited, as the api.gouv.fr services answer (national_apis.md §1:
+ * 429 with Retry-After in seconds), in DataPass's error format.
+ */
+static enum MHD_Result
+dp_rate_limited(struct sim_req *req)
+{
+	return sim_api_send(req, 429,
+	    json_pack("{s:[{s:s, s:s, s:s}]}", "errors", "status", "429",
+	        "title", "Too Many Requests", "detail",
+	        "Rate limit exceeded, retry later"),
+	    DP_RETRY_S);
+}
+
 static json_t *
 dp_item(long long id, const struct dp_fixture *fx)
 {
@@ -209,6 +245,10 @@ dp_habilitations(struct sim_req *req)
 	if (siret != NULL && strcmp(siret, SIRET_DOWN) == 0)
 		return sim_send_text(req, 503, "text/html",
 		    "<html><body>503 Service Unavailable</body></html>");
+	if (siret != NULL &&
+	    (strcmp(siret, SIRET_429_ALL) == 0 ||
+	        (strcmp(siret, SIRET_429) == 0 && dp_count_429(s) % 2 == 0)))
+		return dp_rate_limited(req);
 	if ((all = json_array()) == NULL)
 		return MHD_NO;
 	if (siret != NULL && strcmp(siret, SIRET_PAGED) == 0) {

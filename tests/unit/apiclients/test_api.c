@@ -410,6 +410,68 @@ test_jwt_decode(void **state)
 	rc_free(jwt);
 }
 
+/* Legacy API Particulier v2 keys: exactly 32 hex characters (issue 7 §4). */
+static void
+test_legacy_key(void **state)
+{
+	(void)state;
+	assert_true(
+	    api_token_is_legacy_key("0123456789abcdef0123456789ABCDEF", 32));
+	assert_false(
+	    api_token_is_legacy_key("0123456789abcdef0123456789abcde", 31));
+	assert_false(
+	    api_token_is_legacy_key("0123456789abcdef0123456789abcdef0", 33));
+	assert_false(
+	    api_token_is_legacy_key("0123456789abcdef0123456789abcdeg", 32));
+	assert_false(
+	    api_token_is_legacy_key("0123456789abcdef-123456789abcdef", 32));
+	assert_false(api_token_is_legacy_key(NULL, 32));
+}
+
+/* Organisation identifiers in claims and introspection answers. */
+static void
+test_org(void **state)
+{
+	struct api_jwt_claims c;
+	struct api_finding f;
+	struct api_org o;
+	struct rc_err err = { 0 };
+	static const char live[] =
+	    "{\"_id\":\"x\",\"scopes\":[\"a\"],\"siren\":\"130025265\"}";
+	json_t *doc;
+	char *jwt;
+
+	(void)state;
+	api_org_from_json(NULL, &o);
+	assert_string_equal(o.siret, "");
+	doc = json_loads("{\"organisation\":{\"siret\":\"13002526500013\","
+	                 "\"siren\":130025265}}",
+	    0, NULL);
+	api_org_from_json(doc, &o);
+	assert_string_equal(o.siret, "13002526500013");
+	assert_string_equal(o.siren, "130025265");
+	json_decref(doc);
+	/* The top level wins over a nested object; control bytes dropped. */
+	doc = json_loads("{\"siret\":\"2175\\u0001000160001\","
+	                 "\"organization\":{\"siret\":\"1\"}}",
+	    0, NULL);
+	api_org_from_json(doc, &o);
+	assert_string_equal(o.siret, "2175000160001");
+	json_decref(doc);
+	/* From the JWT claims. */
+	jwt = make_jwt("{\"alg\":\"HS256\"}",
+	    "{\"sub\":\"x\",\"siret\":\"13002526500013\"}");
+	assert_int_equal(api_jwt_decode(jwt, strlen(jwt), &c, &err), RC_OK);
+	assert_string_equal(c.org.siret, "13002526500013");
+	assert_string_equal(c.org.siren, "");
+	rc_free(jwt);
+	/* From a live introspection answer. */
+	api_proof_parse(api_info_lookup("api_particulier"), 200,
+	    "application/json", live, strlen(live), &f);
+	assert_int_equal(f.result, API_RES_OK);
+	assert_string_equal(f.org.siren, "130025265");
+}
+
 static void
 test_jwt_malformed(void **state)
 {
@@ -512,6 +574,8 @@ main(void)
 		cmocka_unit_test(test_ratelimit),
 		cmocka_unit_test(test_jwt_decode),
 		cmocka_unit_test(test_jwt_malformed),
+		cmocka_unit_test(test_legacy_key),
+		cmocka_unit_test(test_org),
 		cmocka_unit_test(test_sanitize),
 		cmocka_unit_test(test_alloc_failures),
 	};

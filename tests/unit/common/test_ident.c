@@ -62,6 +62,67 @@ test_siret(void **state)
 	assert_false(rc_siret_valid("1300252650001x", &why));
 }
 
+/* Rule: SIREN order number 00000000 is never assigned (issue 8 item 8). */
+static void
+test_siren_rule_all_zero(void **state)
+{
+	const char *why = NULL;
+
+	(void)state;
+	assert_true(rc_luhn("000000000", 9)); /* why the rule is needed */
+	assert_false(rc_siren_valid("000000000", &why));
+	assert_non_null(strstr(why, "00000000"));
+	/* Only the order number: a SIREN with a non-zero order is fine. */
+	assert_true(rc_siren_valid("000000018", NULL));
+}
+
+/* Rule: a SIRET whose SIREN part is 000000000 is refused. */
+static void
+test_siret_rule_all_zero(void **state)
+{
+	const char *why = NULL;
+
+	(void)state;
+	assert_true(rc_luhn("00000000000000", 14));
+	assert_false(rc_siret_valid("00000000000000", &why));
+	assert_non_null(strstr(why, "000000000"));
+	assert_false(rc_siret_valid("00000000000018", &why)); /* Luhn too */
+}
+
+/* Rule: the first 9 digits of a SIRET are a valid SIREN. */
+static void
+test_siret_rule_siren_part(void **state)
+{
+	const char *why = NULL;
+
+	(void)state;
+	assert_true(rc_luhn("13002526000014", 14)); /* 14 digits pass... */
+	assert_false(rc_luhn("130025260", 9));      /* ...the SIREN does not */
+	assert_false(rc_siret_valid("13002526000014", &why));
+	assert_non_null(strstr(why, "first 9 digits"));
+}
+
+/*
+ * Rule: La Poste's head office keeps the Luhn key; its other
+ * establishments are judged by the digit sum only, so a Luhn-valid La
+ * Poste SIRET other than the head office with a digit sum not a multiple
+ * of 5 is refused.
+ */
+static void
+test_siret_rule_la_poste(void **state)
+{
+	const char *why = NULL;
+
+	(void)state;
+	assert_true(rc_siret_valid(RC_LA_POSTE_HEAD_OFFICE, NULL));
+	assert_true(rc_siret_valid("35600000049837", NULL)); /* sum 35 */
+	assert_true(rc_luhn("35600000000014", 14));          /* sum 19 */
+	assert_false(rc_siret_valid("35600000000014", &why));
+	assert_non_null(strstr(why, "La Poste"));
+	/* Not the head office by Luhn alone: sum 26, not a multiple of 5. */
+	assert_false(rc_siret_valid("35600000000049", &why));
+}
+
 static void
 test_siret_siren_match(void **state)
 {
@@ -174,6 +235,10 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_siren),
 		cmocka_unit_test(test_siret),
+		cmocka_unit_test(test_siren_rule_all_zero),
+		cmocka_unit_test(test_siret_rule_all_zero),
+		cmocka_unit_test(test_siret_rule_siren_part),
+		cmocka_unit_test(test_siret_rule_la_poste),
 		cmocka_unit_test(test_siret_siren_match),
 		cmocka_unit_test(test_iban),
 		cmocka_unit_test(test_bic),

@@ -513,6 +513,68 @@ test_cli(void **state)
 	unlink(path);
 }
 
+/*
+ * secrets.dir and secrets.env_allow (issue 8, docs/decisions.md): loaded
+ * and handed to the verifier; variable names checked; the operator's own
+ * DataPass variables can never be offered to a dossier.
+ */
+static void
+test_secrets_directives(void **state)
+{
+	static const char ok[] = "{\"secrets\": {\"dir\": \"/srv/secrets\","
+	                         " \"env_allow\": [\"CI_TOKEN\", \"B_2\"]}}";
+	static const struct {
+		const char *doc, *expect;
+	} bad[] = {
+		{ "{\"secrets\": {\"env_allow\": [\"1X\"]}}",
+		    "secrets.env_allow[0]: not an environment variable name" },
+		{ "{\"secrets\": {\"env_allow\": \"CI_TOKEN\"}}",
+		    "secrets.env_allow: must be an array of strings" },
+		{ "{\"secrets\": {\"env_allow\": "
+		  "[\"RACCORD_DATAPASS_CLIENT_SECRET\"]}}",
+		    "secrets.env_allow[0]: RACCORD_DATAPASS_CLIENT_SECRET "
+		    "holds "
+		    "raccord's own DataPass credentials" },
+		{ "{\"datapass\": {\"client_id_env\": \"MY_ID\"}, "
+		  "\"secrets\": {\"env_allow\": [\"A\", \"MY_ID\"]}}",
+		    "secrets.env_allow[1]: MY_ID holds raccord's own" },
+		{ "{\"secrets\": {\"dir\": \"\"}}",
+		    "secrets.dir: must not be empty" },
+		{ "{\"secrets\": {\"token\": \"x\"}}",
+		    "secrets.token: secrets are never inline" },
+	};
+	struct verifier_opts o;
+	struct rc_err err = { 0 };
+	struct cfg *c = NULL;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(cfg_load_mem("{}", 2, "t.json", &c, &err), RC_OK);
+	cfg_verifier_opts(c, &o);
+	assert_null(o.secrets_dir); /* default: dossiers name no file */
+	assert_non_null(o.secrets_env_allow);
+	assert_null(o.secrets_env_allow[0]); /* ... and no variable */
+	cfg_free(c);
+	assert_int_equal(cfg_load_mem(ok, strlen(ok), "t.json", &c, &err),
+	    RC_OK);
+	cfg_verifier_opts(c, &o);
+	assert_string_equal(o.secrets_dir, "/srv/secrets");
+	assert_string_equal(o.secrets_env_allow[1], "B_2");
+	assert_null(o.secrets_env_allow[2]);
+	cfg_free(c);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		rc_err_clear(&err);
+		c = (struct cfg *)1;
+		if (cfg_load_mem(bad[i].doc, strlen(bad[i].doc), "t.json", &c,
+		        &err) != RC_ECONFIG ||
+		    c != NULL)
+			fail_msg("secrets case %zu: %s", i, err.msg);
+		if (strstr(err.msg, bad[i].expect) == NULL)
+			fail_msg("secrets case %zu: got \"%s\", want \"%s\"", i,
+			    err.msg, bad[i].expect);
+	}
+}
+
 int
 main(void)
 {
@@ -520,6 +582,7 @@ main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_full),
 		cmocka_unit_test(test_errors_name_the_path),
+		cmocka_unit_test(test_secrets_directives),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_dump_round_trip),
 		cmocka_unit_test(test_reference_config_in_sync),

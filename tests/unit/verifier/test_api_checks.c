@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Unit tests for verifier/api_checks.c (the predicates of
- * api_checks_int.h, fed with fixtures) and verifier/secret.c (token files
- * and variables).
+ * api_checks_int.h, fed with fixtures).  verifier/secret.c has its own
+ * test_secret.c.
  */
 #include <stdarg.h> /* cmocka 1.1 needs these four first */
 #include <stddef.h>
@@ -203,6 +203,121 @@ res_init(struct probe_res *r, long status, const char *ctype, const char *body,
 	r->nheaders = ctype != NULL ? nh : 0;
 }
 
+/* Issue 7 §4: a 32-hex legacy key is verified, never failed for its kind. */
+static void
+test_claims_legacy_key(void **state)
+{
+	struct fx *f = *state;
+	const struct api_info *pa = api_info_lookup("api_particulier");
+	static const char key[] = "9f86d081884c7d659a2feaa0c55ad015";
+
+	/* In a v3 dossier (the default): not "not a JWT". */
+	assert_int_equal(api_record_token_claims(f->sec, pa, 3,
+	                     DOSSIER_ENV_PRODUCTION, key, 32, FPR, NOW, 30),
+	    RC_OK);
+	assert_int_equal(report_check_status(f->sec, "api.token.production"),
+	    CHECK_SKIP);
+	assert_int_equal(report_check_status(f->sec, "api.token.expiry"),
+	    CHECK_SKIP);
+	assert_int_equal(report_check_status(f->sec, "api.token.legacy"),
+	    CHECK_WARN);
+	assert_non_null(strstr(report_check_detail(f->sec, "api.token.legacy"),
+	    "32-hex-character legacy"));
+	assert_null(
+	    strstr(report_check_detail(f->sec, "api.token.legacy"), key));
+	/* The same shape for API Entreprise is no API Particulier key. */
+	report_free(f->rep);
+	f->rep = report_new("UT");
+	f->sec = report_section_add(f->rep, "api", "ut");
+	assert_int_equal(api_record_token_claims(f->sec,
+	                     api_info_lookup("api_entreprise"), 0,
+	                     DOSSIER_ENV_PRODUCTION, key, 32, FPR, NOW, 30),
+	    RC_OK);
+	assert_int_equal(report_check_status(f->sec, "api.token.production"),
+	    CHECK_FAIL);
+	assert_int_equal(report_check_status(f->sec, "api.token.legacy"),
+	    CHECK__MAX);
+}
+
+/* Issue 8: a token naming another organisation fails api.token.owner. */
+static void
+test_token_owner(void **state)
+{
+	struct fx *f = *state;
+	struct api_org claims, answer;
+	const char *d;
+
+	memset(&claims, 0, sizeof(claims));
+	memset(&answer, 0, sizeof(answer));
+	/* Nothing named (today's tokens): advisory skip. */
+	assert_int_equal(api_record_token_owner(f->sec, SIRET, "217500016",
+	                     &claims, &answer, FPR),
+	    RC_OK);
+	assert_int_equal(report_check_status(f->sec, "api.token.owner"),
+	    CHECK_SKIP);
+	/* The claims name the dossier's SIRET: pass. */
+	report_free(f->rep);
+	f->rep = report_new("UT");
+	f->sec = report_section_add(f->rep, "api", "ut");
+	snprintf(claims.siret, sizeof(claims.siret), "%s", SIRET);
+	assert_int_equal(api_record_token_owner(f->sec, SIRET, "217500016",
+	                     &claims, &answer, FPR),
+	    RC_OK);
+	assert_int_equal(report_check_status(f->sec, "api.token.owner"),
+	    CHECK_PASS);
+	/* Another SIRET in the claims: fail, both named. */
+	report_free(f->rep);
+	f->rep = report_new("UT");
+	f->sec = report_section_add(f->rep, "api", "ut");
+	snprintf(claims.siret, sizeof(claims.siret), "13002526500013");
+	assert_int_equal(api_record_token_owner(f->sec, SIRET, "217500016",
+	                     &claims, NULL, FPR),
+	    RC_OK);
+	assert_int_equal(report_check_status(f->sec, "api.token.owner"),
+	    CHECK_FAIL);
+	d = report_check_detail(f->sec, "api.token.owner");
+	assert_non_null(strstr(d, "13002526500013"));
+	assert_non_null(strstr(d, SIRET));
+	assert_non_null(strstr(d, "another organisation"));
+	/* The answer names another SIREN, the claims the right SIRET. */
+	report_free(f->rep);
+	f->rep = report_new("UT");
+	f->sec = report_section_add(f->rep, "api", "ut");
+	snprintf(claims.siret, sizeof(claims.siret), "%s", SIRET);
+	snprintf(answer.siren, sizeof(answer.siren), "130025265");
+	assert_int_equal(api_record_token_owner(f->sec, SIRET, "217500016",
+	                     &claims, &answer, FPR),
+	    RC_OK);
+	assert_int_equal(report_check_status(f->sec, "api.token.owner"),
+	    CHECK_FAIL);
+	assert_non_null(strstr(report_check_detail(f->sec, "api.token.owner"),
+	    "SIREN 130025265"));
+}
+
+/* The organisation a live answer names reaches the owner check. */
+static void
+test_proof_org(void **state)
+{
+	struct fx *f = *state;
+	struct probe_res r;
+	struct probe_header h[4];
+	struct api_org org;
+	long wait;
+
+	res_init(&r, 200, "application/json",
+	    "{\"_id\":\"x\",\"scopes\":[\"a\"],\"organisation\":"
+	    "{\"siret\":\"13002526500013\"}}",
+	    h, 1);
+	memset(&org, 0x55, sizeof(org));
+	assert_int_equal(api_record_proof(f->sec,
+	                     api_info_lookup("api_particulier"), &r, 0, "tok",
+	                     FPR, 0, NOW, 30, &wait, &org),
+	    API_NEXT_DONE);
+	assert_string_equal(org.siret, "13002526500013");
+	assert_string_equal(org.siren, "");
+	rc_buf_free(&r.body);
+}
+
 static void
 test_proof_live(void **state)
 {
@@ -216,7 +331,7 @@ test_proof_live(void **state)
 	    1);
 	assert_int_equal(api_record_proof(f->sec,
 	                     api_info_lookup("api_particulier"), &r, 0, "tok",
-	                     FPR, 0, NOW, 30, &wait),
+	                     FPR, 0, NOW, 30, &wait, NULL),
 	    API_NEXT_DONE);
 	assert_int_equal(report_check_status(f->sec, "api.token.live"),
 	    CHECK_PASS);
@@ -241,7 +356,7 @@ test_proof_denied_scrubs_secret(void **state)
 	    "noire\",\"detail\":\"token SECRET-TOKEN-1 leaked\"}]}",
 	    h, 1);
 	api_record_proof(f->sec, api_info_lookup("api_entreprise"), &r, 0,
-	    "SECRET-TOKEN-1", FPR, 0, NOW, 30, &wait);
+	    "SECRET-TOKEN-1", FPR, 0, NOW, 30, &wait, NULL);
 	assert_int_equal(report_check_status(f->sec, "api.token.live"),
 	    CHECK_FAIL);
 	d = report_check_detail(f->sec, "api.token.live");
@@ -262,7 +377,7 @@ test_proof_inconclusive(void **state)
 	res_init(&r, 502, "application/json",
 	    "{\"errors\":[{\"code\":\"04501\",\"title\":\"Erreur\"}]}", h, 1);
 	api_record_proof(f->sec, api_info_lookup("api_particulier"), &r, 0,
-	    "tok", FPR, 0, NOW, 30, &wait);
+	    "tok", FPR, 0, NOW, 30, &wait, NULL);
 	assert_int_equal(report_check_status(f->sec, "api.token.live"),
 	    CHECK_ERROR);
 	rc_buf_free(&r.body);
@@ -274,7 +389,7 @@ test_proof_inconclusive(void **state)
 	r.outcome = PROBE_TIMEOUT;
 	snprintf(r.errmsg, sizeof(r.errmsg), "Operation timed out");
 	api_record_proof(f->sec, api_info_lookup("api_particulier"), &r, 0,
-	    "tok", FPR, 0, NOW, 30, &wait);
+	    "tok", FPR, 0, NOW, 30, &wait, NULL);
 	assert_int_equal(report_check_status(f->sec, "api.token.live"),
 	    CHECK_ERROR);
 	assert_non_null(strstr(report_check_detail(f->sec, "api.token.live"),
@@ -285,7 +400,7 @@ test_proof_inconclusive(void **state)
 	f->sec = report_section_add(f->rep, "api", "ut");
 	res_init(&r, 200, "text/html", "<html>", h, 1);
 	api_record_proof(f->sec, api_info_lookup("api_particulier"), &r, 0,
-	    "tok", FPR, 0, NOW, 30, &wait);
+	    "tok", FPR, 0, NOW, 30, &wait, NULL);
 	assert_int_equal(report_check_status(f->sec, "api.token.live"),
 	    CHECK_ERROR);
 	rc_buf_free(&r.body);
@@ -304,7 +419,7 @@ test_proof_rate_limited(void **state)
 	h[1].value = (char *)(uintptr_t) "3";
 	assert_int_equal(api_record_proof(f->sec,
 	                     api_info_lookup("api_particulier"), &r, 0, "tok",
-	                     FPR, 0, NOW, 30, &wait),
+	                     FPR, 0, NOW, 30, &wait, NULL),
 	    API_NEXT_RETRY);
 	assert_int_equal(wait, 3); /* never sooner than Retry-After */
 	assert_int_equal(report_check_status(f->sec, "api.token.live"),
@@ -312,7 +427,7 @@ test_proof_rate_limited(void **state)
 	/* Out of retries: inconclusive. */
 	assert_int_equal(api_record_proof(f->sec,
 	                     api_info_lookup("api_particulier"), &r, 0, "tok",
-	                     FPR, API_RETRY_MAX, NOW, 30, &wait),
+	                     FPR, API_RETRY_MAX, NOW, 30, &wait, NULL),
 	    API_NEXT_DONE);
 	assert_int_equal(report_check_status(f->sec, "api.token.live"),
 	    CHECK_ERROR);
@@ -320,13 +435,13 @@ test_proof_rate_limited(void **state)
 	h[1].value = (char *)(uintptr_t) "3600";
 	assert_int_equal(api_record_proof(f->sec,
 	                     api_info_lookup("api_particulier"), &r, 0, "tok",
-	                     FPR, 0, NOW, 30, &wait),
+	                     FPR, 0, NOW, 30, &wait, NULL),
 	    API_NEXT_DONE);
 	/* No guidance at all: no retry. */
 	r.nheaders = 1;
 	assert_int_equal(api_record_proof(f->sec,
 	                     api_info_lookup("api_particulier"), &r, 0, "tok",
-	                     FPR, 0, NOW, 30, &wait),
+	                     FPR, 0, NOW, 30, &wait, NULL),
 	    API_NEXT_DONE);
 	rc_buf_free(&r.body);
 }
@@ -344,7 +459,7 @@ test_proof_dgfip(void **state)
 	    "\"expires_in\":3600}",
 	    h, 1);
 	api_record_proof(f->sec, api_info_lookup("api_r2p"), &r, 0, "sec", FPR,
-	    0, NOW, 30, &wait);
+	    0, NOW, 30, &wait, NULL);
 	assert_int_equal(report_check_status(f->sec, "api.token.live"),
 	    CHECK_PASS);
 	assert_null(
@@ -414,170 +529,6 @@ test_habilitations(void **state)
 	    "no active api_particulier"));
 }
 
-/* --- secrets --- */
-
-static char tmpdir[64];
-
-static void
-write_file(const char *name, const char *data, size_t len, mode_t mode,
-    char *path, size_t pathlen)
-{
-	int fd;
-
-	snprintf(path, pathlen, "%s/%s", tmpdir, name);
-	unlink(path);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, data, len), (ssize_t)len);
-	close(fd);
-	assert_int_equal(chmod(path, mode), 0);
-}
-
-static int
-secret_setup(void **state)
-{
-	(void)state;
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/rc-ut-secret.XXXXXX");
-	assert_non_null(mkdtemp(tmpdir));
-	return 0;
-}
-
-static int
-secret_teardown(void **state)
-{
-	char cmd[128];
-
-	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
-static void
-test_secret_file_ok(void **state)
-{
-	struct secret s;
-	struct rc_err err = { 0 };
-	char p[256];
-
-	(void)state;
-	secret_init(&s);
-	write_file("ok", "tok-123\n", 8, 0600, p, sizeof(p));
-	assert_int_equal(secret_read_file(p, &s, &err), RC_OK);
-	assert_int_equal(s.len, 7);
-	assert_string_equal(s.value, "tok-123");
-	assert_memory_equal(s.fpr, "sha256:", 7);
-	assert_int_equal(strlen(s.fpr), 23);
-	secret_wipe(&s);
-	assert_null(s.value);
-	write_file("crlf", "tok-123\r\n", 9, 0400, p, sizeof(p));
-	assert_int_equal(secret_read_file(p, &s, &err), RC_OK);
-	assert_string_equal(s.value, "tok-123");
-	secret_wipe(&s);
-}
-
-static void
-test_secret_file_refused(void **state)
-{
-	struct secret s;
-	struct rc_err err;
-	char p[256], link[300];
-
-	(void)state;
-	secret_init(&s);
-	memset(&err, 0, sizeof(err));
-	write_file("loose", "tok-123", 7, 0644, p, sizeof(p));
-	assert_int_equal(secret_read_file(p, &s, &err), RC_EINVAL);
-	assert_non_null(strstr(err.msg, "0644"));
-	assert_null(strstr(err.msg, "tok-123"));
-
-	memset(&err, 0, sizeof(err));
-	write_file("grp", "tok-123", 7, 0640, p, sizeof(p));
-	assert_int_equal(secret_read_file(p, &s, &err), RC_EINVAL);
-
-	memset(&err, 0, sizeof(err));
-	write_file("target", "tok-123", 7, 0600, p, sizeof(p));
-	snprintf(link, sizeof(link), "%s/link", tmpdir);
-	assert_int_equal(symlink(p, link), 0);
-	assert_int_equal(secret_read_file(link, &s, &err), RC_ESYS);
-	assert_non_null(strstr(err.msg, "symbolic link"));
-
-	memset(&err, 0, sizeof(err));
-	write_file("empty", "", 0, 0600, p, sizeof(p));
-	assert_int_equal(secret_read_file(p, &s, &err), RC_EINVAL);
-	assert_non_null(strstr(err.msg, "empty"));
-
-	memset(&err, 0, sizeof(err));
-	write_file("nl", "\n", 1, 0600, p, sizeof(p));
-	assert_int_equal(secret_read_file(p, &s, &err), RC_EINVAL);
-
-	memset(&err, 0, sizeof(err));
-	write_file("ctrl",
-	    "ab\x01"
-	    "cd",
-	    5, 0600, p, sizeof(p));
-	assert_int_equal(secret_read_file(p, &s, &err), RC_EINVAL);
-	assert_non_null(strstr(err.msg, "control character at byte 2"));
-
-	memset(&err, 0, sizeof(err));
-	write_file("nul", "ab\0cd", 5, 0600, p, sizeof(p));
-	assert_int_equal(secret_read_file(p, &s, &err), RC_EINVAL);
-	assert_non_null(strstr(err.msg, "NUL"));
-
-	memset(&err, 0, sizeof(err));
-	write_file("space", "ab cd", 5, 0600, p, sizeof(p));
-	assert_int_equal(secret_read_file(p, &s, &err), RC_EINVAL);
-
-	memset(&err, 0, sizeof(err));
-	snprintf(p, sizeof(p), "%s/missing", tmpdir);
-	assert_int_equal(secret_read_file(p, &s, &err), RC_ESYS);
-
-	memset(&err, 0, sizeof(err));
-	assert_int_equal(secret_read_file(tmpdir, &s, &err), RC_EINVAL);
-	assert_null(s.value);
-}
-
-static void
-test_secret_big_file(void **state)
-{
-	struct secret s;
-	struct rc_err err = { 0 };
-	char p[256];
-	char *big = malloc(SECRET_MAX_BYTES + 10);
-
-	(void)state;
-	secret_init(&s);
-	memset(big, 'a', SECRET_MAX_BYTES + 10);
-	write_file("big", big, SECRET_MAX_BYTES + 10, 0600, p, sizeof(p));
-	assert_int_equal(secret_read_file(p, &s, &err), RC_EINVAL);
-	free(big);
-}
-
-static void
-test_secret_env(void **state)
-{
-	struct secret s;
-	struct rc_err err;
-
-	(void)state;
-	secret_init(&s);
-	memset(&err, 0, sizeof(err));
-	setenv("RC_UT_TOKEN", "env-tok", 1);
-	assert_int_equal(secret_load(NULL, "RC_UT_TOKEN", "token", &s, &err),
-	    RC_OK);
-	assert_string_equal(s.value, "env-tok");
-	assert_non_null(strstr(s.source, "RC_UT_TOKEN"));
-	secret_wipe(&s);
-	setenv("RC_UT_TOKEN", "", 1);
-	assert_int_equal(secret_read_env("RC_UT_TOKEN", &s, &err), RC_EINVAL);
-	memset(&err, 0, sizeof(err));
-	unsetenv("RC_UT_TOKEN");
-	assert_int_equal(secret_read_env("RC_UT_TOKEN", &s, &err), RC_EINVAL);
-	assert_non_null(strstr(err.msg, "not set"));
-	memset(&err, 0, sizeof(err));
-	assert_int_equal(secret_load(NULL, NULL, "token", &s, &err), RC_EINVAL);
-	secret_wipe(NULL);
-}
-
 int
 main(void)
 {
@@ -592,6 +543,12 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_proof_live, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_claims_legacy_key, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_token_owner, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_proof_org, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_proof_denied_scrubs_secret,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_proof_inconclusive, setup,
@@ -602,13 +559,6 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_habilitations, setup,
 		    teardown),
-		cmocka_unit_test_setup_teardown(test_secret_file_ok,
-		    secret_setup, secret_teardown),
-		cmocka_unit_test_setup_teardown(test_secret_file_refused,
-		    secret_setup, secret_teardown),
-		cmocka_unit_test_setup_teardown(test_secret_big_file,
-		    secret_setup, secret_teardown),
-		cmocka_unit_test(test_secret_env),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -38,7 +38,7 @@ static const char base[] =
     "   \"token_env\": \"API_PART_TOKEN\"},"
     "  {\"kind\": \"api\", \"api\": \"api_ficoba\","
     "   \"oauth_client_id\": \"cid\","
-    "   \"client_secret_file\": \"/etc/raccord/ficoba.secret\"}]}";
+    "   \"client_secret_file\": \"ficoba.secret\"}]}";
 
 static void
 test_base_parses(void **state)
@@ -75,8 +75,7 @@ test_base_parses(void **state)
 	in = &d->integrations[2];
 	assert_string_equal(in->api, "api_ficoba");
 	assert_string_equal(in->oauth_client_id, "cid");
-	assert_string_equal(in->client_secret_file,
-	    "/etc/raccord/ficoba.secret");
+	assert_string_equal(in->client_secret_file, "ficoba.secret");
 	assert_null(in->client_secret_env);
 	assert_string_equal(dossier_kind_str(DOSSIER_API), "api");
 	assert_string_equal(dossier_env_str(DOSSIER_ENV_INTEGRATION),
@@ -232,6 +231,15 @@ static const struct bad_case bad_cases[] = {
 	{ "integrations[2].client_secret_file", NULL, "integrations[2]: one of client_secret_file or client_secret_env is required" },
 	{ "integrations[2].client_secret_env", "\"S\"", "integrations[2]: give either client_secret_file or client_secret_env, not both" },
 	{ "integrations[2].client_secret_file", "\"\"", "integrations[2].client_secret_file: must not be empty" },
+	/* secret files are relative to the dossier's secrets folder (issue 8) */
+	{ "integrations[2].client_secret_file", "\"/etc/raccord/other.secret\"", "integrations[2].client_secret_file: must be a file name relative to the dossier's secrets folder" },
+	{ "integrations[2].client_secret_file", "\"../21750001600027/DP-1/s\"", "integrations[2].client_secret_file: must be a file name relative" },
+	{ "integrations[2].client_secret_file", "\"a/../../s\"", "integrations[2].client_secret_file: must be a file name relative" },
+	{ "integrations[2].client_secret_file", "\"./s\"", "integrations[2].client_secret_file: must be a file name relative" },
+	{ "integrations[2].client_secret_file", "\"a//s\"", "integrations[2].client_secret_file: must be a file name relative" },
+	/* identifiers INSEE never assigns (issue 8 item 8) */
+	{ "collectivite.siren", "\"000000000\"", "collectivite.siren: 000000000 is not a SIREN" },
+	{ "collectivite.siret", "\"00000000000000\"", "collectivite.siret: 00000000000000 is not a SIRET" },
 };
 /* clang-format on */
 
