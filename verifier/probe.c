@@ -42,6 +42,7 @@
 #include "common/digest.h"
 #include "common/log.h"
 #include "common/mem.h"
+#include "common/redact.h"
 #include "verifier/netguard.h"
 #include "verifier/probe.h"
 
@@ -67,6 +68,17 @@ struct probe_jar {
 };
 
 struct probe_xfer;
+
+/* A deadline for a set of requests (probe.h). */
+struct probe_group {
+	long budget_ms;
+	long long used_ms;  /* charged before the current in-flight span */
+	long long since_ms; /* start of the current in-flight span */
+	long inflight;      /* requests of the group in flight */
+	int expired;
+	char what[32];
+	struct probe_group *next;
+};
 
 struct probe_queue {
 	struct probe_xfer *head, *tail;
@@ -111,6 +123,9 @@ struct probe_xfer {
 	probe_done_fn *fn;
 	void *arg;
 	struct probe_res *res;
+	struct probe_group *group; /* deadline, or NULL */
+	int clamped;               /* timeout cut to the group's budget */
+	int deadline_hit;          /* ended by its group's deadline */
 	int tls_seen;
 	int toobig;
 	int nomem;
@@ -121,6 +136,7 @@ struct probe_xfer {
 
 struct probe_timer {
 	long long due_ms; /* CLOCK_MONOTONIC */
+	struct probe_group *group;
 	probe_timer_fn *fn;
 	void *arg;
 	struct probe_timer *next;
@@ -145,9 +161,15 @@ struct probe {
 	struct probe_xfer *all;
 	struct probe_host *hosts;
 	struct probe_timer *timers; /* sorted by due_ms, then FIFO */
+	struct probe_group *groups; /* every group, owned */
+	struct probe_group *cur;    /* probe_set_group, or the delivered one */
 };
 
 /* --- small helpers --------------------------------------------------- */
+
+static long long now_ms(void);
+static void group_stop(struct probe_group *g);
+static long long group_used(const struct probe_group *g, long long now);
 
 static void
 strv_free(char **v)
@@ -191,46 +213,17 @@ has_crlf(const char *s)
 	return s != NULL && strpbrk(s, "\r\n") != NULL;
 }
 
-/* Replace every occurrence of needle in *s by "REDACTED" (s is rc_). */
-static enum rc_code
-str_scrub(char **s, const char *needle)
-{
-	struct rc_buf b;
-	const char *p, *hit;
-	size_t nlen;
-	char *res;
-
-	if (*s == NULL || needle == NULL || *needle == '\0' ||
-	    strstr(*s, needle) == NULL)
-		return RC_OK;
-	nlen = strlen(needle);
-	rc_buf_init(&b, strlen(*s) * 9 + 16);
-	for (p = *s; (hit = strstr(p, needle)) != NULL; p = hit + nlen)
-		if (rc_buf_add(&b, p, (size_t)(hit - p)) != RC_OK ||
-		    rc_buf_adds(&b, "REDACTED") != RC_OK)
-			goto fail;
-	if (rc_buf_adds(&b, p) != RC_OK || (res = rc_buf_steal(&b)) == NULL)
-		goto fail;
-	rc_free_secret(*s, strlen(*s));
-	*s = res;
-	return RC_OK;
-fail:
-	rc_buf_free(&b);
-	return RC_ENOMEM;
-}
-
-/* Scrub a fixed-size message in place (truncating if need be). */
+/*
+ * Pass a fixed-size message through rc_redact in place (truncating if need
+ * be): it may quote the secret, or bytes of the peer.
+ */
 static void
 msg_scrub(char *msg, size_t size, const char *secret)
 {
 	char *tmp;
 
-	if (secret == NULL || *secret == '\0' || strstr(msg, secret) == NULL)
-		return;
-	if ((tmp = rc_strdup(msg)) == NULL ||
-	    str_scrub(&tmp, secret) != RC_OK) {
-		snprintf(msg, size, "(message withheld: it quoted a secret)");
-		rc_free(tmp);
+	if ((tmp = rc_redact_str(msg, secret)) == NULL) {
+		snprintf(msg, size, "(message withheld: out of memory)");
 		return;
 	}
 	snprintf(msg, size, "%s", tmp);
@@ -268,30 +261,6 @@ out:
 	curl_free(s);
 	curl_url_cleanup(u);
 	return rc;
-}
-
-/* Whether a query parameter name (already decoded) carries a secret. */
-static int
-secret_param(const char *name)
-{
-	static const char *const exact[] = { "code", "key", "apikey", "api_key",
-		"api-key", "assertion", "client_assertion", "pwd", "passwd",
-		"sig", "signature", NULL };
-	static const char *const part[] = { "token", "secret", "password",
-		NULL };
-	char low[64];
-	size_t i;
-
-	for (i = 0; name[i] != '\0' && i < sizeof(low) - 1; i++)
-		low[i] = (char)tolower((unsigned char)name[i]);
-	low[i] = '\0';
-	for (i = 0; exact[i] != NULL; i++)
-		if (strcmp(low, exact[i]) == 0)
-			return 1;
-	for (i = 0; part[i] != NULL; i++)
-		if (strstr(low, part[i]) != NULL)
-			return 1;
-	return 0;
 }
 
 static int
@@ -349,7 +318,7 @@ params_redact(const char *q, char **out)
 		if (eq != NULL) {
 			form_decode(seg, (size_t)(eq - seg), name,
 			    sizeof(name));
-			if (secret_param(name)) {
+			if (rc_redact_param_name(name, strlen(name))) {
 				if (rc_buf_add(&b, seg,
 				        (size_t)(eq - seg) + 1) != RC_OK ||
 				    rc_buf_adds(&b, "REDACTED") != RC_OK)
@@ -443,42 +412,16 @@ out:
 	return rc;
 }
 
-/* Percent-encode everything but RFC 3986 unreserved bytes (rc_free). */
-static char *
-pct_encode(const char *s)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	size_t i, o = 0, n = strlen(s);
-	unsigned char c;
-	char *out;
-
-	if ((out = rc_malloc(n * 3 + 1)) == NULL)
-		return NULL;
-	for (i = 0; i < n; i++) {
-		c = (unsigned char)s[i];
-		if (isalnum(c) || c == '-' || c == '.' || c == '_' ||
-		    c == '~') {
-			out[o++] = (char)c;
-		} else {
-			out[o++] = '%';
-			out[o++] = hex[c >> 4];
-			out[o++] = hex[c & 15];
-		}
-	}
-	out[o] = '\0';
-	return out;
-}
-
 /*
  * Evidence form of a URL: probe_url_redact, or for a URL that does not
  * parse, everything up to the first '?' or '#' without userinfo; then
- * every occurrence of secret (raw and percent-encoded) replaced.
+ * rc_redact with the request's secret (raw and percent-encoded).
  */
 static enum rc_code
 url_evidence(const char *url, const char *secret, char **out)
 {
 	const char *cut, *at, *scheme;
-	char *s = NULL, *esc = NULL;
+	char *s = NULL;
 	enum rc_code rc;
 
 	*out = NULL;
@@ -514,22 +457,12 @@ url_evidence(const char *url, const char *secret, char **out)
 		if (rc != RC_OK)
 			goto out;
 	}
-	if (secret != NULL && *secret != '\0') {
-		if ((rc = str_scrub(&s, secret)) != RC_OK)
-			goto out;
-		if ((esc = pct_encode(secret)) == NULL) {
-			rc = RC_ENOMEM;
-			goto out;
-		}
-		if ((rc = str_scrub(&s, esc)) != RC_OK)
-			goto out;
+	if ((*out = rc_redact_str(s, secret)) == NULL) {
+		rc = RC_ENOMEM;
+		goto out;
 	}
-	*out = s;
-	s = NULL; /* transferred */
 	rc = RC_OK;
 out:
-	if (esc != NULL)
-		rc_free_secret(esc, strlen(esc));
 	if (s != NULL)
 		rc_free_secret(s, strlen(s));
 	return rc;
@@ -689,7 +622,7 @@ probe_new(const struct probe_opts *opts, struct rc_err *err)
 		p->opts.timeout_ms = d.timeout_ms;
 	if (p->opts.connect_timeout_ms <= 0)
 		p->opts.connect_timeout_ms = d.connect_timeout_ms;
-	if (p->opts.max_redirects <= 0)
+	if (p->opts.max_redirects < 0) /* 0 is honoured: follow none */
 		p->opts.max_redirects = d.max_redirects;
 	if (p->opts.per_host_concurrency <= 0)
 		p->opts.per_host_concurrency = d.per_host_concurrency;
@@ -862,6 +795,7 @@ probe_res_free(struct probe_res *res)
 		if (res->headers[i].value != NULL)
 			rc_free_secret(res->headers[i].value,
 			    strlen(res->headers[i].value));
+		rc_free(res->headers[i].value_redacted);
 	}
 	rc_free(res->headers);
 	rc_buf_free_secret(&res->body);
@@ -949,6 +883,7 @@ xfer_free(struct probe_xfer *x)
 			curl_multi_remove_handle(p->multi, x->easy);
 			p->inflight--;
 			x->host->inflight--;
+			group_stop(x->group);
 		}
 		curl_easy_cleanup(x->easy);
 	}
@@ -1072,6 +1007,25 @@ xfer_fail_early(struct probe_xfer *x, enum probe_outcome o, const char *msg)
 	queue_push(&x->p->done, x);
 }
 
+/* Why a request of a group past its deadline ended. */
+static void
+deadline_msg(const struct probe_group *g, char *buf, size_t len)
+{
+	snprintf(buf, len, "the %s's deadline of %ld ms passed", g->what,
+	    g->budget_ms);
+}
+
+/* End x, which has not started, because its group's deadline passed. */
+static void
+xfer_fail_deadline(struct probe_xfer *x)
+{
+	char msg[128];
+
+	deadline_msg(x->group, msg, sizeof(msg));
+	x->deadline_hit = 1;
+	xfer_fail_early(x, PROBE_TIMEOUT, msg);
+}
+
 /*
  * Check the URL: absolute, http or https.  Fills key with "host:port".
  * Returns 0, or -1 with why filled.
@@ -1168,6 +1122,26 @@ xfer_headers(struct probe_xfer *x, const struct probe_req *req)
 }
 
 /*
+ * The time limit of x: timeout_ms, cut to what is left of its group's
+ * budget (at least 1 ms: CURLOPT_TIMEOUT_MS 0 means none).
+ */
+static long
+xfer_timeout_ms(struct probe_xfer *x)
+{
+	long t = x->p->opts.timeout_ms;
+	long long left;
+
+	if (x->group == NULL)
+		return t;
+	left = x->group->budget_ms - group_used(x->group, now_ms());
+	if (left < t) {
+		x->clamped = 1;
+		t = left > 0 ? (long)left : 1;
+	}
+	return t;
+}
+
+/*
  * Make the easy handle of a request about to run.  Done at admission, not
  * at submit, so that a long queue costs no libcurl handles.
  */
@@ -1203,7 +1177,7 @@ xfer_easy(struct probe_xfer *x)
 	SET(CURLOPT_OPENSOCKETDATA, x);
 	if (p->resolve != NULL)
 		SET(CURLOPT_RESOLVE, p->resolve);
-	SET(CURLOPT_TIMEOUT_MS, o->timeout_ms);
+	SET(CURLOPT_TIMEOUT_MS, xfer_timeout_ms(x));
 	SET(CURLOPT_CONNECTTIMEOUT_MS, o->connect_timeout_ms);
 	if (x->res->body.max <= (((size_t)-1) >> 2))
 		SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)x->res->body.max);
@@ -1252,6 +1226,7 @@ probe_submit(struct probe *p, const struct probe_req *req, probe_done_fn *fn,
 	x->p = p;
 	x->fn = fn;
 	x->arg = arg;
+	x->group = req->group != NULL ? req->group : p->cur;
 	max = req->max_body != 0 ? req->max_body : p->opts.max_body_bytes;
 	rc_buf_init(&x->res->body, max);
 	x->res->method = rc_strdup(req->method != NULL ? req->method : "GET");
@@ -1276,6 +1251,10 @@ probe_submit(struct probe *p, const struct probe_req *req, probe_done_fn *fn,
 		p->all->allprev = x;
 	p->all = x;
 
+	if (x->group != NULL && x->group->expired) {
+		xfer_fail_deadline(x);
+		return RC_OK;
+	}
 	if (url_check(req->url, key, sizeof(key), why, sizeof(why)) != 0) {
 		xfer_fail_early(x, PROBE_BADURL, why);
 		return RC_OK;
@@ -1354,6 +1333,7 @@ probe_timer_add(struct probe *p, long delay_ms, probe_timer_fn *fn, void *arg,
 	if ((t = rc_calloc(1, sizeof(*t))) == NULL)
 		return RC_ERR(err, RC_ENOMEM, "out of memory adding a timer");
 	t->due_ms = now_ms() + (delay_ms > 0 ? delay_ms : 0);
+	t->group = p->cur;
 	t->fn = fn;
 	t->arg = arg;
 	for (pp = &p->timers; *pp != NULL && (*pp)->due_ms <= t->due_ms;
@@ -1374,22 +1354,93 @@ timers_fire(struct probe *p)
 
 	while ((t = p->timers) != NULL && t->due_ms <= now) {
 		p->timers = t->next;
+		p->cur = t->group;
 		t->fn(p, t->arg);
+		p->cur = NULL;
 		rc_free(t);
 		n++;
 	}
 	return n;
 }
 
+/* --- groups (per-dossier deadlines) ---------------------------------- */
+
+struct probe_group *
+probe_group_new(struct probe *p, long budget_ms, const char *what,
+    struct rc_err *err)
+{
+	struct probe_group *g;
+
+	if (p == NULL || budget_ms <= 0) {
+		RC_ERR(err, RC_EINVAL, "probe_group_new: budget must be > 0");
+		return NULL;
+	}
+	if ((g = rc_calloc(1, sizeof(*g))) == NULL) {
+		RC_ERR(err, RC_ENOMEM, "out of memory");
+		return NULL;
+	}
+	g->budget_ms = budget_ms;
+	snprintf(g->what, sizeof(g->what), "%s", what != NULL ? what : "group");
+	g->next = p->groups;
+	p->groups = g;
+	return g;
+}
+
+int
+probe_group_expired(const struct probe_group *g)
+{
+	return g != NULL && g->expired;
+}
+
+void
+probe_set_group(struct probe *p, struct probe_group *g)
+{
+	if (p != NULL)
+		p->cur = g;
+}
+
+/* Budget charged to g at time now. */
+static long long
+group_used(const struct probe_group *g, long long now)
+{
+	return g->used_ms + (g->inflight > 0 ? now - g->since_ms : 0);
+}
+
+/* One more request of g in flight: the clock runs. */
+static void
+group_start(struct probe_group *g)
+{
+	if (g != NULL && g->inflight++ == 0)
+		g->since_ms = now_ms();
+}
+
+/* One request of g left flight: the clock stops when none is left. */
+static void
+group_stop(struct probe_group *g)
+{
+	if (g == NULL || g->inflight <= 0)
+		return;
+	if (--g->inflight == 0)
+		g->used_ms += now_ms() - g->since_ms;
+}
+
 /* Milliseconds to wait in poll: at most max, less if a timer is due. */
 static int
 poll_ms(const struct probe *p, int max)
 {
-	long long left;
+	const struct probe_group *g;
+	long long left, now = now_ms();
 
+	for (g = p->groups; g != NULL; g = g->next) {
+		if (g->expired || g->inflight == 0)
+			continue;
+		left = g->budget_ms - group_used(g, now);
+		if (left < max)
+			max = left > 0 ? (int)left : 0;
+	}
 	if (p->timers == NULL)
 		return max;
-	left = p->timers->due_ms - now_ms();
+	left = p->timers->due_ms - now;
 	if (left < 0)
 		return 0;
 	return left < max ? (int)left : max;
@@ -1404,6 +1455,13 @@ admit_one(struct probe *p, struct probe_xfer *x)
 	CURLMcode mc;
 
 	x->res->started = time(NULL);
+	if (x->group != NULL &&
+	    (x->group->expired ||
+	        group_used(x->group, now_ms()) >= x->group->budget_ms)) {
+		x->group->expired = 1;
+		xfer_fail_deadline(x);
+		return;
+	}
 	if (xfer_easy(x) != RC_OK) {
 		xfer_fail_early(x, PROBE_OTHER,
 		    "out of memory preparing the transfer");
@@ -1416,6 +1474,7 @@ admit_one(struct probe *p, struct probe_xfer *x)
 	x->state = PROBE_ST_INFLIGHT;
 	p->inflight++;
 	x->host->inflight++;
+	group_start(x->group);
 }
 
 /*
@@ -1539,9 +1598,14 @@ collect_headers(struct probe_xfer *x)
 	    (h = curl_easy_nextheader(x->easy, CURLH_HEADER, -1, prev)) !=
 	        NULL) {
 		if ((v[i].name = rc_strdup(h->name)) == NULL ||
-		    (v[i].value = rc_strdup(h->value)) == NULL) {
+		    (v[i].value = rc_strdup(h->value)) == NULL ||
+		    (v[i].value_redacted =
+		            rc_redact_str(h->value, x->secret)) == NULL) {
 			rc_free(v[i].name);
+			if (v[i].value != NULL)
+				rc_free_secret(v[i].value, strlen(v[i].value));
 			v[i].name = NULL;
+			v[i].value = NULL;
 			return RC_ENOMEM;
 		}
 		res->nheaders = ++i;
@@ -1612,7 +1676,12 @@ finish(struct probe *p, struct probe_xfer *x, CURLcode cc)
 	        res->body.len, res->body_sha256) != RC_OK)
 		res->body_sha256[0] = '\0';
 	res->outcome = outcome_of(x, cc);
-	if (res->outcome == PROBE_OK && x->nomem) {
+	if (cc == CURLE_OPERATION_TIMEDOUT && x->clamped && x->group != NULL)
+		x->deadline_hit = x->group->expired = 1;
+	if (x->deadline_hit) {
+		res->outcome = PROBE_TIMEOUT;
+		deadline_msg(x->group, res->errmsg, sizeof(res->errmsg));
+	} else if (res->outcome == PROBE_OK && x->nomem) {
 		res->outcome = PROBE_OTHER;
 		snprintf(res->errmsg, sizeof(res->errmsg),
 		    "out of memory recording the response");
@@ -1632,9 +1701,69 @@ finish(struct probe *p, struct probe_xfer *x, CURLcode cc)
 	x->easy = NULL;
 	p->inflight--;
 	x->host->inflight--;
+	group_stop(x->group);
 	p->admit_due = 1;
 	x->state = PROBE_ST_DONE;
 	queue_push(&p->done, x);
+}
+
+/* Take x off its host's queue of pending requests. */
+static void
+host_unqueue(struct probe *p, struct probe_xfer *x)
+{
+	struct probe_queue *q = &x->host->pending;
+	struct probe_xfer *prev = NULL, *y;
+
+	for (y = q->head; y != NULL && y != x; y = y->qnext)
+		prev = y;
+	if (y == NULL)
+		return;
+	if (prev != NULL)
+		prev->qnext = x->qnext;
+	else
+		q->head = x->qnext;
+	if (q->tail == x)
+		q->tail = prev;
+	x->qnext = NULL;
+	p->npending--;
+	p->admit_due = 1; /* the host may now be drained */
+}
+
+/*
+ * End every request of the groups whose budget is spent: queued ones
+ * without starting, in-flight ones now.  Returns how many ended.
+ */
+static int
+groups_expire(struct probe *p)
+{
+	struct probe_group *g;
+	struct probe_xfer *x, *next;
+	long long now = now_ms();
+	int n = 0, any = 0;
+
+	for (g = p->groups; g != NULL; g = g->next)
+		if (!g->expired && g->inflight > 0 &&
+		    group_used(g, now) >= g->budget_ms) {
+			g->expired = 1;
+			any = 1;
+		}
+	if (!any)
+		return 0;
+	for (x = p->all; x != NULL; x = next) {
+		next = x->allnext;
+		if (x->group == NULL || !x->group->expired)
+			continue;
+		if (x->state == PROBE_ST_PENDING) {
+			host_unqueue(p, x);
+			xfer_fail_deadline(x);
+			n++;
+		} else if (x->state == PROBE_ST_INFLIGHT) {
+			x->deadline_hit = 1;
+			finish(p, x, CURLE_OPERATION_TIMEDOUT);
+			n++;
+		}
+	}
+	return n;
 }
 
 /* Collect finished transfers.  Returns how many finished. */
@@ -1670,7 +1799,9 @@ deliver(struct probe *p)
 		res = x->res;
 		x->res = NULL; /* transferred to the callback */
 		x->state = PROBE_ST__MAX;
+		p->cur = x->group;
 		x->fn(p, res, x->arg);
+		p->cur = NULL;
 		xfer_free(x);
 	}
 }
@@ -1688,6 +1819,7 @@ probe_run(struct probe *p, struct rc_err *err)
 		return RC_ERR(err, RC_EINVAL, "probe_run is not reentrant");
 	p->running = 1;
 	for (;;) {
+		groups_expire(p);
 		admit(p);
 		if (p->done.head != NULL) {
 			deliver(p);
@@ -1743,6 +1875,7 @@ probe_free(struct probe *p)
 {
 	struct probe_timer *t;
 	struct probe_host *h, *hn;
+	struct probe_group *g;
 
 	if (p == NULL)
 		return;
@@ -1756,6 +1889,10 @@ probe_free(struct probe *p)
 		hn = h->next;
 		rc_free(h->key);
 		rc_free(h);
+	}
+	while ((g = p->groups) != NULL) {
+		p->groups = g->next;
+		rc_free(g);
 	}
 	if (p->multi != NULL)
 		curl_multi_cleanup(p->multi);
