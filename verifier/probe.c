@@ -1788,6 +1788,40 @@ harvest(struct probe *p)
 	return n;
 }
 
+/*
+ * The -v trace of one exchange: one info line (method, host, status,
+ * time), and at debug level its redacted URL, Location and headers.  Only
+ * redacted forms are logged; rc_log escapes what is left.
+ */
+static void
+log_exchange(const struct probe_xfer *x)
+{
+	const struct probe_res *r = x->res;
+	size_t i;
+
+	if (rc_log_get_level() < RC_LOG_INFO)
+		return;
+	log_info("request method=%s host=%s status=%ld outcome=\"%s\" "
+	         "ms=%.0f%s%s%s",
+	    r->method, x->host != NULL ? x->host->key : "-", r->status,
+	    probe_outcome_str(r->outcome), r->t_total * 1000,
+	    r->outcome != PROBE_OK ? " error=\"" : "",
+	    r->outcome != PROBE_OK ? r->errmsg : "",
+	    r->outcome != PROBE_OK ? "\"" : "");
+	if (rc_log_get_level() < RC_LOG_DEBUG)
+		return;
+	log_debug("exchange method=%s url=\"%s\" status=%ld location=\"%s\"",
+	    r->method, r->url_redacted != NULL ? r->url_redacted : "",
+	    r->status,
+	    r->location_redacted != NULL ? r->location_redacted : "");
+	for (i = 0; i < r->nheaders; i++)
+		log_debug("exchange header=\"%s\" value=\"%s\"",
+		    r->headers[i].name,
+		    r->headers[i].value_redacted != NULL
+		        ? r->headers[i].value_redacted
+		        : RC_REDACTED);
+}
+
 /* Hand each finished result to its callback. */
 static void
 deliver(struct probe *p)
@@ -1796,6 +1830,7 @@ deliver(struct probe *p)
 	struct probe_res *res;
 
 	while ((x = queue_pop(&p->done)) != NULL) {
+		log_exchange(x);
 		res = x->res;
 		x->res = NULL; /* transferred to the callback */
 		x->state = PROBE_ST__MAX;

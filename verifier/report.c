@@ -18,6 +18,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "common/log.h"
 #include "common/mem.h"
 #include "common/redact.h"
 #include "verifier/probe.h"
@@ -591,4 +592,35 @@ report_print_text(const struct report *rep, FILE *f)
 	    "\n  %zu HTTP exchanges recorded as evidence "
 	    "(--format json shows them).\n",
 	    json_array_size(rep->exchanges));
+}
+
+void
+report_log(const struct report *rep)
+{
+	const struct report_section *sec;
+	const struct report_check *k;
+	size_t i, j;
+
+	if (rep == NULL || rc_log_get_level() < RC_LOG_INFO)
+		return;
+	for (i = 0; i < rep->nsections; i++) {
+		sec = rep->sections[i];
+		for (j = 0; j < sec->nchecks; j++) {
+			k = &sec->checks[j];
+			log_info("dossier=%s integration=%zu check=%s "
+			         "status=%s required=%d",
+			    rep->dossier_id, i, k->id,
+			    check_status_str(k->status), k->required);
+		}
+		log_info("dossier=%s integration=%zu verdict=%s%s%s%s",
+		    rep->dossier_id, i,
+		    verdict_str(report_section_verdict(sec)),
+		    report_section_incomplete_why(sec) ? " incomplete=\"" : "",
+		    report_section_incomplete_why(sec)
+		        ? report_section_incomplete_why(sec)
+		        : "",
+		    report_section_incomplete_why(sec) ? "\"" : "");
+	}
+	log_info("dossier=%s verdict=%s", rep->dossier_id,
+	    verdict_str(report_verdict(rep)));
 }

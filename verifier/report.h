@@ -135,6 +135,12 @@ const char *verdict_str(enum verdict v);
 /* The report as JSON (new reference), or NULL on ENOMEM. */
 json_t *report_to_json(const struct report *rep);
 
+/*
+ * Log (info level) one line per check with its status, and one line with
+ * each section's and the dossier's verdict: the -v trace.
+ */
+void report_log(const struct report *rep);
+
 /* A readable text rendering for people. */
 void report_print_text(const struct report *rep, FILE *f);
 

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "common/mem.h"
+#include "verifier/checks.h"
 #include "verifier/probe.h"
 #include "verifier/report.h"
 
@@ -350,6 +351,36 @@ test_hostile_exchange(void **state)
 	report_free(rep);
 }
 
+/*
+ * Issue 12 §3: a family that reports its end twice (check_ctx_done) is
+ * counted, not silently absorbed at zero, and its section can no longer
+ * be verified.
+ */
+static void
+test_double_completion_is_loud(void **state)
+{
+	struct report *rep = report_new("D");
+	struct check_ctx ctx;
+
+	(void)state;
+	memset(&ctx, 0, sizeof(ctx));
+	assert_non_null(rep);
+	assert_non_null(ctx.sec = report_section_add(rep, "api", "api"));
+	assert_int_equal(
+	    report_check(ctx.sec, "a.one", CHECK_PASS, 1, NULL, 0, "ok"),
+	    RC_OK);
+	ctx.pending = 1;
+	check_ctx_done(&ctx);
+	assert_int_equal(ctx.pending, 0);
+	assert_int_equal(ctx.overdone, 0);
+	assert_int_equal(report_section_verdict(ctx.sec), VERDICT_VERIFIED);
+	check_ctx_done(&ctx); /* once too often */
+	assert_int_equal(ctx.pending, 0);
+	assert_int_equal(ctx.overdone, 1);
+	assert_int_equal(report_section_verdict(ctx.sec), VERDICT_INCONCLUSIVE);
+	report_free(rep);
+}
+
 int
 main(void)
 {
@@ -362,6 +393,7 @@ main(void)
 		cmocka_unit_test(test_lost_check_is_never_verified),
 		cmocka_unit_test(test_lost_exchange_is_never_verified),
 		cmocka_unit_test(test_hostile_exchange),
+		cmocka_unit_test(test_double_completion_is_loud),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
