@@ -49,6 +49,10 @@
 #define PROBE_DEFAULT_UA                                                       \
 	"raccord/0.1 (+verification France Relance FranceConnect/API)"
 #define PROBE_SYSTEM_CAPATH "/etc/ssl/certs"
+/* Values of secret-named URL parameters hidden from an exchange's
+ * headers: at most this many, of at least this many bytes. */
+#define PROBE_EXCH_SECRETS    8
+#define PROBE_EXCH_SECRET_MIN 6
 
 /* What the engine sends besides the User-Agent, as evidence. */
 static const char *const probe_plain_headers[] = {
@@ -218,11 +222,11 @@ has_crlf(const char *s)
  * be): it may quote the secret, or bytes of the peer.
  */
 static void
-msg_scrub(char *msg, size_t size, const char *secret)
+msg_scrub(char *msg, size_t size, const char *const *secrets)
 {
-	char *tmp;
+	char *tmp = NULL;
 
-	if ((tmp = rc_redact_str(msg, secret)) == NULL) {
+	if (rc_redact(msg, strlen(msg), secrets, &tmp) != RC_OK) {
 		snprintf(msg, size, "(message withheld: out of memory)");
 		return;
 	}
@@ -415,10 +419,10 @@ out:
 /*
  * Evidence form of a URL: probe_url_redact, or for a URL that does not
  * parse, everything up to the first '?' or '#' without userinfo; then
- * rc_redact with the request's secret (raw and percent-encoded).
+ * rc_redact with the exchange's secrets (raw and percent-encoded).
  */
 static enum rc_code
-url_evidence(const char *url, const char *secret, char **out)
+url_evidence(const char *url, const char *const *secrets, char **out)
 {
 	const char *cut, *at, *scheme;
 	char *s = NULL;
@@ -457,10 +461,8 @@ url_evidence(const char *url, const char *secret, char **out)
 		if (rc != RC_OK)
 			goto out;
 	}
-	if ((*out = rc_redact_str(s, secret)) == NULL) {
-		rc = RC_ENOMEM;
+	if ((rc = rc_redact(s, strlen(s), secrets, out)) != RC_OK)
 		goto out;
-	}
 	rc = RC_OK;
 out:
 	if (s != NULL)
@@ -997,11 +999,14 @@ on_opensocket(void *ud, curlsocktype purpose, struct curl_sockaddr *a)
 static void
 xfer_fail_early(struct probe_xfer *x, enum probe_outcome o, const char *msg)
 {
+	const char *secrets[2] = { NULL, NULL };
+
+	secrets[0] = x->secret;
 	x->res->outcome = o;
 	if (x->res->started == 0)
 		x->res->started = time(NULL);
 	snprintf(x->res->errmsg, sizeof(x->res->errmsg), "%s", msg);
-	msg_scrub(x->res->errmsg, sizeof(x->res->errmsg), x->secret);
+	msg_scrub(x->res->errmsg, sizeof(x->res->errmsg), secrets);
 	rc_sha256_hex("", 0, x->res->body_sha256);
 	x->state = PROBE_ST_DONE;
 	queue_push(&x->p->done, x);
@@ -1214,6 +1219,7 @@ probe_submit(struct probe *p, const struct probe_req *req, probe_done_fn *fn,
 {
 	struct probe_xfer *x = NULL;
 	const char *bad = NULL;
+	const char *secrets[2] = { NULL, NULL };
 	char key[300], why[256];
 	size_t i, max;
 	enum rc_code rc = RC_ENOMEM;
@@ -1242,7 +1248,8 @@ probe_submit(struct probe *p, const struct probe_req *req, probe_done_fn *fn,
 		x->body[req->body_len] = '\0';
 		x->body_len = req->body_len;
 	}
-	if ((rc = url_evidence(req->url, x->secret, &x->res->url_redacted)) !=
+	secrets[0] = x->secret;
+	if ((rc = url_evidence(req->url, secrets, &x->res->url_redacted)) !=
 	    RC_OK)
 		goto nomem;
 	/* Link it now so that probe_free finds it whatever happens. */
@@ -1598,9 +1605,7 @@ collect_headers(struct probe_xfer *x)
 	    (h = curl_easy_nextheader(x->easy, CURLH_HEADER, -1, prev)) !=
 	        NULL) {
 		if ((v[i].name = rc_strdup(h->name)) == NULL ||
-		    (v[i].value = rc_strdup(h->value)) == NULL ||
-		    (v[i].value_redacted =
-		            rc_redact_str(h->value, x->secret)) == NULL) {
+		    (v[i].value = rc_strdup(h->value)) == NULL) {
 			rc_free(v[i].name);
 			if (v[i].value != NULL)
 				rc_free_secret(v[i].value, strlen(v[i].value));
@@ -1624,12 +1629,76 @@ info_secs(CURL *e, CURLINFO what)
 	return (double)us / 1e6;
 }
 
+/*
+ * Add to v (at *n, up to PROBE_EXCH_SECRETS) the decoded values of the
+ * secret-named parameters (rc_redact_param_name) in the query and
+ * fragment of url, when at least PROBE_EXCH_SECRET_MIN bytes long.
+ */
+static enum rc_code
+url_param_secrets(const char *url, char **v, size_t *n)
+{
+	const char *seg, *end, *eq;
+	char name[64];
+	size_t len;
+
+	if (url == NULL || (seg = strpbrk(url, "?#")) == NULL)
+		return RC_OK;
+	for (seg++; *n < PROBE_EXCH_SECRETS; seg = end + 1) {
+		end = seg + strcspn(seg, "&#");
+		eq = memchr(seg, '=', (size_t)(end - seg));
+		if (eq != NULL) {
+			form_decode(seg, (size_t)(eq - seg), name,
+			    sizeof(name));
+			len = (size_t)(end - eq - 1);
+			if (rc_redact_param_name(name, strlen(name)) &&
+			    len >= PROBE_EXCH_SECRET_MIN) {
+				if ((v[*n] = rc_malloc(len + 1)) == NULL)
+					return RC_ENOMEM;
+				form_decode(eq + 1, len, v[*n], len + 1);
+				(*n)++;
+			}
+		}
+		if (*end == '\0')
+			break;
+	}
+	return RC_OK;
+}
+
+/*
+ * The secrets of an exchange, NULL-terminated in v (each for
+ * rc_free_secret; *n of them): the request's secret, and the values of
+ * secret-named parameters (an authorization code, a token) in the URL
+ * and the Location.  A site that also echoes such a value bare, in
+ * Content-Type or Retry-After, has it hidden there too.
+ */
+static enum rc_code
+exchange_secrets(const struct probe_xfer *x, char **v, size_t *n)
+{
+	enum rc_code rc = RC_OK;
+
+	*n = 0;
+	if (x->secret != NULL) {
+		if ((v[0] = rc_strdup(x->secret)) == NULL)
+			rc = RC_ENOMEM;
+		else
+			*n = 1;
+	}
+	if (rc == RC_OK)
+		rc = url_param_secrets(x->res->url, v, n);
+	if (rc == RC_OK)
+		rc = url_param_secrets(x->res->location, v, n);
+	v[*n] = NULL;
+	return rc;
+}
+
 /* Fill the result of a finished transfer; x goes to the done queue. */
 static void
 finish(struct probe *p, struct probe_xfer *x, CURLcode cc)
 {
 	struct probe_res *res = x->res;
 	const char *loc, *ver;
+	char *secrets[PROBE_EXCH_SECRETS + 2], *red;
+	size_t nsecrets = 0, i;
 	char *ip = NULL;
 	long httpver = 0;
 	CURL *e = x->easy;
@@ -1668,10 +1737,27 @@ finish(struct probe *p, struct probe_xfer *x, CURLcode cc)
 	if ((loc = probe_res_header(res, "Location")) != NULL &&
 	    probe_url_resolve(res->url, loc, &res->location) == RC_ENOMEM)
 		x->nomem = 1;
-	if (res->location != NULL &&
-	    url_evidence(res->location, x->secret, &res->location_redacted) !=
-	        RC_OK)
+	if (exchange_secrets(x, secrets, &nsecrets) != RC_OK)
 		x->nomem = 1;
+	if (res->location != NULL &&
+	    url_evidence(res->location, (const char *const *)secrets,
+	        &res->location_redacted) != RC_OK)
+		x->nomem = 1;
+	for (i = 0; i < res->nheaders; i++)
+		if (rc_redact(res->headers[i].value,
+		        strlen(res->headers[i].value),
+		        (const char *const *)secrets,
+		        &res->headers[i].value_redacted) != RC_OK)
+			x->nomem = 1;
+	if (nsecrets > 1 && res->url_redacted != NULL) {
+		if (rc_redact(res->url_redacted, strlen(res->url_redacted),
+		        (const char *const *)secrets, &red) == RC_OK) {
+			rc_free(res->url_redacted);
+			res->url_redacted = red;
+		} else {
+			x->nomem = 1;
+		}
+	}
 	if (rc_sha256_hex(res->body.data != NULL ? res->body.data : "",
 	        res->body.len, res->body_sha256) != RC_OK)
 		res->body_sha256[0] = '\0';
@@ -1694,7 +1780,10 @@ finish(struct probe *p, struct probe_xfer *x, CURLcode cc)
 		snprintf(res->errmsg, sizeof(res->errmsg), "%s",
 		    x->errbuf[0] != '\0' ? x->errbuf : curl_easy_strerror(cc));
 	}
-	msg_scrub(res->errmsg, sizeof(res->errmsg), x->secret);
+	msg_scrub(res->errmsg, sizeof(res->errmsg),
+	    (const char *const *)secrets);
+	for (i = 0; i < nsecrets; i++)
+		rc_free_secret(secrets[i], strlen(secrets[i]));
 
 	curl_multi_remove_handle(p->multi, e);
 	curl_easy_cleanup(e);
