@@ -17,7 +17,8 @@
 #include "common/mem.h"
 #include "common/redact.h"
 
-#define REDACT_MAX (SIZE_MAX / 4)
+#define REDACT_MAX    (SIZE_MAX / 4)
+#define REDACT_ROUNDS 4
 
 static int
 lower(int c)
@@ -121,14 +122,17 @@ is_boundary(int c)
 	    c == '[' || c == '\t' || c == '\r' || c == '\n' || c == '/';
 }
 
-/* Where an unquoted value ends. */
+/*
+ * Where an unquoted value ends: printable delimiters only.  A control byte
+ * does not end it (it would become "\xNN" text, which would not end it
+ * when the output is redacted again).
+ */
 static int
 ends_value(int c)
 {
 	return c == '&' || c == '#' || c == ';' || c == ' ' || c == ',' ||
 	    c == '"' || c == '\'' || c == '<' || c == '>' || c == ')' ||
-	    c == ']' || c == '}' || c == '\t' || c == '\r' || c == '\n' ||
-	    c == '\0';
+	    c == ']' || c == '}';
 }
 
 /*
@@ -346,7 +350,9 @@ rc_redact(const char *s, size_t n, const char *const *secrets, char **out)
 	struct needle *nd = NULL;
 	char **enc = NULL;
 	struct rc_buf mid, fin;
+	char *prev = NULL;
 	size_t ns = 0, nn = 0, i;
+	int round;
 	enum rc_code rc = RC_ENOMEM;
 
 	*out = NULL;
@@ -378,13 +384,32 @@ rc_redact(const char *s, size_t n, const char *const *secrets, char **out)
 			}
 		}
 	}
-	if (pass_secrets(s, n, nd, nn, &mid) != RC_OK ||
-	    pass_bytes((const unsigned char *)(mid.data ? mid.data : ""),
-	        mid.len, &fin) != RC_OK ||
-	    rc_buf_adds(&fin, "") != RC_OK)
-		goto out;
-	if ((*out = rc_buf_steal(&fin)) == NULL)
-		goto out;
+	/*
+	 * Rounds until a fixed point, so that the result is idempotent: a
+	 * replacement can join neighbouring text into a secret again, and
+	 * escapes can complete a secret-named parameter's value.  Every
+	 * round ends with pass_bytes, so every result is safe; REDACT_ROUNDS
+	 * bounds the work on inputs built to never settle.
+	 */
+	for (round = 0; round < REDACT_ROUNDS; round++) {
+		rc_buf_reset(&mid);
+		rc_buf_reset(&fin);
+		if (pass_secrets(s, n, nd, nn, &mid) != RC_OK ||
+		    pass_bytes(
+		        (const unsigned char *)(mid.data ? mid.data : ""),
+		        mid.len, &fin) != RC_OK ||
+		    rc_buf_adds(&fin, "") != RC_OK)
+			goto out;
+		if (prev != NULL && strcmp(prev, fin.data) == 0)
+			break;
+		rc_free(prev);
+		if ((prev = rc_buf_steal(&fin)) == NULL)
+			goto out;
+		s = prev;
+		n = strlen(prev);
+	}
+	*out = prev;
+	prev = NULL; /* transferred */
 	rc = RC_OK;
 out:
 	for (i = 0; enc != NULL && i < ns * 2; i++)
@@ -392,6 +417,7 @@ out:
 			rc_free_secret(enc[i], strlen(enc[i]));
 	rc_free(enc);
 	rc_free(nd);
+	rc_free(prev);
 	rc_buf_free_secret(&mid);
 	rc_buf_free(&fin);
 	return rc;

@@ -25,8 +25,9 @@
  *     overrides U+202A..U+202E and U+2066..U+2069, invalid, overlong or
  *     truncated UTF-8 sequences and surrogates.
  *
- * rc_redact is idempotent (redacting its own output changes nothing), so
- * layers may each apply it: the probe with the request's secret, the
+ * rc_redact is idempotent (redacting its own output changes nothing: it
+ * runs its passes to a fixed point, at most 4 rounds), so layers may each
+ * apply it: the probe with the request's secret, the
  * report with its own, the log.  A backslash is kept as is, so "\x1B" in
  * the output may also be those four characters sent by the site: the
  * evidence's digests are of the raw bytes.
