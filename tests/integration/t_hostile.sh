@@ -253,6 +253,13 @@ echo >>"$WORK/batch.jsonl"
 echo "     (verify exit $?)"
 [ -s "$WORK/ledger/entries.jsonl" ] && ok "ledger: the correct dossier was awarded" || nok "ledger: no entry written"
 
+# Under ASan+UBSan (BUILD=build-san), a report would also change exit codes.
+if grep -lE "ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:" "$WORK"/log-* >/dev/null 2>&1; then
+	nok "sanitizer report in the logs"
+else
+	ok "no sanitizer report"
+fi
+
 # --- no secret anywhere ------------------------------------------------------
 # Every file the run wrote, but the token file itself and the hostile
 # server's script (it holds the code it sends).
