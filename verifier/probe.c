@@ -81,7 +81,11 @@ struct probe_group {
 	long inflight;      /* requests of the group in flight */
 	int expired;
 	char what[32];
-	struct probe_group *next;
+	struct probe *p;
+	struct probe_group *next;          /* every group of p */
+	struct probe_group *aprev, *anext; /* p's groups with requests in
+	                                    * flight: the only ones whose
+	                                    * budget is being spent */
 };
 
 struct probe_queue {
@@ -166,7 +170,9 @@ struct probe {
 	struct probe_host *hosts;
 	struct probe_timer *timers; /* sorted by due_ms, then FIFO */
 	struct probe_group *groups; /* every group, owned */
+	struct probe_group *active; /* groups with requests in flight */
 	struct probe_group *cur;    /* probe_set_group, or the delivered one */
+	int sweep_due;              /* a group expired: end its requests */
 };
 
 /* --- small helpers --------------------------------------------------- */
@@ -1356,14 +1362,16 @@ static int
 timers_fire(struct probe *p)
 {
 	struct probe_timer *t;
+	struct probe_group *saved;
 	long long now = now_ms();
 	int n = 0;
 
 	while ((t = p->timers) != NULL && t->due_ms <= now) {
 		p->timers = t->next;
+		saved = p->cur;
 		p->cur = t->group;
 		t->fn(p, t->arg);
-		p->cur = NULL;
+		p->cur = saved;
 		rc_free(t);
 		n++;
 	}
@@ -1387,6 +1395,7 @@ probe_group_new(struct probe *p, long budget_ms, const char *what,
 		return NULL;
 	}
 	g->budget_ms = budget_ms;
+	g->p = p;
 	snprintf(g->what, sizeof(g->what), "%s", what != NULL ? what : "group");
 	g->next = p->groups;
 	p->groups = g;
@@ -1413,22 +1422,47 @@ group_used(const struct probe_group *g, long long now)
 	return g->used_ms + (g->inflight > 0 ? now - g->since_ms : 0);
 }
 
+/* g's budget is spent: its requests end at the next turn of the loop. */
+static void
+group_expire(struct probe_group *g)
+{
+	if (!g->expired) {
+		g->expired = 1;
+		g->p->sweep_due = 1;
+	}
+}
+
 /* One more request of g in flight: the clock runs. */
 static void
 group_start(struct probe_group *g)
 {
-	if (g != NULL && g->inflight++ == 0)
-		g->since_ms = now_ms();
+	struct probe *p;
+
+	if (g == NULL || g->inflight++ > 0)
+		return;
+	g->since_ms = now_ms();
+	p = g->p;
+	g->aprev = NULL;
+	g->anext = p->active;
+	if (p->active != NULL)
+		p->active->aprev = g;
+	p->active = g;
 }
 
 /* One request of g left flight: the clock stops when none is left. */
 static void
 group_stop(struct probe_group *g)
 {
-	if (g == NULL || g->inflight <= 0)
+	if (g == NULL || g->inflight <= 0 || --g->inflight > 0)
 		return;
-	if (--g->inflight == 0)
-		g->used_ms += now_ms() - g->since_ms;
+	g->used_ms += now_ms() - g->since_ms;
+	if (g->aprev != NULL)
+		g->aprev->anext = g->anext;
+	else
+		g->p->active = g->anext;
+	if (g->anext != NULL)
+		g->anext->aprev = g->aprev;
+	g->aprev = g->anext = NULL;
 }
 
 /* Milliseconds to wait in poll: at most max, less if a timer is due. */
@@ -1438,8 +1472,8 @@ poll_ms(const struct probe *p, int max)
 	const struct probe_group *g;
 	long long left, now = now_ms();
 
-	for (g = p->groups; g != NULL; g = g->next) {
-		if (g->expired || g->inflight == 0)
+	for (g = p->active; g != NULL; g = g->anext) {
+		if (g->expired)
 			continue;
 		left = g->budget_ms - group_used(g, now);
 		if (left < max)
@@ -1465,7 +1499,7 @@ admit_one(struct probe *p, struct probe_xfer *x)
 	if (x->group != NULL &&
 	    (x->group->expired ||
 	        group_used(x->group, now_ms()) >= x->group->budget_ms)) {
-		x->group->expired = 1;
+		group_expire(x->group);
 		xfer_fail_deadline(x);
 		return;
 	}
@@ -1762,8 +1796,10 @@ finish(struct probe *p, struct probe_xfer *x, CURLcode cc)
 	        res->body.len, res->body_sha256) != RC_OK)
 		res->body_sha256[0] = '\0';
 	res->outcome = outcome_of(x, cc);
-	if (cc == CURLE_OPERATION_TIMEDOUT && x->clamped && x->group != NULL)
-		x->deadline_hit = x->group->expired = 1;
+	if (cc == CURLE_OPERATION_TIMEDOUT && x->clamped && x->group != NULL) {
+		x->deadline_hit = 1;
+		group_expire(x->group);
+	}
 	if (x->deadline_hit) {
 		res->outcome = PROBE_TIMEOUT;
 		deadline_msg(x->group, res->errmsg, sizeof(res->errmsg));
@@ -1828,16 +1864,14 @@ groups_expire(struct probe *p)
 	struct probe_group *g;
 	struct probe_xfer *x, *next;
 	long long now = now_ms();
-	int n = 0, any = 0;
+	int n = 0;
 
-	for (g = p->groups; g != NULL; g = g->next)
-		if (!g->expired && g->inflight > 0 &&
-		    group_used(g, now) >= g->budget_ms) {
-			g->expired = 1;
-			any = 1;
-		}
-	if (!any)
+	for (g = p->active; g != NULL; g = g->anext)
+		if (group_used(g, now) >= g->budget_ms)
+			group_expire(g);
+	if (!p->sweep_due)
 		return 0;
+	p->sweep_due = 0;
 	for (x = p->all; x != NULL; x = next) {
 		next = x->allnext;
 		if (x->group == NULL || !x->group->expired)
@@ -1917,15 +1951,17 @@ deliver(struct probe *p)
 {
 	struct probe_xfer *x;
 	struct probe_res *res;
+	struct probe_group *saved;
 
 	while ((x = queue_pop(&p->done)) != NULL) {
 		log_exchange(x);
 		res = x->res;
 		x->res = NULL; /* transferred to the callback */
 		x->state = PROBE_ST__MAX;
+		saved = p->cur;
 		p->cur = x->group;
 		x->fn(p, res, x->arg);
-		p->cur = NULL;
+		p->cur = saved;
 		xfer_free(x);
 	}
 }

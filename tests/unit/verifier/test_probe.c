@@ -1240,6 +1240,53 @@ test_group_deadline(void **state)
 	testsrv_stop(&s);
 }
 
+/*
+ * Time a request waits for a slot (behind another dossier) is not charged
+ * to its group: b's request queues behind a's slow one for a's whole
+ * budget (1500 ms), longer than b's own budget (1000 ms), and still runs.
+ */
+static void
+test_group_queue_time_not_charged(void **state)
+{
+	struct testsrv s;
+	struct probe_opts o;
+	struct rc_err err = { 0 };
+	struct probe_req req = { 0 };
+	struct probe_group *a, *b;
+	struct got ga, gb;
+	struct probe *p;
+	char u_slow[256], u_ok[256];
+
+	(void)state;
+	memset(&ga, 0, sizeof(ga));
+	memset(&gb, 0, sizeof(gb));
+	assert_int_equal(testsrv_start(&s, NULL), 0);
+	probe_opts_defaults(&o);
+	o.allow_private = allow_lo;
+	o.per_host_concurrency = 1;
+	o.timeout_ms = 30000;
+	assert_non_null(p = probe_new(&o, &err));
+	assert_non_null(a = probe_group_new(p, 1500, "dossier", &err));
+	assert_non_null(b = probe_group_new(p, 1000, "dossier", &err));
+	url_of(u_slow, sizeof(u_slow), "http", "127.0.0.1", s.port, "/slow");
+	url_of(u_ok, sizeof(u_ok), "http", "127.0.0.1", s.port, "/ok");
+	req.url = u_slow;
+	req.group = a;
+	assert_int_equal(probe_submit(p, &req, keep, &ga, &err), RC_OK);
+	req.url = u_ok;
+	req.group = b;
+	assert_int_equal(probe_submit(p, &req, keep, &gb, &err), RC_OK);
+	assert_int_equal(probe_run(p, &err), RC_OK);
+	assert_deadline(&ga, "the dossier's deadline of 1500 ms passed");
+	assert_int_equal(gb.calls, 1);
+	assert_int_equal(gb.res->outcome, PROBE_OK);
+	assert_false(probe_group_expired(b));
+	probe_res_free(ga.res);
+	probe_res_free(gb.res);
+	probe_free(p);
+	testsrv_stop(&s);
+}
+
 /* max_redirects 0 is kept (follow none); only a negative value defaults. */
 static void
 test_max_redirects_zero_kept(void **state)
@@ -1360,6 +1407,7 @@ main(void)
 		cmocka_unit_test(test_free_with_queued_requests),
 		cmocka_unit_test(test_timers),
 		cmocka_unit_test(test_group_deadline),
+		cmocka_unit_test(test_group_queue_time_not_charged),
 		cmocka_unit_test(test_max_redirects_zero_kept),
 		cmocka_unit_test(test_headers_and_location_redacted),
 	};
