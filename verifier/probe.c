@@ -1937,12 +1937,20 @@ log_exchange(const struct probe_xfer *x)
 	    r->method, r->url_redacted != NULL ? r->url_redacted : "",
 	    r->status,
 	    r->location_redacted != NULL ? r->location_redacted : "");
-	for (i = 0; i < r->nheaders; i++)
-		log_debug("exchange header=\"%s\" value=\"%s\"",
-		    r->headers[i].name,
-		    r->headers[i].value_redacted != NULL
-		        ? r->headers[i].value_redacted
-		        : RC_REDACTED);
+	for (i = 0; i < r->nheaders; i++) {
+		const char *v = r->headers[i].value_redacted;
+		int cookie = strcasecmp(r->headers[i].name, "Set-Cookie") == 0;
+
+		if (v == NULL)
+			v = RC_REDACTED;
+		if (cookie) /* the name and attributes, never the value */
+			log_debug("exchange header=\"%s\" value=\"%.*s=%s%s\"",
+			    r->headers[i].name, (int)strcspn(v, "=;"), v,
+			    RC_REDACTED, strchr(v, ';') ? strchr(v, ';') : "");
+		else
+			log_debug("exchange header=\"%s\" value=\"%s\"",
+			    r->headers[i].name, v);
+	}
 }
 
 /* Hand each finished result to its callback. */
