@@ -27,6 +27,7 @@ certs, portfile, code = sys.argv[1], sys.argv[2], sys.argv[3]
 
 class H(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    hits = 0
 
     def log_message(self, *a):  # quiet: this file is grepped for secrets
         pass
@@ -64,8 +65,11 @@ class H(http.server.BaseHTTPRequestHandler):
             self.hostile_headers(code)
             self.finish_empty()
             return
-        # Anything else: the configured API host, echoing the credential.
-        self.send_response(401)
+        # Anything else: the configured API host, echoing the credential;
+        # "rate limited" (429) every other time, so that the retry path
+        # reads the echoed Retry-After too.
+        H.hits += 1
+        self.send_response(429 if H.hits % 2 else 401)
         self.send_header("Location", "https://%s/cb?x=%s" % (host, token))
         self.hostile_headers(token or "none")
         self.finish_empty()
