@@ -38,11 +38,11 @@ ieq(const char *a, size_t n, const char *b)
 	return b[n] == '\0';
 }
 
-/* Whether the lower-case word w occurs in n bytes of s (ASCII, any case). */
+/* Whether the lower-case word w (wl bytes) occurs in n bytes of s. */
 static int
-icontains(const char *s, size_t n, const char *w)
+icontains(const char *s, size_t n, const char *w, size_t wl)
 {
-	size_t wl = strlen(w), i, j;
+	size_t i, j;
 
 	for (i = 0; i + wl <= n; i++) {
 		for (j = 0; j < wl; j++)
@@ -60,15 +60,19 @@ rc_redact_param_name(const char *name, size_t n)
 	static const char *const exact[] = { "code", "key", "apikey", "api_key",
 		"api-key", "assertion", "client_assertion", "pwd", "passwd",
 		"sig", "signature", "id_token_hint", NULL };
-	static const char *const part[] = { "token", "secret", "password",
-		NULL };
+	static const struct {
+		const char *w;
+		size_t len;
+	} part[] = { { "token", 5 }, { "secret", 6 }, { "password", 8 } };
 	size_t i;
 
+	if (n < 3) /* shorter than any name above */
+		return 0;
 	for (i = 0; exact[i] != NULL; i++)
 		if (ieq(name, n, exact[i]))
 			return 1;
-	for (i = 0; part[i] != NULL; i++)
-		if (icontains(name, n, part[i]))
+	for (i = 0; i < sizeof(part) / sizeof(part[0]); i++)
+		if (icontains(name, n, part[i].w, part[i].len))
 			return 1;
 	return 0;
 }
@@ -204,26 +208,30 @@ static enum rc_code
 pass_secrets(const char *s, size_t n, const struct needle *nd, size_t nn,
     struct rc_buf *b)
 {
-	size_t i = 0, k, keep, vlen, vs = SIZE_MAX, ve = 0;
+	size_t i = 0, run = 0, k, keep, vlen, vs = SIZE_MAX, ve = 0;
+
+/* Copy the bytes since run, then the replacement; go on at to. */
+#define REPLACE(to)                                                            \
+	do {                                                                   \
+		if (rc_buf_add(b, s + run, i - run) != RC_OK ||                \
+		    rc_buf_adds(b, RC_REDACTED) != RC_OK)                      \
+			return RC_ENOMEM;                                      \
+		i = run = (to);                                                \
+	} while (0)
 
 	while (i < n) {
 		if (i >= vs) {
-			if (i < ve) {
-				if (rc_buf_adds(b, RC_REDACTED) != RC_OK)
-					return RC_ENOMEM;
-				i = ve;
-			}
+			if (i < ve)
+				REPLACE(ve);
 			vs = SIZE_MAX;
 			continue;
 		}
 		for (k = 0; k < nn; k++)
-			if (nd[k].len <= n - i &&
+			if (s[i] == nd[k].s[0] && nd[k].len <= n - i &&
 			    memcmp(s + i, nd[k].s, nd[k].len) == 0)
 				break;
 		if (k < nn) {
-			if (rc_buf_adds(b, RC_REDACTED) != RC_OK)
-				return RC_ENOMEM;
-			i += nd[k].len;
+			REPLACE(i + nd[k].len);
 			continue;
 		}
 		if (vs == SIZE_MAX &&
@@ -237,11 +245,12 @@ pass_secrets(const char *s, size_t n, const struct needle *nd, size_t nn,
 				ve = vs + vlen;
 			}
 		}
-		if (rc_buf_add(b, s + i, 1) != RC_OK)
-			return RC_ENOMEM;
 		i++;
 	}
-	if (vs != SIZE_MAX && vs < ve && rc_buf_adds(b, RC_REDACTED) != RC_OK)
+	if (vs != SIZE_MAX && vs < ve)
+		REPLACE(n);
+#undef REPLACE
+	if (rc_buf_add(b, s + run, n - run) != RC_OK)
 		return RC_ENOMEM;
 	return RC_OK;
 }
@@ -350,7 +359,7 @@ rc_redact(const char *s, size_t n, const char *const *secrets, char **out)
 	struct needle *nd = NULL;
 	char **enc = NULL;
 	struct rc_buf mid, fin;
-	char *prev = NULL;
+	char *prev = NULL, *res, *shrunk;
 	size_t ns = 0, nn = 0, i;
 	int round;
 	enum rc_code rc = RC_ENOMEM;
@@ -400,16 +409,24 @@ rc_redact(const char *s, size_t n, const char *const *secrets, char **out)
 		        mid.len, &fin) != RC_OK ||
 		    rc_buf_adds(&fin, "") != RC_OK)
 			goto out;
-		if (prev != NULL && strcmp(prev, fin.data) == 0)
-			break;
+		if (fin.len == n && memcmp(fin.data, s, n) == 0)
+			break; /* a fixed point (at once, for most strings) */
 		rc_free(prev);
 		if ((prev = rc_buf_steal(&fin)) == NULL)
 			goto out;
 		s = prev;
 		n = strlen(prev);
 	}
-	*out = prev;
-	prev = NULL; /* transferred */
+	if (round == REDACT_ROUNDS) { /* did not settle: the last round's */
+		res = prev;
+		prev = NULL;
+	} else if ((res = rc_buf_steal(&fin)) == NULL) {
+		goto out;
+	}
+	/* Give back the buffer's slack: reports keep thousands of these. */
+	if ((shrunk = rc_realloc(res, strlen(res) + 1)) != NULL)
+		res = shrunk;
+	*out = res;
 	rc = RC_OK;
 out:
 	for (i = 0; enc != NULL && i < ns * 2; i++)
