@@ -210,6 +210,14 @@ no_control_bytes "$WORK/log-noredirect.txt"
 grep -q '"max_redirects": 0' "$WORK/dump-noredirect.json" && ok "config dump shows max_redirects 0" || nok "config dump"
 
 # --- the dossier's deadline: a slow redirect chain --------------------------
+hostile_config cfg-baddeadline 8000 '{"dossier_timeout_ms": 4000}'
+"$RACCORD" config dump --config "$WORK/cfg-baddeadline.json" >"$WORK/dump-bad.json" 2>"$WORK/dump-bad.err"
+rc=$?
+if [ "$rc" = 2 ] && grep -q "network.dossier_timeout_ms: must be at least network.timeout_ms" "$WORK/dump-bad.err"; then
+	ok "a deadline shorter than one request is refused, naming the path"
+else
+	nok "deadline < timeout_ms: exit $rc, $(head -c 200 "$WORK/dump-bad.err")"
+fi
 t0=$(date +%s)
 run deadline cfg-deadline "$WORK/fc-slow.json"
 echo "     (deadline run: $(($(date +%s) - t0)) s for two runs, deadline 3 s each)"
