@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * key=value logging to stderr (see log.h).
+ * key=value logging to stderr (see log.h).  Every line goes through
+ * rc_redact: a value a site chose cannot break the line, move the cursor
+ * of the terminal, or show a secret-named parameter's value.
  */
 #include <stdarg.h>
 #include <stdio.h>
 #include <time.h>
 
 #include "common/log.h"
+#include "common/mem.h"
+#include "common/redact.h"
 
 static enum rc_log_level log_level = RC_LOG_WARN;
 
@@ -29,7 +33,7 @@ rc_log(enum rc_log_level lvl, const char *func, const char *fmt, ...)
 	static const char *const names[RC_LOG__MAX] = { "error", "warn", "info",
 		"debug" };
 	char line[2048];
-	char ts[32];
+	char ts[32], *safe;
 	struct tm tm;
 	time_t now;
 	va_list ap;
@@ -42,6 +46,10 @@ rc_log(enum rc_log_level lvl, const char *func, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
+	/* Values may come from a site: one line, no control byte, no
+	 * secret-named parameter's value (common/redact.h). */
+	safe = rc_redact_str(line, NULL);
 	fprintf(stderr, "time=%s level=%s func=%s %s\n", ts, names[lvl], func,
-	    line);
+	    safe != NULL ? safe : "(line withheld: out of memory)");
+	rc_free(safe);
 }

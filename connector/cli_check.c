@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/mem.h"
+#include "common/redact.h"
 #include "connector/cli.h"
 #include "connector/pipeline.h"
 
@@ -42,26 +44,44 @@ check_usage(FILE *f)
 	    "input\n");
 }
 
-/* Print one item: a report, or the reason its input was refused. */
+/* An error on stderr; it may quote a dossier's bytes: redacted. */
+static void
+check_perror(const struct rc_err *err)
+{
+	char *m = rc_redact_str(err->msg, NULL);
+
+	fprintf(stderr, "raccord check: %s\n", m != NULL ? m : "out of memory");
+	rc_free(m);
+}
+
+/*
+ * Print one item: a report, or the reason its input was refused.  The
+ * reason may quote the applicant's bytes: it goes through rc_redact like
+ * everything else that reaches the terminal (the report did already).
+ */
 static int
 print_item(const struct pipeline_item *it, int json, int batch)
 {
 	json_t *o;
+	char *why;
 	int rc = 0;
 
 	if (it->report == NULL) {
+		why = rc_redact_str(it->error ? it->error : "refused", NULL);
+		if (why == NULL)
+			return -1;
 		if (json) {
 			o = json_pack("{s:I,s:s}", "line", (json_int_t)it->line,
-			    "error", it->error ? it->error : "refused");
+			    "error", why);
 			if (o == NULL ||
 			    json_dumpf(o, stdout, JSON_COMPACT) != 0)
 				rc = -1;
 			fputc('\n', stdout);
 			json_decref(o);
 		} else {
-			printf("line %zu: refused: %s\n\n", it->line,
-			    it->error ? it->error : "");
+			printf("line %zu: refused: %s\n\n", it->line, why);
 		}
+		rc_free(why);
 		return rc;
 	}
 	if (!json) {
@@ -98,19 +118,19 @@ check_batch(struct pipeline *pl, const char *batch, int json)
 	size_t i;
 
 	if (pipeline_open_batch(pl, batch, &err) != RC_OK) {
-		fprintf(stderr, "raccord check: %s\n", err.msg);
+		check_perror(&err);
 		return 2;
 	}
 	while (more) {
 		if (pipeline_next_chunk(pl, CHECK_CHUNK, &more, &err) !=
 		    RC_OK) {
-			fprintf(stderr, "raccord check: %s\n", err.msg);
+			check_perror(&err);
 			return 2;
 		}
 		if (pl->nitems == 0)
 			continue;
 		if (pipeline_run(pl, &err) != RC_OK) {
-			fprintf(stderr, "raccord check: %s\n", err.msg);
+			check_perror(&err);
 			return err.code == RC_ECONFIG ? 2 : 3;
 		}
 		for (i = 0; i < pl->nitems; i++)
@@ -195,7 +215,7 @@ cli_check(int argc, char **argv)
 	                              : RC_LOG_WARN);
 
 	if (pipeline_init(&pl, config, &err) != RC_OK) {
-		fprintf(stderr, "raccord check: %s\n", err.msg);
+		check_perror(&err);
 		pipeline_cleanup(&pl);
 		return 2;
 	}
@@ -205,12 +225,12 @@ cli_check(int argc, char **argv)
 		return status;
 	}
 	if (pipeline_add_file(&pl, argv[optind], &err) != RC_OK) {
-		fprintf(stderr, "raccord check: %s\n", err.msg);
+		check_perror(&err);
 		pipeline_cleanup(&pl);
 		return 2;
 	}
 	if (pipeline_run(&pl, &err) != RC_OK) {
-		fprintf(stderr, "raccord check: %s\n", err.msg);
+		check_perror(&err);
 		pipeline_cleanup(&pl);
 		return err.code == RC_ECONFIG ? 2 : 3;
 	}

@@ -120,7 +120,9 @@ static const struct cfg_directive directives[] = {
 	D("network.max_body_bytes", CFG_INT, max_body_bytes, 1024, 67108864, "2097152", 1,
 	  "largest response body read"),
 	D("network.max_redirects", CFG_INT, max_redirects, 0, 20, "10", 1,
-	  "redirect hops a check may follow"),
+	  "redirect hops a check may follow (0: none)"),
+	D("network.dossier_timeout_ms", CFG_INT, dossier_timeout_ms, 1000, 3600000, "60000", 1,
+	  "time budget of one dossier's requests in flight, ms (at least timeout_ms)"),
 	D("network.per_host_concurrency", CFG_INT, per_host_concurrency, 1, 64, "4", 1,
 	  "requests in flight per host"),
 	D("network.global_concurrency", CFG_INT, global_concurrency, 1, 1024, "64", 1,
@@ -863,6 +865,11 @@ finish(struct cfg *c, struct rc_err *err)
 		    "network.connect_timeout_ms: must not exceed "
 		    "network.timeout_ms (%lld > %lld)",
 		    c->connect_timeout_ms, c->timeout_ms);
+	if (c->dossier_timeout_ms < c->timeout_ms)
+		return RC_ERR(err, RC_EINVAL,
+		    "network.dossier_timeout_ms: must be at least "
+		    "network.timeout_ms (%lld < %lld)",
+		    c->dossier_timeout_ms, c->timeout_ms);
 	if ((c->tls_cert == NULL) != (c->tls_key == NULL))
 		return RC_ERR(err, RC_EINVAL,
 		    "%s: required when %s is set (HTTPS needs both)",
@@ -1185,6 +1192,7 @@ cfg_verifier_opts(const struct cfg *cfg, struct verifier_opts *opts)
 	opts->probe.connect_timeout_ms = (long)cfg->connect_timeout_ms;
 	opts->probe.max_body_bytes = (size_t)cfg->max_body_bytes;
 	opts->probe.max_redirects = (long)cfg->max_redirects;
+	opts->dossier_timeout_ms = (long)cfg->dossier_timeout_ms;
 	opts->probe.per_host_concurrency = (long)cfg->per_host_concurrency;
 	opts->probe.global_concurrency = (long)cfg->global_concurrency;
 	opts->probe.user_agent = NULL; /* the engine's default */

@@ -81,6 +81,7 @@ struct cfg {
 	long long connect_timeout_ms;
 	long long max_body_bytes;
 	long long max_redirects;
+	long long dossier_timeout_ms; /* budget of one dossier, in flight */
 	long long per_host_concurrency;
 	long long global_concurrency;
 

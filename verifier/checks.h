@@ -32,6 +32,7 @@ struct check_ctx {
 	struct report *rep;
 	struct report_section *sec;
 	int pending;  /* families still running for this integration */
+	int overdone; /* check_ctx_done calls beyond pending (a bug) */
 	void *family; /* the family's own state */
 };
 
@@ -51,7 +52,11 @@ enum rc_code api_checks_start(struct check_ctx *ctx, struct rc_err *err);
  */
 enum rc_code fc_habilitation_start(struct check_ctx *ctx, struct rc_err *err);
 
-/* A family reports that it has finished (verifier.c). */
+/*
+ * A family reports that it has finished (verifier.c).  Once per family:
+ * a further call is logged, marks the section incomplete and fails
+ * verifier_run as an internal error.
+ */
 void check_ctx_done(struct check_ctx *ctx);
 
 #endif /* RC_VERIFIER_CHECKS_H */

@@ -42,12 +42,17 @@
 #include "common/digest.h"
 #include "common/log.h"
 #include "common/mem.h"
+#include "common/redact.h"
 #include "verifier/netguard.h"
 #include "verifier/probe.h"
 
 #define PROBE_DEFAULT_UA                                                       \
 	"raccord/0.1 (+verification France Relance FranceConnect/API)"
 #define PROBE_SYSTEM_CAPATH "/etc/ssl/certs"
+/* Values of secret-named URL parameters hidden from an exchange's
+ * headers: at most this many, of at least this many bytes. */
+#define PROBE_EXCH_SECRETS    8
+#define PROBE_EXCH_SECRET_MIN 6
 
 /* What the engine sends besides the User-Agent, as evidence. */
 static const char *const probe_plain_headers[] = {
@@ -67,6 +72,21 @@ struct probe_jar {
 };
 
 struct probe_xfer;
+
+/* A deadline for a set of requests (probe.h). */
+struct probe_group {
+	long budget_ms;
+	long long used_ms;  /* charged before the current in-flight span */
+	long long since_ms; /* start of the current in-flight span */
+	long inflight;      /* requests of the group in flight */
+	int expired;
+	char what[32];
+	struct probe *p;
+	struct probe_group *next;          /* every group of p */
+	struct probe_group *aprev, *anext; /* p's groups with requests in
+	                                    * flight: the only ones whose
+	                                    * budget is being spent */
+};
 
 struct probe_queue {
 	struct probe_xfer *head, *tail;
@@ -111,6 +131,9 @@ struct probe_xfer {
 	probe_done_fn *fn;
 	void *arg;
 	struct probe_res *res;
+	struct probe_group *group; /* deadline, or NULL */
+	int clamped;               /* timeout cut to the group's budget */
+	int deadline_hit;          /* ended by its group's deadline */
 	int tls_seen;
 	int toobig;
 	int nomem;
@@ -121,6 +144,7 @@ struct probe_xfer {
 
 struct probe_timer {
 	long long due_ms; /* CLOCK_MONOTONIC */
+	struct probe_group *group;
 	probe_timer_fn *fn;
 	void *arg;
 	struct probe_timer *next;
@@ -145,9 +169,17 @@ struct probe {
 	struct probe_xfer *all;
 	struct probe_host *hosts;
 	struct probe_timer *timers; /* sorted by due_ms, then FIFO */
+	struct probe_group *groups; /* every group, owned */
+	struct probe_group *active; /* groups with requests in flight */
+	struct probe_group *cur;    /* probe_set_group, or the delivered one */
+	int sweep_due;              /* a group expired: end its requests */
 };
 
 /* --- small helpers --------------------------------------------------- */
+
+static long long now_ms(void);
+static void group_stop(struct probe_group *g);
+static long long group_used(const struct probe_group *g, long long now);
 
 static void
 strv_free(char **v)
@@ -191,46 +223,17 @@ has_crlf(const char *s)
 	return s != NULL && strpbrk(s, "\r\n") != NULL;
 }
 
-/* Replace every occurrence of needle in *s by "REDACTED" (s is rc_). */
-static enum rc_code
-str_scrub(char **s, const char *needle)
-{
-	struct rc_buf b;
-	const char *p, *hit;
-	size_t nlen;
-	char *res;
-
-	if (*s == NULL || needle == NULL || *needle == '\0' ||
-	    strstr(*s, needle) == NULL)
-		return RC_OK;
-	nlen = strlen(needle);
-	rc_buf_init(&b, strlen(*s) * 9 + 16);
-	for (p = *s; (hit = strstr(p, needle)) != NULL; p = hit + nlen)
-		if (rc_buf_add(&b, p, (size_t)(hit - p)) != RC_OK ||
-		    rc_buf_adds(&b, "REDACTED") != RC_OK)
-			goto fail;
-	if (rc_buf_adds(&b, p) != RC_OK || (res = rc_buf_steal(&b)) == NULL)
-		goto fail;
-	rc_free_secret(*s, strlen(*s));
-	*s = res;
-	return RC_OK;
-fail:
-	rc_buf_free(&b);
-	return RC_ENOMEM;
-}
-
-/* Scrub a fixed-size message in place (truncating if need be). */
+/*
+ * Pass a fixed-size message through rc_redact in place (truncating if need
+ * be): it may quote the secret, or bytes of the peer.
+ */
 static void
-msg_scrub(char *msg, size_t size, const char *secret)
+msg_scrub(char *msg, size_t size, const char *const *secrets)
 {
-	char *tmp;
+	char *tmp = NULL;
 
-	if (secret == NULL || *secret == '\0' || strstr(msg, secret) == NULL)
-		return;
-	if ((tmp = rc_strdup(msg)) == NULL ||
-	    str_scrub(&tmp, secret) != RC_OK) {
-		snprintf(msg, size, "(message withheld: it quoted a secret)");
-		rc_free(tmp);
+	if (rc_redact(msg, strlen(msg), secrets, &tmp) != RC_OK) {
+		snprintf(msg, size, "(message withheld: out of memory)");
 		return;
 	}
 	snprintf(msg, size, "%s", tmp);
@@ -268,30 +271,6 @@ out:
 	curl_free(s);
 	curl_url_cleanup(u);
 	return rc;
-}
-
-/* Whether a query parameter name (already decoded) carries a secret. */
-static int
-secret_param(const char *name)
-{
-	static const char *const exact[] = { "code", "key", "apikey", "api_key",
-		"api-key", "assertion", "client_assertion", "pwd", "passwd",
-		"sig", "signature", NULL };
-	static const char *const part[] = { "token", "secret", "password",
-		NULL };
-	char low[64];
-	size_t i;
-
-	for (i = 0; name[i] != '\0' && i < sizeof(low) - 1; i++)
-		low[i] = (char)tolower((unsigned char)name[i]);
-	low[i] = '\0';
-	for (i = 0; exact[i] != NULL; i++)
-		if (strcmp(low, exact[i]) == 0)
-			return 1;
-	for (i = 0; part[i] != NULL; i++)
-		if (strstr(low, part[i]) != NULL)
-			return 1;
-	return 0;
 }
 
 static int
@@ -349,7 +328,7 @@ params_redact(const char *q, char **out)
 		if (eq != NULL) {
 			form_decode(seg, (size_t)(eq - seg), name,
 			    sizeof(name));
-			if (secret_param(name)) {
+			if (rc_redact_param_name(name, strlen(name))) {
 				if (rc_buf_add(&b, seg,
 				        (size_t)(eq - seg) + 1) != RC_OK ||
 				    rc_buf_adds(&b, "REDACTED") != RC_OK)
@@ -443,42 +422,16 @@ out:
 	return rc;
 }
 
-/* Percent-encode everything but RFC 3986 unreserved bytes (rc_free). */
-static char *
-pct_encode(const char *s)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	size_t i, o = 0, n = strlen(s);
-	unsigned char c;
-	char *out;
-
-	if ((out = rc_malloc(n * 3 + 1)) == NULL)
-		return NULL;
-	for (i = 0; i < n; i++) {
-		c = (unsigned char)s[i];
-		if (isalnum(c) || c == '-' || c == '.' || c == '_' ||
-		    c == '~') {
-			out[o++] = (char)c;
-		} else {
-			out[o++] = '%';
-			out[o++] = hex[c >> 4];
-			out[o++] = hex[c & 15];
-		}
-	}
-	out[o] = '\0';
-	return out;
-}
-
 /*
  * Evidence form of a URL: probe_url_redact, or for a URL that does not
  * parse, everything up to the first '?' or '#' without userinfo; then
- * every occurrence of secret (raw and percent-encoded) replaced.
+ * rc_redact with the exchange's secrets (raw and percent-encoded).
  */
 static enum rc_code
-url_evidence(const char *url, const char *secret, char **out)
+url_evidence(const char *url, const char *const *secrets, char **out)
 {
 	const char *cut, *at, *scheme;
-	char *s = NULL, *esc = NULL;
+	char *s = NULL;
 	enum rc_code rc;
 
 	*out = NULL;
@@ -514,22 +467,10 @@ url_evidence(const char *url, const char *secret, char **out)
 		if (rc != RC_OK)
 			goto out;
 	}
-	if (secret != NULL && *secret != '\0') {
-		if ((rc = str_scrub(&s, secret)) != RC_OK)
-			goto out;
-		if ((esc = pct_encode(secret)) == NULL) {
-			rc = RC_ENOMEM;
-			goto out;
-		}
-		if ((rc = str_scrub(&s, esc)) != RC_OK)
-			goto out;
-	}
-	*out = s;
-	s = NULL; /* transferred */
+	if ((rc = rc_redact(s, strlen(s), secrets, out)) != RC_OK)
+		goto out;
 	rc = RC_OK;
 out:
-	if (esc != NULL)
-		rc_free_secret(esc, strlen(esc));
 	if (s != NULL)
 		rc_free_secret(s, strlen(s));
 	return rc;
@@ -689,7 +630,7 @@ probe_new(const struct probe_opts *opts, struct rc_err *err)
 		p->opts.timeout_ms = d.timeout_ms;
 	if (p->opts.connect_timeout_ms <= 0)
 		p->opts.connect_timeout_ms = d.connect_timeout_ms;
-	if (p->opts.max_redirects <= 0)
+	if (p->opts.max_redirects < 0) /* 0 is honoured: follow none */
 		p->opts.max_redirects = d.max_redirects;
 	if (p->opts.per_host_concurrency <= 0)
 		p->opts.per_host_concurrency = d.per_host_concurrency;
@@ -862,6 +803,7 @@ probe_res_free(struct probe_res *res)
 		if (res->headers[i].value != NULL)
 			rc_free_secret(res->headers[i].value,
 			    strlen(res->headers[i].value));
+		rc_free(res->headers[i].value_redacted);
 	}
 	rc_free(res->headers);
 	rc_buf_free_secret(&res->body);
@@ -949,6 +891,7 @@ xfer_free(struct probe_xfer *x)
 			curl_multi_remove_handle(p->multi, x->easy);
 			p->inflight--;
 			x->host->inflight--;
+			group_stop(x->group);
 		}
 		curl_easy_cleanup(x->easy);
 	}
@@ -1062,14 +1005,36 @@ on_opensocket(void *ud, curlsocktype purpose, struct curl_sockaddr *a)
 static void
 xfer_fail_early(struct probe_xfer *x, enum probe_outcome o, const char *msg)
 {
+	const char *secrets[2] = { NULL, NULL };
+
+	secrets[0] = x->secret;
 	x->res->outcome = o;
 	if (x->res->started == 0)
 		x->res->started = time(NULL);
 	snprintf(x->res->errmsg, sizeof(x->res->errmsg), "%s", msg);
-	msg_scrub(x->res->errmsg, sizeof(x->res->errmsg), x->secret);
+	msg_scrub(x->res->errmsg, sizeof(x->res->errmsg), secrets);
 	rc_sha256_hex("", 0, x->res->body_sha256);
 	x->state = PROBE_ST_DONE;
 	queue_push(&x->p->done, x);
+}
+
+/* Why a request of a group past its deadline ended. */
+static void
+deadline_msg(const struct probe_group *g, char *buf, size_t len)
+{
+	snprintf(buf, len, "the %s's deadline of %ld ms passed", g->what,
+	    g->budget_ms);
+}
+
+/* End x, which has not started, because its group's deadline passed. */
+static void
+xfer_fail_deadline(struct probe_xfer *x)
+{
+	char msg[128];
+
+	deadline_msg(x->group, msg, sizeof(msg));
+	x->deadline_hit = 1;
+	xfer_fail_early(x, PROBE_TIMEOUT, msg);
 }
 
 /*
@@ -1168,6 +1133,26 @@ xfer_headers(struct probe_xfer *x, const struct probe_req *req)
 }
 
 /*
+ * The time limit of x: timeout_ms, cut to what is left of its group's
+ * budget (at least 1 ms: CURLOPT_TIMEOUT_MS 0 means none).
+ */
+static long
+xfer_timeout_ms(struct probe_xfer *x)
+{
+	long t = x->p->opts.timeout_ms;
+	long long left;
+
+	if (x->group == NULL)
+		return t;
+	left = x->group->budget_ms - group_used(x->group, now_ms());
+	if (left < t) {
+		x->clamped = 1;
+		t = left > 0 ? (long)left : 1;
+	}
+	return t;
+}
+
+/*
  * Make the easy handle of a request about to run.  Done at admission, not
  * at submit, so that a long queue costs no libcurl handles.
  */
@@ -1203,7 +1188,7 @@ xfer_easy(struct probe_xfer *x)
 	SET(CURLOPT_OPENSOCKETDATA, x);
 	if (p->resolve != NULL)
 		SET(CURLOPT_RESOLVE, p->resolve);
-	SET(CURLOPT_TIMEOUT_MS, o->timeout_ms);
+	SET(CURLOPT_TIMEOUT_MS, xfer_timeout_ms(x));
 	SET(CURLOPT_CONNECTTIMEOUT_MS, o->connect_timeout_ms);
 	if (x->res->body.max <= (((size_t)-1) >> 2))
 		SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)x->res->body.max);
@@ -1240,6 +1225,7 @@ probe_submit(struct probe *p, const struct probe_req *req, probe_done_fn *fn,
 {
 	struct probe_xfer *x = NULL;
 	const char *bad = NULL;
+	const char *secrets[2] = { NULL, NULL };
 	char key[300], why[256];
 	size_t i, max;
 	enum rc_code rc = RC_ENOMEM;
@@ -1252,6 +1238,7 @@ probe_submit(struct probe *p, const struct probe_req *req, probe_done_fn *fn,
 	x->p = p;
 	x->fn = fn;
 	x->arg = arg;
+	x->group = req->group != NULL ? req->group : p->cur;
 	max = req->max_body != 0 ? req->max_body : p->opts.max_body_bytes;
 	rc_buf_init(&x->res->body, max);
 	x->res->method = rc_strdup(req->method != NULL ? req->method : "GET");
@@ -1267,7 +1254,8 @@ probe_submit(struct probe *p, const struct probe_req *req, probe_done_fn *fn,
 		x->body[req->body_len] = '\0';
 		x->body_len = req->body_len;
 	}
-	if ((rc = url_evidence(req->url, x->secret, &x->res->url_redacted)) !=
+	secrets[0] = x->secret;
+	if ((rc = url_evidence(req->url, secrets, &x->res->url_redacted)) !=
 	    RC_OK)
 		goto nomem;
 	/* Link it now so that probe_free finds it whatever happens. */
@@ -1276,6 +1264,10 @@ probe_submit(struct probe *p, const struct probe_req *req, probe_done_fn *fn,
 		p->all->allprev = x;
 	p->all = x;
 
+	if (x->group != NULL && x->group->expired) {
+		xfer_fail_deadline(x);
+		return RC_OK;
+	}
 	if (url_check(req->url, key, sizeof(key), why, sizeof(why)) != 0) {
 		xfer_fail_early(x, PROBE_BADURL, why);
 		return RC_OK;
@@ -1354,6 +1346,7 @@ probe_timer_add(struct probe *p, long delay_ms, probe_timer_fn *fn, void *arg,
 	if ((t = rc_calloc(1, sizeof(*t))) == NULL)
 		return RC_ERR(err, RC_ENOMEM, "out of memory adding a timer");
 	t->due_ms = now_ms() + (delay_ms > 0 ? delay_ms : 0);
+	t->group = p->cur;
 	t->fn = fn;
 	t->arg = arg;
 	for (pp = &p->timers; *pp != NULL && (*pp)->due_ms <= t->due_ms;
@@ -1369,27 +1362,126 @@ static int
 timers_fire(struct probe *p)
 {
 	struct probe_timer *t;
+	struct probe_group *saved;
 	long long now = now_ms();
 	int n = 0;
 
 	while ((t = p->timers) != NULL && t->due_ms <= now) {
 		p->timers = t->next;
+		saved = p->cur;
+		p->cur = t->group;
 		t->fn(p, t->arg);
+		p->cur = saved;
 		rc_free(t);
 		n++;
 	}
 	return n;
 }
 
+/* --- groups (per-dossier deadlines) ---------------------------------- */
+
+struct probe_group *
+probe_group_new(struct probe *p, long budget_ms, const char *what,
+    struct rc_err *err)
+{
+	struct probe_group *g;
+
+	if (p == NULL || budget_ms <= 0) {
+		RC_ERR(err, RC_EINVAL, "probe_group_new: budget must be > 0");
+		return NULL;
+	}
+	if ((g = rc_calloc(1, sizeof(*g))) == NULL) {
+		RC_ERR(err, RC_ENOMEM, "out of memory");
+		return NULL;
+	}
+	g->budget_ms = budget_ms;
+	g->p = p;
+	snprintf(g->what, sizeof(g->what), "%s", what != NULL ? what : "group");
+	g->next = p->groups;
+	p->groups = g;
+	return g;
+}
+
+int
+probe_group_expired(const struct probe_group *g)
+{
+	return g != NULL && g->expired;
+}
+
+void
+probe_set_group(struct probe *p, struct probe_group *g)
+{
+	if (p != NULL)
+		p->cur = g;
+}
+
+/* Budget charged to g at time now. */
+static long long
+group_used(const struct probe_group *g, long long now)
+{
+	return g->used_ms + (g->inflight > 0 ? now - g->since_ms : 0);
+}
+
+/* g's budget is spent: its requests end at the next turn of the loop. */
+static void
+group_expire(struct probe_group *g)
+{
+	if (!g->expired) {
+		g->expired = 1;
+		g->p->sweep_due = 1;
+	}
+}
+
+/* One more request of g in flight: the clock runs. */
+static void
+group_start(struct probe_group *g)
+{
+	struct probe *p;
+
+	if (g == NULL || g->inflight++ > 0)
+		return;
+	g->since_ms = now_ms();
+	p = g->p;
+	g->aprev = NULL;
+	g->anext = p->active;
+	if (p->active != NULL)
+		p->active->aprev = g;
+	p->active = g;
+}
+
+/* One request of g left flight: the clock stops when none is left. */
+static void
+group_stop(struct probe_group *g)
+{
+	if (g == NULL || g->inflight <= 0 || --g->inflight > 0)
+		return;
+	g->used_ms += now_ms() - g->since_ms;
+	if (g->aprev != NULL)
+		g->aprev->anext = g->anext;
+	else
+		g->p->active = g->anext;
+	if (g->anext != NULL)
+		g->anext->aprev = g->aprev;
+	g->aprev = g->anext = NULL;
+}
+
 /* Milliseconds to wait in poll: at most max, less if a timer is due. */
 static int
 poll_ms(const struct probe *p, int max)
 {
-	long long left;
+	const struct probe_group *g;
+	long long left, now = now_ms();
 
+	for (g = p->active; g != NULL; g = g->anext) {
+		if (g->expired)
+			continue;
+		left = g->budget_ms - group_used(g, now);
+		if (left < max)
+			max = left > 0 ? (int)left : 0;
+	}
 	if (p->timers == NULL)
 		return max;
-	left = p->timers->due_ms - now_ms();
+	left = p->timers->due_ms - now;
 	if (left < 0)
 		return 0;
 	return left < max ? (int)left : max;
@@ -1404,6 +1496,13 @@ admit_one(struct probe *p, struct probe_xfer *x)
 	CURLMcode mc;
 
 	x->res->started = time(NULL);
+	if (x->group != NULL &&
+	    (x->group->expired ||
+	        group_used(x->group, now_ms()) >= x->group->budget_ms)) {
+		group_expire(x->group);
+		xfer_fail_deadline(x);
+		return;
+	}
 	if (xfer_easy(x) != RC_OK) {
 		xfer_fail_early(x, PROBE_OTHER,
 		    "out of memory preparing the transfer");
@@ -1416,6 +1515,7 @@ admit_one(struct probe *p, struct probe_xfer *x)
 	x->state = PROBE_ST_INFLIGHT;
 	p->inflight++;
 	x->host->inflight++;
+	group_start(x->group);
 }
 
 /*
@@ -1541,7 +1641,10 @@ collect_headers(struct probe_xfer *x)
 		if ((v[i].name = rc_strdup(h->name)) == NULL ||
 		    (v[i].value = rc_strdup(h->value)) == NULL) {
 			rc_free(v[i].name);
+			if (v[i].value != NULL)
+				rc_free_secret(v[i].value, strlen(v[i].value));
 			v[i].name = NULL;
+			v[i].value = NULL;
 			return RC_ENOMEM;
 		}
 		res->nheaders = ++i;
@@ -1560,12 +1663,76 @@ info_secs(CURL *e, CURLINFO what)
 	return (double)us / 1e6;
 }
 
+/*
+ * Add to v (at *n, up to PROBE_EXCH_SECRETS) the decoded values of the
+ * secret-named parameters (rc_redact_param_name) in the query and
+ * fragment of url, when at least PROBE_EXCH_SECRET_MIN bytes long.
+ */
+static enum rc_code
+url_param_secrets(const char *url, char **v, size_t *n)
+{
+	const char *seg, *end, *eq;
+	char name[64];
+	size_t len;
+
+	if (url == NULL || (seg = strpbrk(url, "?#")) == NULL)
+		return RC_OK;
+	for (seg++; *n < PROBE_EXCH_SECRETS; seg = end + 1) {
+		end = seg + strcspn(seg, "&#");
+		eq = memchr(seg, '=', (size_t)(end - seg));
+		if (eq != NULL) {
+			form_decode(seg, (size_t)(eq - seg), name,
+			    sizeof(name));
+			len = (size_t)(end - eq - 1);
+			if (rc_redact_param_name(name, strlen(name)) &&
+			    len >= PROBE_EXCH_SECRET_MIN) {
+				if ((v[*n] = rc_malloc(len + 1)) == NULL)
+					return RC_ENOMEM;
+				form_decode(eq + 1, len, v[*n], len + 1);
+				(*n)++;
+			}
+		}
+		if (*end == '\0')
+			break;
+	}
+	return RC_OK;
+}
+
+/*
+ * The secrets of an exchange, NULL-terminated in v (each for
+ * rc_free_secret; *n of them): the request's secret, and the values of
+ * secret-named parameters (an authorization code, a token) in the URL
+ * and the Location.  A site that also echoes such a value bare, in
+ * Content-Type or Retry-After, has it hidden there too.
+ */
+static enum rc_code
+exchange_secrets(const struct probe_xfer *x, char **v, size_t *n)
+{
+	enum rc_code rc = RC_OK;
+
+	*n = 0;
+	if (x->secret != NULL) {
+		if ((v[0] = rc_strdup(x->secret)) == NULL)
+			rc = RC_ENOMEM;
+		else
+			*n = 1;
+	}
+	if (rc == RC_OK)
+		rc = url_param_secrets(x->res->url, v, n);
+	if (rc == RC_OK)
+		rc = url_param_secrets(x->res->location, v, n);
+	v[*n] = NULL;
+	return rc;
+}
+
 /* Fill the result of a finished transfer; x goes to the done queue. */
 static void
 finish(struct probe *p, struct probe_xfer *x, CURLcode cc)
 {
 	struct probe_res *res = x->res;
 	const char *loc, *ver;
+	char *secrets[PROBE_EXCH_SECRETS + 2], *red;
+	size_t nsecrets = 0, i;
 	char *ip = NULL;
 	long httpver = 0;
 	CURL *e = x->easy;
@@ -1604,15 +1771,39 @@ finish(struct probe *p, struct probe_xfer *x, CURLcode cc)
 	if ((loc = probe_res_header(res, "Location")) != NULL &&
 	    probe_url_resolve(res->url, loc, &res->location) == RC_ENOMEM)
 		x->nomem = 1;
-	if (res->location != NULL &&
-	    url_evidence(res->location, x->secret, &res->location_redacted) !=
-	        RC_OK)
+	if (exchange_secrets(x, secrets, &nsecrets) != RC_OK)
 		x->nomem = 1;
+	if (res->location != NULL &&
+	    url_evidence(res->location, (const char *const *)secrets,
+	        &res->location_redacted) != RC_OK)
+		x->nomem = 1;
+	for (i = 0; i < res->nheaders; i++)
+		if (rc_redact(res->headers[i].value,
+		        strlen(res->headers[i].value),
+		        (const char *const *)secrets,
+		        &res->headers[i].value_redacted) != RC_OK)
+			x->nomem = 1;
+	if (nsecrets > 1 && res->url_redacted != NULL) {
+		if (rc_redact(res->url_redacted, strlen(res->url_redacted),
+		        (const char *const *)secrets, &red) == RC_OK) {
+			rc_free(res->url_redacted);
+			res->url_redacted = red;
+		} else {
+			x->nomem = 1;
+		}
+	}
 	if (rc_sha256_hex(res->body.data != NULL ? res->body.data : "",
 	        res->body.len, res->body_sha256) != RC_OK)
 		res->body_sha256[0] = '\0';
 	res->outcome = outcome_of(x, cc);
-	if (res->outcome == PROBE_OK && x->nomem) {
+	if (cc == CURLE_OPERATION_TIMEDOUT && x->clamped && x->group != NULL) {
+		x->deadline_hit = 1;
+		group_expire(x->group);
+	}
+	if (x->deadline_hit) {
+		res->outcome = PROBE_TIMEOUT;
+		deadline_msg(x->group, res->errmsg, sizeof(res->errmsg));
+	} else if (res->outcome == PROBE_OK && x->nomem) {
 		res->outcome = PROBE_OTHER;
 		snprintf(res->errmsg, sizeof(res->errmsg),
 		    "out of memory recording the response");
@@ -1625,16 +1816,77 @@ finish(struct probe *p, struct probe_xfer *x, CURLcode cc)
 		snprintf(res->errmsg, sizeof(res->errmsg), "%s",
 		    x->errbuf[0] != '\0' ? x->errbuf : curl_easy_strerror(cc));
 	}
-	msg_scrub(res->errmsg, sizeof(res->errmsg), x->secret);
+	msg_scrub(res->errmsg, sizeof(res->errmsg),
+	    (const char *const *)secrets);
+	for (i = 0; i < nsecrets; i++)
+		rc_free_secret(secrets[i], strlen(secrets[i]));
 
 	curl_multi_remove_handle(p->multi, e);
 	curl_easy_cleanup(e);
 	x->easy = NULL;
 	p->inflight--;
 	x->host->inflight--;
+	group_stop(x->group);
 	p->admit_due = 1;
 	x->state = PROBE_ST_DONE;
 	queue_push(&p->done, x);
+}
+
+/* Take x off its host's queue of pending requests. */
+static void
+host_unqueue(struct probe *p, struct probe_xfer *x)
+{
+	struct probe_queue *q = &x->host->pending;
+	struct probe_xfer *prev = NULL, *y;
+
+	for (y = q->head; y != NULL && y != x; y = y->qnext)
+		prev = y;
+	if (y == NULL)
+		return;
+	if (prev != NULL)
+		prev->qnext = x->qnext;
+	else
+		q->head = x->qnext;
+	if (q->tail == x)
+		q->tail = prev;
+	x->qnext = NULL;
+	p->npending--;
+	p->admit_due = 1; /* the host may now be drained */
+}
+
+/*
+ * End every request of the groups whose budget is spent: queued ones
+ * without starting, in-flight ones now.  Returns how many ended.
+ */
+static int
+groups_expire(struct probe *p)
+{
+	struct probe_group *g;
+	struct probe_xfer *x, *next;
+	long long now = now_ms();
+	int n = 0;
+
+	for (g = p->active; g != NULL; g = g->anext)
+		if (group_used(g, now) >= g->budget_ms)
+			group_expire(g);
+	if (!p->sweep_due)
+		return 0;
+	p->sweep_due = 0;
+	for (x = p->all; x != NULL; x = next) {
+		next = x->allnext;
+		if (x->group == NULL || !x->group->expired)
+			continue;
+		if (x->state == PROBE_ST_PENDING) {
+			host_unqueue(p, x);
+			xfer_fail_deadline(x);
+			n++;
+		} else if (x->state == PROBE_ST_INFLIGHT) {
+			x->deadline_hit = 1;
+			finish(p, x, CURLE_OPERATION_TIMEDOUT);
+			n++;
+		}
+	}
+	return n;
 }
 
 /* Collect finished transfers.  Returns how many finished. */
@@ -1659,18 +1911,65 @@ harvest(struct probe *p)
 	return n;
 }
 
+/*
+ * The -v trace of one exchange: one info line (method, host, status,
+ * time), and at debug level its redacted URL, Location and headers.  Only
+ * redacted forms are logged; rc_log escapes what is left.
+ */
+static void
+log_exchange(const struct probe_xfer *x)
+{
+	const struct probe_res *r = x->res;
+	size_t i;
+
+	if (rc_log_get_level() < RC_LOG_INFO)
+		return;
+	log_info("request method=%s host=%s status=%ld outcome=\"%s\" "
+	         "ms=%.0f%s%s%s",
+	    r->method, x->host != NULL ? x->host->key : "-", r->status,
+	    probe_outcome_str(r->outcome), r->t_total * 1000,
+	    r->outcome != PROBE_OK ? " error=\"" : "",
+	    r->outcome != PROBE_OK ? r->errmsg : "",
+	    r->outcome != PROBE_OK ? "\"" : "");
+	if (rc_log_get_level() < RC_LOG_DEBUG)
+		return;
+	log_debug("exchange method=%s url=\"%s\" status=%ld location=\"%s\"",
+	    r->method, r->url_redacted != NULL ? r->url_redacted : "",
+	    r->status,
+	    r->location_redacted != NULL ? r->location_redacted : "");
+	for (i = 0; i < r->nheaders; i++) {
+		const char *v = r->headers[i].value_redacted;
+		int cookie = strcasecmp(r->headers[i].name, "Set-Cookie") == 0;
+
+		if (v == NULL)
+			v = RC_REDACTED;
+		if (cookie) /* the name and attributes, never the value */
+			log_debug("exchange header=\"%s\" value=\"%.*s=%s%s\"",
+			    r->headers[i].name, (int)strcspn(v, "=;"), v,
+			    RC_REDACTED, strchr(v, ';') ? strchr(v, ';') : "");
+		else
+			log_debug("exchange header=\"%s\" value=\"%s\"",
+			    r->headers[i].name, v);
+	}
+}
+
 /* Hand each finished result to its callback. */
 static void
 deliver(struct probe *p)
 {
 	struct probe_xfer *x;
 	struct probe_res *res;
+	struct probe_group *saved;
 
 	while ((x = queue_pop(&p->done)) != NULL) {
+		log_exchange(x);
 		res = x->res;
 		x->res = NULL; /* transferred to the callback */
 		x->state = PROBE_ST__MAX;
+		saved = p->cur;
+		p->cur = x->group;
 		x->fn(p, res, x->arg);
+		p->cur = saved;
 		xfer_free(x);
 	}
 }
@@ -1688,6 +1987,7 @@ probe_run(struct probe *p, struct rc_err *err)
 		return RC_ERR(err, RC_EINVAL, "probe_run is not reentrant");
 	p->running = 1;
 	for (;;) {
+		groups_expire(p);
 		admit(p);
 		if (p->done.head != NULL) {
 			deliver(p);
@@ -1743,6 +2043,7 @@ probe_free(struct probe *p)
 {
 	struct probe_timer *t;
 	struct probe_host *h, *hn;
+	struct probe_group *g;
 
 	if (p == NULL)
 		return;
@@ -1756,6 +2057,10 @@ probe_free(struct probe *p)
 		hn = h->next;
 		rc_free(h->key);
 		rc_free(h);
+	}
+	while ((g = p->groups) != NULL) {
+		p->groups = g->next;
+		rc_free(g);
 	}
 	if (p->multi != NULL)
 		curl_multi_cleanup(p->multi);

@@ -28,6 +28,7 @@
 
 struct probe;
 struct probe_jar;
+struct probe_group;
 
 struct probe_opts {
 	const char *ca_file;              /* extra trust anchors, or NULL */
@@ -36,10 +37,10 @@ struct probe_opts {
 	long timeout_ms;                  /* whole request; default 15000 */
 	long connect_timeout_ms;          /* default 5000 */
 	size_t max_body_bytes;            /* default 2 MiB */
-	long max_redirects;               /* hops a caller may follow; 10 */
-	long per_host_concurrency;        /* default 4 */
-	long global_concurrency;          /* default 64 */
-	const char *user_agent;           /* default "raccord/<version>" */
+	long max_redirects; /* hops a caller may follow; 0: none; <0: 10 */
+	long per_host_concurrency; /* default 4 */
+	long global_concurrency;   /* default 64 */
+	const char *user_agent;    /* default "raccord/<version>" */
 };
 
 /* Fill opts with the defaults above. */
@@ -56,6 +57,7 @@ struct probe_req {
 	size_t max_body;            /* 0: opts.max_body_bytes */
 	int browser;                /* send browser navigation headers */
 	const char *secret;         /* never shown: redacted from evidence */
+	struct probe_group *group;  /* deadline; NULL: probe_set_group's */
 };
 
 enum probe_outcome {
@@ -74,7 +76,8 @@ enum probe_outcome {
 
 struct probe_header {
 	char *name;
-	char *value;
+	char *value;          /* as received: may echo a secret */
+	char *value_redacted; /* rc_redact of value with the request's secret */
 };
 
 struct probe_res {
@@ -99,7 +102,8 @@ struct probe_res {
 	time_t started;                                  /* wall clock, UTC */
 	double t_dns, t_connect, t_tls, t_ttfb, t_total; /* seconds */
 	const char *const *sent_headers; /* static list actually sent */
-	char *location_redacted; /* location as probe_url_redact, or NULL */
+	char *location_redacted;         /* location redacted (URL rules, the
+	                                  * request's secret, rc_redact), or NULL */
 };
 
 /*
@@ -149,6 +153,35 @@ enum rc_code probe_submit(struct probe *p, const struct probe_req *req,
  */
 enum rc_code probe_run(struct probe *p, struct rc_err *err);
 
+/*
+ * A deadline shared by a set of requests (one dossier's): a budget of
+ * budget_ms milliseconds of time during which at least one of the group's
+ * requests is in flight.  Time a request waits in the queue for a free
+ * slot (behind other dossiers) or for a timer is not charged, so a large
+ * batch does not use up its dossiers' budgets by queueing.  When the
+ * budget is spent, every request of the group still queued or in flight
+ * ends with PROBE_TIMEOUT and the message "the <what>'s deadline of N ms
+ * passed", and every later request of the group ends so at once, without
+ * starting.  what ("dossier") names the group in that message.
+ *
+ * The group belongs to p (freed by probe_free).  NULL on ENOMEM or for a
+ * budget_ms <= 0 (err says which).
+ */
+struct probe_group *probe_group_new(struct probe *p, long budget_ms,
+    const char *what, struct rc_err *err);
+
+/* Whether g's budget is spent. */
+int probe_group_expired(const struct probe_group *g);
+
+/*
+ * The group that requests submitted from now on join when their
+ * probe_req names none (NULL: no deadline but timeout_ms).  Inside a
+ * callback (request or timer), the current group is the one of the
+ * request or timer being delivered, so a check's follow-up requests stay
+ * in its dossier's group without knowing about it.
+ */
+void probe_set_group(struct probe *p, struct probe_group *g);
+
 typedef void probe_timer_fn(struct probe *p, void *arg);
 
 /*
@@ -156,7 +189,8 @@ typedef void probe_timer_fn(struct probe *p, void *arg);
  * passed, without holding up other transfers: the way to wait for a
  * Retry-After before submitting again.  Timers due at the same time fire
  * in the order they were added; fn may submit requests or add timers.
- * Timers still pending at probe_free are dropped without a call.
+ * Timers still pending at probe_free are dropped without a call.  The
+ * timer keeps the current group (probe_set_group) for its call.
  * RC_ENOMEM, or RC_EINVAL for a missing argument.
  */
 enum rc_code probe_timer_add(struct probe *p, long delay_ms, probe_timer_fn *fn,

@@ -2,6 +2,15 @@
 /*
  * The report model, its verdict rules and its JSON and text renderings
  * (see report.h and docs/report.md).
+ *
+ * Every string that enters a report goes through rc_redact
+ * (common/redact.h) with the report's secrets, at the moment it enters:
+ * the stored report is valid UTF-8 without control bytes, so that both
+ * renderings are safe and writing the JSON never fails on a site's bytes.
+ *
+ * Fail closed: a check, an attribute or an exchange that cannot be
+ * recorded (out of memory) marks its section (or, for an exchange, the
+ * whole report) incomplete, and an incomplete section is never verified.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -9,7 +18,9 @@
 #include <strings.h>
 #include <time.h>
 
+#include "common/log.h"
 #include "common/mem.h"
+#include "common/redact.h"
 #include "verifier/probe.h"
 #include "verifier/report.h"
 
@@ -23,6 +34,9 @@ struct report_check {
 };
 
 struct report_section {
+	struct report *rep;     /* the report holding it */
+	const char *incomplete; /* why a record was lost (static), or NULL */
+	size_t nlost;           /* records lost */
 	char *kind;
 	char *label;
 	json_t *attrs; /* extra string attributes */
@@ -32,6 +46,9 @@ struct report_section {
 
 struct report {
 	char *dossier_id;
+	char **secrets; /* hidden from every string, NULL-terminated */
+	size_t nsecrets;
+	size_t lost_exch;  /* exchanges that could not be recorded */
 	json_t *exchanges; /* array of evidence objects */
 	struct report_section **sections;
 	size_t nsections;
@@ -62,7 +79,7 @@ report_new(const char *dossier_id)
 
 	if ((rep = rc_calloc(1, sizeof(*rep))) == NULL)
 		return NULL;
-	rep->dossier_id = rc_strdup(dossier_id ? dossier_id : "");
+	rep->dossier_id = rc_redact_str(dossier_id, NULL);
 	rep->exchanges = json_array();
 	if (rep->dossier_id == NULL || rep->exchanges == NULL) {
 		report_free(rep);
@@ -100,6 +117,9 @@ report_free(struct report *rep)
 	for (i = 0; i < rep->nsections; i++)
 		section_free(rep->sections[i]);
 	rc_free(rep->sections);
+	for (i = 0; i < rep->nsecrets; i++)
+		rc_free_secret(rep->secrets[i], strlen(rep->secrets[i]));
+	rc_free(rep->secrets);
 	json_decref(rep->exchanges);
 	rc_free(rep->dossier_id);
 	rc_free(rep);
@@ -125,63 +145,112 @@ set(json_t *o, const char *k, json_t *v)
 	return v == NULL || json_object_set_new(o, k, v) != 0;
 }
 
+enum rc_code
+report_secret_add(struct report *rep, const char *secret)
+{
+	char **ns;
+
+	if (secret == NULL || *secret == '\0')
+		return RC_OK;
+	ns = rc_realloc(rep->secrets, (rep->nsecrets + 2) * sizeof(*ns));
+	if (ns == NULL)
+		return RC_ENOMEM;
+	rep->secrets = ns;
+	if ((ns[rep->nsecrets] = rc_strdup(secret)) == NULL) {
+		ns[rep->nsecrets] = NULL;
+		return RC_ENOMEM;
+	}
+	ns[++rep->nsecrets] = NULL;
+	return RC_OK;
+}
+
+/* s redacted with the report's secrets (rc_free), or NULL on ENOMEM. */
+static char *
+clean(const struct report *rep, const char *s)
+{
+	char *out = NULL;
+
+	if (rc_redact(s, s != NULL ? strlen(s) : 0,
+	        (const char *const *)rep->secrets, &out) != RC_OK)
+		return NULL;
+	return out;
+}
+
+/* A JSON string of s redacted (NULL, which set() reports, on ENOMEM). */
+static json_t *
+jstr(const struct report *rep, const char *s)
+{
+	char *c = clean(rep, s);
+	json_t *j;
+
+	if (c == NULL)
+		return NULL;
+	j = json_string(c); /* valid UTF-8 by construction */
+	rc_free(c);
+	return j;
+}
+
+static int exchange_add(struct report *rep, const struct probe_res *res);
+
 int
 report_exchange_add(struct report *rep, const struct probe_res *res)
 {
+	int idx = exchange_add(rep, res);
+
+	if (idx < 0)
+		rep->lost_exch++; /* fail closed: see report_section_verdict */
+	return idx;
+}
+
+static int
+exchange_add(struct report *rep, const struct probe_res *res)
+{
 	char when[32];
 	json_t *o, *t, *tls, *hdrs = NULL;
-	const char *loc;
 	size_t i;
 	int bad = 0;
 
 	if ((o = json_object()) == NULL)
 		return -1;
-	bad |= set(o, "method", json_string(res->method ? res->method : "GET"));
-	bad |= set(o, "url",
-	    json_string(res->url_redacted ? res->url_redacted : ""));
+	bad |= set(o, "method", jstr(rep, res->method ? res->method : "GET"));
+	/* Only the probe's redacted forms, never url or location. */
+	bad |= set(o, "url", jstr(rep, res->url_redacted));
 	bad |= set(o, "started",
 	    json_string(iso8601(res->started, when, sizeof(when))));
 	bad |= set(o, "outcome", json_string(probe_outcome_str(res->outcome)));
 	if (res->outcome != PROBE_OK)
-		bad |= set(o, "error", json_string(res->errmsg));
+		bad |= set(o, "error", jstr(rep, res->errmsg));
 	if (res->status != 0)
 		bad |= set(o, "status", json_integer(res->status));
-	loc = res->location;
-	if (loc != NULL) {
-		char *red = NULL;
-
-		if (probe_url_redact(loc, &red) == RC_OK)
-			bad |= set(o, "location", json_string(red));
-		else
-			bad = 1;
-		rc_free(red);
-	}
+	if (res->location_redacted != NULL)
+		bad |= set(o, "location", jstr(rep, res->location_redacted));
+	else if (res->location != NULL)
+		bad |= set(o, "location", json_string(RC_REDACTED));
 	if (res->primary_ip[0] != '\0') {
-		bad |= set(o, "peer", json_string(res->primary_ip));
+		bad |= set(o, "peer", jstr(rep, res->primary_ip));
 		bad |= set(o, "port", json_integer(res->primary_port));
 	}
 	if (res->http_version[0] != '\0')
-		bad |= set(o, "http_version", json_string(res->http_version));
+		bad |= set(o, "http_version", jstr(rep, res->http_version));
 	if (res->tls_version[0] != '\0') {
 		if ((tls = json_object()) == NULL)
 			bad = 1;
 		else {
-			bad |=
-			    set(tls, "version", json_string(res->tls_version));
+			bad |= set(tls, "version", jstr(rep, res->tls_version));
 			bad |= set(tls, "cert_sha256",
-			    json_string(res->cert_sha256));
+			    jstr(rep, res->cert_sha256));
 			bad |= set(tls, "cert_not_after",
 			    json_string(iso8601(res->cert_not_after, when,
 			        sizeof(when))));
 			bad |= set(tls, "cert_subject",
-			    json_string(res->cert_subject));
+			    jstr(rep, res->cert_subject));
 			bad |= set(o, "tls", tls);
 		}
 	}
 	if (res->outcome == PROBE_OK) {
 		bad |= set(o, "body_bytes",
 		    json_integer((json_int_t)res->body.len));
-		bad |= set(o, "body_sha256", json_string(res->body_sha256));
+		bad |= set(o, "body_sha256", jstr(rep, res->body_sha256));
 	}
 	/* A few response headers that checks judge; never cookies' values. */
 	for (i = 0; i < res->nheaders; i++) {
@@ -195,7 +264,12 @@ report_exchange_add(struct report *rep, const struct probe_res *res)
 			bad = 1;
 			break;
 		}
-		bad |= set(hdrs, n, json_string(res->headers[i].value));
+		/* The probe's redacted value (its request's secret hidden). */
+		bad |= set(hdrs, n,
+		    jstr(rep,
+		        res->headers[i].value_redacted != NULL
+		            ? res->headers[i].value_redacted
+		            : res->headers[i].value));
 	}
 	if (hdrs != NULL)
 		bad |= set(o, "headers", hdrs);
@@ -209,8 +283,9 @@ report_exchange_add(struct report *rep, const struct probe_res *res)
 		json_t *sent = json_array();
 
 		for (i = 0; sent != NULL && res->sent_headers[i] != NULL; i++)
-			json_array_append_new(sent,
-			    json_string(res->sent_headers[i]));
+			if (json_array_append_new(sent,
+			        jstr(rep, res->sent_headers[i])) != 0)
+				bad = 1;
 		bad |= set(o, "request_headers", sent);
 	}
 	if (bad) {
@@ -233,8 +308,9 @@ report_section_add(struct report *rep, const char *kind, const char *label)
 	rep->sections = ns;
 	if ((sec = rc_calloc(1, sizeof(*sec))) == NULL)
 		return NULL;
-	sec->kind = rc_strdup(kind);
-	sec->label = rc_strdup(label ? label : kind);
+	sec->rep = rep;
+	sec->kind = clean(rep, kind);
+	sec->label = clean(rep, label ? label : kind);
 	sec->attrs = json_object();
 	if (sec->kind == NULL || sec->label == NULL || sec->attrs == NULL) {
 		section_free(sec);
@@ -244,12 +320,36 @@ report_section_add(struct report *rep, const char *kind, const char *label)
 	return sec;
 }
 
+void
+report_section_incomplete(struct report_section *sec, const char *why)
+{
+	if (sec == NULL)
+		return;
+	if (sec->incomplete == NULL)
+		sec->incomplete = why != NULL ? why : "a record was lost";
+	sec->nlost++;
+}
+
+const char *
+report_section_incomplete_why(const struct report_section *sec)
+{
+	if (sec->incomplete != NULL)
+		return sec->incomplete;
+	if (sec->rep != NULL && sec->rep->lost_exch > 0)
+		return "evidence of an exchange could not be recorded "
+		       "(out of memory)";
+	return NULL;
+}
+
 enum rc_code
 report_section_set(struct report_section *sec, const char *key,
     const char *value)
 {
-	if (json_object_set_new(sec->attrs, key, json_string(value)) != 0)
+	if (json_object_set_new(sec->attrs, key, jstr(sec->rep, value)) != 0) {
+		report_section_incomplete(sec,
+		    "an attribute could not be recorded (out of memory)");
 		return RC_ENOMEM;
+	}
 	return RC_OK;
 }
 
@@ -266,12 +366,12 @@ report_check(struct report_section *sec, const char *id, enum check_status st,
 	va_end(ap);
 	nc = rc_realloc(sec->checks, (sec->nchecks + 1) * sizeof(*nc));
 	if (nc == NULL)
-		return RC_ENOMEM;
+		goto lost;
 	sec->checks = nc;
 	c = &sec->checks[sec->nchecks];
 	memset(c, 0, sizeof(*c));
-	c->id = rc_strdup(id);
-	c->detail = rc_strdup(detail);
+	c->id = clean(sec->rep, id);
+	c->detail = clean(sec->rep, detail);
 	if (nexch > 0 && (c->exch = rc_malloc(nexch * sizeof(int))) != NULL) {
 		memcpy(c->exch, exch, nexch * sizeof(int));
 		c->nexch = nexch;
@@ -281,12 +381,17 @@ report_check(struct report_section *sec, const char *id, enum check_status st,
 		rc_free(c->id);
 		rc_free(c->detail);
 		rc_free(c->exch);
-		return RC_ENOMEM;
+		goto lost;
 	}
 	c->status = st;
 	c->required = required;
 	sec->nchecks++;
 	return RC_OK;
+lost:
+	/* Fail closed: the lost check might have been a required fail. */
+	report_section_incomplete(sec,
+	    "a check could not be recorded (out of memory)");
+	return RC_ENOMEM;
 }
 
 enum verdict
@@ -311,7 +416,8 @@ report_section_verdict(const struct report_section *sec)
 	}
 	if (failed)
 		return VERDICT_FAILED;
-	if (unsure || sec->nchecks == 0)
+	if (unsure || sec->nchecks == 0 ||
+	    report_section_incomplete_why(sec) != NULL)
 		return VERDICT_INCONCLUSIVE;
 	return VERDICT_VERIFIED;
 }
@@ -322,6 +428,8 @@ report_verdict(const struct report *rep)
 	enum verdict v = VERDICT_VERIFIED, sv;
 	size_t i;
 
+	if (rep->nsections == 0 && rep->lost_exch > 0)
+		v = VERDICT_INCONCLUSIVE;
 	for (i = 0; i < rep->nsections; i++) {
 		sv = report_section_verdict(rep->sections[i]);
 		if (sv == VERDICT_FAILED)
@@ -381,6 +489,7 @@ static json_t *
 section_to_json(const struct report_section *sec)
 {
 	json_t *o, *checks, *c, *ex;
+	const char *why = report_section_incomplete_why(sec);
 	size_t i, j;
 
 	o = json_deep_copy(sec->attrs);
@@ -392,12 +501,20 @@ section_to_json(const struct report_section *sec)
 	    json_object_set_new(o, "verdict",
 	        json_string(verdict_str(report_section_verdict(sec)))) != 0)
 		goto fail;
+	if (why != NULL &&
+	    json_object_set_new(o, "incomplete", json_string(why)) != 0)
+		goto fail;
 	for (i = 0; i < sec->nchecks; i++) {
 		const struct report_check *k = &sec->checks[i];
 
-		ex = json_array();
-		for (j = 0; ex != NULL && j < k->nexch; j++)
-			json_array_append_new(ex, json_integer(k->exch[j]));
+		if ((ex = json_array()) == NULL)
+			goto fail;
+		for (j = 0; j < k->nexch; j++)
+			if (json_array_append_new(ex,
+			        json_integer(k->exch[j])) != 0) {
+				json_decref(ex);
+				goto fail;
+			}
 		c = json_pack("{s:s,s:s,s:b,s:s,s:o*}", "id", k->id, "status",
 		    check_status_str(k->status), "required", k->required,
 		    "detail", k->detail, "exchanges", ex);
@@ -460,6 +577,9 @@ report_print_text(const struct report *rep, FILE *f)
 
 		fprintf(f, "\n  %s: %s\n", sec->label,
 		    verdict_str(report_section_verdict(sec)));
+		if (report_section_incomplete_why(sec) != NULL)
+			fprintf(f, "    [ERR ] report incomplete: %s\n",
+			    report_section_incomplete_why(sec));
 		for (j = 0; j < sec->nchecks; j++) {
 			const struct report_check *k = &sec->checks[j];
 
@@ -472,4 +592,35 @@ report_print_text(const struct report *rep, FILE *f)
 	    "\n  %zu HTTP exchanges recorded as evidence "
 	    "(--format json shows them).\n",
 	    json_array_size(rep->exchanges));
+}
+
+void
+report_log(const struct report *rep)
+{
+	const struct report_section *sec;
+	const struct report_check *k;
+	size_t i, j;
+
+	if (rep == NULL || rc_log_get_level() < RC_LOG_INFO)
+		return;
+	for (i = 0; i < rep->nsections; i++) {
+		sec = rep->sections[i];
+		for (j = 0; j < sec->nchecks; j++) {
+			k = &sec->checks[j];
+			log_info("dossier=%s integration=%zu check=%s "
+			         "status=%s required=%d",
+			    rep->dossier_id, i, k->id,
+			    check_status_str(k->status), k->required);
+		}
+		log_info("dossier=%s integration=%zu verdict=%s%s%s%s",
+		    rep->dossier_id, i,
+		    verdict_str(report_section_verdict(sec)),
+		    report_section_incomplete_why(sec) ? " incomplete=\"" : "",
+		    report_section_incomplete_why(sec)
+		        ? report_section_incomplete_why(sec)
+		        : "",
+		    report_section_incomplete_why(sec) ? "\"" : "");
+	}
+	log_info("dossier=%s verdict=%s", rep->dossier_id,
+	    verdict_str(report_verdict(rep)));
 }

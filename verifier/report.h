@@ -12,6 +12,18 @@
  * (a required check could not run: network, timeout) "inconclusive",
  * which never awards.  A definite failure outranks an inconclusive check:
  * one refused rule is enough to refuse, whatever the network did.
+ *
+ * Every string recorded (ids, details, labels, attributes, every field of
+ * an exchange) is passed through rc_redact (common/redact.h) with the
+ * report's secrets when it is recorded: a report holds no secret, no
+ * control byte and only valid UTF-8, so its JSON always serialises and
+ * its text is safe on a terminal.  Exchanges keep only the probe's
+ * redacted URL, Location and header values (never url or location).
+ *
+ * Fail closed: a record that cannot be kept (out of memory) makes its
+ * section "incomplete", and an incomplete section is never verified
+ * (inconclusive, or failed when a recorded required check failed).  A
+ * lost exchange makes every section of the report incomplete.
  */
 #ifndef RC_VERIFIER_REPORT_H
 #define RC_VERIFIER_REPORT_H
@@ -49,8 +61,17 @@ struct report *report_new(const char *dossier_id);
 void report_free(struct report *rep);
 
 /*
- * Record one exchange as evidence (secrets redacted: only res->url_redacted
- * and digests are kept).  Returns its index, or -1 on ENOMEM.
+ * A string to hide from every string recorded after this call (a
+ * credential the checks hold: an API token, a client secret), kept in a
+ * copy wiped at report_free.  NULL or "" is a no-op.  RC_ENOMEM only.
+ */
+enum rc_code report_secret_add(struct report *rep, const char *secret);
+
+/*
+ * Record one exchange as evidence (secrets redacted: only
+ * res->url_redacted, res->location_redacted, the headers' value_redacted
+ * and digests are kept).  Returns its index, or -1 on ENOMEM, which makes
+ * every section of rep incomplete.
  */
 int report_exchange_add(struct report *rep, const struct probe_res *res);
 
@@ -68,11 +89,22 @@ enum rc_code report_section_set(struct report_section *sec, const char *key,
 
 /*
  * Record a check.  exch lists nexch exchange indexes (may be NULL/0).
- * Recording the same id twice in one section keeps both.  RC_ENOMEM only.
+ * Recording the same id twice in one section keeps both.  RC_ENOMEM only,
+ * and then the section is marked incomplete: callers may ignore the code
+ * without turning a lost check into a verdict.
  */
 enum rc_code report_check(struct report_section *sec, const char *id,
     enum check_status st, int required, const int *exch, size_t nexch,
     const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+
+/*
+ * Mark sec incomplete: something about it could not be recorded.  why is
+ * a static string, kept (the first one wins).  NULL sec is a no-op.
+ */
+void report_section_incomplete(struct report_section *sec, const char *why);
+
+/* Why sec is incomplete (borrowed), or NULL when it is complete. */
+const char *report_section_incomplete_why(const struct report_section *sec);
 
 enum verdict report_section_verdict(const struct report_section *sec);
 
@@ -102,6 +134,12 @@ const char *verdict_str(enum verdict v);
 
 /* The report as JSON (new reference), or NULL on ENOMEM. */
 json_t *report_to_json(const struct report *rep);
+
+/*
+ * Log (info level) one line per check with its status, and one line with
+ * each section's and the dossier's verdict: the -v trace.
+ */
+void report_log(const struct report *rep);
 
 /* A readable text rendering for people. */
 void report_print_text(const struct report *rep, FILE *f);

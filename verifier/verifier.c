@@ -32,14 +32,24 @@ verifier_opts_defaults(struct verifier_opts *o)
 	o->cert_warn_days = 30;
 }
 
+/*
+ * A family finished.  Finishing more often than families were started is
+ * a programmer error: it would let the verifier read a section while a
+ * family still writes to it.  It is made loud, not silent: an error is
+ * logged, the section is marked incomplete (never verified), and
+ * verifier_run fails as an internal error, returning no report.  (No
+ * assert: one buggy family must not abort a whole batch, and the path
+ * stays testable.)
+ */
 void
 check_ctx_done(struct check_ctx *ctx)
 {
-	/* A family that reports done twice is a bug: say so, never count
-	 * below zero (issue 12 §3). */
 	if (ctx->pending <= 0) {
-		log_error("%s: a check family reported done twice; ignored",
-		    ctx->in->path);
+		ctx->overdone++;
+		log_error("integration=%s event=family_done_twice",
+		    ctx->in != NULL ? ctx->in->path : "?");
+		report_section_incomplete(ctx->sec,
+		    "internal error: a check family reported its end twice");
 		return;
 	}
 	ctx->pending--;
@@ -66,6 +76,8 @@ verifier_run(const struct verifier_opts *opts,
 	struct check_run run = { 0 };
 	struct check_ctx *ctxs = NULL;
 	struct probe *probe = NULL;
+	struct probe_group *group;
+	long budget;
 	enum rc_code rc = RC_OK;
 	size_t total = 0, i, j, k;
 	char label[128];
@@ -77,6 +89,9 @@ verifier_run(const struct verifier_opts *opts,
 		    "checks.login_fetches: must be at least 3");
 	if ((probe = probe_new(&opts->probe, err)) == NULL)
 		return err && err->code ? err->code : RC_ENOMEM;
+	budget = opts->dossier_timeout_ms > 0
+	    ? opts->dossier_timeout_ms
+	    : 4 * probe_get_opts(probe)->timeout_ms;
 	for (i = 0; i < n; i++)
 		total += dossiers[i]->nintegrations;
 	if (total > 0 && (ctxs = rc_calloc(total, sizeof(*ctxs))) == NULL) {
@@ -90,6 +105,17 @@ verifier_run(const struct verifier_opts *opts,
 			rc = RC_ERR(err, RC_ENOMEM, "out of memory");
 			goto drain;
 		}
+		/* Every request of this dossier's checks, follow-ups
+		 * included, runs against its deadline. */
+		if ((group = probe_group_new(probe, budget, "dossier", err)) ==
+		    NULL) {
+			rc = err && err->code ? err->code : RC_ENOMEM;
+			goto drain;
+		}
+		probe_set_group(probe, group);
+		log_info("dossier=%s event=start integrations=%zu "
+		         "deadline_ms=%ld",
+		    d->dossier_id, d->nintegrations, budget);
 		for (j = 0; j < d->nintegrations; j++, k++) {
 			const struct dossier_integration *in =
 			    &d->integrations[j];
@@ -125,12 +151,17 @@ verifier_run(const struct verifier_opts *opts,
 		}
 	}
 drain:
+	probe_set_group(probe, NULL);
 	/*
 	 * Run the loop even after a failed start: families already started
 	 * release their state from their callbacks.
 	 */
 	if (probe_run(probe, err) != RC_OK && rc == RC_OK)
 		rc = err && err->code ? err->code : RC_ENET;
+	for (k = 0; rc == RC_OK && k < total; k++)
+		if (ctxs[k].overdone != 0)
+			rc = RC_ERR(err, RC_EINVAL,
+			    "internal: a check family finished twice");
 	for (k = 0; rc == RC_OK && k < total; k++)
 		if (ctxs[k].pending != 0) {
 			log_error("integration=%s pending=%d", ctxs[k].in->path,
@@ -139,6 +170,8 @@ drain:
 			    "internal: a check family did not finish");
 		}
 
+	for (i = 0; rc == RC_OK && i < n; i++)
+		report_log(reports[i]);
 	if (rc != RC_OK) {
 		for (i = 0; i < n; i++) {
 			report_free(reports[i]);

@@ -25,6 +25,12 @@ struct verifier_api_base {
 
 struct verifier_opts {
 	struct probe_opts probe;
+	/*
+	 * Deadline of one dossier: its requests' time in flight, ms
+	 * (probe_group_new); past it, what is left ends as a timeout and
+	 * its checks as errors.  0: 4 x probe.timeout_ms.
+	 */
+	long dossier_timeout_ms;
 	/* OIDC discovery URL of FranceConnect [plus][env] (plus = FC+). */
 	const char *fc_discovery[2][DOSSIER_ENV__MAX];
 	/* National API hosts. */

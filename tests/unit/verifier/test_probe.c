@@ -1136,6 +1136,217 @@ test_timers(void **state)
 	probe_free(p); /* pending timers dropped, no leak */
 }
 
+/* A request's callback submits a follow-up, without naming a group. */
+static void
+then_next(struct probe *p, struct probe_res *res, void *arg)
+{
+	struct got *g = arg; /* g[0]: this result, g[1]: the follow-up's */
+	struct probe_req req = { 0 };
+	struct rc_err err = { 0 };
+	char url[256];
+
+	snprintf(url, sizeof(url), "%.*s/next/page",
+	    (int)(strstr(res->url, "/slow") - res->url), res->url);
+	keep(p, res, &g[0]);
+	req.url = url;
+	assert_int_equal(probe_submit(p, &req, keep, &g[1], &err), RC_OK);
+}
+
+static void
+assert_deadline(const struct got *g, const char *why)
+{
+	assert_int_equal(g->calls, 1);
+	assert_int_equal(g->res->outcome, PROBE_TIMEOUT);
+	if (strstr(g->res->errmsg, why) == NULL)
+		fail_msg("errmsg \"%s\" lacks \"%s\"", g->res->errmsg, why);
+}
+
+/*
+ * network.dossier_timeout_ms: past a group's budget, its in-flight and
+ * queued requests end with a timeout naming the deadline, a follow-up
+ * submitted from its callback (same group, implicitly) and a request
+ * submitted later never start, and another group's request is unharmed.
+ */
+static void
+test_group_deadline(void **state)
+{
+	const char *why = "the dossier's deadline of 300 ms passed";
+	struct testsrv s;
+	struct probe_opts o;
+	struct rc_err err = { 0 };
+	struct probe_req req = { 0 };
+	struct probe_group *g, *h;
+	struct got slow[2], queued, other, late;
+	struct probe *p;
+	char u_slow[256], u_next[256], u_ok[256];
+	int i;
+
+	(void)state;
+	memset(slow, 0, sizeof(slow));
+	memset(&queued, 0, sizeof(queued));
+	memset(&other, 0, sizeof(other));
+	memset(&late, 0, sizeof(late));
+	assert_int_equal(testsrv_start(&s, NULL), 0);
+	probe_opts_defaults(&o);
+	o.allow_private = allow_lo;
+	o.per_host_concurrency = 1; /* the second request must queue */
+	o.timeout_ms = 30000;       /* far more than /slow's 10 s */
+	assert_non_null(p = probe_new(&o, &err));
+	assert_null(probe_group_new(p, 0, "dossier", &err));
+	assert_non_null(g = probe_group_new(p, 300, "dossier", &err));
+	assert_non_null(h = probe_group_new(p, 60000, "dossier", &err));
+	url_of(u_slow, sizeof(u_slow), "http", "127.0.0.1", s.port, "/slow");
+	url_of(u_next, sizeof(u_next), "http", "127.0.0.1", s.port,
+	    "/next/page");
+	url_of(u_ok, sizeof(u_ok), "http", "127.0.0.1", s.port, "/ok");
+
+	probe_set_group(p, g);
+	req.url = u_slow;
+	assert_int_equal(probe_submit(p, &req, then_next, slow, &err), RC_OK);
+	req.url = u_next;
+	assert_int_equal(probe_submit(p, &req, keep, &queued, &err), RC_OK);
+	probe_set_group(p, h);
+	req.url = u_ok;
+	assert_int_equal(probe_submit(p, &req, keep, &other, &err), RC_OK);
+	probe_set_group(p, NULL);
+	assert_false(probe_group_expired(g));
+	assert_int_equal(probe_run(p, &err), RC_OK);
+
+	assert_true(probe_group_expired(g));
+	assert_false(probe_group_expired(h));
+	assert_deadline(&slow[0], why);
+	assert_deadline(&slow[1], why); /* follow-up, same group */
+	assert_deadline(&queued, why);
+	assert_int_equal(other.calls, 1);
+	assert_int_equal(other.res->outcome, PROBE_OK);
+	assert_int_equal(other.res->status, 200);
+
+	/* Later requests of the group end at once. */
+	req.url = u_next;
+	req.group = g;
+	assert_int_equal(probe_submit(p, &req, keep, &late, &err), RC_OK);
+	assert_int_equal(probe_run(p, &err), RC_OK);
+	assert_deadline(&late, why);
+	pthread_mutex_lock(&s.mu);
+	assert_int_equal(s.hits_next, 0); /* none of them started */
+	pthread_mutex_unlock(&s.mu);
+
+	for (i = 0; i < 2; i++)
+		probe_res_free(slow[i].res);
+	probe_res_free(queued.res);
+	probe_res_free(other.res);
+	probe_res_free(late.res);
+	probe_free(p);
+	testsrv_stop(&s);
+}
+
+/*
+ * Time a request waits for a slot (behind another dossier) is not charged
+ * to its group: b's request queues behind a's slow one for a's whole
+ * budget (1500 ms), longer than b's own budget (1000 ms), and still runs.
+ */
+static void
+test_group_queue_time_not_charged(void **state)
+{
+	struct testsrv s;
+	struct probe_opts o;
+	struct rc_err err = { 0 };
+	struct probe_req req = { 0 };
+	struct probe_group *a, *b;
+	struct got ga, gb;
+	struct probe *p;
+	char u_slow[256], u_ok[256];
+
+	(void)state;
+	memset(&ga, 0, sizeof(ga));
+	memset(&gb, 0, sizeof(gb));
+	assert_int_equal(testsrv_start(&s, NULL), 0);
+	probe_opts_defaults(&o);
+	o.allow_private = allow_lo;
+	o.per_host_concurrency = 1;
+	o.timeout_ms = 30000;
+	assert_non_null(p = probe_new(&o, &err));
+	assert_non_null(a = probe_group_new(p, 1500, "dossier", &err));
+	assert_non_null(b = probe_group_new(p, 1000, "dossier", &err));
+	url_of(u_slow, sizeof(u_slow), "http", "127.0.0.1", s.port, "/slow");
+	url_of(u_ok, sizeof(u_ok), "http", "127.0.0.1", s.port, "/ok");
+	req.url = u_slow;
+	req.group = a;
+	assert_int_equal(probe_submit(p, &req, keep, &ga, &err), RC_OK);
+	req.url = u_ok;
+	req.group = b;
+	assert_int_equal(probe_submit(p, &req, keep, &gb, &err), RC_OK);
+	assert_int_equal(probe_run(p, &err), RC_OK);
+	assert_deadline(&ga, "the dossier's deadline of 1500 ms passed");
+	assert_int_equal(gb.calls, 1);
+	assert_int_equal(gb.res->outcome, PROBE_OK);
+	assert_false(probe_group_expired(b));
+	probe_res_free(ga.res);
+	probe_res_free(gb.res);
+	probe_free(p);
+	testsrv_stop(&s);
+}
+
+/* max_redirects 0 is kept (follow none); only a negative value defaults. */
+static void
+test_max_redirects_zero_kept(void **state)
+{
+	struct probe_opts o;
+	struct rc_err err = { 0 };
+	struct probe *p;
+
+	(void)state;
+	probe_opts_defaults(&o);
+	o.max_redirects = 0;
+	assert_non_null(p = probe_new(&o, &err));
+	assert_int_equal(probe_get_opts(p)->max_redirects, 0);
+	probe_free(p);
+	o.max_redirects = -1;
+	assert_non_null(p = probe_new(&o, &err));
+	assert_int_equal(probe_get_opts(p)->max_redirects, 10);
+	probe_free(p);
+}
+
+/* Location and every header value have a form with the secret hidden. */
+static void
+test_headers_and_location_redacted(void **state)
+{
+	struct probe *p = engine(allow_lo, NULL, 0, 0);
+	struct probe_req req = { 0 };
+	struct probe_res *r;
+	char url[256];
+	size_t i;
+	int seen = 0;
+
+	(void)state;
+	url_of(url, sizeof(url), "http", "127.0.0.1", plain.port, "/a/redir");
+	req.url = url;
+	req.secret = "plain"; /* the server's Content-Type: text/plain */
+	r = fetch(p, &req);
+	assert_int_equal(r->status, 302);
+	for (i = 0; i < r->nheaders; i++) {
+		assert_non_null(r->headers[i].value_redacted);
+		assert_null(strstr(r->headers[i].value_redacted, "plain"));
+		if (strcmp(r->headers[i].name, "Content-Type") == 0) {
+			assert_string_equal(r->headers[i].value, "text/plain");
+			assert_string_equal(r->headers[i].value_redacted,
+			    "text/REDACTED");
+			seen = 1;
+		}
+	}
+	assert_true(seen);
+	probe_res_free(r);
+	req.secret = "page";
+	r = fetch(p, &req);
+	assert_non_null(r->location);
+	assert_non_null(strstr(r->location, "/next/page?x=1"));
+	assert_non_null(r->location_redacted);
+	assert_null(strstr(r->location_redacted, "page"));
+	assert_non_null(strstr(r->location_redacted, "/next/REDACTED?x=1"));
+	probe_res_free(r);
+	probe_free(p);
+}
+
 static int
 setup(void **state)
 {
@@ -1195,6 +1406,10 @@ main(void)
 		cmocka_unit_test(test_enomem_probe_submit),
 		cmocka_unit_test(test_free_with_queued_requests),
 		cmocka_unit_test(test_timers),
+		cmocka_unit_test(test_group_deadline),
+		cmocka_unit_test(test_group_queue_time_not_charged),
+		cmocka_unit_test(test_max_redirects_zero_kept),
+		cmocka_unit_test(test_headers_and_location_redacted),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -8,9 +8,13 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/mem.h"
+#include "verifier/checks.h"
+#include "verifier/probe.h"
 #include "verifier/report.h"
 
 static struct report_section *
@@ -175,6 +179,208 @@ test_enomem(void **state)
 	assert_true(completed);
 }
 
+/*
+ * Fail closed (issue 12 §3): a required check lost to an allocation
+ * failure must never leave its section verified.  For every n, the n-th
+ * allocation of recording a section of passes plus one required fail is
+ * made to fail; the callers ignore report_check's code, as fc_checks.c
+ * does.  Whatever was lost, the verdict is failed or inconclusive, and a
+ * section that lost something says so.
+ */
+static void
+test_lost_check_is_never_verified(void **state)
+{
+	unsigned long n;
+	int completed = 0, lost_seen = 0;
+
+	(void)state;
+	for (n = 1; n < 200 && !completed; n++) {
+		struct report *rep = report_new("D");
+		struct report_section *sec;
+		enum verdict v;
+		json_t *j;
+
+		assert_non_null(rep);
+		assert_non_null(sec = report_section_add(rep, "api", "api"));
+		rc_mem_fail_after(n);
+		(void)report_check(sec, "a.one", CHECK_PASS, 1, NULL, 0, "ok");
+		(void)report_check(sec, "a.two", CHECK_FAIL, 1, NULL, 0,
+		    "broken");
+		(void)report_check(sec, "a.three", CHECK_PASS, 1, NULL, 0,
+		    "ok");
+		if (!rc_mem_failed())
+			completed = 1;
+		rc_mem_fail_after(0);
+		v = report_section_verdict(sec);
+		assert_int_not_equal(v, VERDICT_VERIFIED);
+		if (report_check_status(sec, "a.two") != CHECK_FAIL) {
+			/* The fail was lost: inconclusive, and it says so. */
+			lost_seen = 1;
+			assert_int_equal(v, VERDICT_INCONCLUSIVE);
+			assert_non_null(report_section_incomplete_why(sec));
+			assert_non_null(j = report_to_json(rep));
+			assert_non_null(json_object_get(
+			    json_array_get(json_object_get(j, "integrations"),
+			        0),
+			    "incomplete"));
+			json_decref(j);
+		} else {
+			assert_int_equal(v, VERDICT_FAILED);
+		}
+		report_free(rep);
+	}
+	assert_true(completed);
+	assert_true(lost_seen);
+}
+
+/* A lost exchange (evidence) makes every section incomplete. */
+static void
+test_lost_exchange_is_never_verified(void **state)
+{
+	struct report *rep = report_new("D");
+	struct report_section *sec;
+	struct probe_res res;
+	int idx = 0;
+	unsigned long n;
+
+	(void)state;
+	memset(&res, 0, sizeof(res));
+	res.method = (char *)(uintptr_t) "GET";
+	res.url_redacted = (char *)(uintptr_t) "https://a.example/";
+	assert_non_null(rep);
+	assert_non_null(sec = report_section_add(rep, "api", "api"));
+	assert_int_equal(
+	    report_check(sec, "a.one", CHECK_PASS, 1, NULL, 0, "ok"), RC_OK);
+	assert_int_equal(report_section_verdict(sec), VERDICT_VERIFIED);
+	for (n = 1; n < 100; n++) {
+		rc_mem_fail_after(n);
+		idx = report_exchange_add(rep, &res);
+		rc_mem_fail_after(0);
+		if (idx < 0)
+			break;
+	}
+	assert_true(idx < 0);
+	assert_int_equal(report_section_verdict(sec), VERDICT_INCONCLUSIVE);
+	assert_int_equal(report_verdict(rep), VERDICT_INCONCLUSIVE);
+	report_free(rep);
+}
+
+static int
+has_control(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 && *s != '\n')
+			return 1;
+	return 0;
+}
+
+/*
+ * Issue 8 items 5-7: a host that echoes the token in Location,
+ * Content-Type and Retry-After, sends ESC/BEL and invalid UTF-8 in its
+ * headers.  The exchange is kept (never dropped), the JSON serialises,
+ * no secret and no control byte reaches either rendering, and the
+ * report's Location is the redacted one.
+ */
+static void
+test_hostile_exchange(void **state)
+{
+	static const char tok[] = "T0KEN-s3cr3t";
+	struct probe_header hdrs[3];
+	struct probe_res res;
+	struct report *rep = report_new("D-\x1b[2J");
+	struct report_section *sec;
+	char *dump, *text = NULL;
+	size_t tlen = 0;
+	FILE *f;
+	json_t *j;
+	int idx;
+
+	(void)state;
+	memset(&res, 0, sizeof(res));
+	memset(hdrs, 0, sizeof(hdrs));
+	hdrs[0].name = (char *)(uintptr_t) "Content-Type";
+	hdrs[0].value = (char *)(uintptr_t) "text/html; x=T0KEN-s3cr3t";
+	hdrs[0].value_redacted = (char *)(uintptr_t) "text/html; x=REDACTED";
+	hdrs[1].name = (char *)(uintptr_t) "Retry-After";
+	hdrs[1].value = (char *)(uintptr_t) "\x1b]0;owned\x07 T0KEN-s3cr3t";
+	hdrs[1].value_redacted = NULL; /* the report redacts what it gets */
+	hdrs[2].name = (char *)(uintptr_t) "Strict-Transport-Security";
+	hdrs[2].value = (char *)(uintptr_t) "max-age=\xff\xfe\xc3";
+	hdrs[2].value_redacted = (char *)(uintptr_t) "max-age=\xff\xfe\xc3";
+	res.headers = hdrs;
+	res.nheaders = 3;
+	res.method = (char *)(uintptr_t) "GET";
+	res.url_redacted = (char *)(uintptr_t) "https://a.example/\x1b[31m";
+	res.location =
+	    (char *)(uintptr_t) "https://rp.example/cb?x=T0KEN-s3cr3t";
+	res.location_redacted = (char *)(uintptr_t) "https://rp.example/cb?x=R";
+	res.outcome = PROBE_OK;
+	res.status = 302;
+	snprintf(res.cert_subject, sizeof(res.cert_subject), "CN=\x9b\x07");
+
+	assert_non_null(rep);
+	assert_int_equal(report_secret_add(rep, tok), RC_OK);
+	assert_non_null(sec = report_section_add(rep, "api", "api \x07"));
+	idx = report_exchange_add(rep, &res);
+	assert_int_equal(idx, 0); /* kept, not dropped */
+	assert_int_equal(report_check(sec, "a.b", CHECK_PASS, 1, &idx, 1,
+	                     "site said \x1b[2J%s \xc0", tok),
+	    RC_OK);
+	assert_int_equal(report_section_verdict(sec), VERDICT_VERIFIED);
+
+	assert_non_null(j = report_to_json(rep));
+	assert_non_null(dump = json_dumps(j, JSON_COMPACT));
+	assert_null(strstr(dump, tok));
+	assert_null(strstr(dump, "\\u001b"));
+	assert_null(strstr(dump, "\\u0007"));
+	assert_non_null(
+	    strstr(dump, "\"location\":\"https://rp.example/cb?x=R\""));
+	assert_non_null(strstr(dump, "text/html; x=REDACTED"));
+	assert_non_null(strstr(dump, "max-age=\\\\xFF\\\\xFE\\\\xC3"));
+	free(dump);
+	json_decref(j);
+
+	assert_non_null(f = open_memstream(&text, &tlen));
+	report_print_text(rep, f);
+	fclose(f);
+	assert_null(strstr(text, tok));
+	assert_false(has_control(text));
+	assert_null(strstr(text, "\xc2\x9b"));
+	assert_non_null(strstr(text, "\\x1B[2J"));
+	free(text);
+	report_free(rep);
+}
+
+/*
+ * Issue 12 §3: a family that reports its end twice (check_ctx_done) is
+ * counted, not silently absorbed at zero, and its section can no longer
+ * be verified.
+ */
+static void
+test_double_completion_is_loud(void **state)
+{
+	struct report *rep = report_new("D");
+	struct check_ctx ctx;
+
+	(void)state;
+	memset(&ctx, 0, sizeof(ctx));
+	assert_non_null(rep);
+	assert_non_null(ctx.sec = report_section_add(rep, "api", "api"));
+	assert_int_equal(
+	    report_check(ctx.sec, "a.one", CHECK_PASS, 1, NULL, 0, "ok"),
+	    RC_OK);
+	ctx.pending = 1;
+	check_ctx_done(&ctx);
+	assert_int_equal(ctx.pending, 0);
+	assert_int_equal(ctx.overdone, 0);
+	assert_int_equal(report_section_verdict(ctx.sec), VERDICT_VERIFIED);
+	check_ctx_done(&ctx); /* once too often */
+	assert_int_equal(ctx.pending, 0);
+	assert_int_equal(ctx.overdone, 1);
+	assert_int_equal(report_section_verdict(ctx.sec), VERDICT_INCONCLUSIVE);
+	report_free(rep);
+}
+
 int
 main(void)
 {
@@ -184,6 +390,10 @@ main(void)
 		cmocka_unit_test(test_overall_worst_section),
 		cmocka_unit_test(test_json_shape),
 		cmocka_unit_test(test_enomem),
+		cmocka_unit_test(test_lost_check_is_never_verified),
+		cmocka_unit_test(test_lost_exchange_is_never_verified),
+		cmocka_unit_test(test_hostile_exchange),
+		cmocka_unit_test(test_double_completion_is_loud),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
