@@ -152,6 +152,11 @@ cp "$WORK/R1/checkpoints/6" "$WORK/R1/checkpoint"
 rm -f "$WORK/R1"/receipts/6.tlog-proof "$WORK/R1"/receipts/7.tlog-proof "$WORK/R1"/receipts/8.tlog-proof
 expect_msg "a checkpoints/N beyond the head" "rule rollback.checkpoint broken: $WORK/R1/checkpoints/7 signs more entries than the head ($WORK/R1/checkpoint signs 6)" "$WORK/R1"
 
+# Every checkpoint ever signed is kept: one removed is found by its receipt.
+rm -rf "$WORK/R0"; cp -r "$WORK/B" "$WORK/R0"
+rm "$WORK/R0/checkpoints/3"
+expect_msg "a signed checkpoint removed" "$WORK/R0/receipts/2.tlog-proof (entry 2): its checkpoint (size 3) is not one of checkpoints/" "$WORK/R0"
+
 rm -rf "$WORK/R2"; cp -r "$WORK/B" "$WORK/R2"
 back "$WORK/R2" 6
 rm -f "$WORK/R2/checkpoints/7" "$WORK/R2/checkpoints/8" "$WORK/R2/checkpoints/9"
