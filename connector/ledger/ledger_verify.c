@@ -48,6 +48,18 @@ parse_u64_name(const char *s, const char *suffix, uint64_t *out)
 }
 
 /*
+ * The code for a problem found while reading the ledger: a finding about
+ * the ledger (RC_ELEDGER, or RC_ECRYPTO for a bad signature), except that
+ * our own failures (out of memory, a system call) stay ours and never
+ * become a verdict.
+ */
+static enum rc_code
+finding(enum rc_code rc, enum rc_code as)
+{
+	return rc == RC_ENOMEM || rc == RC_ESYS ? rc : as;
+}
+
+/*
  * ledger_receipt_verify, where sig_checked says the receipt's checkpoint
  * note is byte for byte one whose signature was already verified (then
  * only its origin is compared with the key's name).
@@ -96,9 +108,9 @@ receipt_verify(const char *receipt, size_t len,
 	}
 	p = nl + 1;
 	if (NEXT_LINE() && nl - p > 6 && memcmp(p, "extra ", 6) == 0) {
-		if (note_base64_decode(p + 6, (size_t)(nl - p - 6), &rr.extra,
-		        &rr.extra_len) != RC_OK) {
-			rc = RC_ERR(err, RC_EPARSE,
+		if ((rc = note_base64_decode(p + 6, (size_t)(nl - p - 6),
+		         &rr.extra, &rr.extra_len)) != RC_OK) {
+			rc = RC_ERR(err, finding(rc, RC_EPARSE),
 			    "receipt: extra is not base64");
 			goto out;
 		}
@@ -117,10 +129,11 @@ receipt_verify(const char *receipt, size_t len,
 	}
 	p = nl + 1;
 	while (NEXT_LINE() && nl != p) {
-		if (rr.n >= MERKLE_MAX_PROOF ||
-		    note_base64_decode(p, (size_t)(nl - p), &h, &hl) != RC_OK ||
-		    hl != MERKLE_HASH_LEN) {
-			rc = RC_ERR(err, RC_EPARSE,
+		rc = rr.n >= MERKLE_MAX_PROOF
+		    ? RC_EPARSE
+		    : note_base64_decode(p, (size_t)(nl - p), &h, &hl);
+		if (rc != RC_OK || hl != MERKLE_HASH_LEN) {
+			rc = RC_ERR(err, finding(rc, RC_EPARSE),
 			    "receipt: proof line %zu is not a base64 hash",
 			    rr.n + 1);
 			goto out;
@@ -173,8 +186,9 @@ receipt_verify(const char *receipt, size_t len,
 		goto out;
 	}
 	rc_err_clear(&lerr);
-	if (ledger_entry_parse(leafdata, leaflen, &e, &lerr) != RC_OK) {
-		rc = RC_ERR(err, RC_ELEDGER, "receipt entry: %s", lerr.msg);
+	if ((rc = ledger_entry_parse(leafdata, leaflen, &e, &lerr)) != RC_OK) {
+		rc = RC_ERR(err, finding(rc, RC_ELEDGER), "receipt entry: %s",
+		    lerr.msg);
 		goto out;
 	}
 	if (e.seq != rr.index) {
@@ -194,7 +208,7 @@ receipt_verify(const char *receipt, size_t len,
 	if ((rc = merkle_verify_inclusion(rr.index, rr.cp.size, leaf,
 	         MERKLE_HASH_LEN, pp, pl, rr.n, rr.cp.root, MERKLE_HASH_LEN,
 	         &lerr)) != RC_OK) {
-		rc = RC_ERR(err, RC_ELEDGER,
+		rc = RC_ERR(err, finding(rc, RC_ELEDGER),
 		    "receipt does not prove entry %llu in the tree of size "
 		    "%llu: %s",
 		    (unsigned long long)rr.index,
@@ -330,8 +344,8 @@ load_checkpoints(struct vstate *vs, struct ledger_verify_result *res,
 			    (unsigned long long)cp.size,
 			    (unsigned long long)size);
 		if (rc != RC_OK) {
-			rc = RC_ERR(err, RC_ELEDGER, "%s/%s: %s", vs->dir, path,
-			    cerr.msg);
+			rc = RC_ERR(err, finding(rc, RC_ELEDGER), "%s/%s: %s",
+			    vs->dir, path, cerr.msg);
 			break;
 		}
 		if (vs->ncps == cap) {
@@ -471,9 +485,9 @@ check_evidence(const struct vstate *vs, const char *hex, uint64_t line,
 	enum rc_code rc;
 
 	snprintf(name, sizeof(name), "evidence/%s.json", hex);
-	if (ledger_read_at(vs->dirfd, name, LEDGER_MAX_EVIDENCE, &buf, &len,
-	        &e) != RC_OK)
-		return RC_ERR(err, RC_ELEDGER,
+	if ((rc = ledger_read_at(vs->dirfd, name, LEDGER_MAX_EVIDENCE, &buf,
+	         &len, &e)) != RC_OK)
+		return RC_ERR(err, rc == RC_ENOMEM ? rc : RC_ELEDGER,
 		    "%s/entries.jsonl line %llu: %s is missing or unreadable",
 		    vs->dir, (unsigned long long)line, name);
 	rc = rc_sha256_hex(buf, len, got);
@@ -720,7 +734,7 @@ read_entry(struct vstate *vs, struct policy_state *st, const char *buf,
 		rc = ledger_entry_parse(buf, len, e, &lerr);
 	if (rc == RC_OK)
 		rc = audit_entry(vs, st, e, idx, last_time, &rule, &lerr);
-	if (rc == RC_OK || rc == RC_ENOMEM)
+	if (rc == RC_OK || finding(rc, RC_ELEDGER) != RC_ELEDGER)
 		return rc == RC_OK ? RC_OK : RC_ERR(err, rc, "%s", lerr.msg);
 	at = receipt_diff(vs, idx, buf, len);
 	if (at >= 0)
@@ -953,8 +967,8 @@ check_receipt(const struct vstate *vs, const char *path, uint64_t seq,
 	if ((rc = receipt_verify(buf, len, vs->vkey,
 	         receipt_note_known(vs, buf, len), NULL, 0, (int64_t)seq, &r,
 	         &lerr)) != RC_OK)
-		return RC_ERR(err, RC_ELEDGER, "%s/%s: %s", vs->dir, path,
-		    lerr.msg);
+		return RC_ERR(err, finding(rc, RC_ELEDGER), "%s/%s: %s",
+		    vs->dir, path, lerr.msg);
 	snprintf(what, sizeof(what), "%s/%s (entry %llu)", vs->dir, path,
 	    (unsigned long long)seq);
 	if ((rc = check_held(vs, &r.cp, AUDIT_ROLLBACK_RECEIPT,
@@ -1046,7 +1060,7 @@ load_cosigned(const struct vstate *vs, const char *path, struct checkpoint *cp,
 		    &lerr);
 	rc_free(note);
 	if (rc != RC_OK)
-		return RC_ERR(err, RC_EINVAL,
+		return RC_ERR(err, rc == RC_ENOMEM ? rc : RC_EINVAL,
 		    "%s: not a checkpoint of this log signed by the pinned "
 		    "key: %s",
 		    path, lerr.msg);
@@ -1068,7 +1082,8 @@ open_head(struct vstate *vs, struct ledger_verify_result *r, struct rc_err *err)
 	rc = checkpoint_open(note, len, vs->vkey, NULL, 0, &r->cp, NULL, &cerr);
 	rc_free(note);
 	if (rc != RC_OK)
-		return RC_ERR(err, rc == RC_ECRYPTO ? RC_ECRYPTO : RC_ELEDGER,
+		return RC_ERR(err,
+		    finding(rc, rc == RC_ECRYPTO ? RC_ECRYPTO : RC_ELEDGER),
 		    "%s/checkpoint: %s", vs->dir, cerr.msg);
 	vs->head = r->cp.size;
 	if ((rc = load_checkpoints(vs, r, err)) != RC_OK)
