@@ -78,6 +78,89 @@ ledger_receipt_verify(const char *receipt, size_t len,
 	    r, err);
 }
 
+/* The next line of [*p, end) without its "\n" (length *len), or NULL. */
+static const char *
+next_line(const char **p, const char *end, size_t *len)
+{
+	const char *s = *p, *nl;
+
+	if (s >= end || (nl = memchr(s, '\n', (size_t)(end - s))) == NULL)
+		return NULL;
+	*len = (size_t)(nl - s);
+	*p = nl + 1;
+	return s;
+}
+
+/*
+ * Split a c2sp.org/tlog-proof@v1 receipt into *rr without verifying
+ * anything: the header, an optional "extra" line (decoded into rr->extra,
+ * for rc_free), "index N", the proof hashes up to a blank line, then the
+ * checkpoint note (rr->note points into receipt).  RC_EPARSE, RC_ENOMEM.
+ */
+static enum rc_code
+receipt_parse(const char *receipt, size_t len, struct ledger_receipt *rr,
+    struct rc_err *err)
+{
+	const char *p = receipt, *end = receipt + len, *l;
+	unsigned char *h = NULL;
+	size_t ll = 0, hl = 0;
+	enum rc_code rc;
+	char num[32];
+
+	memset(rr, 0, sizeof(*rr));
+	l = next_line(&p, end, &ll);
+	if (l == NULL || ll != strlen(LEDGER_RECEIPT_HEADER) ||
+	    memcmp(l, LEDGER_RECEIPT_HEADER, ll) != 0)
+		return RC_ERR(err, RC_EPARSE,
+		    "receipt: first line is not " LEDGER_RECEIPT_HEADER);
+	l = next_line(&p, end, &ll);
+	if (l != NULL && ll > 6 && memcmp(l, "extra ", 6) == 0) {
+		if ((rc = note_base64_decode(l + 6, ll - 6, &rr->extra,
+		         &rr->extra_len)) != RC_OK)
+			return RC_ERR(err, finding(rc, RC_EPARSE),
+			    "receipt: extra is not base64");
+		l = next_line(&p, end, &ll);
+	}
+	if (l == NULL || ll < 7 || memcmp(l, "index ", 6) != 0 ||
+	    ll - 6 >= sizeof(num)) {
+		rc = RC_ERR(err, RC_EPARSE, "receipt: no index line");
+		goto fail;
+	}
+	memcpy(num, l + 6, ll - 6);
+	num[ll - 6] = '\0';
+	if (!parse_u64_name(num, "", &rr->index)) {
+		rc = RC_ERR(err, RC_EPARSE, "receipt: bad index \"%s\"", num);
+		goto fail;
+	}
+	while ((l = next_line(&p, end, &ll)) != NULL && ll != 0) {
+		rc = rr->n >= MERKLE_MAX_PROOF
+		    ? RC_EPARSE
+		    : note_base64_decode(l, ll, &h, &hl);
+		if (rc != RC_OK || hl != MERKLE_HASH_LEN) {
+			rc_free(h);
+			rc = RC_ERR(err, finding(rc, RC_EPARSE),
+			    "receipt: proof line %zu is not a base64 hash",
+			    rr->n + 1);
+			goto fail;
+		}
+		memcpy(rr->proof[rr->n++], h, MERKLE_HASH_LEN);
+		rc_free(h);
+		h = NULL;
+	}
+	if (l == NULL) {
+		rc = RC_ERR(err, RC_EPARSE,
+		    "receipt: no blank line before the checkpoint");
+		goto fail;
+	}
+	rr->note = p;
+	rr->note_len = (size_t)(end - p);
+	return RC_OK;
+fail:
+	rc_free(rr->extra);
+	rr->extra = NULL;
+	return rc;
+}
+
 static enum rc_code
 receipt_verify(const char *receipt, size_t len,
     const struct note_verifier *vkey, int sig_checked, const char *entry,
@@ -89,67 +172,15 @@ receipt_verify(const char *receipt, size_t len,
 	struct rc_err lerr = { 0 };
 	const unsigned char *pp[MERKLE_MAX_PROOF];
 	size_t pl[MERKLE_MAX_PROOF];
-	unsigned char leaf[MERKLE_HASH_LEN], *h = NULL;
-	const char *p = receipt, *end = receipt + len, *nl;
+	unsigned char leaf[MERKLE_HASH_LEN];
 	const char *leafdata;
-	size_t hl = 0, leaflen, i;
+	size_t leaflen, i;
 	enum rc_code rc;
-	char num[32];
 
-	memset(&rr, 0, sizeof(rr));
 	if (r != NULL)
 		memset(r, 0, sizeof(*r));
-#define NEXT_LINE() ((nl = memchr(p, '\n', (size_t)(end - p))) != NULL)
-	if (!NEXT_LINE() || (size_t)(nl - p) != strlen(LEDGER_RECEIPT_HEADER) ||
-	    memcmp(p, LEDGER_RECEIPT_HEADER, (size_t)(nl - p)) != 0) {
-		rc = RC_ERR(err, RC_EPARSE,
-		    "receipt: first line is not " LEDGER_RECEIPT_HEADER);
-		goto out;
-	}
-	p = nl + 1;
-	if (NEXT_LINE() && nl - p > 6 && memcmp(p, "extra ", 6) == 0) {
-		if ((rc = note_base64_decode(p + 6, (size_t)(nl - p - 6),
-		         &rr.extra, &rr.extra_len)) != RC_OK) {
-			rc = RC_ERR(err, finding(rc, RC_EPARSE),
-			    "receipt: extra is not base64");
-			goto out;
-		}
-		p = nl + 1;
-	}
-	if (!NEXT_LINE() || nl - p < 7 || memcmp(p, "index ", 6) != 0 ||
-	    (size_t)(nl - p - 6) >= sizeof(num)) {
-		rc = RC_ERR(err, RC_EPARSE, "receipt: no index line");
-		goto out;
-	}
-	memcpy(num, p + 6, (size_t)(nl - p - 6));
-	num[nl - p - 6] = '\0';
-	if (!parse_u64_name(num, "", &rr.index)) {
-		rc = RC_ERR(err, RC_EPARSE, "receipt: bad index \"%s\"", num);
-		goto out;
-	}
-	p = nl + 1;
-	while (NEXT_LINE() && nl != p) {
-		rc = rr.n >= MERKLE_MAX_PROOF
-		    ? RC_EPARSE
-		    : note_base64_decode(p, (size_t)(nl - p), &h, &hl);
-		if (rc != RC_OK || hl != MERKLE_HASH_LEN) {
-			rc = RC_ERR(err, finding(rc, RC_EPARSE),
-			    "receipt: proof line %zu is not a base64 hash",
-			    rr.n + 1);
-			goto out;
-		}
-		memcpy(rr.proof[rr.n++], h, MERKLE_HASH_LEN);
-		rc_free(h);
-		h = NULL;
-		p = nl + 1;
-	}
-	if (nl == NULL) {
-		rc = RC_ERR(err, RC_EPARSE,
-		    "receipt: no blank line before the checkpoint");
-		goto out;
-	}
-	rr.note = nl + 1;
-	rr.note_len = (size_t)(end - rr.note);
+	if ((rc = receipt_parse(receipt, len, &rr, err)) != RC_OK)
+		return rc;
 	if (sig_checked) {
 		if ((rc = checkpoint_parse_signed(rr.note, rr.note_len, &rr.cp,
 		         &lerr)) == RC_OK &&
@@ -220,8 +251,6 @@ receipt_verify(const char *receipt, size_t len,
 		rr.extra = NULL; /* transferred */
 	}
 out:
-#undef NEXT_LINE
-	rc_free(h);
 	rc_free(rr.extra);
 	return rc;
 }

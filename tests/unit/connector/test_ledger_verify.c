@@ -171,6 +171,83 @@ test_window_rule(void **state)
 	assert_non_null(strstr(err.msg, "entries.jsonl line 1 (seq 0): "));
 }
 
+/* Replace the first "from" of r (NUL-terminated) with "to", into out. */
+static void
+edit(const char *r, const char *from, const char *to, char *out, size_t n)
+{
+	const char *at = strstr(r, from);
+
+	assert_non_null(at);
+	assert_true(snprintf(out, n, "%.*s%s%s", (int)(at - r), r, to,
+	                at + strlen(from)) < (int)n);
+}
+
+/* A receipt of the fixture, then every way its layout can be wrong. */
+static void
+test_receipt(void **state)
+{
+	struct fixture *f = *state;
+	struct ledger_receipt r;
+	struct rc_err err = { 0 };
+	char path[128], *buf = NULL, bad[8192];
+	size_t len = 0;
+	static const struct {
+		const char *from, *to, *want;
+	} cases[] = {
+		{ .from = "c2sp.org/tlog-proof@v1\n",
+		    .to = "c2sp.org/tlog-proof@v2\n",
+		    .want = "first line is not" },
+		{ .from = "\nextra ", .to = "\nextra !", .want = "extra" },
+		{ .from = "\nindex 2\n",
+		    .to = "\nindex 02\n",
+		    .want = "bad index" },
+		{ .from = "\nindex 2\n",
+		    .to = "\nindx 2\n",
+		    .want = "no index line" },
+		{ .from = "\nindex 2\n",
+		    .to = "\nindex 1\n",
+		    .want = "not entry 2" },
+		{ .from = "\n\nexample.com",
+		    .to = "\nAAAA\n\nexample.com",
+		    .want = "proof line" },
+		{ .from = "\n\nexample.com",
+		    .to = "\nexample.com",
+		    .want = "" },
+	};
+	size_t i;
+
+	snprintf(path, sizeof(path), "%s/receipts/2.tlog-proof", f->dir);
+	assert_int_equal(ledger_read_file(path, 65536, &buf, &len, &err),
+	    RC_OK);
+	assert_int_equal(
+	    ledger_receipt_verify(buf, len, f->v, NULL, 0, 2, &r, &err), RC_OK);
+	assert_int_equal(r.index, 2);
+	assert_int_equal(r.cp.size, 3);
+	assert_non_null(r.extra);
+	rc_free(r.extra);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		rc_err_clear(&err);
+		edit(buf, cases[i].from, cases[i].to, bad, sizeof(bad));
+		if (ledger_receipt_verify(bad, strlen(bad), f->v, NULL, 0, 2,
+		        NULL, &err) == RC_OK)
+			fail_msg("case %zu verified", i);
+		if (strstr(err.msg, cases[i].want) == NULL)
+			fail_msg("case %zu: %s", i, err.msg);
+	}
+	/* Cut at every length: never verifies, never reads past the end. */
+	for (i = 0; i < len; i++) {
+		char *cut = rc_malloc(i + 1);
+
+		assert_non_null(cut);
+		memcpy(cut, buf, i);
+		assert_int_not_equal(ledger_receipt_verify(cut, i, f->v, NULL,
+		                         0, -1, NULL, &err),
+		    RC_OK);
+		rc_free(cut);
+	}
+	rc_free(buf);
+}
+
 /*
  * Fail closed: fail the n-th allocation for every n.  With an honest
  * ledger the result is RC_OK (a failure we could work around) or
@@ -231,6 +308,7 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_window_rule, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_receipt, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_enomem_honest, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_enomem_broken, setup,
