@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Offline verification of a ledger, of single receipts, and the payment
- * export (see ledger.h and docs/ledger.md).  Nothing here writes to the
- * ledger; verification streams entries.jsonl in constant memory except
- * for 40 bytes per entry (leaf hash and offset) kept for the receipt
- * pass and for naming the first altered line.
+ * Offline verification of a ledger and of single receipts (see ledger.h
+ * and docs/ledger.md), as the payment office's audit: signatures and the
+ * rebuilt tree, and then the rules a validly signed ledger must still
+ * obey, each named when broken ("What verify enforces": seq, time,
+ * window, the policy replay, rollback and fork against the receipts and
+ * the cosigned checkpoint).  Nothing here writes to the ledger;
+ * verification streams entries.jsonl in constant memory except for 41
+ * bytes per entry (leaf hash, offset, a mark) kept for the receipt pass,
+ * for naming the first altered line and for naming a revoke's fault.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -577,9 +581,8 @@ static const char *const audit_names[AUDIT__MAX] = {
 };
 /* clang-format on */
 
-/* Per-entry marks kept for naming a revoke's fault. */
-#define MARK_AWARD   0x01
-#define MARK_REVOKED 0x02
+/* Per-entry mark kept for naming a revoke's fault. */
+#define MARK_REVOKED 0x01
 
 /*
  * ledger.seq: line i (from 0) holds seq i, so no gap and no repeat
@@ -711,9 +714,7 @@ audit_entry(struct vstate *vs, struct policy_state *st,
 			    (unsigned long long)e->ref_seq);
 		return RC_ERR(err, RC_ELEDGER, "%s", perr.msg);
 	}
-	if (e->op == POLICY_OP_AWARD)
-		vs->marks[idx] |= MARK_AWARD;
-	else
+	if (e->op == POLICY_OP_REVOKE)
 		vs->marks[e->ref_seq] |= MARK_REVOKED; /* ref_seq < seq */
 	return RC_OK;
 }
