@@ -172,7 +172,10 @@ grep -q "consistent with the checkpoint cosigned in $WORK/wstate (size 9)" "$WOR
 check "the cosignature output (with the witness line) is accepted as state" verify "$WORK/B" --state "$WORK/cosigned"
 expect_msg "a head smaller than the cosigned checkpoint" "rule rollback.cosigned broken: the checkpoint cosigned in $WORK/wstate: signed for 9 entries, but the head of $WORK/R2 signs only 6" "$WORK/R2" --state "$WORK/wstate"
 check_fails "an unreadable cosigned state is bad input (exit 2)" 2 verify "$WORK/B" --state "$WORK/nope"
-check_fails "a cosigned state not signed by the log key is bad input (exit 2)" 2 verify "$WORK/B" --state "$WORK/w.vkey"
+check_fails "a cosigned state that is no checkpoint is bad input (exit 2)" 2 verify "$WORK/B" --state "$WORK/w.vkey"
+"$RACCORD" keygen "$ORIGIN" --key "$WORK/o.pem" --vkey "$WORK/o.vkey" >/dev/null 2>&1
+"$RACCORD" ledger init "$WORK/O" --key "$WORK/o.pem" --vkey "$WORK/o.vkey" >/dev/null
+check_fails "a cosigned state signed by another key of the same name is bad input (exit 2)" 2 verify "$WORK/B" --state "$WORK/O/checkpoint"
 
 # --- fork: a second history of the same size, signed with the same key ---
 fixture fork 'who(7, 2); E[7]["nom"] = "Commune fork"'

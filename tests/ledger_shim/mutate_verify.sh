@@ -32,6 +32,7 @@ held checkpoint beyond the head ignored~"if (cp->size > vs->head)"~"if (0)"
 fork roots not compared~"if (CRYPTO_memcmp(own, cp->root, MERKLE_HASH_LEN) == 0)\n\t\treturn RC_OK;"~"return RC_OK;"
 receipt checkpoint not checked~"if ((rc = check_held(vs, &r.cp, AUDIT_ROLLBACK_RECEIPT,"~"if (0 && (rc = check_held(vs, &r.cp, AUDIT_ROLLBACK_RECEIPT,"
 receipt checkpoint not in checkpoints/ ignored~"if (find_cp(vs, r.cp.size) == NULL) {"~"if (0) {"
+cosigned checkpoint signature unchecked~"rc = checkpoint_open(note, len, vs->vkey, NULL, 0, cp, NULL,\n\t\t    &lerr);"~"rc = checkpoint_parse_signed(note, len, cp, &lerr);"
 cosigned checkpoint ignored~"if (o != NULL && o->cosigned != NULL) {\n\t\tsnprintf"~"if (0) {\n\t\tsnprintf"
 EOF
 )
