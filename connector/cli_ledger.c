@@ -34,7 +34,7 @@ ledger_usage(FILE *f)
 	    "usage: raccord ledger <command> ...\n"
 	    "  init DIR --key KEY (--origin NAME | --vkey VKEY)\n"
 	    "  show DIR [--vkey VKEY] [--seq N]\n"
-	    "  verify DIR --vkey VKEY [--config F]\n"
+	    "  verify DIR --vkey VKEY [--config F] [--state COSIGNED]\n"
 	    "  verify --vkey VKEY --receipt FILE [--entry FILE] [--seq N]\n"
 	    "  prove DIR SEQ [--vkey VKEY]\n"
 	    "  consistency DIR --from N [--vkey VKEY]\n"
@@ -312,6 +312,7 @@ out:
 static int
 cmd_verify(const struct largs *a)
 {
+	struct ledger_verify_opts vo = { .cosigned = NULL };
 	struct ledger_verify_result r;
 	struct note_verifier *v = NULL;
 	struct rc_err err = { 0 };
@@ -339,7 +340,8 @@ cmd_verify(const struct largs *a)
 		fprintf(stderr, "raccord ledger verify: %s\n", err.msg);
 		return 2;
 	}
-	rc = ledger_verify(a->dir, v, &p, &r, &err);
+	vo.cosigned = a->state; /* the checkpoint cosign keeps, if given */
+	rc = ledger_verify_audit(a->dir, v, &p, &vo, &r, &err);
 	note_verifier_free(v);
 	if (rc != RC_OK) {
 		fprintf(stderr, "raccord ledger verify: FAILED: %s\n", err.msg);
@@ -353,6 +355,10 @@ cmd_verify(const struct largs *a)
 	    r.live_cents / 100, r.live_cents % 100,
 	    (unsigned long long)r.checkpoints, (unsigned long long)r.receipts,
 	    (unsigned long long)r.evidence);
+	if (a->state != NULL)
+		printf("consistent with the checkpoint cosigned in %s (size "
+		       "%llu)\n",
+		    a->state, (unsigned long long)r.cosigned_size);
 	if (r.unsigned_tail)
 		printf("warning: %llu entries after the signed size are not "
 		       "covered by a checkpoint (an interrupted append); "

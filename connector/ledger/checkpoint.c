@@ -70,6 +70,7 @@ checkpoint_parse(const char *text, size_t len, struct checkpoint *out,
 	const char *l1, *l2, *l3, *end = text + len;
 	unsigned char *root = NULL;
 	size_t rootlen = 0;
+	enum rc_code rc;
 
 	memset(out, 0, sizeof(*out));
 	if (len == 0 || text[len - 1] != '\n')
@@ -95,9 +96,10 @@ checkpoint_parse(const char *text, size_t len, struct checkpoint *out,
 		return RC_ERR(err, RC_EPARSE,
 		    "checkpoint: tree size is not a decimal number without "
 		    "leading zeros");
-	if (note_base64_decode(l2 + 1, (size_t)(l3 - l2 - 1), &root,
-	        &rootlen) != RC_OK ||
-	    rootlen != MERKLE_HASH_LEN) {
+	rc = note_base64_decode(l2 + 1, (size_t)(l3 - l2 - 1), &root, &rootlen);
+	if (rc == RC_ENOMEM) /* ours, not the checkpoint's fault */
+		return RC_ERR(err, rc, "out of memory");
+	if (rc != RC_OK || rootlen != MERKLE_HASH_LEN) {
 		rc_free(root);
 		return RC_ERR(err, RC_EPARSE,
 		    "checkpoint: root hash is not base64 of 32 bytes");

@@ -164,9 +164,10 @@ struct ledger_verify_result {
 	uint64_t unsigned_tail; /* complete lines past it (not trusted) */
 	uint64_t awards, revokes;
 	long long live_cents;
-	uint64_t checkpoints; /* checkpoints/<n> verified */
-	uint64_t receipts;    /* receipts verified */
-	uint64_t evidence;    /* evidence files hashed */
+	uint64_t checkpoints;   /* checkpoints/<n> verified */
+	uint64_t receipts;      /* receipts verified */
+	uint64_t evidence;      /* evidence files hashed */
+	uint64_t cosigned_size; /* the cosigned checkpoint checked, if any */
 	struct checkpoint cp;
 };
 
@@ -182,6 +183,26 @@ struct ledger_verify_result {
  */
 enum rc_code ledger_verify(const char *dir, const struct note_verifier *vkey,
     const struct policy *p, struct ledger_verify_result *res,
+    struct rc_err *err);
+
+/* What the auditor holds besides the pinned key (fields may be NULL). */
+struct ledger_verify_opts {
+	/* The checkpoint the payment office last cosigned: the file that
+	 * `ledger cosign --state` keeps. */
+	const char *cosigned;
+};
+
+/*
+ * ledger_verify, and also against what the auditor holds: a head smaller
+ * than the cosigned checkpoint is a rollback, a tree whose root at that
+ * size differs is a fork (docs/ledger.md, "What verify enforces").  Every
+ * broken rule is RC_ELEDGER, and err starts with "rule <name> broken: "
+ * and names the file, line and seq.  RC_EINVAL when the cosigned file is
+ * unreadable or not signed by vkey.
+ */
+enum rc_code ledger_verify_audit(const char *dir,
+    const struct note_verifier *vkey, const struct policy *p,
+    const struct ledger_verify_opts *o, struct ledger_verify_result *res,
     struct rc_err *err);
 
 /* A parsed receipt (c2sp.org/tlog-proof@v1). */

@@ -642,11 +642,16 @@ note_open(const char *msg, size_t len, const struct note_verifier *const *known,
 		}
 		p += SIG_PREFIX_LEN;
 		sp = memchr(p, ' ', (size_t)(nl - p));
-		if (sp == NULL || !name_valid_n(p, (size_t)(sp - p)) ||
-		    sp + 1 == nl ||
-		    note_base64_decode(sp + 1, (size_t)(nl - sp - 1), &sig,
-		        &siglen) != RC_OK ||
-		    siglen < 5) {
+		rc = RC_EPARSE;
+		if (sp != NULL && name_valid_n(p, (size_t)(sp - p)) &&
+		    sp + 1 != nl)
+			rc = note_base64_decode(sp + 1, (size_t)(nl - sp - 1),
+			    &sig, &siglen);
+		if (rc == RC_ENOMEM) { /* ours, not the note's fault */
+			rc = RC_ERR(err, rc, "out of memory");
+			goto out;
+		}
+		if (rc != RC_OK || siglen < 5) {
 			rc = RC_ERR(err, RC_EPARSE,
 			    "malformed note: signature line %zu", nsig);
 			goto out;
@@ -667,11 +672,15 @@ note_open(const char *msg, size_t len, const struct note_verifier *const *known,
 					t = 0;
 					for (int i = 0; i < 8; i++)
 						t = t << 8 | sig[4 + i];
-					if (cosig_message(msg, text_len, t,
-					        &cmsg, &cmlen) == RC_OK)
-						ok = note_ed25519_verify(
-						    known[k]->pkey, cmsg, cmlen,
-						    sig + 12, 64);
+					if ((rc = cosig_message(msg, text_len,
+					         t, &cmsg, &cmlen)) != RC_OK) {
+						rc = RC_ERR(err, rc,
+						    "cannot build the "
+						    "cosigned message");
+						goto out;
+					}
+					ok = note_ed25519_verify(known[k]->pkey,
+					    cmsg, cmlen, sig + 12, 64);
 					rc_free(cmsg);
 					cmsg = NULL;
 					r.time[k] = t;

@@ -7,6 +7,8 @@
 #    complete line, and the ledger verifies;
 #  - random single-byte flips in every file of the ledger: all detected
 #    by `ledger verify`, and a flipped entry is named by line and byte.
+#    The flips come from a seeded generator; the seed is printed, and
+#    LEDGER_SEED=<seed> replays the same flips.
 NAME=t_ledger_tamper
 . tests/ledger_shim/lib.sh
 L=$WORK/L
@@ -69,12 +71,16 @@ done
 echo "$NAME: unsigned last line cut at offsets $first..$size (step $STEP), recovered each time"
 [ -f "$WORK/C/receipts/$((n - 1)).tlog-proof" ] && ok || ko "recovery wrote no receipt for the signed tail"
 
-# 3. Random single-byte flips in every file.
+# 3. Random single-byte flips in every file, from a seeded generator
+# (Python's Mersenne Twister, 32 bits per flip), so that a failure replays.
+SEED=${LEDGER_SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
+echo "$NAME: random flips with seed $SEED (replay: LEDGER_SEED=$SEED)"
+python3 -c "import random, sys; random.seed(int(sys.argv[1])); print('\n'.join(str(random.getrandbits(32)) for _ in range(int(sys.argv[2]))))" "$SEED" "$FLIPS" >"$WORK/rnd"
 find "$WORK/orig" -type f ! -name lock | sort > "$WORK/files"
 nf=$(wc -l < "$WORK/files")
 missed=0 named=0 entry_flips=0 i=0
 while [ "$i" -lt "$FLIPS" ]; do
-	r=$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')
+	r=$(sed -n "$((i + 1))p" "$WORK/rnd")
 	f=$(sed -n "$((r % nf + 1))p" "$WORK/files")
 	rel=${f#"$WORK/orig/"}
 	sz=$(wc -c < "$f")
@@ -91,8 +97,8 @@ while [ "$i" -lt "$FLIPS" ]; do
 	fi
 	i=$((i + 1))
 done
-[ "$missed" -eq 0 ] && ok || ko "$missed of $FLIPS flips undetected"
-[ "$named" -eq "$entry_flips" ] && ok || ko "only $named of $entry_flips entry flips named a line"
+[ "$missed" -eq 0 ] && ok || ko "$missed of $FLIPS flips undetected (seed $SEED)"
+[ "$named" -eq "$entry_flips" ] && ok || ko "only $named of $entry_flips entry flips named a line (seed $SEED)"
 echo "$NAME: $FLIPS random byte flips over $nf files, $((FLIPS - missed)) detected ($entry_flips in entries.jsonl, $named named by line)"
 # one flip, to show the message
 rm -rf "$WORK/C"; cp -r "$WORK/orig" "$WORK/C"

@@ -66,4 +66,19 @@ st=$?
 "$RACCORD" verify "$WORK/ok.json" --ledger "$WORK/nope" --key "$WORK/k.pem" --config "$WORK/c.json" >"$WORK/o5" 2>&1
 [ $? -eq 2 ] && ok "missing ledger: exit 2" || nok "missing ledger"
 "$RACCORD" ledger verify "$L" --vkey "$WORK/k.vkey" >/dev/null 2>&1 && ok "ledger verifies" || nok "ledger verifies"
+
+# The auditor replays the award with the campaign's policy (docs/ledger.md,
+# "What verify enforces"): inside the window it verifies; against a window
+# that had closed before the award, it is refused naming rule, line, seq.
+policy_config() { # in out window_start window_end
+	python3 -c 'import json, sys; c = json.load(open(sys.argv[1])); c["policy"] = {"window_start": sys.argv[3], "window_end": sys.argv[4]}; json.dump(c, open(sys.argv[2], "w"))' "$@"
+}
+policy_config "$WORK/c.json" "$WORK/c-open.json" "$(date -u -d '2 days ago' +%Y-%m-%d)" "$(date -u -d tomorrow +%Y-%m-%d)"
+policy_config "$WORK/c.json" "$WORK/c-closed.json" "$(date -u -d '9 days ago' +%Y-%m-%d)" "$(date -u -d '2 days ago' +%Y-%m-%d)"
+"$RACCORD" ledger verify "$L" --vkey "$WORK/k.vkey" --config "$WORK/c-open.json" >"$WORK/o8" 2>&1 &&
+	ok "ledger verifies with the campaign's window" || { nok "window open"; tail -2 "$WORK/o8"; }
+"$RACCORD" ledger verify "$L" --vkey "$WORK/k.vkey" --config "$WORK/c-closed.json" >"$WORK/o9" 2>&1
+st=$?
+[ $st -eq 1 ] && grep -q "rule policy.window broken: $L/entries.jsonl line 1 (seq 0): " "$WORK/o9" &&
+	ok "an award outside the window is refused (exit 1)" || { nok "window closed (exit $st)"; tail -2 "$WORK/o9"; }
 finish t_ledger_verify

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/ident.h"
 #include "connector/policy.h"
 
 #define SIREN_A "732829320"
@@ -22,8 +23,13 @@ static void
 award(const struct policy *p, struct policy_state *st, uint64_t seq,
     const char *siren, enum policy_kind k, enum rc_code want)
 {
-	struct policy_entry e = { POLICY_OP_AWARD, seq, siren, k, 500000, 0,
-		0 };
+	struct policy_entry e = {
+		.op = POLICY_OP_AWARD,
+		.seq = seq,
+		.siren = siren,
+		.kind = k,
+		.amount_cents = 500000,
+	};
 	struct rc_err err = { 0 };
 
 	assert_int_equal(policy_state_apply(p, st, &e, &err), want);
@@ -74,8 +80,13 @@ test_verdicts_and_limits(void **state)
 	struct policy p;
 	struct policy_state st;
 	struct policy_decision d;
-	struct policy_entry e = { POLICY_OP_AWARD, 0, SIREN_A, POLICY_KIND_API,
-		400000, 0, 0 };
+	struct policy_entry e = {
+		.op = POLICY_OP_AWARD,
+		.seq = 0,
+		.siren = SIREN_A,
+		.kind = POLICY_KIND_API,
+		.amount_cents = 400000, /* not the forfait */
+	};
 	struct rc_err err = { 0 };
 
 	(void)state;
@@ -115,14 +126,49 @@ test_verdicts_and_limits(void **state)
 	policy_state_cleanup(&st);
 }
 
+/* The award that exactly fills the envelope is allowed; one cent less of
+ * room refuses it (policy.envelope_cents is the total of live awards). */
+static void
+test_envelope_boundary(void **state)
+{
+	struct policy p;
+	struct policy_state st;
+	struct policy_decision d;
+
+	(void)state;
+	policy_defaults(&p);
+	policy_state_init(&st);
+	p.envelope_cents = 2 * p.amount_cents;
+	award(&p, &st, 0, SIREN_A, POLICY_KIND_API, RC_OK);
+	policy_decide(&p, &st, SIREN_B, POLICY_KIND_API, POLICY_VERIFIED, 1,
+	    &d);
+	assert_int_equal(d.outcome, POLICY_AWARD);
+	award(&p, &st, 1, SIREN_B, POLICY_KIND_API, RC_OK);
+	assert_int_equal(st.live_cents, p.envelope_cents);
+	policy_state_cleanup(&st);
+	policy_state_init(&st);
+	p.envelope_cents = 2 * p.amount_cents - 1;
+	award(&p, &st, 0, SIREN_A, POLICY_KIND_API, RC_OK);
+	policy_decide(&p, &st, SIREN_B, POLICY_KIND_API, POLICY_VERIFIED, 1,
+	    &d);
+	assert_int_equal(d.outcome, POLICY_REFUSE);
+	award(&p, &st, 1, SIREN_B, POLICY_KIND_API, RC_EPOLICY);
+	policy_state_cleanup(&st);
+}
+
 static void
 test_revoke(void **state)
 {
 	struct policy p;
 	struct policy_state st;
 	struct rc_err err = { 0 };
-	struct policy_entry r = { POLICY_OP_REVOKE, 1, SIREN_A,
-		POLICY_KIND_FRANCECONNECT, 0, 0, 0 };
+	struct policy_entry r = {
+		.op = POLICY_OP_REVOKE,
+		.seq = 1,
+		.siren = SIREN_A,
+		.kind = POLICY_KIND_FRANCECONNECT,
+		.ref_seq = 0,
+	};
 
 	(void)state;
 	policy_defaults(&p);
@@ -153,7 +199,7 @@ test_many_sirens(void **state)
 	struct policy p;
 	struct policy_state st;
 	char siren[16];
-	unsigned i, d, sum, base;
+	unsigned i, d, base;
 
 	(void)state;
 	policy_defaults(&p);
@@ -163,20 +209,8 @@ test_many_sirens(void **state)
 		base = 10000000 + i * 7;
 		snprintf(siren, sizeof(siren), "%08u0", base);
 		for (d = 0; d < 10; d++) {
-			unsigned j, v;
-
 			siren[8] = (char)('0' + d);
-			sum = 0;
-			for (j = 0; j < 9; j++) {
-				v = (unsigned)(siren[8 - j] - '0');
-				if (j % 2 == 1) {
-					v *= 2;
-					if (v > 9)
-						v -= 9;
-				}
-				sum += v;
-			}
-			if (sum % 10 == 0)
+			if (rc_luhn(siren, RC_SIREN_LEN))
 				break;
 		}
 		award(&p, &st, 2 * i, siren, POLICY_KIND_API, RC_OK);
@@ -195,6 +229,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_two_per_siren),
 		cmocka_unit_test(test_verdicts_and_limits),
+		cmocka_unit_test(test_envelope_boundary),
 		cmocka_unit_test(test_revoke),
 		cmocka_unit_test(test_many_sirens),
 	};
