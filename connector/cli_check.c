@@ -44,7 +44,8 @@ check_usage(FILE *f)
 
 /* Print one item: a report, or the reason its input was refused. */
 static int
-print_item(const struct pipeline_item *it, int json, int batch)
+print_item(const struct pipeline *pl, const struct pipeline_item *it, int json,
+    int batch)
 {
 	json_t *o;
 	int rc = 0;
@@ -66,12 +67,18 @@ print_item(const struct pipeline_item *it, int json, int batch)
 	}
 	if (!json) {
 		report_print_text(it->report, stdout);
+		/* What `raccord verify` would do (connector/payable.h). */
+		if (pipeline_payable_text(pl, it, stdout, NULL) != RC_OK)
+			return -1;
 		if (batch)
 			fputc('\n', stdout);
 		return 0;
 	}
-	if ((o = report_to_json(it->report)) == NULL)
+	if ((o = report_to_json(it->report)) == NULL ||
+	    pipeline_payable_json(pl, it, o, NULL) != RC_OK) {
+		json_decref(o);
 		return -1;
+	}
 	if (batch &&
 	    json_object_set_new(o, "line",
 	        json_integer((json_int_t)it->line)) != 0)
@@ -114,7 +121,7 @@ check_batch(struct pipeline *pl, const char *batch, int json)
 			return err.code == RC_ECONFIG ? 2 : 3;
 		}
 		for (i = 0; i < pl->nitems; i++)
-			if (print_item(&pl->items[i], json, 1) != 0) {
+			if (print_item(pl, &pl->items[i], json, 1) != 0) {
 				fprintf(stderr,
 				    "raccord check: cannot write "
 				    "the report\n");
@@ -216,7 +223,7 @@ cli_check(int argc, char **argv)
 	}
 	status = pipeline_exit_status(&pl);
 	for (i = 0; i < pl.nitems; i++)
-		if (print_item(&pl.items[i], json, 0) != 0) {
+		if (print_item(&pl, &pl.items[i], json, 0) != 0) {
 			fprintf(stderr,
 			    "raccord check: cannot write the "
 			    "report\n");

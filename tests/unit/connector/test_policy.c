@@ -22,8 +22,11 @@ static void
 award(const struct policy *p, struct policy_state *st, uint64_t seq,
     const char *siren, enum policy_kind k, enum rc_code want)
 {
-	struct policy_entry e = { POLICY_OP_AWARD, seq, siren, k, 500000, 0,
-		0 };
+	struct policy_entry e = { .op = POLICY_OP_AWARD,
+		.seq = seq,
+		.siren = siren,
+		.kind = k,
+		.amount_cents = 500000 };
 	struct rc_err err = { 0 };
 
 	assert_int_equal(policy_state_apply(p, st, &e, &err), want);
@@ -74,8 +77,11 @@ test_verdicts_and_limits(void **state)
 	struct policy p;
 	struct policy_state st;
 	struct policy_decision d;
-	struct policy_entry e = { POLICY_OP_AWARD, 0, SIREN_A, POLICY_KIND_API,
-		400000, 0, 0 };
+	struct policy_entry e = { .op = POLICY_OP_AWARD,
+		.seq = 0,
+		.siren = SIREN_A,
+		.kind = POLICY_KIND_API,
+		.amount_cents = 400000 };
 	struct rc_err err = { 0 };
 
 	(void)state;
@@ -121,8 +127,10 @@ test_revoke(void **state)
 	struct policy p;
 	struct policy_state st;
 	struct rc_err err = { 0 };
-	struct policy_entry r = { POLICY_OP_REVOKE, 1, SIREN_A,
-		POLICY_KIND_FRANCECONNECT, 0, 0, 0 };
+	struct policy_entry r = { .op = POLICY_OP_REVOKE,
+		.seq = 1,
+		.siren = SIREN_A,
+		.kind = POLICY_KIND_FRANCECONNECT };
 
 	(void)state;
 	policy_defaults(&p);
