@@ -39,6 +39,8 @@ ledger_usage(FILE *f)
 	    "  prove DIR SEQ [--vkey VKEY]\n"
 	    "  consistency DIR --from N [--vkey VKEY]\n"
 	    "  export DIR --vkey VKEY --out NEWDIR [--config F]\n"
+	    "  verify-export EXPORTDIR --vkey VKEY\n"
+	    "  conflicts DIR [--vkey VKEY]\n"
 	    "  cosign DIR --vkey LOG.VKEY --key WITNESS.KEY --name NAME "
 	    "--state FILE [--out FILE]\n"
 	    "  revoke DIR --key KEY --seq N --reason TEXT [--config F]\n");
@@ -424,9 +426,61 @@ cmd_export(const struct largs *a)
 	note_verifier_free(v);
 	if (rc != RC_OK)
 		return fail("export", &err);
-	printf("exported to %s: awards.csv, awards.json, entries.jsonl, "
-	       "checkpoint, log.vkey\n",
+	printf("exported to %s: awards.csv, awards.xlsx, awards.json, "
+	       "entries.jsonl, checkpoint, log.vkey, verify_export.py, "
+	       "LISEZMOI-README.txt\n",
 	    a->out);
+	return 0;
+}
+
+/*
+ * The payment office's check of an export it received: every cell of
+ * awards.csv, awards.json and awards.xlsx recomputed from the export's
+ * entries.jsonl, itself bound to the checkpoint signed by the pinned key.
+ */
+static int
+cmd_verify_export(const struct largs *a)
+{
+	struct ledger_export_check r;
+	struct note_verifier *v = NULL;
+	struct rc_err err = { 0 };
+	char *b64 = NULL;
+	enum rc_code rc;
+
+	if (a->dir == NULL || a->vkey == NULL) {
+		fprintf(stderr,
+		    "raccord ledger verify-export: give EXPORTDIR and --vkey "
+		    "(the key must be pinned, not taken from the export)\n");
+		return 2;
+	}
+	if ((rc = ledger_vkey_load(a->vkey, &v, &err)) != RC_OK) {
+		fprintf(stderr, "raccord ledger verify-export: %s\n", err.msg);
+		return 2;
+	}
+	rc = ledger_export_verify(a->dir, v, &r, &err);
+	note_verifier_free(v);
+	if (rc == RC_ELEDGER && r.report != NULL && r.report[0] != '\0') {
+		fputs(r.report, stdout);
+		printf("export %s: NOT verified: %zu mismatches; pay nothing "
+		       "from it\n",
+		    a->dir, r.mismatches);
+		rc_free(r.report);
+		return 1;
+	}
+	rc_free(r.report);
+	if (rc != RC_OK) {
+		fprintf(stderr, "raccord ledger verify-export: FAILED: %s\n",
+		    err.msg);
+		return rc == RC_ENOMEM ? 3 : status_of(rc);
+	}
+	rc_base64_encode(r.cp.root, MERKLE_HASH_LEN, &b64);
+	printf("export %s verified: origin %s, %llu entries, root %s; every "
+	       "cell of awards.csv, awards.json and awards.xlsx matches the "
+	       "signed entries (%llu awards, payable %lld,%02lld EUR)\n",
+	    a->dir, r.cp.origin, (unsigned long long)r.cp.size, b64 ? b64 : "?",
+	    (unsigned long long)r.awards, r.payable_cents / 100,
+	    r.payable_cents % 100);
+	rc_free(b64);
 	return 0;
 }
 
@@ -649,6 +703,8 @@ cli_ledger(int argc, char **argv)
 		return cmd_prove(&a, 1);
 	if (strcmp(cmd, "export") == 0)
 		return cmd_export(&a);
+	if (strcmp(cmd, "verify-export") == 0)
+		return cmd_verify_export(&a);
 	if (strcmp(cmd, "cosign") == 0)
 		return cmd_cosign(&a);
 	if (strcmp(cmd, "revoke") == 0)

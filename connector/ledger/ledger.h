@@ -225,11 +225,34 @@ enum rc_code ledger_receipt_verify(const char *receipt, size_t len,
 
 /*
  * Export the signed entries of a verified ledger into outdir (created; it
- * must not exist): awards.csv (French spreadsheet dialect, see
- * docs/ledger.md), awards.json, entries.jsonl, checkpoint, log.vkey.
+ * must not exist): awards.csv (French spreadsheet dialect), awards.xlsx,
+ * awards.json, entries.jsonl, checkpoint, log.vkey, and the offline
+ * recipe verify_export.py with LISEZMOI-README.txt (docs/ledger.md).
+ * Every cell is derived from the signed entries.
  */
 enum rc_code ledger_export(const char *dir, const struct note_verifier *vkey,
     const struct policy *p, const char *outdir, struct rc_err *err);
+
+/* What ledger_export_verify found. */
+struct ledger_export_check {
+	struct checkpoint cp;
+	uint64_t awards;
+	long long payable_cents;
+	size_t mismatches;
+	char *report; /* one line per mismatch (capped); rc_free */
+};
+
+/*
+ * Verify an export directory offline against a pinned log key: the
+ * checkpoint's signature, entries.jsonl against its root, then every
+ * row and cell of awards.csv, awards.json and awards.xlsx recomputed from
+ * those entries, and the shipped recipe equal to the one raccord ships.
+ * RC_OK when everything matches; RC_ELEDGER with res->report naming each
+ * file, row and column that does not (err holds the first).
+ */
+enum rc_code ledger_export_verify(const char *outdir,
+    const struct note_verifier *vkey, struct ledger_export_check *res,
+    struct rc_err *err);
 
 /*
  * Write a file atomically: temp in the same directory, fsync, rename,
