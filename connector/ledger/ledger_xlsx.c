@@ -517,14 +517,13 @@ check_cell(xmlNodePtr c, const struct xcell *x, const struct sst *t,
 			goto out;
 		}
 	} else {
-		if (type == NULL) {
+		if (type == NULL && v == NULL)
+			text = ""; /* a blank cell: an empty string */
+		else if (type == NULL) {
 			xmis(rep, max, bad, x,
-			    "expected text \"%s\", found a "
-			    "number",
-			    x->s);
+			    "expected text \"%s\", found a number", x->s);
 			goto out;
-		}
-		if (strcmp((const char *)type, "s") == 0) {
+		} else if (strcmp((const char *)type, "s") == 0) {
 			unsigned long k =
 			    v ? strtoul((const char *)v, &end, 10) : 0;
 

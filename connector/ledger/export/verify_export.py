@@ -348,6 +348,8 @@ def check_xlsx(x, rows, size, origin, root, payable):
             if t == "s":
                 have = sst[int(v)] if v is not None and v.isdigit() and \
                     int(v) < len(sst) else None
+            elif t == "n" and v is None and c.find("m:is", NS) is None:
+                have = ""  # a blank cell: an empty string
             elif t in ("str", "inlineStr"):
                 isn = c.find("m:is", NS)
                 have = v if t == "str" else "".join(
