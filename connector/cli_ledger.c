@@ -483,6 +483,9 @@ cmd_verify_export(const struct largs *a)
 	    (unsigned long long)r.awards, r.payable_cents / 100,
 	    r.payable_cents % 100);
 	rc_free(b64);
+	printf("the shipped verify_export.py is the one this raccord ships "
+	       "(SHA-256 %s)\n",
+	    r.recipe_sha256);
 	return 0;
 }
 

@@ -239,7 +239,8 @@ struct ledger_export_check {
 	uint64_t awards;
 	long long payable_cents;
 	size_t mismatches;
-	char *report; /* one line per mismatch (capped); rc_free */
+	char *report;           /* one line per mismatch (capped); rc_free */
+	char recipe_sha256[65]; /* of the verify_export.py raccord ships */
 };
 
 /*

@@ -725,6 +725,9 @@ ledger_export_verify(const char *outdir, const struct note_verifier *vkey,
 	memset(res, 0, sizeof(*res));
 	memset(&m, 0, sizeof(m));
 	rc_buf_init(&rep, 1024 * 1024);
+	if ((rc = rc_sha256_hex(export_recipe_py, sizeof(export_recipe_py),
+	         res->recipe_sha256)) != RC_OK)
+		return RC_ERR(err, rc, "cannot hash the recipe");
 	snprintf(path, sizeof(path), "%s/checkpoint", outdir);
 	if ((rc = ledger_read_file(path, NOTE_MAX_BYTES, &note, &notelen,
 	         err)) != RC_OK) {

@@ -22,6 +22,10 @@ grep -q "every cell of awards.csv, awards.json and awards.xlsx matches" "$WORK/o
 check "the shipped recipe (python3 + openssl)" python3 "$WORK/X/verify_export.py" --vkey "$WORK/k.vkey" "$WORK/X"
 # The recipe run from inside the export, as the README says.
 (cd "$WORK/X" && python3 verify_export.py --vkey "$WORK/k.vkey") >"$WORK/out" 2>&1 && ok || ko "recipe from inside the export: $(cat "$WORK/out")"
+# The recipe's SHA-256 published in docs/ledger.md is the shipped one's.
+h=$(sha256sum "$WORK/X/verify_export.py" | cut -d' ' -f1)
+grep -q "verify_export.py SHA-256: $h" docs/ledger.md && ok || ko "docs/ledger.md does not publish the recipe's SHA-256 $h"
+"$RACCORD" ledger verify-export "$WORK/X" --vkey "$WORK/k.vkey" | grep -q "SHA-256 $h" && ok || ko "verify-export does not print the recipe's SHA-256"
 check_fails "verify-export needs a pinned key" 2 "$RACCORD" ledger verify-export "$WORK/X"
 "$RACCORD" keygen other.example/log --key "$WORK/o.pem" --vkey "$WORK/o.vkey" >/dev/null 2>&1
 check_fails "verify-export with another log's key" 1 "$RACCORD" ledger verify-export "$WORK/X" --vkey "$WORK/o.vkey"
