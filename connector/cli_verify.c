@@ -1,19 +1,28 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * raccord verify DOSSIER.json --ledger DIR --key FILE [--config F]
- *                [--batch FILE.jsonl]
+ *                [--approve-shared-credential SEQ]
+ * raccord verify --batch FILE.jsonl --ledger DIR --key FILE [--config F]
  *
- * Check each dossier (connector/pipeline.h: config -> verifier_run), store
- * each report as evidence/<sha256>.json, decide per integration with the
- * policy (connector/policy.h), append the awards of each dossier as one
- * signed batch, and print what was awarded, refused and why, with the
- * receipt paths.  Idempotent: a dossier verified again gets its existing
- * receipts and nothing is appended.
+ * Check each dossier (connector/pipeline.h: config -> verifier_run), decide
+ * per report section with the one payable verdict (connector/payable.h,
+ * the same function `raccord check` prints) against the ledger's state,
+ * store the report with those verdicts as evidence/<sha256>.json, append
+ * the awards of each dossier as one signed batch, and print what was
+ * awarded, refused or held for an instructor and why, with the receipt
+ * paths.  Each section is linked to its dossier integration by the
+ * "integration" attribute the verifier sets, never by position.  Awards
+ * record the holder (paiement.titulaire) and the fingerprint of the
+ * credential that proved them; a credential first awarded to another SIREN
+ * is held until an instructor approves it for this one dossier with
+ * --approve-shared-credential SEQ (SEQ: the earlier award named in the
+ * refusal), which the entry records.  Idempotent: a dossier verified again
+ * gets its existing receipts and nothing is appended.
  *
  * Exit status: 0 every dossier awarded or already awarded; 1 nothing
- * awarded to some dossier because its checks failed (or the policy
- * refused); 2 bad input (dossier, config, key, ledger); 3 inconclusive
- * checks or an internal error.
+ * awarded to some dossier because its checks failed, the policy refused
+ * or an instructor must decide; 2 bad input (dossier, config, key,
+ * ledger, usage); 3 inconclusive checks or an internal error.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -40,7 +49,18 @@ verify_usage(FILE *f)
 	    "[--config F]\n"
 	    "                      [--approve-shared-credential SEQ]\n"
 	    "       raccord verify --batch FILE.jsonl --ledger DIR --key "
-	    "FILE [--config F]\n");
+	    "FILE [--config F]\n"
+	    "\n"
+	    "Check, then award per policy into the signed ledger, and print "
+	    "the receipts.\n"
+	    "  --approve-shared-credential SEQ  an instructor approves a "
+	    "credential first\n"
+	    "        awarded (entry SEQ) to another SIREN, e.g. an "
+	    "intercommunal portal\n"
+	    "exit: 0 awarded or already awarded, 1 failed, refused or held "
+	    "for an\n"
+	    "      instructor, 2 bad input, 3 inconclusive or internal "
+	    "error\n");
 }
 
 /* Outcome of one dossier, for the exit status: 0, 1, 2 or 3. */

@@ -254,7 +254,9 @@ export_model_build(const char *note, size_t notelen,
 			nawards++;
 	}
 	for (i = 0; i < n; i++) {
-		ledger_entry_parse(lines[i], lens[i], &e, NULL);
+		if ((rc = ledger_entry_parse(lines[i], lens[i], &e, err)) !=
+		    RC_OK)
+			goto out;
 		if (e.op == POLICY_OP_REVOKE && e.ref_seq < i)
 			revoked_by[e.ref_seq] = (int64_t)i;
 	}
@@ -267,13 +269,18 @@ export_model_build(const char *note, size_t notelen,
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
-		ledger_entry_parse(lines[i], lens[i], &e, NULL);
+		if ((rc = ledger_entry_parse(lines[i], lens[i], &e, err)) !=
+		    RC_OK)
+			goto out;
 		if ((o = json_loadb(lines[i], lens[i], JSON_REJECT_DUPLICATES,
 		         NULL)) == NULL) {
 			rc = RC_ERR(err, RC_ENOMEM, "out of memory");
 			goto out;
 		}
-		merkle_leaf_hash(lines[i], lens[i], leaf);
+		if ((rc = merkle_leaf_hash(lines[i], lens[i], leaf)) != RC_OK) {
+			RC_ERR(err, rc, "cannot hash entry %zu", i);
+			goto out;
+		}
 		rc_hex(leaf, MERKLE_HASH_LEN, leafhex);
 		bad =
 		    json_object_set_new(o, "leaf_sha256", json_string(leafhex));
