@@ -471,6 +471,17 @@ ledger_export(const char *dir, const struct note_verifier *vkey,
 out:
 	if (xfd >= 0)
 		close(xfd);
+	if (rc != RC_OK && ofd >= 0) {
+		/* Nothing half-written: take back what this call created. */
+		static const char *const names[] = { "entries.jsonl",
+			"checkpoint", "log.vkey", "awards.csv", "awards.json",
+			"verify_export.py", "LISEZMOI-README.txt",
+			"awards.xlsx", ".tmp-awards.xlsx" };
+
+		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			(void)unlinkat(ofd, names[i], 0);
+		(void)rmdir(outdir);
+	}
 	if (ofd >= 0)
 		close(ofd);
 	ledger_close(lg);
@@ -531,7 +542,7 @@ check_csv(const struct export_model *m, const char *data, size_t len,
 {
 	struct rc_buf cell;
 	const char *p = data, *end = data + len, *eol;
-	size_t i, row = 0, before = *bad;
+	size_t i, row = 0;
 	int c;
 
 	rc_buf_init(&cell, 64 * 1024);
@@ -599,7 +610,6 @@ check_csv(const struct export_model *m, const char *data, size_t len,
 			i += cell.len;
 		}
 	}
-	(void)before;
 	rc_buf_free(&cell);
 }
 

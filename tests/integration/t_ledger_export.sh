@@ -61,6 +61,39 @@ check "mixed export, the recipe" python3 "$WORK/X2/verify_export.py" --vkey test
 sed -n 1p "$V1/entries.jsonl" | sed 's/"nom":"Commune 0",/"nom":"Commune 0","titulaire":"x",/' > "$WORK/badv1"
 check_fails "a v1 entry with a v2 key is refused" 1 "$RACCORD" ledger verify --vkey tests/data/ledger/v1/log.vkey --receipt "$V1/receipts/0.tlog-proof" --entry "$WORK/badv1"
 
+# Nothing half-written: the k-th fsync or write of an export fails (EIO,
+# through the LD_PRELOAD shim of t_ledger_faults): a clear error, non-zero
+# exit, and no export directory left behind.
+SHIM=$WORK/faulty_io.so
+if cc -shared -fPIC -O1 -o "$SHIM" tests/ledger_shim/faulty_io.c -ldl; then
+	PRE=$SHIM
+	[ -n "$SANFLAGS" ] && PRE="$(cc -print-file-name=libasan.so) $SHIM"
+	n=30 # more than the fsyncs and writes of one export
+	missed=0 failed=0
+	k=1
+	while [ "$k" -le "$n" ]; do
+		for kind in FAULT_FSYNC_AT FAULT_WRITE_AT; do
+			rm -rf "$WORK/F"
+			env LD_PRELOAD="$PRE" "$kind=$k" FAULT_WRITE_ERRNO=5 ASAN_OPTIONS="detect_leaks=0:verify_asan_link_order=0" \
+				"$RACCORD" ledger export "$L" --vkey "$WORK/k.vkey" --out "$WORK/F" >"$WORK/fo" 2>&1
+			st=$?
+			[ $st -ne 0 ] && failed=$((failed + 1))
+			if [ $st -eq 0 ]; then
+				[ -d "$WORK/F" ] && "$RACCORD" ledger verify-export "$WORK/F" --vkey "$WORK/k.vkey" >/dev/null 2>&1 ||
+					{ missed=$((missed + 1)); echo "  $kind=$k: exit 0 but no valid export"; }
+			elif [ -e "$WORK/F" ]; then
+				missed=$((missed + 1)); echo "  $kind=$k: exit $st and $WORK/F left behind: $(ls -A "$WORK/F" | tr '\n' ' ')"
+			fi
+		done
+		k=$((k + 1))
+	done
+	[ $missed -eq 0 ] && ok || ko "$missed injected faults left a partial export"
+	[ $failed -gt 20 ] && ok || ko "only $failed injected faults made the export fail"
+	echo "$NAME: $failed of $((2 * n)) injected fsync/write faults failed an export cleanly"
+else
+	ko "cannot build the shim"
+fi
+
 # The xlsx in LibreOffice: identifiers stay text, amounts are euros, dates
 # are dates (shown formatted, not as the ISO text), the totals row.
 if command -v soffice >/dev/null 2>&1; then
