@@ -60,7 +60,8 @@ check_perror(const struct rc_err *err)
  * everything else that reaches the terminal (the report did already).
  */
 static int
-print_item(const struct pipeline_item *it, int json, int batch)
+print_item(const struct pipeline *pl, const struct pipeline_item *it, int json,
+    int batch)
 {
 	json_t *o;
 	char *why;
@@ -86,12 +87,18 @@ print_item(const struct pipeline_item *it, int json, int batch)
 	}
 	if (!json) {
 		report_print_text(it->report, stdout);
+		/* What `raccord verify` would do (connector/payable.h). */
+		if (pipeline_payable_text(pl, it, stdout, NULL) != RC_OK)
+			return -1;
 		if (batch)
 			fputc('\n', stdout);
 		return 0;
 	}
-	if ((o = report_to_json(it->report)) == NULL)
+	if ((o = report_to_json(it->report)) == NULL ||
+	    pipeline_payable_json(pl, it, o, NULL) != RC_OK) {
+		json_decref(o);
 		return -1;
+	}
 	if (batch &&
 	    json_object_set_new(o, "line",
 	        json_integer((json_int_t)it->line)) != 0)
@@ -134,7 +141,7 @@ check_batch(struct pipeline *pl, const char *batch, int json)
 			return err.code == RC_ECONFIG ? 2 : 3;
 		}
 		for (i = 0; i < pl->nitems; i++)
-			if (print_item(&pl->items[i], json, 1) != 0) {
+			if (print_item(pl, &pl->items[i], json, 1) != 0) {
 				fprintf(stderr,
 				    "raccord check: cannot write "
 				    "the report\n");
@@ -236,7 +243,7 @@ cli_check(int argc, char **argv)
 	}
 	status = pipeline_exit_status(&pl);
 	for (i = 0; i < pl.nitems; i++)
-		if (print_item(&pl.items[i], json, 0) != 0) {
+		if (print_item(&pl, &pl.items[i], json, 0) != 0) {
 			fprintf(stderr,
 			    "raccord check: cannot write the "
 			    "report\n");

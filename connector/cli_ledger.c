@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * raccord ledger init|show|verify|prove|consistency|export|cosign
+ * raccord ledger init|show|verify|prove|consistency|export|verify-export|
+ *                cosign|revoke|conflicts
  *
  * The ledger's whole life from the command line (docs/ledger.md).  Exit
  * status: 0 success; 1 the ledger, receipt or proof does not verify (a
  * finding); 2 usage or bad input (missing file, wrong or
  * world-readable key); 3 internal error.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +41,8 @@ ledger_usage(FILE *f)
 	    "  prove DIR SEQ [--vkey VKEY]\n"
 	    "  consistency DIR --from N [--vkey VKEY]\n"
 	    "  export DIR --vkey VKEY --out NEWDIR [--config F]\n"
+	    "  verify-export EXPORTDIR --vkey VKEY\n"
+	    "  conflicts DIR [--vkey VKEY]\n"
 	    "  cosign DIR --vkey LOG.VKEY --key WITNESS.KEY --name NAME "
 	    "--state FILE [--out FILE]\n"
 	    "  revoke DIR --key KEY --seq N --reason TEXT [--config F]\n");
@@ -430,10 +434,271 @@ cmd_export(const struct largs *a)
 	note_verifier_free(v);
 	if (rc != RC_OK)
 		return fail("export", &err);
-	printf("exported to %s: awards.csv, awards.json, entries.jsonl, "
-	       "checkpoint, log.vkey\n",
+	printf("exported to %s: awards.csv, awards.xlsx, awards.json, "
+	       "entries.jsonl, checkpoint, log.vkey, verify_export.py, "
+	       "LISEZMOI-README.txt\n",
 	    a->out);
 	return 0;
+}
+
+/*
+ * The payment office's check of an export it received: every cell of
+ * awards.csv, awards.json and awards.xlsx recomputed from the export's
+ * entries.jsonl, itself bound to the checkpoint signed by the pinned key.
+ */
+static int
+cmd_verify_export(const struct largs *a)
+{
+	struct ledger_export_check r;
+	struct note_verifier *v = NULL;
+	struct rc_err err = { 0 };
+	char *b64 = NULL;
+	enum rc_code rc;
+
+	if (a->dir == NULL || a->vkey == NULL) {
+		fprintf(stderr,
+		    "raccord ledger verify-export: give EXPORTDIR and --vkey "
+		    "(the key must be pinned, not taken from the export)\n");
+		return 2;
+	}
+	if ((rc = ledger_vkey_load(a->vkey, &v, &err)) != RC_OK) {
+		fprintf(stderr, "raccord ledger verify-export: %s\n", err.msg);
+		return 2;
+	}
+	rc = ledger_export_verify(a->dir, v, &r, &err);
+	note_verifier_free(v);
+	if (rc == RC_ELEDGER && r.report != NULL && r.report[0] != '\0') {
+		fputs(r.report, stdout);
+		printf("export %s: NOT verified: %zu mismatches; pay nothing "
+		       "from it\n",
+		    a->dir, r.mismatches);
+		rc_free(r.report);
+		return 1;
+	}
+	rc_free(r.report);
+	if (rc != RC_OK) {
+		fprintf(stderr, "raccord ledger verify-export: FAILED: %s\n",
+		    err.msg);
+		return rc == RC_ENOMEM ? 3 : status_of(rc);
+	}
+	rc_base64_encode(r.cp.root, MERKLE_HASH_LEN, &b64);
+	printf("export %s verified: origin %s, %llu entries, root %s; every "
+	       "cell of awards.csv, awards.json and awards.xlsx matches the "
+	       "signed entries (%llu awards, payable %lld,%02lld EUR)\n",
+	    a->dir, r.cp.origin, (unsigned long long)r.cp.size, b64 ? b64 : "?",
+	    (unsigned long long)r.awards, r.payable_cents / 100,
+	    r.payable_cents % 100);
+	rc_free(b64);
+	printf("the shipped verify_export.py is the one this raccord ships "
+	       "(SHA-256 %s)\n",
+	    r.recipe_sha256);
+	return 0;
+}
+
+/* An award as `conflicts` needs it. */
+struct cawards {
+	uint64_t seq;
+	enum policy_kind kind;
+	char siren[10];
+	char cred[65];
+	char *dossier_id;
+	int shared;
+	uint64_t shared_with;
+};
+
+/* The award of dossier_id and kind, or NULL. */
+static const struct cawards *
+find_award(const struct cawards *a, size_t n, const char *dossier_id,
+    const char *kind)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(a[i].dossier_id, dossier_id) == 0 &&
+		    strcmp(policy_kind_str(a[i].kind), kind) == 0)
+			return &a[i];
+	return NULL;
+}
+
+/* Held decisions recorded in one evidence report (the payable verdicts
+ * `raccord verify` stored with it). */
+static void
+held_in_evidence(const char *dir, const char *name, const struct cawards *a,
+    size_t n, size_t *pending, size_t *decided)
+{
+	struct rc_err err = { 0 };
+	const struct cawards *aw;
+	char path[4200], *data = NULL;
+	const char *did;
+	size_t len = 0, i;
+	json_t *rep, *secs, *sec, *pay;
+
+	snprintf(path, sizeof(path), "%s/evidence/%s", dir, name);
+	if (ledger_read_file(path, LEDGER_MAX_EVIDENCE, &data, &len, &err) !=
+	    RC_OK)
+		return;
+	rep = json_loadb(data, len, 0, NULL);
+	rc_free(data);
+	did = json_string_value(json_object_get(rep, "dossier_id"));
+	secs = json_object_get(rep, "integrations");
+	for (i = 0; did != NULL && i < json_array_size(secs); i++) {
+		const char *kind, *code;
+
+		sec = json_array_get(secs, i);
+		pay = json_object_get(sec, "payable");
+		code = json_string_value(json_object_get(pay, "code"));
+		kind = json_string_value(json_object_get(sec, "kind"));
+		if (code == NULL || kind == NULL ||
+		    strcmp(code, "credential_conflict") != 0)
+			continue;
+		aw = find_award(a, n, did, kind);
+		printf("  dossier %s %s (%s): the credential of entry %lld "
+		       "(SIREN %s); evidence %s\n"
+		       "    %s\n",
+		    did,
+		    json_string_value(json_object_get(sec, "integration"))
+		        ? json_string_value(json_object_get(sec, "integration"))
+		        : "?",
+		    kind,
+		    (long long)json_integer_value(
+		        json_object_get(pay, "credential_seq")),
+		    json_string_value(json_object_get(pay, "credential_siren"))
+		        ? json_string_value(
+		              json_object_get(pay, "credential_siren"))
+		        : "?",
+		    path,
+		    aw ? "decided since: awarded"
+		       : "PENDING: an instructor decides");
+		if (aw != NULL)
+			printf("    (entry %llu)\n",
+			    (unsigned long long)aw->seq);
+		else
+			printf("    to approve a shared portal: raccord verify "
+			       "DOSSIER --ledger %s --key KEY "
+			       "--approve-shared-credential %lld\n",
+			    dir,
+			    (long long)json_integer_value(
+			        json_object_get(pay, "credential_seq")));
+		++*(aw ? decided : pending);
+	}
+	json_decref(rep);
+}
+
+/*
+ * One credential, one collectivité (issue 8): the credentials awarded to
+ * more than one SIREN (each with an instructor's approval recorded in the
+ * entry), then the verifications held for an instructor, found in the
+ * evidence reports, with whether they were decided since.
+ */
+static int
+cmd_conflicts(const struct largs *a)
+{
+	struct note_verifier *v = NULL;
+	struct ledger *lg = NULL;
+	struct rc_err err = { 0 };
+	struct ledger_entry e;
+	struct policy p;
+	struct cawards *aw = NULL, *na;
+	struct dirent *de;
+	char *line = NULL, path[4200];
+	size_t len, n = 0, cap = 0, i, j, shared = 0, pending = 0, decided = 0;
+	uint64_t s;
+	enum rc_code rc;
+	json_t *o;
+	DIR *d;
+
+	if (a->dir == NULL) {
+		ledger_usage(stderr);
+		return 2;
+	}
+	policy_defaults(&p);
+	if ((rc = maybe_vkey(a, &v, &err)) != RC_OK ||
+	    (rc = ledger_open(a->dir, NULL, v, &p, LEDGER_LOCK_WAIT_MS, &lg,
+	         &err)) != RC_OK)
+		goto out;
+	for (s = 0; s < ledger_size(lg); s++) {
+		if ((rc = ledger_entry_line(lg, s, &line, &len, &err)) !=
+		        RC_OK ||
+		    (rc = ledger_entry_parse(line, len, &e, &err)) != RC_OK)
+			goto out;
+		if (e.op == POLICY_OP_AWARD) {
+			if (n == cap) {
+				cap = cap ? cap * 2 : 64;
+				if ((na = rc_realloc(aw, cap * sizeof(*aw))) ==
+				    NULL) {
+					rc = RC_ERR(&err, RC_ENOMEM,
+					    "out of memory");
+					goto out;
+				}
+				aw = na;
+			}
+			memset(&aw[n], 0, sizeof(aw[n]));
+			aw[n].seq = e.seq;
+			aw[n].kind = e.kind;
+			snprintf(aw[n].siren, sizeof(aw[n].siren), "%s",
+			    e.siren);
+			snprintf(aw[n].cred, sizeof(aw[n].cred), "%s",
+			    e.credential_sha256);
+			aw[n].shared = e.has_shared_with;
+			aw[n].shared_with = e.shared_with;
+			o = json_loadb(line, len, 0, NULL);
+			aw[n].dossier_id = rc_strdup(
+			    json_string_value(json_object_get(o, "dossier_id"))
+			        ? json_string_value(
+			              json_object_get(o, "dossier_id"))
+			        : "");
+			json_decref(o);
+			if (aw[n].dossier_id == NULL) {
+				rc = RC_ERR(&err, RC_ENOMEM, "out of memory");
+				goto out;
+			}
+			n++;
+		}
+		rc_free(line);
+		line = NULL;
+	}
+	printf("credentials awarded to more than one SIREN (approved by an "
+	       "instructor):\n");
+	for (i = 0; i < n; i++) {
+		if (!aw[i].shared)
+			continue;
+		for (j = 0; j < n && aw[j].seq != aw[i].shared_with; j++)
+			;
+		printf("  entry %llu (SIREN %s, %s, dossier %s) shares the "
+		       "credential %.16s… of entry %llu (SIREN %s)\n",
+		    (unsigned long long)aw[i].seq, aw[i].siren,
+		    policy_kind_str(aw[i].kind), aw[i].dossier_id, aw[i].cred,
+		    (unsigned long long)aw[i].shared_with,
+		    j < n ? aw[j].siren : "?");
+		shared++;
+	}
+	if (shared == 0)
+		printf("  none\n");
+	printf("verifications held for an instructor (credential of another "
+	       "SIREN), from evidence/:\n");
+	snprintf(path, sizeof(path), "%s/evidence", a->dir);
+	if ((d = opendir(path)) != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			size_t nl = strlen(de->d_name);
+
+			if (nl == 69 && strcmp(de->d_name + 64, ".json") == 0)
+				held_in_evidence(a->dir, de->d_name, aw, n,
+				    &pending, &decided);
+		}
+		closedir(d);
+	}
+	if (pending + decided == 0)
+		printf("  none\n");
+	printf("%zu shared, %zu pending, %zu decided since\n", shared, pending,
+	    decided);
+out:
+	for (i = 0; i < n; i++)
+		rc_free(aw[i].dossier_id);
+	rc_free(aw);
+	rc_free(line);
+	ledger_close(lg);
+	note_verifier_free(v);
+	return rc == RC_OK ? 0 : fail("conflicts", &err);
 }
 
 /*
@@ -655,6 +920,10 @@ cli_ledger(int argc, char **argv)
 		return cmd_prove(&a, 1);
 	if (strcmp(cmd, "export") == 0)
 		return cmd_export(&a);
+	if (strcmp(cmd, "verify-export") == 0)
+		return cmd_verify_export(&a);
+	if (strcmp(cmd, "conflicts") == 0)
+		return cmd_conflicts(&a);
 	if (strcmp(cmd, "cosign") == 0)
 		return cmd_cosign(&a);
 	if (strcmp(cmd, "revoke") == 0)

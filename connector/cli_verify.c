@@ -1,20 +1,30 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * raccord verify DOSSIER.json --ledger DIR --key FILE [--config F]
- *                [--batch FILE.jsonl]
+ *                [--approve-shared-credential SEQ]
+ * raccord verify --batch FILE.jsonl --ledger DIR --key FILE [--config F]
  *
- * Check each dossier (connector/pipeline.h: config -> verifier_run), store
- * each report as evidence/<sha256>.json, decide per integration with the
- * policy (connector/policy.h), append the awards of each dossier as one
- * signed batch, and print what was awarded, refused and why, with the
- * receipt paths.  Idempotent: a dossier verified again gets its existing
- * receipts and nothing is appended.
+ * Check each dossier (connector/pipeline.h: config -> verifier_run), decide
+ * per report section with the one payable verdict (connector/payable.h,
+ * the same function `raccord check` prints) against the ledger's state,
+ * store the report with those verdicts as evidence/<sha256>.json, append
+ * the awards of each dossier as one signed batch, and print what was
+ * awarded, refused or held for an instructor and why, with the receipt
+ * paths.  Each section is linked to its dossier integration by the
+ * "integration" attribute the verifier sets, never by position.  Awards
+ * record the holder (paiement.titulaire) and the fingerprint of the
+ * credential that proved them; a credential first awarded to another SIREN
+ * is held until an instructor approves it for this one dossier with
+ * --approve-shared-credential SEQ (SEQ: the earlier award named in the
+ * refusal), which the entry records.  Idempotent: a dossier verified again
+ * gets its existing receipts and nothing is appended.
  *
  * Exit status: 0 every dossier awarded or already awarded; 1 nothing
- * awarded to some dossier because its checks failed (or the policy
- * refused); 2 bad input (dossier, config, key, ledger); 3 inconclusive
- * checks or an internal error.
+ * awarded to some dossier because its checks failed, the policy refused
+ * or an instructor must decide; 2 bad input (dossier, config, key,
+ * ledger, usage); 3 inconclusive checks or an internal error.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +36,7 @@
 #include "connector/cli.h"
 #include "connector/config.h"
 #include "connector/ledger/ledger.h"
+#include "connector/payable.h"
 #include "connector/pipeline.h"
 #include "connector/policy.h"
 #include "verifier/report.h"
@@ -36,51 +47,67 @@ verify_usage(FILE *f)
 	fprintf(f,
 	    "usage: raccord verify DOSSIER.json --ledger DIR --key FILE "
 	    "[--config F]\n"
+	    "                      [--approve-shared-credential SEQ]\n"
 	    "       raccord verify --batch FILE.jsonl --ledger DIR --key "
-	    "FILE [--config F]\n");
-}
-
-static enum policy_verdict
-pverdict(enum verdict v)
-{
-	switch (v) {
-	case VERDICT_VERIFIED:
-		return POLICY_VERIFIED;
-	case VERDICT_FAILED:
-		return POLICY_FAILED;
-	default:
-		return POLICY_INCONCLUSIVE;
-	}
+	    "FILE [--config F]\n"
+	    "\n"
+	    "Check, then award per policy into the signed ledger, and print "
+	    "the receipts.\n"
+	    "  --approve-shared-credential SEQ  an instructor approves a "
+	    "credential first\n"
+	    "        awarded (entry SEQ) to another SIREN, e.g. an "
+	    "intercommunal portal\n"
+	    "exit: 0 awarded or already awarded, 1 failed, refused or held "
+	    "for an\n"
+	    "      instructor, 2 bad input, 3 inconclusive or internal "
+	    "error\n");
 }
 
 /* Outcome of one dossier, for the exit status: 0, 1, 2 or 3. */
 static int
-award_dossier(struct ledger *lg, const struct policy *p, int need_hab,
+award_dossier(struct ledger *lg, const struct payable_opts *po,
     const struct pipeline_item *it)
 {
 	const struct dossier *d = it->dossier;
 	struct ledger_entry_in in[POLICY_KIND__MAX];
-	struct policy_decision dec;
+	struct payable *pay = NULL;
 	struct rc_err err = { 0 };
 	const char *what = it->line ? "batch line" : "dossier";
-	int decided[POLICY_KIND__MAX] = { 0 };
 	char ev[65], path[4200], *js = NULL;
-	size_t i, n = 0, nsec;
+	size_t i, n = 0, nsec = report_section_count(it->report);
 	uint64_t first;
-	json_t *j;
-	int status = 1, any_ok = 0, inconclusive = 0;
-	enum policy_kind k;
+	json_t *j = NULL;
+	int status = 1, any_ok = 0, inconclusive = 0, internal = 0;
 
-	/* The report is the evidence: stored first, by content hash. */
+	/*
+	 * One verdict per section, by the same function as `raccord check`
+	 * (connector/payable.h), against the ledger's state.  Each section
+	 * names its integration explicitly; nothing assumes section i is
+	 * integration i.
+	 */
+	if ((pay = rc_calloc(nsec ? nsec : 1, sizeof(*pay))) == NULL ||
+	    payable_dossier(d, it->report, po, ledger_state(lg), pay, &err) !=
+	        RC_OK) {
+		rc_free(pay);
+		fprintf(stderr, "raccord verify: out of memory\n");
+		return 3;
+	}
+	/* The report, with those verdicts, is the evidence: stored first,
+	 * by content hash. */
 	if ((j = report_to_json(it->report)) == NULL ||
+	    payable_annotate(j, pay, nsec, &err) != RC_OK ||
 	    (js = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS)) == NULL) {
 		json_decref(j);
-		fprintf(stderr, "raccord verify: out of memory\n");
+		rc_free(pay);
+		fprintf(stderr,
+		    "raccord verify: cannot build the evidence%s%s\n",
+		    err.msg[0] ? ": " : "", err.msg);
 		return 3;
 	}
 	json_decref(j);
 	if (ledger_evidence_put(lg, js, strlen(js), ev, &err) != RC_OK) {
 		free(js);
+		rc_free(pay);
 		fprintf(stderr,
 		    "raccord verify: %s: cannot store evidence: %s\n",
 		    d->dossier_id, err.msg);
@@ -89,96 +116,76 @@ award_dossier(struct ledger *lg, const struct policy *p, int need_hab,
 	free(js);
 	printf("dossier %s (SIREN %s): evidence %s/evidence/%s.json\n",
 	    d->dossier_id, d->collectivite.siren, ledger_dir(lg), ev);
-	nsec = report_section_count(it->report);
 	for (i = 0; i < nsec; i++) {
-		const struct report_section *sec =
-		    report_section_get(it->report, i);
-		enum verdict v = report_section_verdict(sec);
+		const struct payable *p = &pay[i];
+		const char *kind =
+		    p->kind_known ? policy_kind_str(p->kind) : "?";
 
-		if (policy_kind_parse(report_section_kind(sec), &k) != RC_OK)
-			continue;
-		/*
-		 * Sections follow the dossier's integrations in order.  Only
-		 * a production integration earns a forfait: a sandbox one,
-		 * however correct, connects no citizen to anything.
-		 */
-		if (i < d->nintegrations &&
-		    d->integrations[i].env != DOSSIER_ENV_PRODUCTION) {
-			printf("  %s: refused: %s targets the %s environment; "
-			       "forfaits are paid for production integrations "
-			       "only\n",
-			    policy_kind_str(k), d->integrations[i].path,
-			    dossier_env_str(d->integrations[i].env));
-			continue;
-		}
-		/*
-		 * The technical checks prove an integration works, not whose
-		 * it is: a portal or a token of someone else would pass them.
-		 * A DataPass habilitation for the SIRET ties it to the
-		 * collectivité (policy.require_habilitation, default true).
-		 */
-		if (need_hab && v == VERDICT_VERIFIED &&
-		    report_check_status(sec,
-		        k == POLICY_KIND_API
-		            ? "api.habilitation"
-		            : "fc.habilitation") != CHECK_PASS) {
-			printf("  %s: refused: verified, but no DataPass "
-			       "habilitation for SIRET %s was confirmed "
-			       "(configure datapass.*; policy."
-			       "require_habilitation)\n",
-			    policy_kind_str(k), d->collectivite.siret);
-			continue;
-		}
-		if (decided[k]) {
-			printf("  %s: %s; a second %s integration brings "
-			       "nothing more\n",
-			    report_section_kind(sec), verdict_str(v),
-			    policy_kind_str(k));
-			continue;
-		}
-		policy_decide(p, ledger_state(lg), d->collectivite.siren, k,
-		    pverdict(v), time(NULL), &dec);
-		if (dec.outcome == POLICY_ALREADY) {
-			ledger_receipt_path(lg, (uint64_t)dec.existing_seq,
-			    path, sizeof(path));
+		switch (p->code) {
+		case PAYABLE_YES:
+			break;
+		case PAYABLE_ALREADY:
+			ledger_receipt_path(lg, (uint64_t)p->seq, path,
+			    sizeof(path));
 			printf("  %s: already awarded (entry %lld), receipt "
 			       "%s\n",
-			    policy_kind_str(k), (long long)dec.existing_seq,
-			    path);
-			decided[k] = 1;
+			    kind, (long long)p->seq, path);
 			any_ok = 1;
 			continue;
-		}
-		if (dec.outcome == POLICY_REFUSE) {
-			printf("  %s: refused: %s\n", policy_kind_str(k),
-			    dec.reason);
-			if (v == VERDICT_VERIFIED)
-				decided[k] = 1; /* policy, not the checks */
-			if (v == VERDICT_INCONCLUSIVE)
-				inconclusive = 1;
+		case PAYABLE_CREDENTIAL_CONFLICT:
+			printf("  %s: HELD for an instructor: %s\n", kind,
+			    p->reason);
+			continue;
+		case PAYABLE_UNLINKED:
+			printf("  %s: refused: %s\n", kind, p->reason);
+			internal = 1;
+			continue;
+		case PAYABLE_INCONCLUSIVE:
+			inconclusive = 1;
+			printf("  %s: refused: %s\n", kind, p->reason);
+			continue;
+		default:
+			printf("  %s: refused: %s\n", kind, p->reason);
 			continue;
 		}
-		decided[k] = 1;
 		memset(&in[n], 0, sizeof(in[n]));
 		in[n].op = POLICY_OP_AWARD;
-		in[n].kind = k;
+		in[n].kind = p->kind;
 		in[n].siren = d->collectivite.siren;
 		in[n].siret = d->collectivite.siret;
 		in[n].nom = d->collectivite.nom;
+		in[n].titulaire = d->paiement.titulaire;
 		in[n].iban = d->paiement.iban;
 		in[n].bic = d->paiement.bic;
 		in[n].dossier_id = d->dossier_id;
 		in[n].evidence_sha256 = ev;
-		in[n].amount_cents = dec.amount_cents;
+		in[n].amount_cents = p->amount_cents;
+		if (p->credential_sha256[0] != '\0')
+			in[n].credential_sha256 = p->credential_sha256;
+		else
+			printf("  %s: note: no credential fingerprint is "
+			       "known (no token was checked): the award "
+			       "records none and the one-credential rule "
+			       "cannot apply to it\n",
+			    kind);
+		if (p->seq >= 0) {
+			in[n].has_shared_with = 1;
+			in[n].shared_with = (uint64_t)p->seq;
+			printf("  %s: credential shared with SIREN %s (entry "
+			       "%lld), approved by the instructor\n",
+			    kind, p->conflict_siren, (long long)p->seq);
+		}
 		n++;
+		if (n == POLICY_KIND__MAX)
+			break; /* one per kind: payable_dossier ensures it */
 	}
 	if (n > 0) {
-		if (ledger_append(lg, in, n, time(NULL), &first, &err) !=
-		    RC_OK) {
+		if (ledger_append(lg, in, n, po->now, &first, &err) != RC_OK) {
 			fprintf(stderr,
 			    "raccord verify: %s %s: nothing "
 			    "awarded: %s\n",
 			    what, d->dossier_id, err.msg);
+			rc_free(pay);
 			return err.code == RC_EPOLICY ? 1 : 3;
 		}
 		for (i = 0; i < n; i++) {
@@ -191,7 +198,10 @@ award_dossier(struct ledger *lg, const struct policy *p, int need_hab,
 		}
 		any_ok = 1;
 	}
-	if (any_ok)
+	rc_free(pay);
+	if (internal)
+		status = 3;
+	else if (any_ok)
 		status = 0;
 	else if (inconclusive)
 		status = 3;
@@ -203,6 +213,9 @@ cli_verify(int argc, char **argv)
 {
 	const char *file = NULL, *batch = NULL, *dir = NULL, *key = NULL,
 	           *config = NULL;
+	struct payable_opts po;
+	long long approve = -1;
+	char *end;
 	struct note_signer *s = NULL;
 	struct ledger *lg = NULL;
 	struct pipeline pl;
@@ -226,7 +239,20 @@ cli_verify(int argc, char **argv)
 			config = argv[++i_arg];
 		else if (i_arg + 1 < argc && strcmp(o, "--batch") == 0)
 			batch = argv[++i_arg];
-		else if (o[0] != '-' && file == NULL)
+		else if (i_arg + 1 < argc &&
+		    strcmp(o, "--approve-shared-credential") == 0) {
+			errno = 0;
+			approve = strtoll(argv[++i_arg], &end, 10);
+			if (errno != 0 || end == argv[i_arg] || *end != '\0' ||
+			    approve < 0) {
+				fprintf(stderr,
+				    "raccord verify: "
+				    "--approve-shared-credential: \"%s\" is "
+				    "not an entry number\n",
+				    argv[i_arg]);
+				return 2;
+			}
+		} else if (o[0] != '-' && file == NULL)
 			file = o;
 		else {
 			fprintf(stderr, "raccord verify: unexpected \"%s\"\n",
@@ -239,17 +265,21 @@ cli_verify(int argc, char **argv)
 		verify_usage(stderr);
 		return 2;
 	}
+	if (approve >= 0 && batch != NULL) {
+		fprintf(stderr,
+		    "raccord verify: --approve-shared-credential is an "
+		    "instructor's decision about one dossier: not with "
+		    "--batch\n");
+		return 2;
+	}
 	memset(&pl, 0, sizeof(pl));
 	if (pipeline_init(&pl, config, &err) != RC_OK) {
 		status = 2;
 		goto out;
 	}
 	inited = 1;
-	policy_defaults(&p);
-	p.amount_cents = pl.cfg->amount_cents;
-	p.envelope_cents = pl.cfg->envelope_cents;
-	p.window_start = pl.cfg->window_start_t;
-	p.window_end = pl.cfg->window_end_t;
+	pipeline_payable_opts(&pl, &p, time(NULL), &po);
+	po.approve_seq = approve;
 	/* Key and ledger before any probing: bad input fails fast. */
 	if (ledger_signer_for(dir, key, &s, &err) != RC_OK ||
 	    ledger_open(dir, s, NULL, &p, LEDGER_LOCK_WAIT_MS, &lg, &err) !=
@@ -274,8 +304,7 @@ cli_verify(int argc, char **argv)
 			    it->error ? it->error : "?");
 			st = 2;
 		} else
-			st = award_dossier(lg, &p, pl.cfg->require_habilitation,
-			    it);
+			st = award_dossier(lg, &po, it);
 		/* 2 outranks 3 outranks 1 outranks 0 */
 		if (st == 2 || (st == 3 && status != 2) ||
 		    (st == 1 && status == 0))

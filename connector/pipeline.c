@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/crypto.h>
 
@@ -253,6 +254,79 @@ pipeline_cleanup(struct pipeline *pl)
 		    strlen(pl->datapass_secret));
 	cfg_free(pl->cfg);
 	memset(pl, 0, sizeof(*pl));
+}
+
+void
+pipeline_payable_opts(const struct pipeline *pl, struct policy *p, time_t now,
+    struct payable_opts *o)
+{
+	const struct verifier_opts *v = &pl->opts;
+
+	policy_defaults(p);
+	p->amount_cents = pl->cfg->amount_cents;
+	p->envelope_cents = pl->cfg->envelope_cents;
+	p->window_start = pl->cfg->window_start_t;
+	p->window_end = pl->cfg->window_end_t;
+	memset(o, 0, sizeof(*o));
+	o->policy = p;
+	o->require_habilitation = pl->cfg->require_habilitation;
+	/* The verifier's own test (verifier/api_checks.c). */
+	o->datapass_configured = v->datapass_base_url != NULL &&
+	    v->datapass_client_id != NULL &&
+	    v->datapass_client_secret != NULL &&
+	    v->datapass_client_secret[0] != '\0';
+	o->now = now;
+	o->approve_seq = -1;
+}
+
+/* The verdicts of it's sections; *out for rc_free. */
+static enum rc_code
+item_payable(const struct pipeline *pl, const struct pipeline_item *it,
+    struct payable **out, size_t *n, struct rc_err *err)
+{
+	struct payable_opts o;
+	struct policy p;
+	enum rc_code rc;
+
+	*out = NULL;
+	*n = report_section_count(it->report);
+	if ((*out = rc_calloc(*n ? *n : 1, sizeof(**out))) == NULL)
+		return RC_ERR(err, RC_ENOMEM, "out of memory");
+	pipeline_payable_opts(pl, &p, time(NULL), &o);
+	if ((rc = payable_dossier(it->dossier, it->report, &o, NULL, *out,
+	         err)) != RC_OK) {
+		rc_free(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
+enum rc_code
+pipeline_payable_json(const struct pipeline *pl, const struct pipeline_item *it,
+    json_t *report_json, struct rc_err *err)
+{
+	struct payable *pay = NULL;
+	size_t n = 0;
+	enum rc_code rc;
+
+	if ((rc = item_payable(pl, it, &pay, &n, err)) == RC_OK)
+		rc = payable_annotate(report_json, pay, n, err);
+	rc_free(pay);
+	return rc;
+}
+
+enum rc_code
+pipeline_payable_text(const struct pipeline *pl, const struct pipeline_item *it,
+    FILE *f, struct rc_err *err)
+{
+	struct payable *pay = NULL;
+	size_t n = 0;
+	enum rc_code rc;
+
+	if ((rc = item_payable(pl, it, &pay, &n, err)) == RC_OK)
+		payable_print_text(pay, n, f);
+	rc_free(pay);
+	return rc;
 }
 
 int

@@ -12,6 +12,8 @@
 
 #include "common/err.h"
 #include "connector/config.h"
+#include "connector/payable.h"
+#include "connector/policy.h"
 #include "verifier/dossier.h"
 #include "verifier/report.h"
 #include "verifier/verifier.h"
@@ -83,6 +85,25 @@ enum rc_code pipeline_next_chunk(struct pipeline *pl, size_t max, int *more,
 enum rc_code pipeline_run(struct pipeline *pl, struct rc_err *err);
 
 void pipeline_cleanup(struct pipeline *pl);
+
+/*
+ * The award policy of the config (amount, envelope, window) into *p, and
+ * the options of the payable verdict into *o (o->policy = p, now given,
+ * no approval): the one place `check` and `verify` get them from.
+ */
+void pipeline_payable_opts(const struct pipeline *pl, struct policy *p,
+    time_t now, struct payable_opts *o);
+
+/*
+ * The payable verdict of each section of it's report, without a ledger
+ * (what `raccord check` shows): added as "payable" to each element of
+ * the report JSON's "integrations", or printed one line per section.
+ * RC_ENOMEM (RC_EINVAL when the JSON is not it's report).
+ */
+enum rc_code pipeline_payable_json(const struct pipeline *pl,
+    const struct pipeline_item *it, json_t *report_json, struct rc_err *err);
+enum rc_code pipeline_payable_text(const struct pipeline *pl,
+    const struct pipeline_item *it, FILE *f, struct rc_err *err);
 
 /*
  * Exit status for check/verify: 2 if an input was refused, else 1 if a

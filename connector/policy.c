@@ -15,6 +15,13 @@ struct policy_slot {
 	int64_t live[POLICY_KIND__MAX];
 };
 
+struct policy_cred {
+	unsigned char fp[32]; /* SHA-256 fingerprint */
+	int used;
+	uint64_t seq;   /* its first award */
+	uint32_t siren; /* that award's SIREN */
+};
+
 static const char *const kind_names[POLICY_KIND__MAX] = { "franceconnect",
 	"api" };
 static const char *const op_names[POLICY_OP__MAX] = { "award", "revoke" };
@@ -74,6 +81,7 @@ void
 policy_state_cleanup(struct policy_state *st)
 {
 	rc_free(st->slots);
+	rc_free(st->creds);
 	memset(st, 0, sizeof(*st));
 }
 
@@ -152,6 +160,97 @@ slot_get(struct policy_state *st, uint32_t key)
 	return &st->slots[i];
 }
 
+int
+policy_hex64(const char *s)
+{
+	int i;
+
+	if (s == NULL || strlen(s) != 64)
+		return 0;
+	for (i = 0; i < 64; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') ||
+		        (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return 1;
+}
+
+static void
+fp_parse(const char *hex, unsigned char fp[32])
+{
+	int i, hi, lo;
+
+	for (i = 0; i < 32; i++) {
+		hi = hex[2 * i] <= '9' ? hex[2 * i] - '0'
+		                       : hex[2 * i] - 'a' + 10;
+		lo = hex[2 * i + 1] <= '9' ? hex[2 * i + 1] - '0'
+		                           : hex[2 * i + 1] - 'a' + 10;
+		fp[i] = (unsigned char)(hi * 16 + lo);
+	}
+}
+
+static size_t
+cred_index(const struct policy_cred *tab, size_t cap,
+    const unsigned char fp[32])
+{
+	size_t i;
+
+	memcpy(&i, fp, sizeof(i)); /* a SHA-256 is already uniform */
+	i &= cap - 1;
+	while (tab[i].used && memcmp(tab[i].fp, fp, 32) != 0)
+		i = (i + 1) & (cap - 1);
+	return i;
+}
+
+static const struct policy_cred *
+cred_find(const struct policy_state *st, const unsigned char fp[32])
+{
+	size_t i;
+
+	if (st->ccap == 0)
+		return NULL;
+	i = cred_index(st->creds, st->ccap, fp);
+	return st->creds[i].used ? &st->creds[i] : NULL;
+}
+
+/* Room for one more fingerprint, so that inserting cannot fail. */
+static enum rc_code
+cred_reserve(struct policy_state *st)
+{
+	struct policy_cred *nt;
+	size_t ncap, i;
+
+	if ((st->cused + 1) * 2 <= st->ccap)
+		return RC_OK;
+	ncap = st->ccap ? st->ccap * 2 : 256;
+	if ((nt = rc_calloc(ncap, sizeof(*nt))) == NULL)
+		return RC_ENOMEM;
+	for (i = 0; i < st->ccap; i++)
+		if (st->creds[i].used)
+			nt[cred_index(nt, ncap, st->creds[i].fp)] =
+			    st->creds[i];
+	rc_free(st->creds);
+	st->creds = nt;
+	st->ccap = ncap;
+	return RC_OK;
+}
+
+int64_t
+policy_state_cred(const struct policy_state *st, const char *cred,
+    char siren[10])
+{
+	const struct policy_cred *c;
+	unsigned char fp[32];
+
+	siren[0] = '\0';
+	if (!policy_hex64(cred))
+		return -1;
+	fp_parse(cred, fp);
+	if ((c = cred_find(st, fp)) == NULL)
+		return -1;
+	snprintf(siren, 10, "%09lu", (unsigned long)(c->siren % 1000000000u));
+	return (int64_t)c->seq;
+}
+
 int64_t
 policy_state_live(const struct policy_state *st, const char *siren,
     enum policy_kind kind)
@@ -170,10 +269,20 @@ policy_decide(const struct policy *p, const struct policy_state *st,
     const char *siren, enum policy_kind kind, enum policy_verdict v, time_t now,
     struct policy_decision *d)
 {
-	int64_t seq;
+	policy_decide_cred(p, st, siren, kind, v, now, NULL, -1, d);
+}
+
+void
+policy_decide_cred(const struct policy *p, const struct policy_state *st,
+    const char *siren, enum policy_kind kind, enum policy_verdict v, time_t now,
+    const char *cred, int64_t approve_seq, struct policy_decision *d)
+{
+	char other[10];
+	int64_t seq, first = -1;
 
 	memset(d, 0, sizeof(*d));
 	d->existing_seq = -1;
+	d->conflict_seq = -1;
 	d->outcome = POLICY_REFUSE;
 	if (!rc_siren_valid(siren, NULL) || kind >= POLICY_KIND__MAX) {
 		snprintf(d->reason, sizeof(d->reason), "invalid SIREN or kind");
@@ -202,6 +311,32 @@ policy_decide(const struct policy *p, const struct policy_state *st,
 		    kind_names[kind]);
 		return;
 	}
+	/*
+	 * One credential, one collectivité (issue 8): neither DataPass nor
+	 * the token proves that the credential belongs to this SIREN.  A
+	 * credential first awarded to another SIREN waits for an
+	 * instructor, who approves it by naming that first award.
+	 */
+	if (cred != NULL && (first = policy_state_cred(st, cred, other)) >= 0 &&
+	    strcmp(other, siren) != 0) {
+		if (approve_seq != first) {
+			d->outcome = POLICY_HOLD;
+			d->conflict_seq = first;
+			snprintf(d->conflict_siren, sizeof(d->conflict_siren),
+			    "%s", other);
+			snprintf(d->reason, sizeof(d->reason),
+			    "the %s credential (fingerprint %.16s…) was "
+			    "already awarded to SIREN %s (entry %lld): left "
+			    "for an instructor, who may approve a shared "
+			    "portal with --approve-shared-credential %lld",
+			    kind_names[kind], cred, other, (long long)first,
+			    (long long)first);
+			return;
+		}
+		d->conflict_seq = first;
+		snprintf(d->conflict_siren, sizeof(d->conflict_siren), "%s",
+		    other);
+	}
 	if (p->window_start != 0 && now < p->window_start) {
 		snprintf(d->reason, sizeof(d->reason),
 		    "outside the award window: it opens later");
@@ -221,8 +356,59 @@ policy_decide(const struct policy *p, const struct policy_state *st,
 	}
 	d->outcome = POLICY_AWARD;
 	d->amount_cents = p->amount_cents;
-	snprintf(d->reason, sizeof(d->reason), "%s integration verified",
-	    kind_names[kind]);
+	if (d->conflict_seq >= 0)
+		snprintf(d->reason, sizeof(d->reason),
+		    "%s integration verified; credential shared with SIREN "
+		    "%s (entry %lld), approved by the instructor",
+		    kind_names[kind], d->conflict_siren,
+		    (long long)d->conflict_seq);
+	else
+		snprintf(d->reason, sizeof(d->reason),
+		    "%s integration verified", kind_names[kind]);
+}
+
+/* The credential rule of policy_state_apply; *fp set when e has one. */
+static enum rc_code
+cred_rule(const struct policy_state *st, const struct policy_entry *e,
+    uint32_t key, unsigned char fp[32], int *has, struct rc_err *err)
+{
+	const struct policy_cred *c;
+
+	*has = 0;
+	if (e->credential_sha256 == NULL) {
+		if (e->has_shared_with)
+			return RC_ERR(err, RC_EPOLICY,
+			    "credential_shared_with without a credential");
+		return RC_OK;
+	}
+	if (!policy_hex64(e->credential_sha256))
+		return RC_ERR(err, RC_EPOLICY,
+		    "credential_sha256: not 64 lowercase hex digits");
+	fp_parse(e->credential_sha256, fp);
+	*has = 1;
+	c = cred_find(st, fp);
+	if (c != NULL && c->siren != key) {
+		if (!e->has_shared_with)
+			return RC_ERR(err, RC_EPOLICY,
+			    "credential %.16s… of entry %llu (SIREN %09lu) "
+			    "awarded to SIREN %s without an instructor's "
+			    "approval (one credential, one collectivité)",
+			    e->credential_sha256, (unsigned long long)c->seq,
+			    (unsigned long)c->siren, e->siren);
+		if (e->shared_with != c->seq)
+			return RC_ERR(err, RC_EPOLICY,
+			    "credential_shared_with %llu, but the credential "
+			    "was first awarded in entry %llu",
+			    (unsigned long long)e->shared_with,
+			    (unsigned long long)c->seq);
+		return RC_OK;
+	}
+	if (e->has_shared_with)
+		return RC_ERR(err, RC_EPOLICY,
+		    "credential_shared_with %llu, but that credential was "
+		    "never awarded to another SIREN",
+		    (unsigned long long)e->shared_with);
+	return RC_OK;
 }
 
 enum rc_code
@@ -231,7 +417,10 @@ policy_state_apply(const struct policy *p, struct policy_state *st,
 {
 	const struct policy_slot *found;
 	struct policy_slot *s;
+	unsigned char fp[32];
+	enum rc_code rc;
 	uint32_t key;
+	int has_cred = 0;
 
 	if (!rc_siren_valid(e->siren, NULL) || (key = siren_num(e->siren)) == 0)
 		return RC_ERR(err, RC_EPOLICY, "invalid SIREN");
@@ -253,8 +442,22 @@ policy_state_apply(const struct policy *p, struct policy_state *st,
 			return RC_ERR(err, RC_EPOLICY,
 			    "award exceeds the envelope of %lld cents",
 			    p->envelope_cents);
-		if ((s = slot_get(st, key)) == NULL)
+		if ((rc = cred_rule(st, e, key, fp, &has_cred, err)) != RC_OK)
+			return rc;
+		if ((has_cred && cred_reserve(st) != RC_OK) ||
+		    (s = slot_get(st, key)) == NULL)
 			return RC_ERR(err, RC_ENOMEM, "out of memory");
+		if (has_cred) {
+			size_t ci = cred_index(st->creds, st->ccap, fp);
+
+			if (!st->creds[ci].used) {
+				memcpy(st->creds[ci].fp, fp, 32);
+				st->creds[ci].used = 1;
+				st->creds[ci].seq = e->seq;
+				st->creds[ci].siren = key;
+				st->cused++;
+			}
+		}
 		s->live[e->kind] = (int64_t)e->seq;
 		st->live_cents += e->amount_cents;
 		st->awards++;

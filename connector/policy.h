@@ -13,6 +13,14 @@
  * - Corrections are revoke entries that name the award they cancel
  *   (ref_seq) and a reason; after a revoke the kind may be awarded again.
  *
+ * - One credential, one collectivité (issue 8): an award may carry the
+ *   fingerprint of the credential that proved it (SHA-256 of an API token,
+ *   or of the canonical FranceConnect client string, docs/ledger.md).  The
+ *   same fingerprint already awarded to another SIREN is not awarded
+ *   automatically (POLICY_HOLD names the earlier award): an instructor
+ *   approves it explicitly, and the award then records the seq of that
+ *   earlier award ("credential_shared_with").
+ *
  * struct policy_state is what the ledger holds, replayed entry by entry
  * with policy_state_apply(), which also checks every rule: the writer
  * uses it before appending and `ledger verify` to audit the whole log.
@@ -52,6 +60,8 @@ enum policy_outcome {
 	POLICY_AWARD,   /* append an award of d->amount_cents */
 	POLICY_ALREADY, /* already awarded: d->existing_seq */
 	POLICY_REFUSE,  /* d->reason says why */
+	POLICY_HOLD,    /* credential of another SIREN: an instructor decides
+	                   (d->conflict_seq, d->conflict_siren) */
 	POLICY_OUTCOME__MAX
 };
 
@@ -71,14 +81,23 @@ struct policy_entry {
 	long long amount_cents; /* awards */
 	uint64_t ref_seq;       /* revokes */
 	time_t time;
+	/* awards, optional (zero-initialised: none) */
+	const char *credential_sha256; /* 64 lowercase hex, or NULL */
+	int has_shared_with;           /* approved sharing with... */
+	uint64_t shared_with;          /* ...the award of this seq */
 };
 
 struct policy_decision {
 	enum policy_outcome outcome;
 	long long amount_cents;
 	int64_t existing_seq; /* POLICY_ALREADY; -1 otherwise */
-	char reason[256];
+	int64_t conflict_seq; /* POLICY_HOLD, or an approved share; -1 */
+	char conflict_siren[10];
+	char reason[320];
 };
+
+/* The first award of each credential fingerprint (policy.c). */
+struct policy_cred;
 
 /* Ledger state: live awards per SIREN, and their total. Caller-owned. */
 struct policy_state {
@@ -86,6 +105,8 @@ struct policy_state {
 	size_t cap, used;
 	long long live_cents;
 	uint64_t awards, revokes;
+	struct policy_cred *creds; /* open addressing on the fingerprint */
+	size_t ccap, cused;
 };
 
 void policy_defaults(struct policy *p);
@@ -112,10 +133,35 @@ void policy_decide(const struct policy *p, const struct policy_state *st,
     struct policy_decision *d);
 
 /*
+ * policy_decide, plus the credential rule: cred is the fingerprint of the
+ * credential that proved the integration (64 lowercase hex) or NULL (none
+ * known: the rule cannot apply).  When it was first awarded to another
+ * SIREN, the outcome is POLICY_HOLD naming that award, unless approve_seq
+ * (>= 0) is exactly its seq: then POLICY_AWARD with d->conflict_seq set,
+ * to be recorded in the entry.  approve_seq < 0: no approval.
+ */
+void policy_decide_cred(const struct policy *p, const struct policy_state *st,
+    const char *siren, enum policy_kind kind, enum policy_verdict v, time_t now,
+    const char *cred, int64_t approve_seq, struct policy_decision *d);
+
+/*
+ * The first award of fingerprint cred (64 hex): its seq and SIREN (into
+ * siren[10]), or -1 when the ledger never awarded it.
+ */
+int64_t policy_state_cred(const struct policy_state *st, const char *cred,
+    char siren[10]);
+
+/* 1 when s is 64 lowercase hex digits. */
+int policy_hex64(const char *s);
+
+/*
  * Check that e may follow the entries already applied, then apply it.
  * Rules: a valid SIREN; an award of exactly p->amount_cents, no live
  * award of that kind for that SIREN, within the envelope; a revoke that
- * names the live award of that SIREN and kind.  RC_EPOLICY (reason in
+ * names the live award of that SIREN and kind; an award whose credential
+ * was first awarded to another SIREN only with shared_with naming exactly
+ * that first award (an instructor's approval), and shared_with only then.
+ * RC_EPOLICY (reason in
  * err, state unchanged) when it breaks one; RC_ENOMEM.  The window is not
  * checked here: it bounds new decisions, not the history.
  */

@@ -134,6 +134,12 @@ verifier_run(const struct verifier_opts *opts,
 				rc = RC_ERR(err, RC_ENOMEM, "out of memory");
 				goto drain;
 			}
+			/* The explicit link back to the dossier (issue 12). */
+			if (report_section_set(c->sec, "integration",
+			        in->path) != RC_OK) {
+				rc = RC_ERR(err, RC_ENOMEM, "out of memory");
+				goto drain;
+			}
 			report_section_set(c->sec, "environment",
 			    dossier_env_str(in->env));
 			if (in->kind == DOSSIER_FRANCECONNECT) {

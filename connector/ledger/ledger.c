@@ -759,6 +759,10 @@ ledger_entry_policy(const struct ledger_entry *e, struct policy_entry *pe)
 	pe->amount_cents = e->amount_cents;
 	pe->ref_seq = e->ref_seq;
 	pe->time = e->time;
+	pe->credential_sha256 =
+	    e->credential_sha256[0] != '\0' ? e->credential_sha256 : NULL;
+	pe->has_shared_with = e->has_shared_with;
+	pe->shared_with = e->shared_with;
 }
 
 enum rc_code
@@ -799,8 +803,12 @@ ledger_append(struct ledger *lg, const struct ledger_entry_in *in, size_t n,
 			    i);
 			goto refuse;
 		}
+		memset(&pe, 0, sizeof(pe));
 		pe.op = in[i].op;
 		pe.seq = base + i;
+		pe.credential_sha256 = in[i].credential_sha256;
+		pe.has_shared_with = in[i].has_shared_with;
+		pe.shared_with = in[i].shared_with;
 		pe.siren = in[i].siren;
 		pe.kind = in[i].kind;
 		pe.amount_cents = in[i].amount_cents;

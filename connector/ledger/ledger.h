@@ -35,7 +35,16 @@
 #include "connector/ledger/note.h"
 #include "connector/policy.h"
 
-#define LEDGER_VERSION        1
+/*
+ * Entry format version written in "v".  1: the first format.  2 (since
+ * issue 14/8): awards add "titulaire" (the account holder, required) and
+ * optionally "credential_sha256" (fingerprint of the credential that
+ * proved the integration) and "credential_shared_with" (seq of the earlier
+ * award of that credential to another SIREN, approved by an instructor).
+ * Readers accept both; docs/ledger.md "Entries".
+ */
+#define LEDGER_VERSION        2
+#define LEDGER_VERSION_MIN    1
 #define LEDGER_MAX_LINE       (64 * 1024)
 #define LEDGER_MAX_EVIDENCE   (16 * 1024 * 1024)
 #define LEDGER_LOCK_WAIT_MS   10000
@@ -50,7 +59,11 @@ struct ledger_entry_in {
 	const char *siren;
 	/* award */
 	const char *siret, *nom, *iban, *bic, *dossier_id;
-	const char *evidence_sha256; /* 64 lowercase hex, stored first */
+	const char *titulaire;         /* account holder (required) */
+	const char *evidence_sha256;   /* 64 lowercase hex, stored first */
+	const char *credential_sha256; /* 64 lowercase hex, or NULL */
+	int has_shared_with;           /* instructor approved a shared... */
+	uint64_t shared_with;          /* ...credential: that award's seq */
 	long long amount_cents;
 	/* revoke */
 	uint64_t ref_seq;
@@ -68,6 +81,10 @@ struct ledger_entry {
 	char evidence_sha256[65];
 	long long amount_cents;
 	uint64_t ref_seq;
+	int version;                /* "v": 1 or 2 */
+	char credential_sha256[65]; /* "" when absent (v1, or none) */
+	int has_shared_with;        /* "credential_shared_with" present */
+	uint64_t shared_with;
 };
 
 /*
@@ -229,11 +246,35 @@ enum rc_code ledger_receipt_verify(const char *receipt, size_t len,
 
 /*
  * Export the signed entries of a verified ledger into outdir (created; it
- * must not exist): awards.csv (French spreadsheet dialect, see
- * docs/ledger.md), awards.json, entries.jsonl, checkpoint, log.vkey.
+ * must not exist): awards.csv (French spreadsheet dialect), awards.xlsx,
+ * awards.json, entries.jsonl, checkpoint, log.vkey, and the offline
+ * recipe verify_export.py with LISEZMOI-README.txt (docs/ledger.md).
+ * Every cell is derived from the signed entries.
  */
 enum rc_code ledger_export(const char *dir, const struct note_verifier *vkey,
     const struct policy *p, const char *outdir, struct rc_err *err);
+
+/* What ledger_export_verify found. */
+struct ledger_export_check {
+	struct checkpoint cp;
+	uint64_t awards;
+	long long payable_cents;
+	size_t mismatches;
+	char *report;           /* one line per mismatch (capped); rc_free */
+	char recipe_sha256[65]; /* of the verify_export.py raccord ships */
+};
+
+/*
+ * Verify an export directory offline against a pinned log key: the
+ * checkpoint's signature, entries.jsonl against its root, then every
+ * row and cell of awards.csv, awards.json and awards.xlsx recomputed from
+ * those entries, and the shipped recipe equal to the one raccord ships.
+ * RC_OK when everything matches; RC_ELEDGER with res->report naming each
+ * file, row and column that does not (err holds the first).
+ */
+enum rc_code ledger_export_verify(const char *outdir,
+    const struct note_verifier *vkey, struct ledger_export_check *res,
+    struct rc_err *err);
 
 /*
  * Write a file atomically: temp in the same directory, fsync, rename,

@@ -9,6 +9,7 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "common/buf.h"
 #include "common/err.h"
 #include "common/json.h"
 #include "connector/ledger/ledger.h"
@@ -45,5 +46,73 @@ enum rc_code ledger_entry_encode(const struct ledger_entry_in *in, uint64_t seq,
 
 /* The policy's view of an entry read back (pe borrows e's strings). */
 void ledger_entry_policy(const struct ledger_entry *e, struct policy_entry *pe);
+
+/*
+ * The export model (ledger_export.c): every cell of awards.csv,
+ * awards.json and awards.xlsx, derived from the signed entries alone, so
+ * that `ledger export` writes it and `ledger verify-export` rebuilds it
+ * from the export's own entries.jsonl and checkpoint with the same code.
+ */
+enum export_col {
+	EXPORT_COL_SEQ,
+	EXPORT_COL_SIREN,
+	EXPORT_COL_SIRET,
+	EXPORT_COL_NOM,
+	EXPORT_COL_TITULAIRE,
+	EXPORT_COL_TYPE,
+	EXPORT_COL_EUR,
+	EXPORT_COL_CENTS,
+	EXPORT_COL_IBAN,
+	EXPORT_COL_BIC,
+	EXPORT_COL_DOSSIER,
+	EXPORT_COL_DATE,
+	EXPORT_COL_PREUVE,
+	EXPORT_COL_FEUILLE,
+	EXPORT_COL_STATUT,
+	EXPORT_COL__MAX
+};
+
+/* Column names (the CSV header and the xlsx header row). */
+extern const char *const export_col_names[EXPORT_COL__MAX];
+
+struct export_row {
+	uint64_t seq;
+	time_t time;
+	long long cents;
+	int revoked;
+	char *cell[EXPORT_COL__MAX]; /* raw text of each cell (owned) */
+};
+
+struct export_model {
+	struct checkpoint cp;
+	char root_b64[64];
+	struct export_row *rows; /* the awards, in seq order */
+	size_t nrows;
+	long long payable_cents; /* the awards not revoked */
+	json_t *doc;             /* awards.json */
+};
+
+/*
+ * Build the model from a signed checkpoint note and the entries.jsonl
+ * bytes it covers: the note must verify with vkey, the lines must be
+ * exactly its size and hash to its root, each must parse (v1 or v2).
+ * RC_ELEDGER naming the problem; RC_ENOMEM.
+ */
+enum rc_code export_model_build(const char *note, size_t notelen,
+    const struct note_verifier *vkey, const char *entries, size_t len,
+    struct export_model *m, struct rc_err *err);
+void export_model_free(struct export_model *m);
+
+/* The xlsx (ledger_xlsx.c): written from the model... */
+enum rc_code export_xlsx_write(const struct export_model *m, const char *path,
+    struct rc_err *err);
+
+/*
+ * ...and read back (libzip, libxml2) and compared cell by cell: each
+ * mismatch is one line in report (at most max lines), *bad counts them.
+ * RC_OK when the file could be read (then *bad says whether it matches).
+ */
+enum rc_code export_xlsx_check(const struct export_model *m, const char *path,
+    struct rc_buf *report, size_t max, size_t *bad, struct rc_err *err);
 
 #endif /* RC_CONNECTOR_LEDGER_LEDGER_INT_H */

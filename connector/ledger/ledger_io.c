@@ -289,6 +289,8 @@ ledger_entry_encode(const struct ledger_entry_in *in, uint64_t seq,
 	if (in->op == POLICY_OP_AWARD) {
 		bad |= json_object_set_new(o, "siret", json_string(in->siret));
 		bad |= json_object_set_new(o, "nom", json_string(in->nom));
+		bad |= json_object_set_new(o, "titulaire",
+		    json_string(in->titulaire));
 		bad |= json_object_set_new(o, "kind",
 		    json_string(policy_kind_str(in->kind)));
 		bad |= json_object_set_new(o, "amount_cents",
@@ -300,6 +302,15 @@ ledger_entry_encode(const struct ledger_entry_in *in, uint64_t seq,
 		    json_string(in->dossier_id));
 		bad |= json_object_set_new(o, "evidence_sha256",
 		    json_string(in->evidence_sha256));
+		if (in->credential_sha256 != NULL)
+			bad |= !policy_hex64(in->credential_sha256) ||
+			    json_object_set_new(o, "credential_sha256",
+			        json_string(in->credential_sha256));
+		if (in->has_shared_with)
+			bad |= in->credential_sha256 == NULL ||
+			    in->shared_with >= seq ||
+			    json_object_set_new(o, "credential_shared_with",
+			        json_integer((json_int_t)in->shared_with));
 	} else {
 		bad |= json_object_set_new(o, "kind",
 		    json_string(policy_kind_str(in->kind)));
@@ -324,9 +335,14 @@ ledger_entry_encode(const struct ledger_entry_in *in, uint64_t seq,
 	return RC_OK;
 }
 
-static const char *const award_keys[] = { "v", "seq", "op", "time", "siren",
+/* Version 1 awards, then version 2 (titulaire, credential). */
+static const char *const award_keys_v1[] = { "v", "seq", "op", "time", "siren",
 	"siret", "nom", "kind", "amount_cents", "currency", "iban", "bic",
 	"dossier_id", "evidence_sha256", NULL };
+static const char *const award_keys[] = { "v", "seq", "op", "time", "siren",
+	"siret", "nom", "titulaire", "kind", "amount_cents", "currency", "iban",
+	"bic", "dossier_id", "evidence_sha256", "credential_sha256",
+	"credential_shared_with", NULL };
 static const char *const revoke_keys[] = { "v", "seq", "op", "time", "siren",
 	"kind", "ref_seq", "reason", NULL };
 
@@ -355,13 +371,17 @@ ledger_entry_parse(const char *line, size_t len, struct ledger_entry *e,
 		rc = RC_ERR(err, RC_EINVAL, "op: unknown \"%s\"", op);
 		goto out;
 	}
-	if ((rc = rc_json_only_keys(o, "",
-	         e->op == POLICY_OP_AWARD ? award_keys : revoke_keys, err)) !=
-	    RC_OK)
+	if ((rc = rc_json_get_int(o, "", "v", 1, LEDGER_VERSION_MIN,
+	         LEDGER_VERSION, &v, err)) != RC_OK)
 		goto out;
-	if ((rc = rc_json_get_int(o, "", "v", 1, LEDGER_VERSION, LEDGER_VERSION,
-	         &v, err)) != RC_OK ||
-	    (rc = rc_json_get_int(o, "", "seq", 1, 0, INT64_MAX, &seq, err)) !=
+	e->version = (int)v;
+	if ((rc = rc_json_only_keys(o, "",
+	         e->op == POLICY_OP_REVOKE ? revoke_keys
+	             : v == 1              ? award_keys_v1
+	                                   : award_keys,
+	         err)) != RC_OK)
+		goto out;
+	if ((rc = rc_json_get_int(o, "", "seq", 1, 0, INT64_MAX, &seq, err)) !=
 	        RC_OK ||
 	    (rc = rc_json_get_string(o, "", "time", 1, 1, &t, err)) != RC_OK ||
 	    (rc = rc_json_get_string(o, "", "siren", 1, 1, &siren, err)) !=
@@ -427,6 +447,38 @@ ledger_entry_parse(const char *line, size_t len, struct ledger_entry *e,
 		goto out;
 	}
 	snprintf(e->evidence_sha256, sizeof(e->evidence_sha256), "%s", s);
+	if (v < 2)
+		goto out;
+	/* Version 2: the holder, and the credential when one was known. */
+	if ((rc = rc_json_get_string(o, "", "titulaire", 1, 1, &s, err)) !=
+	    RC_OK)
+		goto out;
+	s = NULL;
+	if ((rc = rc_json_get_string(o, "", "credential_sha256", 0, 1, &s,
+	         err)) != RC_OK)
+		goto out;
+	if (s != NULL) {
+		if (!hex64(s)) {
+			rc = RC_ERR(err, RC_EINVAL,
+			    "credential_sha256: not 64 lowercase hex digits");
+			goto out;
+		}
+		snprintf(e->credential_sha256, sizeof(e->credential_sha256),
+		    "%s", s);
+	}
+	if (json_object_get(o, "credential_shared_with") != NULL) {
+		if ((rc = rc_json_get_int(o, "", "credential_shared_with", 1, 0,
+		         INT64_MAX, &x, err)) != RC_OK)
+			goto out;
+		if (s == NULL || (uint64_t)x >= e->seq) {
+			rc = RC_ERR(err, RC_EINVAL,
+			    "credential_shared_with: needs a credential and "
+			    "must name an earlier entry");
+			goto out;
+		}
+		e->has_shared_with = 1;
+		e->shared_with = (uint64_t)x;
+	}
 out:
 	json_decref(o);
 	return rc;

@@ -92,6 +92,7 @@ do_append(const char *dir, const char *key, long n, long batch, long start,
 			in[j].siret = sirets[j];
 			snprintf(nom, sizeof(nom), "Commune %ld", start + i);
 			in[j].nom = nom;
+			in[j].titulaire = "DRFIP test";
 			in[j].iban = "FR7630006000011234567890189";
 			in[j].bic = "AGRIFRPP";
 			snprintf(did, sizeof(did), "DP-%ld", start + i + j);

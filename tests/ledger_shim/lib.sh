@@ -12,12 +12,12 @@ trap 'rm -rf "$WORK"' EXIT INT TERM
 SANFLAGS=
 case "$BUILD" in *san*) SANFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all" ;; esac
 LIBS="$BUILD/libconnector.a $BUILD/libverifier.a $BUILD/libapiclients.a $BUILD/liboidc.a $BUILD/libcommon.a"
-PKGS="libcurl openssl jansson cjose libmicrohttpd sqlite3 libxml-2.0"
+PKGS="libcurl openssl jansson cjose libmicrohttpd sqlite3 libxml-2.0 xlsxwriter libzip"
 DRV=$WORK/ledger_driver
 RACCORD=$BUILD/raccord
 # shellcheck disable=SC2086
 cc -I. -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -std=c11 -O1 -g $SANFLAGS \
-	-o "$DRV" tests/ledger_shim/ledger_driver.c $LIBS $(pkg-config --libs $PKGS) -lpthread ||
+	-o "$DRV" tests/ledger_shim/ledger_driver.c $LIBS $(pkg-config --libs $PKGS) -lm -lpthread ||
 	{ echo "$NAME: cannot build the driver"; echo "$NAME: 0 passed, 1 failed"; exit 1; }
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 
