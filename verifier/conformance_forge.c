@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The runs of active conformance, the ID token each one forges and the
+ * judgement of what the site did (verifier/conformance_int.h).
+ */
+#include <string.h>
+
+#include "common/mem.h"
+#include "oidc/jwt.h"
+#include "verifier/conformance_int.h"
+
+static const struct {
+	const char *name;
+	const char *what;
+} runs[CONF_RUN__MAX] = {
+	[CONF_RUN_REFERENCE] = { "reference",
+	    "a correct FranceConnect login (the reference for a session)" },
+	[CONF_RUN_NONCE_WRONG] = { "nonce_wrong",
+	    "the ID token's nonce is not the one the site sent" },
+	[CONF_RUN_NONCE_MISSING] = { "nonce_missing",
+	    "the ID token has no nonce" },
+	[CONF_RUN_AUD_WRONG] = { "aud_wrong",
+	    "the ID token's aud is another client" },
+	[CONF_RUN_ISS_WRONG] = { "iss_wrong",
+	    "the ID token's iss is another issuer" },
+	[CONF_RUN_EXPIRED] = { "exp_past",
+	    "the ID token expired (exp in the "
+	    "past)" },
+	[CONF_RUN_SIG_BAD] = { "signature_bad",
+	    "the ID token's signature does not verify" },
+	[CONF_RUN_ALG_NONE] = { "alg_none",
+	    "the ID token is unsigned (alg none)" },
+	[CONF_RUN_KEY_ROGUE] = { "key_unknown",
+	    "the ID token is signed by a key that is not in the JWKS" },
+	[CONF_RUN_ACR_MISSING] = { "acr_missing",
+	    "the ID token has no acr (eIDAS level)" },
+	[CONF_RUN_STATE_ALTERED] = { "state_altered",
+	    "the callback's state is not the one the site sent" },
+	[CONF_RUN_CODE_REPLAYED] = { "code_replayed",
+	    "the callback carries the code of an earlier login, whose ID "
+	    "token was bound to another browser" },
+};
+
+const char *
+conf_run_name(enum conf_run r)
+{
+	return r < CONF_RUN__MAX ? runs[r].name : "?";
+}
+
+const char *
+conf_run_what(enum conf_run r)
+{
+	return r < CONF_RUN__MAX ? runs[r].what : "?";
+}
+
+/* A value that is certainly not the site's nonce (longer, and marked). */
+static const char *
+other_nonce(const char *nonce)
+{
+	static const char a[] = "raccordForgedNonce0000000000000000000000";
+	static const char b[] = "raccordForgedNonce1111111111111111111111";
+
+	return nonce != NULL && strcmp(nonce, a) == 0 ? b : a;
+}
+
+enum rc_code
+conf_forge_claims(enum conf_run r, const struct conf_claims *c, json_t **out,
+    struct rc_err *err)
+{
+	json_t *o = NULL;
+	enum rc_code rc = RC_ENOMEM;
+	json_int_t now = (json_int_t)c->now;
+	json_int_t exp = now + c->lifetime, iat = now;
+
+	*out = NULL;
+	/* OpenID Connect Core 1.0 §3.1.3.7 rule 9: exp must be in the
+	 * future; FranceConnect issues 60 s tokens. */
+	if (r == CONF_RUN_EXPIRED) {
+		iat = now - 1200;
+		exp = now - 600;
+	}
+	/* FranceConnect v2 ID token claims (reference franceconnect.md §3):
+	 * iss, sub, aud, exp, iat, nonce, acr, amr, auth_time. */
+	o = json_pack("{s:s,s:s,s:s,s:I,s:I,s:I,s:s,s:[s]}", "iss",
+	    r == CONF_RUN_ISS_WRONG ? "https://forged-issuer.invalid/api/v2"
+	                            : c->iss,
+	    "sub", c->sub, "aud",
+	    r == CONF_RUN_AUD_WRONG ? "raccord-another-client" : c->aud, "exp",
+	    exp, "iat", iat, "auth_time", iat, "acr",
+	    c->acr != NULL ? c->acr : "eidas1", "amr", "pwd");
+	if (o == NULL) {
+		RC_ERR(err, rc, "cannot build the ID token claims");
+		goto out;
+	}
+	if (r == CONF_RUN_ACR_MISSING && json_object_del(o, "acr") != 0)
+		goto fail;
+	if (r != CONF_RUN_NONCE_MISSING) {
+		const char *n = c->nonce;
+
+		if (r == CONF_RUN_NONCE_WRONG || n == NULL)
+			n = other_nonce(c->nonce);
+		if (json_object_set_new(o, "nonce", json_string(n)) != 0)
+			goto fail;
+	}
+	*out = o;
+	o = NULL; /* transferred */
+	rc = RC_OK;
+	goto out;
+fail:
+	RC_ERR(err, rc, "cannot build the ID token claims");
+out:
+	json_decref(o);
+	return rc;
+}
+
+enum rc_code
+conf_corrupt_signature(char *tok, struct rc_err *err)
+{
+	char *dot = tok != NULL ? strrchr(tok, '.') : NULL;
+
+	if (dot == NULL || dot[1] == '\0' || strchr(tok, '.') == dot)
+		return RC_ERR(err, RC_EINVAL, "not a signed compact token");
+	/* The first character carries the signature's top 6 bits; any
+	 * other base64url letter changes them. */
+	dot[1] = dot[1] == 'A' ? 'B' : 'A';
+	return RC_OK;
+}
+
+enum rc_code
+conf_forge_id_token(enum conf_run r, const struct conf_claims *c,
+    const struct oidc_key *good, const struct oidc_key *rogue, char **out,
+    struct rc_err *err)
+{
+	json_t *claims = NULL;
+	char *tok = NULL;
+	enum rc_code rc;
+
+	*out = NULL;
+	if ((rc = conf_forge_claims(r, c, &claims, err)) != RC_OK)
+		goto out;
+	if (r == CONF_RUN_ALG_NONE)
+		rc = oidc_jwt_make_unsigned(claims, &tok, err);
+	else
+		rc = oidc_jwt_sign(claims,
+		    r == CONF_RUN_KEY_ROGUE && rogue != NULL ? rogue : good,
+		    &tok, err);
+	if (rc != RC_OK)
+		goto out;
+	if (r == CONF_RUN_SIG_BAD &&
+	    (rc = conf_corrupt_signature(tok, err)) != RC_OK)
+		goto out;
+	*out = tok;
+	tok = NULL; /* transferred */
+out:
+	rc_free(tok);
+	json_decref(claims);
+	return rc;
+}
+
+enum conf_verdict
+conf_classify(const struct conf_obs *o)
+{
+	if (o->outcome != PROBE_OK)
+		return CONF_UNOBSERVABLE;
+	if (o->status >= 200 && o->status < 300)
+		return CONF_SESSION;
+	if ((o->status >= 300 && o->status < 400) ||
+	    (o->status >= 400 && o->status < 500))
+		return CONF_REFUSED;
+	return CONF_UNOBSERVABLE;
+}
