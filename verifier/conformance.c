@@ -711,8 +711,8 @@ do_token(struct conf_prov *p, struct MHD_Connection *conn, struct conf_conn *c)
 		goto out;
 	}
 	p->token_ok = 1;
-	snprintf(note, sizeof(note), "%s; tokens issued (%s)", method,
-	    conf_run_what(run));
+	snprintf(note, sizeof(note), "%s; tokens issued for run %s", method,
+	    conf_run_name(replay ? CONF_RUN_CODE_REPLAYED : run));
 	prov_event(p, conn, "POST", "/token", 200, note);
 	r = reply(conn, MHD_HTTP_OK, "application/json", text, NULL);
 out:
@@ -1122,7 +1122,13 @@ fetch(struct probe *pr, struct probe_jar *jar, const char *url,
 	struct fetch_slot s = { NULL };
 	struct probe_req req;
 
+	/* A fresh connection per request: a site's error page with a
+	 * wrong length must not spill into the next answer (seen with
+	 * mod_auth_openidc's error responses). */
+	static const char *const hdrs[] = { "Connection: close", NULL };
+
 	memset(&req, 0, sizeof(req));
+	req.headers = hdrs;
 	req.url = url;
 	req.jar = jar;
 	req.browser = 1;
@@ -1434,21 +1440,18 @@ conformance_run(const struct conf_opts *opts, const struct dossier *d,
 			rc_free(f.landing);
 			goto out;
 		}
-		if (r == CONF_RUN_REFERENCE) {
-			if (f.why[0] == '\0' &&
-			    conf_classify(&f.obs) == CONF_SESSION) {
-				landing = f.landing;
-				f.landing = NULL; /* transferred */
-				pthread_mutex_lock(&prov.mu);
-				memcpy(prov.ref_code, prov.code,
-				    sizeof(prov.code));
-				rc_free(prov.ref_nonce);
-				prov.ref_nonce =
-				    prov.nonce ? rc_strdup(prov.nonce) : NULL;
-				pthread_mutex_unlock(&prov.mu);
-			}
-		}
 		rc = record(sec, (enum conf_run)r, &f);
+		if (rc == RC_OK && r == CONF_RUN_REFERENCE &&
+		    f.why[0] == '\0' && conf_classify(&f.obs) == CONF_SESSION) {
+			landing = f.landing;
+			f.landing = NULL; /* transferred */
+			pthread_mutex_lock(&prov.mu);
+			memcpy(prov.ref_code, prov.code, sizeof(prov.code));
+			rc_free(prov.ref_nonce);
+			prov.ref_nonce =
+			    prov.nonce ? rc_strdup(prov.nonce) : NULL;
+			pthread_mutex_unlock(&prov.mu);
+		}
 		rc_free(f.landing);
 		if (rc != RC_OK) {
 			RC_ERR(err, rc, "out of memory");
