@@ -210,4 +210,11 @@ else
 	done
 fi
 
+# raccord itself stayed clean (matters under SANITIZE=address,undefined).
+if grep -l 'Sanitizer\|runtime error' "$WORK"/*.err >/dev/null 2>&1; then
+	nok "sanitizer report in raccord's stderr: $(grep -l 'Sanitizer\|runtime error' "$WORK"/*.err)"
+else
+	ok "no sanitizer report from raccord"
+fi
+
 finish t_conformance
