@@ -1069,6 +1069,7 @@ prov_start(struct conf_prov *p, const struct conf_opts *opts,
 		goto out;
 	rc_hex(md, RC_SHA256_LEN, p->sub);
 	memcpy(p->sub + 2 * RC_SHA256_LEN, "v1", 3);
+
 	if ((rc = read_pem(opts->tls_cert, &cert, err)) != RC_OK ||
 	    (rc = read_pem(opts->tls_key, &key, err)) != RC_OK)
 		goto out;

@@ -26,6 +26,8 @@ static const struct {
 	[CONF_RUN_EXPIRED] = { "exp_past",
 	    "the ID token expired (exp in the "
 	    "past)" },
+	[CONF_RUN_IAT_FUTURE] = { "iat_future",
+	    "the ID token was issued an hour in the future (iat)" },
 	[CONF_RUN_SIG_BAD] = { "signature_bad",
 	    "the ID token's signature does not verify" },
 	[CONF_RUN_ALG_NONE] = { "alg_none",
@@ -78,6 +80,12 @@ conf_forge_claims(enum conf_run r, const struct conf_claims *c, json_t **out,
 	if (r == CONF_RUN_EXPIRED) {
 		iat = now - 1200;
 		exp = now - 600;
+	}
+	/* §3.1.3.7 rule 10: iat may be used to reject tokens issued too
+	 * far from the current time. */
+	if (r == CONF_RUN_IAT_FUTURE) {
+		iat = now + 3600;
+		exp = iat + c->lifetime;
 	}
 	/* FranceConnect v2 ID token claims (reference franceconnect.md §3):
 	 * iss, sub, aud, exp, iat, nonce, acr, amr, auth_time. */

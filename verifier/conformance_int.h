@@ -28,6 +28,7 @@ enum conf_run {
 	CONF_RUN_AUD_WRONG,     /* aud is another client */
 	CONF_RUN_ISS_WRONG,     /* iss is another issuer */
 	CONF_RUN_EXPIRED,       /* exp in the past */
+	CONF_RUN_IAT_FUTURE,    /* iat an hour ahead */
 	CONF_RUN_SIG_BAD,       /* signature bytes altered */
 	CONF_RUN_ALG_NONE,      /* unsecured token, alg none */
 	CONF_RUN_KEY_ROGUE,     /* signed by a key not in the JWKS */

@@ -126,6 +126,8 @@ class RP:
             raise Refused("aud")
         if not isinstance(c.get("exp"), int) or c["exp"] < now - 30:
             raise Refused("exp")
+        if not isinstance(c.get("iat"), int) or c["iat"] > now + 60:
+            raise Refused("iat")
         if self.a.flaw != "nonce":
             n = c.get("nonce")
             if not isinstance(n, str) or not secrets.compare_digest(n, nonce):

@@ -66,7 +66,7 @@ expect_failing() {
 	want=$(printf '%s\n' $2 | sed '/^$/d' | sort | tr '\n' ' ')
 	other=$(grep -v '=fail$' "$WORK/st" | grep -v '=pass$')
 	n=$(wc -l <"$WORK/st")
-	if [ "$got" = "$want" ] && [ -z "$other" ] && [ "$n" -eq 12 ] &&
+	if [ "$got" = "$want" ] && [ -z "$other" ] && [ "$n" -eq 13 ] &&
 		grep -qx 'reference=pass' "$WORK/st"; then
 		ok "$3: failing runs are exactly [${want% }]"
 	else
@@ -140,7 +140,7 @@ else
 		# must be refused.
 		others=$(grep -v '^alg_none=' "$WORK/st" | grep -cv '=pass$')
 		if grep -qx 'reference=pass' "$WORK/st" && [ "$others" -eq 0 ] &&
-			[ "$(wc -l <"$WORK/st")" -eq 12 ] && grep -Eq '^alg_none=(pass|fail)$' "$WORK/st"; then
+			[ "$(wc -l <"$WORK/st")" -eq 13 ] && grep -Eq '^alg_none=(pass|fail)$' "$WORK/st"; then
 			ok "mod_auth_openidc: the correct login opens a session, every forged identity but alg none is refused ($(grep alg_none "$WORK/st"))"
 		else
 			nok "mod_auth_openidc: exit $rc; $(tr '\n' ' ' <"$WORK/st") $(head -3 "$WORK/apache.out.err")"
