@@ -1335,6 +1335,8 @@ drive(struct probe *pr, struct conf_prov *p, enum conf_run r,
 	f->obs.outcome = chk->outcome;
 	f->obs.status = chk->status;
 	f->obs.location_is_provider = is_provider(p, chk->location);
+	f->obs.shows_identity =
+	    conf_body_shows_identity(chk->body.data, chk->body.len);
 out:
 	drain_events(p, rep, f);
 	probe_res_free(res);
@@ -1347,7 +1349,8 @@ out:
 }
 
 static enum rc_code
-record(struct report_section *sec, enum conf_run r, const struct flow *f)
+record(struct report_section *sec, enum conf_run r, const struct flow *f,
+    enum conf_tell tell, const struct conf_obs *anon, int on_callback)
 {
 	char id[64];
 	enum conf_verdict v;
@@ -1358,23 +1361,46 @@ record(struct report_section *sec, enum conf_run r, const struct flow *f)
 		return report_check(sec, id, CHECK_ERROR, 1, f->exch, f->nexch,
 		    "%s: could not complete the login: %s", conf_run_what(r),
 		    f->why);
-	v = conf_classify(&f->obs);
 	if (r == CONF_RUN_REFERENCE) {
-		if (v == CONF_SESSION)
-			return report_check(sec, id, CHECK_PASS, 1, f->exch,
+		if (f->obs.outcome != PROBE_OK || f->obs.status < 200 ||
+		    f->obs.status >= 300)
+			return report_check(sec, id, CHECK_FAIL, 1, f->exch,
 			    f->nexch,
-			    "%s opened a session: %s answers HTTP %ld with "
-			    "the login's cookies (provider side: %s)",
-			    conf_run_what(r), f->landing, f->obs.status, seen);
-		return report_check(sec, id, CHECK_FAIL, 1, f->exch, f->nexch,
-		    "%s did not open a session: the landing page answers "
-		    "HTTP %ld (provider side: %s); no negative run can be "
-		    "judged",
-		    conf_run_what(r), f->obs.status, seen);
+			    "%s did not open a session: the landing page "
+			    "answers HTTP %ld (%s; provider side: %s); no "
+			    "negative run can be judged",
+			    conf_run_what(r), f->obs.status,
+			    probe_outcome_str(f->obs.outcome), seen);
+		if (on_callback)
+			return report_check(sec, id, CHECK_ERROR, 1, f->exch,
+			    f->nexch,
+			    "the site shows its page on the callback URL "
+			    "itself (%s): raccord cannot fetch it again "
+			    "without replaying the login; redirect to a "
+			    "protected page after the callback",
+			    f->landing);
+		if (tell == CONF_TELL_NONE)
+			return report_check(sec, id, CHECK_ERROR, 1, f->exch,
+			    f->nexch,
+			    "the landing page %s answers a browser without "
+			    "cookies the same way (HTTP %ld) and shows no "
+			    "name of the test identity: raccord cannot tell "
+			    "a session from none; make it a protected page "
+			    "(a redirect or 401/403 without a session)",
+			    f->landing, anon->status);
+		return report_check(sec, id, CHECK_PASS, 1, f->exch, f->nexch,
+		    "%s opened a session: %s answers HTTP %ld with the "
+		    "login's cookies and %s without (provider side: %s)",
+		    conf_run_what(r), f->landing, f->obs.status,
+		    tell == CONF_TELL_STATUS ? "a redirect or 4xx"
+		                             : "a page without the person's "
+		                               "name",
+		    seen);
 	}
 	/* OpenID Connect Core 1.0 §3.1.3.7 (ID token validation), RFC 6749
 	 * §10.12 and RFC 9700 §4.7 (state), RFC 9700 §4.5 (code injection),
 	 * FranceConnect: the FS verifies state and nonce (reference §2). */
+	v = conf_classify(tell, &f->obs);
 	switch (v) {
 	case CONF_REFUSED:
 		return report_check(sec, id, CHECK_PASS, 1, f->exch, f->nexch,
@@ -1396,6 +1422,40 @@ record(struct report_section *sec, enum conf_run r, const struct flow *f)
 	}
 }
 
+/* Does url, query left out, name the same resource as the callback? */
+static int
+same_as_callback(const char *url, const char *redirect_uri)
+{
+	size_t a = strcspn(url, "?#"), b = strcspn(redirect_uri, "?#");
+
+	return a == b && strncmp(url, redirect_uri, a) == 0;
+}
+
+/* The reference's landing page, fetched with no cookie at all. */
+static enum rc_code
+anonymous_probe(struct probe *pr, const char *landing, struct report *rep,
+    struct flow *f, struct conf_obs *anon, struct rc_err *err)
+{
+	struct probe_jar *jar = probe_jar_new();
+	struct probe_res *res;
+
+	memset(anon, 0, sizeof(*anon));
+	anon->outcome = PROBE_OTHER;
+	if (jar == NULL)
+		return RC_ERR(err, RC_ENOMEM, "out of memory");
+	res = fetch(pr, jar, landing, err);
+	probe_jar_free(jar);
+	if (res == NULL)
+		return err->code ? err->code : RC_ENOMEM;
+	flow_cite(f, report_exchange_add(rep, res));
+	anon->outcome = res->outcome;
+	anon->status = res->status;
+	anon->shows_identity =
+	    conf_body_shows_identity(res->body.data, res->body.len);
+	probe_res_free(res);
+	return RC_OK;
+}
+
 enum rc_code
 conformance_run(const struct conf_opts *opts, const struct dossier *d,
     const struct conf_registration *reg, struct report *rep, struct rc_err *err)
@@ -1405,10 +1465,13 @@ conformance_run(const struct conf_opts *opts, const struct dossier *d,
 	struct conf_prov prov;
 	struct probe *pr = NULL;
 	struct flow f;
+	struct conf_obs anon;
+	enum conf_tell tell = CONF_TELL_NONE;
 	char label[160], *landing = NULL;
 	enum rc_code rc;
-	int r;
+	int r, on_callback = 0;
 
+	memset(&anon, 0, sizeof(anon));
 	if ((rc = conf_integration(d, &in, err)) != RC_OK)
 		return rc;
 	if (strcmp(reg->dossier_id, d->dossier_id) != 0)
@@ -1441,9 +1504,23 @@ conformance_run(const struct conf_opts *opts, const struct dossier *d,
 			rc_free(f.landing);
 			goto out;
 		}
-		rc = record(sec, (enum conf_run)r, &f);
+		if (r == CONF_RUN_REFERENCE && f.why[0] == '\0' &&
+		    f.landing != NULL) {
+			on_callback =
+			    same_as_callback(f.landing, in->redirect_uri);
+			if ((rc = anonymous_probe(pr, f.landing, rep, &f, &anon,
+			         err)) != RC_OK) {
+				rc_free(f.landing);
+				goto out;
+			}
+			tell = on_callback ? CONF_TELL_NONE
+			                   : conf_choose_tell(&f.obs, &anon);
+		}
+		rc =
+		    record(sec, (enum conf_run)r, &f, tell, &anon, on_callback);
 		if (rc == RC_OK && r == CONF_RUN_REFERENCE &&
-		    f.why[0] == '\0' && conf_classify(&f.obs) == CONF_SESSION) {
+		    f.why[0] == '\0' && tell != CONF_TELL_NONE &&
+		    conf_classify(tell, &f.obs) == CONF_SESSION) {
 			landing = f.landing;
 			f.landing = NULL; /* transferred */
 			pthread_mutex_lock(&prov.mu);
@@ -1472,8 +1549,9 @@ conformance_run(const struct conf_opts *opts, const struct dossier *d,
 				    conf_run_name((enum conf_run)r));
 				if (report_check(sec, id, CHECK_SKIP, 1, NULL,
 				        0,
-				        "not run: the reference login opened "
-				        "no session") != RC_OK) {
+				        "not run: the reference login gave no "
+				        "session raccord can recognise") !=
+				    RC_OK) {
 					rc = RC_ERR(err, RC_ENOMEM,
 					    "out of memory");
 					goto out;

@@ -74,8 +74,7 @@ struct conf_opts {
 	const char *public_url; /* issuer, e.g. https://host:8443/api/v2 */
 	const char *tls_cert;   /* PEM files the provider serves */
 	const char *tls_key;
-	struct probe_opts probe;  /* the browser side */
-	long backchannel_wait_ms; /* after the callback; default 500 */
+	struct probe_opts probe; /* the browser side */
 };
 
 /*

@@ -4,6 +4,7 @@
  * judgement of what the site did (verifier/conformance_int.h).
  */
 #include <string.h>
+#include <strings.h>
 
 #include "common/mem.h"
 #include "oidc/jwt.h"
@@ -165,15 +166,57 @@ out:
 	return rc;
 }
 
-enum conf_verdict
-conf_classify(const struct conf_obs *o)
+static int
+is_2xx(const struct conf_obs *o)
 {
-	if (o->outcome != PROBE_OK)
+	return o->outcome == PROBE_OK && o->status >= 200 && o->status < 300;
+}
+
+/* A redirect (back to login or to the provider) or a client error. */
+static int
+is_refusal(const struct conf_obs *o)
+{
+	return o->outcome == PROBE_OK && o->status >= 300 && o->status < 500;
+}
+
+enum conf_tell
+conf_choose_tell(const struct conf_obs *ref, const struct conf_obs *anon)
+{
+	if (!is_2xx(ref))
+		return CONF_TELL_NONE;
+	if (is_refusal(anon))
+		return CONF_TELL_STATUS;
+	if (is_2xx(anon) && ref->shows_identity && !anon->shows_identity)
+		return CONF_TELL_IDENTITY;
+	return CONF_TELL_NONE;
+}
+
+enum conf_verdict
+conf_classify(enum conf_tell how, const struct conf_obs *o)
+{
+	if (how != CONF_TELL_STATUS && how != CONF_TELL_IDENTITY)
 		return CONF_UNOBSERVABLE;
-	if (o->status >= 200 && o->status < 300)
-		return CONF_SESSION;
-	if ((o->status >= 300 && o->status < 400) ||
-	    (o->status >= 400 && o->status < 500))
+	if (is_refusal(o))
 		return CONF_REFUSED;
-	return CONF_UNOBSERVABLE;
+	if (!is_2xx(o))
+		return CONF_UNOBSERVABLE;
+	if (how == CONF_TELL_IDENTITY && !o->shows_identity)
+		return CONF_REFUSED; /* the page anybody gets */
+	return CONF_SESSION;
+}
+
+int
+conf_body_shows_identity(const char *body, size_t len)
+{
+	/* The fixed test identity's names (conformance.c, userinfo). */
+	static const char *const marks[] = { "dubois", "angela" };
+	size_t i, j, n;
+
+	for (i = 0; i < sizeof(marks) / sizeof(marks[0]); i++) {
+		n = strlen(marks[i]);
+		for (j = 0; body != NULL && j + n <= len; j++)
+			if (strncasecmp(body + j, marks[i], n) == 0)
+				return 1;
+	}
+	return 0;
 }

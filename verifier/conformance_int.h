@@ -78,23 +78,46 @@ struct conf_obs {
 	enum probe_outcome outcome; /* of the session probe */
 	long status;                /* session probe's HTTP status */
 	int location_is_provider;   /* it redirected to raccord's provider */
+	int shows_identity;         /* its body names the test identity */
 };
 
 enum conf_verdict {
 	CONF_SESSION,      /* the site serves its logged-in page */
-	CONF_REFUSED,      /* redirect to login, or a 4xx */
+	CONF_REFUSED,      /* redirect to login, a 4xx, or the anonymous page */
 	CONF_UNOBSERVABLE, /* network failure or 5xx: cannot tell */
 	CONF_VERDICT__MAX
 };
 
+/* How this site's logged-in page differs from what anybody gets. */
+enum conf_tell {
+	CONF_TELL_STATUS,   /* anonymous: a redirect or a 4xx; logged in: 2xx */
+	CONF_TELL_IDENTITY, /* both 2xx; only the logged-in page names the
+	                       test identity */
+	CONF_TELL_NONE,     /* no difference raccord can see */
+	CONF_TELL__MAX
+};
+
 /*
- * Judge a run by the session probe: the landing page of the reference
- * login, fetched again with the run's cookies and no redirect followed.
- * A 2xx is the logged-in page (the reference showed it); a 3xx (back to
- * login or to the provider) or a 4xx means no session; anything else
- * cannot be judged.
+ * Choose the tell from the session probe of the reference login (ref)
+ * and the same landing page fetched with no cookie at all (anon).
+ * CONF_TELL_NONE when the reference shows no 2xx page, or when the
+ * anonymous page cannot be fetched or looks the same.
  */
-enum conf_verdict conf_classify(const struct conf_obs *o);
+enum conf_tell conf_choose_tell(const struct conf_obs *ref,
+    const struct conf_obs *anon);
+
+/*
+ * Judge a run by its session probe: the landing page of the reference
+ * login, fetched again with the run's cookies and no redirect followed.
+ * With CONF_TELL_STATUS a 2xx is the logged-in page and a 3xx (back to
+ * login or to the provider) or 4xx is no session; with
+ * CONF_TELL_IDENTITY a 2xx must also name the test identity.  A network
+ * failure, a 5xx or CONF_TELL_NONE cannot be judged.
+ */
+enum conf_verdict conf_classify(enum conf_tell how, const struct conf_obs *o);
+
+/* Does the body name the test identity (case-insensitive)? */
+int conf_body_shows_identity(const char *body, size_t len);
 
 /*
  * Alter the signature of a compact JWS in place (its first base64url

@@ -17,7 +17,7 @@ checks, so that raccord must report exactly the matching run as a failure:
   alg_none   an unsigned ID token (alg none) is accepted
 
 Routes: /login (starts a login), /callback, /protected (200 with a
-session, else 302 to /login).  Loopback only.  Test fixture, not an
+session, else 302 to /login; see --landing).  Loopback only.  Test fixture, not an
 example to copy.
 """
 import argparse
@@ -220,8 +220,12 @@ def make_handler(rp):
             if u.path == "/protected":
                 with rp.lock:
                     ok = ck.get("rp_session", "") in rp.sessions
+                if rp.a.landing == "same":
+                    return self.send(200, b"<h1>Bienvenue</h1>")
                 if ok:
-                    return self.send(200, b"<h1>Espace citoyen</h1>")
+                    return self.send(200, b"<h1>Espace de Angela DUBOIS</h1>")
+                if rp.a.landing == "public":
+                    return self.send(200, b"<h1>Bienvenue</h1><a href=/login>FranceConnect</a>")
                 return self.send(302, location=rp.base + "/login")
             return self.send(404, b"not found")
     return H
@@ -237,6 +241,10 @@ def main():
     ap.add_argument("--client-id", required=True)
     ap.add_argument("--secret-file", required=True)
     ap.add_argument("--flaw", choices=FLAWS, default="none")
+    # protected: 302 to /login without a session; public: 200 for
+    # everybody, the person's name only with a session; same: one page
+    # for everybody (raccord cannot tell a session).
+    ap.add_argument("--landing", choices=("protected", "public", "same"), default="protected")
     a = ap.parse_args()
     rp = RP(a)
     srv = http.server.ThreadingHTTPServer(("127.0.0.1", a.port), make_handler(rp))

@@ -190,24 +190,48 @@ else
 	"$RACCORD" conformance register "$WORK/rp.json" --out "$WORK/rp.reg" \
 		--secret-out "$WORK/rp.secret" >/dev/null 2>&1 || nok "register for the flawed RP"
 	RCID=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["client_id"])' "$WORK/rp.reg")
+	# start_rp FLAW LANDING
+	start_rp() {
+		python3 tests/conformance/flawed_rp.py --port "$RP" --cert "$CERT" --key "$KEY" \
+			--ca "$CA" --issuer "$ISSUER" --client-id "$RCID" --secret-file "$WORK/rp.secret" \
+			--flaw "$1" --landing "$2" 2>"$WORK/rp-$1-$2.log" &
+		RP_PID=$!
+		i=0
+		while ! curl -s --cacert "$CA" -o /dev/null "https://127.0.0.1:$RP/login" && [ $i -lt 50 ]; do
+			i=$((i + 1)); sleep 0.1
+		done
+	}
+	stop_rp() { kill "$RP_PID" 2>/dev/null; wait "$RP_PID" 2>/dev/null; RP_PID=; }
 	for spec in "none:" "nonce:nonce_wrong nonce_missing code_replayed" "state:state_altered" \
 		"aud:aud_wrong" "alg_none:alg_none" "signature:signature_bad alg_none key_unknown"; do
 		flaw=${spec%%:*} want=${spec#*:}
-		python3 tests/conformance/flawed_rp.py --port "$RP" --cert "$CERT" --key "$KEY" \
-			--ca "$CA" --issuer "$ISSUER" --client-id "$RCID" --secret-file "$WORK/rp.secret" \
-			--flaw "$flaw" 2>"$WORK/rp-$flaw.log" &
-		RP_PID=$!
-		i=0
-		while ! curl -s --cacert "$CA" -o /dev/null "https://127.0.0.1:$RP/protected" && [ $i -lt 50 ]; do
-			i=$((i + 1)); sleep 0.1
-		done
+		start_rp "$flaw" protected
 		run_conf "$WORK/rp.json" "$WORK/rp.reg" "$WORK/rp-$flaw.out"; rc=$?
 		expect_failing "$WORK/rp-$flaw.out" "$want" "flawed RP --flaw $flaw"
 		if [ -z "$want" ]; then exp=0; else exp=1; fi
 		[ $rc -eq $exp ] && ok "flawed RP --flaw $flaw: exit $rc" ||
 			nok "flawed RP --flaw $flaw: exit $rc, wanted $exp ($(head -2 "$WORK/rp-$flaw.out.err"))"
-		kill "$RP_PID" 2>/dev/null; wait "$RP_PID" 2>/dev/null; RP_PID=
+		stop_rp
 	done
+
+	# A landing page anybody may see: the session is told by the name
+	# of the test identity on it.
+	start_rp nonce public
+	run_conf "$WORK/rp.json" "$WORK/rp.reg" "$WORK/rp-public.out"
+	expect_failing "$WORK/rp-public.out" "nonce_wrong nonce_missing code_replayed" \
+		"flawed RP --flaw nonce, public landing page"
+	stop_rp
+	# One page for everybody: nothing can be judged, and raccord says so.
+	start_rp none same
+	run_conf "$WORK/rp.json" "$WORK/rp.reg" "$WORK/rp-same.out"; rc=$?
+	statuses "$WORK/rp-same.out" >"$WORK/st"
+	if [ $rc -eq 3 ] && grep -qx 'reference=error' "$WORK/st" &&
+		[ "$(grep -c '=skip$' "$WORK/st")" -eq 12 ]; then
+		ok "landing page identical with and without a session: reference error, runs skipped, exit 3"
+	else
+		nok "identical landing page: exit $rc; $(tr '\n' ' ' <"$WORK/st")"
+	fi
+	stop_rp
 fi
 
 # raccord itself stayed clean (matters under SANITIZE=address,undefined).

@@ -243,21 +243,30 @@ static void
 test_classify(void **state)
 {
 	static const struct {
+		enum conf_tell how;
 		enum probe_outcome o;
 		long status;
+		int shows;
 		enum conf_verdict v;
 	} t[] = {
-		{ PROBE_OK, 200, CONF_SESSION },
-		{ PROBE_OK, 204, CONF_SESSION },
-		{ PROBE_OK, 302, CONF_REFUSED },
-		{ PROBE_OK, 303, CONF_REFUSED },
-		{ PROBE_OK, 401, CONF_REFUSED },
-		{ PROBE_OK, 403, CONF_REFUSED },
-		{ PROBE_OK, 500, CONF_UNOBSERVABLE },
-		{ PROBE_OK, 503, CONF_UNOBSERVABLE },
-		{ PROBE_OK, 0, CONF_UNOBSERVABLE },
-		{ PROBE_TIMEOUT, 200, CONF_UNOBSERVABLE },
-		{ PROBE_PROTOCOL, 0, CONF_UNOBSERVABLE },
+		{ CONF_TELL_STATUS, PROBE_OK, 200, 0, CONF_SESSION },
+		{ CONF_TELL_STATUS, PROBE_OK, 204, 1, CONF_SESSION },
+		{ CONF_TELL_STATUS, PROBE_OK, 302, 0, CONF_REFUSED },
+		{ CONF_TELL_STATUS, PROBE_OK, 303, 1, CONF_REFUSED },
+		{ CONF_TELL_STATUS, PROBE_OK, 401, 0, CONF_REFUSED },
+		{ CONF_TELL_STATUS, PROBE_OK, 403, 0, CONF_REFUSED },
+		{ CONF_TELL_STATUS, PROBE_OK, 500, 0, CONF_UNOBSERVABLE },
+		{ CONF_TELL_STATUS, PROBE_OK, 503, 1, CONF_UNOBSERVABLE },
+		{ CONF_TELL_STATUS, PROBE_OK, 0, 0, CONF_UNOBSERVABLE },
+		{ CONF_TELL_STATUS, PROBE_TIMEOUT, 200, 1, CONF_UNOBSERVABLE },
+		{ CONF_TELL_STATUS, PROBE_PROTOCOL, 0, 0, CONF_UNOBSERVABLE },
+		{ CONF_TELL_IDENTITY, PROBE_OK, 200, 1, CONF_SESSION },
+		{ CONF_TELL_IDENTITY, PROBE_OK, 200, 0, CONF_REFUSED },
+		{ CONF_TELL_IDENTITY, PROBE_OK, 302, 0, CONF_REFUSED },
+		{ CONF_TELL_IDENTITY, PROBE_OK, 500, 1, CONF_UNOBSERVABLE },
+		{ CONF_TELL_IDENTITY, PROBE_TLS, 200, 1, CONF_UNOBSERVABLE },
+		{ CONF_TELL_NONE, PROBE_OK, 200, 1, CONF_UNOBSERVABLE },
+		{ CONF_TELL_NONE, PROBE_OK, 302, 0, CONF_UNOBSERVABLE },
 	};
 	struct conf_obs o;
 	size_t i;
@@ -267,11 +276,68 @@ test_classify(void **state)
 		memset(&o, 0, sizeof(o));
 		o.outcome = t[i].o;
 		o.status = t[i].status;
-		if (conf_classify(&o) != t[i].v)
-			fail_msg("status %ld outcome %d: verdict %d, wanted %d",
-			    t[i].status, (int)t[i].o, (int)conf_classify(&o),
-			    (int)t[i].v);
+		o.shows_identity = t[i].shows;
+		if (conf_classify(t[i].how, &o) != t[i].v)
+			fail_msg("row %zu: verdict %d, wanted %d", i,
+			    (int)conf_classify(t[i].how, &o), (int)t[i].v);
 	}
+}
+
+static void
+test_choose_tell(void **state)
+{
+	static const struct {
+		long ref_status;
+		int ref_shows;
+		enum probe_outcome anon_o;
+		long anon_status;
+		int anon_shows;
+		enum conf_tell want;
+	} t[] = {
+		{ 200, 0, PROBE_OK, 302, 0, CONF_TELL_STATUS },
+		{ 200, 1, PROBE_OK, 401, 0, CONF_TELL_STATUS },
+		{ 200, 1, PROBE_OK, 200, 0, CONF_TELL_IDENTITY },
+		{ 200, 0, PROBE_OK, 200, 0, CONF_TELL_NONE },
+		{ 200, 1, PROBE_OK, 200, 1, CONF_TELL_NONE },
+		{ 200, 1, PROBE_TIMEOUT, 0, 0, CONF_TELL_NONE },
+		{ 200, 1, PROBE_OK, 500, 0, CONF_TELL_NONE },
+		{ 302, 0, PROBE_OK, 302, 0, CONF_TELL_NONE },
+		{ 401, 0, PROBE_OK, 302, 0, CONF_TELL_NONE },
+	};
+	struct conf_obs ref, anon;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		memset(&ref, 0, sizeof(ref));
+		memset(&anon, 0, sizeof(anon));
+		ref.outcome = PROBE_OK;
+		ref.status = t[i].ref_status;
+		ref.shows_identity = t[i].ref_shows;
+		anon.outcome = t[i].anon_o;
+		anon.status = t[i].anon_status;
+		anon.shows_identity = t[i].anon_shows;
+		if (conf_choose_tell(&ref, &anon) != t[i].want)
+			fail_msg("row %zu: tell %d, wanted %d", i,
+			    (int)conf_choose_tell(&ref, &anon), (int)t[i].want);
+	}
+}
+
+static void
+test_shows_identity(void **state)
+{
+	static const char a[] = "<p>Bonjour Angela Claire Louise</p>";
+	static const char b[] = "<p>Bienvenue, M. DUBOIS</p>";
+	static const char c[] = "<p>Se connecter avec FranceConnect</p>";
+	static const char d[] = "dubo\0is";
+
+	(void)state;
+	assert_true(conf_body_shows_identity(a, strlen(a)));
+	assert_true(conf_body_shows_identity(b, strlen(b)));
+	assert_false(conf_body_shows_identity(c, strlen(c)));
+	assert_false(conf_body_shows_identity(d, sizeof(d) - 1));
+	assert_false(conf_body_shows_identity(b, 10)); /* only len counts */
+	assert_false(conf_body_shows_identity(NULL, 0));
 }
 
 static void
@@ -389,6 +455,8 @@ main(void)
 		cmocka_unit_test(test_tokens_refused_for_their_reason),
 		cmocka_unit_test(test_corrupt_signature),
 		cmocka_unit_test(test_classify),
+		cmocka_unit_test(test_choose_tell),
+		cmocka_unit_test(test_shows_identity),
 		cmocka_unit_test(test_run_names_unique),
 		cmocka_unit_test(test_registration),
 	};
