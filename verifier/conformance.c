@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -736,7 +737,8 @@ do_userinfo(struct conf_prov *p, struct MHD_Connection *conn)
 	enum MHD_Result r;
 	time_t now = time(NULL);
 
-	if (auth == NULL || strncmp(auth, "Bearer ", 7) != 0 ||
+	if (auth == NULL ||
+	    strncasecmp(auth, "Bearer ", 7) != 0 /* RFC 6750 §2.1 */ ||
 	    p->access_token[0] == '\0' ||
 	    strlen(auth + 7) != strlen(p->access_token) ||
 	    CRYPTO_memcmp(auth + 7, p->access_token, strlen(p->access_token)) !=
@@ -1276,12 +1278,18 @@ drive(struct probe *pr, struct conf_prov *p, enum conf_run r,
 	if ((rc = follow(pr, p, jar, in->login_url, rep, f, &res, &authz,
 	         err)) != RC_OK)
 		goto out;
+	if (authz == NULL && res->outcome != PROBE_OK) {
+		snprintf(f->why, sizeof(f->why),
+		    "the login URL could not be fetched: %s (%s)",
+		    probe_outcome_str(res->outcome), res->errmsg);
+		goto out;
+	}
 	if (authz == NULL) {
 		snprintf(f->why, sizeof(f->why),
-		    "the login URL did not lead to raccord's provider "
-		    "(last answer: %s, HTTP %ld); is the integration "
-		    "environment pointed at %s?",
-		    probe_outcome_str(res->outcome), res->status, p->issuer);
+		    "the login URL did not lead to raccord's provider (last "
+		    "answer: HTTP %ld); is the integration environment "
+		    "pointed at %s?",
+		    res->status, p->issuer);
 		goto out;
 	}
 	/* 2. The authorization request, at our own provider. */
@@ -1294,11 +1302,19 @@ drive(struct probe *pr, struct conf_prov *p, enum conf_run r,
 	if (res->outcome != PROBE_OK || res->status < 300 ||
 	    res->status >= 400 || res->location == NULL) {
 		pthread_mutex_lock(&p->mu);
-		snprintf(f->why, sizeof(f->why),
-		    "raccord's provider refused the site's authorization "
-		    "request: %s",
-		    p->authz_error[0] ? p->authz_error
-		                      : probe_outcome_str(res->outcome));
+		if (res->outcome != PROBE_OK)
+			snprintf(f->why, sizeof(f->why),
+			    "raccord's browser could not reach raccord's own "
+			    "provider at %s: %s (%s); when it is on a private "
+			    "address, open it with network.allow_private",
+			    p->issuer, probe_outcome_str(res->outcome),
+			    res->errmsg);
+		else
+			snprintf(f->why, sizeof(f->why),
+			    "raccord's provider refused the site's "
+			    "authorization request: %s",
+			    p->authz_error[0] ? p->authz_error
+			                      : "no redirect to the callback");
 		pthread_mutex_unlock(&p->mu);
 		goto out;
 	}

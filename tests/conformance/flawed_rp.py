@@ -15,6 +15,8 @@ checks, so that raccord must report exactly the matching run as a failure:
   aud        the ID token's aud is not checked
   signature  the ID token's signature is not verified at all
   alg_none   an unsigned ID token (alg none) is accepted
+  acr_values the authorization request omits acr_values (FranceConnect
+             refuses such a request; so does raccord's provider)
 
 Routes: /login (starts a login), /callback, /protected (200 with a
 session, else 302 to /login; see --landing).  Loopback only.  Test fixture, not an
@@ -37,7 +39,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
-FLAWS = ("none", "nonce", "state", "aud", "signature", "alg_none")
+FLAWS = ("none", "nonce", "state", "aud", "signature", "alg_none", "acr_values")
 
 
 def b64d(s):
@@ -196,10 +198,13 @@ def make_handler(rp):
                 state, nonce, bid = (secrets.token_urlsafe(32) for _ in range(3))
                 with rp.lock:
                     rp.flows[bid] = (state, nonce)
-                authz = rp.discovery()["authorization_endpoint"] + "?" + urllib.parse.urlencode({
+                params = {
                     "response_type": "code", "client_id": rp.a.client_id,
                     "redirect_uri": rp.base + "/callback", "scope": "openid given_name family_name",
-                    "state": state, "nonce": nonce, "acr_values": "eidas1"})
+                    "state": state, "nonce": nonce, "acr_values": "eidas1"}
+                if rp.a.flaw == "acr_values":
+                    del params["acr_values"]
+                authz = rp.discovery()["authorization_endpoint"] + "?" + urllib.parse.urlencode(params)
                 return self.send(302, location=authz, cookie="rp_flow=" + bid)
             if u.path == "/callback":
                 with rp.lock:

@@ -232,6 +232,32 @@ else
 		nok "identical landing page: exit $rc; $(tr '\n' ' ' <"$WORK/st")"
 	fi
 	stop_rp
+
+	# raccord's provider applies FranceConnect's authorize rules: a
+	# request without acr_values is refused, and the report says why.
+	start_rp acr_values protected
+	run_conf "$WORK/rp.json" "$WORK/rp.reg" "$WORK/rp-acr.out"; rc=$?
+	statuses "$WORK/rp-acr.out" >"$WORK/st"
+	if [ $rc -eq 3 ] && grep -qx 'reference=error' "$WORK/st" &&
+		grep -q 'acr_values does not ask for eidas1' "$WORK/rp-acr.out"; then
+		ok "an authorization request without acr_values: refused by the provider, reference error naming it"
+	else
+		nok "request without acr_values: exit $rc; $(tr '\n' ' ' <"$WORK/st")"
+	fi
+	# The SSRF guard stays on: without network.allow_private the
+	# loopback site is not probed at all.
+	sed 's/"allow_private": \["127.0.0.0\/8"\]/"allow_private": []/' "$WORK/conf.json" >"$WORK/conf-closed.json"
+	"$RACCORD" conformance "$WORK/rp.json" --registration "$WORK/rp.reg" --listen "127.0.0.1:$PP" \
+		--public-url "$ISSUER" --tls-cert "$CERT" --tls-key "$KEY" \
+		--config "$WORK/conf-closed.json" --format json >"$WORK/rp-closed.out" 2>"$WORK/rp-closed.out.err"; rc=$?
+	statuses "$WORK/rp-closed.out" >"$WORK/st"
+	if [ $rc -eq 3 ] && grep -qx 'reference=error' "$WORK/st" &&
+		grep -q 'login URL could not be fetched: address refused by the SSRF guard' "$WORK/rp-closed.out"; then
+		ok "without network.allow_private the loopback site is blocked (reference error, exit 3)"
+	else
+		nok "closed SSRF guard: exit $rc; $(tr '\n' ' ' <"$WORK/st")"
+	fi
+	stop_rp
 fi
 
 # raccord itself stayed clean (matters under SANITIZE=address,undefined).
