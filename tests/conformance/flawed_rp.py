@@ -142,12 +142,18 @@ class RP:
 
     def finish(self, code, state_cookie):
         meta = self.discovery()
-        form = urllib.parse.urlencode({
-            "grant_type": "authorization_code", "code": code,
-            "redirect_uri": self.base + "/callback",
-            "client_id": self.a.client_id, "client_secret": self.secret}).encode()
-        req = urllib.request.Request(meta["token_endpoint"], data=form, headers={
-            "Content-Type": "application/x-www-form-urlencoded"})
+        params = {"grant_type": "authorization_code", "code": code,
+                  "redirect_uri": self.base + "/callback"}
+        headers = {"Content-Type": "application/x-www-form-urlencoded"}
+        if self.a.auth == "basic":  # RFC 6749 2.3.1
+            cred = "%s:%s" % (urllib.parse.quote(self.a.client_id, safe=""),
+                              urllib.parse.quote(self.secret, safe=""))
+            headers["Authorization"] = "Basic " + base64.b64encode(cred.encode()).decode()
+        else:
+            params["client_id"] = self.a.client_id
+            params["client_secret"] = self.secret
+        form = urllib.parse.urlencode(params).encode()
+        req = urllib.request.Request(meta["token_endpoint"], data=form, headers=headers)
         try:
             with urllib.request.urlopen(req, context=self.ctx, timeout=10) as r:
                 tok = json.loads(r.read())
@@ -246,6 +252,7 @@ def main():
     ap.add_argument("--client-id", required=True)
     ap.add_argument("--secret-file", required=True)
     ap.add_argument("--flaw", choices=FLAWS, default="none")
+    ap.add_argument("--auth", choices=("post", "basic"), default="post")
     # protected: 302 to /login without a session; public: 200 for
     # everybody, the person's name only with a session; same: one page
     # for everybody (raccord cannot tell a session).

@@ -190,11 +190,11 @@ else
 	"$RACCORD" conformance register "$WORK/rp.json" --out "$WORK/rp.reg" \
 		--secret-out "$WORK/rp.secret" >/dev/null 2>&1 || nok "register for the flawed RP"
 	RCID=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["client_id"])' "$WORK/rp.reg")
-	# start_rp FLAW LANDING
+	# start_rp FLAW LANDING [AUTH [SECRET_FILE]]
 	start_rp() {
 		python3 tests/conformance/flawed_rp.py --port "$RP" --cert "$CERT" --key "$KEY" \
-			--ca "$CA" --issuer "$ISSUER" --client-id "$RCID" --secret-file "$WORK/rp.secret" \
-			--flaw "$1" --landing "$2" 2>"$WORK/rp-$1-$2.log" &
+			--ca "$CA" --issuer "$ISSUER" --client-id "$RCID" --secret-file "${4:-$WORK/rp.secret}" \
+			--flaw "$1" --landing "$2" --auth "${3:-post}" 2>"$WORK/rp-$1-$2.log" &
 		RP_PID=$!
 		i=0
 		while ! curl -s --cacert "$CA" -o /dev/null "https://127.0.0.1:$RP/login" && [ $i -lt 50 ]; do
@@ -230,6 +230,27 @@ else
 		ok "landing page identical with and without a session: reference error, runs skipped, exit 3"
 	else
 		nok "identical landing page: exit $rc; $(tr '\n' ' ' <"$WORK/st")"
+	fi
+	stop_rp
+
+	# client_secret_basic works as well as client_secret_post ...
+	start_rp none protected basic
+	run_conf "$WORK/rp.json" "$WORK/rp.reg" "$WORK/rp-basic.out"; rc=$?
+	expect_failing "$WORK/rp-basic.out" "" "flawed RP --flaw none --auth basic"
+	grep -q 'client_secret_basic; tokens issued' "$WORK/rp-basic.out" && [ $rc -eq 0 ] &&
+		ok "client_secret_basic accepted (exit 0)" || nok "client_secret_basic: exit $rc"
+	stop_rp
+	# ... and a wrong secret gets no token: the reference opens no session.
+	printf '%064d\n' 0 >"$WORK/wrong.secret"
+	chmod 600 "$WORK/wrong.secret"
+	start_rp none protected post "$WORK/wrong.secret"
+	run_conf "$WORK/rp.json" "$WORK/rp.reg" "$WORK/rp-wrong.out"; rc=$?
+	statuses "$WORK/rp-wrong.out" >"$WORK/st"
+	if [ $rc -eq 1 ] && grep -qx 'reference=fail' "$WORK/st" &&
+		grep -q 'POST /token -> 401 (wrong client_secret)' "$WORK/rp-wrong.out"; then
+		ok "a wrong client secret is refused at the token endpoint (reference fail, exit 1)"
+	else
+		nok "wrong secret: exit $rc; $(tr '\n' ' ' <"$WORK/st")"
 	fi
 	stop_rp
 
