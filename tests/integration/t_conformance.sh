@@ -14,6 +14,7 @@
 # test (bash .ci/setup installs them), never a skip.  Loopback only.
 . tests/integration/lib.sh
 . tests/conformance/apache.sh
+# CONF_KEEP=1 keeps the work directory (reports, Apache logs) for debugging.
 [ -n "${CONF_KEEP:-}" ] && cleanup() { echo "kept $WORK"; }
 
 APACHE_DIR= RP_PID=
