@@ -122,6 +122,22 @@ static const struct help_opt opts_ledger_revoke[] = {
 	OPT_CONFIG,
 	OPT_HELP, OPT_END,
 };
+static const struct help_opt opts_conformance[] = {
+	{ "--registration", "FILE", "The registration made by raccord conformance register." },
+	{ "--listen", "ADDR", "Where the test provider listens: HOST:PORT or [V6]:PORT (numeric)." },
+	{ "--public-url", "URL", "The provider's issuer as the site reaches it, e.g. https://raccord.example:8443/api/v2." },
+	{ "--tls-cert", "FILE", "The provider's TLS certificate chain (PEM)." },
+	{ "--tls-key", "FILE", "The provider's TLS private key (PEM)." },
+	{ "-c, --config", "FILE", "Configuration: network.ca_file, network.allow_private, network.resolve for the browser side." },
+	{ "-f, --format", "FMT", "text (default on a terminal) or json." },
+	{ "-v, --verbose", NULL, "Progress on stderr; twice for debug." },
+	OPT_HELP, OPT_END,
+};
+static const struct help_opt opts_conformance_register[] = {
+	{ "--out", "FILE", "The registration file to create (mode 0600, never overwritten)." },
+	{ "--secret-out", "FILE", "Write the client secret to this new 0600 file instead of stdout." },
+	OPT_HELP, OPT_END,
+};
 static const struct help_opt opts_help[] = {
 	{ "--man", NULL, "Print the man page raccord(1) (roff)." },
 	{ "--completion", "bash", "Print the bash completion script." },
@@ -145,6 +161,8 @@ static const char *const u_ledger_consistency[] = { "DIR --from N [--vkey FILE]"
 static const char *const u_ledger_export[] = { "DIR --vkey FILE --out NEWDIR [--config FILE]", NULL };
 static const char *const u_ledger_cosign[] = { "DIR --vkey LOG.VKEY --key WITNESS.KEY --name NAME --state FILE [--out FILE]", NULL };
 static const char *const u_ledger_revoke[] = { "DIR --key FILE --seq N --reason TEXT [--config FILE]", NULL };
+static const char *const u_conformance[] = { "DOSSIER.json --registration FILE --listen ADDR --public-url URL --tls-cert FILE --tls-key FILE [--config FILE] [--format FMT]", NULL };
+static const char *const u_conformance_register[] = { "DOSSIER.json --out FILE [--secret-out FILE]", NULL };
 static const char *const u_help[] = { "[COMMAND...]", "--man | --completion bash | --markdown", NULL };
 /* clang-format on */
 
@@ -314,6 +332,44 @@ static const struct help_cmd commands[] = {
 	    .summary = "validate a configuration file",
 	    .description = "Names the directive and the problem.",
 	    .opts = opts_config,
+	    .exits = EXIT_SIMPLE,
+	},
+	{
+	    .path = "conformance",
+	    .usage = u_conformance,
+	    .summary = "play FranceConnect for a site's integration "
+	               "environment and prove it refuses forged identities",
+	    .description =
+	        "Serves a FranceConnect v2-compatible test provider "
+	        "(discovery, JWKS, authorize,\n"
+	        "token, userinfo, end_session) for the client of "
+	        "`raccord conformance register`,\n"
+	        "drives one login per run as the browser, and reports "
+	        "fc.conformance.* checks:\n"
+	        "the correct login must open a session, every forged one "
+	        "(nonce, aud, iss, exp,\n"
+	        "signature, alg none, unknown key, acr, state, replayed "
+	        "code) must be refused.\n"
+	        "Refuses a production dossier (docs/conformance.md).",
+	    .opts = opts_conformance,
+	    .exits = "0 the correct login opened a session and every forged "
+	             "one was refused\n"
+	             "1 the site accepted a forged identity, or refused the "
+	             "correct login\n"
+	             "2 bad input or usage (dossier, registration, "
+	             "production environment)\n"
+	             "3 a run could not be judged (network) or internal "
+	             "error",
+	},
+	{
+	    .path = "conformance register",
+	    .usage = u_conformance_register,
+	    .summary = "issue a test client_id and secret for a dossier",
+	    .description = "The secret is shown once (or written to a new "
+	                   "0600 file); the registration file keeps\n"
+	                   "only its SHA-256.  Refuses a production "
+	                   "dossier.",
+	    .opts = opts_conformance_register,
 	    .exits = EXIT_SIMPLE,
 	},
 	{

@@ -27,6 +27,7 @@ static const struct {
 	{ "ledger", cli_ledger },
 	{ "keygen", cli_keygen },
 	{ "config", cli_config },
+	{ "conformance", cli_conformance },
 };
 
 /* `raccord help [COMMAND...] | --man | --completion bash | --markdown` */

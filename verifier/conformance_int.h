@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Private to verifier/: the pure parts of active conformance
+ * (verifier/conformance.h), split out so that unit tests reach them:
+ * the runs, the forging of each run's ID token, and the judgement of
+ * what the site did with it.
+ */
+#ifndef RC_VERIFIER_CONFORMANCE_INT_H
+#define RC_VERIFIER_CONFORMANCE_INT_H
+
+#include <time.h>
+
+#include <jansson.h>
+
+#include "common/err.h"
+#include "oidc/jwks.h"
+#include "verifier/probe.h"
+
+/*
+ * One login per run.  CONF_RUN_REFERENCE is the correct login that must
+ * open a session; every other run deviates in one way that the site
+ * must refuse.
+ */
+enum conf_run {
+	CONF_RUN_REFERENCE,     /* correct: the definition of "logged in" */
+	CONF_RUN_NONCE_WRONG,   /* ID token nonce is not the site's */
+	CONF_RUN_NONCE_MISSING, /* ID token without nonce */
+	CONF_RUN_AUD_WRONG,     /* aud is another client */
+	CONF_RUN_ISS_WRONG,     /* iss is another issuer */
+	CONF_RUN_EXPIRED,       /* exp in the past */
+	CONF_RUN_IAT_FUTURE,    /* iat an hour ahead */
+	CONF_RUN_SIG_BAD,       /* signature bytes altered */
+	CONF_RUN_ALG_NONE,      /* unsecured token, alg none */
+	CONF_RUN_KEY_ROGUE,     /* signed by a key not in the JWKS */
+	CONF_RUN_ACR_MISSING,   /* no acr claim */
+	CONF_RUN_STATE_ALTERED, /* callback state is not the site's */
+	CONF_RUN_CODE_REPLAYED, /* callback carries an already used code */
+	CONF_RUN__MAX
+};
+
+/* "reference", "nonce_wrong", ... (the check id's last part). */
+const char *conf_run_name(enum conf_run r);
+
+/* What the run does, in one sentence for the report. */
+const char *conf_run_what(enum conf_run r);
+
+/* The ID token's genuine content for one login. */
+struct conf_claims {
+	const char *iss;   /* raccord's issuer */
+	const char *aud;   /* the registered client_id */
+	const char *sub;   /* the test identity's pairwise sub */
+	const char *nonce; /* the site's nonce, or NULL when it sent none */
+	const char *acr;   /* "eidas1" */
+	time_t now;
+	long lifetime; /* seconds; FC: 60 */
+};
+
+/*
+ * The claims of run r's ID token (new object, caller's reference):
+ * iss, sub, aud, exp, iat, auth_time, nonce, acr, amr as FranceConnect
+ * v2 sends them, with r's one deviation.  RC_ENOMEM.
+ */
+enum rc_code conf_forge_claims(enum conf_run r, const struct conf_claims *c,
+    json_t **out, struct rc_err *err);
+
+/*
+ * Run r's ID token for c: signed with good (the key the JWKS publishes),
+ * or with rogue for CONF_RUN_KEY_ROGUE, altered for CONF_RUN_SIG_BAD,
+ * unsecured for CONF_RUN_ALG_NONE.  *out for rc_free.  RC_ECRYPTO,
+ * RC_ENOMEM.
+ */
+enum rc_code conf_forge_id_token(enum conf_run r, const struct conf_claims *c,
+    const struct oidc_key *good, const struct oidc_key *rogue, char **out,
+    struct rc_err *err);
+
+/* What the browser saw after one login, for the judgement. */
+struct conf_obs {
+	enum probe_outcome outcome; /* of the session probe */
+	long status;                /* session probe's HTTP status */
+	int location_is_provider;   /* it redirected to raccord's provider */
+	int shows_identity;         /* its body names the test identity */
+};
+
+enum conf_verdict {
+	CONF_SESSION,      /* the site serves its logged-in page */
+	CONF_REFUSED,      /* redirect to login, a 4xx, or the anonymous page */
+	CONF_UNOBSERVABLE, /* network failure or 5xx: cannot tell */
+	CONF_VERDICT__MAX
+};
+
+/* How this site's logged-in page differs from what anybody gets. */
+enum conf_tell {
+	CONF_TELL_STATUS,   /* anonymous: a redirect or a 4xx; logged in: 2xx */
+	CONF_TELL_IDENTITY, /* both 2xx; only the logged-in page names the
+	                       test identity */
+	CONF_TELL_NONE,     /* no difference raccord can see */
+	CONF_TELL__MAX
+};
+
+/*
+ * Choose the tell from the session probe of the reference login (ref)
+ * and the same landing page fetched with no cookie at all (anon).
+ * CONF_TELL_NONE when the reference shows no 2xx page, or when the
+ * anonymous page cannot be fetched or looks the same.
+ */
+enum conf_tell conf_choose_tell(const struct conf_obs *ref,
+    const struct conf_obs *anon);
+
+/*
+ * Judge a run by its session probe: the landing page of the reference
+ * login, fetched again with the run's cookies and no redirect followed.
+ * With CONF_TELL_STATUS a 2xx is the logged-in page and a 3xx (back to
+ * login or to the provider) or 4xx is no session; with
+ * CONF_TELL_IDENTITY a 2xx must also name the test identity.  A network
+ * failure, a 5xx or CONF_TELL_NONE cannot be judged.
+ */
+enum conf_verdict conf_classify(enum conf_tell how, const struct conf_obs *o);
+
+/* Does the body name the test identity (case-insensitive)? */
+int conf_body_shows_identity(const char *body, size_t len);
+
+/*
+ * Alter the signature of a compact JWS in place (its first base64url
+ * character changes, so the decoded signature differs).  RC_EINVAL when
+ * tok has no signature part.
+ */
+enum rc_code conf_corrupt_signature(char *tok, struct rc_err *err);
+
+#endif /* RC_VERIFIER_CONFORMANCE_INT_H */
