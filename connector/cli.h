@@ -13,5 +13,6 @@ int cli_verify(int argc, char **argv);
 int cli_ledger(int argc, char **argv);
 int cli_keygen(int argc, char **argv);
 int cli_config(int argc, char **argv);
+int cli_serve(int argc, char **argv);
 
 #endif /* RC_CONNECTOR_CLI_H */

@@ -27,6 +27,7 @@ static const struct {
 	{ "ledger", cli_ledger },
 	{ "keygen", cli_keygen },
 	{ "config", cli_config },
+	{ "serve", cli_serve },
 };
 
 /* `raccord help [COMMAND...] | --man | --completion bash | --markdown` */
