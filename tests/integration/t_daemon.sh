@@ -104,4 +104,174 @@ req GET /healthz ""; expect_code "healthz without a token" 200
 req GET /readyz ""; expect_code "readyz: store, ledger and worker" 200
 [ "$(jget '["worker"]')" = ok ] && ok "readyz names the worker" || nok "readyz: $(cat "$WORK/resp")"
 
+# --- the instructor flow ------------------------------------------------------
+req POST /v1/dossiers "$T_INSTR" "$WORK/ok.json"; expect_code "submit a dossier: 202" 202
+ID=$(jget '["id"]')
+[ "$(jget '["state"]')" = queued ] && ok "202 says queued" || nok "state: $(cat "$WORK/resp")"
+echo "$ID" | grep -Eq '^[0-9a-f]{32}$' && ok "job id is 128 random bits in hex" || nok "job id '$ID'"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["integrations"][0], d["dossier_id"] = d["integrations"][0], d["dossier_id"]; print(json.dumps(d, indent=4, sort_keys=True))' "$WORK/ok.json" >"$WORK/ok-reformatted.json"
+req POST /v1/dossiers "$T_INSTR" "$WORK/ok-reformatted.json"; expect_code "same dossier again (other layout): 200" 200
+[ "$(jget '["id"]')" = "$ID" ] && ok "same dossier, same job" || nok "resubmission made job $(jget '["id"]'), want $ID"
+wait_state "$ID" done && ok "the job ran" || nok "job not done: $(cat "$WORK/resp")"
+[ "$(jget '["verdict"]')" = verified ] && ok "verdict verified" || nok "verdict: $(jget '["verdict"]') $(jget '["error"]')"
+[ "$(jget '["report"]["verdict"]')" = verified ] && ok "the report is the CLI's report" || nok "report: $(head -c 300 "$WORK/resp")"
+[ "$(jget '["submitted_by"]')" = dinum-1 ] && ok "the job records the token name" || nok "submitted_by"
+req POST "/v1/dossiers/$ID/verify" "$T_INSTR"; expect_code "verify: 202" 202
+i=0
+while :; do
+	req GET "/v1/dossiers/$ID" "$T_INSTR"
+	[ -n "$(jget '.get("award")')" ] && [ "$(jget '["state"]')" = done ] && break
+	i=$((i + 1)); [ $i -gt 300 ] && break
+	sleep 0.2
+done
+[ "$(jget '["award"]["decisions"][0]["outcome"]')" = awarded ] && ok "awarded" || nok "award: $(head -c 600 "$WORK/resp")"
+[ "$(jget '["award"]["requested_by"]')" = dinum-1 ] && ok "the award records who asked" || nok "requested_by"
+SEQ=$(jget '["award"]["decisions"][0]["seq"]')
+[ "$SEQ" = 0 ] && ok "entry 0" || nok "seq $SEQ"
+req POST "/v1/dossiers/$ID/verify" "$T_INSTR"; expect_code "verify again: 200, nothing new" 200
+[ "$(wc -l <"$L/entries.jsonl")" -eq 1 ] && ok "one ledger entry" || nok "$(wc -l <"$L/entries.jsonl") entries"
+"$RACCORD" ledger verify "$L" --vkey "$WORK/k.vkey" >"$WORK/lv.out" 2>&1 && ok "raccord ledger verify accepts the ledger" || nok "ledger verify: $(cat "$WORK/lv.out")"
+req GET "/v1/ledger/proof/$SEQ" "$T_PAY"; expect_code "payment reads the proof" 200
+cp "$WORK/resp" "$WORK/proof"
+req GET "/v1/ledger/entries?start=0&end=1" "$T_PAY"; expect_code "payment reads the entries" 200
+python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["entries"][0])' "$WORK/resp" >"$WORK/entry0"
+cmp -s "$WORK/entry0" "$L/entries.jsonl" && ok "entries are the stored bytes" || nok "entry differs from entries.jsonl"
+"$RACCORD" ledger verify --vkey "$WORK/k.vkey" --receipt "$WORK/proof" --entry "$WORK/entry0" --seq "$SEQ" >"$WORK/rv.out" 2>&1 \
+	&& ok "the served proof verifies offline with the served entry" || nok "receipt: $(cat "$WORK/rv.out")"
+"$RACCORD" ledger verify --vkey "$WORK/k.vkey" --receipt "$L/receipts/$SEQ.tlog-proof" --seq "$SEQ" >"$WORK/rv.out" 2>&1 \
+	&& ok "the receipt verifies" || nok "receipt: $(cat "$WORK/rv.out")"
+req GET /v1/ledger/checkpoint "$T_PAY"; expect_code "payment reads the checkpoint" 200
+cmp -s "$WORK/resp" "$L/checkpoint" && ok "checkpoint is the signed note" || nok "checkpoint differs"
+req GET "/v1/dossiers?siren=217500016&state=done&verdict=verified" "$T_INSTR"; expect_code "listing" 200
+[ "$(jget '["jobs"][0]["id"]')" = "$ID" ] && ok "listing finds the job" || nok "listing: $(cat "$WORK/resp")"
+req GET "/v1/dossiers?verdict=failed" "$T_INSTR"
+[ "$(jget '["jobs"]')" = "[]" ] && ok "listing filters on verdict" || nok "verdict filter: $(cat "$WORK/resp")"
+req GET "/v1/dossiers?state=bogus" "$T_INSTR"; expect_code "listing with a bad state: 400" 400
+
+# --- roles: every route with every role and no token --------------------------
+# route_roles METHOD PATH BODY "none instr pay self admin" (expected codes)
+route_roles() {
+	m=$1 p=$2 b=$3 want=$4
+	set -- $want
+	for t in "" "$T_INSTR" "$T_PAY" "$T_SELF" "$T_ADMIN" "not-a-token"; do
+		if [ -z "$t" ]; then w=$1; name=none
+		elif [ "$t" = "$T_INSTR" ]; then w=$2; name=instructor
+		elif [ "$t" = "$T_PAY" ]; then w=$3; name=payment
+		elif [ "$t" = "$T_SELF" ]; then w=$4; name=selfcheck
+		elif [ "$t" = "$T_ADMIN" ]; then w=$5; name=admin
+		else w=${6:-401}; name=wrong-token; fi
+		if [ -n "$b" ]; then req "$m" "$p" "$t" "$b"; else req "$m" "$p" "$t"; fi
+		if [ "$CODE" = "$w" ]; then ok "$m $p as $name: $w"; else nok "$m $p as $name: $CODE, want $w"; fi
+	done
+}
+route_roles GET /healthz "" "200 200 200 200 200 200"
+route_roles GET /v1/dossiers "" "401 200 403 403 200"
+route_roles GET "/v1/dossiers/$ID" "" "401 200 403 404 200"
+route_roles POST "/v1/dossiers/$ID/verify" "" "401 200 403 403 200"
+route_roles GET /v1/ledger/checkpoint "" "401 200 200 403 200"
+route_roles GET "/v1/ledger/entries" "" "401 200 200 403 200"
+route_roles GET "/v1/ledger/proof/0" "" "401 200 200 403 200"
+route_roles POST /v1/dossiers "$WORK/ok.json" "401 200 403 200 200"
+grep -q WWW-Authenticate "$WORK/hdrs" || { req GET /v1/dossiers ""; grep -qi "WWW-Authenticate: Bearer" "$WORK/hdrs" && ok "401 says Bearer" || nok "no WWW-Authenticate"; }
+fc_dossier "$WORK/self.json" multihop
+req POST /v1/dossiers "$T_SELF" "$WORK/self.json"; expect_code "selfcheck submits" 202
+SID=$(jget '["id"]')
+req GET "/v1/dossiers/$SID" "$T_SELF"; expect_code "selfcheck reads its own job" 200
+for t in "$T_INSTR" "$T_PAY" "$T_SELF" "$T_ADMIN" "" "not-a-token"; do
+	if grep -q -- "$t" "$WORK/daemon.log" "$WORK/jobs.sqlite"* 2>/dev/null && [ -n "$t" ] && [ "$t" != "not-a-token" ]; then
+		nok "a token reached the log or the store"
+	fi
+done
+grep -qi "authorization\|bearer" "$WORK/daemon.log" && nok "the log mentions Authorization" || ok "no token or Authorization value in the log"
+
+# --- bad input ---------------------------------------------------------------
+printf '{"dossier_id": "x",' >"$WORK/trunc.json"
+req POST /v1/dossiers "$T_INSTR" "$WORK/trunc.json"; expect_code "truncated JSON: 400" 400
+grep -q "request body" "$WORK/resp" && ok "the error names the body" || nok "$(cat "$WORK/resp")"
+printf '{"dossier_id": "a", "dossier_id": "b"}' >"$WORK/dup.json"
+req POST /v1/dossiers "$T_INSTR" "$WORK/dup.json"; expect_code "duplicate key: 400" 400
+grep -q "duplicate" "$WORK/resp" && ok "duplicate key named" || nok "$(cat "$WORK/resp")"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["x"]=eval("["*20+"1"+"]"*20); json.dump(d, open(sys.argv[2], "w"))' "$WORK/ok.json" "$WORK/deep.json"
+req POST /v1/dossiers "$T_INSTR" "$WORK/deep.json"; expect_code "nested too deep: 400" 400
+grep -q 'x\[0\]' "$WORK/resp" && ok "depth error names the path" || nok "$(cat "$WORK/resp")"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["collectivite"]["siren"]="123456789"; json.dump(d, open(sys.argv[2], "w"))' "$WORK/ok.json" "$WORK/badsiren.json"
+req POST /v1/dossiers "$T_INSTR" "$WORK/badsiren.json"; expect_code "invalid SIREN: 400" 400
+grep -q "collectivite.siren" "$WORK/resp" && ok "the CLI's message with the JSON path" || nok "$(cat "$WORK/resp")"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["integrations"].append({"kind": "api", "api": "api_particulier", "environment": "production", "token_file": "/etc/shadow"}); json.dump(d, open(sys.argv[2], "w"))' "$WORK/ok.json" "$WORK/tokfile.json"
+req POST /v1/dossiers "$T_INSTR" "$WORK/tokfile.json"; expect_code "token_file in a submission: 400" 400
+grep -q "integrations\[1\].token_file" "$WORK/resp" && ok "token_file refused by path" || nok "$(cat "$WORK/resp")"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["integrations"].append({"kind": "api", "api": "api_particulier", "environment": "production", "token_env": "IT_DP_SECRET"}); json.dump(d, open(sys.argv[2], "w"))' "$WORK/ok.json" "$WORK/tokenv.json"
+req POST /v1/dossiers "$T_INSTR" "$WORK/tokenv.json"; expect_code "token_env in a submission: 400" 400
+head -c 1100000 /dev/zero | tr '\0' ' ' >"$WORK/big.json"
+req POST /v1/dossiers "$T_INSTR" "$WORK/big.json"; expect_code "body over 1 MiB: 413" 413
+req POST /v1/dossiers "$T_INSTR" "$WORK/big.json" -H "Transfer-Encoding: chunked"; expect_code "chunked body over 1 MiB: 413" 413
+req GET /v1/nothing "$T_INSTR"; expect_code "unknown route: 404" 404
+req GET /v1/dossiers/0123456789abcdef0123456789abcdef "$T_INSTR"; expect_code "unknown job: 404" 404
+req DELETE /v1/dossiers "$T_INSTR"; expect_code "wrong method: 405" 405
+grep -qi "^Allow: GET, POST" "$WORK/hdrs" && ok "405 carries Allow" || nok "no Allow header"
+req PUT /healthz ""; expect_code "PUT /healthz: 405" 405
+req GET "/v1/ledger/proof/99" "$T_PAY"; expect_code "proof past the end: 404" 404
+req GET "/v1/ledger/entries?start=0&end=5000" "$T_PAY"; expect_code "entries past the end: 400" 400
+req POST /v1/dossiers "$T_INSTR"; expect_code "empty body: 400" 400
+req GET /healthz ""; expect_code "still serving after bad input" 200
+
+# --- SIGHUP reloads the tokens -------------------------------------------------
+req GET /v1/dossiers "$T_NEW"; expect_code "an unknown token: 401" 401
+daemon_config "$WORK/d.json" "$T_NEW"
+kill -HUP "$DPID"
+i=0; until grep -q "SIGHUP: 5 tokens" "$WORK/daemon.log" || [ $i -gt 50 ]; do i=$((i + 1)); sleep 0.1; done
+req GET /v1/dossiers "$T_NEW"; expect_code "after SIGHUP the new token works" 200
+kill -0 "$DPID" 2>/dev/null && ok "SIGHUP did not stop the daemon" || nok "daemon died on SIGHUP"
+
+# --- kill -9 with jobs queued, restart: each job finishes exactly once ----------
+for f in multihop formpost; do
+	fc_dossier "$WORK/q-$f.json" "$f"
+done
+fc_dossier "$WORK/q-slow.json" ok
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["dossier_id"]="IT-queued-3"; json.dump(d, open(sys.argv[1], "w"))' "$WORK/q-slow.json"
+QIDS=
+# The simulator stopped: the first job hangs in its checks while the
+# others wait in the queue; then kill -9.
+kill -STOP "$SIM_PID"
+for f in multihop formpost slow; do
+	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["dossier_id"]="IT-q-"+sys.argv[2]; json.dump(d, open(sys.argv[1], "w"))' "$WORK/q-$f.json" "$f"
+	req POST /v1/dossiers "$T_INSTR" "$WORK/q-$f.json"
+	[ "$CODE" = 202 ] || nok "queue $f: $CODE $(cat "$WORK/resp")"
+	QIDS="$QIDS $(jget '["id"]')"
+done
+sleep 0.5
+req GET "/v1/dossiers?state=queued" "$T_INSTR"
+nq=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["jobs"]))' "$WORK/resp")
+[ "$nq" -ge 2 ] && ok "jobs queued behind a running one ($nq)" || nok "only $nq jobs queued"
+kill -9 "$DPID"; wait "$DPID" 2>/dev/null
+kill -CONT "$SIM_PID"
+ok "kill -9 with jobs queued"
+daemon_start || exit 1
+grep -q "1 jobs were running when the previous process stopped" "$WORK/daemon.log" && ok "the running job is queued again at start" || nok "no re-queue message"
+for q in $QIDS; do
+	wait_state "$q" done && ok "job $q done after restart" || nok "job $q: $(cat "$WORK/resp")"
+	n=$(grep -c "job=$q state=done" "$WORK/daemon.log")
+	[ "$n" = 1 ] && ok "job $q finished exactly once" || nok "job $q finished $n times"
+done
+
+# --- queue full: 503 + Retry-After -------------------------------------------
+kill -STOP "$SIM_PID"
+n=0 got503=0
+while [ $n -lt 12 ]; do
+	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["dossier_id"]="IT-full-%s" % sys.argv[2]; json.dump(d, open(sys.argv[3], "w"))' "$WORK/ok.json" "$n" "$WORK/full.json"
+	req POST /v1/dossiers "$T_INSTR" "$WORK/full.json"
+	if [ "$CODE" = 503 ]; then got503=1; break; fi
+	n=$((n + 1))
+done
+[ $got503 = 1 ] && ok "a full queue answers 503" || nok "no 503 after $n submissions"
+grep -qi "^Retry-After: " "$WORK/hdrs" && ok "503 carries Retry-After" || nok "no Retry-After"
+kill -CONT "$SIM_PID"
+
+# --- SIGTERM: exit 0 -----------------------------------------------------------
+kill -TERM "$DPID"
+wait "$DPID"; rc=$?
+[ $rc = 0 ] && ok "SIGTERM: exit 0" || nok "SIGTERM: exit $rc"
+DPID=
+curl -s -o /dev/null "$BASE/healthz" && nok "still listening after SIGTERM" || ok "no longer listening"
+
 finish t_daemon
