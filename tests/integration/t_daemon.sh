@@ -79,7 +79,14 @@ req() {
 	if [ $# -gt 0 ] && [ -f "$1" ]; then b=$1; shift; set -- --data-binary "@$b" -H "Content-Type: application/json" "$@"; fi
 	if [ -n "$t" ]; then set -- -H "Authorization: Bearer $t" "$@"; fi
 	CODE=$(curl -s -o "$WORK/resp" -D "$WORK/hdrs" -w '%{http_code}' -X "$m" "$@" "$BASE$p")
+	# Every response is kept for the OpenAPI check at the end.
+	NRESP=$((NRESP + 1))
+	cp "$WORK/resp" "$WORK/bodies/$NRESP"
+	ct=$(grep -i '^Content-Type:' "$WORK/hdrs" | tail -1 | cut -d' ' -f2- | tr -d '\r')
+	printf '%s\t%s\t%s\t%s\t%s\n' "$m" "$p" "$CODE" "$ct" "$NRESP" >>"$WORK/responses.tsv"
 }
+NRESP=0
+mkdir -p "$WORK/bodies"
 # expect_code NAME WANT
 expect_code() {
 	if [ "$CODE" = "$2" ]; then ok "$1"; else nok "$1: HTTP $CODE, want $2: $(head -c 300 "$WORK/resp")"; fi
@@ -273,5 +280,13 @@ wait "$DPID"; rc=$?
 [ $rc = 0 ] && ok "SIGTERM: exit 0" || nok "SIGTERM: exit $rc"
 DPID=
 curl -s -o /dev/null "$BASE/healthz" && nok "still listening after SIGTERM" || ok "no longer listening"
+
+# --- the server against its OpenAPI description ----------------------------------
+python3 tests/integration/openapi_check.py docs/openapi.yaml "$WORK/responses.tsv" "$WORK/bodies" >"$WORK/openapi.out" 2>&1
+case $? in
+0) ok "$(tail -1 "$WORK/openapi.out")" ;;
+77) echo "SKIP openapi check: $(cat "$WORK/openapi.out") (pip install openapi-spec-validator)" ;;
+*) nok "responses differ from docs/openapi.yaml:"; cat "$WORK/openapi.out" ;;
+esac
 
 finish t_daemon
