@@ -230,6 +230,28 @@ i=0; until grep -q "SIGHUP: 5 tokens" "$WORK/daemon.log" || [ $i -gt 50 ]; do i=
 req GET /v1/dossiers "$T_NEW"; expect_code "after SIGHUP the new token works" 200
 kill -0 "$DPID" 2>/dev/null && ok "SIGHUP did not stop the daemon" || nok "daemon died on SIGHUP"
 
+# --- concurrent clients ---------------------------------------------------------
+# 20 clients send the same new dossier at once: one job; 30 more read.
+fc_dossier "$WORK/conc.json" formpost "$PORTAL_PORT" https connexion
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["dossier_id"]="IT-concurrent"; json.dump(d, open(sys.argv[1], "w"))' "$WORK/conc.json"
+mkdir -p "$WORK/conc"
+i=0
+while [ $i -lt 50 ]; do
+	if [ $i -lt 20 ]; then
+		curl -s -o "$WORK/conc/$i" -w '%{http_code}\n' -H "Authorization: Bearer $T_INSTR" \
+			-H "Content-Type: application/json" --data-binary "@$WORK/conc.json" "$BASE/v1/dossiers" >"$WORK/conc/$i.code" &
+	else
+		curl -s -o "$WORK/conc/$i" -w '%{http_code}\n' -H "Authorization: Bearer $T_PAY" "$BASE/v1/ledger/checkpoint" >"$WORK/conc/$i.code" &
+	fi
+	i=$((i + 1))
+done
+wait_clients() { for j in $(jobs -p); do [ "$j" = "$SIM_PID" ] || [ "$j" = "$DPID" ] || wait "$j"; done; }
+wait_clients
+n202=$(cat "$WORK"/conc/[0-9].code "$WORK"/conc/1[0-9].code | grep -c '^202$')
+ids=$(cat "$WORK"/conc/[0-9] "$WORK"/conc/1[0-9] | python3 -c 'import json,sys; print(len({json.loads(l)["id"] for l in sys.stdin.read().replace("}{", "}\n{").splitlines()}))')
+[ "$n202" = 1 ] && [ "$ids" = 1 ] && ok "20 concurrent submissions of one dossier: one job, one 202" || nok "concurrent submissions: $n202 x 202, $ids ids"
+[ "$(cat "$WORK"/conc/2[0-9].code "$WORK"/conc/[34][0-9].code | grep -c '^200$')" = 30 ] && ok "30 concurrent ledger reads: 200" || nok "concurrent reads: $(cat "$WORK"/conc/*.code | sort | uniq -c)"
+
 # --- kill -9 with jobs queued, restart: each job finishes exactly once ----------
 for f in multihop formpost; do
 	fc_dossier "$WORK/q-$f.json" "$f"
@@ -280,6 +302,12 @@ wait "$DPID"; rc=$?
 [ $rc = 0 ] && ok "SIGTERM: exit 0" || nok "SIGTERM: exit $rc"
 DPID=
 curl -s -o /dev/null "$BASE/healthz" && nok "still listening after SIGTERM" || ok "no longer listening"
+
+if grep -q "Sanitizer\|runtime error" "$WORK/daemon.log"; then
+	nok "sanitizer report in the daemon's log:"; grep -m5 "Sanitizer\|runtime error" "$WORK/daemon.log"
+else
+	ok "no sanitizer report in the daemon's log"
+fi
 
 # --- the server against its OpenAPI description ----------------------------------
 python3 tests/integration/openapi_check.py docs/openapi.yaml "$WORK/responses.tsv" "$WORK/bodies" >"$WORK/openapi.out" 2>&1
