@@ -34,7 +34,8 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	"  ('queued', 'running', 'done', 'error')),"
 	" attempts INTEGER NOT NULL DEFAULT 0,"
 	" verdict TEXT, report TEXT, error TEXT,"
-	" want_award INTEGER NOT NULL DEFAULT 0,"
+	" award_req INTEGER NOT NULL DEFAULT 0,"  /* award requests */
+	" award_done INTEGER NOT NULL DEFAULT 0," /* award_req handled */
 	" award_by TEXT, award TEXT,"
 	" created INTEGER NOT NULL, updated INTEGER NOT NULL);"
 	"CREATE INDEX jobs_state ON jobs (state, n);"
@@ -293,7 +294,7 @@ store_get(struct store *st, const char *id, json_t **out, struct rc_err *err)
 	if (sqlite3_prepare_v2(st->db,
 	        "SELECT id, state, dossier_id, siren, submitted_by, created,"
 	        " updated, attempts, verdict, report, error, award_by, award,"
-	        " want_award FROM jobs WHERE id = ?",
+	        " award_req > award_done FROM jobs WHERE id = ?",
 	        -1, &s, NULL) != SQLITE_OK) {
 		rc = dberr(st, err, "get");
 		goto out;
@@ -405,7 +406,7 @@ store_claim(struct store *st, struct store_job *job, int *got,
 		goto out;
 	began = 1;
 	if (sqlite3_prepare_v2(st->db,
-	        "SELECT id, dossier, want_award, award_by FROM jobs"
+	        "SELECT id, dossier, award_req, award_done, award_by FROM jobs"
 	        " WHERE state = 'queued' ORDER BY n LIMIT 1",
 	        -1, &s, NULL) != SQLITE_OK) {
 		rc = dberr(st, err, "claim");
@@ -416,8 +417,9 @@ store_claim(struct store *st, struct store_job *job, int *got,
 	snprintf(job->id, sizeof(job->id), "%s",
 	    (const char *)sqlite3_column_text(s, 0));
 	job->dossier = rc_strdup((const char *)sqlite3_column_text(s, 1));
-	job->want_award = sqlite3_column_int(s, 2);
-	t = sqlite3_column_text(s, 3);
+	job->award_seen = sqlite3_column_int64(s, 2);
+	job->want_award = job->award_seen > sqlite3_column_int64(s, 3);
+	t = sqlite3_column_text(s, 4);
 	job->award_by = t ? rc_strdup((const char *)t) : NULL;
 	if (job->dossier == NULL || (t != NULL && job->award_by == NULL)) {
 		rc = RC_ERR(err, RC_ENOMEM, "out of memory");
@@ -427,7 +429,7 @@ store_claim(struct store *st, struct store_job *job, int *got,
 	s = NULL;
 	if (sqlite3_prepare_v2(st->db,
 	        "UPDATE jobs SET state = 'running', attempts = attempts + 1,"
-	        " want_award = 0, updated = ? WHERE id = ?",
+	        " updated = ? WHERE id = ?",
 	        -1, &s, NULL) != SQLITE_OK) {
 		rc = dberr(st, err, "claim");
 		goto out;
@@ -456,7 +458,7 @@ out:
 }
 
 enum rc_code
-store_finish(struct store *st, const char *id, const char *state,
+store_finish(struct store *st, const struct store_job *job, const char *state,
     const char *verdict, const char *report, const char *error,
     const char *award, struct rc_err *err)
 {
@@ -465,25 +467,32 @@ store_finish(struct store *st, const char *id, const char *state,
 
 	pthread_mutex_lock(&st->mu);
 	/*
-	 * want_award was cleared at claim: set again, it was asked for
-	 * during this run; unless this run awarded, run once more.
+	 * A run that tried to award has handled the requests counted when
+	 * it was claimed (award_done).  A request that came during the
+	 * run, with no award recorded, sends the job round once more.
 	 */
 	if (sqlite3_prepare_v2(st->db,
-	        "UPDATE jobs SET state = CASE WHEN want_award = 1 AND"
-	        " coalesce(?3, award) IS NULL THEN 'queued' ELSE ?1 END,"
-	        " verdict = ?4, report = ?5, error = ?6,"
-	        " award = coalesce(?3, award), updated = ?7 WHERE id = ?2",
+	        "UPDATE jobs SET"
+	        " award_done = CASE WHEN ?8 THEN ?9 ELSE award_done END,"
+	        " award = coalesce(?3, award),"
+	        " state = CASE WHEN coalesce(?3, award) IS NULL AND award_req >"
+	        "  (CASE WHEN ?8 THEN ?9 ELSE award_done END)"
+	        "  THEN 'queued' ELSE ?1 END,"
+	        " verdict = ?4, report = ?5, error = ?6, updated = ?7"
+	        " WHERE id = ?2",
 	        -1, &s, NULL) != SQLITE_OK) {
 		rc = dberr(st, err, "finish");
 		goto out;
 	}
 	bind_text(s, 1, state);
-	bind_text(s, 2, id);
+	bind_text(s, 2, job->id);
 	bind_text(s, 3, award);
 	bind_text(s, 4, verdict);
 	bind_text(s, 5, report);
 	bind_text(s, 6, error);
 	sqlite3_bind_int64(s, 7, (long long)time(NULL));
+	sqlite3_bind_int(s, 8, job->want_award);
+	sqlite3_bind_int64(s, 9, job->award_seen);
 	if (sqlite3_step(s) != SQLITE_DONE)
 		rc = dberr(st, err, "finish");
 out:
@@ -521,7 +530,7 @@ store_request_award(struct store *st, const char *id, const char *by,
 	if (*already)
 		goto out;
 	if (sqlite3_prepare_v2(st->db,
-	        "UPDATE jobs SET want_award = 1, award_by = ?1,"
+	        "UPDATE jobs SET award_req = award_req + 1, award_by = ?1,"
 	        " state = CASE WHEN state IN ('done', 'error') THEN 'queued'"
 	        " ELSE state END, updated = ?2 WHERE id = ?3",
 	        -1, &s, NULL) != SQLITE_OK) {

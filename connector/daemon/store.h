@@ -28,9 +28,10 @@ struct store;
 /* A claimed job, for the worker. */
 struct store_job {
 	char id[STORE_ID_LEN + 1];
-	char *dossier;  /* stored JSON (token-free) */
-	int want_award; /* POST .../verify asked for an award */
-	char *award_by; /* token name that asked, or NULL */
+	char *dossier;        /* stored JSON (token-free) */
+	int want_award;       /* an award request is pending */
+	long long award_seen; /* award requests counted at claim */
+	char *award_by;       /* token name that asked, or NULL */
 };
 
 /*
@@ -82,14 +83,17 @@ enum rc_code store_claim(struct store *st, struct store_job *job, int *got,
 void store_job_cleanup(struct store_job *job);
 
 /*
- * Record the end of a run: state "done" or "error", the verdict, the
- * report JSON text, an error sentence, and the award JSON when this run
- * awarded (NULL otherwise).  A job whose award was requested while it
- * ran, and which did not award, goes back to the queue.
+ * Record the end of the run of job (as claimed): state "done" or
+ * "error", the verdict, the report JSON text, an error sentence, and the
+ * award JSON when this run awarded (NULL otherwise).  A run that tried
+ * to award has handled the requests counted at its claim; a request made
+ * during the run, with no award recorded, queues the job once more.  A
+ * job killed mid-award keeps its request: it is re-run and awards (the
+ * ledger answers "already" for what was appended).
  */
-enum rc_code store_finish(struct store *st, const char *id, const char *state,
-    const char *verdict, const char *report, const char *error,
-    const char *award, struct rc_err *err);
+enum rc_code store_finish(struct store *st, const struct store_job *job,
+    const char *state, const char *verdict, const char *report,
+    const char *error, const char *award, struct rc_err *err);
 
 /*
  * Ask for an award on job id by token name by.  *found 0: no such job.

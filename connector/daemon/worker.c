@@ -99,7 +99,7 @@ run_job(struct daemon *dm, struct store_job *job)
 		snprintf(errmsg, sizeof(errmsg), "award: nothing awarded: %s",
 		    aerr.msg);
 out:
-	if (store_finish(dm->store, job->id, state, verdict, report,
+	if (store_finish(dm->store, job, state, verdict, report,
 	        errmsg[0] ? errmsg : NULL, award, &err) != RC_OK)
 		log_error("job=%s cannot record the outcome: %s", job->id,
 		    err.msg);

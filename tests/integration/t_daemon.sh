@@ -123,7 +123,18 @@ wait_state "$ID" done && ok "the job ran" || nok "job not done: $(cat "$WORK/res
 [ "$(jget '["verdict"]')" = verified ] && ok "verdict verified" || nok "verdict: $(jget '["verdict"]') $(jget '["error"]')"
 [ "$(jget '["report"]["verdict"]')" = verified ] && ok "the report is the CLI's report" || nok "report: $(head -c 300 "$WORK/resp")"
 [ "$(jget '["submitted_by"]')" = dinum-1 ] && ok "the job records the token name" || nok "submitted_by"
+# kill -9 in the middle of the award (the worker waits for the ledger's
+# lock, held here): after the restart the award still happens, once.
+python3 -c 'import fcntl,sys,time; f=open(sys.argv[1], "a"); fcntl.flock(f, fcntl.LOCK_EX); open(sys.argv[2], "w").close(); time.sleep(120)' "$L/lock" "$WORK/locked" &
+LOCKER=$!
+i=0; until [ -f "$WORK/locked" ] || [ $i -gt 50 ]; do i=$((i + 1)); sleep 0.1; done
 req POST "/v1/dossiers/$ID/verify" "$T_INSTR"; expect_code "verify: 202" 202
+i=0; until grep -q "job=$ID state=running award=1" "$WORK/daemon.log" || [ $i -gt 100 ]; do i=$((i + 1)); sleep 0.1; done
+sleep 0.3
+kill -9 "$DPID"; wait "$DPID" 2>/dev/null
+kill "$LOCKER"; wait "$LOCKER" 2>/dev/null
+[ "$(wc -l <"$L/entries.jsonl")" -eq 0 ] && ok "kill -9 while the award waits for the ledger" || nok "entries before the restart"
+daemon_start || exit 1
 i=0
 while :; do
 	req GET "/v1/dossiers/$ID" "$T_INSTR"
@@ -235,18 +246,20 @@ kill -0 "$DPID" 2>/dev/null && ok "SIGHUP did not stop the daemon" || nok "daemo
 fc_dossier "$WORK/conc.json" formpost "$PORTAL_PORT" https connexion
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["dossier_id"]="IT-concurrent"; json.dump(d, open(sys.argv[1], "w"))' "$WORK/conc.json"
 mkdir -p "$WORK/conc"
+CPIDS=
 i=0
 while [ $i -lt 50 ]; do
 	if [ $i -lt 20 ]; then
 		curl -s -o "$WORK/conc/$i" -w '%{http_code}\n' -H "Authorization: Bearer $T_INSTR" \
 			-H "Content-Type: application/json" --data-binary "@$WORK/conc.json" "$BASE/v1/dossiers" >"$WORK/conc/$i.code" &
+		CPIDS="$CPIDS $!"
 	else
 		curl -s -o "$WORK/conc/$i" -w '%{http_code}\n' -H "Authorization: Bearer $T_PAY" "$BASE/v1/ledger/checkpoint" >"$WORK/conc/$i.code" &
+		CPIDS="$CPIDS $!"
 	fi
 	i=$((i + 1))
 done
-wait_clients() { for j in $(jobs -p); do [ "$j" = "$SIM_PID" ] || [ "$j" = "$DPID" ] || wait "$j"; done; }
-wait_clients
+for j in $CPIDS; do wait "$j"; done
 n202=$(cat "$WORK"/conc/[0-9].code "$WORK"/conc/1[0-9].code | grep -c '^202$')
 ids=$(cat "$WORK"/conc/[0-9] "$WORK"/conc/1[0-9] | python3 -c 'import json,sys; print(len({json.loads(l)["id"] for l in sys.stdin.read().replace("}{", "}\n{").splitlines()}))')
 [ "$n202" = 1 ] && [ "$ids" = 1 ] && ok "20 concurrent submissions of one dossier: one job, one 202" || nok "concurrent submissions: $n202 x 202, $ids ids"

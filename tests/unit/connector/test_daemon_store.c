@@ -140,7 +140,7 @@ test_claim_finish_requeue(void **state)
 	assert_int_equal(json_integer_value(json_object_get(
 	                     (state_of(st, a, &j), j), "attempts")),
 	    2);
-	assert_int_equal(store_finish(st, a, "done", "verified",
+	assert_int_equal(store_finish(st, &job, "done", "verified",
 	                     "{\"verdict\":\"verified\"}", NULL, NULL, &err),
 	    RC_OK);
 	store_job_cleanup(&job);
@@ -179,14 +179,14 @@ test_award_requests(void **state)
 	assert_int_equal(found, 1);
 	assert_int_equal(already, 0);
 	assert_int_equal(
-	    store_finish(st, a, "done", "verified", "{}", NULL, NULL, &err),
+	    store_finish(st, &job, "done", "verified", "{}", NULL, NULL, &err),
 	    RC_OK);
 	store_job_cleanup(&job);
 	assert_string_equal(state_of(st, a, &j), "queued");
 	assert_int_equal(store_claim(st, &job, &got, &err), RC_OK);
 	assert_int_equal(job.want_award, 1);
 	assert_string_equal(job.award_by, "dinum-2");
-	assert_int_equal(store_finish(st, a, "done", "verified", "{}", NULL,
+	assert_int_equal(store_finish(st, &job, "done", "verified", "{}", NULL,
 	                     "{\"status\":0}", &err),
 	    RC_OK);
 	store_job_cleanup(&job);
@@ -200,6 +200,50 @@ test_award_requests(void **state)
 	assert_string_equal(
 	    json_string_value(json_object_get(j, "award_requested_by")),
 	    "dinum-2");
+	json_decref(j);
+	store_close(st);
+}
+
+static void
+test_award_survives_crash(void **state)
+{
+	char a[STORE_ID_LEN + 1];
+	struct rc_err err = { 0 };
+	struct store_job job;
+	struct store *st = open_store(NULL);
+	json_t *j = NULL;
+	int got, found, already;
+
+	(void)state;
+	submit(st, "k1", 10, a, 0, 0);
+	assert_int_equal(store_claim(st, &job, &got, &err), RC_OK);
+	assert_int_equal(job.want_award, 0);
+	assert_int_equal(
+	    store_finish(st, &job, "done", "verified", "{}", NULL, NULL, &err),
+	    RC_OK);
+	store_job_cleanup(&job);
+	assert_int_equal(
+	    store_request_award(st, a, "dinum-1", &found, &already, &err),
+	    RC_OK);
+	assert_string_equal(state_of(st, a, &j), "queued");
+	assert_int_equal(store_claim(st, &job, &got, &err), RC_OK);
+	assert_int_equal(job.want_award, 1);
+	store_job_cleanup(&job);
+	/* kill -9 in the middle of the award: the request is not lost. */
+	store_close(st);
+	st = open_store(NULL);
+	assert_int_equal(store_claim(st, &job, &got, &err), RC_OK);
+	assert_int_equal(got, 1);
+	assert_int_equal(job.want_award, 1);
+	/* The award fails (ledger error): recorded, not retried for ever. */
+	assert_int_equal(store_finish(st, &job, "done", "verified", "{}",
+	                     "award: nothing awarded: busy", NULL, &err),
+	    RC_OK);
+	store_job_cleanup(&job);
+	assert_string_equal(state_of(st, a, &j), "done");
+	assert_false(json_is_true(json_object_get(j, "award_requested")));
+	assert_int_equal(store_claim(st, &job, &got, &err), RC_OK);
+	assert_int_equal(got, 0);
 	json_decref(j);
 	store_close(st);
 }
@@ -292,6 +336,8 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_award_requests, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_award_survives_crash,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_newer_schema_refused,
 		    setup, teardown),
 		cmocka_unit_test(test_screen),
