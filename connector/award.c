@@ -9,6 +9,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/json.h"
+#include "common/mem.h"
 #include "connector/award.h"
 
 static const char *const outcome_names[AWARD__MAX] = {
@@ -279,4 +281,44 @@ award_result_to_json(const struct award_result *res)
 fail:
 	json_decref(arr);
 	return NULL;
+}
+
+enum rc_code
+award_revoke(struct ledger *lg, uint64_t seq, const char *reason,
+    uint64_t *revoke_seq, char siren[10], struct rc_err *err)
+{
+	struct ledger_entry_in in;
+	struct ledger_entry e;
+	char *line = NULL;
+	size_t len = 0;
+	enum rc_code rc;
+
+	siren[0] = '\0';
+	if (reason == NULL || reason[0] == '\0' ||
+	    strlen(reason) > AWARD_REASON_MAX || rc_str_has_ctrl(reason))
+		return RC_ERR(err, RC_EINVAL,
+		    "reason: 1 to %d characters without control characters",
+		    AWARD_REASON_MAX);
+	if (seq >= ledger_size(lg))
+		return RC_ERR(err, RC_EINVAL,
+		    "%s has no entry %llu (size %llu)", ledger_dir(lg),
+		    (unsigned long long)seq,
+		    (unsigned long long)ledger_size(lg));
+	if ((rc = ledger_entry_line(lg, seq, &line, &len, err)) != RC_OK ||
+	    (rc = ledger_entry_parse(line, len, &e, err)) != RC_OK)
+		goto out;
+	memset(&in, 0, sizeof(in));
+	in.op = POLICY_OP_REVOKE;
+	in.kind = e.kind;
+	in.siren = e.siren;
+	in.ref_seq = seq;
+	in.reason = reason;
+	/* The policy refuses a revoke of anything but a standing award. */
+	if ((rc = ledger_append(lg, &in, 1, time(NULL), revoke_seq, err)) !=
+	    RC_OK)
+		goto out;
+	snprintf(siren, 10, "%s", e.siren);
+out:
+	rc_free(line);
+	return rc;
 }

@@ -88,4 +88,18 @@ json_t *award_result_to_json(const struct award_result *res);
 
 const char *award_outcome_str(enum award_outcome o);
 
+#define AWARD_REASON_MAX 500
+
+/*
+ * Cancel award seq of lg (opened with a signer) with a new revoke entry
+ * naming it and a reason (1 to AWARD_REASON_MAX characters, no control
+ * character): nothing is ever edited (DESIGN §3).  Signed, checkpointed
+ * and receipted like an award; *revoke_seq is the new entry, siren the
+ * award's SIREN.  RC_EINVAL (reason, no such entry), RC_EPOLICY (not a
+ * standing award: already revoked, or a revoke entry), or the codes of
+ * ledger_append.
+ */
+enum rc_code award_revoke(struct ledger *lg, uint64_t seq, const char *reason,
+    uint64_t *revoke_seq, char siren[10], struct rc_err *err);
+
 #endif /* RC_CONNECTOR_AWARD_H */

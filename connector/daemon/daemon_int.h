@@ -49,6 +49,10 @@ struct daemon {
 	int worker_alive;
 	int worker_busy;
 	pthread_t worker;
+
+	/* Metrics (under mu): responses by class 1xx..5xx, jobs finished. */
+	unsigned long long http_class[6];
+	unsigned long long jobs_done, jobs_error;
 };
 
 /* Who asked: the token's name and role, copied out under the lock. */

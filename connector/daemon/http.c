@@ -21,8 +21,10 @@
 
 #include "common/buf.h"
 #include "common/digest.h"
+#include "common/json.h"
 #include "common/log.h"
 #include "common/mem.h"
+#include "connector/award.h"
 #include "connector/daemon/daemon_int.h"
 
 /* Roles, as bits. */
@@ -67,6 +69,9 @@ respond_raw(struct ctx *x, unsigned status, const char *type, const void *data,
 	char path[128], num[24];
 
 	log_safe(path, sizeof(path), x->url);
+	pthread_mutex_lock(&x->dm->mu);
+	x->dm->http_class[status / 100 < 6 ? status / 100 : 0]++;
+	pthread_mutex_unlock(&x->dm->mu);
 	log_info("http method=%s path=%s status=%u token=%s", x->method, path,
 	    status, x->who.known ? x->who.name : "-");
 	r = MHD_create_response_from_buffer(len, (void *)(uintptr_t)data,
@@ -245,6 +250,82 @@ get_readyz(struct ctx *x)
 	        store_ok && ledger_ok && worker_ok, "store", smsg, "ledger",
 	        lmsg, "worker", worker_ok ? "ok" : "not running"),
 	    NULL, 0);
+}
+
+/* GET /metrics: Prometheus text format 0.0.4. */
+static enum MHD_Result
+get_metrics(struct ctx *x)
+{
+	static const char *const states[4] = { "queued", "running", "done",
+		"error" };
+	struct daemon *dm = x->dm;
+	unsigned long long cls[6], done, error;
+	struct rc_err err = { 0 };
+	struct ledger *lg = NULL;
+	struct rc_buf b;
+	enum MHD_Result ret;
+	long long n[4];
+	int busy, alive, i;
+
+	store_counts(dm->store, n);
+	pthread_mutex_lock(&dm->mu);
+	memcpy(cls, dm->http_class, sizeof(cls));
+	done = dm->jobs_done;
+	error = dm->jobs_error;
+	busy = dm->worker_busy;
+	alive = dm->worker_alive;
+	pthread_mutex_unlock(&dm->mu);
+	rc_buf_init(&b, 64 * 1024);
+	rc_buf_adds(&b,
+	    "# HELP raccord_worker_up 1 while the worker thread runs.\n"
+	    "# TYPE raccord_worker_up gauge\n");
+	rc_buf_addf(&b, "raccord_worker_up %d\n", alive);
+	rc_buf_adds(&b,
+	    "# HELP raccord_worker_busy 1 while the worker runs a job.\n"
+	    "# TYPE raccord_worker_busy gauge\n");
+	rc_buf_addf(&b, "raccord_worker_busy %d\n", busy);
+	rc_buf_adds(&b,
+	    "# HELP raccord_jobs Jobs in the store, by state.\n"
+	    "# TYPE raccord_jobs gauge\n");
+	for (i = 0; i < 4; i++)
+		if (n[i] >= 0)
+			rc_buf_addf(&b, "raccord_jobs{state=\"%s\"} %lld\n",
+			    states[i], n[i]);
+	rc_buf_adds(&b,
+	    "# HELP raccord_jobs_finished_total Jobs this process finished, "
+	    "by outcome.\n"
+	    "# TYPE raccord_jobs_finished_total counter\n");
+	rc_buf_addf(&b,
+	    "raccord_jobs_finished_total{state=\"done\"} %llu\n"
+	    "raccord_jobs_finished_total{state=\"error\"} %llu\n",
+	    done, error);
+	rc_buf_adds(&b,
+	    "# HELP raccord_http_responses_total HTTP responses, by status "
+	    "class.\n"
+	    "# TYPE raccord_http_responses_total counter\n");
+	for (i = 1; i < 6; i++)
+		rc_buf_addf(&b,
+		    "raccord_http_responses_total{code=\"%dxx\"} %llu\n", i,
+		    cls[i]);
+	if (ledger_open(dm->pl.cfg->ledger_dir, NULL, NULL, &dm->policy,
+	        DAEMON_LEDGER_READ_WAIT_MS, &lg, &err) == RC_OK) {
+		rc_buf_adds(&b,
+		    "# HELP raccord_ledger_entries Entries in the signed "
+		    "ledger.\n"
+		    "# TYPE raccord_ledger_entries gauge\n");
+		rc_buf_addf(&b, "raccord_ledger_entries %llu\n",
+		    (unsigned long long)ledger_size(lg));
+		ledger_close(lg);
+	}
+	if (b.data == NULL)
+		ret = respond_error(x, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		    "out of memory");
+	else
+		ret = respond_raw(x, MHD_HTTP_OK,
+		    "text/plain; version=0.0.4; charset=utf-8", b.data, b.len,
+		    NULL, 0);
+	rc_buf_free(&b);
+	return ret;
 }
 
 static enum MHD_Result
@@ -480,6 +561,23 @@ get_ledger(struct ctx *x, const char *what, const char *arg)
 		note = ledger_checkpoint_note(lg, &len);
 		ret = respond_raw(x, MHD_HTTP_OK, "text/plain; charset=utf-8",
 		    note, len, NULL, 0);
+	} else if (strcmp(what, "consistency") == 0) {
+		if (!parse_u64(query(x, "from"), size, &start))
+			ret = respond_error(x, MHD_HTTP_BAD_REQUEST,
+			    "from: a tree size at most the current size");
+		else if ((s = query(x, "to")) != NULL &&
+		    (!parse_u64(s, UINT64_MAX, &end) || end != size))
+			ret = respond_error(x, MHD_HTTP_BAD_REQUEST,
+			    "to: proofs lead to the latest checkpoint; omit "
+			    "to, or give its size");
+		else if (ledger_consistency(lg, start, &text, &len, &err) !=
+		    RC_OK)
+			ret = err.code == RC_EINVAL
+			    ? respond_error(x, MHD_HTTP_BAD_REQUEST, err.msg)
+			    : ledger_fail(x, &err);
+		else
+			ret = respond_raw(x, MHD_HTTP_OK,
+			    "text/plain; charset=utf-8", text, len, NULL, 0);
 	} else if (strcmp(what, "proof") == 0) {
 		if (!parse_u64(arg, UINT64_MAX - 1, &seq) || seq >= size)
 			ret = respond_error(x, MHD_HTTP_NOT_FOUND,
@@ -541,6 +639,75 @@ out:
 	return ret;
 }
 
+/*
+ * POST /v1/awards/{seq}/revoke {"reason": "..."}: a revoke entry through
+ * award_revoke, the ledger's append protocol (exclusive lock: one writer
+ * at a time with the worker and the CLI).
+ */
+static enum MHD_Result
+post_revoke(struct ctx *x, struct req *rq, const char *arg)
+{
+	static const char *const keys[] = { "reason", NULL };
+	struct daemon *dm = x->dm;
+	struct rc_err err = { 0 };
+	struct ledger *lg = NULL;
+	unsigned long long seq;
+	const char *reason = NULL;
+	uint64_t rseq = 0;
+	json_t *body = NULL;
+	enum MHD_Result ret;
+	char siren[10];
+
+	if (!parse_u64(arg, UINT64_MAX - 1, &seq)) {
+		ret = respond_error(x, MHD_HTTP_NOT_FOUND, "no such entry");
+		goto out;
+	}
+	if (rc_json_loadb(rq->body.data ? rq->body.data : "", rq->body.len,
+	        "request body", &body, &err) != RC_OK ||
+	    !json_is_object(body) ||
+	    rc_json_only_keys(body, "", keys, &err) != RC_OK ||
+	    rc_json_get_string(body, "", "reason", 1, 1, &reason, &err) !=
+	        RC_OK) {
+		ret = respond_error(x, MHD_HTTP_BAD_REQUEST,
+		    err.msg[0] ? err.msg
+		               : "request body: {\"reason\": \"...\"} is "
+		                 "required");
+		goto out;
+	}
+	if (ledger_open(dm->pl.cfg->ledger_dir, dm->signer, NULL, &dm->policy,
+	        LEDGER_LOCK_WAIT_MS, &lg, &err) != RC_OK) {
+		ret = ledger_fail(x, &err);
+		goto out;
+	}
+	if (seq >= ledger_size(lg)) {
+		ret = respond_error(x, MHD_HTTP_NOT_FOUND, "no such entry");
+		goto out;
+	}
+	switch (award_revoke(lg, seq, reason, &rseq, siren, &err)) {
+	case RC_OK:
+		log_info("revoke seq=%llu siren=%s revoke_seq=%llu by=%s", seq,
+		    siren, (unsigned long long)rseq, x->who.name);
+		ret = respond_json(x, MHD_HTTP_OK,
+		    json_pack("{s:I, s:I, s:s, s:s}", "revoked",
+		        (json_int_t)seq, "seq", (json_int_t)rseq, "siren",
+		        siren, "requested_by", x->who.name),
+		    NULL, 0);
+		break;
+	case RC_EINVAL:
+		ret = respond_error(x, MHD_HTTP_BAD_REQUEST, err.msg);
+		break;
+	case RC_EPOLICY:
+		ret = respond_error(x, MHD_HTTP_CONFLICT, err.msg);
+		break;
+	default:
+		ret = ledger_fail(x, &err);
+	}
+out:
+	ledger_close(lg);
+	json_decref(body);
+	return ret;
+}
+
 /* --- dispatch ---------------------------------------------------------- */
 
 /* Does path (without query) equal prefix + one segment [+ tail]? */
@@ -574,6 +741,15 @@ dispatch(struct ctx *x, struct req *rq)
 			    "GET", 0);
 		return u[1] == 'h' ? get_healthz(x) : get_readyz(x);
 	}
+	if (strcmp(u, "/metrics") == 0) {
+		if (!get)
+			return respond_json(x, MHD_HTTP_METHOD_NOT_ALLOWED,
+			    json_pack("{s:s}", "error", "method not allowed"),
+			    "GET", 0);
+		if (denied(x, R_INSTR | R_PAY | R_ADMIN, &ret))
+			return ret;
+		return get_metrics(x);
+	}
 	if (strcmp(u, "/v1/dossiers") == 0) {
 		if (!get && !post)
 			return respond_json(x, MHD_HTTP_METHOD_NOT_ALLOWED,
@@ -606,8 +782,23 @@ dispatch(struct ctx *x, struct req *rq)
 			return ret;
 		return is_verify ? post_verify(x, id) : get_dossier(x, id);
 	}
+	if ((seg = segment(u, "/v1/awards/", &n)) != NULL) {
+		if (strcmp(seg + n, "/revoke") != 0 || n >= sizeof(arg))
+			return respond_error(x, MHD_HTTP_NOT_FOUND,
+			    "no such route");
+		if (!post)
+			return respond_json(x, MHD_HTTP_METHOD_NOT_ALLOWED,
+			    json_pack("{s:s}", "error", "method not allowed"),
+			    "POST", 0);
+		if (denied(x, R_INSTR | R_ADMIN, &ret))
+			return ret;
+		memcpy(arg, seg, n);
+		arg[n] = '\0';
+		return post_revoke(x, rq, arg);
+	}
 	if (strcmp(u, "/v1/ledger/checkpoint") == 0 ||
 	    strcmp(u, "/v1/ledger/entries") == 0 ||
+	    strcmp(u, "/v1/ledger/consistency") == 0 ||
 	    ((seg = segment(u, "/v1/ledger/proof/", &n)) != NULL &&
 	        seg[n] == '\0' && n < sizeof(arg))) {
 		if (!get)

@@ -554,6 +554,34 @@ out:
 	return rc;
 }
 
+void
+store_counts(struct store *st, long long n[4])
+{
+	static const char *const states[4] = { "queued", "running", "done",
+		"error" };
+	sqlite3_stmt *s = NULL;
+	const unsigned char *t;
+	int i;
+
+	for (i = 0; i < 4; i++)
+		n[i] = -1;
+	pthread_mutex_lock(&st->mu);
+	if (sqlite3_prepare_v2(st->db,
+	        "SELECT state, count(*) FROM jobs GROUP BY state", -1, &s,
+	        NULL) == SQLITE_OK) {
+		for (i = 0; i < 4; i++)
+			n[i] = 0;
+		while (sqlite3_step(s) == SQLITE_ROW) {
+			t = sqlite3_column_text(s, 0);
+			for (i = 0; t != NULL && i < 4; i++)
+				if (strcmp((const char *)t, states[i]) == 0)
+					n[i] = sqlite3_column_int64(s, 1);
+		}
+	}
+	sqlite3_finalize(s);
+	pthread_mutex_unlock(&st->mu);
+}
+
 long long
 store_queued(struct store *st)
 {

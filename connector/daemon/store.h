@@ -104,6 +104,9 @@ enum rc_code store_finish(struct store *st, const struct store_job *job,
 enum rc_code store_request_award(struct store *st, const char *id,
     const char *by, int *found, int *already, struct rc_err *err);
 
+/* Jobs per state: n[0] queued, running, done, error (-1 on error). */
+void store_counts(struct store *st, long long n[4]);
+
 /* Jobs in state queued (or -1 on error). */
 long long store_queued(struct store *st);
 

@@ -107,6 +107,12 @@ out:
 		log_info("job=%s state=%s verdict=%s%s%s", job->id, state,
 		    verdict ? verdict : "-", errmsg[0] ? " error=" : "",
 		    errmsg);
+	pthread_mutex_lock(&dm->mu);
+	if (strcmp(state, "done") == 0)
+		dm->jobs_done++;
+	else
+		dm->jobs_error++;
+	pthread_mutex_unlock(&dm->mu);
 	json_decref(j);
 	free(report); /* json_dumps */
 	free(award);

@@ -160,6 +160,42 @@ cmp -s "$WORK/entry0" "$L/entries.jsonl" && ok "entries are the stored bytes" ||
 	&& ok "the receipt verifies" || nok "receipt: $(cat "$WORK/rv.out")"
 req GET /v1/ledger/checkpoint "$T_PAY"; expect_code "payment reads the checkpoint" 200
 cmp -s "$WORK/resp" "$L/checkpoint" && ok "checkpoint is the signed note" || nok "checkpoint differs"
+
+# Revocation through the same append protocol (award_revoke).
+printf '{"reason": "portail fermé, dossier DP-1 annulé"}' >"$WORK/reason.json"
+printf '{"why": "x"}' >"$WORK/noreason.json"
+req POST /v1/awards/0/revoke "$T_INSTR" "$WORK/noreason.json"; expect_code "revoke without a reason: 400" 400
+grep -q "why: unknown key" "$WORK/resp" && ok "the unknown key is named" || nok "$(cat "$WORK/resp")"
+req POST /v1/awards/7/revoke "$T_INSTR" "$WORK/reason.json"; expect_code "revoke of no entry: 404" 404
+req POST /v1/awards/0/revoke "$T_INSTR" "$WORK/reason.json"; expect_code "revoke: 200" 200
+[ "$(jget '["seq"]')" = 1 ] && [ "$(jget '["requested_by"]')" = dinum-1 ] && ok "revoke entry 1, by dinum-1" || nok "revoke: $(cat "$WORK/resp")"
+req POST /v1/awards/0/revoke "$T_INSTR" "$WORK/reason.json"; expect_code "revoke twice: 409" 409
+req POST /v1/awards/1/revoke "$T_INSTR" "$WORK/reason.json"; expect_code "revoke of a revoke: 409" 409
+[ "$(wc -l <"$L/entries.jsonl")" -eq 2 ] && ok "two ledger entries" || nok "$(wc -l <"$L/entries.jsonl") entries"
+grep -q '"reason":"portail fermé, dossier DP-1 annulé"' "$L/entries.jsonl" && ok "the reason is in the revoke entry" || nok "reason not stored"
+"$RACCORD" ledger verify "$L" --vkey "$WORK/k.vkey" >"$WORK/lv.out" 2>&1 && ok "the ledger verifies after the revoke" || nok "ledger verify: $(cat "$WORK/lv.out")"
+req GET "/v1/ledger/consistency?from=1" "$T_PAY"; expect_code "consistency proof" 200
+"$RACCORD" ledger consistency "$L" --from 1 --vkey "$WORK/k.vkey" >"$WORK/cons.cli" 2>&1
+cmp -s "$WORK/resp" "$WORK/cons.cli" && ok "the same bytes as raccord ledger consistency" || nok "consistency differs from the CLI's"
+req GET "/v1/ledger/consistency?from=9" "$T_PAY"; expect_code "consistency from past the end: 400" 400
+req GET "/v1/ledger/consistency?from=1&to=1" "$T_PAY"; expect_code "consistency to an old size: 400" 400
+req GET /metrics "$T_INSTR"; expect_code "metrics" 200
+python3 - "$WORK/resp" <<'PY2' && ok "metrics in Prometheus text format" || nok "metrics: $(head -c 400 "$WORK/resp")"
+import re, sys
+typed, seen = set(), {}
+for line in open(sys.argv[1]):
+    line = line.rstrip("\n")
+    m = re.match(r"# TYPE ([a-z_]+) (counter|gauge)$", line)
+    if m: typed.add(m.group(1)); continue
+    if line.startswith("# HELP "): continue
+    m = re.match(r'([a-z_]+)(\{[a-z_]+="[^"\\]*"\})? ([0-9]+)$', line)
+    assert m and m.group(1) in typed, line
+    seen[m.group(1) + (m.group(2) or "")] = int(m.group(3))
+assert seen["raccord_ledger_entries"] == 2, seen
+assert seen['raccord_jobs{state="done"}'] >= 1, seen
+assert seen['raccord_http_responses_total{code="2xx"}'] >= 5, seen
+assert seen["raccord_worker_up"] == 1, seen
+PY2
 req GET "/v1/dossiers?siren=217500016&state=done&verdict=verified" "$T_INSTR"; expect_code "listing" 200
 [ "$(jget '["jobs"][0]["id"]')" = "$ID" ] && ok "listing finds the job" || nok "listing: $(cat "$WORK/resp")"
 req GET "/v1/dossiers?verdict=failed" "$T_INSTR"
@@ -190,6 +226,9 @@ route_roles GET /v1/ledger/checkpoint "" "401 200 200 403 200"
 route_roles GET "/v1/ledger/entries" "" "401 200 200 403 200"
 route_roles GET "/v1/ledger/proof/0" "" "401 200 200 403 200"
 route_roles POST /v1/dossiers "$WORK/ok.json" "401 200 403 200 200"
+route_roles GET "/v1/ledger/consistency?from=1" "" "401 200 200 403 200"
+route_roles GET /metrics "" "401 200 200 403 200"
+route_roles POST /v1/awards/0/revoke "$WORK/reason.json" "401 409 403 403 409"
 grep -q WWW-Authenticate "$WORK/hdrs" || { req GET /v1/dossiers ""; grep -qi "WWW-Authenticate: Bearer" "$WORK/hdrs" && ok "401 says Bearer" || nok "no WWW-Authenticate"; }
 fc_dossier "$WORK/self.json" multihop
 req POST /v1/dossiers "$T_SELF" "$WORK/self.json"; expect_code "selfcheck submits" 202
@@ -228,6 +267,8 @@ req GET /v1/dossiers/0123456789abcdef0123456789abcdef "$T_INSTR"; expect_code "u
 req DELETE /v1/dossiers "$T_INSTR"; expect_code "wrong method: 405" 405
 grep -qi "^Allow: GET, POST" "$WORK/hdrs" && ok "405 carries Allow" || nok "no Allow header"
 req PUT /healthz ""; expect_code "PUT /healthz: 405" 405
+req GET /v1/awards/0/revoke "$T_INSTR"; expect_code "GET on revoke: 405" 405
+req POST /v1/awards/0/undo "$T_INSTR"; expect_code "unknown award action: 404" 404
 req GET "/v1/ledger/proof/99" "$T_PAY"; expect_code "proof past the end: 404" 404
 req GET "/v1/ledger/entries?start=0&end=5000" "$T_PAY"; expect_code "entries past the end: 400" 400
 req POST /v1/dossiers "$T_INSTR"; expect_code "empty body: 400" 400
