@@ -16,6 +16,7 @@
 #include <microhttpd.h>
 
 #include "common/log.h"
+#include "common/mem.h"
 #include "connector/daemon/daemon.h"
 #include "connector/daemon/daemon_int.h"
 
@@ -65,6 +66,7 @@ setup(struct daemon *dm, const char *config, struct rc_err *err)
 {
 	const struct cfg *cfg;
 	struct ledger *lg = NULL;
+	char *vkey = NULL;
 	size_t requeued;
 	enum rc_code rc;
 
@@ -87,6 +89,12 @@ setup(struct daemon *dm, const char *config, struct rc_err *err)
 	         LEDGER_LOCK_WAIT_MS, &lg, err)) != RC_OK)
 		return rc;
 	ledger_close(lg);
+	if ((rc = note_signer_vkey(dm->signer, &vkey)) != RC_OK ||
+	    (rc = note_verifier_parse(vkey, &dm->vkey, err)) != RC_OK) {
+		rc_free(vkey);
+		return rc == RC_ENOMEM ? RC_ERR(err, rc, "out of memory") : rc;
+	}
+	rc_free(vkey);
 	if ((rc = cfg_load(config, &dm->tok_cfg, err)) != RC_OK)
 		return rc;
 	if ((rc = store_open(cfg->daemon_store, &dm->store, &requeued, err)) !=
@@ -175,6 +183,7 @@ out:
 	store_close(dm.store);
 	cfg_free(dm.tok_cfg);
 	note_signer_free(dm.signer);
+	note_verifier_free(dm.vkey);
 	if (dm.pl.cfg != NULL)
 		pipeline_cleanup(&dm.pl);
 	pthread_cond_destroy(&dm.cv);

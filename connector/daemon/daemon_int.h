@@ -36,6 +36,7 @@ struct daemon {
 	struct pipeline pl; /* cfg and verifier options, as the CLI */
 	struct policy policy;
 	struct note_signer *signer; /* ledger.key_file */
+	struct note_verifier *vkey; /* its public half, for exports */
 	struct store *store;
 
 	/* Tokens: their own copy of the config, swapped on SIGHUP. */

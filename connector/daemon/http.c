@@ -10,11 +10,13 @@
  * path, status and the token's name, never the token or the
  * Authorization header.
  */
+#include <dirent.h>
 #include <netdb.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <microhttpd.h>
 #include <openssl/crypto.h>
@@ -708,6 +710,61 @@ out:
 	return ret;
 }
 
+/* Remove dir and the plain files in it (an export's output). */
+static void
+remove_flat_dir(const char *dir)
+{
+	struct dirent *e;
+	DIR *d;
+
+	if ((d = opendir(dir)) == NULL)
+		return;
+	while ((e = readdir(d)) != NULL)
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			unlinkat(dirfd(d), e->d_name, 0);
+	closedir(d);
+	rmdir(dir);
+}
+
+/*
+ * GET /v1/ledger/export.csv and export.json: `raccord ledger export` into
+ * a private temporary directory (the ledger verified against the key's
+ * public half first), the file served, the directory removed.
+ */
+static enum MHD_Result
+get_export(struct ctx *x, int csv)
+{
+	struct daemon *dm = x->dm;
+	struct rc_err err = { 0 };
+	char tmp[256], out[300], file[340], *data = NULL;
+	const char *base = getenv("TMPDIR");
+	enum MHD_Result ret;
+	size_t len = 0;
+
+	snprintf(tmp, sizeof(tmp), "%s/raccord-export.XXXXXX",
+	    base != NULL && base[0] == '/' && strlen(base) < 200 ? base
+	                                                         : "/tmp");
+	if (mkdtemp(tmp) == NULL)
+		return respond_error(x, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		    "no temporary directory for the export");
+	snprintf(out, sizeof(out), "%s/x", tmp);
+	snprintf(file, sizeof(file), "%s/%s", out,
+	    csv ? "awards.csv" : "awards.json");
+	if (ledger_export(dm->pl.cfg->ledger_dir, dm->vkey, &dm->policy, out,
+	        &err) != RC_OK ||
+	    ledger_read_file(file, LEDGER_MAX_EVIDENCE * 4, &data, &len,
+	        &err) != RC_OK)
+		ret = ledger_fail(x, &err);
+	else
+		ret = respond_raw(x, MHD_HTTP_OK,
+		    csv ? "text/csv; charset=utf-8" : "application/json", data,
+		    len, NULL, 0);
+	rc_free(data);
+	remove_flat_dir(out);
+	rmdir(tmp);
+	return ret;
+}
+
 /* --- dispatch ---------------------------------------------------------- */
 
 /* Does path (without query) equal prefix + one segment [+ tail]? */
@@ -795,6 +852,16 @@ dispatch(struct ctx *x, struct req *rq)
 		memcpy(arg, seg, n);
 		arg[n] = '\0';
 		return post_revoke(x, rq, arg);
+	}
+	if (strcmp(u, "/v1/ledger/export.csv") == 0 ||
+	    strcmp(u, "/v1/ledger/export.json") == 0) {
+		if (!get)
+			return respond_json(x, MHD_HTTP_METHOD_NOT_ALLOWED,
+			    json_pack("{s:s}", "error", "method not allowed"),
+			    "GET", 0);
+		if (denied(x, R_INSTR | R_PAY | R_ADMIN, &ret))
+			return ret;
+		return get_export(x, u[18] == 'c');
 	}
 	if (strcmp(u, "/v1/ledger/checkpoint") == 0 ||
 	    strcmp(u, "/v1/ledger/entries") == 0 ||

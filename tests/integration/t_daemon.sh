@@ -179,6 +179,12 @@ req GET "/v1/ledger/consistency?from=1" "$T_PAY"; expect_code "consistency proof
 cmp -s "$WORK/resp" "$WORK/cons.cli" && ok "the same bytes as raccord ledger consistency" || nok "consistency differs from the CLI's"
 req GET "/v1/ledger/consistency?from=9" "$T_PAY"; expect_code "consistency from past the end: 400" 400
 req GET "/v1/ledger/consistency?from=1&to=1" "$T_PAY"; expect_code "consistency to an old size: 400" 400
+"$RACCORD" ledger export "$L" --vkey "$WORK/k.vkey" --out "$WORK/X" >/dev/null 2>&1 || nok "CLI export"
+req GET /v1/ledger/export.csv "$T_PAY"; expect_code "export.csv" 200
+cmp -s "$WORK/resp" "$WORK/X/awards.csv" && ok "export.csv: the bytes of raccord ledger export" || nok "export.csv differs"
+req GET /v1/ledger/export.json "$T_PAY"; expect_code "export.json" 200
+cmp -s "$WORK/resp" "$WORK/X/awards.json" && ok "export.json: the bytes of raccord ledger export" || nok "export.json differs"
+ls -d "${TMPDIR:-/tmp}"/raccord-export.* >/dev/null 2>&1 && nok "an export left its temporary directory" || ok "exports leave nothing behind"
 req GET /metrics "$T_INSTR"; expect_code "metrics" 200
 python3 - "$WORK/resp" <<'PY2' && ok "metrics in Prometheus text format" || nok "metrics: $(head -c 400 "$WORK/resp")"
 import re, sys
@@ -228,6 +234,8 @@ route_roles GET "/v1/ledger/proof/0" "" "401 200 200 403 200"
 route_roles POST /v1/dossiers "$WORK/ok.json" "401 200 403 200 200"
 route_roles GET "/v1/ledger/consistency?from=1" "" "401 200 200 403 200"
 route_roles GET /metrics "" "401 200 200 403 200"
+route_roles GET /v1/ledger/export.csv "" "401 200 200 403 200"
+route_roles GET /v1/ledger/export.json "" "401 200 200 403 200"
 route_roles POST /v1/awards/0/revoke "$WORK/reason.json" "401 409 403 403 409"
 grep -q WWW-Authenticate "$WORK/hdrs" || { req GET /v1/dossiers ""; grep -qi "WWW-Authenticate: Bearer" "$WORK/hdrs" && ok "401 says Bearer" || nok "no WWW-Authenticate"; }
 fc_dossier "$WORK/self.json" multihop
