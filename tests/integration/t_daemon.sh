@@ -367,18 +367,20 @@ curl -s -o /dev/null "$BASE/healthz" && nok "still listening after SIGTERM" || o
 grep -q "stopped with a job still running" "$WORK/daemon.log" && nok "a job was parked at SIGTERM" || ok "SIGTERM let the running job finish"
 
 # --- SIGTERM with a job that outlives daemon.shutdown_timeout_s: parked ----------
-python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["daemon"]["shutdown_timeout_s"]=1; json.dump(d, open(sys.argv[1], "w"))' "$WORK/d.json"
+# A fresh store, so that the hung job is the only one.
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["daemon"]["shutdown_timeout_s"]=1; d["daemon"]["store"]=sys.argv[2]; json.dump(d, open(sys.argv[1], "w"))' "$WORK/d.json" "$WORK/jobs2.sqlite"
 daemon_start || exit 1
 kill -STOP "$SIM_PID"
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["dossier_id"]="IT-parked"; json.dump(d, open(sys.argv[2], "w"))' "$WORK/ok.json" "$WORK/parked.json"
 req POST /v1/dossiers "$T_INSTR" "$WORK/parked.json"
 PID_PARKED=$(jget '["id"]')
 i=0; until grep -q "job=$PID_PARKED state=running" "$WORK/daemon.log" || [ $i -gt 100 ]; do i=$((i + 1)); sleep 0.1; done
+grep -q "job=$PID_PARKED state=running" "$WORK/daemon.log" && ok "the job hangs on the stopped simulator" || nok "the job did not start"
 t0=$(date +%s)
 kill -TERM "$DPID"; wait "$DPID"; rc=$?
 DPID=
 [ $rc = 0 ] && [ $(($(date +%s) - t0)) -le 5 ] && ok "SIGTERM with a hung job: exit 0 within the shutdown timeout" || nok "exit $rc after $(($(date +%s) - t0)) s"
-grep -q "stopped with a job still running" "$WORK/daemon.log" && ok "the hung job is parked" || nok "no parking message"
+grep -q "stopped with a job still running" "$WORK/daemon.log" && ok "the hung job is parked" || { nok "no parking message:"; tail -8 "$WORK/daemon.log"; }
 kill -CONT "$SIM_PID"
 daemon_start || exit 1
 wait_state "$PID_PARKED" done && ok "the parked job runs at the next start" || nok "parked job: $(cat "$WORK/resp")"
