@@ -45,7 +45,8 @@ toks = [{"name": "dinum-1", "role": "instructor", "sha256": h(ti)},
 if extra:
     toks.append({"name": "dinum-2", "role": "instructor", "sha256": h(extra)})
 cfg["daemon"] = {"listen": "127.0.0.1:%s" % port, "store": store, "tokens": toks,
-                 "queue_max": 5, "connection_timeout_s": 5, "shutdown_timeout_s": 30}
+                 "queue_max": 5, "connection_timeout_s": 5, "shutdown_timeout_s": 30,
+                 "max_connections": 64}
 cfg["ledger"] = {"dir": ledger, "key_file": key}
 json.dump(cfg, open(out, "w"), indent=2)
 PY
@@ -280,6 +281,46 @@ req POST /v1/awards/0/undo "$T_INSTR"; expect_code "unknown award action: 404" 4
 req GET "/v1/ledger/proof/99" "$T_PAY"; expect_code "proof past the end: 404" 404
 req GET "/v1/ledger/entries?start=0&end=5000" "$T_PAY"; expect_code "entries past the end: 400" 400
 req POST /v1/dossiers "$T_INSTR"; expect_code "empty body: 400" 400
+# A slow client (half a request line, then silence) is cut off after
+# daemon.connection_timeout_s (5 s here) while others are served.
+python3 - "$PORT" "$BASE" >"$WORK/slow.out" 2>&1 <<'PY2' && ok "a slow client is disconnected; others served meanwhile" || nok "slow client: $(cat "$WORK/slow.out")"
+import socket, sys, time, urllib.request
+port, base = int(sys.argv[1]), sys.argv[2]
+s = socket.create_connection(("127.0.0.1", port))
+s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+t0 = time.monotonic()
+assert urllib.request.urlopen(base + "/healthz", timeout=3).status == 200
+s.settimeout(20)
+data = s.recv(4096)  # b"" once the daemon closes the connection
+took = time.monotonic() - t0
+assert data == b"" and 3 <= took <= 15, (data, took)
+PY2
+# Many idle connections: above daemon.max_connections they are refused,
+# and the daemon serves again once they go.
+python3 - "$PORT" "$BASE" >"$WORK/idle.out" 2>&1 <<'PY2' && ok "idle connections above the limit are refused; service resumes" || nok "idle: $(cat "$WORK/idle.out")"
+import socket, sys, time, urllib.request
+port, base = int(sys.argv[1]), sys.argv[2]
+socks = []
+for i in range(80):
+    c = socket.create_connection(("127.0.0.1", port))
+    socks.append(c)
+time.sleep(0.5)
+closed = 0
+for c in socks:
+    c.settimeout(0.2)
+    try:
+        if c.recv(1) == b"":
+            closed += 1
+    except socket.timeout:
+        pass
+    except ConnectionResetError:
+        closed += 1
+assert closed >= 80 - 64, closed  # max_connections 64 in this config
+for c in socks:
+    c.close()
+time.sleep(0.5)
+assert urllib.request.urlopen(base + "/healthz", timeout=3).status == 200
+PY2
 req GET /healthz ""; expect_code "still serving after bad input" 200
 
 # --- SIGHUP reloads the tokens -------------------------------------------------
