@@ -160,6 +160,10 @@ static const struct cfg_directive directives[] = {
 	  "idle or slow HTTP connection closed after, seconds"),
 	D("daemon.shutdown_timeout_s", CFG_INT, daemon_stop_timeout, 1, 3600, "60", 0,
 	  "SIGTERM: wait this long for the running job, seconds"),
+	D("daemon.rate_per_token_min", CFG_INT, daemon_rate_token, 0, 1000000, "60", 0,
+	  "POST /v1/dossiers per token name per minute, then 429; 0: no limit"),
+	D("daemon.rate_per_siren_hour", CFG_INT, daemon_rate_siren, 0, 1000000, "20", 0,
+	  "POST /v1/dossiers per SIREN per hour, then 429; 0: no limit"),
 };
 #undef D
 /* clang-format on */

@@ -124,6 +124,7 @@ daemon_serve(const char *config, enum daemon_end *end, struct rc_err *err)
 	pthread_rwlock_init(&dm.tok_lock, NULL);
 	pthread_mutex_init(&dm.mu, NULL);
 	pthread_cond_init(&dm.cv, NULL);
+	ratelimit_init(&dm.rate);
 	/* Signals go to this thread only, taken by sigtimedwait. */
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
@@ -186,6 +187,7 @@ out:
 	note_verifier_free(dm.vkey);
 	if (dm.pl.cfg != NULL)
 		pipeline_cleanup(&dm.pl);
+	ratelimit_cleanup(&dm.rate);
 	pthread_cond_destroy(&dm.cv);
 	pthread_mutex_destroy(&dm.mu);
 	pthread_rwlock_destroy(&dm.tok_lock);

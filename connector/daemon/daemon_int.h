@@ -13,6 +13,7 @@
 
 #include "common/err.h"
 #include "connector/config.h"
+#include "connector/daemon/ratelimit.h"
 #include "connector/daemon/store.h"
 #include "connector/ledger/ledger.h"
 #include "connector/pipeline.h"
@@ -54,6 +55,8 @@ struct daemon {
 	/* Metrics (under mu): responses by class 1xx..5xx, jobs finished. */
 	unsigned long long http_class[6];
 	unsigned long long jobs_done, jobs_error;
+
+	struct ratelimit rate; /* per token name and per SIREN */
 };
 
 /* Who asked: the token's name and role, copied out under the lock. */

@@ -11,11 +11,13 @@
  * Authorization header.
  */
 #include <dirent.h>
+#include <limits.h>
 #include <netdb.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <microhttpd.h>
@@ -330,6 +332,34 @@ get_metrics(struct ctx *x)
 	return ret;
 }
 
+/*
+ * 429 with Retry-After when key (prefix + value) used up its limit in
+ * the window (seconds); 0 when allowed.
+ */
+static int
+over_limit(struct ctx *x, const char *prefix, const char *value,
+    long long limit, long long window, enum MHD_Result *ret)
+{
+	char key[RATELIMIT_KEY_MAX + 1], msg[200];
+	long long retry;
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	snprintf(key, sizeof(key), "%s%s", prefix, value);
+	if (ratelimit_take(&x->dm->rate, key, limit, window,
+	        (long long)now.tv_sec, &retry))
+		return 0;
+	snprintf(msg, sizeof(msg),
+	    "too many submissions for this %s (%lld per %s); nothing was "
+	    "queued, retry later",
+	    prefix[0] == 't' ? "token" : "SIREN", limit,
+	    window == 60 ? "minute" : "hour");
+	*ret = respond_json(x, MHD_HTTP_TOO_MANY_REQUESTS,
+	    json_pack("{s:s}", "error", msg), NULL,
+	    retry > INT_MAX ? INT_MAX : (int)retry);
+	return 1;
+}
+
 static enum MHD_Result
 post_dossier(struct ctx *x, struct req *rq)
 {
@@ -343,6 +373,9 @@ post_dossier(struct ctx *x, struct req *rq)
 	enum MHD_Result ret;
 	int existed, full;
 
+	if (over_limit(x, "token:", x->who.name, dm->pl.cfg->daemon_rate_token,
+	        60, &ret))
+		goto out;
 	if (rq->body.len == 0) {
 		ret = respond_error(x, MHD_HTTP_BAD_REQUEST,
 		    "request body: a dossier (JSON) is required");
@@ -356,6 +389,9 @@ post_dossier(struct ctx *x, struct req *rq)
 		    err.msg);
 		goto out;
 	}
+	if (over_limit(x, "siren:", d->collectivite.siren,
+	        dm->pl.cfg->daemon_rate_siren, 3600, &ret))
+		goto out;
 	/*
 	 * Idempotency: the client's key, scoped to its token name, or else
 	 * the canonical dossier itself (the same dossier sent again with

@@ -46,7 +46,7 @@ if extra:
     toks.append({"name": "dinum-2", "role": "instructor", "sha256": h(extra)})
 cfg["daemon"] = {"listen": "127.0.0.1:%s" % port, "store": store, "tokens": toks,
                  "queue_max": 5, "connection_timeout_s": 5, "shutdown_timeout_s": 30,
-                 "max_connections": 64}
+                 "max_connections": 64, "rate_per_token_min": 0, "rate_per_siren_hour": 0}
 cfg["ledger"] = {"dir": ledger, "key_file": key}
 json.dump(cfg, open(out, "w"), indent=2)
 PY
@@ -406,6 +406,20 @@ wait "$DPID"; rc=$?
 DPID=
 curl -s -o /dev/null "$BASE/healthz" && nok "still listening after SIGTERM" || ok "no longer listening"
 grep -q "stopped with a job still running" "$WORK/daemon.log" && nok "a job was parked at SIGTERM" || ok "SIGTERM let the running job finish"
+
+# --- rate limits: 429 with Retry-After, per token and per SIREN ----------------
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["daemon"]["rate_per_token_min"]=3; d["daemon"]["rate_per_siren_hour"]=5; json.dump(d, open(sys.argv[1], "w"))' "$WORK/d.json"
+daemon_start || exit 1
+rl() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["dossier_id"]="IT-rate-"+sys.argv[2]; json.dump(d, open(sys.argv[3], "w"))' "$WORK/ok.json" "$1" "$WORK/rl.json"; }
+codes=
+for n in 1 2 3 4; do rl "s$n"; req POST /v1/dossiers "$T_SELF" "$WORK/rl.json"; codes="$codes $CODE"; done
+[ "$codes" = " 202 202 202 429" ] && ok "per token: the 4th submission in a minute gets 429" || nok "per-token codes:$codes"
+grep -qi "^Retry-After: [1-9]" "$WORK/hdrs" && ok "429 carries Retry-After" || nok "no Retry-After on 429"
+codes=
+for n in 1 2 3; do rl "i$n"; req POST /v1/dossiers "$T_INSTR" "$WORK/rl.json"; codes="$codes $CODE"; done
+[ "$codes" = " 202 202 429" ] && ok "per SIREN: the 6th submission in an hour gets 429" || nok "per-SIREN codes:$codes"
+grep -q "SIREN" "$WORK/resp" && ok "the 429 names the SIREN limit" || nok "$(cat "$WORK/resp")"
+kill -TERM "$DPID"; wait "$DPID"; DPID=
 
 # --- SIGTERM with a job that outlives daemon.shutdown_timeout_s: parked ----------
 # A fresh store, so that the hung job is the only one.
