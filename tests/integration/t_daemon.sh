@@ -321,6 +321,9 @@ for c in socks:
 time.sleep(0.5)
 assert urllib.request.urlopen(base + "/healthz", timeout=3).status == 200
 PY2
+big=$(head -c 100000 /dev/zero | tr '\0' 'a')
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "X-Big: $big" "$BASE/healthz")
+case $code in 413|431|000) ok "headers above 64 KiB: $code" ;; *) nok "headers above 64 KiB: $code" ;; esac
 req GET /healthz ""; expect_code "still serving after bad input" 200
 
 # --- SIGHUP reloads the tokens -------------------------------------------------
