@@ -156,7 +156,21 @@ static const struct cfg_directive directives[] = {
 	D("daemon.tls_key", CFG_PATH, tls_key, 0, 0, NULL, 0,
 	  "PEM private key (mode 0600)"),
 	D("daemon.tokens", CFG_TOKENS, tokens, 0, 0, NULL, 1,
-	  "bearer tokens as [{\"role\": instructor|payment|admin, \"sha256\": hex of SHA-256(token)}]"),
+	  "bearer tokens as [{\"name\": who, \"role\": instructor|payment|selfcheck|admin, \"sha256\": hex of SHA-256(token)}]"),
+	D("daemon.store", CFG_PATH, daemon_store, 0, 0, "/var/lib/raccord/jobs.sqlite", 0,
+	  "SQLite file of the daemon's durable job queue (WAL)"),
+	D("daemon.queue_max", CFG_INT, daemon_queue_max, 1, 1000000, "1000", 0,
+	  "queued jobs before POST /v1/dossiers answers 503"),
+	D("daemon.max_connections", CFG_INT, daemon_max_conns, 1, 65536, "256", 0,
+	  "open HTTP connections; more are refused"),
+	D("daemon.connection_timeout_s", CFG_INT, daemon_conn_timeout, 1, 3600, "30", 0,
+	  "idle or slow HTTP connection closed after, seconds"),
+	D("daemon.shutdown_timeout_s", CFG_INT, daemon_stop_timeout, 1, 3600, "60", 0,
+	  "SIGTERM: wait this long for the running job, seconds"),
+	D("daemon.rate_per_token_min", CFG_INT, daemon_rate_token, 0, 1000000, "60", 0,
+	  "POST /v1/dossiers per token name per minute, then 429; 0: no limit"),
+	D("daemon.rate_per_siren_hour", CFG_INT, daemon_rate_siren, 0, 1000000, "20", 0,
+	  "POST /v1/dossiers per SIREN per hour, then 429; 0: no limit"),
 };
 #undef D
 /* clang-format on */
@@ -175,6 +189,7 @@ static const char *const role_names[CFG_ROLE__MAX] = {
 	[CFG_ROLE_INSTRUCTOR] = "instructor",
 	[CFG_ROLE_PAYMENT] = "payment",
 	[CFG_ROLE_ADMIN] = "admin",
+	[CFG_ROLE_SELFCHECK] = "selfcheck",
 };
 
 const char *
@@ -616,10 +631,11 @@ is_secret_key(const char *key)
 static enum rc_code
 set_tokens(struct cfg *c, const char *where, json_t *arr, struct rc_err *err)
 {
-	static const char *const allowed[] = { "role", "sha256", "//", NULL };
+	static const char *const allowed[] = { "name", "role", "sha256", "//",
+		NULL };
 	struct cfg_token *fresh = NULL;
 	char at[WHERE], sub[WHERE];
-	const char *role = NULL, *hex = NULL, *key;
+	const char *role = NULL, *hex = NULL, *name = NULL, *key, *p;
 	enum rc_code rc = RC_OK;
 	size_t i, j, n = 0;
 	json_t *obj, *v;
@@ -635,6 +651,7 @@ set_tokens(struct cfg *c, const char *where, json_t *arr, struct rc_err *err)
 		return nomem(err);
 	for (i = 0; i < n; i++) {
 		obj = json_array_get(arr, i);
+		name = NULL;
 		rc_json_path_index(at, sizeof(at), where, i);
 		if (!json_is_object(obj)) {
 			rc =
@@ -661,15 +678,44 @@ set_tokens(struct cfg *c, const char *where, json_t *arr, struct rc_err *err)
 		    (rc = rc_json_get_string(obj, at, "role", 1, 1, &role,
 		         err)) != RC_OK ||
 		    (rc = rc_json_get_string(obj, at, "sha256", 1, 1, &hex,
+		         err)) != RC_OK ||
+		    (rc = rc_json_get_string(obj, at, "name", 0, 1, &name,
 		         err)) != RC_OK)
 			goto out;
+		if (name == NULL)
+			snprintf(fresh[i].name, sizeof(fresh[i].name), "%.64s",
+			    at);
+		else {
+			/* Names go into logs: printable, no space or '='. */
+			for (p = name; *p != '\0'; p++)
+				if ((unsigned char)*p <= 0x20 ||
+				    (unsigned char)*p >= 0x7f || *p == '=' ||
+				    *p == '"')
+					break;
+			if (*p != '\0' || strlen(name) > CFG_TOKEN_NAME_MAX) {
+				rc = RC_ERR(err, RC_EINVAL,
+				    "%s.name: 1 to %d printable ASCII "
+				    "characters, no space, '=' or '\"'",
+				    at, CFG_TOKEN_NAME_MAX);
+				goto out;
+			}
+			snprintf(fresh[i].name, sizeof(fresh[i].name), "%.64s",
+			    name);
+		}
+		for (j = 0; j < i; j++)
+			if (strcmp(fresh[j].name, fresh[i].name) == 0) {
+				rc = RC_ERR(err, RC_EINVAL,
+				    "%s.name: \"%s\" already names %s[%zu]", at,
+				    fresh[i].name, where, j);
+				goto out;
+			}
 		for (r = 0; r < CFG_ROLE__MAX; r++)
 			if (strcmp(role, role_names[r]) == 0)
 				break;
 		if (r == CFG_ROLE__MAX) {
 			rc = RC_ERR(err, RC_EINVAL,
 			    "%s.role: unknown role \"%.32s\" (instructor, "
-			    "payment or admin)",
+			    "payment, selfcheck or admin)",
 			    at, role);
 			goto out;
 		}
@@ -1021,7 +1067,8 @@ value_json(const struct cfg *c, const struct cfg_directive *d)
 			return NULL;
 		for (i = 0; i < c->ntokens; i++) {
 			rc_hex(c->tokens[i].sha256, RC_SHA256_LEN, hex);
-			o = json_pack("{s:s, s:s}", "role",
+			o = json_pack("{s:s, s:s, s:s}", "name",
+			    c->tokens[i].name, "role",
 			    role_names[c->tokens[i].role], "sha256", hex);
 			if (o == NULL || json_array_append_new(arr, o) != 0) {
 				json_decref(arr);

@@ -43,15 +43,23 @@ enum cfg_api {
 };
 
 enum cfg_role {
-	CFG_ROLE_INSTRUCTOR, /* submits dossiers */
-	CFG_ROLE_PAYMENT,    /* reads the payment export */
+	CFG_ROLE_INSTRUCTOR, /* submits dossiers, awards, reads the ledger */
+	CFG_ROLE_PAYMENT,    /* reads the ledger */
 	CFG_ROLE_ADMIN,      /* everything */
+	CFG_ROLE_SELFCHECK,  /* only runs checks and reads its own jobs */
 	CFG_ROLE__MAX
 };
 
-/* A daemon bearer token, stored only as the SHA-256 of its value. */
+#define CFG_TOKEN_NAME_MAX 64
+
+/*
+ * A daemon bearer token, stored only as the SHA-256 of its value.  name
+ * is what logs and the job store record about who asked (never the
+ * token); "daemon.tokens[i]" when the file gives none.
+ */
 struct cfg_token {
 	enum cfg_role role;
+	char name[CFG_TOKEN_NAME_MAX + 1];
 	unsigned char sha256[RC_SHA256_LEN];
 };
 
@@ -106,6 +114,13 @@ struct cfg {
 	char *tls_key;
 	struct cfg_token *tokens;
 	size_t ntokens;
+	char *daemon_store;            /* SQLite job store */
+	long long daemon_queue_max;    /* queued jobs before 503 */
+	long long daemon_max_conns;    /* open HTTP connections */
+	long long daemon_conn_timeout; /* idle connection timeout, s */
+	long long daemon_stop_timeout; /* SIGTERM: wait for the job, s */
+	long long daemon_rate_token;   /* submissions per token per minute */
+	long long daemon_rate_siren;   /* submissions per SIREN per hour */
 
 	/* Derived at load: the configured API bases, for verifier_opts. */
 	struct verifier_api_base api_bases[CFG_API__MAX * DOSSIER_ENV__MAX];

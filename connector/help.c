@@ -145,6 +145,10 @@ static const struct help_opt opts_help[] = {
 	OPT_END,
 };
 static const struct help_opt opts_none[] = { OPT_HELP, OPT_END };
+static const struct help_opt opts_serve[] = {
+	{ "-c, --config", "FILE", "Configuration file: daemon.*, ledger.* (key_file required) and the checks' settings." },
+	OPT_HELP, OPT_END,
+};
 
 static const char *const u_check[] = { "DOSSIER.json [options]", "--batch FILE.jsonl [options]", NULL };
 static const char *const u_verify[] = { "DOSSIER.json --ledger DIR --key FILE [--config FILE]", "--batch FILE.jsonl --ledger DIR --key FILE [--config FILE]", NULL };
@@ -163,6 +167,7 @@ static const char *const u_ledger_cosign[] = { "DIR --vkey LOG.VKEY --key WITNES
 static const char *const u_ledger_revoke[] = { "DIR --key FILE --seq N --reason TEXT [--config FILE]", NULL };
 static const char *const u_conformance[] = { "DOSSIER.json --registration FILE --listen ADDR --public-url URL --tls-cert FILE --tls-key FILE [--config FILE] [--format FMT]", NULL };
 static const char *const u_conformance_register[] = { "DOSSIER.json --out FILE [--secret-out FILE]", NULL };
+static const char *const u_serve[] = { "--config FILE", NULL };
 static const char *const u_help[] = { "[COMMAND...]", "--man | --completion bash | --markdown", NULL };
 /* clang-format on */
 
@@ -307,6 +312,26 @@ static const struct help_cmd commands[] = {
 	                   "created\nwith mode 0600 and never overwritten.",
 	    .opts = opts_keygen,
 	    .exits = EXIT_SIMPLE,
+	},
+	{
+	    .path = "serve",
+	    .usage = u_serve,
+	    .summary = "the daemon: HTTP API, durable job queue, awards "
+	               "through the ledger",
+	    .description =
+	        "Listens on daemon.listen (docs/api.md), queues submitted "
+	        "dossiers in daemon.store\n"
+	        "(SQLite), checks them one at a time as `raccord check` "
+	        "does and awards on request as\n"
+	        "`raccord verify` does.  SIGTERM or SIGINT: stop accepting, "
+	        "let the running job finish,\n"
+	        "exit 0.  SIGHUP: reload daemon.tokens.  Logs one key=value "
+	        "line per request and job\n"
+	        "on stderr (docs/operations.md).",
+	    .opts = opts_serve,
+	    .exits = "0 stopped by SIGTERM or SIGINT\n"
+	             "2 bad config, ledger, key or job store\n"
+	             "3 cannot listen, or internal error",
 	},
 	{
 	    .path = "config",

@@ -28,6 +28,7 @@ static const struct {
 	{ "keygen", cli_keygen },
 	{ "config", cli_config },
 	{ "conformance", cli_conformance },
+	{ "serve", cli_serve },
 };
 
 /* `raccord help [COMMAND...] | --man | --completion bash | --markdown` */

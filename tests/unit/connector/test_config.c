@@ -251,7 +251,7 @@ static const struct bad_case bad_cases[] = {
 	{ "{\"daemon\": {\"tokens\": [{\"role\": \"root\", \"sha256\": \"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\"}]}}", "daemon.tokens[0].role: unknown role \"root\"" },
 	{ "{\"daemon\": {\"tokens\": [{\"role\": \"admin\", \"sha256\": \"e3b0\"}]}}", "daemon.tokens[0].sha256: must be 64 hex digits" },
 	{ "{\"daemon\": {\"tokens\": [{\"role\": \"admin\"}]}}", "daemon.tokens[0].sha256: is required" },
-	{ "{\"daemon\": {\"tokens\": [{\"role\": \"admin\", \"sha256\": \"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\", \"name\": \"x\"}]}}", "daemon.tokens[0].name: unknown key" },
+	{ "{\"daemon\": {\"tokens\": [{\"role\": \"admin\", \"sha256\": \"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\", \"name\": \"a b\"}]}}", "daemon.tokens[0].name: 1 to 64 printable" },
 	{ "{\"daemon\": {\"tokens\": [{\"role\": \"admin\", \"sha256\": \"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\"}, {\"role\": \"payment\", \"sha256\": \"E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855\"}]}}", "daemon.tokens[1].sha256: the same token as daemon.tokens[0]" },
 	{ "{\"daemon\": {\"tokens\": [{\"role\": \"admin\", \"//\": 3}]}}", "daemon.tokens[0].//: a comment must be" },
 	{ "{\"//\": 1}", "//: a comment must be a string or an array of strings" },

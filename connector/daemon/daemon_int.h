@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Private to connector/daemon/: the daemon's shared state, the HTTP side
+ * (http.c) and the worker (worker.c).
+ */
+#ifndef RC_CONNECTOR_DAEMON_DAEMON_INT_H
+#define RC_CONNECTOR_DAEMON_DAEMON_INT_H
+
+#include <pthread.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "common/err.h"
+#include "connector/config.h"
+#include "connector/daemon/ratelimit.h"
+#include "connector/daemon/store.h"
+#include "connector/ledger/ledger.h"
+#include "connector/pipeline.h"
+#include "connector/policy.h"
+
+/* Largest request body: a dossier (verifier/dossier.h). */
+#define DAEMON_BODY_MAX DOSSIER_MAX_BYTES
+/* Deepest JSON nesting accepted in a request body. */
+#define DAEMON_JSON_DEPTH 16
+/* Bytes of headers per connection (libmicrohttpd's memory limit). */
+#define DAEMON_CONN_MEMORY (64 * 1024)
+/* Most entries per GET /v1/ledger/entries. */
+#define DAEMON_ENTRIES_MAX 1000
+/* Shared-lock wait of the ledger reads, ms. */
+#define DAEMON_LEDGER_READ_WAIT_MS 2000
+/* Seconds a client is told to wait when the queue is full. */
+#define DAEMON_RETRY_AFTER 30
+
+struct daemon {
+	const char *config; /* file, for SIGHUP */
+	struct pipeline pl; /* cfg and verifier options, as the CLI */
+	struct policy policy;
+	struct note_signer *signer; /* ledger.key_file */
+	struct note_verifier *vkey; /* its public half, for exports */
+	struct store *store;
+
+	/* Tokens: their own copy of the config, swapped on SIGHUP. */
+	pthread_rwlock_t tok_lock;
+	struct cfg *tok_cfg;
+
+	/* The worker. */
+	pthread_mutex_t mu;
+	pthread_cond_t cv; /* wakes the worker; signals its end */
+	int stopping;
+	int worker_alive;
+	int worker_busy;
+	pthread_t worker;
+
+	/* Metrics (under mu): responses by class 1xx..5xx, jobs finished. */
+	unsigned long long http_class[6];
+	unsigned long long jobs_done, jobs_error;
+
+	struct ratelimit rate; /* per token name and per SIREN */
+};
+
+/* Who asked: the token's name and role, copied out under the lock. */
+struct daemon_caller {
+	int known; /* a valid bearer token was presented */
+	enum cfg_role role;
+	char name[CFG_TOKEN_NAME_MAX + 1];
+};
+
+/* http.c: start libmicrohttpd on cfg's daemon.listen. */
+struct MHD_Daemon;
+enum rc_code http_start(struct daemon *dm, struct MHD_Daemon **out,
+    struct rc_err *err);
+
+/* worker.c: the job loop, started with pthread_create. */
+void *worker_main(void *arg);
+/* Wake the worker (a job was queued, or stop). */
+void worker_kick(struct daemon *dm);
+
+/*
+ * Screen and parse a submitted dossier (also used by the unit tests):
+ * JSON with duplicate keys refused and nesting at most DAEMON_JSON_DEPTH;
+ * no path or variable of the server (token_file, token_env,
+ * client_secret_file, client_secret_env); then the CLI's dossier_parse.
+ * On success *canon is the canonical JSON to store (json_dumps, sorted
+ * keys; free()), and *d the parsed dossier.  RC_EPARSE / RC_EINVAL with
+ * err naming the JSON path.
+ */
+enum rc_code daemon_dossier_screen(const char *body, size_t len, char **canon,
+    struct dossier **d, struct rc_err *err);
+
+#endif /* RC_CONNECTOR_DAEMON_DAEMON_INT_H */

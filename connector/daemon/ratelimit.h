@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Fixed-window rate limits of the daemon (docs/api.md, "Limits"): at most
+ * `limit` events per key (a token name, a SIREN) per window of `window`
+ * seconds, on CLOCK_MONOTONIC.  A bounded table (RATELIMIT_SLOTS keys):
+ * when it is full, the key whose window started first is forgotten.
+ * Thread-safe.
+ */
+#ifndef RC_CONNECTOR_DAEMON_RATELIMIT_H
+#define RC_CONNECTOR_DAEMON_RATELIMIT_H
+
+#include <pthread.h>
+
+#define RATELIMIT_SLOTS   1024
+#define RATELIMIT_KEY_MAX 72
+
+struct ratelimit_slot {
+	char key[RATELIMIT_KEY_MAX + 1];
+	long long start; /* monotonic seconds */
+	long long count;
+};
+
+struct ratelimit {
+	pthread_mutex_t mu;
+	struct ratelimit_slot slot[RATELIMIT_SLOTS];
+};
+
+void ratelimit_init(struct ratelimit *rl);
+void ratelimit_cleanup(struct ratelimit *rl);
+
+/*
+ * Count one event for key at monotonic time now.  1 when allowed; 0 when
+ * over limit, with *retry_after the seconds until the window ends.
+ * limit 0 means no limit.
+ */
+int ratelimit_take(struct ratelimit *rl, const char *key, long long limit,
+    long long window, long long now, long long *retry_after);
+
+#endif /* RC_CONNECTOR_DAEMON_RATELIMIT_H */

@@ -1,0 +1,612 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The durable job store on SQLite (see store.h).  Every statement is
+ * prepared with bound parameters; every public function takes the mutex.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/rand.h>
+#include <sqlite3.h>
+
+#include "common/digest.h"
+#include "common/mem.h"
+#include "connector/daemon/store.h"
+
+struct store {
+	sqlite3 *db;
+	pthread_mutex_t mu;
+};
+
+/* Schema migrations: migrations[v] takes a store from version v to v+1. */
+static const char *const migrations[STORE_SCHEMA_VERSION] = {
+	"CREATE TABLE jobs ("
+	" n INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" id TEXT NOT NULL UNIQUE,"
+	" idem TEXT NOT NULL UNIQUE,"
+	" dossier TEXT NOT NULL,"
+	" dossier_id TEXT NOT NULL,"
+	" siren TEXT NOT NULL,"
+	" submitted_by TEXT NOT NULL,"
+	" state TEXT NOT NULL CHECK (state IN"
+	"  ('queued', 'running', 'done', 'error')),"
+	" attempts INTEGER NOT NULL DEFAULT 0,"
+	" verdict TEXT, report TEXT, error TEXT,"
+	" award_req INTEGER NOT NULL DEFAULT 0,"  /* award requests */
+	" award_done INTEGER NOT NULL DEFAULT 0," /* award_req handled */
+	" award_by TEXT, award TEXT,"
+	" created INTEGER NOT NULL, updated INTEGER NOT NULL);"
+	"CREATE INDEX jobs_state ON jobs (state, n);"
+	"CREATE INDEX jobs_siren ON jobs (siren, n);",
+};
+
+static enum rc_code
+dberr(struct store *st, struct rc_err *err, const char *what)
+{
+	return RC_ERR(err, RC_ESYS, "job store: %s: %s", what,
+	    sqlite3_errmsg(st->db));
+}
+
+static enum rc_code
+exec(struct store *st, const char *sql, struct rc_err *err)
+{
+	char *msg = NULL;
+	enum rc_code rc = RC_OK;
+
+	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK)
+		rc = RC_ERR(err, RC_ESYS, "job store: %s",
+		    msg ? msg : sqlite3_errmsg(st->db));
+	sqlite3_free(msg);
+	return rc;
+}
+
+/* Bind text or NULL. */
+static int
+bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+	return v ? sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT)
+	         : sqlite3_bind_null(s, i);
+}
+
+static enum rc_code
+migrate(struct store *st, struct rc_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	long long v = 0;
+	enum rc_code rc;
+	int r;
+
+	if ((rc = exec(st,
+	         "BEGIN IMMEDIATE;"
+	         "CREATE TABLE IF NOT EXISTS schema_version"
+	         " (version INTEGER NOT NULL);",
+	         err)) != RC_OK)
+		return rc;
+	if (sqlite3_prepare_v2(st->db,
+	        "SELECT max(version) FROM schema_version", -1, &s,
+	        NULL) != SQLITE_OK) {
+		rc = dberr(st, err, "schema_version");
+		goto out;
+	}
+	if ((r = sqlite3_step(s)) == SQLITE_ROW &&
+	    sqlite3_column_type(s, 0) != SQLITE_NULL)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	s = NULL;
+	if (v > STORE_SCHEMA_VERSION) {
+		rc = RC_ERR(err, RC_ECONFIG,
+		    "job store: schema version %lld is newer than this "
+		    "raccord's (%d); run the newer raccord or restore a backup",
+		    v, STORE_SCHEMA_VERSION);
+		goto out;
+	}
+	for (; v < STORE_SCHEMA_VERSION; v++)
+		if ((rc = exec(st, migrations[v], err)) != RC_OK)
+			goto out;
+	if ((rc = exec(st,
+	         "DELETE FROM schema_version;"
+	         "INSERT INTO schema_version VALUES (1);"
+	         "COMMIT;",
+	         err)) != RC_OK)
+		goto out;
+	return RC_OK;
+out:
+	sqlite3_finalize(s);
+	exec(st, "ROLLBACK;", NULL);
+	return rc;
+}
+
+enum rc_code
+store_open(const char *path, struct store **out, size_t *requeued,
+    struct rc_err *err)
+{
+	struct store *st;
+	enum rc_code rc;
+
+	*out = NULL;
+	*requeued = 0;
+	if ((st = rc_calloc(1, sizeof(*st))) == NULL)
+		return RC_ERR(err, RC_ENOMEM, "out of memory");
+	pthread_mutex_init(&st->mu, NULL);
+	if (sqlite3_open_v2(path, &st->db,
+	        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+	            SQLITE_OPEN_FULLMUTEX,
+	        NULL) != SQLITE_OK) {
+		rc = RC_ERR(err, RC_ESYS, "job store %s: %s", path,
+		    st->db ? sqlite3_errmsg(st->db) : "out of memory");
+		goto fail;
+	}
+	sqlite3_busy_timeout(st->db, 5000);
+	/* WAL and full sync: a 202 is on disk before it is sent. */
+	if ((rc = exec(st,
+	         "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+	         "PRAGMA foreign_keys=ON;",
+	         err)) != RC_OK ||
+	    (rc = migrate(st, err)) != RC_OK)
+		goto fail;
+	if ((rc = exec(st,
+	         "UPDATE jobs SET state = 'queued' WHERE state = 'running'",
+	         err)) != RC_OK)
+		goto fail;
+	*requeued = (size_t)sqlite3_changes(st->db);
+	*out = st;
+	return RC_OK;
+fail:
+	store_close(st);
+	return rc;
+}
+
+void
+store_close(struct store *st)
+{
+	if (st == NULL)
+		return;
+	sqlite3_close(st->db);
+	pthread_mutex_destroy(&st->mu);
+	rc_free(st);
+}
+
+static enum rc_code
+new_id(char id[STORE_ID_LEN + 1], struct rc_err *err)
+{
+	unsigned char b[STORE_ID_LEN / 2];
+
+	if (RAND_bytes(b, sizeof(b)) != 1)
+		return RC_ERR(err, RC_ECRYPTO, "no random bytes for a job id");
+	rc_hex(b, sizeof(b), id);
+	return RC_OK;
+}
+
+enum rc_code
+store_submit(struct store *st, const char *idem, const char *dossier,
+    const char *dossier_id, const char *siren, const char *by,
+    long long queue_max, char id[STORE_ID_LEN + 1], int *existed, int *full,
+    struct rc_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	long long now = (long long)time(NULL), queued = 0;
+	enum rc_code rc = RC_OK;
+	int began = 0;
+
+	*existed = *full = 0;
+	id[0] = '\0';
+	pthread_mutex_lock(&st->mu);
+	if ((rc = exec(st, "BEGIN IMMEDIATE", err)) != RC_OK)
+		goto out;
+	began = 1;
+	if (sqlite3_prepare_v2(st->db, "SELECT id FROM jobs WHERE idem = ?", -1,
+	        &s, NULL) != SQLITE_OK) {
+		rc = dberr(st, err, "lookup");
+		goto out;
+	}
+	bind_text(s, 1, idem);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		snprintf(id, STORE_ID_LEN + 1, "%s",
+		    (const char *)sqlite3_column_text(s, 0));
+		*existed = 1;
+		goto out;
+	}
+	sqlite3_finalize(s);
+	s = NULL;
+	if (sqlite3_prepare_v2(st->db,
+	        "SELECT count(*) FROM jobs WHERE state = 'queued'", -1, &s,
+	        NULL) != SQLITE_OK ||
+	    sqlite3_step(s) != SQLITE_ROW) {
+		rc = dberr(st, err, "count");
+		goto out;
+	}
+	queued = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	s = NULL;
+	if (queued >= queue_max) {
+		*full = 1;
+		goto out;
+	}
+	if ((rc = new_id(id, err)) != RC_OK)
+		goto out;
+	if (sqlite3_prepare_v2(st->db,
+	        "INSERT INTO jobs (id, idem, dossier, dossier_id, siren,"
+	        " submitted_by, state, created, updated)"
+	        " VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?)",
+	        -1, &s, NULL) != SQLITE_OK) {
+		rc = dberr(st, err, "insert");
+		goto out;
+	}
+	bind_text(s, 1, id);
+	bind_text(s, 2, idem);
+	bind_text(s, 3, dossier);
+	bind_text(s, 4, dossier_id);
+	bind_text(s, 5, siren);
+	bind_text(s, 6, by);
+	sqlite3_bind_int64(s, 7, now);
+	sqlite3_bind_int64(s, 8, now);
+	if (sqlite3_step(s) != SQLITE_DONE) {
+		rc = dberr(st, err, "insert");
+		goto out;
+	}
+out:
+	sqlite3_finalize(s);
+	if (began) {
+		if (rc == RC_OK)
+			rc = exec(st, "COMMIT", err);
+		if (rc != RC_OK) {
+			exec(st, "ROLLBACK", NULL);
+			id[0] = '\0';
+		}
+	}
+	pthread_mutex_unlock(&st->mu);
+	return rc;
+}
+
+/* Column i as a JSON string or null. */
+static json_t *
+col_str(sqlite3_stmt *s, int i)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+
+	return t ? json_string((const char *)t) : json_null();
+}
+
+/* Column i (JSON text we stored) as JSON, or null. */
+static json_t *
+col_json(sqlite3_stmt *s, int i)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+	json_t *j;
+
+	if (t == NULL)
+		return json_null();
+	j = json_loads((const char *)t, JSON_REJECT_DUPLICATES, NULL);
+	return j ? j : json_null();
+}
+
+enum rc_code
+store_get(struct store *st, const char *id, json_t **out, struct rc_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	enum rc_code rc = RC_OK;
+	json_t *o;
+
+	*out = NULL;
+	pthread_mutex_lock(&st->mu);
+	if (sqlite3_prepare_v2(st->db,
+	        "SELECT id, state, dossier_id, siren, submitted_by, created,"
+	        " updated, attempts, verdict, report, error, award_by, award,"
+	        " award_req > award_done FROM jobs WHERE id = ?",
+	        -1, &s, NULL) != SQLITE_OK) {
+		rc = dberr(st, err, "get");
+		goto out;
+	}
+	bind_text(s, 1, id);
+	if (sqlite3_step(s) != SQLITE_ROW)
+		goto out;
+	o = json_pack("{s:o, s:o, s:o, s:o, s:o, s:I, s:I, s:I, s:o, s:o, "
+	              "s:o, s:o, s:o, s:b}",
+	    "id", col_str(s, 0), "state", col_str(s, 1), "dossier_id",
+	    col_str(s, 2), "siren", col_str(s, 3), "submitted_by",
+	    col_str(s, 4), "created", (json_int_t)sqlite3_column_int64(s, 5),
+	    "updated", (json_int_t)sqlite3_column_int64(s, 6), "attempts",
+	    (json_int_t)sqlite3_column_int64(s, 7), "verdict", col_str(s, 8),
+	    "report", col_json(s, 9), "error", col_str(s, 10),
+	    "award_requested_by", col_str(s, 11), "award", col_json(s, 12),
+	    "award_requested", sqlite3_column_int(s, 13));
+	if (o == NULL) {
+		rc = RC_ERR(err, RC_ENOMEM, "out of memory");
+		goto out;
+	}
+	*out = o;
+out:
+	sqlite3_finalize(s);
+	pthread_mutex_unlock(&st->mu);
+	return rc;
+}
+
+enum rc_code
+store_list(struct store *st, const char *siren, const char *state,
+    const char *verdict, long long after, long long limit, json_t **out,
+    struct rc_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	enum rc_code rc = RC_OK;
+	json_t *arr = NULL, *o;
+	long long last = 0, n = 0;
+	int r;
+
+	*out = NULL;
+	pthread_mutex_lock(&st->mu);
+	if ((arr = json_array()) == NULL) {
+		rc = RC_ERR(err, RC_ENOMEM, "out of memory");
+		goto out;
+	}
+	if (sqlite3_prepare_v2(st->db,
+	        "SELECT n, id, state, siren, dossier_id, verdict FROM jobs"
+	        " WHERE n > ?1 AND (?2 IS NULL OR siren = ?2)"
+	        " AND (?3 IS NULL OR state = ?3)"
+	        " AND (?4 IS NULL OR verdict = ?4) ORDER BY n LIMIT ?5",
+	        -1, &s, NULL) != SQLITE_OK) {
+		rc = dberr(st, err, "list");
+		goto out;
+	}
+	sqlite3_bind_int64(s, 1, after);
+	bind_text(s, 2, siren);
+	bind_text(s, 3, state);
+	bind_text(s, 4, verdict);
+	sqlite3_bind_int64(s, 5, limit + 1);
+	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+		if (n == limit)
+			break;
+		last = sqlite3_column_int64(s, 0);
+		o = json_pack("{s:o, s:o, s:o, s:o, s:o}", "id", col_str(s, 1),
+		    "state", col_str(s, 2), "siren", col_str(s, 3),
+		    "dossier_id", col_str(s, 4), "verdict", col_str(s, 5));
+		if (o == NULL || json_array_append_new(arr, o) != 0) {
+			rc = RC_ERR(err, RC_ENOMEM, "out of memory");
+			goto out;
+		}
+		n++;
+	}
+	if (r != SQLITE_ROW && r != SQLITE_DONE) {
+		rc = dberr(st, err, "list");
+		goto out;
+	}
+	*out = json_pack("{s:O, s:o}", "jobs", arr, "next",
+	    r == SQLITE_ROW ? json_integer(last) : json_null());
+	if (*out == NULL)
+		rc = RC_ERR(err, RC_ENOMEM, "out of memory");
+out:
+	json_decref(arr);
+	sqlite3_finalize(s);
+	pthread_mutex_unlock(&st->mu);
+	return rc;
+}
+
+void
+store_job_cleanup(struct store_job *job)
+{
+	rc_free(job->dossier);
+	rc_free(job->award_by);
+	memset(job, 0, sizeof(*job));
+}
+
+enum rc_code
+store_claim(struct store *st, struct store_job *job, int *got,
+    struct rc_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	const unsigned char *t;
+	enum rc_code rc = RC_OK;
+	int began = 0;
+
+	memset(job, 0, sizeof(*job));
+	*got = 0;
+	pthread_mutex_lock(&st->mu);
+	if ((rc = exec(st, "BEGIN IMMEDIATE", err)) != RC_OK)
+		goto out;
+	began = 1;
+	if (sqlite3_prepare_v2(st->db,
+	        "SELECT id, dossier, award_req, award_done, award_by FROM jobs"
+	        " WHERE state = 'queued' ORDER BY n LIMIT 1",
+	        -1, &s, NULL) != SQLITE_OK) {
+		rc = dberr(st, err, "claim");
+		goto out;
+	}
+	if (sqlite3_step(s) != SQLITE_ROW)
+		goto out;
+	snprintf(job->id, sizeof(job->id), "%s",
+	    (const char *)sqlite3_column_text(s, 0));
+	job->dossier = rc_strdup((const char *)sqlite3_column_text(s, 1));
+	job->award_seen = sqlite3_column_int64(s, 2);
+	job->want_award = job->award_seen > sqlite3_column_int64(s, 3);
+	t = sqlite3_column_text(s, 4);
+	job->award_by = t ? rc_strdup((const char *)t) : NULL;
+	if (job->dossier == NULL || (t != NULL && job->award_by == NULL)) {
+		rc = RC_ERR(err, RC_ENOMEM, "out of memory");
+		goto out;
+	}
+	sqlite3_finalize(s);
+	s = NULL;
+	if (sqlite3_prepare_v2(st->db,
+	        "UPDATE jobs SET state = 'running', attempts = attempts + 1,"
+	        " updated = ? WHERE id = ?",
+	        -1, &s, NULL) != SQLITE_OK) {
+		rc = dberr(st, err, "claim");
+		goto out;
+	}
+	sqlite3_bind_int64(s, 1, (long long)time(NULL));
+	bind_text(s, 2, job->id);
+	if (sqlite3_step(s) != SQLITE_DONE) {
+		rc = dberr(st, err, "claim");
+		goto out;
+	}
+	*got = 1;
+out:
+	sqlite3_finalize(s);
+	if (began) {
+		if (rc == RC_OK)
+			rc = exec(st, "COMMIT", err);
+		if (rc != RC_OK)
+			exec(st, "ROLLBACK", NULL);
+	}
+	if (rc != RC_OK) {
+		store_job_cleanup(job);
+		*got = 0;
+	}
+	pthread_mutex_unlock(&st->mu);
+	return rc;
+}
+
+enum rc_code
+store_finish(struct store *st, const struct store_job *job, const char *state,
+    const char *verdict, const char *report, const char *error,
+    const char *award, struct rc_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	enum rc_code rc = RC_OK;
+
+	pthread_mutex_lock(&st->mu);
+	/*
+	 * A run that tried to award has handled the requests counted when
+	 * it was claimed (award_done).  A request that came during the
+	 * run, with no award recorded, sends the job round once more.
+	 */
+	if (sqlite3_prepare_v2(st->db,
+	        "UPDATE jobs SET"
+	        " award_done = CASE WHEN ?8 THEN ?9 ELSE award_done END,"
+	        " award = coalesce(?3, award),"
+	        " state = CASE WHEN coalesce(?3, award) IS NULL AND award_req >"
+	        "  (CASE WHEN ?8 THEN ?9 ELSE award_done END)"
+	        "  THEN 'queued' ELSE ?1 END,"
+	        " verdict = ?4, report = ?5, error = ?6, updated = ?7"
+	        " WHERE id = ?2",
+	        -1, &s, NULL) != SQLITE_OK) {
+		rc = dberr(st, err, "finish");
+		goto out;
+	}
+	bind_text(s, 1, state);
+	bind_text(s, 2, job->id);
+	bind_text(s, 3, award);
+	bind_text(s, 4, verdict);
+	bind_text(s, 5, report);
+	bind_text(s, 6, error);
+	sqlite3_bind_int64(s, 7, (long long)time(NULL));
+	sqlite3_bind_int(s, 8, job->want_award);
+	sqlite3_bind_int64(s, 9, job->award_seen);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		rc = dberr(st, err, "finish");
+out:
+	sqlite3_finalize(s);
+	pthread_mutex_unlock(&st->mu);
+	return rc;
+}
+
+enum rc_code
+store_request_award(struct store *st, const char *id, const char *by,
+    int *found, int *already, struct rc_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	enum rc_code rc = RC_OK;
+	int began = 0;
+
+	*found = *already = 0;
+	pthread_mutex_lock(&st->mu);
+	if ((rc = exec(st, "BEGIN IMMEDIATE", err)) != RC_OK)
+		goto out;
+	began = 1;
+	if (sqlite3_prepare_v2(st->db,
+	        "SELECT award IS NOT NULL FROM jobs WHERE id = ?", -1, &s,
+	        NULL) != SQLITE_OK) {
+		rc = dberr(st, err, "award");
+		goto out;
+	}
+	bind_text(s, 1, id);
+	if (sqlite3_step(s) != SQLITE_ROW)
+		goto out;
+	*found = 1;
+	*already = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	s = NULL;
+	if (*already)
+		goto out;
+	if (sqlite3_prepare_v2(st->db,
+	        "UPDATE jobs SET award_req = award_req + 1, award_by = ?1,"
+	        " state = CASE WHEN state IN ('done', 'error') THEN 'queued'"
+	        " ELSE state END, updated = ?2 WHERE id = ?3",
+	        -1, &s, NULL) != SQLITE_OK) {
+		rc = dberr(st, err, "award");
+		goto out;
+	}
+	bind_text(s, 1, by);
+	sqlite3_bind_int64(s, 2, (long long)time(NULL));
+	bind_text(s, 3, id);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		rc = dberr(st, err, "award");
+out:
+	sqlite3_finalize(s);
+	if (began) {
+		if (rc == RC_OK)
+			rc = exec(st, "COMMIT", err);
+		if (rc != RC_OK)
+			exec(st, "ROLLBACK", NULL);
+	}
+	pthread_mutex_unlock(&st->mu);
+	return rc;
+}
+
+void
+store_counts(struct store *st, long long n[4])
+{
+	static const char *const states[4] = { "queued", "running", "done",
+		"error" };
+	sqlite3_stmt *s = NULL;
+	const unsigned char *t;
+	int i;
+
+	for (i = 0; i < 4; i++)
+		n[i] = -1;
+	pthread_mutex_lock(&st->mu);
+	if (sqlite3_prepare_v2(st->db,
+	        "SELECT state, count(*) FROM jobs GROUP BY state", -1, &s,
+	        NULL) == SQLITE_OK) {
+		for (i = 0; i < 4; i++)
+			n[i] = 0;
+		while (sqlite3_step(s) == SQLITE_ROW) {
+			t = sqlite3_column_text(s, 0);
+			for (i = 0; t != NULL && i < 4; i++)
+				if (strcmp((const char *)t, states[i]) == 0)
+					n[i] = sqlite3_column_int64(s, 1);
+		}
+	}
+	sqlite3_finalize(s);
+	pthread_mutex_unlock(&st->mu);
+}
+
+long long
+store_queued(struct store *st)
+{
+	sqlite3_stmt *s = NULL;
+	long long n = -1;
+
+	pthread_mutex_lock(&st->mu);
+	if (sqlite3_prepare_v2(st->db,
+	        "SELECT count(*) FROM jobs WHERE state = 'queued'", -1, &s,
+	        NULL) == SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	pthread_mutex_unlock(&st->mu);
+	return n;
+}
+
+enum rc_code
+store_ping(struct store *st, struct rc_err *err)
+{
+	enum rc_code rc;
+
+	pthread_mutex_lock(&st->mu);
+	if ((rc = exec(st, "BEGIN IMMEDIATE", err)) == RC_OK)
+		rc = exec(st, "ROLLBACK", err);
+	pthread_mutex_unlock(&st->mu);
+	return rc;
+}

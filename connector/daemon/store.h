@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The daemon's durable job store (SQLite, WAL; docs/api.md, "Jobs").
+ *
+ * A 202 means the job is committed here: after kill -9 and a restart,
+ * store_open puts the jobs left `running` back in the queue, so every
+ * accepted job runs to completion.  The schema is versioned
+ * (schema_version); a store written by a newer raccord is refused.  One
+ * connection, serialised by a mutex: the HTTP threads and the worker
+ * share it.  Nothing secret is ever stored: submitted tokens are
+ * stripped before a dossier gets here.
+ */
+#ifndef RC_CONNECTOR_DAEMON_STORE_H
+#define RC_CONNECTOR_DAEMON_STORE_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "common/err.h"
+
+#define STORE_SCHEMA_VERSION 1
+#define STORE_ID_LEN         32 /* hex of 128 random bits */
+#define STORE_LIST_MAX       500
+
+struct store;
+
+/* A claimed job, for the worker. */
+struct store_job {
+	char id[STORE_ID_LEN + 1];
+	char *dossier;        /* stored JSON (token-free) */
+	int want_award;       /* an award request is pending */
+	long long award_seen; /* award requests counted at claim */
+	char *award_by;       /* token name that asked, or NULL */
+};
+
+/*
+ * Open (create) the store at path, migrate an older schema, refuse a
+ * newer one (RC_ECONFIG), and re-queue the jobs left running by a
+ * previous process (*requeued counts them).  *out for store_close.
+ */
+enum rc_code store_open(const char *path, struct store **out, size_t *requeued,
+    struct rc_err *err);
+void store_close(struct store *st);
+
+/*
+ * Queue a job unless one with the same idempotency key exists.  idem is
+ * the key (64 hex), dossier the token-free JSON.  *existed is 1 when the
+ * key was known (id is then that job's), *full is 1 when queue_max jobs
+ * are already queued (nothing stored).  id receives the job id.
+ */
+enum rc_code store_submit(struct store *st, const char *idem,
+    const char *dossier, const char *dossier_id, const char *siren,
+    const char *by, long long queue_max, char id[STORE_ID_LEN + 1],
+    int *existed, int *full, struct rc_err *err);
+
+/*
+ * The job as the API shows it: {"id", "state", "dossier_id", "siren",
+ * "submitted_by", "created", "updated", "attempts", "verdict", "report",
+ * "error", "award_requested_by", "award"}.  *out is NULL when no such
+ * job (RC_OK).  *by is the submitter's token name (borrowed from *out's
+ * "submitted_by").
+ */
+enum rc_code store_get(struct store *st, const char *id, json_t **out,
+    struct rc_err *err);
+
+/*
+ * A page of jobs, oldest first, with n > after: filters are NULL or
+ * exact values.  *out = {"jobs": [{id, state, siren, dossier_id,
+ * verdict}...], "next": cursor or null}.
+ */
+enum rc_code store_list(struct store *st, const char *siren, const char *state,
+    const char *verdict, long long after, long long limit, json_t **out,
+    struct rc_err *err);
+
+/*
+ * Claim the oldest queued job (state running, attempts + 1).  *got is 0
+ * when the queue is empty.  job->dossier and award_by are the caller's
+ * to free with store_job_cleanup.
+ */
+enum rc_code store_claim(struct store *st, struct store_job *job, int *got,
+    struct rc_err *err);
+void store_job_cleanup(struct store_job *job);
+
+/*
+ * Record the end of the run of job (as claimed): state "done" or
+ * "error", the verdict, the report JSON text, an error sentence, and the
+ * award JSON when this run awarded (NULL otherwise).  A run that tried
+ * to award has handled the requests counted at its claim; a request made
+ * during the run, with no award recorded, queues the job once more.  A
+ * job killed mid-award keeps its request: it is re-run and awards (the
+ * ledger answers "already" for what was appended).
+ */
+enum rc_code store_finish(struct store *st, const struct store_job *job,
+    const char *state, const char *verdict, const char *report,
+    const char *error, const char *award, struct rc_err *err);
+
+/*
+ * Ask for an award on job id by token name by.  *found 0: no such job.
+ * *already 1: the award is recorded (nothing changes).  Otherwise the
+ * request is recorded and a finished job goes back to the queue (the
+ * award runs on fresh checks, as `raccord verify` does).
+ */
+enum rc_code store_request_award(struct store *st, const char *id,
+    const char *by, int *found, int *already, struct rc_err *err);
+
+/* Jobs per state: n[0] queued, running, done, error (-1 on error). */
+void store_counts(struct store *st, long long n[4]);
+
+/* Jobs in state queued (or -1 on error). */
+long long store_queued(struct store *st);
+
+/* Can the store be written now?  (BEGIN IMMEDIATE; ROLLBACK.) */
+enum rc_code store_ping(struct store *st, struct rc_err *err);
+
+#endif /* RC_CONNECTOR_DAEMON_STORE_H */

@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The daemon's one worker: claim the oldest queued job, run it on the
+ * CLI's path (dossier_parse, verifier_run with the pipeline's options;
+ * award_dossier through the ledger when an award was asked for), record
+ * the outcome.  One job at a time, so the ledger has one writer in this
+ * process (and ledger_open's exclusive lock keeps `raccord verify` out
+ * meanwhile).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/log.h"
+#include "common/mem.h"
+#include "connector/award.h"
+#include "connector/daemon/daemon_int.h"
+
+void
+worker_kick(struct daemon *dm)
+{
+	pthread_mutex_lock(&dm->mu);
+	pthread_cond_broadcast(&dm->cv);
+	pthread_mutex_unlock(&dm->mu);
+}
+
+/* Award through the ledger; *award is the JSON text to record. */
+static enum rc_code
+run_award(struct daemon *dm, const struct store_job *job,
+    const struct dossier *d, const struct report *rep, char **award,
+    struct rc_err *err)
+{
+	struct award_result res;
+	struct ledger *lg = NULL;
+	json_t *j = NULL;
+	enum rc_code rc;
+
+	*award = NULL;
+	if ((rc = ledger_open(dm->pl.cfg->ledger_dir, dm->signer, NULL,
+	         &dm->policy, LEDGER_LOCK_WAIT_MS, &lg, err)) != RC_OK)
+		goto out;
+	if ((rc = award_dossier(lg, &dm->policy,
+	         dm->pl.cfg->require_habilitation, d, rep, &res, err)) != RC_OK)
+		goto out;
+	/*
+	 * The ledger entry format (DESIGN §3) has no field for who asked:
+	 * the token name is recorded here, with the job.
+	 */
+	if ((j = award_result_to_json(&res)) == NULL ||
+	    json_object_set_new(j, "requested_by",
+	        json_string(job->award_by ? job->award_by : "?")) != 0 ||
+	    json_object_set_new(j, "time", json_integer(time(NULL))) != 0 ||
+	    (*award = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS)) == NULL) {
+		rc = RC_ERR(err, RC_ENOMEM, "out of memory");
+		goto out;
+	}
+	log_info("job=%s award status=%d evidence=%s requested_by=%s", job->id,
+	    res.status, res.evidence, job->award_by ? job->award_by : "?");
+out:
+	json_decref(j);
+	ledger_close(lg);
+	return rc;
+}
+
+static void
+run_job(struct daemon *dm, struct store_job *job)
+{
+	struct dossier *d = NULL;
+	struct report *rep = NULL;
+	struct rc_err err = { 0 }, aerr = { 0 };
+	const struct dossier *one[1];
+	char *report = NULL, *award = NULL, errmsg[600] = "";
+	const char *state = "error", *verdict = NULL;
+	json_t *j = NULL;
+
+	log_info("job=%s state=running award=%d", job->id, job->want_award);
+	if (dossier_parse(job->dossier, strlen(job->dossier), "stored dossier",
+	        &d, &err) != RC_OK) {
+		snprintf(errmsg, sizeof(errmsg), "stored dossier: %s", err.msg);
+		goto out;
+	}
+	one[0] = d;
+	if (verifier_run(&dm->pl.opts, one, 1, &rep, &err) != RC_OK ||
+	    rep == NULL) {
+		snprintf(errmsg, sizeof(errmsg), "the checks could not run: %s",
+		    err.msg);
+		goto out;
+	}
+	if ((j = report_to_json(rep)) == NULL ||
+	    (report = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS)) == NULL) {
+		snprintf(errmsg, sizeof(errmsg), "out of memory");
+		goto out;
+	}
+	verdict = verdict_str(report_verdict(rep));
+	state = "done";
+	if (job->want_award &&
+	    run_award(dm, job, d, rep, &award, &aerr) != RC_OK)
+		snprintf(errmsg, sizeof(errmsg), "award: nothing awarded: %s",
+		    aerr.msg);
+out:
+	if (store_finish(dm->store, job, state, verdict, report,
+	        errmsg[0] ? errmsg : NULL, award, &err) != RC_OK)
+		log_error("job=%s cannot record the outcome: %s", job->id,
+		    err.msg);
+	else
+		log_info("job=%s state=%s verdict=%s%s%s", job->id, state,
+		    verdict ? verdict : "-", errmsg[0] ? " error=" : "",
+		    errmsg);
+	pthread_mutex_lock(&dm->mu);
+	if (strcmp(state, "done") == 0)
+		dm->jobs_done++;
+	else
+		dm->jobs_error++;
+	pthread_mutex_unlock(&dm->mu);
+	json_decref(j);
+	free(report); /* json_dumps */
+	free(award);
+	report_free(rep);
+	dossier_free(d);
+}
+
+void *
+worker_main(void *arg)
+{
+	struct daemon *dm = arg;
+	struct store_job job;
+	struct rc_err err = { 0 };
+	struct timespec ts;
+	int got;
+
+	for (;;) {
+		pthread_mutex_lock(&dm->mu);
+		if (dm->stopping) {
+			pthread_mutex_unlock(&dm->mu);
+			break;
+		}
+		pthread_mutex_unlock(&dm->mu);
+		if (store_claim(dm->store, &job, &got, &err) != RC_OK) {
+			log_error("job store: %s", err.msg);
+			got = 0;
+		}
+		if (!got) {
+			/* Sleep until kicked, or a second (a missed kick). */
+			pthread_mutex_lock(&dm->mu);
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_sec += 1;
+			if (!dm->stopping)
+				pthread_cond_timedwait(&dm->cv, &dm->mu, &ts);
+			pthread_mutex_unlock(&dm->mu);
+			continue;
+		}
+		pthread_mutex_lock(&dm->mu);
+		dm->worker_busy = 1;
+		pthread_mutex_unlock(&dm->mu);
+		run_job(dm, &job);
+		store_job_cleanup(&job);
+		pthread_mutex_lock(&dm->mu);
+		dm->worker_busy = 0;
+		pthread_mutex_unlock(&dm->mu);
+	}
+	pthread_mutex_lock(&dm->mu);
+	dm->worker_alive = 0;
+	pthread_cond_broadcast(&dm->cv);
+	pthread_mutex_unlock(&dm->mu);
+	return NULL;
+}

@@ -1,0 +1,347 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The daemon's job store (connector/daemon/store.h) and the screening of
+ * submitted dossiers (daemon_dossier_screen): idempotency, the queue
+ * bound, claim/finish, re-queue after a crash, award requests during a
+ * run, a newer schema refused; credentials naming server paths refused,
+ * nesting bounded, duplicate keys refused, the CLI's parser messages.
+ */
+#include <stdarg.h> /* cmocka 1.1 needs these four first */
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "connector/daemon/daemon_int.h"
+#include "connector/daemon/store.h"
+
+static char dir[64], path[128];
+
+static int
+setup(void **state)
+{
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/raccord-store.XXXXXX");
+	if (mkdtemp(dir) == NULL)
+		return -1;
+	snprintf(path, sizeof(path), "%s/jobs.sqlite", dir);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	char f[160];
+
+	(void)state;
+	unlink(path);
+	snprintf(f, sizeof(f), "%s-wal", path);
+	unlink(f);
+	snprintf(f, sizeof(f), "%s-shm", path);
+	unlink(f);
+	rmdir(dir);
+	return 0;
+}
+
+static struct store *
+open_store(size_t *requeued)
+{
+	struct rc_err err = { 0 };
+	struct store *st = NULL;
+	size_t dummy;
+
+	assert_int_equal(
+	    store_open(path, &st, requeued ? requeued : &dummy, &err), RC_OK);
+	return st;
+}
+
+static void
+submit(struct store *st, const char *idem, long long max, char *id,
+    int want_existed, int want_full)
+{
+	struct rc_err err = { 0 };
+	int existed, full;
+
+	assert_int_equal(store_submit(st, idem, "{}", "D-1", "217500016",
+	                     "dinum-1", max, id, &existed, &full, &err),
+	    RC_OK);
+	assert_int_equal(existed, want_existed);
+	assert_int_equal(full, want_full);
+}
+
+static const char *
+state_of(struct store *st, const char *id, json_t **job)
+{
+	struct rc_err err = { 0 };
+
+	json_decref(*job);
+	*job = NULL;
+	assert_int_equal(store_get(st, id, job, &err), RC_OK);
+	assert_non_null(*job);
+	return json_string_value(json_object_get(*job, "state"));
+}
+
+static void
+test_idempotent_and_bounded(void **state)
+{
+	char a[STORE_ID_LEN + 1], b[STORE_ID_LEN + 1], c[STORE_ID_LEN + 1];
+	struct store *st = open_store(NULL);
+	size_t i;
+
+	(void)state;
+	submit(st, "k1", 2, a, 0, 0);
+	assert_int_equal(strlen(a), STORE_ID_LEN);
+	for (i = 0; i < STORE_ID_LEN; i++)
+		assert_non_null(strchr("0123456789abcdef", a[i]));
+	submit(st, "k1", 2, b, 1, 0); /* same key: same job */
+	assert_string_equal(a, b);
+	submit(st, "k2", 2, b, 0, 0);
+	assert_string_not_equal(a, b); /* random ids differ */
+	submit(st, "k3", 2, c, 0, 1);  /* two queued: full */
+	assert_string_equal(c, "");
+	submit(st, "k1", 2, c, 1, 0); /* a known key is answered, full or not */
+	assert_int_equal(store_queued(st), 2);
+	store_close(st);
+}
+
+static void
+test_claim_finish_requeue(void **state)
+{
+	char a[STORE_ID_LEN + 1], b[STORE_ID_LEN + 1];
+	struct rc_err err = { 0 };
+	struct store_job job;
+	struct store *st = open_store(NULL);
+	json_t *j = NULL;
+	size_t requeued;
+	int got;
+
+	(void)state;
+	submit(st, "k1", 10, a, 0, 0);
+	submit(st, "k2", 10, b, 0, 0);
+	assert_int_equal(store_claim(st, &job, &got, &err), RC_OK);
+	assert_int_equal(got, 1);
+	assert_string_equal(job.id, a); /* oldest first */
+	assert_string_equal(state_of(st, a, &j), "running");
+	store_job_cleanup(&job);
+	/* A crash now: the running job is queued again at the next open. */
+	store_close(st);
+	st = open_store(&requeued);
+	assert_int_equal(requeued, 1);
+	assert_string_equal(state_of(st, a, &j), "queued");
+	assert_int_equal(store_claim(st, &job, &got, &err), RC_OK);
+	assert_string_equal(job.id, a);
+	assert_int_equal(json_integer_value(json_object_get(
+	                     (state_of(st, a, &j), j), "attempts")),
+	    2);
+	assert_int_equal(store_finish(st, &job, "done", "verified",
+	                     "{\"verdict\":\"verified\"}", NULL, NULL, &err),
+	    RC_OK);
+	store_job_cleanup(&job);
+	assert_string_equal(state_of(st, a, &j), "done");
+	assert_string_equal(json_string_value(json_object_get(
+	                        json_object_get(j, "report"), "verdict")),
+	    "verified");
+	json_decref(j);
+	store_close(st);
+	st = open_store(&requeued);
+	assert_int_equal(requeued, 0); /* done stays done */
+	store_close(st);
+}
+
+static void
+test_award_requests(void **state)
+{
+	char a[STORE_ID_LEN + 1];
+	struct rc_err err = { 0 };
+	struct store_job job;
+	struct store *st = open_store(NULL);
+	json_t *j = NULL;
+	int got, found, already;
+
+	(void)state;
+	submit(st, "k1", 10, a, 0, 0);
+	assert_int_equal(
+	    store_request_award(st, "0123", "x", &found, &already, &err),
+	    RC_OK);
+	assert_int_equal(found, 0);
+	assert_int_equal(store_claim(st, &job, &got, &err), RC_OK);
+	/* Asked while the checks run without award: run once more. */
+	assert_int_equal(
+	    store_request_award(st, a, "dinum-2", &found, &already, &err),
+	    RC_OK);
+	assert_int_equal(found, 1);
+	assert_int_equal(already, 0);
+	assert_int_equal(
+	    store_finish(st, &job, "done", "verified", "{}", NULL, NULL, &err),
+	    RC_OK);
+	store_job_cleanup(&job);
+	assert_string_equal(state_of(st, a, &j), "queued");
+	assert_int_equal(store_claim(st, &job, &got, &err), RC_OK);
+	assert_int_equal(job.want_award, 1);
+	assert_string_equal(job.award_by, "dinum-2");
+	assert_int_equal(store_finish(st, &job, "done", "verified", "{}", NULL,
+	                     "{\"status\":0}", &err),
+	    RC_OK);
+	store_job_cleanup(&job);
+	assert_string_equal(state_of(st, a, &j), "done");
+	/* Awarded: asking again changes nothing. */
+	assert_int_equal(
+	    store_request_award(st, a, "dinum-1", &found, &already, &err),
+	    RC_OK);
+	assert_int_equal(already, 1);
+	assert_string_equal(state_of(st, a, &j), "done");
+	assert_string_equal(
+	    json_string_value(json_object_get(j, "award_requested_by")),
+	    "dinum-2");
+	json_decref(j);
+	store_close(st);
+}
+
+static void
+test_award_survives_crash(void **state)
+{
+	char a[STORE_ID_LEN + 1];
+	struct rc_err err = { 0 };
+	struct store_job job;
+	struct store *st = open_store(NULL);
+	json_t *j = NULL;
+	int got, found, already;
+
+	(void)state;
+	submit(st, "k1", 10, a, 0, 0);
+	assert_int_equal(store_claim(st, &job, &got, &err), RC_OK);
+	assert_int_equal(job.want_award, 0);
+	assert_int_equal(
+	    store_finish(st, &job, "done", "verified", "{}", NULL, NULL, &err),
+	    RC_OK);
+	store_job_cleanup(&job);
+	assert_int_equal(
+	    store_request_award(st, a, "dinum-1", &found, &already, &err),
+	    RC_OK);
+	assert_string_equal(state_of(st, a, &j), "queued");
+	assert_int_equal(store_claim(st, &job, &got, &err), RC_OK);
+	assert_int_equal(job.want_award, 1);
+	store_job_cleanup(&job);
+	/* kill -9 in the middle of the award: the request is not lost. */
+	store_close(st);
+	st = open_store(NULL);
+	assert_int_equal(store_claim(st, &job, &got, &err), RC_OK);
+	assert_int_equal(got, 1);
+	assert_int_equal(job.want_award, 1);
+	/* The award fails (ledger error): recorded, not retried for ever. */
+	assert_int_equal(store_finish(st, &job, "done", "verified", "{}",
+	                     "award: nothing awarded: busy", NULL, &err),
+	    RC_OK);
+	store_job_cleanup(&job);
+	assert_string_equal(state_of(st, a, &j), "done");
+	assert_false(json_is_true(json_object_get(j, "award_requested")));
+	assert_int_equal(store_claim(st, &job, &got, &err), RC_OK);
+	assert_int_equal(got, 0);
+	json_decref(j);
+	store_close(st);
+}
+
+static void
+test_newer_schema_refused(void **state)
+{
+	struct rc_err err = { 0 };
+	struct store *st = open_store(NULL);
+	sqlite3 *db;
+	size_t requeued;
+
+	(void)state;
+	store_close(st);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db,
+	                     "UPDATE schema_version SET version = 99", NULL,
+	                     NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(db);
+	st = NULL;
+	assert_int_equal(store_open(path, &st, &requeued, &err), RC_ECONFIG);
+	assert_null(st);
+	assert_non_null(strstr(err.msg, "schema version 99 is newer"));
+}
+
+#define FC_OK                                                                  \
+	"{\"dossier_id\": \"D-1\", \"collectivite\": {\"siren\": "             \
+	"\"217500016\", \"siret\": \"21750001600019\", \"nom\": \"Commune\", " \
+	"\"categorie\": \"commune\"}, \"paiement\": {\"titulaire\": \"C\", "   \
+	"\"iban\": \"FR7630006000011234567890189\", \"bic\": \"AGRIFRPP\"}, "  \
+	"\"integrations\": [{\"kind\": \"franceconnect\", \"environment\": "   \
+	"\"production\", \"client_id\": \"c\", \"login_url\": "                \
+	"\"https://a.test/l\", \"redirect_uri\": \"https://a.test/cb\"%s}]}"
+
+static void
+screen_fails(const char *extra, enum rc_code want, const char *msg)
+{
+	struct rc_err err = { 0 };
+	struct dossier *d = NULL;
+	char body[2048], *canon = NULL;
+
+	snprintf(body, sizeof(body), FC_OK, extra);
+	assert_int_equal(
+	    daemon_dossier_screen(body, strlen(body), &canon, &d, &err), want);
+	assert_null(canon);
+	assert_null(d);
+	if (strstr(err.msg, msg) == NULL)
+		fail_msg("\"%s\" lacks \"%s\"", err.msg, msg);
+}
+
+static void
+test_screen(void **state)
+{
+	struct rc_err err = { 0 };
+	struct dossier *d = NULL;
+	char body[2048], *canon = NULL;
+
+	(void)state;
+	snprintf(body, sizeof(body), FC_OK, "");
+	assert_int_equal(
+	    daemon_dossier_screen(body, strlen(body), &canon, &d, &err), RC_OK);
+	assert_string_equal(d->collectivite.siren, "217500016");
+	assert_non_null(strstr(canon, "{\"collectivite\":")); /* sorted */
+	free(canon);
+	dossier_free(d);
+	screen_fails(", \"token_file\": \"/etc/shadow\"", RC_EINVAL,
+	    "integrations[0].token_file: a dossier submitted to the daemon");
+	screen_fails(", \"token_env\": \"HOME\"", RC_EINVAL,
+	    "integrations[0].token_env");
+	screen_fails(", \"client_secret_file\": \"/k\"", RC_EINVAL,
+	    "integrations[0].client_secret_file");
+	screen_fails(", \"x\": [[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]",
+	    RC_EINVAL, "nested deeper than 16");
+	screen_fails(", \"client_id\": \"again\"", RC_EPARSE, "duplicate");
+	screen_fails(", \"login_url\": \"ftp://x\"", RC_EPARSE, "duplicate");
+	screen_fails(", \"button_page_url\": \"ftp://x\"", RC_EINVAL,
+	    "integrations[0].button_page_url");
+	assert_int_equal(daemon_dossier_screen("[1]", 3, &canon, &d, &err),
+	    RC_EINVAL);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_idempotent_and_bounded,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_claim_finish_requeue,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_award_requests, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_award_survives_crash,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_newer_schema_refused,
+		    setup, teardown),
+		cmocka_unit_test(test_screen),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
