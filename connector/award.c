@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Awarding one checked dossier (see award.h).  This is the award loop of
- * `raccord verify`, moved here so that the daemon runs the very same
- * code; the messages are those the CLI prints.
+ * Awarding one checked dossier (see award.h): the award loop of
+ * `raccord verify` and of the daemon, on the payable verdict that
+ * `raccord check` prints (connector/payable.h), so that the three never
+ * disagree; the messages are those the CLI prints.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@ static const char *const outcome_names[AWARD__MAX] = {
 	[AWARD_SECOND] = "second",
 	[AWARD_ALREADY] = "already",
 	[AWARD_AWARDED] = "awarded",
+	[AWARD_HELD] = "held",
 };
 
 const char *
@@ -26,167 +28,165 @@ award_outcome_str(enum award_outcome o)
 	return (unsigned)o < AWARD__MAX ? outcome_names[o] : "unknown";
 }
 
-static enum policy_verdict
-pverdict(enum verdict v)
+static enum award_outcome
+outcome_of(enum payable_code c)
 {
-	switch (v) {
-	case VERDICT_VERIFIED:
-		return POLICY_VERIFIED;
-	case VERDICT_FAILED:
-		return POLICY_FAILED;
+	switch (c) {
+	case PAYABLE_YES:
+		return AWARD_AWARDED;
+	case PAYABLE_ALREADY:
+		return AWARD_ALREADY;
+	case PAYABLE_SECOND_OF_KIND:
+		return AWARD_SECOND;
+	case PAYABLE_CREDENTIAL_CONFLICT:
+		return AWARD_HELD;
 	default:
-		return POLICY_INCONCLUSIVE;
+		return AWARD_REFUSED;
 	}
 }
 
-static struct award_line *
-add_line(struct award_result *res, enum award_outcome o, enum policy_kind k,
-    const char *section_kind, enum verdict v)
+/* One line per report section, from its payable verdict. */
+static void
+fill_line(struct award_line *l, const struct payable *p,
+    const struct report_section *sec)
 {
-	struct award_line *l = &res->lines[res->n++];
-
 	memset(l, 0, sizeof(*l));
-	l->outcome = o;
-	l->kind = k;
-	l->verdict = v;
-	snprintf(l->section_kind, sizeof(l->section_kind), "%s", section_kind);
-	return l;
+	l->outcome = outcome_of(p->code);
+	l->code = p->code;
+	l->kind_known = p->kind_known;
+	l->kind = p->kind;
+	l->verdict = report_section_verdict(sec);
+	snprintf(l->section_kind, sizeof(l->section_kind), "%s",
+	    report_section_kind(sec));
+	l->seq = p->seq >= 0 ? (uint64_t)p->seq : 0;
+	l->amount_cents = p->amount_cents;
+	snprintf(l->reason, sizeof(l->reason), "%s", p->reason);
+	if (p->code == PAYABLE_YES) {
+		l->no_credential = p->credential_sha256[0] == '\0';
+		if (p->seq >= 0) {
+			l->shared = 1;
+			l->shared_seq = (uint64_t)p->seq;
+			snprintf(l->shared_siren, sizeof(l->shared_siren), "%s",
+			    p->conflict_siren);
+		}
+	}
+}
+
+/* The stored evidence: the report with each section's verdict. */
+static enum rc_code
+store_evidence(struct ledger *lg, const struct report *rep,
+    const struct payable *pay, size_t n, char ev[65], struct rc_err *err)
+{
+	json_t *j;
+	char *js = NULL;
+	enum rc_code rc;
+
+	if ((j = report_to_json(rep)) == NULL ||
+	    (rc = payable_annotate(j, pay, n, err)) != RC_OK ||
+	    (js = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS)) == NULL) {
+		json_decref(j);
+		return RC_ERR(err, RC_ENOMEM, "cannot build the evidence");
+	}
+	json_decref(j);
+	rc = ledger_evidence_put(lg, js, strlen(js), ev, err);
+	free(js);
+	return rc;
 }
 
 enum rc_code
-award_dossier(struct ledger *lg, const struct policy *p, int need_hab,
+award_dossier(struct ledger *lg, const struct payable_opts *po,
     const struct dossier *d, const struct report *rep, struct award_result *res,
     struct rc_err *err)
 {
 	struct ledger_entry_in in[POLICY_KIND__MAX];
-	struct award_line *slot[POLICY_KIND__MAX];
-	struct policy_decision dec;
-	int decided[POLICY_KIND__MAX] = { 0 };
-	int any_ok = 0, inconclusive = 0;
-	char *js = NULL;
-	size_t i, n = 0, nsec;
+	size_t line_of[POLICY_KIND__MAX];
+	struct payable *pay = NULL;
+	size_t i, n = 0, nsec = report_section_count(rep);
 	uint64_t first;
+	int any_ok = 0, inconclusive = 0, internal = 0;
 	enum rc_code rc;
-	enum policy_kind k;
-	json_t *j;
 
 	memset(res, 0, sizeof(*res));
-	res->status = 1;
-	/* The report is the evidence: stored first, by content hash. */
-	if ((j = report_to_json(rep)) == NULL ||
-	    (js = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS)) == NULL) {
-		json_decref(j);
-		res->status = 3;
-		return RC_ERR(err, RC_ENOMEM, "out of memory");
+	res->status = 3;
+	if (nsec > DOSSIER_MAX_INTEGRATIONS)
+		return RC_ERR(err, RC_EINVAL,
+		    "the report has %zu sections, more than a dossier's %d "
+		    "integrations",
+		    nsec, DOSSIER_MAX_INTEGRATIONS);
+	/*
+	 * One verdict per section, by the same function as `raccord check`
+	 * (connector/payable.h), against the ledger's state.  Each section
+	 * names its integration explicitly; nothing assumes section i is
+	 * integration i.
+	 */
+	if ((pay = rc_calloc(nsec ? nsec : 1, sizeof(*pay))) == NULL) {
+		rc = RC_ERR(err, RC_ENOMEM, "out of memory");
+		goto out;
 	}
-	json_decref(j);
-	rc = ledger_evidence_put(lg, js, strlen(js), res->evidence, err);
-	free(js); /* from json_dumps */
-	if (rc != RC_OK) {
-		res->status = 3;
-		return rc;
+	if ((rc = payable_dossier(d, rep, po, ledger_state(lg), pay, err)) !=
+	    RC_OK)
+		goto out;
+	/* The report, with those verdicts, is the evidence: stored first,
+	 * by content hash. */
+	if ((rc = store_evidence(lg, rep, pay, nsec, res->evidence, err)) !=
+	    RC_OK) {
+		res->evidence[0] = '\0';
+		goto out;
 	}
-	nsec = report_section_count(rep);
-	for (i = 0; i < nsec && res->n < DOSSIER_MAX_INTEGRATIONS; i++) {
-		const struct report_section *sec = report_section_get(rep, i);
-		enum verdict v = report_section_verdict(sec);
-		const char *sk = report_section_kind(sec);
-		struct award_line *l;
+	for (i = 0; i < nsec; i++) {
+		const struct payable *p = &pay[i];
 
-		if (policy_kind_parse(sk, &k) != RC_OK)
-			continue;
-		/*
-		 * Sections follow the dossier's integrations in order.  Only
-		 * a production integration earns a forfait: a sandbox one,
-		 * however correct, connects no citizen to anything.
-		 */
-		if (i < d->nintegrations &&
-		    d->integrations[i].env != DOSSIER_ENV_PRODUCTION) {
-			l = add_line(res, AWARD_REFUSED, k, sk, v);
-			snprintf(l->reason, sizeof(l->reason),
-			    "%s targets the %s environment; forfaits are paid "
-			    "for production integrations only",
-			    d->integrations[i].path,
-			    dossier_env_str(d->integrations[i].env));
-			continue;
-		}
-		/*
-		 * The technical checks prove an integration works, not whose
-		 * it is: a portal or a token of someone else would pass them.
-		 * A DataPass habilitation for the SIRET ties it to the
-		 * collectivité (policy.require_habilitation, default true).
-		 */
-		if (need_hab && v == VERDICT_VERIFIED &&
-		    report_check_status(sec,
-		        k == POLICY_KIND_API
-		            ? "api.habilitation"
-		            : "fc.habilitation") != CHECK_PASS) {
-			l = add_line(res, AWARD_REFUSED, k, sk, v);
-			snprintf(l->reason, sizeof(l->reason),
-			    "verified, but no DataPass habilitation for SIRET "
-			    "%s was confirmed (configure datapass.*; "
-			    "policy.require_habilitation)",
-			    d->collectivite.siret);
-			continue;
-		}
-		if (decided[k]) {
-			add_line(res, AWARD_SECOND, k, sk, v);
-			continue;
-		}
-		policy_decide(p, ledger_state(lg), d->collectivite.siren, k,
-		    pverdict(v), time(NULL), &dec);
-		if (dec.outcome == POLICY_ALREADY) {
-			l = add_line(res, AWARD_ALREADY, k, sk, v);
-			l->seq = (uint64_t)dec.existing_seq;
-			decided[k] = 1;
+		fill_line(&res->lines[res->n++], p, report_section_get(rep, i));
+		if (p->code == PAYABLE_ALREADY)
 			any_ok = 1;
-			continue;
-		}
-		if (dec.outcome == POLICY_REFUSE) {
-			l = add_line(res, AWARD_REFUSED, k, sk, v);
-			snprintf(l->reason, sizeof(l->reason), "%s",
-			    dec.reason);
-			if (v == VERDICT_VERIFIED)
-				decided[k] = 1; /* policy, not the checks */
-			if (v == VERDICT_INCONCLUSIVE)
-				inconclusive = 1;
-			continue;
-		}
-		decided[k] = 1;
-		slot[n] = add_line(res, AWARD_AWARDED, k, sk, v);
-		slot[n]->amount_cents = dec.amount_cents;
+		else if (p->code == PAYABLE_UNLINKED)
+			internal = 1;
+		else if (p->code == PAYABLE_INCONCLUSIVE)
+			inconclusive = 1;
+		if (p->code != PAYABLE_YES || n == POLICY_KIND__MAX)
+			continue; /* one per kind: payable_dossier ensures it */
 		memset(&in[n], 0, sizeof(in[n]));
 		in[n].op = POLICY_OP_AWARD;
-		in[n].kind = k;
+		in[n].kind = p->kind;
 		in[n].siren = d->collectivite.siren;
 		in[n].siret = d->collectivite.siret;
 		in[n].nom = d->collectivite.nom;
+		in[n].titulaire = d->paiement.titulaire;
 		in[n].iban = d->paiement.iban;
 		in[n].bic = d->paiement.bic;
 		in[n].dossier_id = d->dossier_id;
 		in[n].evidence_sha256 = res->evidence;
-		in[n].amount_cents = dec.amount_cents;
-		n++;
+		in[n].amount_cents = p->amount_cents;
+		if (p->credential_sha256[0] != '\0')
+			in[n].credential_sha256 = p->credential_sha256;
+		if (p->seq >= 0) {
+			in[n].has_shared_with = 1;
+			in[n].shared_with = (uint64_t)p->seq;
+		}
+		line_of[n++] = res->n - 1;
 	}
 	if (n > 0) {
-		rc = ledger_append(lg, in, n, time(NULL), &first, err);
-		if (rc != RC_OK) {
-			/* Nothing was awarded: say so in the lines too. */
+		if ((rc = ledger_append(lg, in, n, po->now, &first, err)) !=
+		    RC_OK) {
 			for (i = 0; i < n; i++) {
-				slot[i]->outcome = AWARD_REFUSED;
-				snprintf(slot[i]->reason,
-				    sizeof(slot[i]->reason),
-				    "nothing awarded: %.200s", err->msg);
+				struct award_line *l = &res->lines[line_of[i]];
+
+				l->outcome = AWARD_REFUSED;
+				snprintf(l->reason, sizeof(l->reason),
+				    "nothing awarded: %.400s", err->msg);
 			}
 			res->status = rc == RC_EPOLICY ? 1 : 3;
-			return rc;
+			goto out;
 		}
 		for (i = 0; i < n; i++)
-			slot[i]->seq = first + i;
+			res->lines[line_of[i]].seq = first + i;
 		any_ok = 1;
 	}
-	res->status = any_ok ? 0 : inconclusive ? 3 : 1;
-	return RC_OK;
+	res->status = internal ? 3 : any_ok ? 0 : inconclusive ? 3 : 1;
+	rc = RC_OK;
+out:
+	rc_free(pay);
+	return rc;
 }
 
 void
@@ -194,6 +194,7 @@ award_print(const struct ledger *lg, const struct dossier *d,
     const struct award_result *res, FILE *f)
 {
 	const struct award_line *l;
+	const char *kind;
 	char path[4200];
 	size_t i;
 
@@ -202,27 +203,38 @@ award_print(const struct ledger *lg, const struct dossier *d,
 	    res->evidence);
 	for (i = 0; i < res->n; i++) {
 		l = &res->lines[i];
+		kind = l->kind_known ? policy_kind_str(l->kind) : "?";
 		switch (l->outcome) {
-		case AWARD_REFUSED:
-			fprintf(f, "  %s: refused: %s\n",
-			    policy_kind_str(l->kind), l->reason);
-			break;
-		case AWARD_SECOND:
-			fprintf(f,
-			    "  %s: %s; a second %s integration brings "
-			    "nothing more\n",
-			    l->section_kind, verdict_str(l->verdict),
-			    policy_kind_str(l->kind));
-			break;
 		case AWARD_ALREADY:
 			ledger_receipt_path(lg, l->seq, path, sizeof(path));
 			fprintf(f,
 			    "  %s: already awarded (entry %llu), receipt "
 			    "%s\n",
-			    policy_kind_str(l->kind),
-			    (unsigned long long)l->seq, path);
+			    kind, (unsigned long long)l->seq, path);
+			break;
+		case AWARD_HELD:
+			fprintf(f, "  %s: HELD for an instructor: %s\n", kind,
+			    l->reason);
+			break;
+		case AWARD_AWARDED:
+			if (l->no_credential)
+				fprintf(f,
+				    "  %s: note: no credential fingerprint "
+				    "is known (no token was checked): the "
+				    "award records none and the "
+				    "one-credential rule cannot apply to "
+				    "it\n",
+				    kind);
+			if (l->shared)
+				fprintf(f,
+				    "  %s: credential shared with SIREN %s "
+				    "(entry %llu), approved by the "
+				    "instructor\n",
+				    kind, l->shared_siren,
+				    (unsigned long long)l->shared_seq);
 			break;
 		default:
+			fprintf(f, "  %s: refused: %s\n", kind, l->reason);
 			break;
 		}
 	}
@@ -249,10 +261,11 @@ award_result_to_json(const struct award_result *res)
 		return NULL;
 	for (i = 0; i < res->n; i++) {
 		l = &res->lines[i];
-		x = json_pack("{s:s, s:s, s:s, s:s}", "kind",
-		    policy_kind_str(l->kind), "section", l->section_kind,
-		    "verdict", verdict_str(l->verdict), "outcome",
-		    award_outcome_str(l->outcome));
+		x = json_pack("{s:s, s:s, s:s, s:s, s:s}", "kind",
+		    l->kind_known ? policy_kind_str(l->kind) : "?", "section",
+		    l->section_kind, "verdict", verdict_str(l->verdict),
+		    "outcome", award_outcome_str(l->outcome), "payable",
+		    payable_code_str(l->code));
 		if (x == NULL)
 			goto fail;
 		if ((l->outcome == AWARD_ALREADY ||
@@ -264,7 +277,7 @@ award_result_to_json(const struct award_result *res)
 		    json_object_set_new(x, "amount_cents",
 		        json_integer(l->amount_cents)) != 0)
 			goto failx;
-		if (l->outcome == AWARD_REFUSED &&
+		if (l->outcome != AWARD_AWARDED && l->reason[0] != '\0' &&
 		    json_object_set_new(x, "reason", json_string(l->reason)) !=
 		        0)
 			goto failx;

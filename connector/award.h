@@ -5,10 +5,10 @@
  * ledger state) -> ledger_append).
  *
  * The report is stored first as evidence (by content hash), then each
- * section is judged: only production integrations earn a forfait; with
- * policy.require_habilitation a verified section also needs its DataPass
- * habilitation check to pass; one forfait per kind; policy_decide says
- * award, already awarded or refuse; the awards of the dossier are
+ * section is judged by connector/payable.h (the verdict `raccord check`
+ * prints: production only, the DataPass habilitation when required, one
+ * forfait per kind, one credential per SIREN, the policy); the awards of
+ * the dossier are
  * appended as one signed batch (ledger_append: lock, recover, policy,
  * append, fsync, sign, checkpoint, receipts).  Idempotent: awarding the
  * same dossier again finds its entries (POLICY_ALREADY).
@@ -23,6 +23,7 @@
 
 #include "common/err.h"
 #include "connector/ledger/ledger.h"
+#include "connector/payable.h"
 #include "connector/policy.h"
 #include "verifier/dossier.h"
 #include "verifier/report.h"
@@ -33,18 +34,26 @@ enum award_outcome {
 	AWARD_SECOND,  /* a second integration of a kind already decided */
 	AWARD_ALREADY, /* awarded before: seq */
 	AWARD_AWARDED, /* appended now: seq, amount_cents */
+	AWARD_HELD,    /* credential awarded to another SIREN: an
+	                  instructor decides (reason names it) */
 	AWARD__MAX
 };
 
 /* The decision about one report section. */
 struct award_line {
 	enum award_outcome outcome;
+	enum payable_code code; /* the verdict it follows */
+	int kind_known;
 	enum policy_kind kind;
 	char section_kind[32]; /* the report section's kind */
 	enum verdict verdict;  /* of the section */
 	uint64_t seq;          /* AWARD_ALREADY, AWARD_AWARDED */
 	long long amount_cents;
-	char reason[512]; /* AWARD_REFUSED */
+	char reason[512];      /* AWARD_REFUSED, AWARD_HELD, AWARD_SECOND */
+	int no_credential;     /* AWARD_AWARDED without a fingerprint */
+	int shared;            /* AWARD_AWARDED on an approved sharing */
+	uint64_t shared_seq;   /* the credential's first award */
+	char shared_siren[10]; /* and its SIREN */
 };
 
 struct award_result {
@@ -60,16 +69,18 @@ struct award_result {
 };
 
 /*
- * Store rep as evidence in lg (opened with a signer), decide every
- * section with p and append the awards.  res is filled in all cases as
- * far as it got.  RC_OK when res says everything; otherwise the code of
- * the evidence store or of ledger_append (RC_EPOLICY when the policy
- * refused the batch at append time, RC_ELEDGER, RC_ESYS, RC_ENOMEM...),
- * with err saying why and nothing awarded.
+ * Store rep as evidence in lg (opened with a signer) together with each
+ * section's payable verdict (payable_dossier with po, against the
+ * ledger's state), and append the awards it allows as one signed batch.
+ * res is filled in all cases as far as it got (res->evidence is "" when
+ * nothing was stored).  RC_OK when res says everything; otherwise the
+ * code of the evidence store or of ledger_append (RC_EPOLICY when the
+ * policy refused the batch at append time, RC_ELEDGER, RC_ESYS,
+ * RC_ENOMEM...), with err saying why and nothing awarded.
  */
-enum rc_code award_dossier(struct ledger *lg, const struct policy *p,
-    int need_hab, const struct dossier *d, const struct report *rep,
-    struct award_result *res, struct rc_err *err);
+enum rc_code award_dossier(struct ledger *lg, const struct payable_opts *po,
+    const struct dossier *d, const struct report *rep, struct award_result *res,
+    struct rc_err *err);
 
 /*
  * Print res the way `raccord verify` does: the evidence line, then the

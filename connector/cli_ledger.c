@@ -18,6 +18,7 @@
 #include "common/digest.h"
 #include "common/json.h"
 #include "common/mem.h"
+#include "connector/award.h"
 #include "connector/cli.h"
 #include "connector/config.h"
 #include "connector/ledger/ledger.h"
@@ -825,8 +826,6 @@ out:
 	return rc == RC_OK ? 0 : fail("cosign", &err);
 }
 
-#define REVOKE_REASON_MAX 500
-
 /*
  * Cancel award N with a new revoke entry naming it and a reason: nothing
  * is ever edited (DESIGN §3).  The policy refuses a revoke of anything but
@@ -835,14 +834,11 @@ out:
 static int
 cmd_revoke(const struct largs *a)
 {
-	struct ledger_entry_in in;
-	struct ledger_entry e;
 	struct note_signer *s = NULL;
 	struct ledger *lg = NULL;
 	struct rc_err err = { 0 };
 	struct policy p;
-	char *line = NULL, receipt[4096];
-	size_t len = 0;
+	char receipt[4096], siren[10];
 	uint64_t first = 0;
 	enum rc_code rc;
 
@@ -851,41 +847,18 @@ cmd_revoke(const struct largs *a)
 		ledger_usage(stderr);
 		return 2;
 	}
-	if (a->reason[0] == '\0' || strlen(a->reason) > REVOKE_REASON_MAX ||
-	    rc_str_has_ctrl(a->reason)) {
-		fprintf(stderr,
-		    "raccord ledger revoke: --reason must be 1 to %d "
-		    "characters without control characters\n",
-		    REVOKE_REASON_MAX);
-		return 2;
-	}
+	/* The same checks and append as the daemon's revoke route. */
 	if ((rc = load_policy(a->config, &p, &err)) != RC_OK ||
 	    (rc = ledger_signer_for(a->dir, a->key, &s, &err)) != RC_OK ||
 	    (rc = ledger_open(a->dir, s, NULL, &p, LEDGER_LOCK_WAIT_MS, &lg,
+	         &err)) != RC_OK ||
+	    (rc = award_revoke(lg, (uint64_t)a->seq, a->reason, &first, siren,
 	         &err)) != RC_OK)
-		goto out;
-	if ((uint64_t)a->seq >= ledger_size(lg)) {
-		rc = RC_ERR(&err, RC_EINVAL, "%s has no entry %lld (size %llu)",
-		    a->dir, a->seq, (unsigned long long)ledger_size(lg));
-		goto out;
-	}
-	if ((rc = ledger_entry_line(lg, (uint64_t)a->seq, &line, &len, &err)) !=
-	        RC_OK ||
-	    (rc = ledger_entry_parse(line, len, &e, &err)) != RC_OK)
-		goto out;
-	memset(&in, 0, sizeof(in));
-	in.op = POLICY_OP_REVOKE;
-	in.kind = e.kind;
-	in.siren = e.siren;
-	in.ref_seq = (uint64_t)a->seq;
-	in.reason = a->reason;
-	if ((rc = ledger_append(lg, &in, 1, time(NULL), &first, &err)) != RC_OK)
 		goto out;
 	ledger_receipt_path(lg, first, receipt, sizeof(receipt));
 	printf("REVOKED entry %lld (SIREN %s): revoke entry %llu, receipt %s\n",
-	    a->seq, e.siren, (unsigned long long)first, receipt);
+	    a->seq, siren, (unsigned long long)first, receipt);
 out:
-	rc_free(line);
 	ledger_close(lg);
 	note_signer_free(s);
 	return rc == RC_OK ? 0 : fail("revoke", &err);

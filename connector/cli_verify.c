@@ -33,6 +33,7 @@
 #include <jansson.h>
 
 #include "common/mem.h"
+#include "connector/award.h"
 #include "connector/cli.h"
 #include "connector/config.h"
 #include "connector/ledger/ledger.h"
@@ -63,156 +64,53 @@ verify_usage(FILE *f)
 	    "error\n");
 }
 
-/* Outcome of one dossier, for the exit status: 0, 1, 2 or 3. */
+/*
+ * Award one checked dossier through the code the daemon shares
+ * (connector/award.h) and print what happened: text, or one JSON object
+ * per line with --format json.  Returns the exit status of that dossier:
+ * 0, 1 or 3.
+ */
 static int
-award_dossier(struct ledger *lg, const struct payable_opts *po,
-    const struct pipeline_item *it)
+award_one(struct ledger *lg, const struct payable_opts *po,
+    const struct pipeline_item *it, int json)
 {
 	const struct dossier *d = it->dossier;
-	struct ledger_entry_in in[POLICY_KIND__MAX];
-	struct payable *pay = NULL;
-	struct rc_err err = { 0 };
 	const char *what = it->line ? "batch line" : "dossier";
-	char ev[65], path[4200], *js = NULL;
-	size_t i, n = 0, nsec = report_section_count(it->report);
-	uint64_t first;
+	struct award_result res;
+	struct rc_err err = { 0 };
+	enum rc_code rc;
 	json_t *j = NULL;
-	int status = 1, any_ok = 0, inconclusive = 0, internal = 0;
 
-	/*
-	 * One verdict per section, by the same function as `raccord check`
-	 * (connector/payable.h), against the ledger's state.  Each section
-	 * names its integration explicitly; nothing assumes section i is
-	 * integration i.
-	 */
-	if ((pay = rc_calloc(nsec ? nsec : 1, sizeof(*pay))) == NULL ||
-	    payable_dossier(d, it->report, po, ledger_state(lg), pay, &err) !=
-	        RC_OK) {
-		rc_free(pay);
-		fprintf(stderr, "raccord verify: out of memory\n");
-		return 3;
-	}
-	/* The report, with those verdicts, is the evidence: stored first,
-	 * by content hash. */
-	if ((j = report_to_json(it->report)) == NULL ||
-	    payable_annotate(j, pay, nsec, &err) != RC_OK ||
-	    (js = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS)) == NULL) {
-		json_decref(j);
-		rc_free(pay);
-		fprintf(stderr,
-		    "raccord verify: cannot build the evidence%s%s\n",
-		    err.msg[0] ? ": " : "", err.msg);
-		return 3;
-	}
-	json_decref(j);
-	if (ledger_evidence_put(lg, js, strlen(js), ev, &err) != RC_OK) {
-		free(js);
-		rc_free(pay);
-		fprintf(stderr,
-		    "raccord verify: %s: cannot store evidence: %s\n",
+	rc = award_dossier(lg, po, d, it->report, &res, &err);
+	if (rc != RC_OK && res.evidence[0] == '\0') {
+		fprintf(stderr, "raccord verify: %s %s: %s\n", what,
 		    d->dossier_id, err.msg);
 		return 3;
 	}
-	free(js);
-	printf("dossier %s (SIREN %s): evidence %s/evidence/%s.json\n",
-	    d->dossier_id, d->collectivite.siren, ledger_dir(lg), ev);
-	for (i = 0; i < nsec; i++) {
-		const struct payable *p = &pay[i];
-		const char *kind =
-		    p->kind_known ? policy_kind_str(p->kind) : "?";
-
-		switch (p->code) {
-		case PAYABLE_YES:
-			break;
-		case PAYABLE_ALREADY:
-			ledger_receipt_path(lg, (uint64_t)p->seq, path,
-			    sizeof(path));
-			printf("  %s: already awarded (entry %lld), receipt "
-			       "%s\n",
-			    kind, (long long)p->seq, path);
-			any_ok = 1;
-			continue;
-		case PAYABLE_CREDENTIAL_CONFLICT:
-			printf("  %s: HELD for an instructor: %s\n", kind,
-			    p->reason);
-			continue;
-		case PAYABLE_UNLINKED:
-			printf("  %s: refused: %s\n", kind, p->reason);
-			internal = 1;
-			continue;
-		case PAYABLE_INCONCLUSIVE:
-			inconclusive = 1;
-			printf("  %s: refused: %s\n", kind, p->reason);
-			continue;
-		default:
-			printf("  %s: refused: %s\n", kind, p->reason);
-			continue;
+	if (json) {
+		if ((j = award_result_to_json(&res)) == NULL ||
+		    json_object_set_new(j, "dossier_id",
+		        json_string(d->dossier_id)) != 0 ||
+		    json_dumpf(j, stdout, JSON_COMPACT | JSON_SORT_KEYS) != 0) {
+			json_decref(j);
+			fprintf(stderr, "raccord verify: out of memory\n");
+			return 3;
 		}
-		memset(&in[n], 0, sizeof(in[n]));
-		in[n].op = POLICY_OP_AWARD;
-		in[n].kind = p->kind;
-		in[n].siren = d->collectivite.siren;
-		in[n].siret = d->collectivite.siret;
-		in[n].nom = d->collectivite.nom;
-		in[n].titulaire = d->paiement.titulaire;
-		in[n].iban = d->paiement.iban;
-		in[n].bic = d->paiement.bic;
-		in[n].dossier_id = d->dossier_id;
-		in[n].evidence_sha256 = ev;
-		in[n].amount_cents = p->amount_cents;
-		if (p->credential_sha256[0] != '\0')
-			in[n].credential_sha256 = p->credential_sha256;
-		else
-			printf("  %s: note: no credential fingerprint is "
-			       "known (no token was checked): the award "
-			       "records none and the one-credential rule "
-			       "cannot apply to it\n",
-			    kind);
-		if (p->seq >= 0) {
-			in[n].has_shared_with = 1;
-			in[n].shared_with = (uint64_t)p->seq;
-			printf("  %s: credential shared with SIREN %s (entry "
-			       "%lld), approved by the instructor\n",
-			    kind, p->conflict_siren, (long long)p->seq);
-		}
-		n++;
-		if (n == POLICY_KIND__MAX)
-			break; /* one per kind: payable_dossier ensures it */
-	}
-	if (n > 0) {
-		if (ledger_append(lg, in, n, po->now, &first, &err) != RC_OK) {
-			fprintf(stderr,
-			    "raccord verify: %s %s: nothing "
-			    "awarded: %s\n",
-			    what, d->dossier_id, err.msg);
-			rc_free(pay);
-			return err.code == RC_EPOLICY ? 1 : 3;
-		}
-		for (i = 0; i < n; i++) {
-			ledger_receipt_path(lg, first + i, path, sizeof(path));
-			printf("  %s: AWARDED %lld,%02lld EUR (entry %llu), "
-			       "receipt %s\n",
-			    policy_kind_str(in[i].kind),
-			    in[i].amount_cents / 100, in[i].amount_cents % 100,
-			    (unsigned long long)(first + i), path);
-		}
-		any_ok = 1;
-	}
-	rc_free(pay);
-	if (internal)
-		status = 3;
-	else if (any_ok)
-		status = 0;
-	else if (inconclusive)
-		status = 3;
-	return status;
+		fputc('\n', stdout);
+		json_decref(j);
+	} else
+		award_print(lg, d, &res, stdout);
+	if (rc != RC_OK)
+		fprintf(stderr, "raccord verify: %s %s: nothing awarded: %s\n",
+		    what, d->dossier_id, err.msg);
+	return res.status;
 }
 
 int
 cli_verify(int argc, char **argv)
 {
 	const char *file = NULL, *batch = NULL, *dir = NULL, *key = NULL,
-	           *config = NULL;
+	           *config = NULL, *format = "text";
 	struct payable_opts po;
 	long long approve = -1;
 	char *end;
@@ -222,7 +120,7 @@ cli_verify(int argc, char **argv)
 	struct rc_err err = { 0 };
 	struct policy p;
 	size_t i;
-	int status = 0, st, i_arg, inited = 0;
+	int status = 0, st, i_arg, inited = 0, json;
 
 	for (i_arg = 1; i_arg < argc; i_arg++) {
 		const char *o = argv[i_arg];
@@ -239,7 +137,17 @@ cli_verify(int argc, char **argv)
 			config = argv[++i_arg];
 		else if (i_arg + 1 < argc && strcmp(o, "--batch") == 0)
 			batch = argv[++i_arg];
-		else if (i_arg + 1 < argc &&
+		else if (i_arg + 1 < argc && strcmp(o, "--format") == 0) {
+			format = argv[++i_arg];
+			if (strcmp(format, "text") != 0 &&
+			    strcmp(format, "json") != 0) {
+				fprintf(stderr,
+				    "raccord verify: --format: \"%s\" is not "
+				    "one of text, json\n",
+				    format);
+				return 2;
+			}
+		} else if (i_arg + 1 < argc &&
 		    strcmp(o, "--approve-shared-credential") == 0) {
 			errno = 0;
 			approve = strtoll(argv[++i_arg], &end, 10);
@@ -272,6 +180,7 @@ cli_verify(int argc, char **argv)
 		    "--batch\n");
 		return 2;
 	}
+	json = strcmp(format, "json") == 0;
 	memset(&pl, 0, sizeof(pl));
 	if (pipeline_init(&pl, config, &err) != RC_OK) {
 		status = 2;
@@ -300,11 +209,20 @@ cli_verify(int argc, char **argv)
 		const struct pipeline_item *it = &pl.items[i];
 
 		if (it->dossier == NULL || it->report == NULL) {
-			printf("line %zu: refused input: %s\n", it->line,
-			    it->error ? it->error : "?");
+			if (json)
+				printf("{\"line\":%zu,\"error\":\"refused "
+				       "input (details on stderr)\"}\n",
+				    it->line);
+			else
+				printf("line %zu: refused input: %s\n",
+				    it->line, it->error ? it->error : "?");
+			if (json)
+				fprintf(stderr,
+				    "raccord verify: line %zu: %s\n", it->line,
+				    it->error ? it->error : "?");
 			st = 2;
 		} else
-			st = award_dossier(lg, &po, it);
+			st = award_one(lg, &po, it, json);
 		/* 2 outranks 3 outranks 1 outranks 0 */
 		if (st == 2 || (st == 3 && status != 2) ||
 		    (st == 1 && status == 0))

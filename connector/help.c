@@ -60,6 +60,8 @@ static const struct help_opt opts_verify[] = {
 	{ "--key", "FILE", "The ledger's Ed25519 private key (PEM, mode 0600)." },
 	OPT_CONFIG,
 	{ "--batch", "FILE", "One dossier per line (JSONL; - reads stdin)." },
+	{ "--format", "FMT", "text (default) or json: one object per dossier with each integration's decision." },
+	{ "--approve-shared-credential", "SEQ", "An instructor approves a credential first awarded (entry SEQ) to another SIREN, e.g. an intercommunal portal (one dossier, not with --batch)." },
 	OPT_HELP, OPT_END,
 };
 static const struct help_opt opts_keygen[] = {
@@ -90,6 +92,15 @@ static const struct help_opt opts_ledger_verify[] = {
 	{ "--receipt", "FILE", "Verify one receipt (tlog-proof) offline instead of a directory." },
 	{ "--entry", "FILE", "The entry line the receipt proves." },
 	{ "--seq", "N", "The sequence number the receipt proves." },
+	{ "--state", "FILE", "The checkpoint the payment office cosigned last: a smaller or inconsistent head is a rollback or a fork." },
+	OPT_HELP, OPT_END,
+};
+static const struct help_opt opts_ledger_verify_export[] = {
+	OPT_VKEY_REQ,
+	OPT_HELP, OPT_END,
+};
+static const struct help_opt opts_ledger_conflicts[] = {
+	{ "--vkey", "FILE", "Check the checkpoint's signature first." },
 	OPT_HELP, OPT_END,
 };
 static const struct help_opt opts_ledger_prove[] = {
@@ -151,7 +162,7 @@ static const struct help_opt opts_serve[] = {
 };
 
 static const char *const u_check[] = { "DOSSIER.json [options]", "--batch FILE.jsonl [options]", NULL };
-static const char *const u_verify[] = { "DOSSIER.json --ledger DIR --key FILE [--config FILE]", "--batch FILE.jsonl --ledger DIR --key FILE [--config FILE]", NULL };
+static const char *const u_verify[] = { "DOSSIER.json --ledger DIR --key FILE [--config FILE] [--format FMT] [--approve-shared-credential SEQ]", "--batch FILE.jsonl --ledger DIR --key FILE [--config FILE] [--format FMT]", NULL };
 static const char *const u_keygen[] = { "NAME --key FILE --vkey FILE [--witness]", NULL };
 static const char *const u_config[] = { "dump|check [--config FILE]", NULL };
 static const char *const u_config_dump[] = { "[--config FILE] [--comments]", NULL };
@@ -159,10 +170,12 @@ static const char *const u_config_check[] = { "[--config FILE]", NULL };
 static const char *const u_ledger[] = { "COMMAND DIR [options]", NULL };
 static const char *const u_ledger_init[] = { "DIR --key FILE (--origin NAME | --vkey FILE)", NULL };
 static const char *const u_ledger_show[] = { "DIR [--vkey FILE] [--seq N]", NULL };
-static const char *const u_ledger_verify[] = { "DIR --vkey FILE [--config FILE]", "--vkey FILE --receipt FILE [--entry FILE] [--seq N]", NULL };
+static const char *const u_ledger_verify[] = { "DIR --vkey FILE [--config FILE] [--state FILE]", "--vkey FILE --receipt FILE [--entry FILE] [--seq N]", NULL };
 static const char *const u_ledger_prove[] = { "DIR SEQ [--vkey FILE]", NULL };
 static const char *const u_ledger_consistency[] = { "DIR --from N [--vkey FILE]", NULL };
 static const char *const u_ledger_export[] = { "DIR --vkey FILE --out NEWDIR [--config FILE]", NULL };
+static const char *const u_ledger_verify_export[] = { "EXPORTDIR --vkey FILE", NULL };
+static const char *const u_ledger_conflicts[] = { "DIR [--vkey FILE]", NULL };
 static const char *const u_ledger_cosign[] = { "DIR --vkey LOG.VKEY --key WITNESS.KEY --name NAME --state FILE [--out FILE]", NULL };
 static const char *const u_ledger_revoke[] = { "DIR --key FILE --seq N --reason TEXT [--config FILE]", NULL };
 static const char *const u_conformance[] = { "DOSSIER.json --registration FILE --listen ADDR --public-url URL --tls-cert FILE --tls-key FILE [--config FILE] [--format FMT]", NULL };
@@ -205,16 +218,17 @@ static const struct help_cmd commands[] = {
 	        "again awards nothing twice.",
 	    .opts = opts_verify,
 	    .exits = "0 every dossier awarded or already awarded\n"
-	             "1 nothing awarded to some dossier: its checks failed or "
-	             "the policy refused\n"
+	             "1 nothing awarded to some dossier: its checks failed, "
+	             "the policy refused, or it is held for an instructor\n"
 	             "2 bad input (dossier, config, key, ledger)\n"
 	             "3 inconclusive checks or internal error",
 	},
 	{
 	    .path = "ledger",
 	    .usage = u_ledger,
-	    .summary = "the signed award ledger: init, show, verify, prove, "
-	               "consistency, export, cosign, revoke",
+	    .summary =
+	        "the signed award ledger: init, show, verify, prove, "
+	        "consistency, export, verify-export, conflicts, cosign, revoke",
 	    .description = "A Merkle-tree transparency log with signed "
 	                   "checkpoints (docs/ledger.md).\n"
 	                   "`raccord ledger COMMAND --help` describes each "
@@ -281,6 +295,34 @@ static const struct help_cmd commands[] = {
 	                   "into a new directory (docs/ledger.md, "
 	                   "\"Export\").",
 	    .opts = opts_ledger_export,
+	    .exits = EXIT_LEDGER,
+	},
+	{
+	    .path = "ledger verify-export",
+	    .usage = u_ledger_verify_export,
+	    .summary = "prove every cell of an export against the signed "
+	               "entries",
+	    .description =
+	        "Rebuilds awards.csv, awards.json and awards.xlsx from the "
+	        "export's entries.jsonl,\n"
+	        "itself bound to the signed checkpoint, and names the file, "
+	        "row and column of\n"
+	        "every difference.  The export also ships a standard-tools "
+	        "recipe doing the same\n"
+	        "(verify_export.py, LISEZMOI-README.txt).",
+	    .opts = opts_ledger_verify_export,
+	    .exits = EXIT_LEDGER,
+	},
+	{
+	    .path = "ledger conflicts",
+	    .usage = u_ledger_conflicts,
+	    .summary = "list credentials presented by more than one SIREN",
+	    .description =
+	        "Approved sharings (from the signed entries) and dossiers "
+	        "held for an instructor\n"
+	        "(from the stored evidence), each marked pending or "
+	        "decided.",
+	    .opts = opts_ledger_conflicts,
 	    .exits = EXIT_LEDGER,
 	},
 	{

@@ -724,6 +724,79 @@ judge_login(struct fc_state *fc, const struct fc_fetch *cap)
 		    "the login is served over https with a valid certificate");
 }
 
+/* How bad a finding is, to keep the worst of several fetches. */
+static int
+finding_rank(enum fc_status st)
+{
+	return st == FC_FAIL ? 2 : st == FC_WARN ? 1 : 0;
+}
+
+/*
+ * Judge the request of every fetch that captured one, not only the
+ * first: a site that sends a correct request once in two fetches (say,
+ * acr_values only on some) breaks the rule.  Per check id the worst
+ * finding is recorded, with the exchanges of the fetch that showed it;
+ * ties keep the first capture (DESIGN §4: "the login URL leads" to a
+ * correct request, every time).
+ */
+static void
+judge_every_capture(struct fc_state *fc, const struct fc_fetch *cap,
+    const struct fc_expect *exp)
+{
+	struct report_section *sec = fc->ctx->sec;
+	struct fc_findings fs[FC_MAX_FETCHES];
+	const struct fc_fetch *from[FC_MAX_FETCHES];
+	const struct fc_finding *best, *other;
+	struct rc_err err = { 0 };
+	size_t n = 0, i, j, k, bk;
+	int i_f;
+
+	from[n++] = cap;
+	for (i_f = 0; i_f < fc->nfetch; i_f++)
+		if (fc->fetch[i_f].end == FETCH_CAPTURED &&
+		    &fc->fetch[i_f] != cap)
+			from[n++] = &fc->fetch[i_f];
+	for (k = 0; k < n; k++) {
+		fc_findings_init(&fs[k]);
+		if (fc_authreq_judge(from[k]->authreq, exp, &fs[k], &err) !=
+		    RC_OK) {
+			report_check(sec, "fc.authorize.endpoint", CHECK_ERROR,
+			    1, NULL, 0, "internal: %s", err.msg);
+			n = k + 1;
+			goto out;
+		}
+	}
+	for (k = 0; k < n; k++)
+		for (i = 0; i < fs[k].n; i++) {
+			/* Each id once: at its first appearance. */
+			for (j = 0; j < k; j++)
+				if (fc_findings_get(&fs[j], fs[k].v[i].id))
+					break;
+			if (j < k)
+				continue;
+			best = &fs[k].v[i];
+			bk = k;
+			for (j = k + 1; j < n; j++) {
+				other = fc_findings_get(&fs[j], best->id);
+				if (other != NULL &&
+				    finding_rank(other->status) >
+				        finding_rank(best->status)) {
+					best = other;
+					bk = j;
+				}
+			}
+			report_check(sec, best->id, map_status(best->status),
+			    best->required && best->status != FC_WARN,
+			    from[bk]->exch, from[bk]->nexch, "%s%s",
+			    bk == 0 ? ""
+			            : "in another fetch of the login URL: ",
+			    best->detail);
+		}
+out:
+	for (k = 0; k < n; k++)
+		fc_findings_cleanup(&fs[k]);
+}
+
 static void
 judge_authreq(struct fc_state *fc, const struct fc_fetch *cap)
 {
@@ -751,18 +824,12 @@ judge_authreq(struct fc_state *fc, const struct fc_fetch *cap)
 			    why);
 		return;
 	}
-	fc_findings_init(&fs);
 	exp.authorization_endpoint = fc->disc->doc->authorization_endpoint;
 	exp.client_id = in->client_id;
 	exp.redirect_uri = in->redirect_uri;
 	exp.plus = in->plus;
 	exp.production = in->env == DOSSIER_ENV_PRODUCTION;
-	if (fc_authreq_judge(cap->authreq, &exp, &fs, &err) != RC_OK)
-		report_check(sec, "fc.authorize.endpoint", CHECK_ERROR, 1, NULL,
-		    0, "internal: %s", err.msg);
-	else
-		record_findings(fc, &fs, cap->exch, cap->nexch);
-	fc_findings_cleanup(&fs);
+	judge_every_capture(fc, cap, &exp);
 
 	for (i = 0; i < (size_t)fc->nfetch; i++) {
 		if (fc->fetch[i].end != FETCH_CAPTURED)

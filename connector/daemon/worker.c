@@ -32,6 +32,8 @@ run_award(struct daemon *dm, const struct store_job *job,
     struct rc_err *err)
 {
 	struct award_result res;
+	struct payable_opts po;
+	struct policy pol;
 	struct ledger *lg = NULL;
 	json_t *j = NULL;
 	enum rc_code rc;
@@ -40,8 +42,9 @@ run_award(struct daemon *dm, const struct store_job *job,
 	if ((rc = ledger_open(dm->pl.cfg->ledger_dir, dm->signer, NULL,
 	         &dm->policy, LEDGER_LOCK_WAIT_MS, &lg, err)) != RC_OK)
 		goto out;
-	if ((rc = award_dossier(lg, &dm->policy,
-	         dm->pl.cfg->require_habilitation, d, rep, &res, err)) != RC_OK)
+	/* The verdict `raccord check` prints and `raccord verify` acts on. */
+	pipeline_payable_opts(&dm->pl, &pol, time(NULL), &po);
+	if ((rc = award_dossier(lg, &po, d, rep, &res, err)) != RC_OK)
 		goto out;
 	/*
 	 * The ledger entry format (DESIGN §3) has no field for who asked:

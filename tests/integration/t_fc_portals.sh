@@ -72,6 +72,12 @@ expect short_nonce 1 "$WORK/cfg.json" "$(d short_nonce)" failed "fc.authorize.no
 expect no_nonce 1 "$WORK/cfg.json" "$(d no_nonce)" failed "fc.authorize.nonce=fail fc.provider.accepts=fail"
 expect same_state_nonce 1 "$WORK/cfg.json" "$(d same_state_nonce)" failed "fc.authorize.random.state_is_nonce=fail"
 expect counter_state 1 "$WORK/cfg.json" "$(d counter_state)" failed "fc.authorize.random.counter=fail"
+# Fetches that disagree (issue 12 §2): every request is judged, not only
+# the first; one fetch of three failing on the server is inconclusive; a
+# state that is the nonce of another fetch is a repeat.
+expect flaky_acr 1 "$WORK/cfg.json" "$(d flaky_acr)" failed "fc.authorize.acr_values=fail fc.authorize.random.repeat=pass"
+expect flaky_500 3 "$WORK/cfg.json" "$(d flaky_500)" inconclusive "fc.login.redirect=error"
+expect cross_state_nonce 1 "$WORK/cfg.json" "$(d cross_state_nonce)" failed "fc.authorize.random.repeat=fail fc.authorize.random.state_is_nonce=pass"
 expect no_acr 1 "$WORK/cfg.json" "$(d no_acr)" failed "fc.authorize.acr_values=fail fc.provider.accepts=fail"
 expect bad_acr 1 "$WORK/cfg.json" "$(d bad_acr)" failed "fc.authorize.acr_values=fail fc.provider.accepts=fail"
 expect wrong_client 1 "$WORK/cfg.json" "$(fc_dossier "$WORK/wc.json" wrong_client; sed -i 's/"client_id": "cid-wrong_client"/"client_id": "cid-declared-by-dossier"/' "$WORK/wc.json"; echo "$WORK/wc.json")" failed "fc.authorize.client_id=fail fc.provider.accepts=fail"

@@ -105,7 +105,7 @@ HP=$(cat "$WORK/hostile.port")
 # hostile server; NAME TIMEOUT_MS EXTRA_NETWORK_JSON.
 hostile_config() {
 	api_config "$WORK/$1.json" "$2"
-	python3 - "$WORK/$1.json" "$HP" "$3" <<'PY'
+	python3 - "$WORK/$1.json" "$HP" "$3" "$T" <<'PY'
 import json, sys
 f, hp, extra = sys.argv[1], sys.argv[2], sys.argv[3]
 cfg = json.load(open(f))
@@ -114,16 +114,19 @@ cfg["network"]["resolve"] += ["mairie.test:%s:127.0.0.1" % hp,
 cfg["network"].update(json.loads(extra))
 cfg["apis"]["api_particulier"]["production"]["base_url"] = \
     "https://api-particulier.test:%s" % hp
+# Tokens are filed by the operator, per dossier (docs/apis.md).
+cfg["secrets"] = {"dir": sys.argv[4]}
 json.dump(cfg, open(f, "w"), indent=2)
 PY
 }
+# A token, as the operators issue them, in a 0600 file under the
+# operator's secrets.dir (filed per dossier by api_hostile).
+T=$WORK/tokens
+mkdir -p "$T" && chmod 700 "$T"
 hostile_config cfg 8000 '{}'
 hostile_config cfg-noredirect 8000 '{"max_redirects": 0}'
 hostile_config cfg-deadline 2000 '{"dossier_timeout_ms": 3000}'
 
-# A token, as the operators issue them, in a 0600 file.
-T=$WORK/tokens
-mkdir -p "$T"
 jwt "$T/valid" "$SIRET_OK" "$((365 * 86400))"
 TOKEN=$(cat "$T/valid")
 TOKEN_SIG=${TOKEN##*.}
@@ -142,13 +145,16 @@ fc_hostile() { # FILE LOGIN_PATH
 JSON
 }
 api_hostile() { # FILE
+	id=IT-HOSTILE-$(basename "$1" .json)
+	mkdir -p "$T/$SIRET_OK/$id"
+	cp -p "$T/valid" "$T/$SIRET_OK/$id/token"
 	cat >"$1" <<JSON
 { "dossier_id": "IT-HOSTILE-$(basename "$1" .json)",
   "collectivite": { "siren": "217500016", "siret": "$SIRET_OK",
     "nom": "Commune de Test", "categorie": "commune", "code_insee": "75056" },
   "paiement": { "titulaire": "Commune de Test", "iban": "FR7630006000011234567890189", "bic": "AGRIFRPP" },
   "integrations": [ { "kind": "api", "api": "api_particulier", "environment": "production",
-    "token_file": "$T/valid" } ] }
+    "token_file": "token" } ] }
 JSON
 }
 fc_hostile "$WORK/fc-code.json" login

@@ -71,6 +71,9 @@ enum portal_kind {
 	PK_LOOP,
 	PK_HUGE,
 	PK_SLOW,
+	PK_FLAKY_ACR,
+	PK_FLAKY_500,
+	PK_CROSS_STATE_NONCE,
 	PK__MAX
 };
 
@@ -107,6 +110,9 @@ static const char *const portal_names[PK__MAX] = {
 	"loop",
 	"huge",
 	"slow",
+	"flaky_acr",
+	"flaky_500",
+	"cross_state_nonce",
 };
 
 struct portal_state {
@@ -114,6 +120,8 @@ struct portal_state {
 	pthread_mutex_t mu;
 	json_t *store; /* id -> {type: flow|csrf|session, flavour, exp, ...} */
 	unsigned long counter; /* counter_state */
+	unsigned long flaky;   /* flaky_acr, flaky_500: flows started */
+	char last_nonce[65];   /* cross_state_nonce: the previous flow's */
 };
 
 /* One request on a portal, with its flavour. */
@@ -463,6 +471,15 @@ make_state_nonce(struct preq *p, char *state, char *nonce, int *has_nonce)
 	case PK_SAME_STATE_NONCE:
 		memcpy(nonce, state, 65);
 		break;
+	case PK_CROSS_STATE_NONCE:
+		/* This flow's state is the previous flow's nonce: each fetch
+		 * looks fine alone, the value repeats across fetches. */
+		pthread_mutex_lock(&p->st->mu);
+		if (p->st->last_nonce[0] != '\0')
+			memcpy(state, p->st->last_nonce, 65);
+		memcpy(p->st->last_nonce, nonce, 65);
+		pthread_mutex_unlock(&p->st->mu);
+		break;
 	case PK_COUNTER_STATE:
 		pthread_mutex_lock(&p->st->mu);
 		n = ++p->st->counter;
@@ -486,11 +503,23 @@ start_flow(struct preq *p)
 	char state[65], nonce[65], sid[65], base[128], redirect_uri[256];
 	char cookie[192];
 	struct rc_buf loc;
-	int has_nonce;
+	int has_nonce, flaky = 0;
 	enum rc_code rc;
 	enum MHD_Result r = MHD_NO;
 
 	make_redirect_uri(p, redirect_uri, sizeof(redirect_uri));
+	if (p->kind == PK_FLAKY_ACR || p->kind == PK_FLAKY_500) {
+		/* Every second flow differs: once in two fetches the login
+		 * answers 500, or leaves acr_values out. */
+		pthread_mutex_lock(&p->st->mu);
+		flaky = ++p->st->flaky % 2 == 0;
+		pthread_mutex_unlock(&p->st->mu);
+		if (flaky && p->kind == PK_FLAKY_500)
+			return psend_html(p, MHD_HTTP_INTERNAL_SERVER_ERROR,
+			    "<!DOCTYPE html><html><head><title>500</title>"
+			    "</head><body><h1>Erreur interne</h1></body>"
+			    "</html>\n");
+	}
 	if (make_state_nonce(p, state, nonce, &has_nonce) != RC_OK)
 		return MHD_NO;
 	if (store_put(p->st,
@@ -516,7 +545,7 @@ start_flow(struct preq *p)
 		        : "&scope=openid%20given_name%20family_name%20email");
 	if (rc == RC_OK && p->kind == PK_BAD_SCOPE)
 		rc = rc_buf_adds(&loc, "%20address");
-	if (rc == RC_OK && p->kind != PK_NO_ACR)
+	if (rc == RC_OK && p->kind != PK_NO_ACR && !flaky)
 		rc = rc_buf_adds(&loc,
 		    p->kind == PK_BAD_ACR ? "&acr_values=eidas2"
 		                          : "&acr_values=eidas1");

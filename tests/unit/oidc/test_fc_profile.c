@@ -785,6 +785,24 @@ test_random_faults(void **state)
 		    FC_FAIL);
 		fc_findings_cleanup(&f);
 	}
+	/* The state of one fetch is the nonce of another: a repeat, though
+	 * each fetch alone looks fine (issue 12 §2). */
+	{
+		const char *st[] = { "Zq3xR8vLm2Nk7Wp4Ty9Hs6Jd1Fg5Bc0A",
+			"Mn4bV7cX1zL8kJ5hG2fD9sA6pO3iU0yT" };
+		const char *no[] = { "Mn4bV7cX1zL8kJ5hG2fD9sA6pO3iU0yT",
+			"Rt6yU1iO8pA3sD5fG9hJ2kL7zX4cV0bN" };
+
+		fc_findings_init(&f);
+		assert_int_equal(fc_random_judge(st, no, 2, 0, &f, NULL),
+		    RC_OK);
+		assert_int_equal(status_of(&f, "fc.authorize.random.repeat"),
+		    FC_FAIL);
+		assert_int_equal(
+		    status_of(&f, "fc.authorize.random.state_is_nonce"),
+		    FC_PASS);
+		fc_findings_cleanup(&f);
+	}
 	/* A counter behind a fixed prefix. */
 	{
 		const char *st[] = { "session-state-000000000041",

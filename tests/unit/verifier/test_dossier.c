@@ -180,6 +180,9 @@ static const struct bad_case bad_cases[] = {
 	{ "collectivite.siret", "\"21750001600018\"", "collectivite.siret: 21750001600018 fails the Luhn check" },
 	{ "collectivite.siret", "\"2175000160001\"", "collectivite.siret: 2175000160001 is not 14 digits" },
 	{ "collectivite.siret", "\"13002526500013\"", "collectivite.siret: 13002526500013 does not start with the SIREN 217500016" },
+	/* Differs from the SIREN 217500016 only in the 9th digit, and
+	 * passes Luhn over 14 digits (issue 12 §2 boundary). */
+	{ "collectivite.siret", "\"21750001700009\"", "collectivite.siret: 21750001700009" },
 	{ "collectivite.nom", "\"\"", "collectivite.nom: must not be empty" },
 	{ "collectivite.categorie", NULL, "collectivite.categorie: is required" },
 	{ "collectivite.categorie", "\"ville\"", "collectivite.categorie: unknown categorie \"ville\"" },
