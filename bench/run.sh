@@ -7,7 +7,10 @@
 #
 #   make bench BUILD=build-bench      or      BUILD=build-bench sh bench/run.sh
 #
-# Environment: BUILD (default build), N dossiers for the main raccord runs
+# Environment: BUILD (default build), RACCORD (default $BUILD/raccord: the
+# binary measured, e.g. an older build beside this one), SIM_ARGS (e.g.
+# --close: every simulated site closes its connection after each answer),
+# ONLY=raccord (only the raccord phases), N dossiers for the main raccord runs
 # (default 1000; also run at N/2 and 2N to show growth), LIMITS per-host
 # concurrency limits (default "4 16 64"), N_SEQ dossiers for the sequential
 # curl baseline (default 10), N_CURL and CURL_PAR for the parallel one
@@ -24,7 +27,9 @@ N_CURL=${N_CURL:-100}
 CURL_PAR=${CURL_PAR:-8}
 S_TIME=${S_TIME:-10}
 JSON=${JSON:-}
-RACCORD=$BUILD/raccord
+RACCORD=${RACCORD:-$BUILD/raccord}
+SIM_ARGS=${SIM_ARGS:-}
+ONLY=${ONLY:-}
 SIM=$BUILD/raccord-sim
 CERTS=$BUILD/certs
 
@@ -56,7 +61,8 @@ trap 'exit 130' INT TERM
 # sim_start: a fresh raccord-sim on loopback; its ports in $WORK/ports.json.
 sim_start() {
 	rm -f "$WORK/ports.json"
-	"$SIM" --certs "$CERTS" --ports-file "$WORK/ports.json" \
+	# shellcheck disable=SC2086 # SIM_ARGS is words on purpose
+	"$SIM" --certs "$CERTS" --ports-file "$WORK/ports.json" $SIM_ARGS \
 		>"$WORK/sim.out" 2>>"$WORK/sim.err" &
 	SIM_PID=$!
 	i=0
@@ -98,6 +104,10 @@ for l in $LIMITS; do
 	phase raccord "$N" "$l"
 done
 L1=${LIMITS%% *}
+if [ "$ONLY" = raccord ]; then
+	python3 bench/fc_batch.py report --results "$WORK/results.jsonl" --json "$JSON" || RC=1
+	exit $RC
+fi
 phase raccord $((N / 2)) "$L1"
 phase raccord $((N * 2)) "$L1"
 phase s_time 1

@@ -155,7 +155,12 @@ struct probe {
 	char **allow_copy;
 	char **resolve_copy;
 	char *ua_copy, *ca_copy;
-	char *capath; /* system CA directory kept beside opts.ca_file */
+	/*
+	 * The trust anchors, built once: the system bundle plus
+	 * opts.ca_file.  Every TLS connection shares it (on_ssl_ctx), so
+	 * no connection re-reads and re-parses a CA file or directory.
+	 */
+	X509_STORE *store;
 	struct netguard *guard;
 	struct curl_slist *resolve;
 	CURLM *multi;
@@ -546,32 +551,87 @@ resolve_ok(const char *e, char *why, size_t whylen)
 	return 1;
 }
 
-/* The directory of system CAs to keep when opts.ca_file is given. */
+/*
+ * The trust store of every connection: the system's anchors (libcurl's
+ * default CA bundle, else its CA directory) and, when set, opts.ca_file,
+ * which adds anchors instead of replacing the system store.  Built once
+ * here instead of by libcurl per connection: libcurl 7.88 caches its
+ * store only without a CA path, and Debian's libcurl has one by default,
+ * so every new connection re-parsed the whole bundle (issue 7 §5).
+ */
 static enum rc_code
-probe_find_capath(struct probe *p)
+probe_build_store(struct probe *p, struct rc_err *err)
 {
 	struct stat st;
 	CURL *c;
-	char *def = NULL;
-	const char *dir = NULL;
+	char *bundle = NULL, *dir = NULL;
+	int have_system = 0;
 
-	if ((c = curl_easy_init()) == NULL)
-		return RC_ENOMEM;
-	if (curl_easy_getinfo(c, CURLINFO_CAPATH, &def) == CURLE_OK &&
-	    def != NULL && stat(def, &st) == 0 && S_ISDIR(st.st_mode))
-		dir = def;
-	else if (stat(PROBE_SYSTEM_CAPATH, &st) == 0 && S_ISDIR(st.st_mode))
-		dir = PROBE_SYSTEM_CAPATH;
-	if (dir != NULL && (p->capath = rc_strdup(dir)) == NULL) {
-		curl_easy_cleanup(c);
-		return RC_ENOMEM;
-	}
+	if ((p->store = X509_STORE_new()) == NULL ||
+	    (c = curl_easy_init()) == NULL)
+		return RC_ERR(err, RC_ENOMEM, "out of memory");
+	if (curl_easy_getinfo(c, CURLINFO_CAINFO, &bundle) == CURLE_OK &&
+	    bundle != NULL && stat(bundle, &st) == 0 && S_ISREG(st.st_mode))
+		have_system = X509_STORE_load_file(p->store, bundle) == 1;
+	if (!have_system &&
+	    curl_easy_getinfo(c, CURLINFO_CAPATH, &dir) == CURLE_OK &&
+	    dir != NULL && stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
+		have_system = X509_STORE_load_path(p->store, dir) == 1;
+	if (!have_system && stat(PROBE_SYSTEM_CAPATH, &st) == 0 &&
+	    S_ISDIR(st.st_mode))
+		have_system =
+		    X509_STORE_load_path(p->store, PROBE_SYSTEM_CAPATH) == 1;
 	curl_easy_cleanup(c);
-	if (dir == NULL)
-		log_warn("event=no_system_capath ca_file=%s "
-		         "detail=\"only ca_file anchors are trusted\"",
+	if (!have_system)
+		log_warn("event=no_system_ca detail=\"no system CA bundle or "
+		         "directory: only network.ca_file anchors are "
+		         "trusted\"");
+	if (p->opts.ca_file != NULL &&
+	    X509_STORE_load_file(p->store, p->opts.ca_file) != 1)
+		return RC_ERR(err, RC_ECONFIG,
+		    "network.ca_file %s: cannot load its certificates",
 		    p->opts.ca_file);
 	return RC_OK;
+}
+
+enum rc_code
+probe_trusts_pem(const struct probe *p, const char *pem_file, int *trusted,
+    struct rc_err *err)
+{
+	X509_STORE_CTX *ctx = NULL;
+	X509 *cert = NULL;
+	BIO *bio;
+	enum rc_code rc = RC_OK;
+
+	*trusted = 0;
+	if ((bio = BIO_new_file(pem_file, "r")) == NULL)
+		return RC_ERR(err, RC_ESYS, "%s: cannot read", pem_file);
+	if ((cert = PEM_read_bio_X509(bio, NULL, NULL, NULL)) == NULL) {
+		rc = RC_ERR(err, RC_EPARSE, "%s: no PEM certificate", pem_file);
+		goto out;
+	}
+	if ((ctx = X509_STORE_CTX_new()) == NULL ||
+	    X509_STORE_CTX_init(ctx, p->store, cert, NULL) != 1) {
+		rc = RC_ERR(err, RC_ENOMEM, "out of memory");
+		goto out;
+	}
+	*trusted = X509_verify_cert(ctx) == 1;
+out:
+	X509_STORE_CTX_free(ctx);
+	X509_free(cert);
+	BIO_free(bio);
+	return rc;
+}
+
+/* libcurl's TLS context of a new connection gets the shared store. */
+static CURLcode
+on_ssl_ctx(CURL *e, void *sslctx, void *arg)
+{
+	struct probe *p = arg;
+
+	(void)e;
+	SSL_CTX_set1_cert_store(sslctx, p->store);
+	return CURLE_OK;
 }
 
 /* Check that ca_file holds at least one PEM certificate. */
@@ -672,14 +732,11 @@ probe_new(const struct probe_opts *opts, struct rc_err *err)
 		}
 		p->resolve = sl;
 	}
-	if (p->opts.ca_file != NULL) {
-		if (ca_file_ok(p->opts.ca_file, err) != RC_OK)
-			goto out;
-		if (probe_find_capath(p) != RC_OK) {
-			RC_ERR(err, RC_ENOMEM, "out of memory");
-			goto out;
-		}
-	}
+	if (p->opts.ca_file != NULL &&
+	    ca_file_ok(p->opts.ca_file, err) != RC_OK)
+		goto out;
+	if (probe_build_store(p, err) != RC_OK)
+		goto out;
 	if ((p->multi = curl_multi_init()) == NULL) {
 		RC_ERR(err, RC_ENOMEM, "curl_multi_init failed");
 		goto out;
@@ -699,12 +756,6 @@ const struct probe_opts *
 probe_get_opts(const struct probe *p)
 {
 	return &p->opts;
-}
-
-const char *
-probe_get_capath(const struct probe *p)
-{
-	return p->capath;
 }
 
 /* --- hosts and jars -------------------------------------------------- */
@@ -1179,11 +1230,11 @@ xfer_easy(struct probe_xfer *x)
 	SET(CURLOPT_PROXY, "");
 	SET(CURLOPT_SSL_VERIFYPEER, 1L);
 	SET(CURLOPT_SSL_VERIFYHOST, 2L);
-	if (o->ca_file != NULL) {
-		SET(CURLOPT_CAINFO, o->ca_file);
-		if (p->capath != NULL)
-			SET(CURLOPT_CAPATH, p->capath);
-	}
+	/* Trust comes from p->store alone (probe_build_store). */
+	SET(CURLOPT_CAINFO, NULL);
+	SET(CURLOPT_CAPATH, NULL);
+	SET(CURLOPT_SSL_CTX_FUNCTION, on_ssl_ctx);
+	SET(CURLOPT_SSL_CTX_DATA, p);
 	SET(CURLOPT_OPENSOCKETFUNCTION, on_opensocket);
 	SET(CURLOPT_OPENSOCKETDATA, x);
 	if (p->resolve != NULL)
@@ -2068,7 +2119,7 @@ probe_free(struct probe *p)
 	netguard_free(p->guard);
 	strv_free(p->allow_copy);
 	strv_free(p->resolve_copy);
-	rc_free(p->capath);
+	X509_STORE_free(p->store);
 	rc_free(p->ca_copy);
 	rc_free(p->ua_copy);
 	if (p->global_inited)

@@ -128,11 +128,12 @@ void probe_free(struct probe *p);
 const struct probe_opts *probe_get_opts(const struct probe *p);
 
 /*
- * The system CA directory trusted beside opts.ca_file (so that ca_file adds
- * anchors instead of replacing the system store), or NULL when ca_file is
- * unset or no such directory exists.  Borrowed from p.
+ * Does the engine's trust store (the system anchors plus opts.ca_file,
+ * the only anchors any connection uses) verify the first certificate of
+ * pem_file?  *trusted is 1 or 0.  RC_ESYS, RC_EPARSE, RC_ENOMEM.
  */
-const char *probe_get_capath(const struct probe *p);
+enum rc_code probe_trusts_pem(const struct probe *p, const char *pem_file,
+    int *trusted, struct rc_err *err);
 
 /* A fresh, empty cookie jar (NULL on ENOMEM); caller frees it. */
 struct probe_jar *probe_jar_new(void);

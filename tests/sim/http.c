@@ -97,6 +97,13 @@ sim_queue(struct sim_req *req, unsigned int status, struct MHD_Response *resp)
 		return MHD_NO;
 	log_info("listener=%s method=%s path=%s status=%u", req->l->mod->name,
 	    req->method, req->url, status);
+	/* Sites that close their connection after each answer (bench). */
+	if (req->l->ctx->close_connections &&
+	    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION,
+	        "close") != MHD_YES) {
+		MHD_destroy_response(resp);
+		return MHD_NO;
+	}
 	r = MHD_queue_response(req->conn, status, resp);
 	MHD_destroy_response(resp);
 	return r;

@@ -41,6 +41,8 @@ usage(FILE *f)
 	    "usage: raccord-sim --certs DIR [--ports-file FILE] "
 	    "[--bind ADDR] [-v]\n"
 	    "  --certs DIR       certificates made by certs/mkcerts.sh\n"
+	    "  --close           close every connection after its answer "
+	    "(bench)\n"
 	    "  --ports-file FILE also write the ports JSON there "
 	    "(atomically)\n"
 	    "  --bind ADDR       loopback address (default 127.0.0.1)\n"
@@ -438,6 +440,7 @@ main(int argc, char **argv)
 		{ "ports-file", required_argument, NULL, 'p' },
 		{ "bind", required_argument, NULL, 'b' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "close", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -450,8 +453,11 @@ main(int argc, char **argv)
 
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.bind_addr = "127.0.0.1";
-	while ((c = getopt_long(argc, argv, "c:p:b:vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:p:b:vCh", opts, NULL)) != -1) {
 		switch (c) {
+		case 'C':
+			ctx.close_connections = 1;
+			break;
 		case 'c':
 			ctx.certs_dir = optarg;
 			break;

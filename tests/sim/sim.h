@@ -93,6 +93,7 @@ struct sim_ctx {
 	struct sim_listener *listeners;
 	size_t n;
 	atomic_int stopping;
+	int close_connections; /* --close: "Connection: close" everywhere */
 };
 
 struct sim_form_field {

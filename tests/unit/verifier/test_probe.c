@@ -360,44 +360,40 @@ test_bad_certificates(void **state)
 	}
 }
 
+/*
+ * The one trust store every connection shares keeps the system anchors
+ * when network.ca_file adds the test CA, and trusts the test CA only
+ * when it is given.
+ */
 static void
-test_capath_keeps_system_store(void **state)
+test_store_keeps_system_anchors(void **state)
 {
-	struct probe *p = engine(allow_lo, NULL, 0, 1);
-	const char *capath = probe_get_capath(p);
-	X509_STORE *st;
-	X509_STORE_CTX *ctx;
-	X509 *root;
-	BIO *bio;
-	char path[1024];
+	static const char bundle[] = "/etc/ssl/certs/ca-certificates.crt";
+	struct probe *with = engine(allow_lo, NULL, 0, 1);
+	struct probe *without = engine(allow_lo, NULL, 0, 0);
+	struct rc_err err = { 0 };
+	char leaf[1024];
+	int t;
 
 	(void)state;
-	if (capath == NULL) {
-		probe_free(p);
-		skip();
+	assert_non_null(with);
+	assert_non_null(without);
+	snprintf(leaf, sizeof(leaf), "%s/server.pem", testsrv_certs());
+	assert_int_equal(probe_trusts_pem(with, leaf, &t, &err), RC_OK);
+	assert_int_equal(t, 1);
+	assert_int_equal(probe_trusts_pem(without, leaf, &t, &err), RC_OK);
+	assert_int_equal(t, 0);
+	if (access(bundle, R_OK) == 0) {
+		/* A public root of the system bundle, in both. */
+		assert_int_equal(probe_trusts_pem(with, bundle, &t, &err),
+		    RC_OK);
+		assert_int_equal(t, 1);
+		assert_int_equal(probe_trusts_pem(without, bundle, &t, &err),
+		    RC_OK);
+		assert_int_equal(t, 1);
 	}
-	/*
-	 * A public root from the system bundle must verify against the same
-	 * anchors libcurl is given: CAfile = the test CA, CApath = system.
-	 */
-	bio = BIO_new_file("/etc/ssl/certs/ca-certificates.crt", "r");
-	if (bio == NULL) {
-		probe_free(p);
-		skip();
-	}
-	assert_non_null(root = PEM_read_bio_X509(bio, NULL, NULL, NULL));
-	assert_non_null(st = X509_STORE_new());
-	snprintf(path, sizeof(path), "%s/ca.pem", testsrv_certs());
-	assert_int_equal(X509_STORE_load_file(st, path), 1);
-	assert_int_equal(X509_STORE_load_path(st, capath), 1);
-	assert_non_null(ctx = X509_STORE_CTX_new());
-	assert_int_equal(X509_STORE_CTX_init(ctx, st, root, NULL), 1);
-	assert_int_equal(X509_verify_cert(ctx), 1);
-	X509_STORE_CTX_free(ctx);
-	X509_STORE_free(st);
-	X509_free(root);
-	BIO_free(bio);
-	probe_free(p);
+	probe_free(with);
+	probe_free(without);
 }
 
 static void
@@ -1387,7 +1383,7 @@ main(void)
 		cmocka_unit_test(test_guard_blocks_loopback),
 		cmocka_unit_test(test_tls_with_resolve_and_test_ca),
 		cmocka_unit_test(test_bad_certificates),
-		cmocka_unit_test(test_capath_keeps_system_store),
+		cmocka_unit_test(test_store_keeps_system_anchors),
 		cmocka_unit_test(test_cookies_flow_within_a_jar_only),
 		cmocka_unit_test(test_jar_freed_while_queued),
 		cmocka_unit_test(test_many_concurrent_respect_per_host_limit),
