@@ -33,7 +33,9 @@ import time
 # (run only for mutants the unit tests let through).
 TARGETS = {
     "oidc/fc_profile.c": ["t_fc_portals.sh"],
-    "connector/policy.c": ["t_ledger_basic.sh", "t_ledger_audit.sh"],
+    "connector/policy.c": ["t_ledger_basic.sh", "t_ledger_audit.sh",
+                           "t_ledger_cred.sh"],
+    "connector/payable.c": ["t_ledger_cred.sh"],
     "verifier/netguard.c": [],
     "verifier/report.c": ["t_fc_portals.sh"],
     "common/ident.c": [],

@@ -992,9 +992,12 @@ tk_start(struct fam *f, struct rc_err *err)
 		                                          : CHECK_ERROR,
 		    1, NULL, 0, "the %s could not be used: %s",
 		    dgfip ? "client secret" : "token", e2.msg);
-	/* The credential that proves this section, for the ledger. */
+	/* The credential that proves this section, for the ledger; the
+	 * credential itself is hidden from everything recorded from now on
+	 * (details quoting an answer included), not only from exchanges. */
 	if ((rc = report_section_set(sec, "credential_sha256",
-	         f->tok.sha256)) != RC_OK) {
+	         f->tok.sha256)) != RC_OK ||
+	    (rc = report_secret_add(f->ctx->rep, f->tok.value)) != RC_OK) {
 		secret_wipe(&f->tok);
 		return RC_ERR(err, rc, "out of memory");
 	}
