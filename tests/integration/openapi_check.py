@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
-"""Validate docs/openapi.yaml (openapi-spec-validator) and every response a
-test recorded against it: the status must be documented for the route and
+"""Check every response a test recorded against docs/openapi.yaml (the
+description itself is validated by tests/fleet/openapi-validate.mjs, and
+here too by openapi-spec-validator when it is installed): the status must be documented for the route and
 method, and a JSON body must match the response's schema (JSON Schema
 2020-12, as OpenAPI 3.1 says).
 
 usage: openapi_check.py SPEC RESPONSES.tsv BODYDIR
 RESPONSES.tsv lines: METHOD PATH STATUS CONTENT-TYPE N (body in BODYDIR/N).
-Exit 0 when everything matches, 1 otherwise (each mismatch printed),
-77 when the validators are not installed."""
+Exit 0 when everything matches, 1 otherwise (each mismatch printed, or a
+missing validator named: Debian's python3-yaml and python3-jsonschema,
+which bash .ci/setup installs)."""
 import json
 import re
 import sys
@@ -15,14 +17,18 @@ import sys
 try:
     import yaml
     import jsonschema
-    from openapi_spec_validator import validate
-except ImportError as e:  # the test says SKIP with the reason
-    print("openapi validators not installed: %s" % e)
-    sys.exit(77)
+except ImportError as e:
+    print("missing validator: %s (bash .ci/setup installs python3-yaml "
+          "and python3-jsonschema)" % e)
+    sys.exit(1)
 
 spec_file, tsv, bodies = sys.argv[1:4]
 spec = yaml.safe_load(open(spec_file))
-validate(spec)
+try:  # a second opinion on the description, where installed
+    from openapi_spec_validator import validate
+    validate(spec)
+except ImportError:
+    pass
 
 
 def resolve(node):
