@@ -161,13 +161,15 @@ def main():
             lines[n] = new
             with open(path, "w", encoding="utf-8") as f:
                 f.write("\n".join(lines))
-            if run(make + " all", tmp, 600) != 0:
+            if run(make + " build/raccord", tmp, 600) != 0:
                 status = "invalid"
             else:
                 tried += 1
                 status = "survived"
                 if run(make + " unit", tmp, 600) != 0:
                     status = "killed (unit)"
+                elif scripts and run(make + " all", tmp, 600) != 0:
+                    status = "killed (build)"
                 else:
                     for s in scripts:
                         sp = os.path.join("tests/integration", s)

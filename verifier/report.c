@@ -353,6 +353,25 @@ report_section_set(struct report_section *sec, const char *key,
 	return RC_OK;
 }
 
+/*
+ * Move the check just written at sec->checks[nchecks] to its place in id
+ * order (after the checks of the same id: recording order is kept among
+ * them), so that a report lists its checks in the same order whatever
+ * order the network completed them in: two reports of one site diff.
+ */
+static void
+sort_last_check(struct report_section *sec)
+{
+	struct report_check last = sec->checks[sec->nchecks];
+	size_t i = sec->nchecks;
+
+	while (i > 0 && strcmp(sec->checks[i - 1].id, last.id) > 0)
+		i--;
+	memmove(&sec->checks[i + 1], &sec->checks[i],
+	    (sec->nchecks - i) * sizeof(sec->checks[0]));
+	sec->checks[i] = last;
+}
+
 enum rc_code
 report_check(struct report_section *sec, const char *id, enum check_status st,
     int required, const int *exch, size_t nexch, const char *fmt, ...)
@@ -385,6 +404,7 @@ report_check(struct report_section *sec, const char *id, enum check_status st,
 	}
 	c->status = st;
 	c->required = required;
+	sort_last_check(sec);
 	sec->nchecks++;
 	return RC_OK;
 lost:

@@ -150,6 +150,63 @@ test_json_shape(void **state)
 	report_free(rep);
 }
 
+/* The ids of sec's checks in the JSON, space-separated, into out. */
+static void
+json_ids(struct report *rep, char *out, size_t len)
+{
+	json_t *j = report_to_json(rep), *checks;
+	size_t i, n = 0;
+
+	assert_non_null(j);
+	checks = json_object_get(
+	    json_array_get(json_object_get(j, "integrations"), 0), "checks");
+	out[0] = '\0';
+	for (i = 0; i < json_array_size(checks); i++)
+		n += (size_t)snprintf(out + n, len - n, "%s%s/%s", i ? " " : "",
+		    json_string_value(
+		        json_object_get(json_array_get(checks, i), "id")),
+		    json_string_value(
+		        json_object_get(json_array_get(checks, i), "detail")));
+	json_decref(j);
+}
+
+/*
+ * Checks are listed in id order whatever order the network completed
+ * them in (issue 14: two reports of one site can be diffed); the same id
+ * twice keeps its recording order.
+ */
+static void
+test_stable_check_order(void **state)
+{
+	static const char *const ids[] = { "fc.provider.accepts",
+		"fc.authorize.nonce", "fc.discovery", "fc.authorize.acr_values",
+		"fc.authorize.nonce" };
+	static const size_t orders[2][5] = { { 0, 1, 2, 3, 4 },
+		{ 3, 2, 0, 1, 4 } };
+	char got[2][512];
+	size_t o, i;
+
+	(void)state;
+	for (o = 0; o < 2; o++) {
+		struct report *rep = report_new("DP-1");
+		struct report_section *sec =
+		    report_section_add(rep, "franceconnect", "fc");
+
+		for (i = 0; i < 5; i++)
+			assert_int_equal(
+			    report_check(sec, ids[orders[o][i]], CHECK_PASS, 1,
+			        NULL, 0, "%zu",
+			        orders[o][i] == 4 ? (size_t)2 : (size_t)1),
+			    RC_OK);
+		json_ids(rep, got[o], sizeof(got[o]));
+		report_free(rep);
+	}
+	assert_string_equal(got[0],
+	    "fc.authorize.acr_values/1 fc.authorize.nonce/1 "
+	    "fc.authorize.nonce/2 fc.discovery/1 fc.provider.accepts/1");
+	assert_string_equal(got[0], got[1]);
+}
+
 /* Every allocation failure is reported cleanly (ASan checks for leaks). */
 static void
 test_enomem(void **state)
@@ -389,6 +446,7 @@ main(void)
 		cmocka_unit_test(test_empty_section_is_inconclusive),
 		cmocka_unit_test(test_overall_worst_section),
 		cmocka_unit_test(test_json_shape),
+		cmocka_unit_test(test_stable_check_order),
 		cmocka_unit_test(test_enomem),
 		cmocka_unit_test(test_lost_check_is_never_verified),
 		cmocka_unit_test(test_lost_exchange_is_never_verified),
