@@ -38,7 +38,10 @@ rc_json_load_file(const char *file, size_t max, json_t **out,
 
 	*out = NULL;
 	rc_buf_init(&b, max);
-	if ((f = fopen(file, "rb")) == NULL)
+	/* "-" is the standard input (`raccord check -`). */
+	if (strcmp(file, "-") == 0)
+		f = stdin;
+	else if ((f = fopen(file, "rb")) == NULL)
 		return RC_ERR(err, RC_ESYS, "%s: cannot open: %s", file,
 		    strerror(errno));
 	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
@@ -60,7 +63,8 @@ rc_json_load_file(const char *file, size_t max, json_t **out,
 	}
 	rc = rc_json_loadb(b.data ? b.data : "", b.len, file, out, err);
 out:
-	fclose(f);
+	if (f != stdin)
+		fclose(f);
 	rc_buf_free(&b);
 	return rc;
 }

@@ -9,7 +9,9 @@
  */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -42,6 +44,34 @@ check_usage(FILE *f)
 	    "\n"
 	    "exit: 0 all verified, 1 some failed, 3 inconclusive, 2 bad "
 	    "input\n");
+}
+
+/* Colours on a terminal, unless NO_COLOR is set (no-color.org). */
+static int use_colour;
+
+/* What a batch saw, for its closing line. */
+struct batch_tally {
+	size_t verified, failed, inconclusive, refused;
+};
+
+static void
+tally_item(struct batch_tally *t, const struct pipeline_item *it)
+{
+	if (it->report == NULL) {
+		t->refused++;
+		return;
+	}
+	switch (report_verdict(it->report)) {
+	case VERDICT_VERIFIED:
+		t->verified++;
+		break;
+	case VERDICT_FAILED:
+		t->failed++;
+		break;
+	default:
+		t->inconclusive++;
+		break;
+	}
 }
 
 /* An error on stderr; it may quote a dossier's bytes: redacted. */
@@ -86,7 +116,7 @@ print_item(const struct pipeline *pl, const struct pipeline_item *it, int json,
 		return rc;
 	}
 	if (!json) {
-		report_print_text(it->report, stdout);
+		report_print_text_colour(it->report, stdout, use_colour);
 		/* What `raccord verify` would do (connector/payable.h). */
 		if (pipeline_payable_text(pl, it, stdout, NULL) != RC_OK)
 			return -1;
@@ -118,11 +148,15 @@ print_item(const struct pipeline *pl, const struct pipeline_item *it, int json,
  * next is read, so memory stays bounded whatever the batch size.
  */
 static int
-check_batch(struct pipeline *pl, const char *batch, int json)
+check_batch(struct pipeline *pl, const char *batch, int json, int quiet)
 {
 	struct rc_err err = { 0 };
-	int more = 1, status;
+	struct batch_tally t = { 0 };
+	struct timespec t0, t1;
+	int more = 1, status, progress = !quiet && isatty(STDERR_FILENO);
 	size_t i;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 
 	if (pipeline_open_batch(pl, batch, &err) != RC_OK) {
 		check_perror(&err);
@@ -140,6 +174,13 @@ check_batch(struct pipeline *pl, const char *batch, int json)
 			check_perror(&err);
 			return err.code == RC_ECONFIG ? 2 : 3;
 		}
+		if (progress)
+			fprintf(stderr,
+			    "\rraccord check: %zu dossiers checked…",
+			    t.verified + t.failed + t.inconclusive + t.refused +
+			        pl->nitems);
+		for (i = 0; i < pl->nitems; i++)
+			tally_item(&t, &pl->items[i]);
 		for (i = 0; i < pl->nitems; i++)
 			if (print_item(pl, &pl->items[i], json, 1) != 0) {
 				fprintf(stderr,
@@ -155,6 +196,16 @@ check_batch(struct pipeline *pl, const char *batch, int json)
 		}
 	}
 	status = pipeline_exit_status(pl);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (!quiet)
+		fprintf(stderr,
+		    "%sraccord check: %zu dossiers: %zu verified, %zu failed, "
+		    "%zu inconclusive, %zu refused inputs (%.1f s)\n",
+		    progress ? "\r" : "",
+		    t.verified + t.failed + t.inconclusive + t.refused,
+		    t.verified, t.failed, t.inconclusive, t.refused,
+		    (double)(t1.tv_sec - t0.tv_sec) +
+		        (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 	return status;
 }
 
@@ -166,19 +217,24 @@ cli_check(int argc, char **argv)
 		{ "batch", required_argument, NULL, 'b' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *config = NULL, *batch = NULL, *format = NULL;
+	const char *nc = getenv("NO_COLOR");
 	struct pipeline pl;
 	struct rc_err err = { 0 };
-	int c, json, status, verbose = 0;
+	int c, json, status, verbose = 0, quiet = 0;
 	size_t i;
 
 	optind = 1;
 	while (
-	    (c = getopt_long(argc, argv, "c:b:f:vh", longopts, NULL)) != -1) {
+	    (c = getopt_long(argc, argv, "c:b:f:vqh", longopts, NULL)) != -1) {
 		switch (c) {
+		case 'q':
+			quiet = 1;
+			break;
 		case 'c':
 			config = optarg;
 			break;
@@ -217,8 +273,11 @@ cli_check(int argc, char **argv)
 		return 2;
 	}
 	json = format ? strcmp(format, "json") == 0 : !isatty(STDOUT_FILENO);
+	use_colour =
+	    !json && isatty(STDOUT_FILENO) && (nc == NULL || *nc == '\0');
 	rc_log_set_level(verbose >= 2 ? RC_LOG_DEBUG
 	        : verbose             ? RC_LOG_INFO
+	        : quiet               ? RC_LOG_ERROR
 	                              : RC_LOG_WARN);
 
 	if (pipeline_init(&pl, config, &err) != RC_OK) {
@@ -227,7 +286,7 @@ cli_check(int argc, char **argv)
 		return 2;
 	}
 	if (batch != NULL) {
-		status = check_batch(&pl, batch, json);
+		status = check_batch(&pl, batch, json, quiet);
 		pipeline_cleanup(&pl);
 		return status;
 	}

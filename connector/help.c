@@ -53,6 +53,7 @@ static const struct help_opt opts_check[] = {
 	{ "-b, --batch", "FILE", "One dossier per line (JSONL; - reads stdin), probed concurrently; one report line each." },
 	{ "-f, --format", "FMT", "text (default on a terminal) or json." },
 	{ "-v, --verbose", NULL, "Progress on stderr; twice for the redacted exchanges." },
+	{ "-q, --quiet", NULL, "Nothing on stderr but errors (no batch progress or summary)." },
 	OPT_HELP, OPT_END,
 };
 static const struct help_opt opts_verify[] = {
@@ -161,7 +162,7 @@ static const struct help_opt opts_serve[] = {
 	OPT_HELP, OPT_END,
 };
 
-static const char *const u_check[] = { "DOSSIER.json [options]", "--batch FILE.jsonl [options]", NULL };
+static const char *const u_check[] = { "DOSSIER.json|- [options]", "--batch FILE.jsonl [options]", NULL };
 static const char *const u_verify[] = { "DOSSIER.json --ledger DIR --key FILE [--config FILE] [--format FMT] [--approve-shared-credential SEQ]", "--batch FILE.jsonl --ledger DIR --key FILE [--config FILE] [--format FMT]", NULL };
 static const char *const u_keygen[] = { "NAME --key FILE --vkey FILE [--witness]", NULL };
 static const char *const u_config[] = { "dump|check [--config FILE]", NULL };
@@ -198,7 +199,13 @@ static const struct help_cmd commands[] = {
 	        "FranceConnect, probes the callback and logout, and checks "
 	        "every claimed national-API\n"
 	        "token and DataPass habilitation.  Prints one report per "
-	        "dossier (docs/report.md).",
+	        "dossier (docs/report.md),\n"
+	        "with what `raccord verify` would pay (payable).  - reads the "
+	        "dossier from standard input.\n"
+	        "A batch ends with a summary line on stderr (and a progress "
+	        "line on a terminal);\n"
+	        "text output is coloured on a terminal unless NO_COLOR is "
+	        "set.",
 	    .opts = opts_check,
 	    .exits = EXIT_CHECK "\nWith --batch: 2 if any line was refused, "
 	                        "else 1 if any failed, else 3 if any is "

@@ -583,35 +583,65 @@ fail_o:
 	return NULL;
 }
 
+/* ANSI colours of the text rendering, on a terminal only. */
+static const char *const status_colour[CHECK__MAX] = {
+	[CHECK_PASS] = "\033[32m",
+	[CHECK_WARN] = "\033[33m",
+	[CHECK_FAIL] = "\033[1;31m",
+	[CHECK_SKIP] = "\033[2m",
+	[CHECK_ERROR] = "\033[35m",
+};
+
+static const char *
+verdict_colour(enum verdict v)
+{
+	return v == VERDICT_VERIFIED ? "\033[1;32m"
+	    : v == VERDICT_FAILED    ? "\033[1;31m"
+	                             : "\033[1;35m";
+}
+
 void
-report_print_text(const struct report *rep, FILE *f)
+report_print_text_colour(const struct report *rep, FILE *f, int colour)
 {
 	static const char *const marks[CHECK__MAX] = { "PASS", "WARN", "FAIL",
 		"SKIP", "ERR " };
+	const char *on, *off = colour ? "\033[0m" : "";
+	enum verdict v;
 	size_t i, j;
 
-	fprintf(f, "Dossier %s: %s\n", rep->dossier_id,
-	    verdict_str(report_verdict(rep)));
+	v = report_verdict(rep);
+	fprintf(f, "Dossier %s: %s%s%s\n", rep->dossier_id,
+	    colour ? verdict_colour(v) : "", verdict_str(v), off);
 	for (i = 0; i < rep->nsections; i++) {
 		const struct report_section *sec = rep->sections[i];
 
-		fprintf(f, "\n  %s: %s\n", sec->label,
-		    verdict_str(report_section_verdict(sec)));
+		v = report_section_verdict(sec);
+		fprintf(f, "\n  %s: %s%s%s\n", sec->label,
+		    colour ? verdict_colour(v) : "", verdict_str(v), off);
 		if (report_section_incomplete_why(sec) != NULL)
 			fprintf(f, "    [ERR ] report incomplete: %s\n",
 			    report_section_incomplete_why(sec));
 		for (j = 0; j < sec->nchecks; j++) {
 			const struct report_check *k = &sec->checks[j];
+			enum check_status st =
+			    k->status < CHECK__MAX ? k->status : CHECK_PASS;
 
-			fprintf(f, "    [%s] %-28s %s%s\n",
-			    marks[k->status < CHECK__MAX ? k->status : 0],
-			    k->id, k->required ? "" : "(advisory) ", k->detail);
+			on = colour ? status_colour[st] : "";
+			fprintf(f, "    [%s%s%s] %-28s %s%s\n", on, marks[st],
+			    off, k->id, k->required ? "" : "(advisory) ",
+			    k->detail);
 		}
 	}
 	fprintf(f,
 	    "\n  %zu HTTP exchanges recorded as evidence "
 	    "(--format json shows them).\n",
 	    json_array_size(rep->exchanges));
+}
+
+void
+report_print_text(const struct report *rep, FILE *f)
+{
+	report_print_text_colour(rep, f, 0);
 }
 
 void

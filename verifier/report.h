@@ -144,4 +144,12 @@ void report_log(const struct report *rep);
 /* A readable text rendering for people. */
 void report_print_text(const struct report *rep, FILE *f);
 
+/*
+ * The same, with the verdicts and statuses in ANSI colours when colour
+ * is set (the CLI sets it on a terminal unless NO_COLOR is set).  Every
+ * string printed was redacted when recorded: no byte of a site can add
+ * an escape sequence of its own.
+ */
+void report_print_text_colour(const struct report *rep, FILE *f, int colour);
+
 #endif /* RC_VERIFIER_REPORT_H */
