@@ -24,6 +24,7 @@ import os
 import random
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -113,12 +114,16 @@ def candidates(path):
 
 
 def run(cmd, cwd, timeout):
+    """cmd's exit status; a hang is killed (its whole process group) and
+    counts as a kill: the test did not pass."""
+    p = subprocess.Popen(cmd, cwd=cwd, shell=True, start_new_session=True,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        r = subprocess.run(cmd, cwd=cwd, shell=True, timeout=timeout,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        return r.returncode
+        return p.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
-        return 124  # a hang counts as a kill: the test did not pass
+        os.killpg(p.pid, signal.SIGKILL)
+        p.wait()
+        return 124
 
 
 def main():
@@ -166,7 +171,7 @@ def main():
             else:
                 tried += 1
                 status = "survived"
-                if run(make + " unit", tmp, 600) != 0:
+                if run(make + " unit", tmp, 120) != 0:
                     status = "killed (unit)"
                 elif scripts and run(make + " all", tmp, 600) != 0:
                     status = "killed (build)"

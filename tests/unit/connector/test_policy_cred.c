@@ -339,6 +339,55 @@ test_payable_dossier(void **state)
 	dossier_free(d);
 }
 
+/*
+ * A kind is decided by a verified section only: a failed (or
+ * inconclusive) first api integration leaves the next one of that kind
+ * its chance.
+ */
+static void
+test_failed_first_of_kind(void **state)
+{
+	struct dossier *d = NULL;
+	struct report *rep;
+	struct report_section *sec;
+	struct payable out[2];
+	struct payable_opts o;
+	struct policy p;
+	struct rc_err err = { 0 };
+	static const enum check_status firsts[] = { CHECK_FAIL, CHECK_ERROR };
+	enum check_status first;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(
+	    dossier_parse(dossier_json, strlen(dossier_json), "t", &d, &err),
+	    RC_OK);
+	policy_defaults(&p);
+	memset(&o, 0, sizeof(o));
+	o.policy = &p;
+	o.require_habilitation = 1;
+	o.datapass_configured = 1;
+	o.approve_seq = -1;
+	for (i = 0; i < 2; i++) {
+		first = firsts[i];
+		assert_non_null(rep = report_new("DP-1"));
+		sec =
+		    section(rep, "api", "integrations[3]", CHECK_PASS, CRED_Y);
+		assert_int_equal(
+		    report_check(sec, "x.broken", first, 1, NULL, 0, "broken"),
+		    RC_OK);
+		section(rep, "api", "integrations[2]", CHECK_PASS, CRED_X);
+		assert_int_equal(payable_dossier(d, rep, &o, NULL, out, &err),
+		    RC_OK);
+		assert_int_equal(out[0].code,
+		    first == CHECK_FAIL ? PAYABLE_FAILED
+		                        : PAYABLE_INCONCLUSIVE);
+		assert_int_equal(out[1].code, PAYABLE_YES);
+		report_free(rep);
+	}
+	dossier_free(d);
+}
+
 int
 main(void)
 {
@@ -348,6 +397,7 @@ main(void)
 		cmocka_unit_test(test_decide),
 		cmocka_unit_test(test_fc_fingerprint),
 		cmocka_unit_test(test_payable_dossier),
+		cmocka_unit_test(test_failed_first_of_kind),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
