@@ -385,6 +385,14 @@ test_failed_first_of_kind(void **state)
 		assert_int_equal(out[1].code, PAYABLE_YES);
 		report_free(rep);
 	}
+	/* Payable without a fingerprint: the reason says the award will
+	 * record none. */
+	assert_non_null(rep = report_new("DP-1"));
+	section(rep, "api", "integrations[2]", CHECK_PASS, NULL);
+	assert_int_equal(payable_dossier(d, rep, &o, NULL, out, &err), RC_OK);
+	assert_int_equal(out[0].code, PAYABLE_YES);
+	assert_non_null(strstr(out[0].reason, "no credential fingerprint"));
+	report_free(rep);
 	dossier_free(d);
 }
 
