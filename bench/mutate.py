@@ -149,7 +149,6 @@ def main():
     if run(make + " all unit", tmp, 1800) != 0:
         print("mutation: the unmutated tree does not build or pass its unit tests")
         return 2
-    rng = random.Random(a.seed)
     results = []
     t0 = time.time()
     for target, scripts in TARGETS.items():
@@ -157,7 +156,8 @@ def main():
             continue
         path = os.path.join(tmp, target)
         lines, muts = candidates(path)
-        rng.shuffle(muts)
+        # One generator per module: --only gives the same sample.
+        random.Random("%d:%s" % (a.seed, target)).shuffle(muts)
         tried = 0
         for n, new in muts:
             if tried >= a.per_file:

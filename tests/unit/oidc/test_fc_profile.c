@@ -492,7 +492,14 @@ test_provider_page(void **state)
 	    &v);
 	assert_int_equal(v.answer, FC_ANSWER_ACCEPTED);
 	assert_non_null(strstr(v.detail, "data-testid=\"main-providers\""));
-	assert_non_null(strstr(v.detail, "#grid-main-providers"));
+	assert_non_null(strstr(v.detail,
+	    "(data-testid=\"main-providers\", #grid-main-providers)"));
+	/* One marker alone, named alone. */
+	f = choice_page;
+	f.marker_grid = 0;
+	fc_provider_page_judge(200, "text/html", &f, &v);
+	assert_non_null(
+	    strstr(v.detail, "choice (data-testid=\"main-providers\")"));
 	/* ... but not required: FC's markup changes. */
 	fc_provider_page_judge(200, "text/html", &bare, &v);
 	assert_int_equal(v.answer, FC_ANSWER_ACCEPTED);
