@@ -290,6 +290,22 @@ test_multi_and_cosign(void **state)
 	 * text */
 	both[1] ^= 1;
 	assert_int_not_equal(note_open(both, n, vv, 3, &r, &err), RC_OK);
+	/* Ed25519 signatures are 64 bytes: a valid one cut or padded is
+	 * no signature (a surviving mutant accepted any other length). */
+	{
+		unsigned char sig[65] = { 0 };
+
+		assert_int_equal(note_ed25519_sign(pk, body, strlen(body), sig),
+		    RC_OK);
+		assert_int_equal(
+		    note_ed25519_verify(pk, body, strlen(body), sig, 64), 1);
+		assert_int_equal(
+		    note_ed25519_verify(pk, body, strlen(body), sig, 63), 0);
+		assert_int_equal(
+		    note_ed25519_verify(pk, body, strlen(body), sig, 65), 0);
+		assert_int_equal(
+		    note_ed25519_verify(pk, body, strlen(body), sig, 0), 0);
+	}
 	EVP_PKEY_free(pk);
 	rc_free(note);
 	rc_free(line);

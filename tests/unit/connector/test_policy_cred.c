@@ -209,6 +209,13 @@ test_fc_fingerprint(void **state)
 	assert_string_not_equal(b, CRED_X);
 	assert_int_not_equal(
 	    payable_fc_fingerprint("abc123", "callback", b, NULL), RC_OK);
+	/* either half missing: no fingerprint */
+	assert_int_not_equal(payable_fc_fingerprint(NULL,
+	                         "https://portail.example.fr/callback", b,
+	                         NULL),
+	    RC_OK);
+	assert_int_not_equal(payable_fc_fingerprint("abc123", NULL, b, NULL),
+	    RC_OK);
 	assert_int_not_equal(payable_fc_fingerprint("abc123",
 	                         "ftp://portail.example.fr/", b, NULL),
 	    RC_OK);
