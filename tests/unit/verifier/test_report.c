@@ -207,6 +207,40 @@ test_stable_check_order(void **state)
 	assert_string_equal(got[0], got[1]);
 }
 
+/* The peer address and port are evidence when known, absent otherwise. */
+static void
+test_exchange_peer(void **state)
+{
+	struct probe_res res;
+	struct report *rep = report_new("DP-1");
+	json_t *j, *x;
+
+	(void)state;
+	assert_non_null(rep);
+	memset(&res, 0, sizeof(res));
+	res.method = (char *)(uintptr_t) "GET";
+	res.url_redacted = (char *)(uintptr_t) "https://a.example/";
+	res.outcome = PROBE_OK;
+	res.status = 200;
+	snprintf(res.primary_ip, sizeof(res.primary_ip), "127.0.0.1");
+	res.primary_port = 8443;
+	assert_int_equal(report_exchange_add(rep, &res), 0);
+	res.primary_ip[0] = '\0';
+	res.outcome = PROBE_CONNECT;
+	res.status = 0;
+	assert_int_equal(report_exchange_add(rep, &res), 1);
+	assert_non_null(j = report_to_json(rep));
+	x = json_array_get(json_object_get(j, "exchanges"), 0);
+	assert_string_equal(json_string_value(json_object_get(x, "peer")),
+	    "127.0.0.1");
+	assert_int_equal(json_integer_value(json_object_get(x, "port")), 8443);
+	x = json_array_get(json_object_get(j, "exchanges"), 1);
+	assert_null(json_object_get(x, "peer"));
+	assert_null(json_object_get(x, "port"));
+	json_decref(j);
+	report_free(rep);
+}
+
 /* Every allocation failure is reported cleanly (ASan checks for leaks). */
 static void
 test_enomem(void **state)
@@ -447,6 +481,7 @@ main(void)
 		cmocka_unit_test(test_overall_worst_section),
 		cmocka_unit_test(test_json_shape),
 		cmocka_unit_test(test_stable_check_order),
+		cmocka_unit_test(test_exchange_peer),
 		cmocka_unit_test(test_enomem),
 		cmocka_unit_test(test_lost_check_is_never_verified),
 		cmocka_unit_test(test_lost_exchange_is_never_verified),
