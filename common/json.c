@@ -2,6 +2,7 @@
 /*
  * Strict JSON input helpers (see json.h).
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -84,6 +85,76 @@ rc_json_path_index(char *out, size_t outlen, const char *parent, size_t index)
 	snprintf(out, outlen, "%s[%zu]", parent ? parent : "", index);
 }
 
+/* Levenshtein distance of a and b, capped: strings are short names. */
+static size_t
+edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j, prev, cur, tmp;
+	size_t row[65];
+
+	if (la > 64 || lb > 64)
+		return (size_t)-1;
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		prev = row[0];
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			cur = prev +
+			    (tolower((unsigned char)a[i - 1]) !=
+			        tolower((unsigned char)b[j - 1]));
+			if (row[j] + 1 < cur)
+				cur = row[j] + 1;
+			if (row[j - 1] + 1 < cur)
+				cur = row[j - 1] + 1;
+			tmp = row[j];
+			row[j] = cur;
+			prev = tmp;
+		}
+	}
+	return row[lb];
+}
+
+const char *
+rc_suggest(const char *s, const char *const *list)
+{
+	const char *best = NULL;
+	size_t i, d, bestd = (size_t)-1, limit;
+
+	if (s == NULL)
+		return NULL;
+	limit = strlen(s) <= 4 ? 1 : 2;
+	for (i = 0; list[i] != NULL; i++) {
+		d = edit_distance(s, list[i]);
+		if (d <= limit && d < bestd) {
+			best = list[i];
+			bestd = d;
+		}
+	}
+	return best;
+}
+
+void
+rc_list_join(char *out, size_t len, const char *const *list)
+{
+	size_t i, n = 0;
+	int w;
+
+	if (len == 0)
+		return;
+	out[0] = '\0';
+	for (i = 0; list[i] != NULL && n < len; i++) {
+		w = snprintf(out + n, len - n, "%s%s", i ? ", " : "", list[i]);
+		if (w < 0 || (size_t)w >= len - n) {
+			/* cut: end on an ellipsis rather than half a name */
+			if (len >= 4)
+				memcpy(out + len - 4, "...", 4);
+			return;
+		}
+		n += (size_t)w;
+	}
+}
+
 enum rc_code
 rc_json_only_keys(json_t *obj, const char *path, const char *const *allowed,
     struct rc_err *err)
@@ -103,8 +174,15 @@ rc_json_only_keys(json_t *obj, const char *path, const char *const *allowed,
 			if (strcmp(allowed[i], key) == 0)
 				break;
 		if (allowed[i] == NULL) {
+			const char *guess = rc_suggest(key, allowed);
+			char names[400];
+
 			rc_json_path(where, sizeof(where), path, key);
-			return RC_ERR(err, RC_EINVAL, "%s: unknown key", where);
+			rc_list_join(names, sizeof(names), allowed);
+			return RC_ERR(err, RC_EINVAL,
+			    "%s: unknown key%s%s%s (allowed: %s)", where,
+			    guess ? "; did you mean \"" : "",
+			    guess ? guess : "", guess ? "\"?" : "", names);
 		}
 	}
 	return RC_OK;

@@ -44,6 +44,16 @@ void rc_json_path_index(char *out, size_t outlen, const char *parent,
  * not in allowed (a NULL-terminated list).  RC_EINVAL when obj is not an
  * object.
  */
+/*
+ * The entry of the NULL-terminated list closest to s (case-insensitive
+ * edit distance at most 1 for short names, 2 otherwise), borrowed from
+ * list, or NULL: the "did you mean" of an input error.
+ */
+const char *rc_suggest(const char *s, const char *const *list);
+
+/* list's entries joined with ", " into out (cut with "..." if long). */
+void rc_list_join(char *out, size_t len, const char *const *list);
+
 enum rc_code rc_json_only_keys(json_t *obj, const char *path,
     const char *const *allowed, struct rc_err *err);
 

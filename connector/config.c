@@ -799,6 +799,19 @@ find_directive(const char *path)
 	return NULL;
 }
 
+/* The directive whose path is closest to path ("did you mean"), or NULL. */
+static const char *
+guess_directive(const char *path)
+{
+	const char *paths[NDIRECTIVES + 1];
+	size_t i;
+
+	for (i = 0; i < NDIRECTIVES; i++)
+		paths[i] = directives[i].path;
+	paths[NDIRECTIVES] = NULL;
+	return rc_suggest(path, paths);
+}
+
 /* True when path names an object that holds directives. */
 static bool
 is_section(const char *path)
@@ -839,7 +852,13 @@ walk(struct cfg *c, json_t *obj, const char *prefix, struct rc_err *err)
 			    "environment variable (..._env) or a file",
 			    where);
 		} else {
-			return RC_ERR(err, RC_EINVAL, "%s: unknown key", where);
+			const char *g = guess_directive(where);
+
+			return RC_ERR(err, RC_EINVAL,
+			    "%s: unknown key%s%s%s (docs/config.md lists every "
+			    "directive)",
+			    where, g ? "; did you mean \"" : "", g ? g : "",
+			    g ? "\"?" : "");
 		}
 		if (rc != RC_OK)
 			return rc;

@@ -171,8 +171,8 @@ get_enum(json_t *obj, const char *path, const char *key, int required,
     const char *const *list, const char *what, const char **out,
     struct rc_err *err)
 {
-	const char *s = NULL;
-	char where[WHERE];
+	const char *s = NULL, *guess;
+	char where[WHERE], names[300];
 	enum rc_code rc;
 	size_t i;
 
@@ -185,8 +185,12 @@ get_enum(json_t *obj, const char *path, const char *key, int required,
 			return RC_OK;
 		}
 	rc_json_path(where, sizeof(where), path, key);
-	return RC_ERR(err, RC_EINVAL, "%s: unknown %s \"%.64s\"", where, what,
-	    s);
+	guess = rc_suggest(s, list);
+	rc_list_join(names, sizeof(names), list);
+	return RC_ERR(err, RC_EINVAL,
+	    "%s: unknown %s \"%.64s\"%s%s%s (one of: %s)", where, what, s,
+	    guess ? "; did you mean \"" : "", guess ? guess : "",
+	    guess ? "\"?" : "", names);
 }
 
 static void
@@ -353,8 +357,13 @@ screen_keys(json_t *obj, const char *path, const char *const *allowed,
 			    "%s: secrets are never inline: use "
 			    "client_secret_file or client_secret_env",
 			    where);
-		if (!in_list(integration_keys, key))
-			return RC_ERR(err, RC_EINVAL, "%s: unknown key", where);
+		if (!in_list(integration_keys, key)) {
+			const char *guess = rc_suggest(key, integration_keys);
+
+			return RC_ERR(err, RC_EINVAL, "%s: unknown key%s%s%s",
+			    where, guess ? "; did you mean \"" : "",
+			    guess ? guess : "", guess ? "\"?" : "");
+		}
 		if (allowed != NULL && !in_list(allowed, key))
 			return RC_ERR(err, RC_EINVAL, "%s: not used by %s%s%s",
 			    where, owner, hint ? " " : "", hint ? hint : "");

@@ -197,6 +197,7 @@ static const struct bad_case bad_cases[] = {
 	{ "[]", "the configuration must be a JSON object" },
 	{ "{\"nework\": {}}", "t.json: nework: unknown key" },
 	{ "{\"network\": {\"timeout\": 5}}", "network.timeout: unknown key" },
+	{ "{\"network\": {\"timout_ms\": 5}}", "network.timout_ms: unknown key; did you mean \"network.timeout_ms\"?" },
 	{ "{\"apis\": {\"api_foo\": {}}}", "apis.api_foo: unknown key" },
 	{ "{\"apis\": {\"api_particulier\": {\"prod\": {}}}}", "apis.api_particulier.prod: unknown key" },
 	{ "{\"apis\": {\"api_particulier\": {\"production\": {\"url\": \"https://a.test\"}}}}", "apis.api_particulier.production.url: unknown key" },

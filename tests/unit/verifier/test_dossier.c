@@ -186,6 +186,11 @@ static const struct bad_case bad_cases[] = {
 	{ "collectivite.nom", "\"\"", "collectivite.nom: must not be empty" },
 	{ "collectivite.categorie", NULL, "collectivite.categorie: is required" },
 	{ "collectivite.categorie", "\"ville\"", "collectivite.categorie: unknown categorie \"ville\"" },
+	/* the allowed values, and a "did you mean" when one is close (issue 14) */
+	{ "collectivite.categorie", "\"Commune\"", "collectivite.categorie: unknown categorie \"Commune\"; did you mean \"commune\"? (one of: commune, epci," },
+	{ "collectivite.categorie", "\"ville\"", "(one of: commune, epci, departement" },
+	{ "integrations[0].clientid", "\"x\"", "integrations[0].clientid: unknown key; did you mean \"client_id\"?" },
+	{ "collectivite.siret_", "\"x\"", "collectivite.siret_: unknown key; did you mean \"siret\"? (allowed: siren, siret, nom," },
 	{ "collectivite.code_insee", "\"20004\"", "collectivite.code_insee: 20004 uses d" },
 	{ "collectivite.code_insee", "75056", "collectivite.code_insee: must be a string" },
 	{ "paiement", NULL, "paiement: is required" },
