@@ -16,7 +16,8 @@
 static const char *const code_names[PAYABLE__MAX] = { "yes", "already_awarded",
 	"checks_failed", "inconclusive", "not_production",
 	"habilitation_not_checked", "habilitation_not_confirmed",
-	"second_of_kind", "credential_conflict", "policy", "unlinked" };
+	"second_of_kind", "credential_conflict", "policy", "unlinked",
+	"no_bank_details" };
 
 const char *
 payable_code_str(enum payable_code c)
@@ -212,9 +213,19 @@ decide_one(const struct dossier *d, const struct report_section *sec,
 	snprintf(p->reason, sizeof(p->reason), "%s", dec.reason);
 	switch (dec.outcome) {
 	case POLICY_AWARD:
+		decided[k] = 1;
+		/* A self-check needs no bank details; a payment does. */
+		if (d->paiement.iban == NULL) {
+			p->code = PAYABLE_NO_BANK_DETAILS;
+			snprintf(p->reason, sizeof(p->reason),
+			    "%s would earn the %s forfait, but the dossier "
+			    "gives no paiement (titulaire, iban, bic): nothing "
+			    "can be paid without them",
+			    p->in->path, what);
+			break;
+		}
 		p->code = PAYABLE_YES;
 		p->amount_cents = dec.amount_cents;
-		decided[k] = 1;
 		break;
 	case POLICY_ALREADY:
 		p->code = PAYABLE_ALREADY;

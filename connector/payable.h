@@ -46,6 +46,7 @@ enum payable_code {
 	PAYABLE_CREDENTIAL_CONFLICT,    /* "credential_conflict" */
 	PAYABLE_POLICY,                 /* "policy": window, envelope */
 	PAYABLE_UNLINKED,               /* "unlinked": internal, fails closed */
+	PAYABLE_NO_BANK_DETAILS,        /* "no_bank_details": no paiement */
 	PAYABLE__MAX
 };
 

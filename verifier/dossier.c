@@ -297,7 +297,10 @@ parse_paiement(json_t *root, struct dossier *d, struct rc_err *err)
 	enum rc_code rc;
 	char *p;
 
-	if ((rc = rc_json_get_object(root, "", path, 1, &obj, err)) != RC_OK)
+	/* Optional: a self-check needs no bank details; an award does
+	 * (connector/payable.c refuses it: "no_bank_details"). */
+	if ((rc = rc_json_get_object(root, "", path, 0, &obj, err)) != RC_OK ||
+	    obj == NULL)
 		return rc;
 	if ((rc = rc_json_only_keys(obj, path, paiement_keys, err)) != RC_OK)
 		return rc;

@@ -40,6 +40,32 @@ else
 	grep -q "$esc" "$WORK/pipe.out" && nok "colours in a pipe" || ok "no colour in a pipe"
 fi
 
+# A self-check needs no bank details; verify then says why it cannot pay.
+python3 - "$WORK/ok.json" "$WORK/nopay.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1])); del d["paiement"]; d["dossier_id"] = "IT-nopay"
+json.dump(d, open(sys.argv[2], "w"))
+PY
+# (without the DataPass rule, so that the missing bank details decide)
+python3 - "$WORK/cfg.json" "$WORK/cfg-nohab.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1])); c.setdefault("policy", {})["require_habilitation"] = False
+json.dump(c, open(sys.argv[2], "w"))
+PY
+"$RACCORD" check --config "$WORK/cfg-nohab.json" --format json "$WORK/nopay.json" >"$WORK/np.out" 2>"$WORK/np.err"
+rc=$?
+if [ $rc -eq 0 ] && python3 -c "import json,sys; r=json.load(open(sys.argv[1])); p=r['integrations'][0]['payable']; assert r['verdict']=='verified' and p['code']=='no_bank_details' and not p['would_award'], p" "$WORK/np.out"; then
+	ok "check without paiement: verified, payable says why not"
+else
+	nok "check without paiement: exit $rc $(head -c 400 "$WORK/np.out")"
+fi
+"$RACCORD" keygen np.example/ledger --key "$WORK/np.pem" --vkey "$WORK/np.vkey" >/dev/null 2>&1
+"$RACCORD" ledger init "$WORK/np-ledger" --key "$WORK/np.pem" --vkey "$WORK/np.vkey" >/dev/null 2>&1
+"$RACCORD" verify "$WORK/nopay.json" --ledger "$WORK/np-ledger" --key "$WORK/np.pem" --config "$WORK/cfg-nohab.json" >"$WORK/npv.out" 2>&1
+rc=$?
+[ $rc -eq 1 ] && grep -q "refused: .*no paiement" "$WORK/npv.out" && [ -f "$WORK/np-ledger/entries.jsonl" ] && [ ! -s "$WORK/np-ledger/entries.jsonl" ] &&
+	ok "verify without paiement: refused, nothing awarded" || nok "verify without paiement: exit $rc $(cat "$WORK/npv.out")"
+
 # verify --format json: one object per dossier with each decision.
 "$RACCORD" keygen it.example/ledger --key "$WORK/k.pem" --vkey "$WORK/k.vkey" >/dev/null 2>&1
 "$RACCORD" ledger init "$WORK/ledger" --key "$WORK/k.pem" --vkey "$WORK/k.vkey" >/dev/null 2>&1

@@ -392,6 +392,20 @@ test_failed_first_of_kind(void **state)
 		assert_int_equal(out[1].code, PAYABLE_YES);
 		report_free(rep);
 	}
+	/* No paiement: a self-check says what is missing, never YES. */
+	{
+		char *saved = d->paiement.iban;
+
+		d->paiement.iban = NULL;
+		assert_non_null(rep = report_new("DP-1"));
+		section(rep, "api", "integrations[2]", CHECK_PASS, CRED_X);
+		assert_int_equal(payable_dossier(d, rep, &o, NULL, out, &err),
+		    RC_OK);
+		assert_int_equal(out[0].code, PAYABLE_NO_BANK_DETAILS);
+		assert_non_null(strstr(out[0].reason, "paiement"));
+		report_free(rep);
+		d->paiement.iban = saved;
+	}
 	/* Payable without a fingerprint: the reason says the award will
 	 * record none. */
 	assert_non_null(rep = report_new("DP-1"));

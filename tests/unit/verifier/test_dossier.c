@@ -193,7 +193,8 @@ static const struct bad_case bad_cases[] = {
 	{ "collectivite.siret_", "\"x\"", "collectivite.siret_: unknown key; did you mean \"siret\"? (allowed: siren, siret, nom," },
 	{ "collectivite.code_insee", "\"20004\"", "collectivite.code_insee: 20004 uses d" },
 	{ "collectivite.code_insee", "75056", "collectivite.code_insee: must be a string" },
-	{ "paiement", NULL, "paiement: is required" },
+	{ "paiement", "null", "paiement: must be an object" },
+	{ "paiement.iban", NULL, "paiement.iban: is required" },
 	{ "paiement.iban", "\"FR76 3000 1007 9412 3456 7890 186\"", "paiement.iban: the IBAN fails the ISO 13616 mod-97 check" },
 	{ "paiement.iban", "\"FR76-3000\"", "paiement.iban: must hold only letters, digits and spaces" },
 	{ "paiement.iban", "\"US7630001007941234567890185\"", "paiement.iban: the IBAN is not from a SEPA country" },
@@ -250,6 +251,23 @@ static const struct bad_case bad_cases[] = {
 	{ "collectivite.siret", "\"00000000000000\"", "collectivite.siret: 00000000000000 is not a SIRET" },
 };
 /* clang-format on */
+
+/* A self-check needs no bank details: paiement may be left out (an
+ * award then refuses: connector/payable.c "no_bank_details"). */
+static void
+test_no_paiement(void **state)
+{
+	struct rc_err err = { 0 };
+	struct dossier *d = NULL;
+	char *doc = edit("paiement", NULL);
+
+	(void)state;
+	assert_int_equal(dossier_parse(doc, strlen(doc), "t", &d, &err), RC_OK);
+	assert_null(d->paiement.iban);
+	assert_null(d->paiement.titulaire);
+	dossier_free(d);
+	free(doc);
+}
 
 static void
 test_errors_name_the_path(void **state)
@@ -374,6 +392,7 @@ main(void)
 		cmocka_unit_test(test_base_parses),
 		cmocka_unit_test(test_examples_parse),
 		cmocka_unit_test(test_errors_name_the_path),
+		cmocka_unit_test(test_no_paiement),
 		cmocka_unit_test(test_malformed_and_limits),
 		cmocka_unit_test(test_enomem_is_clean),
 	};
