@@ -596,8 +596,10 @@ on_login_hop(struct probe *p, struct probe_res *res, void *arg)
 		if (++f->hops > po->max_redirects) {
 			fetch_end(f, FETCH_SITE,
 			    "the login URL did not reach an authorization "
-			    "request after %ld redirects (last: %s); a "
-			    "redirect loop?",
+			    "request within the %ld redirects "
+			    "network.max_redirects allows (last: %s): a "
+			    "redirect loop, or a longer chain than the "
+			    "verification accepts",
 			    po->max_redirects, res->url_redacted);
 			goto out;
 		}

@@ -205,7 +205,7 @@ PY
 # --- max_redirects 0: a login URL that redirects on-site -------------------
 run noredirect cfg-noredirect "$WORK/fc-code.json"
 [ "$RC_JSON" = 1 ] && ok "max_redirects 0: failed (exit 1)" || nok "max_redirects 0: exit $RC_JSON, want 1"
-report_has noredirect 'rep["verdict"] == "failed" and "after 0 redirects" in details' "the redirect limit is the finding"
+report_has noredirect 'rep["verdict"] == "failed" and "within the 0 redirects network.max_redirects allows" in details' "the redirect limit is the finding"
 report_has noredirect 'any("code=REDACTED" in l for l in locs) and all("C0DE" not in l for l in locs)' "Location redacted (code)"
 report_has noredirect 'sum(e["url"].endswith("/login") for e in rep["exchanges"]) == 3 and not any("/next" in e["url"] for e in rep["exchanges"])' "three login fetches, no redirect followed"
 report_has noredirect 'all("C0DE" not in h.get("Retry-After", "") + h.get("Content-Type", "") for h in hdrs)' "the code echoed bare in headers is hidden too"
