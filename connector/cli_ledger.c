@@ -222,6 +222,23 @@ maybe_vkey(const struct largs *a, struct note_verifier **v, struct rc_err *err)
 	return ledger_vkey_load(a->vkey, v, err);
 }
 
+/*
+ * Open a->dir read-only with the default policy (*p, which must outlive
+ * *lg), checking its checkpoint against --vkey when one is given: the
+ * start of every command that only reads the ledger.
+ */
+static enum rc_code
+open_reader(const struct largs *a, struct policy *p, struct note_verifier **v,
+    struct ledger **lg, struct rc_err *err)
+{
+	enum rc_code rc;
+
+	policy_defaults(p);
+	if ((rc = maybe_vkey(a, v, err)) != RC_OK)
+		return rc;
+	return ledger_open(a->dir, NULL, *v, p, LEDGER_LOCK_WAIT_MS, lg, err);
+}
+
 static int
 cmd_show(const struct largs *a)
 {
@@ -239,10 +256,7 @@ cmd_show(const struct largs *a)
 		ledger_usage(stderr);
 		return 2;
 	}
-	policy_defaults(&p);
-	if ((rc = maybe_vkey(a, &v, &err)) != RC_OK ||
-	    (rc = ledger_open(a->dir, NULL, v, &p, LEDGER_LOCK_WAIT_MS, &lg,
-	         &err)) != RC_OK)
+	if ((rc = open_reader(a, &p, &v, &lg, &err)) != RC_OK)
 		goto out;
 	cp = ledger_checkpoint(lg);
 	if (a->seq >= 0) {
@@ -391,10 +405,7 @@ cmd_prove(const struct largs *a, int consistency)
 		ledger_usage(stderr);
 		return 2;
 	}
-	policy_defaults(&p);
-	if ((rc = maybe_vkey(a, &v, &err)) != RC_OK ||
-	    (rc = ledger_open(a->dir, NULL, v, &p, LEDGER_LOCK_WAIT_MS, &lg,
-	         &err)) != RC_OK)
+	if ((rc = open_reader(a, &p, &v, &lg, &err)) != RC_OK)
 		goto out;
 	if (consistency)
 		rc =
@@ -612,10 +623,7 @@ cmd_conflicts(const struct largs *a)
 		ledger_usage(stderr);
 		return 2;
 	}
-	policy_defaults(&p);
-	if ((rc = maybe_vkey(a, &v, &err)) != RC_OK ||
-	    (rc = ledger_open(a->dir, NULL, v, &p, LEDGER_LOCK_WAIT_MS, &lg,
-	         &err)) != RC_OK)
+	if ((rc = open_reader(a, &p, &v, &lg, &err)) != RC_OK)
 		goto out;
 	for (s = 0; s < ledger_size(lg); s++) {
 		if ((rc = ledger_entry_line(lg, s, &line, &len, &err)) !=
