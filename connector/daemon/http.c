@@ -30,25 +30,7 @@
 #include "common/mem.h"
 #include "connector/award.h"
 #include "connector/daemon/daemon_int.h"
-
-/* Roles, as bits. */
-#define R_INSTR  (1u << CFG_ROLE_INSTRUCTOR)
-#define R_PAY    (1u << CFG_ROLE_PAYMENT)
-#define R_ADMIN  (1u << CFG_ROLE_ADMIN)
-#define R_SELF   (1u << CFG_ROLE_SELFCHECK)
-#define R_PUBLIC 0u
-
-struct req {
-	struct rc_buf body;
-	int too_big;
-};
-
-struct ctx {
-	struct daemon *dm;
-	struct MHD_Connection *c;
-	const char *method, *url;
-	struct daemon_caller who;
-};
+#include "connector/daemon/http_int.h"
 
 /* Copy s for a log line: printable ASCII, at most 120 bytes. */
 static void
@@ -64,13 +46,15 @@ log_safe(char *out, size_t n, const char *s)
 	out[i] = '\0';
 }
 
-static enum MHD_Result
-respond_raw(struct ctx *x, unsigned status, const char *type, const void *data,
-    size_t len, const char *allow, int retry_after)
+enum MHD_Result
+http_respond(struct http_ctx *x, unsigned status, const char *type,
+    const void *data, size_t len, const char *const *hdrs)
 {
 	struct MHD_Response *r;
 	enum MHD_Result ret;
-	char path[128], num[24];
+	char path[128];
+	int cached = 0;
+	size_t i;
 
 	log_safe(path, sizeof(path), x->url);
 	pthread_mutex_lock(&x->dm->mu);
@@ -83,14 +67,16 @@ respond_raw(struct ctx *x, unsigned status, const char *type, const void *data,
 	if (r == NULL)
 		return MHD_NO;
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-	if (allow != NULL)
-		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
-	if (retry_after > 0) {
-		snprintf(num, sizeof(num), "%d", retry_after);
-		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, num);
+	for (i = 0; hdrs != NULL && hdrs[i] != NULL && hdrs[i + 1] != NULL;
+	     i += 2) {
+		MHD_add_response_header(r, hdrs[i], hdrs[i + 1]);
+		if (strcasecmp(hdrs[i], MHD_HTTP_HEADER_CACHE_CONTROL) == 0)
+			cached = 1;
 	}
+	if (!cached)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL,
+		    "no-store");
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
 	if (status == MHD_HTTP_UNAUTHORIZED)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
 		    "Bearer realm=\"raccord\"");
@@ -99,10 +85,31 @@ respond_raw(struct ctx *x, unsigned status, const char *type, const void *data,
 	return ret;
 }
 
+enum MHD_Result
+http_respond_raw(struct http_ctx *x, unsigned status, const char *type,
+    const void *data, size_t len, const char *allow, int retry_after)
+{
+	const char *hdrs[5];
+	char num[24];
+	size_t n = 0;
+
+	if (allow != NULL) {
+		hdrs[n++] = MHD_HTTP_HEADER_ALLOW;
+		hdrs[n++] = allow;
+	}
+	if (retry_after > 0) {
+		snprintf(num, sizeof(num), "%d", retry_after);
+		hdrs[n++] = MHD_HTTP_HEADER_RETRY_AFTER;
+		hdrs[n++] = num;
+	}
+	hdrs[n] = NULL;
+	return http_respond(x, status, type, data, len, hdrs);
+}
+
 /* Send j (stolen) as JSON. */
-static enum MHD_Result
-respond_json(struct ctx *x, unsigned status, json_t *j, const char *allow,
-    int retry_after)
+enum MHD_Result
+http_respond_json(struct http_ctx *x, unsigned status, json_t *j,
+    const char *allow, int retry_after)
 {
 	enum MHD_Result ret;
 	char *s;
@@ -110,22 +117,29 @@ respond_json(struct ctx *x, unsigned status, json_t *j, const char *allow,
 	if (j == NULL ||
 	    (s = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS)) == NULL) {
 		json_decref(j);
-		return respond_raw(x, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		return http_respond_raw(x, MHD_HTTP_INTERNAL_SERVER_ERROR,
 		    "application/json", "{\"error\":\"out of memory\"}", 25,
 		    NULL, 0);
 	}
 	json_decref(j);
-	ret = respond_raw(x, status, "application/json", s, strlen(s), allow,
-	    retry_after);
+	ret = http_respond_raw(x, status, "application/json", s, strlen(s),
+	    allow, retry_after);
 	free(s); /* json_dumps */
 	return ret;
 }
 
-static enum MHD_Result
-respond_error(struct ctx *x, unsigned status, const char *msg)
+enum MHD_Result
+http_respond_error(struct http_ctx *x, unsigned status, const char *msg)
 {
-	return respond_json(x, status, json_pack("{s:s}", "error", msg), NULL,
-	    0);
+	return http_respond_json(x, status, json_pack("{s:s}", "error", msg),
+	    NULL, 0);
+}
+
+enum MHD_Result
+http_respond_method(struct http_ctx *x, const char *allow)
+{
+	return http_respond_json(x, MHD_HTTP_METHOD_NOT_ALLOWED,
+	    json_pack("{s:s}", "error", "method not allowed"), allow, 0);
 }
 
 /*
@@ -133,7 +147,7 @@ respond_error(struct ctx *x, unsigned status, const char *msg)
  * time (cfg_token_find compares every entry).
  */
 static void
-authenticate(struct ctx *x)
+authenticate(struct http_ctx *x)
 {
 	const char *h, *tok;
 	unsigned char digest[RC_SHA256_LEN];
@@ -162,33 +176,33 @@ authenticate(struct ctx *x)
 }
 
 /* 401 or 403 unless the caller's role is in roles; 0 when allowed. */
-static int
-denied(struct ctx *x, unsigned roles, enum MHD_Result *ret)
+int
+http_denied(struct http_ctx *x, unsigned roles, enum MHD_Result *ret)
 {
 	if (roles == R_PUBLIC)
 		return 0;
 	if (!x->who.known) {
-		*ret = respond_error(x, MHD_HTTP_UNAUTHORIZED,
+		*ret = http_respond_error(x, MHD_HTTP_UNAUTHORIZED,
 		    "a bearer token is required (Authorization: Bearer ...)");
 		return 1;
 	}
 	if (!(roles & (1u << x->who.role))) {
-		*ret = respond_error(x, MHD_HTTP_FORBIDDEN,
+		*ret = http_respond_error(x, MHD_HTTP_FORBIDDEN,
 		    "this token's role may not use this route");
 		return 1;
 	}
 	return 0;
 }
 
-static const char *
-query(struct ctx *x, const char *key)
+const char *
+http_query(struct http_ctx *x, const char *key)
 {
 	return MHD_lookup_connection_value(x->c, MHD_GET_ARGUMENT_KIND, key);
 }
 
 /* A decimal in [lo, hi]; 1 if ok. */
-static int
-parse_u64(const char *s, unsigned long long hi, unsigned long long *out)
+int
+http_parse_u64(const char *s, unsigned long long hi, unsigned long long *out)
 {
 	char *end;
 	unsigned long long v;
@@ -219,15 +233,15 @@ is_job_id(const char *s, size_t n)
 /* --- routes ------------------------------------------------------------ */
 
 static enum MHD_Result
-get_healthz(struct ctx *x)
+get_healthz(struct http_ctx *x)
 {
-	return respond_json(x, MHD_HTTP_OK, json_pack("{s:s}", "status", "up"),
-	    NULL, 0);
+	return http_respond_json(x, MHD_HTTP_OK,
+	    json_pack("{s:s}", "status", "up"), NULL, 0);
 }
 
 /* Ready: the store can be written, the ledger read, the worker lives. */
 static enum MHD_Result
-get_readyz(struct ctx *x)
+get_readyz(struct http_ctx *x)
 {
 	struct daemon *dm = x->dm;
 	struct rc_err err = { 0 };
@@ -247,7 +261,7 @@ get_readyz(struct ctx *x)
 	pthread_mutex_lock(&dm->mu);
 	worker_ok = dm->worker_alive && !dm->stopping;
 	pthread_mutex_unlock(&dm->mu);
-	return respond_json(x,
+	return http_respond_json(x,
 	    store_ok && ledger_ok && worker_ok ? MHD_HTTP_OK
 	                                       : MHD_HTTP_SERVICE_UNAVAILABLE,
 	    json_pack("{s:b, s:s, s:s, s:s}", "ready",
@@ -258,7 +272,7 @@ get_readyz(struct ctx *x)
 
 /* GET /metrics: Prometheus text format 0.0.4. */
 static enum MHD_Result
-get_metrics(struct ctx *x)
+get_metrics(struct http_ctx *x)
 {
 	static const char *const states[4] = { "queued", "running", "done",
 		"error" };
@@ -322,10 +336,10 @@ get_metrics(struct ctx *x)
 		ledger_close(lg);
 	}
 	if (b.data == NULL)
-		ret = respond_error(x, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		ret = http_respond_error(x, MHD_HTTP_INTERNAL_SERVER_ERROR,
 		    "out of memory");
 	else
-		ret = respond_raw(x, MHD_HTTP_OK,
+		ret = http_respond_raw(x, MHD_HTTP_OK,
 		    "text/plain; version=0.0.4; charset=utf-8", b.data, b.len,
 		    NULL, 0);
 	rc_buf_free(&b);
@@ -337,7 +351,7 @@ get_metrics(struct ctx *x)
  * the window (seconds); 0 when allowed.
  */
 static int
-over_limit(struct ctx *x, const char *prefix, const char *value,
+over_limit(struct http_ctx *x, const char *prefix, const char *value,
     long long limit, long long window, enum MHD_Result *ret)
 {
 	char key[RATELIMIT_KEY_MAX + 1], msg[200];
@@ -354,14 +368,14 @@ over_limit(struct ctx *x, const char *prefix, const char *value,
 	    "queued, retry later",
 	    prefix[0] == 't' ? "token" : "SIREN", limit,
 	    window == 60 ? "minute" : "hour");
-	*ret = respond_json(x, MHD_HTTP_TOO_MANY_REQUESTS,
+	*ret = http_respond_json(x, MHD_HTTP_TOO_MANY_REQUESTS,
 	    json_pack("{s:s}", "error", msg), NULL,
 	    retry > INT_MAX ? INT_MAX : (int)retry);
 	return 1;
 }
 
 static enum MHD_Result
-post_dossier(struct ctx *x, struct req *rq)
+post_dossier(struct http_ctx *x, struct http_req *rq)
 {
 	struct daemon *dm = x->dm;
 	struct rc_err err = { 0 };
@@ -377,13 +391,13 @@ post_dossier(struct ctx *x, struct req *rq)
 	        60, &ret))
 		goto out;
 	if (rq->body.len == 0) {
-		ret = respond_error(x, MHD_HTTP_BAD_REQUEST,
+		ret = http_respond_error(x, MHD_HTTP_BAD_REQUEST,
 		    "request body: a dossier (JSON) is required");
 		goto out;
 	}
 	if (daemon_dossier_screen(rq->body.data, rq->body.len, &canon, &d,
 	        &err) != RC_OK) {
-		ret = respond_error(x,
+		ret = http_respond_error(x,
 		    err.code == RC_ENOMEM ? MHD_HTTP_INTERNAL_SERVER_ERROR
 		                          : MHD_HTTP_BAD_REQUEST,
 		    err.msg);
@@ -401,7 +415,7 @@ post_dossier(struct ctx *x, struct req *rq)
 	    "Idempotency-Key");
 	if (key != NULL) {
 		if (key[0] == '\0' || strlen(key) > 255) {
-			ret = respond_error(x, MHD_HTTP_BAD_REQUEST,
+			ret = http_respond_error(x, MHD_HTTP_BAD_REQUEST,
 			    "Idempotency-Key: 1 to 255 characters");
 			goto out;
 		}
@@ -410,13 +424,13 @@ post_dossier(struct ctx *x, struct req *rq)
 		        RC_OK ||
 		    rc_sha256_hex(kb.data, kb.len, idem) != RC_OK) {
 			rc_buf_free(&kb);
-			ret = respond_error(x, MHD_HTTP_INTERNAL_SERVER_ERROR,
-			    "out of memory");
+			ret = http_respond_error(x,
+			    MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
 			goto out;
 		}
 		rc_buf_free(&kb);
 	} else if (rc_sha256_hex(canon, strlen(canon), idem) != RC_OK) {
-		ret = respond_error(x, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		ret = http_respond_error(x, MHD_HTTP_INTERNAL_SERVER_ERROR,
 		    "out of memory");
 		goto out;
 	}
@@ -425,12 +439,12 @@ post_dossier(struct ctx *x, struct req *rq)
 	        dm->pl.cfg->daemon_queue_max, id, &existed, &full,
 	        &err) != RC_OK) {
 		log_error("job store: %s", err.msg);
-		ret = respond_error(x, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		ret = http_respond_error(x, MHD_HTTP_INTERNAL_SERVER_ERROR,
 		    "the job store failed; nothing was queued");
 		goto out;
 	}
 	if (full) {
-		ret = respond_json(x, MHD_HTTP_SERVICE_UNAVAILABLE,
+		ret = http_respond_json(x, MHD_HTTP_SERVICE_UNAVAILABLE,
 		    json_pack("{s:s}", "error",
 		        "the queue is full; nothing was queued, retry later"),
 		    NULL, DAEMON_RETRY_AFTER);
@@ -439,19 +453,20 @@ post_dossier(struct ctx *x, struct req *rq)
 	if (existed) {
 		if (store_get(dm->store, id, &job, &err) != RC_OK ||
 		    job == NULL) {
-			ret = respond_error(x, MHD_HTTP_INTERNAL_SERVER_ERROR,
+			ret = http_respond_error(x,
+			    MHD_HTTP_INTERNAL_SERVER_ERROR,
 			    "the job store failed");
 			goto out;
 		}
 		state = json_object_get(job, "state");
-		ret = respond_json(x, MHD_HTTP_OK,
+		ret = http_respond_json(x, MHD_HTTP_OK,
 		    json_pack("{s:s, s:O}", "id", id, "state", state), NULL, 0);
 		goto out;
 	}
 	log_info("job=%s state=queued dossier_id=%s siren=%s by=%s", id,
 	    d->dossier_id, d->collectivite.siren, x->who.name);
 	worker_kick(dm);
-	ret = respond_json(x, MHD_HTTP_ACCEPTED,
+	ret = http_respond_json(x, MHD_HTTP_ACCEPTED,
 	    json_pack("{s:s, s:s}", "id", id, "state", "queued"), NULL, 0);
 out:
 	json_decref(job);
@@ -462,7 +477,7 @@ out:
 
 /* Selfcheck tokens see only the jobs they submitted. */
 static int
-may_see(const struct ctx *x, json_t *job)
+may_see(const struct http_ctx *x, json_t *job)
 {
 	const char *by =
 	    json_string_value(json_object_get(job, "submitted_by"));
@@ -472,23 +487,23 @@ may_see(const struct ctx *x, json_t *job)
 }
 
 static enum MHD_Result
-get_dossier(struct ctx *x, const char *id)
+get_dossier(struct http_ctx *x, const char *id)
 {
 	struct rc_err err = { 0 };
 	json_t *job = NULL;
 
 	if (store_get(x->dm->store, id, &job, &err) != RC_OK)
-		return respond_error(x, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		return http_respond_error(x, MHD_HTTP_INTERNAL_SERVER_ERROR,
 		    "the job store failed");
 	if (job == NULL || !may_see(x, job)) {
 		json_decref(job);
-		return respond_error(x, MHD_HTTP_NOT_FOUND, "no such job");
+		return http_respond_error(x, MHD_HTTP_NOT_FOUND, "no such job");
 	}
-	return respond_json(x, MHD_HTTP_OK, job, NULL, 0);
+	return http_respond_json(x, MHD_HTTP_OK, job, NULL, 0);
 }
 
 static enum MHD_Result
-post_verify(struct ctx *x, const char *id)
+post_verify(struct http_ctx *x, const char *id)
 {
 	struct rc_err err = { 0 };
 	json_t *job = NULL;
@@ -497,20 +512,20 @@ post_verify(struct ctx *x, const char *id)
 	if (store_request_award(x->dm->store, id, x->who.name, &found, &already,
 	        &err) != RC_OK) {
 		log_error("job store: %s", err.msg);
-		return respond_error(x, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		return http_respond_error(x, MHD_HTTP_INTERNAL_SERVER_ERROR,
 		    "the job store failed; nothing was requested");
 	}
 	if (!found)
-		return respond_error(x, MHD_HTTP_NOT_FOUND, "no such job");
+		return http_respond_error(x, MHD_HTTP_NOT_FOUND, "no such job");
 	if (store_get(x->dm->store, id, &job, &err) != RC_OK || job == NULL)
-		return respond_error(x, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		return http_respond_error(x, MHD_HTTP_INTERNAL_SERVER_ERROR,
 		    "the job store failed");
 	if (!already) {
 		log_info("job=%s award requested by=%s", id, x->who.name);
 		worker_kick(x->dm);
 	}
-	return respond_json(x, already ? MHD_HTTP_OK : MHD_HTTP_ACCEPTED, job,
-	    NULL, 0);
+	return http_respond_json(x, already ? MHD_HTTP_OK : MHD_HTTP_ACCEPTED,
+	    job, NULL, 0);
 }
 
 static int
@@ -525,14 +540,15 @@ one_of(const char *v, const char *const *set)
 }
 
 static enum MHD_Result
-get_dossiers(struct ctx *x)
+get_dossiers(struct http_ctx *x)
 {
 	static const char *const states[] = { "queued", "running", "done",
 		"error", NULL };
 	static const char *const verdicts[] = { "verified", "failed",
 		"inconclusive", NULL };
-	const char *siren = query(x, "siren"), *state = query(x, "state"),
-	           *verdict = query(x, "verdict"), *s;
+	const char *siren = http_query(x, "siren"),
+	           *state = http_query(x, "state"),
+	           *verdict = http_query(x, "verdict"), *s;
 	unsigned long long after = 0, limit = 100;
 	struct rc_err err = { 0 };
 	json_t *out = NULL;
@@ -542,35 +558,35 @@ get_dossiers(struct ctx *x)
 		for (i = 0; siren[i] >= '0' && siren[i] <= '9'; i++)
 			;
 		if (i != 9 || siren[i] != '\0')
-			return respond_error(x, MHD_HTTP_BAD_REQUEST,
+			return http_respond_error(x, MHD_HTTP_BAD_REQUEST,
 			    "siren: 9 digits");
 	}
 	if (state != NULL && !one_of(state, states))
-		return respond_error(x, MHD_HTTP_BAD_REQUEST,
+		return http_respond_error(x, MHD_HTTP_BAD_REQUEST,
 		    "state: queued, running, done or error");
 	if (verdict != NULL && !one_of(verdict, verdicts))
-		return respond_error(x, MHD_HTTP_BAD_REQUEST,
+		return http_respond_error(x, MHD_HTTP_BAD_REQUEST,
 		    "verdict: verified, failed or inconclusive");
-	if ((s = query(x, "after")) != NULL &&
-	    !parse_u64(s, (unsigned long long)INT64_MAX, &after))
-		return respond_error(x, MHD_HTTP_BAD_REQUEST,
+	if ((s = http_query(x, "after")) != NULL &&
+	    !http_parse_u64(s, (unsigned long long)INT64_MAX, &after))
+		return http_respond_error(x, MHD_HTTP_BAD_REQUEST,
 		    "after: the \"next\" cursor of the previous page");
-	if ((s = query(x, "limit")) != NULL &&
-	    (!parse_u64(s, STORE_LIST_MAX, &limit) || limit == 0))
-		return respond_error(x, MHD_HTTP_BAD_REQUEST,
+	if ((s = http_query(x, "limit")) != NULL &&
+	    (!http_parse_u64(s, STORE_LIST_MAX, &limit) || limit == 0))
+		return http_respond_error(x, MHD_HTTP_BAD_REQUEST,
 		    "limit: 1 to 500");
 	if (store_list(x->dm->store, siren, state, verdict, (long long)after,
 	        (long long)limit, &out, &err) != RC_OK)
-		return respond_error(x, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		return http_respond_error(x, MHD_HTTP_INTERNAL_SERVER_ERROR,
 		    "the job store failed");
-	return respond_json(x, MHD_HTTP_OK, out, NULL, 0);
+	return http_respond_json(x, MHD_HTTP_OK, out, NULL, 0);
 }
 
 static enum MHD_Result
-ledger_fail(struct ctx *x, const struct rc_err *err)
+ledger_fail(struct http_ctx *x, const struct rc_err *err)
 {
 	log_warn("ledger read: %s", err->msg);
-	return respond_error(x,
+	return http_respond_error(x,
 	    err->code == RC_EBUSY ? MHD_HTTP_SERVICE_UNAVAILABLE
 	                          : MHD_HTTP_INTERNAL_SERVER_ERROR,
 	    "the ledger cannot be read now");
@@ -578,7 +594,7 @@ ledger_fail(struct ctx *x, const struct rc_err *err)
 
 /* GET /v1/ledger/{checkpoint, entries, proof/N}. */
 static enum MHD_Result
-get_ledger(struct ctx *x, const char *what, const char *arg)
+get_ledger(struct http_ctx *x, const char *what, const char *arg)
 {
 	struct daemon *dm = x->dm;
 	struct rc_err err = { 0 };
@@ -597,55 +613,56 @@ get_ledger(struct ctx *x, const char *what, const char *arg)
 	size = ledger_size(lg);
 	if (strcmp(what, "checkpoint") == 0) {
 		note = ledger_checkpoint_note(lg, &len);
-		ret = respond_raw(x, MHD_HTTP_OK, "text/plain; charset=utf-8",
-		    note, len, NULL, 0);
+		ret = http_respond_raw(x, MHD_HTTP_OK,
+		    "text/plain; charset=utf-8", note, len, NULL, 0);
 	} else if (strcmp(what, "consistency") == 0) {
-		if (!parse_u64(query(x, "from"), size, &start))
-			ret = respond_error(x, MHD_HTTP_BAD_REQUEST,
+		if (!http_parse_u64(http_query(x, "from"), size, &start))
+			ret = http_respond_error(x, MHD_HTTP_BAD_REQUEST,
 			    "from: a tree size at most the current size");
-		else if ((s = query(x, "to")) != NULL &&
-		    (!parse_u64(s, UINT64_MAX, &end) || end != size))
-			ret = respond_error(x, MHD_HTTP_BAD_REQUEST,
+		else if ((s = http_query(x, "to")) != NULL &&
+		    (!http_parse_u64(s, UINT64_MAX, &end) || end != size))
+			ret = http_respond_error(x, MHD_HTTP_BAD_REQUEST,
 			    "to: proofs lead to the latest checkpoint; omit "
 			    "to, or give its size");
 		else if (ledger_consistency(lg, start, &text, &len, &err) !=
 		    RC_OK)
 			ret = err.code == RC_EINVAL
-			    ? respond_error(x, MHD_HTTP_BAD_REQUEST, err.msg)
+			    ? http_respond_error(x, MHD_HTTP_BAD_REQUEST,
+			          err.msg)
 			    : ledger_fail(x, &err);
 		else
-			ret = respond_raw(x, MHD_HTTP_OK,
+			ret = http_respond_raw(x, MHD_HTTP_OK,
 			    "text/plain; charset=utf-8", text, len, NULL, 0);
 	} else if (strcmp(what, "proof") == 0) {
-		if (!parse_u64(arg, UINT64_MAX - 1, &seq) || seq >= size)
-			ret = respond_error(x, MHD_HTTP_NOT_FOUND,
+		if (!http_parse_u64(arg, UINT64_MAX - 1, &seq) || seq >= size)
+			ret = http_respond_error(x, MHD_HTTP_NOT_FOUND,
 			    "no such entry");
 		else if (ledger_prove(lg, seq, &text, &len, &err) != RC_OK)
 			ret = ledger_fail(x, &err);
 		else
-			ret = respond_raw(x, MHD_HTTP_OK,
+			ret = http_respond_raw(x, MHD_HTTP_OK,
 			    "text/plain; charset=utf-8", text, len, NULL, 0);
 	} else {
-		if ((s = query(x, "start")) != NULL &&
-		    !parse_u64(s, size, &start)) {
-			ret = respond_error(x, MHD_HTTP_BAD_REQUEST,
+		if ((s = http_query(x, "start")) != NULL &&
+		    !http_parse_u64(s, size, &start)) {
+			ret = http_respond_error(x, MHD_HTTP_BAD_REQUEST,
 			    "start: an entry number at most the tree size");
 			goto out;
 		}
 		end = start + DAEMON_ENTRIES_MAX < size
 		    ? start + DAEMON_ENTRIES_MAX
 		    : size;
-		if ((s = query(x, "end")) != NULL &&
-		    (!parse_u64(s, size, &end) || end < start ||
+		if ((s = http_query(x, "end")) != NULL &&
+		    (!http_parse_u64(s, size, &end) || end < start ||
 		        end - start > DAEMON_ENTRIES_MAX)) {
-			ret = respond_error(x, MHD_HTTP_BAD_REQUEST,
+			ret = http_respond_error(x, MHD_HTTP_BAD_REQUEST,
 			    "end: at least start, at most the tree size and "
 			    "start + 1000");
 			goto out;
 		}
 		if ((arr = json_array()) == NULL) {
-			ret = respond_error(x, MHD_HTTP_INTERNAL_SERVER_ERROR,
-			    "out of memory");
+			ret = http_respond_error(x,
+			    MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
 			goto out;
 		}
 		for (i = start; i < end; i++) {
@@ -658,13 +675,13 @@ get_ledger(struct ctx *x, const char *what, const char *arg)
 			rc_free(text);
 			text = NULL;
 			if (line == NULL || json_array_append_new(arr, line)) {
-				ret = respond_error(x,
+				ret = http_respond_error(x,
 				    MHD_HTTP_INTERNAL_SERVER_ERROR,
 				    "out of memory");
 				goto out;
 			}
 		}
-		ret = respond_json(x, MHD_HTTP_OK,
+		ret = http_respond_json(x, MHD_HTTP_OK,
 		    json_pack("{s:I, s:I, s:I, s:O}", "size", (json_int_t)size,
 		        "start", (json_int_t)start, "end", (json_int_t)end,
 		        "entries", arr),
@@ -683,7 +700,7 @@ out:
  * at a time with the worker and the CLI).
  */
 static enum MHD_Result
-post_revoke(struct ctx *x, struct req *rq, const char *arg)
+post_revoke(struct http_ctx *x, struct http_req *rq, const char *arg)
 {
 	static const char *const keys[] = { "reason", NULL };
 	struct daemon *dm = x->dm;
@@ -696,8 +713,9 @@ post_revoke(struct ctx *x, struct req *rq, const char *arg)
 	enum MHD_Result ret;
 	char siren[10];
 
-	if (!parse_u64(arg, UINT64_MAX - 1, &seq)) {
-		ret = respond_error(x, MHD_HTTP_NOT_FOUND, "no such entry");
+	if (!http_parse_u64(arg, UINT64_MAX - 1, &seq)) {
+		ret =
+		    http_respond_error(x, MHD_HTTP_NOT_FOUND, "no such entry");
 		goto out;
 	}
 	if (rc_json_loadb(rq->body.data ? rq->body.data : "", rq->body.len,
@@ -706,7 +724,7 @@ post_revoke(struct ctx *x, struct req *rq, const char *arg)
 	    rc_json_only_keys(body, "", keys, &err) != RC_OK ||
 	    rc_json_get_string(body, "", "reason", 1, 1, &reason, &err) !=
 	        RC_OK) {
-		ret = respond_error(x, MHD_HTTP_BAD_REQUEST,
+		ret = http_respond_error(x, MHD_HTTP_BAD_REQUEST,
 		    err.msg[0] ? err.msg
 		               : "request body: {\"reason\": \"...\"} is "
 		                 "required");
@@ -718,24 +736,25 @@ post_revoke(struct ctx *x, struct req *rq, const char *arg)
 		goto out;
 	}
 	if (seq >= ledger_size(lg)) {
-		ret = respond_error(x, MHD_HTTP_NOT_FOUND, "no such entry");
+		ret =
+		    http_respond_error(x, MHD_HTTP_NOT_FOUND, "no such entry");
 		goto out;
 	}
 	switch (award_revoke(lg, seq, reason, &rseq, siren, &err)) {
 	case RC_OK:
 		log_info("revoke seq=%llu siren=%s revoke_seq=%llu by=%s", seq,
 		    siren, (unsigned long long)rseq, x->who.name);
-		ret = respond_json(x, MHD_HTTP_OK,
+		ret = http_respond_json(x, MHD_HTTP_OK,
 		    json_pack("{s:I, s:I, s:s, s:s}", "revoked",
 		        (json_int_t)seq, "seq", (json_int_t)rseq, "siren",
 		        siren, "requested_by", x->who.name),
 		    NULL, 0);
 		break;
 	case RC_EINVAL:
-		ret = respond_error(x, MHD_HTTP_BAD_REQUEST, err.msg);
+		ret = http_respond_error(x, MHD_HTTP_BAD_REQUEST, err.msg);
 		break;
 	case RC_EPOLICY:
-		ret = respond_error(x, MHD_HTTP_CONFLICT, err.msg);
+		ret = http_respond_error(x, MHD_HTTP_CONFLICT, err.msg);
 		break;
 	default:
 		ret = ledger_fail(x, &err);
@@ -768,7 +787,7 @@ remove_flat_dir(const char *dir)
  * public half first), the file served, the directory removed.
  */
 static enum MHD_Result
-get_export(struct ctx *x, int csv)
+get_export(struct http_ctx *x, int csv)
 {
 	struct daemon *dm = x->dm;
 	struct rc_err err = { 0 };
@@ -781,7 +800,7 @@ get_export(struct ctx *x, int csv)
 	    base != NULL && base[0] == '/' && strlen(base) < 200 ? base
 	                                                         : "/tmp");
 	if (mkdtemp(tmp) == NULL)
-		return respond_error(x, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		return http_respond_error(x, MHD_HTTP_INTERNAL_SERVER_ERROR,
 		    "no temporary directory for the export");
 	snprintf(out, sizeof(out), "%s/x", tmp);
 	snprintf(file, sizeof(file), "%s/%s", out,
@@ -792,7 +811,7 @@ get_export(struct ctx *x, int csv)
 	        &err) != RC_OK)
 		ret = ledger_fail(x, &err);
 	else
-		ret = respond_raw(x, MHD_HTTP_OK,
+		ret = http_respond_raw(x, MHD_HTTP_OK,
 		    csv ? "text/csv; charset=utf-8" : "application/json", data,
 		    len, NULL, 0);
 	rc_free(data);
@@ -804,8 +823,8 @@ get_export(struct ctx *x, int csv)
 /* --- dispatch ---------------------------------------------------------- */
 
 /* Does path (without query) equal prefix + one segment [+ tail]? */
-static const char *
-segment(const char *path, const char *prefix, size_t *n)
+const char *
+http_segment(const char *path, const char *prefix, size_t *n)
 {
 	size_t pl = strlen(prefix);
 	const char *seg, *slash;
@@ -818,72 +837,69 @@ segment(const char *path, const char *prefix, size_t *n)
 	return *n > 0 ? seg : NULL;
 }
 
+/*
+ * The route modules (http_int.h), asked in order after the core routes
+ * below.
+ */
+static const http_route_fn routes[] = { NULL };
+
 static enum MHD_Result
-dispatch(struct ctx *x, struct req *rq)
+dispatch(struct http_ctx *x, struct http_req *rq)
 {
 	const char *u = x->url, *m = x->method, *seg;
 	int get = strcmp(m, "GET") == 0, post = strcmp(m, "POST") == 0;
 	char id[STORE_ID_LEN + 1], arg[24];
 	enum MHD_Result ret;
-	size_t n;
+	size_t n, i;
 
 	if (strcmp(u, "/healthz") == 0 || strcmp(u, "/readyz") == 0) {
 		if (!get)
-			return respond_json(x, MHD_HTTP_METHOD_NOT_ALLOWED,
-			    json_pack("{s:s}", "error", "method not allowed"),
-			    "GET", 0);
+			return http_respond_method(x, "GET");
 		return u[1] == 'h' ? get_healthz(x) : get_readyz(x);
 	}
 	if (strcmp(u, "/metrics") == 0) {
 		if (!get)
-			return respond_json(x, MHD_HTTP_METHOD_NOT_ALLOWED,
-			    json_pack("{s:s}", "error", "method not allowed"),
-			    "GET", 0);
-		if (denied(x, R_INSTR | R_PAY | R_ADMIN, &ret))
+			return http_respond_method(x, "GET");
+		if (http_denied(x, R_INSTR | R_PAY | R_ADMIN, &ret))
 			return ret;
 		return get_metrics(x);
 	}
 	if (strcmp(u, "/v1/dossiers") == 0) {
 		if (!get && !post)
-			return respond_json(x, MHD_HTTP_METHOD_NOT_ALLOWED,
-			    json_pack("{s:s}", "error", "method not allowed"),
-			    "GET, POST", 0);
-		if (denied(x,
+			return http_respond_method(x, "GET, POST");
+		if (http_denied(x,
 		        post ? R_INSTR | R_ADMIN | R_SELF : R_INSTR | R_ADMIN,
 		        &ret))
 			return ret;
 		return post ? post_dossier(x, rq) : get_dossiers(x);
 	}
-	if ((seg = segment(u, "/v1/dossiers/", &n)) != NULL) {
+	if ((seg = http_segment(u, "/v1/dossiers/", &n)) != NULL) {
 		const char *tail = seg + n;
 		int is_verify = strcmp(tail, "/verify") == 0;
 
 		if (!is_job_id(seg, n) || (tail[0] != '\0' && !is_verify))
-			return respond_error(x, MHD_HTTP_NOT_FOUND,
+			return http_respond_error(x, MHD_HTTP_NOT_FOUND,
 			    is_verify || tail[0] == '\0' ? "no such job"
 			                                 : "no such route");
 		memcpy(id, seg, n);
 		id[n] = '\0';
 		if (is_verify ? !post : !get)
-			return respond_json(x, MHD_HTTP_METHOD_NOT_ALLOWED,
-			    json_pack("{s:s}", "error", "method not allowed"),
-			    is_verify ? "POST" : "GET", 0);
-		if (denied(x,
+			return http_respond_method(x,
+			    is_verify ? "POST" : "GET");
+		if (http_denied(x,
 		        is_verify ? R_INSTR | R_ADMIN
 		                  : R_INSTR | R_ADMIN | R_SELF,
 		        &ret))
 			return ret;
 		return is_verify ? post_verify(x, id) : get_dossier(x, id);
 	}
-	if ((seg = segment(u, "/v1/awards/", &n)) != NULL) {
+	if ((seg = http_segment(u, "/v1/awards/", &n)) != NULL) {
 		if (strcmp(seg + n, "/revoke") != 0 || n >= sizeof(arg))
-			return respond_error(x, MHD_HTTP_NOT_FOUND,
+			return http_respond_error(x, MHD_HTTP_NOT_FOUND,
 			    "no such route");
 		if (!post)
-			return respond_json(x, MHD_HTTP_METHOD_NOT_ALLOWED,
-			    json_pack("{s:s}", "error", "method not allowed"),
-			    "POST", 0);
-		if (denied(x, R_INSTR | R_ADMIN, &ret))
+			return http_respond_method(x, "POST");
+		if (http_denied(x, R_INSTR | R_ADMIN, &ret))
 			return ret;
 		memcpy(arg, seg, n);
 		arg[n] = '\0';
@@ -892,23 +908,19 @@ dispatch(struct ctx *x, struct req *rq)
 	if (strcmp(u, "/v1/ledger/export.csv") == 0 ||
 	    strcmp(u, "/v1/ledger/export.json") == 0) {
 		if (!get)
-			return respond_json(x, MHD_HTTP_METHOD_NOT_ALLOWED,
-			    json_pack("{s:s}", "error", "method not allowed"),
-			    "GET", 0);
-		if (denied(x, R_INSTR | R_PAY | R_ADMIN, &ret))
+			return http_respond_method(x, "GET");
+		if (http_denied(x, R_INSTR | R_PAY | R_ADMIN, &ret))
 			return ret;
 		return get_export(x, u[18] == 'c');
 	}
 	if (strcmp(u, "/v1/ledger/checkpoint") == 0 ||
 	    strcmp(u, "/v1/ledger/entries") == 0 ||
 	    strcmp(u, "/v1/ledger/consistency") == 0 ||
-	    ((seg = segment(u, "/v1/ledger/proof/", &n)) != NULL &&
+	    ((seg = http_segment(u, "/v1/ledger/proof/", &n)) != NULL &&
 	        seg[n] == '\0' && n < sizeof(arg))) {
 		if (!get)
-			return respond_json(x, MHD_HTTP_METHOD_NOT_ALLOWED,
-			    json_pack("{s:s}", "error", "method not allowed"),
-			    "GET", 0);
-		if (denied(x, R_INSTR | R_PAY | R_ADMIN, &ret))
+			return http_respond_method(x, "GET");
+		if (http_denied(x, R_INSTR | R_PAY | R_ADMIN, &ret))
 			return ret;
 		if (strncmp(u, "/v1/ledger/proof/", 17) == 0) {
 			memcpy(arg, u + 17, n);
@@ -917,7 +929,10 @@ dispatch(struct ctx *x, struct req *rq)
 		}
 		return get_ledger(x, u + 11, NULL);
 	}
-	return respond_error(x, MHD_HTTP_NOT_FOUND, "no such route");
+	for (i = 0; routes[i] != NULL; i++)
+		if (routes[i](x, rq, &ret))
+			return ret;
+	return http_respond_error(x, MHD_HTTP_NOT_FOUND, "no such route");
 }
 
 static enum MHD_Result
@@ -925,8 +940,8 @@ handler(void *cls, struct MHD_Connection *c, const char *url,
     const char *method, const char *version, const char *upload_data,
     size_t *upload_data_size, void **req_cls)
 {
-	struct ctx x;
-	struct req *rq = *req_cls;
+	struct http_ctx x;
+	struct http_req *rq = *req_cls;
 	const char *cl;
 	unsigned long long clen;
 
@@ -945,11 +960,12 @@ handler(void *cls, struct MHD_Connection *c, const char *url,
 		cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 		    MHD_HTTP_HEADER_CONTENT_LENGTH);
 		if (cl != NULL &&
-		    (!parse_u64(cl, UINT64_MAX, &clen) ||
+		    (!http_parse_u64(cl, UINT64_MAX, &clen) ||
 		        clen > DAEMON_BODY_MAX)) {
 			rq->too_big = 1;
 			authenticate(&x);
-			return respond_error(&x, MHD_HTTP_CONTENT_TOO_LARGE,
+			return http_respond_error(&x,
+			    MHD_HTTP_CONTENT_TOO_LARGE,
 			    "request body: larger than 1048576 bytes");
 		}
 		return MHD_YES;
@@ -964,7 +980,7 @@ handler(void *cls, struct MHD_Connection *c, const char *url,
 	}
 	authenticate(&x);
 	if (rq->too_big)
-		return respond_error(&x, MHD_HTTP_CONTENT_TOO_LARGE,
+		return http_respond_error(&x, MHD_HTTP_CONTENT_TOO_LARGE,
 		    "request body: larger than 1048576 bytes");
 	return dispatch(&x, rq);
 }
@@ -973,7 +989,7 @@ static void
 completed(void *cls, struct MHD_Connection *c, void **req_cls,
     enum MHD_RequestTerminationCode toe)
 {
-	struct req *rq = *req_cls;
+	struct http_req *rq = *req_cls;
 
 	(void)cls;
 	(void)c;
