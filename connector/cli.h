@@ -9,6 +9,7 @@
 #define RC_CONNECTOR_CLI_H
 
 int cli_check(int argc, char **argv);
+int cli_checks(int argc, char **argv);
 int cli_verify(int argc, char **argv);
 int cli_ledger(int argc, char **argv);
 int cli_keygen(int argc, char **argv);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * raccord check DOSSIER.json | --batch FILE.jsonl [--config F]
- *               [--format text|json] [-v]
+ *               [--format text|json] [--lang en|fr] [-v]
  *
  * Probe every claimed integration and print the report; writes nothing.
  * Exit 0: every claimed integration verified; 1: some failed; 3:
@@ -19,6 +19,7 @@
 #include "common/redact.h"
 #include "connector/cli.h"
 #include "connector/pipeline.h"
+#include "verifier/catalog.h"
 
 /* Dossiers probed together in one turn of a --batch. */
 #define CHECK_CHUNK 1000
@@ -39,6 +40,9 @@ check_usage(FILE *f)
 	    "stdin), probed\n"
 	    "                        concurrently; one report line each\n"
 	    "  -f, --format FMT      text (default on a terminal) or json\n"
+	    "  -l, --lang LANG       explain every check in en or fr (the "
+	    "catalogue of\n"
+	    "                        checks, `raccord checks`)\n"
 	    "  -v, --verbose         log progress to stderr (twice: debug)\n"
 	    "  -h, --help            this help\n"
 	    "\n"
@@ -48,6 +52,9 @@ check_usage(FILE *f)
 
 /* Colours on a terminal, unless NO_COLOR is set (no-color.org). */
 static int use_colour;
+
+/* --lang: the catalogue's language for explanations, or -1 (none). */
+static int explain_lang = -1;
 
 /* What a batch saw, for its closing line. */
 struct batch_tally {
@@ -116,7 +123,8 @@ print_item(const struct pipeline *pl, const struct pipeline_item *it, int json,
 		return rc;
 	}
 	if (!json) {
-		report_print_text_colour(it->report, stdout, use_colour);
+		report_print_text_explained(it->report, stdout, use_colour,
+		    explain_lang);
 		/* What `raccord verify` would do (connector/payable.h). */
 		if (pipeline_payable_text(pl, it, stdout, NULL) != RC_OK)
 			return -1;
@@ -125,6 +133,9 @@ print_item(const struct pipeline *pl, const struct pipeline_item *it, int json,
 		return 0;
 	}
 	if ((o = report_to_json(it->report)) == NULL ||
+	    (explain_lang >= 0 &&
+	        catalog_explain_report_json(o,
+	            (enum catalog_lang)explain_lang) != RC_OK) ||
 	    pipeline_payable_json(pl, it, o, NULL) != RC_OK) {
 		json_decref(o);
 		return -1;
@@ -216,6 +227,7 @@ cli_check(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "batch", required_argument, NULL, 'b' },
 		{ "format", required_argument, NULL, 'f' },
+		{ "lang", required_argument, NULL, 'l' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -223,6 +235,7 @@ cli_check(int argc, char **argv)
 	};
 	const char *config = NULL, *batch = NULL, *format = NULL;
 	const char *nc = getenv("NO_COLOR");
+	enum catalog_lang lang;
 	struct pipeline pl;
 	struct rc_err err = { 0 };
 	int c, json, status, verbose = 0, quiet = 0;
@@ -230,7 +243,7 @@ cli_check(int argc, char **argv)
 
 	optind = 1;
 	while (
-	    (c = getopt_long(argc, argv, "c:b:f:vqh", longopts, NULL)) != -1) {
+	    (c = getopt_long(argc, argv, "c:b:f:l:vqh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'q':
 			quiet = 1;
@@ -243,6 +256,13 @@ cli_check(int argc, char **argv)
 			break;
 		case 'f':
 			format = optarg;
+			break;
+		case 'l':
+			if (catalog_lang_parse(optarg, &lang, &err) != RC_OK) {
+				check_perror(&err);
+				return 2;
+			}
+			explain_lang = (int)lang;
 			break;
 		case 'v':
 			verbose++;

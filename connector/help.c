@@ -52,8 +52,14 @@ static const struct help_opt opts_check[] = {
 	{ "-c, --config", "FILE", "Configuration file (default: built-in, the real production services)." },
 	{ "-b, --batch", "FILE", "One dossier per line (JSONL; - reads stdin), probed concurrently; one report line each." },
 	{ "-f, --format", "FMT", "text (default on a terminal) or json." },
+	{ "-l, --lang", "LANG", "en or fr: under each check's English detail, its plain explanation from the catalogue of checks (title; why, how to fix and the source when it did not pass); in json an explanation object per check." },
 	{ "-v, --verbose", NULL, "Progress on stderr; twice for the redacted exchanges." },
 	{ "-q, --quiet", NULL, "Nothing on stderr but errors (no batch progress or summary)." },
+	OPT_HELP, OPT_END,
+};
+static const struct help_opt opts_checks[] = {
+	{ "-l, --lang", "LANG", "en (default) or fr; json and markdown give both languages unless --lang is given." },
+	{ "-f, --format", "FMT", "text (default), json or markdown (the generated part of docs/checks.md)." },
 	OPT_HELP, OPT_END,
 };
 static const struct help_opt opts_verify[] = {
@@ -163,6 +169,7 @@ static const struct help_opt opts_serve[] = {
 };
 
 static const char *const u_check[] = { "DOSSIER.json|- [options]", "--batch FILE.jsonl [options]", NULL };
+static const char *const u_checks[] = { "[ID...] [--lang en|fr] [--format text|json|markdown]", NULL };
 static const char *const u_verify[] = { "DOSSIER.json --ledger DIR --key FILE [--config FILE] [--format FMT] [--approve-shared-credential SEQ]", "--batch FILE.jsonl --ledger DIR --key FILE [--config FILE] [--format FMT]", NULL };
 static const char *const u_keygen[] = { "NAME --key FILE --vkey FILE [--witness]", NULL };
 static const char *const u_config[] = { "dump|check [--config FILE]", NULL };
@@ -210,6 +217,28 @@ static const struct help_cmd commands[] = {
 	    .exits = EXIT_CHECK "\nWith --batch: 2 if any line was refused, "
 	                        "else 1 if any failed, else 3 if any is "
 	                        "inconclusive, else 0.",
+	},
+	{
+	    .path = "checks",
+	    .usage = u_checks,
+	    .summary = "explain every check raccord can report, in English "
+	               "or French",
+	    .description =
+	        "Prints the catalogue of checks (verifier/catalog.c): each "
+	        "check id with the section\n"
+	        "it belongs to, whether it decides the verdict, the exact "
+	        "rule applied, and in plain\n"
+	        "words what it checks, why it matters, how a site fixes it "
+	        "and the source of the rule.\n"
+	        "Given IDs, only those.  The same texts explain the reports "
+	        "of `raccord check --lang`;\n"
+	        "docs/checks.md carries `raccord checks --format markdown`.  "
+	        "A check id missing from\n"
+	        "the catalogue makes its report section incomplete, never "
+	        "verified.  Probes nothing.",
+	    .opts = opts_checks,
+	    .exits = "0 success\n2 usage, or an unknown check id (with the "
+	             "closest one)\n3 internal error",
 	},
 	{
 	    .path = "verify",

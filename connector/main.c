@@ -23,6 +23,7 @@ static const struct {
 	cli_fn *fn;
 } commands[] = {
 	{ "check", cli_check },
+	{ "checks", cli_checks },
 	{ "verify", cli_verify },
 	{ "ledger", cli_ledger },
 	{ "keygen", cli_keygen },

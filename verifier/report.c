@@ -11,6 +11,8 @@
  * Fail closed: a check, an attribute or an exchange that cannot be
  * recorded (out of memory) marks its section (or, for an exchange, the
  * whole report) incomplete, and an incomplete section is never verified.
+ * So does a check the catalogue (verifier/catalog.c) does not explain, or
+ * contradicts: a new check without an explanation cannot pay.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -21,6 +23,7 @@
 #include "common/log.h"
 #include "common/mem.h"
 #include "common/redact.h"
+#include "verifier/catalog.h"
 #include "verifier/probe.h"
 #include "verifier/report.h"
 
@@ -372,11 +375,41 @@ sort_last_check(struct report_section *sec)
 	sec->checks[i] = last;
 }
 
+/*
+ * The catalogue's word on a check being recorded: NULL when it agrees,
+ * else why the section cannot be trusted (static).  A programmer's error,
+ * never a site's: logged as an internal error.
+ */
+static const char *
+catalog_disagrees(const struct report_section *sec, const char *id,
+    enum check_status st, int required)
+{
+	const struct catalog_entry *e = catalog_find(id);
+	const char *why = NULL;
+
+	if (e == NULL)
+		why = "a check id is not in the catalogue of checks "
+		      "(internal error)";
+	else if (strcmp(e->kind, sec->kind) != 0)
+		why = "a check was recorded in a section of another kind than "
+		      "its catalogue entry (internal error)";
+	else if (st == CHECK_FAIL && !required &&
+	    e->level != CATALOG_ADVISORY)
+		why = "a check the catalogue marks required failed as advisory "
+		      "(internal error)";
+	if (why != NULL)
+		log_error("internal error: check=%s kind=%s status=%s "
+		          "required=%d: %s; see verifier/catalog.c",
+		    id, sec->kind, check_status_str(st), required, why);
+	return why;
+}
+
 enum rc_code
 report_check(struct report_section *sec, const char *id, enum check_status st,
     int required, const int *exch, size_t nexch, const char *fmt, ...)
 {
 	struct report_check *nc, *c;
+	const char *why;
 	char detail[1024];
 	va_list ap;
 
@@ -404,6 +437,9 @@ report_check(struct report_section *sec, const char *id, enum check_status st,
 	}
 	c->status = st;
 	c->required = required;
+	/* Recorded as evidence, but the section is never verified. */
+	if ((why = catalog_disagrees(sec, c->id, st, required)) != NULL)
+		report_section_incomplete(sec, why);
 	sort_last_check(sec);
 	sec->nchecks++;
 	return RC_OK;
@@ -600,26 +636,69 @@ verdict_colour(enum verdict v)
 	                             : "\033[1;35m";
 }
 
-void
-report_print_text_colour(const struct report *rep, FILE *f, int colour)
+/* A verdict for people, in lang (< 0: the report's English words). */
+static const char *
+verdict_words(enum verdict v, int lang)
+{
+	static const char *const fr[VERDICT__MAX] = { "vérifié", "échec",
+		"non concluant" };
+
+	if (lang == CATALOG_FR && (unsigned)v < VERDICT__MAX)
+		return fr[v];
+	return verdict_str(v);
+}
+
+/*
+ * Under a check's line, its plain explanation from the catalogue: the
+ * title always; why, how to fix and the source when it did not pass.
+ */
+static void
+print_explanation(FILE *f, const struct report_check *k, int lang)
+{
+	const struct catalog_entry *e = catalog_find(k->id);
+	const struct catalog_text *t;
+	int fr = lang == CATALOG_FR;
+
+	if (e == NULL) {
+		fprintf(f, "           %s\n",
+		    fr ? "(aucune explication : contrôle absent du catalogue)"
+		       : "(no explanation: check not in the catalogue)");
+		return;
+	}
+	t = &e->text[lang];
+	fprintf(f, "           %s\n", t->title);
+	if (k->status == CHECK_PASS)
+		return;
+	fprintf(f, "           %s %s\n", fr ? "Pourquoi :" : "Why:", t->why);
+	fprintf(f, "           %s %s\n", fr ? "Corriger :" : "Fix:", t->fix);
+	fprintf(f, "           %s %s%s%s\n", fr ? "Source :" : "Source:",
+	    e->doc, e->spec != NULL ? "; " : "",
+	    e->spec != NULL ? e->spec : "");
+}
+
+static void
+print_text(const struct report *rep, FILE *f, int colour, int lang)
 {
 	static const char *const marks[CHECK__MAX] = { "PASS", "WARN", "FAIL",
 		"SKIP", "ERR " };
 	const char *on, *off = colour ? "\033[0m" : "";
+	int fr = lang == CATALOG_FR;
 	enum verdict v;
 	size_t i, j;
 
 	v = report_verdict(rep);
 	fprintf(f, "Dossier %s: %s%s%s\n", rep->dossier_id,
-	    colour ? verdict_colour(v) : "", verdict_str(v), off);
+	    colour ? verdict_colour(v) : "", verdict_words(v, lang), off);
 	for (i = 0; i < rep->nsections; i++) {
 		const struct report_section *sec = rep->sections[i];
 
 		v = report_section_verdict(sec);
 		fprintf(f, "\n  %s: %s%s%s\n", sec->label,
-		    colour ? verdict_colour(v) : "", verdict_str(v), off);
+		    colour ? verdict_colour(v) : "", verdict_words(v, lang),
+		    off);
 		if (report_section_incomplete_why(sec) != NULL)
-			fprintf(f, "    [ERR ] report incomplete: %s\n",
+			fprintf(f, "    [ERR ] %s: %s\n",
+			    fr ? "rapport incomplet" : "report incomplete",
 			    report_section_incomplete_why(sec));
 		for (j = 0; j < sec->nchecks; j++) {
 			const struct report_check *k = &sec->checks[j];
@@ -628,14 +707,34 @@ report_print_text_colour(const struct report *rep, FILE *f, int colour)
 
 			on = colour ? status_colour[st] : "";
 			fprintf(f, "    [%s%s%s] %-28s %s%s\n", on, marks[st],
-			    off, k->id, k->required ? "" : "(advisory) ",
+			    off, k->id,
+			    k->required ? ""
+			        : fr    ? "(indicatif) "
+			                : "(advisory) ",
 			    k->detail);
+			if (lang >= 0 && lang < CATALOG_LANG__MAX)
+				print_explanation(f, k, lang);
 		}
 	}
 	fprintf(f,
-	    "\n  %zu HTTP exchanges recorded as evidence "
-	    "(--format json shows them).\n",
+	    fr ? "\n  %zu échanges HTTP enregistrés comme preuves "
+	         "(--format json les montre).\n"
+	       : "\n  %zu HTTP exchanges recorded as evidence "
+	         "(--format json shows them).\n",
 	    json_array_size(rep->exchanges));
+}
+
+void
+report_print_text_colour(const struct report *rep, FILE *f, int colour)
+{
+	print_text(rep, f, colour, -1);
+}
+
+void
+report_print_text_explained(const struct report *rep, FILE *f, int colour,
+    int lang)
+{
+	print_text(rep, f, colour, lang);
 }
 
 void

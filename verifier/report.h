@@ -23,7 +23,8 @@
  * Fail closed: a record that cannot be kept (out of memory) makes its
  * section "incomplete", and an incomplete section is never verified
  * (inconclusive, or failed when a recorded required check failed).  A
- * lost exchange makes every section of the report incomplete.
+ * lost exchange makes every section of the report incomplete, and so does
+ * a check the catalogue of checks does not explain (report_check).
  */
 #ifndef RC_VERIFIER_REPORT_H
 #define RC_VERIFIER_REPORT_H
@@ -92,6 +93,12 @@ enum rc_code report_section_set(struct report_section *sec, const char *key,
  * Recording the same id twice in one section keeps both.  RC_ENOMEM only,
  * and then the section is marked incomplete: callers may ignore the code
  * without turning a lost check into a verdict.
+ *
+ * id must be in the catalogue of checks (verifier/catalog.h), for a
+ * section of the entry's kind, and a check the catalogue marks required
+ * or conditional may not fail as advisory: otherwise the check is kept
+ * but its section is marked incomplete (never verified) and an internal
+ * error is logged.
  */
 enum rc_code report_check(struct report_section *sec, const char *id,
     enum check_status st, int required, const int *exch, size_t nexch,
@@ -151,5 +158,16 @@ void report_print_text(const struct report *rep, FILE *f);
  * an escape sequence of its own.
  */
 void report_print_text_colour(const struct report *rep, FILE *f, int colour);
+
+/*
+ * The same, with each check's plain explanation from the catalogue of
+ * checks (verifier/catalog.h) in lang (an enum catalog_lang) under its
+ * English detail, which stays the evidence: the title of every check,
+ * and why it matters, how to fix it and its source for a check that did
+ * not pass; the verdicts in that language.  lang < 0: exactly
+ * report_print_text_colour.
+ */
+void report_print_text_explained(const struct report *rep, FILE *f,
+    int colour, int lang);
 
 #endif /* RC_VERIFIER_REPORT_H */
