@@ -242,8 +242,8 @@ cli_check(int argc, char **argv)
 	size_t i;
 
 	optind = 1;
-	while (
-	    (c = getopt_long(argc, argv, "c:b:f:l:vqh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:b:f:l:vqh", longopts, NULL)) !=
+	    -1) {
 		switch (c) {
 		case 'q':
 			quiet = 1;

@@ -142,19 +142,21 @@ cli_checks(int argc, char **argv)
 				json_array_foreach(json_object_get(o, "checks"),
 				    j, chk)
 				{
-					if (strcmp(json_string_value(
-					               json_object_get(chk, "id")),
+					if (strcmp(
+					        json_string_value(
+					            json_object_get(chk, "id")),
 					        argv[i]) == 0 &&
 					    json_array_append(pick, chk) != 0)
 						bad = 1;
 				}
-			if (bad || json_object_set_new(o, "checks", pick) != 0) {
+			if (bad ||
+			    json_object_set_new(o, "checks", pick) != 0) {
 				json_decref(o);
 				goto nomem;
 			}
 		}
-		if (json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) !=
-		    0) {
+		if (json_dumpf(o, stdout,
+		        JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0) {
 			json_decref(o);
 			goto nomem;
 		}
@@ -162,8 +164,8 @@ cli_checks(int argc, char **argv)
 		json_decref(o);
 	} else if (optind < argc) {
 		for (i = optind; i < argc; i++)
-			catalog_print_entry_text(stdout,
-			    catalog_find(argv[i]), lang);
+			catalog_print_entry_text(stdout, catalog_find(argv[i]),
+			    lang);
 	} else {
 		catalog_print_text(stdout, lang);
 	}

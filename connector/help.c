@@ -52,7 +52,7 @@ static const struct help_opt opts_check[] = {
 	{ "-c, --config", "FILE", "Configuration file (default: built-in, the real production services)." },
 	{ "-b, --batch", "FILE", "One dossier per line (JSONL; - reads stdin), probed concurrently; one report line each." },
 	{ "-f, --format", "FMT", "text (default on a terminal) or json." },
-	{ "-l, --lang", "LANG", "en or fr: under each check's English detail, its plain explanation from the catalogue of checks (title; why, how to fix and the source when it did not pass); in json an explanation object per check." },
+	{ "-l, --lang", "LANG", "en or fr: under each check's English detail, its plain explanation from the catalogue of checks (title; why, how to fix and the source when it failed, warned or could not be judged); in json an explanation object per check." },
 	{ "-v, --verbose", NULL, "Progress on stderr; twice for the redacted exchanges." },
 	{ "-q, --quiet", NULL, "Nothing on stderr but errors (no batch progress or summary)." },
 	OPT_HELP, OPT_END,

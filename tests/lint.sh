@@ -30,7 +30,17 @@ check_layer verifier verifier oidc apiclients common
 rm -f "$tmp"
 tmp=$(mktemp)
 
-# 3. Formatting (clang-format 14, .clang-format at the root).
+# 3. Every check id the code records ("fc.*", "api.*" literals in verifier/
+#    and oidc/) has its entry in the catalogue of checks, which explains it
+#    in both languages (issue 10); a run would make its section incomplete.
+srcs=$(echo "$files" | tr ' ' '\n' | grep -E '^(verifier|oidc)/[^/]*\.c$' | grep -v '^verifier/catalog\.c$')
+for id in $(grep -ohE '"(fc|api)\.[a-z0-9_.]+"' $srcs | sort -u); do
+	if ! grep -qF -- ".id = $id," verifier/catalog.c; then
+		echo "lint: check id $id is not in the catalogue (verifier/catalog.c)"; status=1
+	fi
+done
+
+# 4. Formatting (clang-format 14, .clang-format at the root).
 if command -v clang-format >/dev/null 2>&1; then
 	if ! clang-format --dry-run -Werror $files 2>"$tmp.fmt"; then
 		grep -o '^[^ :]*\.[ch]:' "$tmp.fmt" | sort -u | sed 's/:$//; s/^/lint: not clang-formatted: /'

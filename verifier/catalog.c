@@ -17,7 +17,7 @@
 
 /* Common wordings. */
 #define FR_RANDOM_FIX                                                          \
-	"Tirez state et nonce d'un générateur aléatoire cryptographique, "    \
+	"Tirez state et nonce d'un générateur aléatoire cryptographique, "  \
 	"neufs à chaque connexion."
 #define EN_RANDOM_FIX                                                          \
 	"Draw state and nonce from a cryptographic random generator, fresh "   \
@@ -26,12 +26,13 @@
 #define DOC_PARAMS                                                             \
 	"docs/fc_rules.md#parameters-fc-v2-accepts-fc_param_known-fc_check_"   \
 	"params-fc_check_pkce"
-#define DOC_RANDOM "docs/fc_rules.md#randomness-over-several-fetches-fc_random_judge"
-#define DOC_FETCH  "docs/checks.md#how-the-site-is-fetched"
-#define DOC_API    "docs/apis.md#the-checks"
-#define DOC_CONF   "docs/conformance.md#what-each-run-proves"
-#define REF_FC     "shared/reference/franceconnect.md"
-#define REF_API    "shared/reference/national_apis.md"
+#define DOC_RANDOM                                                             \
+	"docs/fc_rules.md#randomness-over-several-fetches-fc_random_judge"
+#define DOC_FETCH "docs/checks.md#how-the-site-is-fetched"
+#define DOC_API   "docs/apis.md#the-checks"
+#define DOC_CONF  "docs/conformance.md#what-each-run-proves"
+#define REF_FC    "shared/reference/franceconnect.md"
+#define REF_API   "shared/reference/national_apis.md"
 
 /* One entry, its texts in English then French. */
 #define TXT(t_en, w_en, f_en, t_fr, w_fr, f_fr)                                \
@@ -585,8 +586,8 @@ catalog_lang_parse(const char *s, enum catalog_lang *out, struct rc_err *err)
 		*out = CATALOG_FR;
 		return RC_OK;
 	}
-	return RC_ERR(err, RC_EINVAL, "unknown language \"%s\" (allowed: en, fr)",
-	    s != NULL ? s : "");
+	return RC_ERR(err, RC_EINVAL,
+	    "unknown language \"%s\" (allowed: en, fr)", s != NULL ? s : "");
 }
 
 const char *
@@ -669,9 +670,10 @@ catalog_print_entry_text(FILE *f, const struct catalog_entry *e,
 
 	fprintf(f, "%s (%s, %s)\n  %s\n  %s %s\n  %s %s\n  %s %s%s%s\n\n",
 	    e->id, e->kind, catalog_level_str(e->level, lang), t->title,
-	    fr ? "Pourquoi :" : "Why:", t->why, fr ? "Corriger :" : "Fix:",
-	    t->fix, fr ? "Source :" : "Source:", e->doc,
-	    e->spec != NULL ? "; " : "", e->spec != NULL ? e->spec : "");
+	    fr ? "Pourquoi :" : "Why:", t->why,
+	    fr ? "Corriger :" : "Fix:", t->fix,
+	    fr ? "Source :" : "Source:", e->doc, e->spec != NULL ? "; " : "",
+	    e->spec != NULL ? e->spec : "");
 }
 
 void
@@ -689,13 +691,15 @@ static const struct {
 	const char *title;
 	const char *intro;
 } kinds[] = {
-	{ "franceconnect", "FranceConnect (`raccord check`, `raccord verify`)",
+	{ "franceconnect",
+	    "Catalogue: FranceConnect (`raccord check`, `raccord verify`)",
 	    "Recorded in a section of kind `franceconnect`, one per claimed "
 	    "FranceConnect integration." },
-	{ "api", "National APIs (`raccord check`, `raccord verify`)",
+	{ "api", "Catalogue: national APIs (`raccord check`, `raccord verify`)",
 	    "Recorded in a section of kind `api`, one per claimed API "
 	    "(docs/apis.md)." },
-	{ "conformance", "Active conformance (`raccord conformance`)",
+	{ "conformance",
+	    "Catalogue: active conformance (`raccord conformance`)",
 	    "Recorded in a section of kind `conformance`; inside that report "
 	    "every check is required, and the section is advisory for the "
 	    "award (docs/conformance.md)." },
@@ -724,12 +728,14 @@ catalog_print_markdown(FILE *f, int only)
 	    "**A** = advisory (reported, never decides).\n",
 	    CATALOG_VERSION, (size_t)NENTRIES);
 	for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
-		fprintf(f, "\n## %s\n\n%s\n\n| id | R/A | rule |\n|---|---|---|\n",
+		fprintf(f,
+		    "\n## %s\n\n%s\n\n| id | R/A | rule |\n|---|---|---|\n",
 		    kinds[k].title, kinds[k].intro);
 		for (i = 0; i < NENTRIES; i++)
 			if (strcmp(entries[i].kind, kinds[k].kind) == 0)
-				fprintf(f, "| `%s` | %s | %s |\n", entries[i].id,
-				    abbrev[entries[i].level], entries[i].rule);
+				fprintf(f, "| `%s` | %s | %s |\n",
+				    entries[i].id, abbrev[entries[i].level],
+				    entries[i].rule);
 		for (i = 0; i < NENTRIES; i++) {
 			const struct catalog_entry *e = &entries[i];
 

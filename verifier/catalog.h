@@ -22,11 +22,7 @@
 
 #define CATALOG_VERSION 1
 
-enum catalog_lang {
-	CATALOG_EN,
-	CATALOG_FR,
-	CATALOG_LANG__MAX
-};
+enum catalog_lang { CATALOG_EN, CATALOG_FR, CATALOG_LANG__MAX };
 
 /* How a check weighs on its section's verdict (docs/report.md). */
 enum catalog_level {
@@ -69,8 +65,7 @@ enum rc_code catalog_lang_parse(const char *s, enum catalog_lang *out,
 const char *catalog_lang_str(enum catalog_lang lang);
 
 /* "required" / "obligatoire", ... in lang. */
-const char *catalog_level_str(enum catalog_level level,
-    enum catalog_lang lang);
+const char *catalog_level_str(enum catalog_level level, enum catalog_lang lang);
 
 /* The machine name of a level: "required", "conditional", "advisory". */
 const char *catalog_level_name(enum catalog_level level);

@@ -393,8 +393,7 @@ catalog_disagrees(const struct report_section *sec, const char *id,
 	else if (strcmp(e->kind, sec->kind) != 0)
 		why = "a check was recorded in a section of another kind than "
 		      "its catalogue entry (internal error)";
-	else if (st == CHECK_FAIL && !required &&
-	    e->level != CATALOG_ADVISORY)
+	else if (st == CHECK_FAIL && !required && e->level != CATALOG_ADVISORY)
 		why = "a check the catalogue marks required failed as advisory "
 		      "(internal error)";
 	if (why != NULL)
@@ -650,7 +649,8 @@ verdict_words(enum verdict v, int lang)
 
 /*
  * Under a check's line, its plain explanation from the catalogue: the
- * title always; why, how to fix and the source when it did not pass.
+ * title always; why, how to fix and the source when it failed, warned or
+ * could not be judged.
  */
 static void
 print_explanation(FILE *f, const struct report_check *k, int lang)
@@ -667,12 +667,12 @@ print_explanation(FILE *f, const struct report_check *k, int lang)
 	}
 	t = &e->text[lang];
 	fprintf(f, "           %s\n", t->title);
-	if (k->status == CHECK_PASS)
-		return;
+	if (k->status == CHECK_PASS || k->status == CHECK_SKIP)
+		return; /* nothing to fix */
 	fprintf(f, "           %s %s\n", fr ? "Pourquoi :" : "Why:", t->why);
 	fprintf(f, "           %s %s\n", fr ? "Corriger :" : "Fix:", t->fix);
-	fprintf(f, "           %s %s%s%s\n", fr ? "Source :" : "Source:",
-	    e->doc, e->spec != NULL ? "; " : "",
+	fprintf(f, "           %s %s%s%s\n",
+	    fr ? "Source :" : "Source:", e->doc, e->spec != NULL ? "; " : "",
 	    e->spec != NULL ? e->spec : "");
 }
 

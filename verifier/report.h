@@ -163,11 +163,12 @@ void report_print_text_colour(const struct report *rep, FILE *f, int colour);
  * The same, with each check's plain explanation from the catalogue of
  * checks (verifier/catalog.h) in lang (an enum catalog_lang) under its
  * English detail, which stays the evidence: the title of every check,
- * and why it matters, how to fix it and its source for a check that did
- * not pass; the verdicts in that language.  lang < 0: exactly
+ * and why it matters, how to fix it and its source for a check that
+ * failed, warned or could not be judged (not for pass or skip); the
+ * verdicts in that language.  lang < 0: exactly
  * report_print_text_colour.
  */
-void report_print_text_explained(const struct report *rep, FILE *f,
-    int colour, int lang);
+void report_print_text_explained(const struct report *rep, FILE *f, int colour,
+    int lang);
 
 #endif /* RC_VERIFIER_REPORT_H */

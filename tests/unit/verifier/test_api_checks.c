@@ -510,7 +510,7 @@ test_habilitations(void **state)
 
 	report_free(f->rep);
 	f->rep = report_new("UT");
-	f->sec = report_section_add(f->rep, "api", "ut");
+	f->sec = report_section_add(f->rep, "franceconnect", "ut");
 	api_record_habilitations(f->sec, "fc.habilitation", "france_connect",
 	    SIRET, 0, 0, 0, h, 1, NULL, 0);
 	assert_int_equal(report_check_status(f->sec, "fc.habilitation"),
