@@ -70,7 +70,7 @@ render(const struct probe_res *res, const char *secret, const char *detail,
 		goto out;
 	if ((idx = report_exchange_add(rep, res)) < 0)
 		abort(); /* evidence dropped */
-	if (report_check(sec, "fuzz.check", CHECK_PASS, 1, &idx, 1,
+	if (report_check(sec, "api.token.live", CHECK_PASS, 1, &idx, 1,
 	        "the site answered %s", detail) != RC_OK)
 		goto out;
 	if ((j = report_to_json(rep)) == NULL ||
