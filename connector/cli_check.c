@@ -225,6 +225,7 @@ cli_check(int argc, char **argv)
 	const char *nc = getenv("NO_COLOR");
 	struct pipeline pl;
 	struct rc_err err = { 0 };
+	struct rc_errs errs;
 	int c, json, status, verbose = 0, quiet = 0;
 	size_t i;
 
@@ -290,10 +291,11 @@ cli_check(int argc, char **argv)
 		pipeline_cleanup(&pl);
 		return status;
 	}
-	if (pipeline_add_file(&pl, argv[optind], &err) != RC_OK) {
-		check_perror(&err);
+	rc_errs_init(&errs);
+	if (pipeline_add_file(&pl, argv[optind], &errs) != RC_OK) {
+		pipeline_errs_print(&errs, "raccord check", stderr);
 		pipeline_cleanup(&pl);
-		return 2;
+		return errs.code == RC_ENOMEM ? 3 : 2;
 	}
 	if (pipeline_run(&pl, &err) != RC_OK) {
 		check_perror(&err);

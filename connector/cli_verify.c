@@ -118,6 +118,7 @@ cli_verify(int argc, char **argv)
 	struct ledger *lg = NULL;
 	struct pipeline pl;
 	struct rc_err err = { 0 };
+	struct rc_errs errs;
 	struct policy p;
 	size_t i;
 	int status = 0, st, i_arg, inited = 0, json;
@@ -196,8 +197,13 @@ cli_verify(int argc, char **argv)
 		status = err.code == RC_ENOMEM ? 3 : 2;
 		goto out;
 	}
-	if ((file ? pipeline_add_file(&pl, file, &err)
-	          : pipeline_add_batch(&pl, batch, &err)) != RC_OK) {
+	rc_errs_init(&errs);
+	if (file != NULL && pipeline_add_file(&pl, file, &errs) != RC_OK) {
+		pipeline_errs_print(&errs, "raccord verify", stderr);
+		status = errs.code == RC_ENOMEM ? 3 : 2;
+		goto out;
+	}
+	if (batch != NULL && pipeline_add_batch(&pl, batch, &err) != RC_OK) {
 		status = 2;
 		goto out;
 	}
