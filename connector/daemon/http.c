@@ -375,10 +375,11 @@ over_limit(struct http_ctx *x, const char *prefix, const char *value,
 }
 
 /*
- * 400 for a refused dossier: "error" is the first input error (what
- * clients read before the list existed), "errors" every one kept (at most
- * RC_ERRS_KEEP, in the order found) and "more_errors" how many more there
- * were.  500 when the screening ran out of memory.
+ * 400 for a refused submission (docs/openapi.yaml, InputErrors): "error"
+ * is the first input error (what clients read before the list existed),
+ * "errors" every one kept (at most RC_ERRS_KEEP, in the order found) and
+ * "more_errors" how many more there were.  500 when the screening ran out
+ * of memory.
  */
 static enum MHD_Result
 respond_input_errors(struct http_ctx *x, const struct rc_errs *errs)
@@ -421,12 +422,13 @@ post_dossier(struct http_ctx *x, struct http_req *rq)
 	if (over_limit(x, "token:", x->who.name, dm->pl.cfg->daemon_rate_token,
 	        60, &ret))
 		goto out;
+	rc_errs_init(&errs);
 	if (rq->body.len == 0) {
-		ret = http_respond_error(x, MHD_HTTP_BAD_REQUEST,
+		RC_ERRS(&errs, RC_EINVAL,
 		    "request body: a dossier (JSON) is required");
+		ret = respond_input_errors(x, &errs);
 		goto out;
 	}
-	rc_errs_init(&errs);
 	if (daemon_dossier_screen(rq->body.data, rq->body.len, &canon, &d,
 	        &errs) != RC_OK) {
 		ret = respond_input_errors(x, &errs);
@@ -444,8 +446,9 @@ post_dossier(struct http_ctx *x, struct http_req *rq)
 	    "Idempotency-Key");
 	if (key != NULL) {
 		if (key[0] == '\0' || strlen(key) > 255) {
-			ret = http_respond_error(x, MHD_HTTP_BAD_REQUEST,
+			RC_ERRS(&errs, RC_EINVAL,
 			    "Idempotency-Key: 1 to 255 characters");
+			ret = respond_input_errors(x, &errs);
 			goto out;
 		}
 		rc_buf_init(&kb, 512);
