@@ -442,10 +442,11 @@ cli_check(int argc, char **argv)
 	        : quiet               ? RC_LOG_ERROR
 	                              : RC_LOG_WARN);
 
-	if (pipeline_init(&pl, config, &err) != RC_OK) {
-		check_perror(&err);
+	rc_errs_init(&errs);
+	if (pipeline_init_all(&pl, config, &errs) != RC_OK) {
+		pipeline_errs_print(&errs, "raccord check", stderr);
 		pipeline_cleanup(&pl);
-		return 2;
+		return errs.code == RC_ENOMEM ? 3 : 2;
 	}
 	if (batch != NULL) {
 		status = check_batch(&pl, batch, json, quiet);

@@ -183,8 +183,10 @@ cli_verify(int argc, char **argv)
 	}
 	json = strcmp(format, "json") == 0;
 	memset(&pl, 0, sizeof(pl));
-	if (pipeline_init(&pl, config, &err) != RC_OK) {
-		status = 2;
+	rc_errs_init(&errs);
+	if (pipeline_init_all(&pl, config, &errs) != RC_OK) {
+		pipeline_errs_print(&errs, "raccord verify", stderr);
+		status = errs.code == RC_ENOMEM ? 3 : 2;
 		goto out;
 	}
 	inited = 1;
@@ -197,7 +199,6 @@ cli_verify(int argc, char **argv)
 		status = err.code == RC_ENOMEM ? 3 : 2;
 		goto out;
 	}
-	rc_errs_init(&errs);
 	if (file != NULL && pipeline_add_file(&pl, file, &errs) != RC_OK) {
 		pipeline_errs_print(&errs, "raccord verify", stderr);
 		status = errs.code == RC_ENOMEM ? 3 : 2;

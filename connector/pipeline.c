@@ -16,13 +16,14 @@
 #include "connector/pipeline.h"
 
 enum rc_code
-pipeline_init(struct pipeline *pl, const char *config_file, struct rc_err *err)
+pipeline_init_all(struct pipeline *pl, const char *config_file,
+    struct rc_errs *errs)
 {
 	const char *secret;
 	enum rc_code rc;
 
 	memset(pl, 0, sizeof(*pl));
-	if ((rc = cfg_load(config_file, &pl->cfg, err)) != RC_OK)
+	if ((rc = cfg_load_all(config_file, &pl->cfg, errs)) != RC_OK)
 		return rc;
 	verifier_opts_defaults(&pl->opts);
 	cfg_verifier_opts(pl->cfg, &pl->opts);
@@ -30,10 +31,22 @@ pipeline_init(struct pipeline *pl, const char *config_file, struct rc_err *err)
 	    (secret = getenv(pl->cfg->datapass_client_secret_env)) != NULL &&
 	    secret[0] != '\0') {
 		if ((pl->datapass_secret = rc_strdup(secret)) == NULL)
-			return RC_ERR(err, RC_ENOMEM, "out of memory");
+			return RC_ERRS(errs, RC_ENOMEM, "out of memory");
 		pl->opts.datapass_client_secret = pl->datapass_secret;
 	}
 	return RC_OK;
+}
+
+enum rc_code
+pipeline_init(struct pipeline *pl, const char *config_file, struct rc_err *err)
+{
+	struct rc_errs errs;
+	enum rc_code rc;
+
+	rc_errs_init(&errs);
+	if ((rc = pipeline_init_all(pl, config_file, &errs)) != RC_OK)
+		rc_errs_first(&errs, err);
+	return rc;
 }
 
 static enum rc_code

@@ -51,6 +51,10 @@ struct pipeline {
 enum rc_code pipeline_init(struct pipeline *pl, const char *config_file,
     struct rc_err *err);
 
+/* The same, with every error of the config file recorded in errs. */
+enum rc_code pipeline_init_all(struct pipeline *pl, const char *config_file,
+    struct rc_errs *errs);
+
 /*
  * Add one dossier file ("-" reads stdin).  A bad dossier is returned as
  * an error with every input error recorded in errs (dossier_parse_all);
