@@ -825,6 +825,43 @@ is_section(const char *path)
 	return false;
 }
 
+/*
+ * The keys the object at prefix may hold ("" for the top level): each
+ * directive's next path component, once, joined with ", " into out (cut
+ * with "..." when long), for an "unknown key" message.
+ */
+static void
+section_keys(const char *prefix, char *out, size_t len)
+{
+	const char *keys[NDIRECTIVES + 2], *p, *dot;
+	char buf[NDIRECTIVES][64];
+	size_t i, j, n = 0, plen = strlen(prefix), k;
+
+	for (i = 0; i < NDIRECTIVES; i++) {
+		p = directives[i].path;
+		if (plen > 0 &&
+		    (strncmp(p, prefix, plen) != 0 || p[plen] != '.'))
+			continue;
+		p += plen > 0 ? plen + 1 : 0;
+		dot = strchr(p, '.');
+		k = dot != NULL ? (size_t)(dot - p) : strlen(p);
+		if (k >= sizeof(buf[0]))
+			continue;
+		for (j = 0; j < n; j++)
+			if (strlen(keys[j]) == k && strncmp(keys[j], p, k) == 0)
+				break;
+		if (j < n)
+			continue;
+		memcpy(buf[n], p, k);
+		buf[n][k] = '\0';
+		keys[n] = buf[n];
+		n++;
+	}
+	keys[n++] = "//";
+	keys[n] = NULL;
+	rc_list_join(out, len, keys);
+}
+
 static enum rc_code walk(struct cfg *c, json_t *obj, const char *prefix,
     struct rc_errs *errs);
 
@@ -838,7 +875,7 @@ walk_member(struct cfg *c, json_t *obj, const char *prefix, const char *key,
 {
 	const struct cfg_directive *d;
 	struct rc_err e = { 0 };
-	char where[WHERE];
+	char where[WHERE], names[400];
 	const char *g;
 
 	rc_json_path(where, sizeof(where), prefix, key);
@@ -858,11 +895,12 @@ walk_member(struct cfg *c, json_t *obj, const char *prefix, const char *key,
 		    where);
 	else {
 		g = guess_directive(where);
+		section_keys(prefix, names, sizeof(names));
 		RC_ERR(&e, RC_EINVAL,
-		    "%s: unknown key%s%s%s (docs/config.md lists every "
-		    "directive)",
+		    "%s: unknown key%s%s%s (allowed%s%s: %s; docs/config.md "
+		    "lists every directive)",
 		    where, g ? "; did you mean \"" : "", g ? g : "",
-		    g ? "\"?" : "");
+		    g ? "\"?" : "", prefix[0] ? " in " : "", prefix, names);
 	}
 	return rc_errs_add(errs, &e);
 }

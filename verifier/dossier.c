@@ -363,6 +363,28 @@ parse_paiement(json_t *root, struct dossier *d, struct rc_errs *errs)
 }
 
 /*
+ * The keys an integration may carry, as far as its kind and API say (a
+ * missing or unknown one: every integration key): the allowed values of
+ * an "unknown key" message and its "did you mean".
+ */
+static const char *const *
+keys_for(json_t *obj)
+{
+	const char *kind = json_string_value(json_object_get(obj, "kind"));
+	const char *api = json_string_value(json_object_get(obj, "api"));
+
+	if (kind != NULL && strcmp(kind, "franceconnect") == 0)
+		return fc_keys;
+	if (kind == NULL || strcmp(kind, "api") != 0 || api == NULL ||
+	    !in_list(apis, api))
+		return integration_keys;
+	if (strcmp(api, "api_particulier") == 0 ||
+	    strcmp(api, "api_entreprise") == 0)
+		return api_token_keys;
+	return api_dgfip_keys;
+}
+
+/*
  * Key screening for one integration.  With allowed NULL: an inline
  * secret gets its own message and a key no integration knows is
  * "unknown".  With allowed set (the keys of this kind or API): a known
@@ -373,7 +395,8 @@ static void
 screen_keys(json_t *obj, const char *path, const char *const *allowed,
     const char *owner, const char *hint, struct rc_errs *errs)
 {
-	char where[WHERE];
+	const char *const *kind_keys = keys_for(obj);
+	char where[WHERE], names[400];
 	const char *key, *guess;
 	json_t *val;
 
@@ -402,10 +425,12 @@ screen_keys(json_t *obj, const char *path, const char *const *allowed,
 			    "client_secret_file or client_secret_env",
 			    where);
 		else if (!in_list(integration_keys, key)) {
-			guess = rc_suggest(key, integration_keys);
-			RC_ERRS(errs, RC_EINVAL, "%s: unknown key%s%s%s", where,
+			guess = rc_suggest(key, kind_keys);
+			rc_list_join(names, sizeof(names), kind_keys);
+			RC_ERRS(errs, RC_EINVAL,
+			    "%s: unknown key%s%s%s (allowed: %s)", where,
 			    guess ? "; did you mean \"" : "",
-			    guess ? guess : "", guess ? "\"?" : "");
+			    guess ? guess : "", guess ? "\"?" : "", names);
 		}
 	}
 }

@@ -632,7 +632,8 @@ test_all_errors_at_once(void **state)
 	want_error(&errs, "network.timeout_ms: must be between");
 	want_error(&errs,
 	    "network.tiemout_ms: unknown key; did you mean "
-	    "\"network.timeout_ms\"?");
+	    "\"network.timeout_ms\"? (allowed in network: ca_file, "
+	    "allow_private, resolve, timeout_ms,");
 	want_error(&errs, "network.allow_private: must be an array");
 	want_error(&errs, "policy.amount_cents: must be an integer");
 	want_error(&errs, "client_secret: secrets are never inline");

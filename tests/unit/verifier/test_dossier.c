@@ -189,7 +189,7 @@ static const struct bad_case bad_cases[] = {
 	/* the allowed values, and a "did you mean" when one is close (issue 14) */
 	{ "collectivite.categorie", "\"Commune\"", "collectivite.categorie: unknown categorie \"Commune\"; did you mean \"commune\"? (one of: commune, epci," },
 	{ "collectivite.categorie", "\"ville\"", "(one of: commune, epci, departement" },
-	{ "integrations[0].clientid", "\"x\"", "integrations[0].clientid: unknown key; did you mean \"client_id\"?" },
+	{ "integrations[0].clientid", "\"x\"", "integrations[0].clientid: unknown key; did you mean \"client_id\"? (allowed: kind, environment, plus, client_id, login_url," },
 	{ "collectivite.siret_", "\"x\"", "collectivite.siret_: unknown key; did you mean \"siret\"? (allowed: siren, siret, nom," },
 	{ "collectivite.code_insee", "\"20004\"", "collectivite.code_insee: 20004 uses d" },
 	{ "collectivite.code_insee", "75056", "collectivite.code_insee: must be a string" },
