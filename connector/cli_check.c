@@ -151,7 +151,8 @@ dossier_from_flags(const struct site_flags *sf, struct dossier **out,
 	    "franceconnect", "environment", sf->env ? sf->env : "production");
 	if (root == NULL)
 		return RC_ERRS(errs, RC_EINVAL,
-		    "--kind and --env must be valid UTF-8 text");
+		    "--kind and --env must be valid UTF-8 text (or memory "
+		    "ran out)");
 	col = json_object_get(root, "collectivite");
 	fc = json_array_get(json_object_get(root, "integrations"), 0);
 	if (sf->siret != NULL)
@@ -166,7 +167,8 @@ dossier_from_flags(const struct site_flags *sf, struct dossier **out,
 	    set_given(fc, "redirect_uri", sf->redirect_uri) != 0) {
 		json_decref(root);
 		return RC_ERRS(errs, RC_EINVAL,
-		    "the flags must be valid UTF-8 text");
+		    "the flags must be valid UTF-8 text (or memory ran "
+		    "out)");
 	}
 	rc_errs_init(&local);
 	rc = dossier_from_json(root, "", out, &local);
@@ -364,7 +366,7 @@ cli_check(int argc, char **argv)
 	struct pipeline pl;
 	struct rc_err err = { 0 };
 	struct rc_errs errs;
-	int c, json, status, verbose = 0, quiet = 0;
+	int c, json, status, verbose = 0, quiet = 0, bad_args;
 	size_t i;
 
 	optind = 1;
@@ -415,10 +417,14 @@ cli_check(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (site_flags_given(&sf) ? batch != NULL || optind != argc
-	                          : (batch == NULL) == (optind >= argc) ||
-	            (batch == NULL && argc - optind != 1) ||
-	            (batch != NULL && optind != argc)) {
+	/* One source: a site's flags, a batch, or one dossier file. */
+	if (site_flags_given(&sf))
+		bad_args = batch != NULL || optind != argc;
+	else if (batch != NULL)
+		bad_args = optind != argc;
+	else
+		bad_args = argc - optind != 1;
+	if (bad_args) {
 		fprintf(stderr,
 		    "raccord check: give one DOSSIER.json, --batch "
 		    "FILE.jsonl, or a site's --siret, --login-url, "
