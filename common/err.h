@@ -45,6 +45,60 @@ enum rc_code rc_err_set(struct rc_err *err, enum rc_code code, const char *func,
 /* Forget a recorded failure. */
 void rc_err_clear(struct rc_err *err);
 
+/*
+ * A list of input errors, so that a parser can report every problem of a
+ * document at once instead of the first one only.  The first
+ * RC_ERRS_KEEP messages are kept; later ones are only counted (n), so
+ * memory stays bounded whatever the input.  Caller-owned, no heap:
+ * rc_errs_init, then RC_ERRS() or rc_errs_add() per failure.
+ */
+#define RC_ERRS_KEEP 20
+
+struct rc_errs {
+	enum rc_code code; /* the first code recorded; RC_ENOMEM wins */
+	size_t n;          /* errors recorded, kept or not */
+	struct rc_err e[RC_ERRS_KEEP]; /* the first min(n, RC_ERRS_KEEP) */
+};
+
+void rc_errs_init(struct rc_errs *l);
+
+/*
+ * Record one failure (l may be NULL) and return code.  Only the first
+ * RC_ERRS_KEEP messages are kept; every call counts.
+ */
+enum rc_code rc_errs_set(struct rc_errs *l, enum rc_code code, const char *func,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+#define RC_ERRS(l, code, ...) rc_errs_set((l), (code), __func__, __VA_ARGS__)
+
+/*
+ * Record the failure held in e (nothing when e holds none) and return
+ * its code.
+ */
+enum rc_code rc_errs_add(struct rc_errs *l, const struct rc_err *e);
+
+/*
+ * Append src's failures to dst (dst may be NULL; src's uncounted ones are
+ * counted); return src's code.
+ */
+enum rc_code rc_errs_merge(struct rc_errs *dst, const struct rc_errs *src);
+
+/* Messages kept (at most RC_ERRS_KEEP) and those counted beyond. */
+size_t rc_errs_kept(const struct rc_errs *l);
+size_t rc_errs_more(const struct rc_errs *l);
+
+/*
+ * Start every kept message with "prefix: " (the file or "request body"),
+ * cut to fit.  A NULL or empty prefix changes nothing.
+ */
+void rc_errs_prefix(struct rc_errs *l, const char *prefix);
+
+/*
+ * The list as one rc_err: its first message, followed by " (and N more
+ * errors)" when there are others; the first code.  For callers that
+ * show one line.  Nothing when l holds no failure.
+ */
+void rc_errs_first(const struct rc_errs *l, struct rc_err *err);
+
 /* A sentence for a code; never NULL. */
 const char *rc_strerror(enum rc_code code);
 

@@ -155,37 +155,62 @@ rc_list_join(char *out, size_t len, const char *const *list)
 	}
 }
 
-enum rc_code
-rc_json_only_keys(json_t *obj, const char *path, const char *const *allowed,
-    struct rc_err *err)
+/*
+ * Record an error in errs for every key of obj not in allowed or, when
+ * errs is NULL, the first one in err.
+ */
+static enum rc_code
+unknown_keys(json_t *obj, const char *path, const char *const *allowed,
+    struct rc_err *err, struct rc_errs *errs)
 {
-	const char *key;
+	const char *key, *guess;
+	char where[256], names[400];
+	struct rc_err one;
+	enum rc_code rc = RC_OK;
 	json_t *val;
-	char where[256];
 	size_t i;
 
-	if (!json_is_object(obj))
-		return RC_ERR(err, RC_EINVAL, "%s: must be an object",
-		    path && path[0] ? path : "(document)");
 	json_object_foreach(obj, key, val)
 	{
 		(void)val;
 		for (i = 0; allowed[i] != NULL; i++)
 			if (strcmp(allowed[i], key) == 0)
 				break;
-		if (allowed[i] == NULL) {
-			const char *guess = rc_suggest(key, allowed);
-			char names[400];
-
-			rc_json_path(where, sizeof(where), path, key);
-			rc_list_join(names, sizeof(names), allowed);
-			return RC_ERR(err, RC_EINVAL,
-			    "%s: unknown key%s%s%s (allowed: %s)", where,
-			    guess ? "; did you mean \"" : "",
-			    guess ? guess : "", guess ? "\"?" : "", names);
-		}
+		if (allowed[i] != NULL)
+			continue;
+		guess = rc_suggest(key, allowed);
+		rc_json_path(where, sizeof(where), path, key);
+		rc_list_join(names, sizeof(names), allowed);
+		rc_err_clear(&one);
+		rc = RC_ERR(&one, RC_EINVAL,
+		    "%s: unknown key%s%s%s (allowed: %s)", where,
+		    guess ? "; did you mean \"" : "", guess ? guess : "",
+		    guess ? "\"?" : "", names);
+		if (errs == NULL)
+			return rc_err_set(err, rc, one.func, "%s", one.msg);
+		rc_errs_add(errs, &one);
 	}
-	return RC_OK;
+	return rc;
+}
+
+enum rc_code
+rc_json_only_keys(json_t *obj, const char *path, const char *const *allowed,
+    struct rc_err *err)
+{
+	if (!json_is_object(obj))
+		return RC_ERR(err, RC_EINVAL, "%s: must be an object",
+		    path && path[0] ? path : "(document)");
+	return unknown_keys(obj, path, allowed, err, NULL);
+}
+
+enum rc_code
+rc_json_only_keys_all(json_t *obj, const char *path, const char *const *allowed,
+    struct rc_errs *errs)
+{
+	if (!json_is_object(obj))
+		return RC_ERRS(errs, RC_EINVAL, "%s: must be an object",
+		    path && path[0] ? path : "(document)");
+	return unknown_keys(obj, path, allowed, NULL, errs);
 }
 
 int

@@ -40,11 +40,6 @@ void rc_json_path_index(char *out, size_t outlen, const char *parent,
     size_t index);
 
 /*
- * Fail with RC_EINVAL naming path.key for the first key of obj that is
- * not in allowed (a NULL-terminated list).  RC_EINVAL when obj is not an
- * object.
- */
-/*
  * The entry of the NULL-terminated list closest to s (case-insensitive
  * edit distance at most 1 for short names, 2 otherwise), borrowed from
  * list, or NULL: the "did you mean" of an input error.
@@ -54,8 +49,17 @@ const char *rc_suggest(const char *s, const char *const *list);
 /* list's entries joined with ", " into out (cut with "..." if long). */
 void rc_list_join(char *out, size_t len, const char *const *list);
 
+/*
+ * Fail with RC_EINVAL naming path.key for the first key of obj that is
+ * not in allowed (a NULL-terminated list), with the allowed keys and a
+ * "did you mean".  RC_EINVAL when obj is not an object.
+ */
 enum rc_code rc_json_only_keys(json_t *obj, const char *path,
     const char *const *allowed, struct rc_err *err);
+
+/* The same, recording every unknown key of obj in errs. */
+enum rc_code rc_json_only_keys_all(json_t *obj, const char *path,
+    const char *const *allowed, struct rc_errs *errs);
 
 /*
  * Typed getters.  A missing key leaves *out untouched and is an error

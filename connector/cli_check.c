@@ -2,6 +2,12 @@
 /*
  * raccord check DOSSIER.json | --batch FILE.jsonl [--config F]
  *               [--format text|json] [--lang en|fr] [-v]
+ * raccord check --siret S --login-url U --client-id C --redirect-uri R
+ *               [--env E] [--kind CATEGORIE] [--name N] [options]
+ *
+ * The second form is a collectivité's quick self-check: the dossier is
+ * built from the flags (no file, no bank details) and read by the same
+ * parser, so that the same rules apply; its messages name the flags.
  *
  * Probe every claimed integration and print the report; writes nothing.
  * Exit 0: every claimed integration verified; 1: some failed; 3:
@@ -17,37 +23,159 @@
 #include "common/log.h"
 #include "common/mem.h"
 #include "common/redact.h"
+#include "common/ident.h"
 #include "connector/cli.h"
+#include "connector/help.h"
 #include "connector/pipeline.h"
 #include "verifier/catalog.h"
 
 /* Dossiers probed together in one turn of a --batch. */
 #define CHECK_CHUNK 1000
 
+/* Long options without a short form. */
+enum {
+	OPT_SIRET = 256,
+	OPT_LOGIN_URL,
+	OPT_CLIENT_ID,
+	OPT_REDIRECT_URI,
+	OPT_ENV,
+	OPT_KIND,
+	OPT_NAME,
+};
+
 static void
 check_usage(FILE *f)
 {
-	fprintf(f,
-	    "usage: raccord check DOSSIER.json [options]\n"
-	    "       raccord check --batch FILE.jsonl [options]\n"
-	    "\n"
-	    "Probe the dossier's FranceConnect and API integrations from "
-	    "outside and\nexplain every finding.  Writes nothing.\n"
-	    "\n"
-	    "  -c, --config FILE     configuration (default: built-in, real "
-	    "services)\n"
-	    "  -b, --batch FILE      one dossier per line (JSONL; - for "
-	    "stdin), probed\n"
-	    "                        concurrently; one report line each\n"
-	    "  -f, --format FMT      text (default on a terminal) or json\n"
-	    "  -l, --lang LANG       explain every check in en or fr (the "
-	    "catalogue of\n"
-	    "                        checks, `raccord checks`)\n"
-	    "  -v, --verbose         log progress to stderr (twice: debug)\n"
-	    "  -h, --help            this help\n"
-	    "\n"
-	    "exit: 0 all verified, 1 some failed, 3 inconclusive, 2 bad "
-	    "input\n");
+	help_print(f, help_get("check"));
+}
+
+/* The flags of a self-check (NULL: not given). */
+struct site_flags {
+	const char *siret, *login_url, *client_id, *redirect_uri;
+	const char *env, *kind, *name;
+};
+
+static int
+site_flags_given(const struct site_flags *sf)
+{
+	return sf->siret || sf->login_url || sf->client_id ||
+	    sf->redirect_uri || sf->env || sf->kind || sf->name;
+}
+
+/*
+ * The dossier's JSON paths as the flags that set them, so that an error
+ * names what the user typed ("--siret: ... fails the Luhn check").
+ */
+static const struct {
+	const char *path, *flag;
+} flag_paths[] = {
+	{ "collectivite.siret", "--siret" },
+	{ "collectivite.siren", "--siret (its first 9 digits, the SIREN)" },
+	{ "collectivite.nom", "--name" },
+	{ "collectivite.categorie", "--kind" },
+	{ "integrations[0].environment", "--env" },
+	{ "integrations[0].client_id", "--client-id" },
+	{ "integrations[0].login_url", "--login-url" },
+	{ "integrations[0].redirect_uri", "--redirect-uri" },
+};
+
+/*
+ * src's errors into dst, each leading JSON path rewritten as its flag;
+ * the SIREN's errors are left out when the SIRET has one (the SIREN is
+ * cut from it).
+ */
+static void
+errs_name_flags(struct rc_errs *dst, const struct rc_errs *src)
+{
+	static const char siret[] = "collectivite.siret:",
+	                  siren[] = "collectivite.siren:";
+	struct rc_err e;
+	size_t i, k, n, more = rc_errs_more(src);
+	int bad_siret = 0;
+
+	for (i = 0; i < rc_errs_kept(src); i++)
+		if (strncmp(src->e[i].msg, siret, sizeof(siret) - 1) == 0)
+			bad_siret = 1;
+	for (i = 0; i < rc_errs_kept(src); i++) {
+		e = src->e[i];
+		if (bad_siret && strncmp(e.msg, siren, sizeof(siren) - 1) == 0)
+			continue;
+		for (k = 0; k < sizeof(flag_paths) / sizeof(flag_paths[0]);
+		     k++) {
+			n = strlen(flag_paths[k].path);
+			if (strncmp(e.msg, flag_paths[k].path, n) == 0 &&
+			    e.msg[n] == ':') {
+				rc_err_clear(&e);
+				rc_err_set(&e, src->e[i].code, src->e[i].func,
+				    "%s%s", flag_paths[k].flag,
+				    src->e[i].msg + n);
+				break;
+			}
+		}
+		rc_errs_add(dst, &e);
+	}
+	for (i = 0; i < more; i++) /* src counted them without a message */
+		RC_ERRS(dst, src->code, "an error past the first %d",
+		    RC_ERRS_KEEP);
+}
+
+/* obj[key] = v when v is given; -1 when v is not UTF-8 or no memory. */
+static int
+set_given(json_t *obj, const char *key, const char *v)
+{
+	if (v == NULL)
+		return 0;
+	return json_object_set_new(obj, key, json_string(v));
+}
+
+/*
+ * A one-integration dossier from the flags, read by dossier_from_json
+ * like any other: the SIREN is the SIRET's first nine digits, the
+ * category "commune" unless --kind, the name "Self-check SIRET" unless
+ * --name, no paiement (a self-check needs no bank details).  Every
+ * missing flag and every bad value is recorded in errs at once, named as
+ * the flag.
+ */
+static enum rc_code
+dossier_from_flags(const struct site_flags *sf, struct dossier **out,
+    struct rc_errs *errs)
+{
+	char siren[RC_SIREN_LEN + 1], name[64];
+	struct rc_errs local;
+	json_t *root, *col, *fc;
+	enum rc_code rc;
+
+	*out = NULL;
+	root = json_pack("{s:s, s:{s:s}, s:[{s:s, s:s}]}", "dossier_id",
+	    "self-check", "collectivite", "categorie",
+	    sf->kind ? sf->kind : "commune", "integrations", "kind",
+	    "franceconnect", "environment", sf->env ? sf->env : "production");
+	if (root == NULL)
+		return RC_ERRS(errs, RC_EINVAL,
+		    "--kind and --env must be valid UTF-8 text (or memory "
+		    "ran out)");
+	col = json_object_get(root, "collectivite");
+	fc = json_array_get(json_object_get(root, "integrations"), 0);
+	if (sf->siret != NULL)
+		snprintf(siren, sizeof(siren), "%s", sf->siret);
+	snprintf(name, sizeof(name), "Self-check %.20s",
+	    sf->siret ? sf->siret : "");
+	if (set_given(col, "siret", sf->siret) != 0 ||
+	    set_given(col, "siren", sf->siret ? siren : NULL) != 0 ||
+	    set_given(col, "nom", sf->name ? sf->name : name) != 0 ||
+	    set_given(fc, "client_id", sf->client_id) != 0 ||
+	    set_given(fc, "login_url", sf->login_url) != 0 ||
+	    set_given(fc, "redirect_uri", sf->redirect_uri) != 0) {
+		json_decref(root);
+		return RC_ERRS(errs, RC_EINVAL,
+		    "the flags must be valid UTF-8 text (or memory ran "
+		    "out)");
+	}
+	rc_errs_init(&local);
+	rc = dossier_from_json(root, "", out, &local);
+	json_decref(root);
+	errs_name_flags(errs, &local);
+	return rc;
 }
 
 /* Colours on a terminal, unless NO_COLOR is set (no-color.org). */
@@ -231,14 +359,24 @@ cli_check(int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "siret", required_argument, NULL, OPT_SIRET },
+		{ "login-url", required_argument, NULL, OPT_LOGIN_URL },
+		{ "client-id", required_argument, NULL, OPT_CLIENT_ID },
+		{ "redirect-uri", required_argument, NULL, OPT_REDIRECT_URI },
+		{ "env", required_argument, NULL, OPT_ENV },
+		{ "kind", required_argument, NULL, OPT_KIND },
+		{ "name", required_argument, NULL, OPT_NAME },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct site_flags sf = { 0 };
+	struct dossier *d = NULL;
 	const char *config = NULL, *batch = NULL, *format = NULL;
 	const char *nc = getenv("NO_COLOR");
 	enum catalog_lang lang;
 	struct pipeline pl;
 	struct rc_err err = { 0 };
-	int c, json, status, verbose = 0, quiet = 0;
+	struct rc_errs errs;
+	int c, json, status, verbose = 0, quiet = 0, bad_args;
 	size_t i;
 
 	optind = 1;
@@ -270,17 +408,44 @@ cli_check(int argc, char **argv)
 		case 'h':
 			check_usage(stdout);
 			return 0;
+		case OPT_SIRET:
+			sf.siret = optarg;
+			break;
+		case OPT_LOGIN_URL:
+			sf.login_url = optarg;
+			break;
+		case OPT_CLIENT_ID:
+			sf.client_id = optarg;
+			break;
+		case OPT_REDIRECT_URI:
+			sf.redirect_uri = optarg;
+			break;
+		case OPT_ENV:
+			sf.env = optarg;
+			break;
+		case OPT_KIND:
+			sf.kind = optarg;
+			break;
+		case OPT_NAME:
+			sf.name = optarg;
+			break;
 		default:
 			check_usage(stderr);
 			return 2;
 		}
 	}
-	if ((batch == NULL) == (optind >= argc) ||
-	    (batch == NULL && argc - optind != 1) ||
-	    (batch != NULL && optind != argc)) {
+	/* One source: a site's flags, a batch, or one dossier file. */
+	if (site_flags_given(&sf))
+		bad_args = batch != NULL || optind != argc;
+	else if (batch != NULL)
+		bad_args = optind != argc;
+	else
+		bad_args = argc - optind != 1;
+	if (bad_args) {
 		fprintf(stderr,
-		    "raccord check: give one DOSSIER.json or "
-		    "--batch FILE.jsonl\n");
+		    "raccord check: give one DOSSIER.json, --batch "
+		    "FILE.jsonl, or a site's --siret, --login-url, "
+		    "--client-id and --redirect-uri\n");
 		check_usage(stderr);
 		return 2;
 	}
@@ -300,20 +465,28 @@ cli_check(int argc, char **argv)
 	        : quiet               ? RC_LOG_ERROR
 	                              : RC_LOG_WARN);
 
-	if (pipeline_init(&pl, config, &err) != RC_OK) {
-		check_perror(&err);
+	rc_errs_init(&errs);
+	if (pipeline_init_all(&pl, config, &errs) != RC_OK) {
+		pipeline_errs_print(&errs, "raccord check", stderr);
 		pipeline_cleanup(&pl);
-		return 2;
+		return errs.code == RC_ENOMEM ? 3 : 2;
 	}
 	if (batch != NULL) {
 		status = check_batch(&pl, batch, json, quiet);
 		pipeline_cleanup(&pl);
 		return status;
 	}
-	if (pipeline_add_file(&pl, argv[optind], &err) != RC_OK) {
-		check_perror(&err);
+	rc_errs_init(&errs);
+	if (site_flags_given(&sf)) {
+		if (dossier_from_flags(&sf, &d, &errs) == RC_OK &&
+		    pipeline_add_dossier(&pl, d, &err) != RC_OK)
+			rc_errs_add(&errs, &err);
+	} else
+		pipeline_add_file(&pl, argv[optind], &errs);
+	if (errs.n > 0) {
+		pipeline_errs_print(&errs, "raccord check", stderr);
 		pipeline_cleanup(&pl);
-		return 2;
+		return errs.code == RC_ENOMEM ? 3 : 2;
 	}
 	if (pipeline_run(&pl, &err) != RC_OK) {
 		check_perror(&err);

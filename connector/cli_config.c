@@ -15,6 +15,7 @@
 
 #include "connector/cli.h"
 #include "connector/config.h"
+#include "connector/pipeline.h"
 
 static void
 usage(FILE *f)
@@ -28,7 +29,7 @@ int
 cli_config(int argc, char **argv)
 {
 	const char *file = NULL, *verb;
-	struct rc_err err = { 0 };
+	struct rc_errs errs;
 	struct cfg *cfg = NULL;
 	enum rc_code rc;
 	int i, comments = 0, dump;
@@ -71,10 +72,10 @@ cli_config(int argc, char **argv)
 			return 2;
 		}
 	}
-	rc = cfg_load(file, &cfg, &err);
+	rc_errs_init(&errs);
+	rc = cfg_load_all(file, &cfg, &errs);
 	if (rc != RC_OK) {
-		fprintf(stderr, "raccord config: %s\n",
-		    err.msg[0] ? err.msg : rc_strerror(rc));
+		pipeline_errs_print(&errs, "raccord config", stderr);
 		return rc == RC_ENOMEM ? 3 : 2;
 	}
 	if (dump) {

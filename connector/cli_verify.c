@@ -118,6 +118,7 @@ cli_verify(int argc, char **argv)
 	struct ledger *lg = NULL;
 	struct pipeline pl;
 	struct rc_err err = { 0 };
+	struct rc_errs errs;
 	struct policy p;
 	size_t i;
 	int status = 0, st, i_arg, inited = 0, json;
@@ -182,8 +183,10 @@ cli_verify(int argc, char **argv)
 	}
 	json = strcmp(format, "json") == 0;
 	memset(&pl, 0, sizeof(pl));
-	if (pipeline_init(&pl, config, &err) != RC_OK) {
-		status = 2;
+	rc_errs_init(&errs);
+	if (pipeline_init_all(&pl, config, &errs) != RC_OK) {
+		pipeline_errs_print(&errs, "raccord verify", stderr);
+		status = errs.code == RC_ENOMEM ? 3 : 2;
 		goto out;
 	}
 	inited = 1;
@@ -196,8 +199,12 @@ cli_verify(int argc, char **argv)
 		status = err.code == RC_ENOMEM ? 3 : 2;
 		goto out;
 	}
-	if ((file ? pipeline_add_file(&pl, file, &err)
-	          : pipeline_add_batch(&pl, batch, &err)) != RC_OK) {
+	if (file != NULL && pipeline_add_file(&pl, file, &errs) != RC_OK) {
+		pipeline_errs_print(&errs, "raccord verify", stderr);
+		status = errs.code == RC_ENOMEM ? 3 : 2;
+		goto out;
+	}
+	if (batch != NULL && pipeline_add_batch(&pl, batch, &err) != RC_OK) {
 		status = 2;
 		goto out;
 	}

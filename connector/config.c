@@ -825,43 +825,97 @@ is_section(const char *path)
 	return false;
 }
 
+/*
+ * The keys the object at prefix may hold ("" for the top level): each
+ * directive's next path component, once, joined with ", " into out (cut
+ * with "..." when long), for an "unknown key" message.
+ */
+static void
+section_keys(const char *prefix, char *out, size_t len)
+{
+	const char *keys[NDIRECTIVES + 2], *p, *dot;
+	char buf[NDIRECTIVES][64];
+	size_t i, j, n = 0, plen = strlen(prefix), k;
+
+	for (i = 0; i < NDIRECTIVES; i++) {
+		p = directives[i].path;
+		if (plen > 0 &&
+		    (strncmp(p, prefix, plen) != 0 || p[plen] != '.'))
+			continue;
+		p += plen > 0 ? plen + 1 : 0;
+		dot = strchr(p, '.');
+		k = dot != NULL ? (size_t)(dot - p) : strlen(p);
+		if (k >= sizeof(buf[0]))
+			continue;
+		for (j = 0; j < n; j++)
+			if (strlen(keys[j]) == k && strncmp(keys[j], p, k) == 0)
+				break;
+		if (j < n)
+			continue;
+		memcpy(buf[n], p, k);
+		buf[n][k] = '\0';
+		keys[n] = buf[n];
+		n++;
+	}
+	keys[n++] = "//";
+	keys[n] = NULL;
+	rc_list_join(out, len, keys);
+}
+
+static enum rc_code walk(struct cfg *c, json_t *obj, const char *prefix,
+    struct rc_errs *errs);
+
+/*
+ * One member of a directive object: set it, or say why not (in e).  Every
+ * member's error is wanted at once, so walk() goes on after one.
+ */
 static enum rc_code
-walk(struct cfg *c, json_t *obj, const char *prefix, struct rc_err *err)
+walk_member(struct cfg *c, json_t *obj, const char *prefix, const char *key,
+    json_t *v, struct rc_errs *errs)
 {
 	const struct cfg_directive *d;
-	char where[WHERE];
+	struct rc_err e = { 0 };
+	char where[WHERE], names[400];
+	const char *g;
+
+	rc_json_path(where, sizeof(where), prefix, key);
+	if (strcmp(key, "//") == 0)
+		check_comment(where, v, &e);
+	else if ((d = find_directive(where)) != NULL)
+		set_json(c, d, obj, prefix, key, where, &e);
+	else if (is_section(where)) {
+		if (!json_is_object(v))
+			return RC_ERRS(errs, RC_EINVAL, "%s: must be an object",
+			    where);
+		return walk(c, v, where, errs);
+	} else if (is_secret_key(key))
+		RC_ERR(&e, RC_EINVAL,
+		    "%s: secrets are never inline: name an environment "
+		    "variable (..._env) or a file",
+		    where);
+	else {
+		g = guess_directive(where);
+		section_keys(prefix, names, sizeof(names));
+		RC_ERR(&e, RC_EINVAL,
+		    "%s: unknown key%s%s%s (allowed%s%s: %s; docs/config.md "
+		    "lists every directive)",
+		    where, g ? "; did you mean \"" : "", g ? g : "",
+		    g ? "\"?" : "", prefix[0] ? " in " : "", prefix, names);
+	}
+	return rc_errs_add(errs, &e);
+}
+
+/* Every member of obj, each error recorded in errs; RC_ENOMEM stops. */
+static enum rc_code
+walk(struct cfg *c, json_t *obj, const char *prefix, struct rc_errs *errs)
+{
 	const char *key;
-	enum rc_code rc;
 	json_t *v;
 
 	json_object_foreach(obj, key, v)
 	{
-		rc_json_path(where, sizeof(where), prefix, key);
-		if (strcmp(key, "//") == 0) {
-			rc = check_comment(where, v, err);
-		} else if ((d = find_directive(where)) != NULL) {
-			rc = set_json(c, d, obj, prefix, key, where, err);
-		} else if (is_section(where)) {
-			if (!json_is_object(v))
-				return RC_ERR(err, RC_EINVAL,
-				    "%s: must be an object", where);
-			rc = walk(c, v, where, err);
-		} else if (is_secret_key(key)) {
-			return RC_ERR(err, RC_EINVAL,
-			    "%s: secrets are never inline: name an "
-			    "environment variable (..._env) or a file",
-			    where);
-		} else {
-			const char *g = guess_directive(where);
-
-			return RC_ERR(err, RC_EINVAL,
-			    "%s: unknown key%s%s%s (docs/config.md lists every "
-			    "directive)",
-			    where, g ? "; did you mean \"" : "", g ? g : "",
-			    g ? "\"?" : "");
-		}
-		if (rc != RC_OK)
-			return rc;
+		if (walk_member(c, obj, prefix, key, v, errs) == RC_ENOMEM)
+			return RC_ENOMEM;
 	}
 	return RC_OK;
 }
@@ -897,8 +951,8 @@ set_default(struct cfg *c, const struct cfg_directive *d, struct rc_err *err)
  * credentials (issue 8: a token_env naming the DataPass secret sent it to
  * the API host).
  */
-static enum rc_code
-secrets_env_check(const struct cfg *c, struct rc_err *err)
+static void
+secrets_env_check(const struct cfg *c, struct rc_errs *errs)
 {
 	const char *own[2] = { c->datapass_client_id_env,
 		c->datapass_client_secret_env };
@@ -908,40 +962,37 @@ secrets_env_check(const struct cfg *c, struct rc_err *err)
 		for (j = 0; j < 2; j++)
 			if (own[j] != NULL &&
 			    strcmp(c->secrets_env_allow.v[i], own[j]) == 0)
-				return RC_ERR(err, RC_EINVAL,
+				RC_ERRS(errs, RC_EINVAL,
 				    "secrets.env_allow[%zu]: %s holds "
 				    "raccord's own DataPass credentials "
 				    "(%s); a dossier may never name it",
 				    i, own[j],
 				    j == 0 ? "datapass.client_id_env"
 				           : "datapass.client_secret_env");
-	return RC_OK;
 }
 
-/* Rules across directives, and derived values. */
-static enum rc_code
-finish(struct cfg *c, struct rc_err *err)
+/* Rules across directives (each broken one recorded), derived values. */
+static void
+finish(struct cfg *c, struct rc_errs *errs)
 {
 	size_t a, e;
-	enum rc_code rc;
 
 	if (c->connect_timeout_ms > c->timeout_ms)
-		return RC_ERR(err, RC_EINVAL,
+		RC_ERRS(errs, RC_EINVAL,
 		    "network.connect_timeout_ms: must not exceed "
 		    "network.timeout_ms (%lld > %lld)",
 		    c->connect_timeout_ms, c->timeout_ms);
 	if (c->dossier_timeout_ms < c->timeout_ms)
-		return RC_ERR(err, RC_EINVAL,
+		RC_ERRS(errs, RC_EINVAL,
 		    "network.dossier_timeout_ms: must be at least "
 		    "network.timeout_ms (%lld < %lld)",
 		    c->dossier_timeout_ms, c->timeout_ms);
 	if ((c->tls_cert == NULL) != (c->tls_key == NULL))
-		return RC_ERR(err, RC_EINVAL,
+		RC_ERRS(errs, RC_EINVAL,
 		    "%s: required when %s is set (HTTPS needs both)",
 		    c->tls_cert ? "daemon.tls_key" : "daemon.tls_cert",
 		    c->tls_cert ? "daemon.tls_cert" : "daemon.tls_key");
-	if ((rc = secrets_env_check(c, err)) != RC_OK)
-		return rc;
+	secrets_env_check(c, errs);
 	c->window_start_t = c->window_end_t = 0;
 	if (c->window_start != NULL)
 		parse_date(c->window_start, &c->window_start_t);
@@ -951,11 +1002,11 @@ finish(struct cfg *c, struct rc_err *err)
 	}
 	if (c->window_start != NULL && c->window_end != NULL &&
 	    c->window_end_t < c->window_start_t)
-		return RC_ERR(err, RC_EINVAL,
+		RC_ERRS(errs, RC_EINVAL,
 		    "policy.window_end: %s is before policy.window_start %s",
 		    c->window_end, c->window_start);
 	if (c->envelope_cents != 0 && c->envelope_cents < c->amount_cents)
-		return RC_ERR(err, RC_EINVAL,
+		RC_ERRS(errs, RC_EINVAL,
 		    "policy.envelope_cents: %lld is less than one award "
 		    "(policy.amount_cents %lld); 0 means no envelope",
 		    c->envelope_cents, c->amount_cents);
@@ -970,57 +1021,70 @@ finish(struct cfg *c, struct rc_err *err)
 			    c->api_base[a][e];
 			c->napi_bases++;
 		}
-	return RC_OK;
 }
 
+/*
+ * Defaults, then the document's members, then the rules across
+ * directives (only when every member was accepted: they compare values).
+ * Every error is recorded in errs.
+ */
 static enum rc_code
-load(json_t *root, struct cfg **out, struct rc_err *err)
+load(json_t *root, struct cfg **out, struct rc_errs *errs)
 {
+	struct rc_err e = { 0 };
 	struct cfg *c;
-	enum rc_code rc = RC_OK;
 	size_t i;
 
 	*out = NULL;
 	if (root != NULL && !json_is_object(root))
-		return RC_ERR(err, RC_EINVAL,
+		return RC_ERRS(errs, RC_EINVAL,
 		    "(document): the configuration must be a JSON object");
 	if ((c = rc_calloc(1, sizeof(*c))) == NULL)
-		return nomem(err);
-	for (i = 0; i < NDIRECTIVES && rc == RC_OK; i++)
-		rc = set_default(c, &directives[i], err);
-	if (rc == RC_OK && root != NULL)
-		rc = walk(c, root, "", err);
-	if (rc == RC_OK)
-		rc = finish(c, err);
-	if (rc != RC_OK) {
+		return RC_ERRS(errs, RC_ENOMEM, "out of memory");
+	for (i = 0; i < NDIRECTIVES && e.code == RC_OK; i++)
+		set_default(c, &directives[i], &e);
+	rc_errs_add(errs, &e);
+	if (errs->n == 0 && root != NULL)
+		walk(c, root, "", errs);
+	if (errs->n == 0)
+		finish(c, errs);
+	if (errs->n > 0) {
 		cfg_free(c);
-		return rc;
+		return errs->code;
 	}
 	*out = c;
 	return RC_OK;
 }
 
-/* Run load, naming the source and reporting input errors as config. */
+/*
+ * Run load, naming the source and reporting input errors as config
+ * errors (RC_ECONFIG); the new errors are appended to errs.
+ */
 static enum rc_code
-load_named(json_t *root, const char *what, struct cfg **out, struct rc_err *err)
+load_named(json_t *root, const char *what, struct cfg **out,
+    struct rc_errs *errs)
 {
-	struct rc_err local = { 0 };
-	enum rc_code rc;
+	struct rc_errs local;
+	size_t i;
 
-	rc = load(root, out, &local);
-	if (rc == RC_OK)
+	rc_errs_init(&local);
+	if (load(root, out, &local) == RC_OK)
 		return RC_OK;
-	if (rc == RC_EINVAL)
-		rc = RC_ECONFIG;
-	if (what == NULL || rc == RC_ENOMEM)
-		return RC_ERR(err, rc, "%s", local.msg);
-	return RC_ERR(err, rc, "%s: %s", what, local.msg);
+	if (local.code == RC_EINVAL)
+		local.code = RC_ECONFIG;
+	for (i = 0; i < rc_errs_kept(&local); i++)
+		if (local.e[i].code == RC_EINVAL)
+			local.e[i].code = RC_ECONFIG;
+	if (local.code != RC_ENOMEM)
+		rc_errs_prefix(&local, what);
+	return rc_errs_merge(errs, &local);
 }
 
 enum rc_code
 cfg_load_mem(const char *data, size_t len, const char *what, struct cfg **out,
     struct rc_err *err)
 {
+	struct rc_errs errs;
 	json_t *root = NULL;
 	enum rc_code rc;
 
@@ -1032,7 +1096,26 @@ cfg_load_mem(const char *data, size_t len, const char *what, struct cfg **out,
 		    "%s: larger than the %d-byte limit", what, CFG_MAX_BYTES);
 	if ((rc = rc_json_loadb(data, len, what, &root, err)) != RC_OK)
 		return rc;
-	rc = load_named(root, what, out, err);
+	rc_errs_init(&errs);
+	if ((rc = load_named(root, what, out, &errs)) != RC_OK)
+		rc_errs_first(&errs, err);
+	json_decref(root);
+	return rc;
+}
+
+enum rc_code
+cfg_load_all(const char *file, struct cfg **out, struct rc_errs *errs)
+{
+	struct rc_err e = { 0 };
+	json_t *root = NULL;
+	enum rc_code rc;
+
+	*out = NULL;
+	if (file == NULL)
+		return load_named(NULL, NULL, out, errs);
+	if (rc_json_load_file(file, CFG_MAX_BYTES, &root, &e) != RC_OK)
+		return rc_errs_add(errs, &e);
+	rc = load_named(root, file, out, errs);
 	json_decref(root);
 	return rc;
 }
@@ -1040,16 +1123,12 @@ cfg_load_mem(const char *data, size_t len, const char *what, struct cfg **out,
 enum rc_code
 cfg_load(const char *file, struct cfg **out, struct rc_err *err)
 {
-	json_t *root = NULL;
+	struct rc_errs errs;
 	enum rc_code rc;
 
-	*out = NULL;
-	if (file == NULL)
-		return load_named(NULL, NULL, out, err);
-	if ((rc = rc_json_load_file(file, CFG_MAX_BYTES, &root, err)) != RC_OK)
-		return rc;
-	rc = load_named(root, file, out, err);
-	json_decref(root);
+	rc_errs_init(&errs);
+	if ((rc = cfg_load_all(file, out, &errs)) != RC_OK)
+		rc_errs_first(&errs, err);
 	return rc;
 }
 

@@ -135,6 +135,14 @@ struct cfg {
  */
 enum rc_code cfg_load(const char *file, struct cfg **out, struct rc_err *err);
 
+/*
+ * The same, recording every error of the file in errs (the first
+ * RC_ERRS_KEEP, the rest counted), each naming the file and the JSON
+ * path: cfg_load says the first and how many more.
+ */
+enum rc_code cfg_load_all(const char *file, struct cfg **out,
+    struct rc_errs *errs);
+
 /* Same, from a document in memory; what names it in messages. */
 enum rc_code cfg_load_mem(const char *data, size_t len, const char *what,
     struct cfg **out, struct rc_err *err);

@@ -55,6 +55,13 @@ static const struct help_opt opts_check[] = {
 	{ "-l, --lang", "LANG", "en or fr: under each check's English detail, its plain explanation from the catalogue of checks (title; why, how to fix and the source when it failed, warned or could not be judged); in json an explanation object per check." },
 	{ "-v, --verbose", NULL, "Progress on stderr; twice for the redacted exchanges." },
 	{ "-q, --quiet", NULL, "Nothing on stderr but errors (no batch progress or summary)." },
+	{ "--siret", "SIRET", "Check a site without a dossier file: the collectivité's SIRET (its SIREN is the first 9 digits)." },
+	{ "--login-url", "URL", "With --siret: the page where the FranceConnect button starts the login." },
+	{ "--client-id", "ID", "With --siret: the client_id FranceConnect gave the site." },
+	{ "--redirect-uri", "URL", "With --siret: the callback URL declared to FranceConnect." },
+	{ "--env", "ENV", "With --siret: production (default) or integration (FranceConnect's sandbox)." },
+	{ "--kind", "CATEGORIE", "With --siret: commune (default), epci, departement, region, collectivite_outre_mer, syndicat or autre." },
+	{ "--name", "NAME", "With --siret: the collectivité's name in the report (default: Self-check SIRET)." },
 	OPT_HELP, OPT_END,
 };
 static const struct help_opt opts_checks[] = {
@@ -168,8 +175,8 @@ static const struct help_opt opts_serve[] = {
 	OPT_HELP, OPT_END,
 };
 
-static const char *const u_check[] = { "DOSSIER.json|- [options]", "--batch FILE.jsonl [options]", NULL };
 static const char *const u_checks[] = { "[ID...] [--lang en|fr] [--format text|json|markdown]", NULL };
+static const char *const u_check[] = { "DOSSIER.json|- [options]", "--batch FILE.jsonl [options]", "--siret SIRET --login-url URL --client-id ID --redirect-uri URL [--env ENV] [--kind CATEGORIE] [--name NAME] [options]", NULL };
 static const char *const u_verify[] = { "DOSSIER.json --ledger DIR --key FILE [--config FILE] [--format FMT] [--approve-shared-credential SEQ]", "--batch FILE.jsonl --ledger DIR --key FILE [--config FILE] [--format FMT]", NULL };
 static const char *const u_keygen[] = { "NAME --key FILE --vkey FILE [--witness]", NULL };
 static const char *const u_config[] = { "dump|check [--config FILE]", NULL };
@@ -212,7 +219,16 @@ static const struct help_cmd commands[] = {
 	        "A batch ends with a summary line on stderr (and a progress "
 	        "line on a terminal);\n"
 	        "text output is coloured on a terminal unless NO_COLOR is "
-	        "set.",
+	        "set.\n"
+	        "Every input error of a dossier is reported at once (the "
+	        "first 20, then how many more),\n"
+	        "each naming its JSON path.\n"
+	        "With --siret, --login-url, --client-id and --redirect-uri, "
+	        "no dossier file is needed:\n"
+	        "the site's FranceConnect integration is checked as a "
+	        "one-integration dossier without\n"
+	        "bank details (payable then says no_bank_details); errors "
+	        "name the flags.",
 	    .opts = opts_check,
 	    .exits = EXIT_CHECK "\nWith --batch: 2 if any line was refused, "
 	                        "else 1 if any failed, else 3 if any is "

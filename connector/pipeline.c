@@ -12,16 +12,18 @@
 
 #include "common/buf.h"
 #include "common/mem.h"
+#include "common/redact.h"
 #include "connector/pipeline.h"
 
 enum rc_code
-pipeline_init(struct pipeline *pl, const char *config_file, struct rc_err *err)
+pipeline_init_all(struct pipeline *pl, const char *config_file,
+    struct rc_errs *errs)
 {
 	const char *secret;
 	enum rc_code rc;
 
 	memset(pl, 0, sizeof(*pl));
-	if ((rc = cfg_load(config_file, &pl->cfg, err)) != RC_OK)
+	if ((rc = cfg_load_all(config_file, &pl->cfg, errs)) != RC_OK)
 		return rc;
 	verifier_opts_defaults(&pl->opts);
 	cfg_verifier_opts(pl->cfg, &pl->opts);
@@ -29,10 +31,22 @@ pipeline_init(struct pipeline *pl, const char *config_file, struct rc_err *err)
 	    (secret = getenv(pl->cfg->datapass_client_secret_env)) != NULL &&
 	    secret[0] != '\0') {
 		if ((pl->datapass_secret = rc_strdup(secret)) == NULL)
-			return RC_ERR(err, RC_ENOMEM, "out of memory");
+			return RC_ERRS(errs, RC_ENOMEM, "out of memory");
 		pl->opts.datapass_client_secret = pl->datapass_secret;
 	}
 	return RC_OK;
+}
+
+enum rc_code
+pipeline_init(struct pipeline *pl, const char *config_file, struct rc_err *err)
+{
+	struct rc_errs errs;
+	enum rc_code rc;
+
+	rc_errs_init(&errs);
+	if ((rc = pipeline_init_all(pl, config_file, &errs)) != RC_OK)
+		rc_errs_first(&errs, err);
+	return rc;
 }
 
 static enum rc_code
@@ -57,18 +71,78 @@ add_item(struct pipeline *pl, struct dossier *d, const char *error, size_t line)
 }
 
 enum rc_code
-pipeline_add_file(struct pipeline *pl, const char *file, struct rc_err *err)
+pipeline_add_file(struct pipeline *pl, const char *file, struct rc_errs *errs)
 {
 	struct dossier *d = NULL;
+	struct rc_err err = { 0 };
 	enum rc_code rc;
 
-	if ((rc = dossier_load_file(file, &d, err)) != RC_OK)
+	if ((rc = dossier_load_file_all(file, &d, errs)) != RC_OK)
 		return rc;
+	if ((rc = pipeline_add_dossier(pl, d, &err)) != RC_OK)
+		rc_errs_add(errs, &err);
+	return rc;
+}
+
+enum rc_code
+pipeline_add_dossier(struct pipeline *pl, struct dossier *d, struct rc_err *err)
+{
+	enum rc_code rc;
+
 	if ((rc = add_item(pl, d, NULL, 0)) != RC_OK) {
 		dossier_free(d);
 		return RC_ERR(err, rc, "out of memory");
 	}
 	return RC_OK;
+}
+
+void
+pipeline_errs_print(const struct rc_errs *errs, const char *prog, FILE *f)
+{
+	size_t i, more = rc_errs_more(errs);
+	char *m;
+
+	for (i = 0; i < rc_errs_kept(errs); i++) {
+		m = rc_redact_str(errs->e[i].msg, NULL);
+		fprintf(f, "%s: %s\n", prog, m != NULL ? m : "out of memory");
+		rc_free(m);
+	}
+	if (more > 0)
+		fprintf(f, "%s: ... and %zu more error%s\n", prog, more,
+		    more == 1 ? "" : "s");
+}
+
+/*
+ * One batch line's input errors as one message: "line N: a; b; c ... and
+ * K more errors" (what, "line N", said once).  Returns a new string for
+ * rc_free, or NULL on ENOMEM.
+ */
+static char *
+errs_join(const struct rc_errs *errs, const char *what)
+{
+	size_t i, n = strlen(what), more = rc_errs_more(errs);
+	struct rc_buf b;
+	const char *m;
+	char *out = NULL;
+
+	rc_buf_init(&b, 64 * 1024);
+	for (i = 0; i < rc_errs_kept(errs); i++) {
+		m = errs->e[i].msg;
+		if (i > 0 && strncmp(m, what, n) == 0 && m[n] == ':' &&
+		    m[n + 1] == ' ')
+			m += n + 2;
+		if ((i > 0 && rc_buf_adds(&b, "; ") != RC_OK) ||
+		    rc_buf_adds(&b, m) != RC_OK)
+			goto out;
+	}
+	if (more > 0 &&
+	    rc_buf_addf(&b, " ... and %zu more error%s", more,
+	        more == 1 ? "" : "s") != RC_OK)
+		goto out;
+	out = rc_strdup(b.data != NULL ? b.data : "refused");
+out:
+	rc_buf_free(&b);
+	return out;
 }
 
 static int
@@ -90,9 +164,9 @@ static enum rc_code
 read_lines(struct pipeline *pl, FILE *f, const char *file, size_t *lineno,
     size_t max, int *more, struct rc_err *err)
 {
-	char what[64], *line = NULL;
+	char what[64], *line = NULL, *why = NULL;
 	size_t cap = 0, got = 0;
-	struct rc_err lerr;
+	struct rc_errs lerrs;
 	struct dossier *d;
 	enum rc_code rc = RC_OK;
 	ssize_t n;
@@ -119,12 +193,19 @@ read_lines(struct pipeline *pl, FILE *f, const char *file, size_t *lineno,
 			goto out;
 		}
 		snprintf(what, sizeof(what), "line %zu", *lineno);
-		memset(&lerr, 0, sizeof(lerr));
+		rc_errs_init(&lerrs);
 		d = NULL;
 		got++;
-		if (dossier_parse(line, (size_t)n, what, &d, &lerr) != RC_OK)
-			rc = add_item(pl, NULL, lerr.msg, *lineno);
-		else if ((rc = add_item(pl, d, NULL, *lineno)) != RC_OK)
+		if (dossier_parse_all(line, (size_t)n, what, &d, &lerrs) !=
+		    RC_OK) {
+			if (lerrs.code == RC_ENOMEM ||
+			    (why = errs_join(&lerrs, what)) == NULL)
+				rc = RC_ENOMEM;
+			else
+				rc = add_item(pl, NULL, why, *lineno);
+			rc_free(why);
+			why = NULL;
+		} else if ((rc = add_item(pl, d, NULL, *lineno)) != RC_OK)
 			dossier_free(d);
 		if (rc != RC_OK) {
 			rc = RC_ERR(err, rc, "out of memory");

@@ -51,9 +51,31 @@ struct pipeline {
 enum rc_code pipeline_init(struct pipeline *pl, const char *config_file,
     struct rc_err *err);
 
-/* Add one dossier file.  A bad dossier is returned as an error. */
+/* The same, with every error of the config file recorded in errs. */
+enum rc_code pipeline_init_all(struct pipeline *pl, const char *config_file,
+    struct rc_errs *errs);
+
+/*
+ * Add one dossier file ("-" reads stdin).  A bad dossier is returned as
+ * an error with every input error recorded in errs (dossier_parse_all);
+ * RC_ENOMEM likewise.
+ */
 enum rc_code pipeline_add_file(struct pipeline *pl, const char *file,
+    struct rc_errs *errs);
+
+/*
+ * Add a dossier built by the caller (raccord check's flags); ownership of
+ * d passes to the pipeline, even on failure.  RC_ENOMEM.
+ */
+enum rc_code pipeline_add_dossier(struct pipeline *pl, struct dossier *d,
     struct rc_err *err);
+
+/*
+ * Print the input errors of errs to f, one line each as "prog: message"
+ * (redacted: a message may quote the applicant's bytes), then "prog: ...
+ * and N more errors" for those past RC_ERRS_KEEP.
+ */
+void pipeline_errs_print(const struct rc_errs *errs, const char *prog, FILE *f);
 
 /*
  * Add every line of a JSONL batch ("-" reads stdin).  A bad line becomes

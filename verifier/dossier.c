@@ -94,10 +94,28 @@ in_list(const char *const *list, const char *s)
 	return false;
 }
 
+/*
+ * Every parser below records each input error it finds in errs and goes
+ * on, so that one pass reports all of them (docs/dossier.md, "Errors");
+ * it stops only when memory runs out (RC_ENOMEM).  A helper that reads a
+ * value returns its own code so that a caller can skip the checks that
+ * depend on it.
+ */
+
+/* Hand the failure held in e (if any) to errs; return its code. */
 static enum rc_code
-nomem(struct rc_err *err)
+keep(struct rc_errs *errs, struct rc_err *e)
 {
-	return RC_ERR(err, RC_ENOMEM, "out of memory");
+	enum rc_code rc = rc_errs_add(errs, e);
+
+	rc_err_clear(e);
+	return rc;
+}
+
+static enum rc_code
+nomem(struct rc_errs *errs)
+{
+	return RC_ERRS(errs, RC_ENOMEM, "out of memory");
 }
 
 /*
@@ -107,49 +125,52 @@ nomem(struct rc_err *err)
  */
 static enum rc_code
 get_str(json_t *obj, const char *path, const char *key, int required,
-    size_t max, char **out, struct rc_err *err)
+    size_t max, char **out, struct rc_errs *errs)
 {
+	struct rc_err e = { 0 };
 	const char *s = NULL;
 	char where[WHERE];
-	enum rc_code rc;
 
-	rc = rc_json_get_string(obj, path, key, required, 1, &s, err);
-	if (rc != RC_OK || s == NULL)
-		return rc;
+	if (rc_json_get_string(obj, path, key, required, 1, &s, &e) != RC_OK)
+		return keep(errs, &e);
+	if (s == NULL)
+		return RC_OK;
 	if (strlen(s) > max) {
 		rc_json_path(where, sizeof(where), path, key);
-		return RC_ERR(err, RC_EINVAL, "%s: longer than %zu bytes",
+		return RC_ERRS(errs, RC_EINVAL, "%s: longer than %zu bytes",
 		    where, max);
 	}
 	if ((*out = rc_strdup(s)) == NULL)
-		return nomem(err);
+		return nomem(errs);
 	return RC_OK;
 }
 
 static enum rc_code
 get_url(json_t *obj, const char *path, const char *key, int required,
-    char **out, struct rc_err *err)
+    char **out, struct rc_errs *errs)
 {
+	struct rc_err e = { 0 };
 	char where[WHERE];
 	enum rc_code rc;
 
-	rc = get_str(obj, path, key, required, MAX_URL, out, err);
+	rc = get_str(obj, path, key, required, MAX_URL, out, errs);
 	if (rc != RC_OK || *out == NULL)
 		return rc;
 	rc_json_path(where, sizeof(where), path, key);
-	return rc_url_check(where, *out, 0, err);
+	rc_url_check(where, *out, 0, &e);
+	return keep(errs, &e);
 }
 
 /* A POSIX-portable environment variable name. */
 static enum rc_code
 get_envname(json_t *obj, const char *path, const char *key, char **out,
-    struct rc_err *err)
+    struct rc_errs *errs)
 {
 	char where[WHERE];
 	enum rc_code rc;
 	const char *p;
 
-	rc = get_str(obj, path, key, 0, MAX_ENVNAME, out, err);
+	rc = get_str(obj, path, key, 0, MAX_ENVNAME, out, errs);
 	if (rc != RC_OK || *out == NULL)
 		return rc;
 	for (p = *out; *p != '\0'; p++) {
@@ -157,7 +178,7 @@ get_envname(json_t *obj, const char *path, const char *key, char **out,
 		    *p == '_' || (p != *out && *p >= '0' && *p <= '9'))
 			continue;
 		rc_json_path(where, sizeof(where), path, key);
-		return RC_ERR(err, RC_EINVAL,
+		return RC_ERRS(errs, RC_EINVAL,
 		    "%s: not an environment variable name (letters, digits, "
 		    "_; not starting with a digit)",
 		    where);
@@ -165,20 +186,24 @@ get_envname(json_t *obj, const char *path, const char *key, char **out,
 	return RC_OK;
 }
 
-/* A string that must be one of list; *out borrows the list's entry. */
+/*
+ * A string that must be one of list; *out borrows the list's entry (and
+ * stays as it was when the key is absent or wrong).
+ */
 static enum rc_code
 get_enum(json_t *obj, const char *path, const char *key, int required,
     const char *const *list, const char *what, const char **out,
-    struct rc_err *err)
+    struct rc_errs *errs)
 {
+	struct rc_err e = { 0 };
 	const char *s = NULL, *guess;
 	char where[WHERE], names[300];
-	enum rc_code rc;
 	size_t i;
 
-	rc = rc_json_get_string(obj, path, key, required, 1, &s, err);
-	if (rc != RC_OK || s == NULL)
-		return rc;
+	if (rc_json_get_string(obj, path, key, required, 1, &s, &e) != RC_OK)
+		return keep(errs, &e);
+	if (s == NULL)
+		return RC_OK;
 	for (i = 0; list[i] != NULL; i++)
 		if (strcmp(list[i], s) == 0) {
 			*out = list[i];
@@ -187,7 +212,7 @@ get_enum(json_t *obj, const char *path, const char *key, int required,
 	rc_json_path(where, sizeof(where), path, key);
 	guess = rc_suggest(s, list);
 	rc_list_join(names, sizeof(names), list);
-	return RC_ERR(err, RC_EINVAL,
+	return RC_ERRS(errs, RC_EINVAL,
 	    "%s: unknown %s \"%.64s\"%s%s%s (one of: %s)", where, what, s,
 	    guess ? "; did you mean \"" : "", guess ? guess : "",
 	    guess ? "\"?" : "", names);
@@ -233,12 +258,13 @@ dossier_free(struct dossier *d)
 }
 
 static enum rc_code
-parse_collectivite(json_t *root, struct dossier *d, struct rc_err *err)
+parse_collectivite(json_t *root, struct dossier *d, struct rc_errs *errs)
 {
 	static const char path[] = "collectivite";
 	const char *why = NULL, *cat = NULL;
+	struct rc_err e = { 0 };
 	json_t *obj = NULL;
-	enum rc_code rc;
+	int siren_ok = 0, siret_ok = 0;
 	struct {
 		const char *key;
 		char **dst;
@@ -250,170 +276,200 @@ parse_collectivite(json_t *root, struct dossier *d, struct rc_err *err)
 	};
 	size_t i;
 
-	if ((rc = rc_json_get_object(root, "", path, 1, &obj, err)) != RC_OK)
-		return rc;
-	if ((rc = rc_json_only_keys(obj, path, collectivite_keys, err)) !=
-	    RC_OK)
-		return rc;
+	if (rc_json_get_object(root, "", path, 1, &obj, &e) != RC_OK)
+		return keep(errs, &e) == RC_ENOMEM ? RC_ENOMEM : RC_OK;
+	rc_json_only_keys_all(obj, path, collectivite_keys, errs);
 	for (i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
-		if ((rc = get_str(obj, path, strs[i].key, 1, strs[i].max,
-		         strs[i].dst, err)) != RC_OK)
-			return rc;
-	if (!rc_siren_valid(d->collectivite.siren, &why))
-		return RC_ERR(err, RC_EINVAL, "collectivite.siren: %.40s %s",
-		    d->collectivite.siren, why);
-	if (!rc_siret_valid(d->collectivite.siret, &why))
-		return RC_ERR(err, RC_EINVAL, "collectivite.siret: %.40s %s",
-		    d->collectivite.siret, why);
-	if (!rc_siret_siren_match(d->collectivite.siret, d->collectivite.siren))
-		return RC_ERR(err, RC_EINVAL,
+		if (get_str(obj, path, strs[i].key, 1, strs[i].max, strs[i].dst,
+		        errs) == RC_ENOMEM)
+			return RC_ENOMEM;
+	if (d->collectivite.siren != NULL) {
+		siren_ok = rc_siren_valid(d->collectivite.siren, &why);
+		if (!siren_ok)
+			RC_ERRS(errs, RC_EINVAL, "collectivite.siren: %.40s %s",
+			    d->collectivite.siren, why);
+	}
+	if (d->collectivite.siret != NULL) {
+		siret_ok = rc_siret_valid(d->collectivite.siret, &why);
+		if (!siret_ok)
+			RC_ERRS(errs, RC_EINVAL, "collectivite.siret: %.40s %s",
+			    d->collectivite.siret, why);
+	}
+	if (siren_ok && siret_ok &&
+	    !rc_siret_siren_match(d->collectivite.siret, d->collectivite.siren))
+		RC_ERRS(errs, RC_EINVAL,
 		    "collectivite.siret: %s does not start with the SIREN %s",
 		    d->collectivite.siret, d->collectivite.siren);
-	rc = get_enum(obj, path, "categorie", 1, categories, "categorie", &cat,
-	    err);
-	if (rc != RC_OK)
-		return rc;
-	if ((d->collectivite.categorie = rc_strdup(cat)) == NULL)
-		return nomem(err);
-	rc = get_str(obj, path, "code_insee", 0, 16,
-	    &d->collectivite.code_insee, err);
-	if (rc != RC_OK)
-		return rc;
+	if (get_enum(obj, path, "categorie", 1, categories, "categorie", &cat,
+	        errs) == RC_ENOMEM)
+		return RC_ENOMEM;
+	if (cat != NULL && (d->collectivite.categorie = rc_strdup(cat)) == NULL)
+		return nomem(errs);
+	if (get_str(obj, path, "code_insee", 0, 16, &d->collectivite.code_insee,
+	        errs) == RC_ENOMEM)
+		return RC_ENOMEM;
 	if (d->collectivite.code_insee != NULL &&
 	    !rc_cog_valid(d->collectivite.code_insee, &why))
-		return RC_ERR(err, RC_EINVAL,
+		RC_ERRS(errs, RC_EINVAL,
 		    "collectivite.code_insee: %.16s %s (INSEE commune code)",
 		    d->collectivite.code_insee, why);
 	return RC_OK;
 }
 
 static enum rc_code
-parse_paiement(json_t *root, struct dossier *d, struct rc_err *err)
+parse_paiement(json_t *root, struct dossier *d, struct rc_errs *errs)
 {
 	static const char path[] = "paiement";
 	char iban[RC_IBAN_MAX + 1];
+	struct rc_err e = { 0 };
 	const char *why = NULL;
 	json_t *obj = NULL;
-	enum rc_code rc;
 	char *p;
 
 	/* Optional: a self-check needs no bank details; an award does
 	 * (connector/payable.c refuses it: "no_bank_details"). */
-	if ((rc = rc_json_get_object(root, "", path, 0, &obj, err)) != RC_OK ||
-	    obj == NULL)
-		return rc;
-	if ((rc = rc_json_only_keys(obj, path, paiement_keys, err)) != RC_OK)
-		return rc;
-	rc = get_str(obj, path, "titulaire", 1, MAX_TEXT,
-	    &d->paiement.titulaire, err);
-	if (rc != RC_OK)
-		return rc;
-	if ((rc = get_str(obj, path, "iban", 1, 64, &d->paiement.iban, err)) !=
-	    RC_OK)
-		return rc;
-	if (!rc_iban_normalise(d->paiement.iban, iban, sizeof(iban)))
-		return RC_ERR(err, RC_EINVAL,
-		    "paiement.iban: must hold only letters, digits and spaces, "
-		    "at most 34 characters without spaces");
-	if (!rc_iban_valid(iban, &why))
-		return RC_ERR(err, RC_EINVAL, "paiement.iban: the IBAN %s",
-		    why);
-	memcpy(d->paiement.iban, iban, strlen(iban) + 1); /* shorter */
-	if ((rc = get_str(obj, path, "bic", 1, 16, &d->paiement.bic, err)) !=
-	    RC_OK)
-		return rc;
-	for (p = d->paiement.bic; *p != '\0'; p++)
-		if (*p >= 'a' && *p <= 'z')
-			*p = (char)(*p - 'a' + 'A');
-	if (!rc_bic_valid(d->paiement.bic, &why))
-		return RC_ERR(err, RC_EINVAL, "paiement.bic: %.16s %s",
-		    d->paiement.bic, why);
+	if (rc_json_get_object(root, "", path, 0, &obj, &e) != RC_OK)
+		return keep(errs, &e) == RC_ENOMEM ? RC_ENOMEM : RC_OK;
+	if (obj == NULL)
+		return RC_OK;
+	rc_json_only_keys_all(obj, path, paiement_keys, errs);
+	if (get_str(obj, path, "titulaire", 1, MAX_TEXT, &d->paiement.titulaire,
+	        errs) == RC_ENOMEM ||
+	    get_str(obj, path, "iban", 1, 64, &d->paiement.iban, errs) ==
+	        RC_ENOMEM ||
+	    get_str(obj, path, "bic", 1, 16, &d->paiement.bic, errs) ==
+	        RC_ENOMEM)
+		return RC_ENOMEM;
+	if (d->paiement.iban != NULL) {
+		if (!rc_iban_normalise(d->paiement.iban, iban, sizeof(iban)))
+			RC_ERRS(errs, RC_EINVAL,
+			    "paiement.iban: must hold only letters, digits and "
+			    "spaces, at most 34 characters without spaces");
+		else if (!rc_iban_valid(iban, &why))
+			RC_ERRS(errs, RC_EINVAL, "paiement.iban: the IBAN %s",
+			    why);
+		else /* shorter */
+			memcpy(d->paiement.iban, iban, strlen(iban) + 1);
+	}
+	if (d->paiement.bic != NULL) {
+		for (p = d->paiement.bic; *p != '\0'; p++)
+			if (*p >= 'a' && *p <= 'z')
+				*p = (char)(*p - 'a' + 'A');
+		if (!rc_bic_valid(d->paiement.bic, &why))
+			RC_ERRS(errs, RC_EINVAL, "paiement.bic: %.16s %s",
+			    d->paiement.bic, why);
+	}
 	return RC_OK;
 }
 
 /*
- * Key screening for one integration: an inline secret gets its own
- * message, a key no integration knows is "unknown", and a known key that
- * does not belong to this kind (or API) says so.
+ * The keys an integration may carry, as far as its kind and API say (a
+ * missing or unknown one: every integration key): the allowed values of
+ * an "unknown key" message and its "did you mean".
  */
-static enum rc_code
-screen_keys(json_t *obj, const char *path, const char *const *allowed,
-    const char *owner, const char *hint, struct rc_err *err)
+static const char *const *
+keys_for(json_t *obj)
 {
-	char where[WHERE];
-	const char *key;
+	const char *kind = json_string_value(json_object_get(obj, "kind"));
+	const char *api = json_string_value(json_object_get(obj, "api"));
+
+	if (kind != NULL && strcmp(kind, "franceconnect") == 0)
+		return fc_keys;
+	if (kind == NULL || strcmp(kind, "api") != 0 || api == NULL ||
+	    !in_list(apis, api))
+		return integration_keys;
+	if (strcmp(api, "api_particulier") == 0 ||
+	    strcmp(api, "api_entreprise") == 0)
+		return api_token_keys;
+	return api_dgfip_keys;
+}
+
+/*
+ * Key screening for one integration.  With allowed NULL: an inline
+ * secret gets its own message and a key no integration knows is
+ * "unknown".  With allowed set (the keys of this kind or API): a known
+ * key that does not belong here says so (the others were reported by the
+ * first pass).
+ */
+static void
+screen_keys(json_t *obj, const char *path, const char *const *allowed,
+    const char *owner, const char *hint, struct rc_errs *errs)
+{
+	const char *const *kind_keys = keys_for(obj);
+	char where[WHERE], names[400];
+	const char *key, *guess;
 	json_t *val;
 
 	json_object_foreach(obj, key, val)
 	{
 		(void)val;
 		rc_json_path(where, sizeof(where), path, key);
+		if (allowed != NULL) {
+			if (in_list(integration_keys, key) &&
+			    !in_list(allowed, key))
+				RC_ERRS(errs, RC_EINVAL,
+				    "%s: not used by %s%s%s", where, owner,
+				    hint ? " " : "", hint ? hint : "");
+			continue;
+		}
 		if (strcmp(key, "token") == 0 || strcmp(key, "api_key") == 0 ||
 		    strcmp(key, "access_token") == 0)
-			return RC_ERR(err, RC_EINVAL,
+			RC_ERRS(errs, RC_EINVAL,
 			    "%s: tokens are never inline: use token_file or "
 			    "token_env",
 			    where);
-		if (strcmp(key, "client_secret") == 0 ||
+		else if (strcmp(key, "client_secret") == 0 ||
 		    strcmp(key, "secret") == 0 || strcmp(key, "password") == 0)
-			return RC_ERR(err, RC_EINVAL,
+			RC_ERRS(errs, RC_EINVAL,
 			    "%s: secrets are never inline: use "
 			    "client_secret_file or client_secret_env",
 			    where);
-		if (!in_list(integration_keys, key)) {
-			const char *guess = rc_suggest(key, integration_keys);
-
-			return RC_ERR(err, RC_EINVAL, "%s: unknown key%s%s%s",
-			    where, guess ? "; did you mean \"" : "",
-			    guess ? guess : "", guess ? "\"?" : "");
+		else if (!in_list(integration_keys, key)) {
+			guess = rc_suggest(key, kind_keys);
+			rc_list_join(names, sizeof(names), kind_keys);
+			RC_ERRS(errs, RC_EINVAL,
+			    "%s: unknown key%s%s%s (allowed: %s)", where,
+			    guess ? "; did you mean \"" : "",
+			    guess ? guess : "", guess ? "\"?" : "", names);
 		}
-		if (allowed != NULL && !in_list(allowed, key))
-			return RC_ERR(err, RC_EINVAL, "%s: not used by %s%s%s",
-			    where, owner, hint ? " " : "", hint ? hint : "");
 	}
-	return RC_OK;
 }
 
 /* Exactly one of a (file) and b (env) must be set. */
-static enum rc_code
+static void
 one_of(const char *path, const char *ka, const char *a, const char *kb,
-    const char *b, struct rc_err *err)
+    const char *b, struct rc_errs *errs)
 {
 	if (a == NULL && b == NULL)
-		return RC_ERR(err, RC_EINVAL, "%s: one of %s or %s is required",
+		RC_ERRS(errs, RC_EINVAL, "%s: one of %s or %s is required",
 		    path, ka, kb);
-	if (a != NULL && b != NULL)
-		return RC_ERR(err, RC_EINVAL,
-		    "%s: give either %s or %s, not both", path, ka, kb);
-	return RC_OK;
+	else if (a != NULL && b != NULL)
+		RC_ERRS(errs, RC_EINVAL, "%s: give either %s or %s, not both",
+		    path, ka, kb);
 }
 
 static enum rc_code
-parse_fc(json_t *obj, struct dossier_integration *in, struct rc_err *err)
+parse_fc(json_t *obj, struct dossier_integration *in, struct rc_errs *errs)
 {
 	const char *path = in->path;
-	enum rc_code rc;
+	struct rc_err e = { 0 };
 
-	rc = screen_keys(obj, path, fc_keys, "kind franceconnect", NULL, err);
-	if (rc != RC_OK)
-		return rc;
-	if ((rc = rc_json_get_bool(obj, path, "plus", 0, &in->plus, err)) !=
-	    RC_OK)
-		return rc;
-	if ((rc = get_str(obj, path, "client_id", 1, MAX_TEXT, &in->client_id,
-	         err)) != RC_OK)
-		return rc;
-	if ((rc = get_url(obj, path, "login_url", 1, &in->login_url, err)) !=
-	    RC_OK)
-		return rc;
-	if ((rc = get_url(obj, path, "redirect_uri", 1, &in->redirect_uri,
-	         err)) != RC_OK)
-		return rc;
-	if ((rc = get_url(obj, path, "post_logout_redirect_uri", 0,
-	         &in->post_logout_redirect_uri, err)) != RC_OK)
-		return rc;
-	return get_url(obj, path, "button_page_url", 0, &in->button_page_url,
-	    err);
+	screen_keys(obj, path, fc_keys, "kind franceconnect", NULL, errs);
+	if (rc_json_get_bool(obj, path, "plus", 0, &in->plus, &e) != RC_OK &&
+	    keep(errs, &e) == RC_ENOMEM)
+		return RC_ENOMEM;
+	if (get_str(obj, path, "client_id", 1, MAX_TEXT, &in->client_id,
+	        errs) == RC_ENOMEM ||
+	    get_url(obj, path, "login_url", 1, &in->login_url, errs) ==
+	        RC_ENOMEM ||
+	    get_url(obj, path, "redirect_uri", 1, &in->redirect_uri, errs) ==
+	        RC_ENOMEM ||
+	    get_url(obj, path, "post_logout_redirect_uri", 0,
+	        &in->post_logout_redirect_uri, errs) == RC_ENOMEM ||
+	    get_url(obj, path, "button_page_url", 0, &in->button_page_url,
+	        errs) == RC_ENOMEM)
+		return RC_ENOMEM;
+	return RC_OK;
 }
 
 /*
@@ -424,200 +480,218 @@ parse_fc(json_t *obj, struct dossier_integration *in, struct rc_err *err)
  */
 static enum rc_code
 get_secret_name(json_t *obj, const char *path, const char *key, char **out,
-    struct rc_err *err)
+    struct rc_errs *errs)
 {
 	char where[WHERE];
 	enum rc_code rc;
 
-	if ((rc = get_str(obj, path, key, 0, MAX_FILE, out, err)) != RC_OK ||
+	if ((rc = get_str(obj, path, key, 0, MAX_FILE, out, errs)) != RC_OK ||
 	    *out == NULL)
 		return rc;
 	if (secret_name_ok(*out))
 		return RC_OK;
 	rc_json_path(where, sizeof(where), path, key);
-	return RC_ERR(err, RC_EINVAL,
+	return RC_ERRS(errs, RC_EINVAL,
 	    "%s: must be a file name relative to the dossier's secrets "
 	    "folder (<secrets.dir>/<SIRET>/<dossier_id>/): no leading '/', "
 	    "no empty, \".\" or \"..\" component, at most %d components",
 	    where, SECRET_MAX_DEPTH);
 }
 
+/*
+ * Exactly one of the keys kfile and kenv: judged on the keys given, so
+ * that a bad value (already reported) does not also read as missing.
+ */
+static void
+one_of_keys(json_t *obj, const char *path, const char *kfile, const char *kenv,
+    struct rc_errs *errs)
+{
+	one_of(path, kfile, json_object_get(obj, kfile) ? "" : NULL, kenv,
+	    json_object_get(obj, kenv) ? "" : NULL, errs);
+}
+
+/* The credential of API Particulier or API Entreprise. */
 static enum rc_code
-parse_api(json_t *obj, struct dossier_integration *in, struct rc_err *err)
+parse_api_token(json_t *obj, struct dossier_integration *in,
+    struct rc_errs *errs)
+{
+	if (get_secret_name(obj, in->path, "token_file", &in->token_file,
+	        errs) == RC_ENOMEM ||
+	    get_envname(obj, in->path, "token_env", &in->token_env, errs) ==
+	        RC_ENOMEM)
+		return RC_ENOMEM;
+	one_of_keys(obj, in->path, "token_file", "token_env", errs);
+	return RC_OK;
+}
+
+/* The OAuth client of a DGFiP API. */
+static enum rc_code
+parse_api_dgfip(json_t *obj, struct dossier_integration *in,
+    struct rc_errs *errs)
+{
+	if (get_str(obj, in->path, "oauth_client_id", 1, MAX_TEXT,
+	        &in->oauth_client_id, errs) == RC_ENOMEM ||
+	    get_secret_name(obj, in->path, "client_secret_file",
+	        &in->client_secret_file, errs) == RC_ENOMEM ||
+	    get_envname(obj, in->path, "client_secret_env",
+	        &in->client_secret_env, errs) == RC_ENOMEM)
+		return RC_ENOMEM;
+	one_of_keys(obj, in->path, "client_secret_file", "client_secret_env",
+	    errs);
+	return RC_OK;
+}
+
+static enum rc_code
+parse_api(json_t *obj, struct dossier_integration *in, struct rc_errs *errs)
 {
 	const char *path = in->path, *api = NULL;
+	struct rc_err e = { 0 };
 	char where[WHERE];
 	long long version = 3;
-	enum rc_code rc;
 	int dgfip;
 
 	/* parse_integration screened secrets and unknown keys already. */
-	rc = get_enum(obj, path, "api", 1, apis, "API", &api, err);
-	if (rc != RC_OK)
-		return rc;
+	if (get_enum(obj, path, "api", 1, apis, "API", &api, errs) == RC_ENOMEM)
+		return RC_ENOMEM;
+	if (api == NULL)
+		return RC_OK; /* which keys belong depends on the API */
 	if ((in->api = rc_strdup(api)) == NULL)
-		return nomem(err);
+		return nomem(errs);
 	if (json_object_get(obj, "api_version") != NULL &&
 	    strcmp(api, "api_particulier") != 0) {
 		rc_json_path(where, sizeof(where), path, "api_version");
-		return RC_ERR(err, RC_EINVAL,
-		    "%s: only applies to api_particulier", where);
-	}
-	dgfip = strcmp(api, "api_particulier") != 0 &&
-	    strcmp(api, "api_entreprise") != 0;
-	if (dgfip)
-		rc = screen_keys(obj, path, api_dgfip_keys, api,
-		    "(DGFiP APIs use oauth_client_id with client_secret_file "
-		    "or client_secret_env)",
-		    err);
-	else
-		rc = screen_keys(obj, path, api_token_keys, api,
-		    "(it takes token_file or token_env)", err);
-	if (rc != RC_OK)
-		return rc;
-	if ((rc = rc_json_get_int(obj, path, "api_version", 0, 2, 3, &version,
-	         err)) != RC_OK)
-		return rc;
+		RC_ERRS(errs, RC_EINVAL, "%s: only applies to api_particulier",
+		    where);
+	} else if (rc_json_get_int(obj, path, "api_version", 0, 2, 3, &version,
+	               &e) != RC_OK &&
+	    keep(errs, &e) == RC_ENOMEM)
+		return RC_ENOMEM;
 	in->api_version =
 	    strcmp(api, "api_particulier") == 0 ? (int)version : 0;
+	dgfip = strcmp(api, "api_particulier") != 0 &&
+	    strcmp(api, "api_entreprise") != 0;
 	if (!dgfip) {
-		if ((rc = get_secret_name(obj, path, "token_file",
-		         &in->token_file, err)) != RC_OK)
-			return rc;
-		if ((rc = get_envname(obj, path, "token_env", &in->token_env,
-		         err)) != RC_OK)
-			return rc;
-		return one_of(path, "token_file", in->token_file, "token_env",
-		    in->token_env, err);
+		screen_keys(obj, path, api_token_keys, api,
+		    "(it takes token_file or token_env)", errs);
+		return parse_api_token(obj, in, errs);
 	}
-	if ((rc = get_str(obj, path, "oauth_client_id", 1, MAX_TEXT,
-	         &in->oauth_client_id, err)) != RC_OK)
-		return rc;
-	if ((rc = get_secret_name(obj, path, "client_secret_file",
-	         &in->client_secret_file, err)) != RC_OK)
-		return rc;
-	if ((rc = get_envname(obj, path, "client_secret_env",
-	         &in->client_secret_env, err)) != RC_OK)
-		return rc;
-	return one_of(path, "client_secret_file", in->client_secret_file,
-	    "client_secret_env", in->client_secret_env, err);
+	screen_keys(obj, path, api_dgfip_keys, api,
+	    "(DGFiP APIs use oauth_client_id with client_secret_file "
+	    "or client_secret_env)",
+	    errs);
+	return parse_api_dgfip(obj, in, errs);
 }
 
 static enum rc_code
 parse_integration(json_t *obj, struct dossier_integration *in,
-    struct rc_err *err)
+    struct rc_errs *errs)
 {
 	const char *kind = NULL, *env = env_names[DOSSIER_ENV_PRODUCTION];
 	static const char *const kinds[] = { "franceconnect", "api", NULL };
 	static const char *const envs[] = { "production", "integration", NULL };
-	enum rc_code rc;
 
-	if (!json_is_object(obj))
-		return RC_ERR(err, RC_EINVAL, "%s: must be an object",
-		    in->path);
+	if (!json_is_object(obj)) {
+		RC_ERRS(errs, RC_EINVAL, "%s: must be an object", in->path);
+		return RC_OK;
+	}
 	/* Inline secrets and unknown keys first: they matter most. */
-	if ((rc = screen_keys(obj, in->path, NULL, NULL, NULL, err)) != RC_OK)
-		return rc;
-	rc = get_enum(obj, in->path, "kind", 1, kinds, "kind", &kind, err);
-	if (rc != RC_OK)
-		return rc;
-	in->kind =
-	    strcmp(kind, "api") == 0 ? DOSSIER_API : DOSSIER_FRANCECONNECT;
-	rc = get_enum(obj, in->path, "environment", 0, envs, "environment",
-	    &env, err);
-	if (rc != RC_OK)
-		return rc;
+	screen_keys(obj, in->path, NULL, NULL, NULL, errs);
+	if (get_enum(obj, in->path, "kind", 1, kinds, "kind", &kind, errs) ==
+	        RC_ENOMEM ||
+	    get_enum(obj, in->path, "environment", 0, envs, "environment", &env,
+	        errs) == RC_ENOMEM)
+		return RC_ENOMEM;
 	in->env = strcmp(env, "integration") == 0 ? DOSSIER_ENV_INTEGRATION
 	                                          : DOSSIER_ENV_PRODUCTION;
+	if (kind == NULL)
+		return RC_OK; /* which keys belong depends on the kind */
+	in->kind =
+	    strcmp(kind, "api") == 0 ? DOSSIER_API : DOSSIER_FRANCECONNECT;
 	if (in->kind == DOSSIER_FRANCECONNECT)
-		return parse_fc(obj, in, err);
-	return parse_api(obj, in, err);
+		return parse_fc(obj, in, errs);
+	return parse_api(obj, in, errs);
 }
 
 static enum rc_code
-parse_integrations(json_t *root, struct dossier *d, struct rc_err *err)
+parse_integrations(json_t *root, struct dossier *d, struct rc_errs *errs)
 {
+	struct rc_err e = { 0 };
 	json_t *arr = NULL;
-	enum rc_code rc;
 	size_t i, n;
 
-	rc = rc_json_get_array(root, "", "integrations", 1, &arr, err);
-	if (rc != RC_OK)
-		return rc;
+	if (rc_json_get_array(root, "", "integrations", 1, &arr, &e) != RC_OK)
+		return keep(errs, &e) == RC_ENOMEM ? RC_ENOMEM : RC_OK;
 	n = json_array_size(arr);
-	if (n == 0)
-		return RC_ERR(err, RC_EINVAL,
+	if (n == 0) {
+		RC_ERRS(errs, RC_EINVAL,
 		    "integrations: must list at least one integration");
-	if (n > DOSSIER_MAX_INTEGRATIONS)
-		return RC_ERR(err, RC_EINVAL,
+		return RC_OK;
+	}
+	if (n > DOSSIER_MAX_INTEGRATIONS) {
+		RC_ERRS(errs, RC_EINVAL,
 		    "integrations: at most %d integrations (got %zu)",
 		    DOSSIER_MAX_INTEGRATIONS, n);
+		return RC_OK;
+	}
 	if ((d->integrations = rc_calloc(n, sizeof(*d->integrations))) == NULL)
-		return nomem(err);
+		return nomem(errs);
 	for (i = 0; i < n; i++) {
 		/* Counted first, so that dossier_free sees partial work. */
 		d->nintegrations = i + 1;
 		rc_json_path_index(d->integrations[i].path,
 		    sizeof(d->integrations[i].path), "integrations", i);
-		rc = parse_integration(json_array_get(arr, i),
-		    &d->integrations[i], err);
-		if (rc != RC_OK)
-			return rc;
+		if (parse_integration(json_array_get(arr, i),
+		        &d->integrations[i], errs) == RC_ENOMEM)
+			return RC_ENOMEM;
 	}
 	return RC_OK;
 }
 
-/* Build a dossier from a loaded document; err names the JSON path. */
+/* Every section, each error recorded in errs (RC_ENOMEM stops). */
 static enum rc_code
-dossier_from_json(json_t *root, struct dossier **out, struct rc_err *err)
+parse_sections(json_t *root, struct dossier *d, struct rc_errs *errs)
 {
-	struct dossier *d;
-	enum rc_code rc;
+	rc_json_only_keys_all(root, "", top_keys, errs);
+	if (get_str(root, "", "dossier_id", 1, MAX_ID, &d->dossier_id, errs) ==
+	        RC_ENOMEM ||
+	    parse_collectivite(root, d, errs) == RC_ENOMEM ||
+	    parse_paiement(root, d, errs) == RC_ENOMEM ||
+	    parse_integrations(root, d, errs) == RC_ENOMEM)
+		return RC_ENOMEM;
+	return RC_OK;
+}
+
+enum rc_code
+dossier_from_json(json_t *root, const char *what, struct dossier **out,
+    struct rc_errs *errs)
+{
+	struct rc_errs local;
+	struct dossier *d = NULL;
 
 	*out = NULL;
+	rc_errs_init(&local);
 	if (!json_is_object(root))
-		return RC_ERR(err, RC_EINVAL,
-		    "(document): must be a JSON object");
-	if ((rc = rc_json_only_keys(root, "", top_keys, err)) != RC_OK)
-		return rc;
-	if ((d = rc_calloc(1, sizeof(*d))) == NULL)
-		return nomem(err);
-	rc = get_str(root, "", "dossier_id", 1, MAX_ID, &d->dossier_id, err);
-	if (rc == RC_OK)
-		rc = parse_collectivite(root, d, err);
-	if (rc == RC_OK)
-		rc = parse_paiement(root, d, err);
-	if (rc == RC_OK)
-		rc = parse_integrations(root, d, err);
-	if (rc != RC_OK) {
+		RC_ERRS(&local, RC_EINVAL, "(document): must be a JSON object");
+	else if ((d = rc_calloc(1, sizeof(*d))) == NULL)
+		nomem(&local);
+	else
+		parse_sections(root, d, &local);
+	if (local.n > 0) {
 		dossier_free(d);
-		return rc;
+		if (local.code != RC_ENOMEM)
+			rc_errs_prefix(&local, what);
+		return rc_errs_merge(errs, &local);
 	}
 	*out = d;
 	d = NULL; /* transferred */
 	return RC_OK;
 }
 
-/* Run dossier_from_json, prefixing a validation message with what. */
-static enum rc_code
-from_json_named(json_t *root, const char *what, struct dossier **out,
-    struct rc_err *err)
-{
-	struct rc_err local = { 0 };
-	enum rc_code rc;
-
-	rc = dossier_from_json(root, out, &local);
-	if (rc == RC_OK)
-		return RC_OK;
-	if (rc == RC_ENOMEM || what == NULL || what[0] == '\0')
-		return RC_ERR(err, rc, "%s", local.msg);
-	return RC_ERR(err, rc, "%s: %s", what, local.msg);
-}
-
 enum rc_code
-dossier_parse(const char *data, size_t len, const char *what,
-    struct dossier **out, struct rc_err *err)
+dossier_parse_all(const char *data, size_t len, const char *what,
+    struct dossier **out, struct rc_errs *errs)
 {
+	struct rc_err e = { 0 };
 	json_t *root = NULL;
 	enum rc_code rc;
 
@@ -625,29 +699,55 @@ dossier_parse(const char *data, size_t len, const char *what,
 	if (what == NULL)
 		what = "dossier";
 	if (data == NULL)
-		return RC_ERR(err, RC_EINVAL, "%s: no data", what);
+		return RC_ERRS(errs, RC_EINVAL, "%s: no data", what);
 	if (len > DOSSIER_MAX_BYTES)
-		return RC_ERR(err, RC_EINVAL,
+		return RC_ERRS(errs, RC_EINVAL,
 		    "%s: larger than the %d-byte limit", what,
 		    DOSSIER_MAX_BYTES);
-	if ((rc = rc_json_loadb(data, len, what, &root, err)) != RC_OK)
-		return rc;
-	rc = from_json_named(root, what, out, err);
+	if (rc_json_loadb(data, len, what, &root, &e) != RC_OK)
+		return keep(errs, &e);
+	rc = dossier_from_json(root, what, out, errs);
 	json_decref(root);
+	return rc;
+}
+
+enum rc_code
+dossier_load_file_all(const char *file, struct dossier **out,
+    struct rc_errs *errs)
+{
+	struct rc_err e = { 0 };
+	json_t *root = NULL;
+	enum rc_code rc;
+
+	*out = NULL;
+	if (rc_json_load_file(file, DOSSIER_MAX_BYTES, &root, &e) != RC_OK)
+		return keep(errs, &e);
+	rc = dossier_from_json(root, file, out, errs);
+	json_decref(root);
+	return rc;
+}
+
+enum rc_code
+dossier_parse(const char *data, size_t len, const char *what,
+    struct dossier **out, struct rc_err *err)
+{
+	struct rc_errs errs;
+	enum rc_code rc;
+
+	rc_errs_init(&errs);
+	if ((rc = dossier_parse_all(data, len, what, out, &errs)) != RC_OK)
+		rc_errs_first(&errs, err);
 	return rc;
 }
 
 enum rc_code
 dossier_load_file(const char *file, struct dossier **out, struct rc_err *err)
 {
-	json_t *root = NULL;
+	struct rc_errs errs;
 	enum rc_code rc;
 
-	*out = NULL;
-	rc = rc_json_load_file(file, DOSSIER_MAX_BYTES, &root, err);
-	if (rc != RC_OK)
-		return rc;
-	rc = from_json_named(root, file, out, err);
-	json_decref(root);
+	rc_errs_init(&errs);
+	if ((rc = dossier_load_file_all(file, out, &errs)) != RC_OK)
+		rc_errs_first(&errs, err);
 	return rc;
 }

@@ -18,6 +18,8 @@
 
 #include <stddef.h>
 
+#include <jansson.h>
+
 #include "common/err.h"
 
 #define DOSSIER_MAX_BYTES        (1024 * 1024)
@@ -89,13 +91,32 @@ struct dossier {
 /*
  * Parse a dossier from memory.  what names the source in messages (file
  * name, "request body", "batch line 12").  On success *out is a new
- * dossier for dossier_free.  RC_EPARSE for malformed JSON, RC_EINVAL for
- * anything else wrong, with the JSON path in err.
+ * dossier for dossier_free.  Every input error is recorded in errs (the
+ * first RC_ERRS_KEEP with their message, the rest counted), each message
+ * starting with what and the JSON path: one pass tells the applicant all
+ * that is wrong.  RC_EPARSE for malformed JSON (one error: jansson stops
+ * there), RC_EINVAL for anything else wrong, RC_ENOMEM.
+ */
+enum rc_code dossier_parse_all(const char *data, size_t len, const char *what,
+    struct dossier **out, struct rc_errs *errs);
+
+/* Read (at most DOSSIER_MAX_BYTES) and parse a dossier file, as above. */
+enum rc_code dossier_load_file_all(const char *file, struct dossier **out,
+    struct rc_errs *errs);
+
+/*
+ * Build a dossier from a loaded document (root borrowed), as above;
+ * errors already in errs are kept and the new ones appended.
+ */
+enum rc_code dossier_from_json(json_t *root, const char *what,
+    struct dossier **out, struct rc_errs *errs);
+
+/*
+ * The same, for callers that show one line: err holds the first error,
+ * followed by "(and N more errors)" when there are others.
  */
 enum rc_code dossier_parse(const char *data, size_t len, const char *what,
     struct dossier **out, struct rc_err *err);
-
-/* Read (at most DOSSIER_MAX_BYTES) and parse a dossier file. */
 enum rc_code dossier_load_file(const char *file, struct dossier **out,
     struct rc_err *err);
 

@@ -80,12 +80,13 @@ void worker_kick(struct daemon *dm);
  * Screen and parse a submitted dossier (also used by the unit tests):
  * JSON with duplicate keys refused and nesting at most DAEMON_JSON_DEPTH;
  * no path or variable of the server (token_file, token_env,
- * client_secret_file, client_secret_env); then the CLI's dossier_parse.
- * On success *canon is the canonical JSON to store (json_dumps, sorted
- * keys; free()), and *d the parsed dossier.  RC_EPARSE / RC_EINVAL with
- * err naming the JSON path.
+ * client_secret_file, client_secret_env); then the CLI's parser
+ * (dossier_from_json).  On success *canon is the canonical JSON to store
+ * (json_dumps, sorted keys; free()), and *d the parsed dossier.
+ * RC_EPARSE / RC_EINVAL with every input error recorded in errs (each
+ * naming the JSON path), RC_ENOMEM.
  */
 enum rc_code daemon_dossier_screen(const char *body, size_t len, char **canon,
-    struct dossier **d, struct rc_err *err);
+    struct dossier **d, struct rc_errs *errs);
 
 #endif /* RC_CONNECTOR_DAEMON_DAEMON_INT_H */

@@ -374,11 +374,43 @@ over_limit(struct http_ctx *x, const char *prefix, const char *value,
 	return 1;
 }
 
+/*
+ * 400 for a refused submission (docs/openapi.yaml, InputErrors): "error"
+ * is the first input error (what clients read before the list existed),
+ * "errors" every one kept (at most RC_ERRS_KEEP, in the order found) and
+ * "more_errors" how many more there were.  500 when the screening ran out
+ * of memory.
+ */
+static enum MHD_Result
+respond_input_errors(struct http_ctx *x, const struct rc_errs *errs)
+{
+	json_t *o, *list;
+	size_t i;
+
+	if (errs->code == RC_ENOMEM || errs->n == 0)
+		return http_respond_error(x, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		    "out of memory");
+	if ((list = json_array()) == NULL)
+		return http_respond_error(x, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		    "out of memory");
+	for (i = 0; i < rc_errs_kept(errs); i++)
+		if (json_array_append_new(list, json_string(errs->e[i].msg)) !=
+		    0) {
+			json_decref(list);
+			return http_respond_error(x,
+			    MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+		}
+	o = json_pack("{s:s, s:o, s:I}", "error", errs->e[0].msg, "errors",
+	    list, "more_errors", (json_int_t)rc_errs_more(errs));
+	return http_respond_json(x, MHD_HTTP_BAD_REQUEST, o, NULL, 0);
+}
+
 static enum MHD_Result
 post_dossier(struct http_ctx *x, struct http_req *rq)
 {
 	struct daemon *dm = x->dm;
 	struct rc_err err = { 0 };
+	struct rc_errs errs;
 	struct dossier *d = NULL;
 	char *canon = NULL, idem[65], id[STORE_ID_LEN + 1];
 	const char *key;
@@ -390,17 +422,16 @@ post_dossier(struct http_ctx *x, struct http_req *rq)
 	if (over_limit(x, "token:", x->who.name, dm->pl.cfg->daemon_rate_token,
 	        60, &ret))
 		goto out;
+	rc_errs_init(&errs);
 	if (rq->body.len == 0) {
-		ret = http_respond_error(x, MHD_HTTP_BAD_REQUEST,
+		RC_ERRS(&errs, RC_EINVAL,
 		    "request body: a dossier (JSON) is required");
+		ret = respond_input_errors(x, &errs);
 		goto out;
 	}
 	if (daemon_dossier_screen(rq->body.data, rq->body.len, &canon, &d,
-	        &err) != RC_OK) {
-		ret = http_respond_error(x,
-		    err.code == RC_ENOMEM ? MHD_HTTP_INTERNAL_SERVER_ERROR
-		                          : MHD_HTTP_BAD_REQUEST,
-		    err.msg);
+	        &errs) != RC_OK) {
+		ret = respond_input_errors(x, &errs);
 		goto out;
 	}
 	if (over_limit(x, "siren:", d->collectivite.siren,
@@ -415,8 +446,9 @@ post_dossier(struct http_ctx *x, struct http_req *rq)
 	    "Idempotency-Key");
 	if (key != NULL) {
 		if (key[0] == '\0' || strlen(key) > 255) {
-			ret = http_respond_error(x, MHD_HTTP_BAD_REQUEST,
+			RC_ERRS(&errs, RC_EINVAL,
 			    "Idempotency-Key: 1 to 255 characters");
+			ret = respond_input_errors(x, &errs);
 			goto out;
 		}
 		rc_buf_init(&kb, 512);

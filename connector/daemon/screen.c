@@ -3,7 +3,8 @@
  * A submitted dossier, screened before it is queued (daemon_int.h):
  * strict JSON (jansson, duplicate keys refused), bounded nesting, no
  * credential that names something of the server, then the CLI's own
- * parser (dossier_parse) so that the messages are the CLI's.
+ * parser (dossier_from_json) so that the messages are the CLI's; every
+ * input error of the submission is reported at once.
  *
  * The credential model of issue 8 ("Dossiers are hostile"): a dossier
  * that arrives over HTTP must not make the daemon read a file or an
@@ -52,9 +53,12 @@ depth_check(json_t *v, const char *path, int depth, struct rc_err *err)
 	return RC_OK;
 }
 
-/* integrations[i]: no credential naming a server path or variable. */
-static enum rc_code
-screen_credentials(json_t *root, struct rc_err *err)
+/*
+ * integrations[i]: no credential naming a server path or variable; every
+ * one found is recorded in errs.
+ */
+static void
+screen_credentials(json_t *root, struct rc_errs *errs)
 {
 	static const char *const server_refs[] = { "token_file", "token_env",
 		"client_secret_file", "client_secret_env", NULL };
@@ -63,7 +67,7 @@ screen_credentials(json_t *root, struct rc_err *err)
 	size_t i, k;
 
 	if (!json_is_array(ints))
-		return RC_OK; /* dossier_parse names the problem */
+		return; /* dossier_from_json names the problem */
 	json_array_foreach(ints, i, in)
 	{
 		if (!json_is_object(in))
@@ -73,10 +77,10 @@ screen_credentials(json_t *root, struct rc_err *err)
 			if (json_object_get(in, server_refs[k]) != NULL) {
 				rc_json_path(sub, sizeof(sub), at,
 				    server_refs[k]);
-				return RC_ERR(err, RC_EINVAL,
-				    "%s: a dossier submitted to the daemon "
-				    "never names a file or a variable of the "
-				    "server",
+				RC_ERRS(errs, RC_EINVAL,
+				    "request body: %s: a dossier submitted to "
+				    "the daemon never names a file or a "
+				    "variable of the server",
 				    sub);
 			}
 		kind = json_object_get(in, "kind");
@@ -87,48 +91,51 @@ screen_credentials(json_t *root, struct rc_err *err)
 		 */
 		if (json_is_string(kind) &&
 		    strcmp(json_string_value(kind), "api") == 0)
-			return RC_ERR(err, RC_EINVAL,
-			    "%s: national-API integrations are not accepted "
-			    "by the daemon yet (the verifier cannot take a "
-			    "token from a submission); check them with "
-			    "`raccord check`",
+			RC_ERRS(errs, RC_EINVAL,
+			    "request body: %s: national-API integrations are "
+			    "not accepted by the daemon yet (the verifier "
+			    "cannot take a token from a submission); check "
+			    "them with `raccord check`",
 			    at);
 	}
-	return RC_OK;
 }
 
 enum rc_code
 daemon_dossier_screen(const char *body, size_t len, char **canon,
-    struct dossier **d, struct rc_err *err)
+    struct dossier **d, struct rc_errs *errs)
 {
+	struct rc_err e = { 0 };
 	json_t *root = NULL;
-	char *text = NULL;
+	size_t before = errs->n;
 	enum rc_code rc;
 
 	*canon = NULL;
 	*d = NULL;
-	if ((rc = rc_json_loadb(body, len, "request body", &root, err)) !=
-	    RC_OK)
-		goto out;
-	if (!json_is_object(root)) {
-		rc = RC_ERR(err, RC_EINVAL,
+	rc = rc_json_loadb(body, len, "request body", &root, &e);
+	if (rc == RC_OK && !json_is_object(root))
+		rc = RC_ERR(&e, RC_EINVAL,
 		    "request body: a dossier must be a JSON object");
+	if (rc == RC_OK)
+		rc = depth_check(root, "", 1, &e);
+	if (rc != RC_OK) { /* nothing more can be read from it */
+		rc_errs_add(errs, &e);
 		goto out;
 	}
-	if ((rc = depth_check(root, "", 1, err)) != RC_OK ||
-	    (rc = screen_credentials(root, err)) != RC_OK)
+	/* Everything wrong at once: the daemon's rules, then the CLI's. */
+	screen_credentials(root, errs);
+	if ((rc = dossier_from_json(root, "request body", d, errs)) != RC_OK)
 		goto out;
-	if ((text = json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS)) == NULL) {
-		rc = RC_ERR(err, RC_ENOMEM, "out of memory");
+	if (errs->n > before) {
+		rc = errs->code;
 		goto out;
 	}
-	if ((rc = dossier_parse(text, strlen(text), "request body", d, err)) !=
-	    RC_OK)
-		goto out;
-	*canon = text;
-	text = NULL; /* transferred */
+	if ((*canon = json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS)) == NULL)
+		rc = RC_ERRS(errs, RC_ENOMEM, "out of memory");
 out:
-	free(text); /* json_dumps */
+	if (rc != RC_OK) {
+		dossier_free(*d);
+		*d = NULL;
+	}
 	json_decref(root);
 	return rc;
 }

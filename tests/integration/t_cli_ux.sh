@@ -83,4 +83,64 @@ then ok "verify --format json (exit $rc)"; else nok "verify --format json: $(hea
 "$RACCORD" verify "$WORK/ok.json" --ledger "$WORK/ledger" --key "$WORK/k.pem" --format yaml >/dev/null 2>&1
 [ $? -eq 2 ] && ok "verify --format yaml: exit 2" || nok "verify --format yaml accepted"
 
+# Check my site in one command: the dossier from flags, no file, no bank
+# details; the same rules and the same report.
+P="https://portal.test:$PORTAL_PORT/ok"
+"$RACCORD" check --config "$WORK/cfg-nohab.json" --format json --siret 21750001600019 \
+	--login-url "$P/auth/franceconnect" --client-id cid-ok --redirect-uri "$P/callback" \
+	>"$WORK/flags.out" 2>"$WORK/flags.err"
+rc=$?
+if [ $rc -eq 0 ] && python3 - "$WORK/flags.out" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["verdict"] == "verified", r["verdict"]
+i = r["integrations"][0]
+assert r["dossier_id"] == "self-check"
+assert i["kind"] == "franceconnect" and i["payable"]["code"] == "no_bank_details", i["payable"]
+assert not i["payable"]["would_award"]
+PY
+then ok "check from flags: verified, payable says no bank details"; else nok "check from flags: exit $rc $(head -c 300 "$WORK/flags.err") $(head -c 300 "$WORK/flags.out")"; fi
+# Every bad or missing flag at once, each named as the flag.
+"$RACCORD" check --config "$WORK/cfg.json" --siret 21750001600018 --login-url ftp://x/ \
+	--kind Commune --env prod >"$WORK/badflags.out" 2>"$WORK/badflags.err"
+rc=$?
+n=0
+for w in "--siret: 21750001600018 fails the Luhn check" "--login-url: scheme must be https" \
+	'--kind: unknown categorie "Commune"; did you mean "commune"?' '--env: unknown environment "prod"' \
+	"--client-id: is required" "--redirect-uri: is required"; do
+	grep -qF -- "raccord check: $w" "$WORK/badflags.err" && n=$((n + 1)) || nok "bad flags: no \"$w\" in: $(cat "$WORK/badflags.err")"
+done
+[ $rc -eq 2 ] && [ $n -eq 6 ] && [ ! -s "$WORK/badflags.out" ] && ok "bad flags: exit 2, all six errors at once" || nok "bad flags: exit $rc, $n of 6"
+"$RACCORD" check --siret 21750001600019 "$WORK/ok.json" >/dev/null 2>&1
+[ $? -eq 2 ] && ok "flags and a dossier file together: exit 2" || nok "flags with a file accepted"
+
+# A dossier file with 26 mistakes: 20 printed, then how many more.
+python3 - "$WORK/ok.json" "$WORK/many.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1])); d.update({"zz%02d" % i: 1 for i in range(25)})
+d["collectivite"]["siren"] = "217500017"
+json.dump(d, open(sys.argv[2], "w"))
+PY
+"$RACCORD" check --config "$WORK/cfg.json" "$WORK/many.json" >/dev/null 2>"$WORK/many.err"
+rc=$?
+if [ $rc -eq 2 ] && [ "$(grep -c "^raccord check: $WORK/many.json: " "$WORK/many.err")" -eq 20 ] &&
+	[ "$(tail -1 "$WORK/many.err")" = "raccord check: ... and 6 more errors" ]; then
+	ok "26 input errors: 20 printed, then \"... and 6 more errors\""
+else
+	nok "26 input errors: exit $rc: $(head -3 "$WORK/many.err"; tail -2 "$WORK/many.err")"
+fi
+# A few: every one, each with its JSON path.
+python3 - "$WORK/ok.json" "$WORK/few.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["collectivite"]["categorie"] = "Commune"; d["paiement"]["iban"] = "FR7630006000011234567890188"
+d["integrations"][0]["redirect_uri"] = "callback"
+json.dump(d, open(sys.argv[2], "w"))
+PY
+"$RACCORD" check --config "$WORK/cfg.json" "$WORK/few.json" >/dev/null 2>"$WORK/few.err"
+rc=$?
+[ $rc -eq 2 ] && [ "$(wc -l <"$WORK/few.err")" -eq 3 ] && grep -q "collectivite.categorie" "$WORK/few.err" &&
+	grep -q "paiement.iban" "$WORK/few.err" && grep -q "integrations\[0\].redirect_uri" "$WORK/few.err" &&
+	ok "three input errors, three lines" || nok "few errors: exit $rc: $(cat "$WORK/few.err")"
+
 finish t_cli_ux

@@ -263,6 +263,32 @@ grep -q 'x\[0\]' "$WORK/resp" && ok "depth error names the path" || nok "$(cat "
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["collectivite"]["siren"]="123456789"; json.dump(d, open(sys.argv[2], "w"))' "$WORK/ok.json" "$WORK/badsiren.json"
 req POST /v1/dossiers "$T_INSTR" "$WORK/badsiren.json"; expect_code "invalid SIREN: 400" 400
 grep -q "collectivite.siren" "$WORK/resp" && ok "the CLI's message with the JSON path" || nok "$(cat "$WORK/resp")"
+# Every problem of a dossier in one answer (issue 14): the daemon's own rule
+# and the parser's, each naming its path; then past 20, the rest counted.
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["collectivite"]["siren"]="217500017"; d["collectivite"]["categorie"]="Commune"; d["integrations"][0]["token_file"]="t"; d["integrations"][0]["login_url"]="ftp://x/"; json.dump(d, open(sys.argv[2], "w"))' "$WORK/ok.json" "$WORK/many.json"
+req POST /v1/dossiers "$T_INSTR" "$WORK/many.json"; expect_code "a dossier with four mistakes: 400" 400
+python3 - "$WORK/resp" <<'PY2' && ok "400 lists every error (errors, more_errors)" || nok "all errors: $(cat "$WORK/resp")"
+import json, sys
+r = json.load(open(sys.argv[1]))
+want = ["integrations[0].token_file: a dossier submitted to the daemon",
+        "request body: collectivite.siren: 217500017",
+        "request body: collectivite.categorie: unknown categorie \"Commune\"; did you mean \"commune\"?",
+        "request body: integrations[0].login_url",
+        "request body: integrations[0].token_file: not used by kind franceconnect"]
+e = r["errors"]
+assert r["error"] == e[0] and r["more_errors"] == 0, r
+assert len(e) == len(want), e
+for w in want:
+    assert any(w in m for m in e), (w, e)
+PY2
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d.update({"zz%02d" % i: 1 for i in range(25)}); d["collectivite"]["siren"]="217500017"; json.dump(d, open(sys.argv[2], "w"))' "$WORK/ok.json" "$WORK/toomany.json"
+req POST /v1/dossiers "$T_INSTR" "$WORK/toomany.json"; expect_code "a dossier with 26 mistakes: 400" 400
+python3 - "$WORK/resp" <<'PY2' && ok "400 keeps 20 errors and counts the other 6" || nok "capped errors: $(head -c 600 "$WORK/resp")"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert len(r["errors"]) == 20 and r["more_errors"] == 6, (len(r["errors"]), r["more_errors"])
+assert r["errors"][0].startswith("request body: zz00: unknown key"), r["errors"][0]
+PY2
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["integrations"].append({"kind": "api", "api": "api_particulier", "environment": "production", "token_file": "/etc/shadow"}); json.dump(d, open(sys.argv[2], "w"))' "$WORK/ok.json" "$WORK/tokfile.json"
 req POST /v1/dossiers "$T_INSTR" "$WORK/tokfile.json"; expect_code "token_file in a submission: 400" 400
 grep -q "integrations\[1\].token_file" "$WORK/resp" && ok "token_file refused by path" || nok "$(cat "$WORK/resp")"

@@ -576,6 +576,86 @@ test_secrets_directives(void **state)
 	}
 }
 
+/* A config document in a temporary file, loaded with cfg_load_all. */
+static enum rc_code
+load_all(const char *doc, struct cfg **c, struct rc_errs *errs)
+{
+	char path[] = "/tmp/raccord-test-config-XXXXXX";
+	enum rc_code rc;
+	int fd;
+
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, doc, strlen(doc)), (ssize_t)strlen(doc));
+	close(fd);
+	rc_errs_init(errs);
+	rc = cfg_load_all(path, c, errs);
+	unlink(path);
+	return rc;
+}
+
+static void
+want_error(const struct rc_errs *errs, const char *want)
+{
+	size_t i;
+
+	for (i = 0; i < rc_errs_kept(errs); i++)
+		if (strstr(errs->e[i].msg, want) != NULL)
+			return;
+	fail_msg("no error says \"%s\" (%zu errors)", want, errs->n);
+}
+
+/*
+ * Every error of a config file at once (issue 14): members first; the
+ * rules across directives, each of them, once every member is accepted.
+ */
+static void
+test_all_errors_at_once(void **state)
+{
+	static const char members[] =
+	    "{\"network\": {\"timeout_ms\": 5, \"tiemout_ms\": 3,"
+	    " \"allow_private\": \"x\"}, \"policy\": {\"amount_cents\": \"x\"},"
+	    " \"client_secret\": \"s\", \"daemon\": 3}";
+	static const char rules[] =
+	    "{\"network\": {\"timeout_ms\": 5000, \"connect_timeout_ms\": 6000,"
+	    " \"dossier_timeout_ms\": 4000}, \"daemon\": {\"tls_cert\": "
+	    "\"c.pem\"},"
+	    " \"policy\": {\"envelope_cents\": 100}}";
+	struct rc_errs errs;
+	struct rc_err err = { 0 };
+	struct cfg *c = (struct cfg *)1;
+
+	(void)state;
+	assert_int_equal(load_all(members, &c, &errs), RC_ECONFIG);
+	assert_null(c);
+	assert_int_equal(errs.n, 6);
+	want_error(&errs, "network.timeout_ms: must be between");
+	want_error(&errs,
+	    "network.tiemout_ms: unknown key; did you mean "
+	    "\"network.timeout_ms\"? (allowed in network: ca_file, "
+	    "allow_private, resolve, timeout_ms,");
+	want_error(&errs, "network.allow_private: must be an array");
+	want_error(&errs, "policy.amount_cents: must be an integer");
+	want_error(&errs, "client_secret: secrets are never inline");
+	want_error(&errs, "daemon: must be an object");
+	assert_int_equal(errs.e[0].code, RC_ECONFIG);
+	assert_non_null(strstr(errs.e[0].msg, "/tmp/raccord-test-config-"));
+
+	assert_int_equal(load_all(rules, &c, &errs), RC_ECONFIG);
+	assert_int_equal(errs.n, 4);
+	want_error(&errs, "network.connect_timeout_ms: must not exceed");
+	want_error(&errs, "network.dossier_timeout_ms: must be at least");
+	want_error(&errs, "daemon.tls_key: required when daemon.tls_cert");
+	want_error(&errs, "policy.envelope_cents: 100 is less than one award");
+
+	/* The one-line form: the first error and how many more. */
+	assert_int_equal(
+	    cfg_load_mem(members, strlen(members), "t.json", &c, &err),
+	    RC_ECONFIG);
+	assert_non_null(strstr(err.msg, "t.json: network.timeout_ms"));
+	assert_non_null(strstr(err.msg, "(and 5 more errors)"));
+}
+
 int
 main(void)
 {
@@ -590,6 +670,7 @@ main(void)
 		cmocka_unit_test(test_reload_check),
 		cmocka_unit_test(test_enomem_is_clean),
 		cmocka_unit_test(test_cli),
+		cmocka_unit_test(test_all_errors_at_once),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

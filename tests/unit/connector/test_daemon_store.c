@@ -282,30 +282,77 @@ test_newer_schema_refused(void **state)
 static void
 screen_fails(const char *extra, enum rc_code want, const char *msg)
 {
-	struct rc_err err = { 0 };
+	struct rc_errs errs;
 	struct dossier *d = NULL;
 	char body[2048], *canon = NULL;
 
+	rc_errs_init(&errs);
 	snprintf(body, sizeof(body), FC_OK, extra);
 	assert_int_equal(
-	    daemon_dossier_screen(body, strlen(body), &canon, &d, &err), want);
+	    daemon_dossier_screen(body, strlen(body), &canon, &d, &errs), want);
 	assert_null(canon);
 	assert_null(d);
-	if (strstr(err.msg, msg) == NULL)
-		fail_msg("\"%s\" lacks \"%s\"", err.msg, msg);
+	assert_true(errs.n >= 1);
+	/* The daemon's rule comes first, whatever else is wrong. */
+	if (strstr(errs.e[0].msg, msg) == NULL)
+		fail_msg("\"%s\" lacks \"%s\"", errs.e[0].msg, msg);
+}
+
+/*
+ * Everything wrong with a submission at once: the daemon's own rules
+ * (a server path, an API integration) and the parser's, in one answer.
+ */
+static void
+test_screen_all_errors(void **state)
+{
+	static const char *const want[] = {
+		"integrations[0].token_file: a dossier submitted to the daemon",
+		"integrations[0].client_secret_env: a dossier submitted",
+		"request body: integrations[0].login_url",
+		"request body: integrations[0].token_file: not used by kind "
+		"franceconnect",
+		"request body: integrations[0].plus: must be",
+	};
+	struct rc_errs errs;
+	struct dossier *d = NULL;
+	char body[2048], *canon = NULL;
+	size_t i, j;
+
+	(void)state;
+	rc_errs_init(&errs);
+	snprintf(body, sizeof(body), FC_OK,
+	    ", \"token_file\": \"t\", \"client_secret_env\": \"X\", "
+	    "\"plus\": 3, \"button_page_url\": \"https://a.test/\"");
+	/* login_url made wrong in place */
+	memcpy(strstr(body, "https://a.test/l"), "ftp:/", 5);
+	assert_int_equal(
+	    daemon_dossier_screen(body, strlen(body), &canon, &d, &errs),
+	    RC_EINVAL);
+	assert_null(canon);
+	assert_null(d);
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		for (j = 0; j < rc_errs_kept(&errs); j++)
+			if (strstr(errs.e[j].msg, want[i]) != NULL)
+				break;
+		if (j == rc_errs_kept(&errs))
+			fail_msg("no error says \"%s\" (%zu errors)", want[i],
+			    errs.n);
+	}
 }
 
 static void
 test_screen(void **state)
 {
-	struct rc_err err = { 0 };
+	struct rc_errs errs;
 	struct dossier *d = NULL;
 	char body[2048], *canon = NULL;
 
 	(void)state;
+	rc_errs_init(&errs);
 	snprintf(body, sizeof(body), FC_OK, "");
 	assert_int_equal(
-	    daemon_dossier_screen(body, strlen(body), &canon, &d, &err), RC_OK);
+	    daemon_dossier_screen(body, strlen(body), &canon, &d, &errs),
+	    RC_OK);
 	assert_string_equal(d->collectivite.siren, "217500016");
 	assert_non_null(strstr(canon, "{\"collectivite\":")); /* sorted */
 	free(canon);
@@ -322,7 +369,7 @@ test_screen(void **state)
 	screen_fails(", \"login_url\": \"ftp://x\"", RC_EPARSE, "duplicate");
 	screen_fails(", \"button_page_url\": \"ftp://x\"", RC_EINVAL,
 	    "integrations[0].button_page_url");
-	assert_int_equal(daemon_dossier_screen("[1]", 3, &canon, &d, &err),
+	assert_int_equal(daemon_dossier_screen("[1]", 3, &canon, &d, &errs),
 	    RC_EINVAL);
 }
 
@@ -341,6 +388,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_newer_schema_refused,
 		    setup, teardown),
 		cmocka_unit_test(test_screen),
+		cmocka_unit_test(test_screen_all_errors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -189,7 +189,7 @@ static const struct bad_case bad_cases[] = {
 	/* the allowed values, and a "did you mean" when one is close (issue 14) */
 	{ "collectivite.categorie", "\"Commune\"", "collectivite.categorie: unknown categorie \"Commune\"; did you mean \"commune\"? (one of: commune, epci," },
 	{ "collectivite.categorie", "\"ville\"", "(one of: commune, epci, departement" },
-	{ "integrations[0].clientid", "\"x\"", "integrations[0].clientid: unknown key; did you mean \"client_id\"?" },
+	{ "integrations[0].clientid", "\"x\"", "integrations[0].clientid: unknown key; did you mean \"client_id\"? (allowed: kind, environment, plus, client_id, login_url," },
 	{ "collectivite.siret_", "\"x\"", "collectivite.siret_: unknown key; did you mean \"siret\"? (allowed: siren, siret, nom," },
 	{ "collectivite.code_insee", "\"20004\"", "collectivite.code_insee: 20004 uses d" },
 	{ "collectivite.code_insee", "75056", "collectivite.code_insee: must be a string" },
@@ -385,6 +385,130 @@ test_enomem_is_clean(void **state)
 	fail_msg("more than 200 allocations?");
 }
 
+/* A dossier with one mistake in each section and in each integration. */
+static const char many_bad[] =
+    "{\"dossier_id\": \"\", \"extra\": 1,"
+    " \"collectivite\": {\"siren\": \"217500017\","
+    "   \"siret\": \"2175000160001\", \"nom\": \"P\","
+    "   \"categorie\": \"Commune\"},"
+    " \"paiement\": {\"titulaire\": \"P\", \"iban\": \"FR00\","
+    "   \"bic\": \"BDFEFRPP\"},"
+    " \"integrations\": ["
+    "  {\"kind\": \"franceconnect\", \"client_id\": \"c\","
+    "   \"login_url\": \"ftp://x/\", \"token\": \"s3cr3t\"},"
+    "  {\"kind\": \"api\", \"api\": \"api_entreprise\"},"
+    "  {\"kind\": \"nope\"}]}";
+
+/* Every error of a dossier at once, each naming where, none twice. */
+static void
+test_all_errors_at_once(void **state)
+{
+	static const char *const want[] = {
+		"t: extra: unknown key",
+		"t: dossier_id: must not be empty",
+		"t: collectivite.siren: 217500017",
+		"t: collectivite.siret: 2175000160001",
+		"t: collectivite.categorie: unknown categorie \"Commune\"; "
+		"did you mean \"commune\"?",
+		"t: paiement.iban: the IBAN",
+		"t: integrations[0].token: tokens are never inline",
+		"t: integrations[0].login_url",
+		"t: integrations[0].redirect_uri: is required",
+		"t: integrations[1]: one of token_file or token_env is "
+		"required",
+		"t: integrations[2].kind: unknown kind \"nope\"",
+	};
+	const size_t nwant = sizeof(want) / sizeof(want[0]);
+	struct rc_errs errs;
+	struct dossier *d = (struct dossier *)1;
+	size_t i, j;
+
+	(void)state;
+	rc_errs_init(&errs);
+	assert_int_equal(
+	    dossier_parse_all(many_bad, strlen(many_bad), "t", &d, &errs),
+	    RC_EINVAL);
+	assert_null(d);
+	assert_int_equal(errs.n, nwant);
+	assert_int_equal(rc_errs_more(&errs), 0);
+	for (i = 0; i < nwant; i++) {
+		for (j = 0; j < errs.n; j++)
+			if (strstr(errs.e[j].msg, want[i]) != NULL)
+				break;
+		if (j == errs.n)
+			fail_msg("no error says \"%s\"", want[i]);
+	}
+	/* The secret's value is never quoted back. */
+	for (j = 0; j < errs.n; j++)
+		assert_null(strstr(errs.e[j].msg, "s3cr3t"));
+}
+
+/*
+ * More errors than RC_ERRS_KEEP: the first ones kept, the rest counted;
+ * the one-line form says how many more.
+ */
+static void
+test_errors_capped(void **state)
+{
+	char doc[4096], key[16];
+	struct rc_errs errs;
+	struct rc_err err = { 0 };
+	struct dossier *d = NULL;
+	size_t n, i, total = RC_ERRS_KEEP + 7;
+
+	(void)state;
+	n = (size_t)snprintf(doc, sizeof(doc), "{");
+	for (i = 0; i < total; i++) {
+		snprintf(key, sizeof(key), "zz%02zu", i);
+		n += (size_t)snprintf(doc + n, sizeof(doc) - n, "%s\"%s\": 1",
+		    i ? ", " : "", key);
+	}
+	n += (size_t)snprintf(doc + n, sizeof(doc) - n, "}");
+	assert_true(n < sizeof(doc));
+	rc_errs_init(&errs);
+	assert_int_equal(dossier_parse_all(doc, n, "t", &d, &errs), RC_EINVAL);
+	/* 27 unknown keys, then the four required sections missing */
+	assert_int_equal(errs.n, total + 3);
+	assert_int_equal(rc_errs_kept(&errs), RC_ERRS_KEEP);
+	assert_int_equal(rc_errs_more(&errs), total + 3 - RC_ERRS_KEEP);
+	assert_non_null(strstr(errs.e[0].msg, "t: zz00: unknown key"));
+	assert_non_null(
+	    strstr(errs.e[RC_ERRS_KEEP - 1].msg, "t: zz19: unknown key"));
+
+	assert_int_equal(dossier_parse(doc, n, "t", &d, &err), RC_EINVAL);
+	assert_non_null(strstr(err.msg, "t: zz00: unknown key"));
+	assert_non_null(strstr(err.msg, "(and 29 more errors)"));
+}
+
+/* Out of memory while errors pile up: RC_ENOMEM, nothing leaked. */
+static void
+test_enomem_while_collecting(void **state)
+{
+	struct dossier *d;
+	struct rc_errs errs;
+	enum rc_code rc;
+	unsigned long n;
+
+	(void)state;
+	for (n = 1; n < 200; n++) {
+		d = NULL;
+		rc_errs_init(&errs);
+		rc_mem_fail_after(n);
+		rc = dossier_parse_all(many_bad, strlen(many_bad), "t", &d,
+		    &errs);
+		if (!rc_mem_failed()) {
+			rc_mem_fail_after(0);
+			assert_int_equal(rc, RC_EINVAL);
+			return;
+		}
+		rc_mem_fail_after(0);
+		assert_int_equal(rc, RC_ENOMEM);
+		assert_int_equal(errs.code, RC_ENOMEM);
+		assert_null(d);
+	}
+	fail_msg("more than 200 allocations?");
+}
+
 int
 main(void)
 {
@@ -395,6 +519,9 @@ main(void)
 		cmocka_unit_test(test_no_paiement),
 		cmocka_unit_test(test_malformed_and_limits),
 		cmocka_unit_test(test_enomem_is_clean),
+		cmocka_unit_test(test_all_errors_at_once),
+		cmocka_unit_test(test_errors_capped),
+		cmocka_unit_test(test_enomem_while_collecting),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
