@@ -38,7 +38,7 @@ endif
 # a file needs no Makefile edit.  Users first, for static link order.
 MODULES          = connector verifier apiclients oidc common
 connector_SRCS   = $(filter-out connector/main.c,$(wildcard connector/*.c \
-                   connector/ledger/*.c connector/daemon/*.c))
+                   connector/ledger/*.c connector/daemon/*.c connector/intake/*.c))
 verifier_SRCS    = $(wildcard verifier/*.c)
 apiclients_SRCS  = $(wildcard apiclients/*.c)
 oidc_SRCS        = $(wildcard oidc/*.c)

@@ -103,6 +103,12 @@ static const struct cfg_directive directives[] = {
 	D("datapass.client_secret_env", CFG_ENV, datapass_client_secret_env, 0, 0,
 	  "RACCORD_DATAPASS_CLIENT_SECRET", 1,
 	  "variable holding the DataPass OAuth client secret"),
+	D("intake.datapass.secret_env", CFG_ENV, intake_dp_secret_env, 0, 0, NULL, 0,
+	  "variable holding the DataPass webhook secret (POST /v1/hooks/datapass); null: see secret_file"),
+	D("intake.datapass.secret_file", CFG_PATH, intake_dp_secret_file, 0, 0, NULL, 0,
+	  "file (mode 0600) holding the DataPass webhook secret; both null: the webhook route answers 404"),
+	D("intake.datapass.max_age_s", CFG_INT, intake_dp_max_age, 10, 86400, "300", 0,
+	  "webhook events fired longer ago than this are refused, seconds"),
 	D("secrets.dir", CFG_PATH, secrets_dir, 0, 0, NULL, 1,
 	  "directory of the secrets filed per dossier: a dossier's token_file/client_secret_file X is read only at <dir>/<SIRET>/<dossier_id>/X; null: dossiers cannot name files"),
 	D("secrets.env_allow", CFG_ENVS, secrets_env_allow, 0, 0, NULL, 1,
@@ -900,21 +906,21 @@ set_default(struct cfg *c, const struct cfg_directive *d, struct rc_err *err)
 static enum rc_code
 secrets_env_check(const struct cfg *c, struct rc_err *err)
 {
-	const char *own[2] = { c->datapass_client_id_env,
-		c->datapass_client_secret_env };
+	static const char *const names[3] = { "datapass.client_id_env",
+		"datapass.client_secret_env", "intake.datapass.secret_env" };
+	const char *own[3] = { c->datapass_client_id_env,
+		c->datapass_client_secret_env, c->intake_dp_secret_env };
 	size_t i, j;
 
 	for (i = 0; i < c->secrets_env_allow.n; i++)
-		for (j = 0; j < 2; j++)
+		for (j = 0; j < 3; j++)
 			if (own[j] != NULL &&
 			    strcmp(c->secrets_env_allow.v[i], own[j]) == 0)
 				return RC_ERR(err, RC_EINVAL,
 				    "secrets.env_allow[%zu]: %s holds "
 				    "raccord's own DataPass credentials "
 				    "(%s); a dossier may never name it",
-				    i, own[j],
-				    j == 0 ? "datapass.client_id_env"
-				           : "datapass.client_secret_env");
+				    i, own[j], names[j]);
 	return RC_OK;
 }
 
@@ -942,6 +948,10 @@ finish(struct cfg *c, struct rc_err *err)
 		    c->tls_cert ? "daemon.tls_cert" : "daemon.tls_key");
 	if ((rc = secrets_env_check(c, err)) != RC_OK)
 		return rc;
+	if (c->intake_dp_secret_env != NULL && c->intake_dp_secret_file != NULL)
+		return RC_ERR(err, RC_EINVAL,
+		    "intake.datapass.secret_file: set only one of "
+		    "intake.datapass.secret_env and secret_file");
 	c->window_start_t = c->window_end_t = 0;
 	if (c->window_start != NULL)
 		parse_date(c->window_start, &c->window_start_t);

@@ -79,6 +79,10 @@ struct cfg {
 	char *datapass_client_id_env;     /* variable holding the client id */
 	char *datapass_client_secret_env; /* variable holding the secret */
 
+	char *intake_dp_secret_env;  /* DataPass webhook secret: variable */
+	char *intake_dp_secret_file; /* ... or file (mode 0600) */
+	long long intake_dp_max_age; /* oldest event accepted, s */
+
 	char *secrets_dir;                 /* secrets filed per dossier */
 	struct cfg_list secrets_env_allow; /* variables dossiers may name */
 
