@@ -90,4 +90,76 @@ enum rc_code intake_secret_read(const char *env, const char *file,
     const char *what, char **out, size_t *len, struct rc_err *err);
 void intake_secret_free(char *s, size_t len);
 
+/* --- démarches-simplifiées (GraphQL API v2) ---------------------------- */
+
+#define INTAKE_DS_PAGE 100 /* dossiers per page (first:) */
+
+/*
+ * The GraphQL documents raccord sends (validated against DS's published
+ * schema by tests/dssim/validate.mjs).  Variables:
+ *   dossiers:  {"demarche": Int!, "after": String, "updatedSince":
+ *              ISO8601DateTime}; a page of INTAKE_DS_PAGE dossiers with
+ *              pageInfo {hasNextPage endCursor}, each with number, state,
+ *              dateDerniereModification, demandeur (PersonneMorale: siret,
+ *              entreprise, address), champs and annotations
+ *              {id champDescriptorId label stringValue};
+ *   annotate:  {"input": DossierModifierAnnotationsInput!} (the
+ *              non-deprecated successor of dossierModifierAnnotationText);
+ *   instruct:  {"input": DossierPasserEnInstructionInput!}.
+ * Each mutation selects errors {message}.
+ */
+enum intake_ds_doc {
+	INTAKE_DS_DOC_DOSSIERS,
+	INTAKE_DS_DOC_ANNOTATE,
+	INTAKE_DS_DOC_INSTRUCT,
+	INTAKE_DS_DOC__MAX
+};
+const char *intake_ds_document(enum intake_ds_doc d);
+const char *intake_ds_document_name(enum intake_ds_doc d); /* "dossiers" */
+
+/*
+ * Which DS champ holds each dossier field: a champ is matched by its
+ * champDescriptorId, else by its label (exact, as shown to the
+ * applicant).  NULL: not mapped.  client_id, login_url and redirect_uri
+ * are required; categorie defaults to default_categorie when unmapped;
+ * paiement is filled when iban is mapped and given (titulaire defaults
+ * to the entreprise's raisonSociale).
+ */
+enum intake_ds_field {
+	INTAKE_DS_CLIENT_ID,
+	INTAKE_DS_LOGIN_URL,
+	INTAKE_DS_REDIRECT_URI,
+	INTAKE_DS_POST_LOGOUT_REDIRECT_URI,
+	INTAKE_DS_BUTTON_PAGE_URL,
+	INTAKE_DS_KIND,        /* "FranceConnect" / "FranceConnect+" */
+	INTAKE_DS_ENVIRONMENT, /* "production" / "integration" */
+	INTAKE_DS_CATEGORIE,
+	INTAKE_DS_IBAN,
+	INTAKE_DS_BIC,
+	INTAKE_DS_TITULAIRE,
+	INTAKE_DS_FIELD__MAX
+};
+
+struct intake_ds_mapping {
+	const char *champ[INTAKE_DS_FIELD__MAX];
+	const char *default_categorie; /* NULL: "commune" */
+	long long demarche;            /* dossier_id "DS-<demarche>-<number>" */
+};
+
+/* The field's name in config and messages ("login_url"). */
+const char *intake_ds_field_str(enum intake_ds_field f);
+
+/*
+ * Map one DS dossier (a node of the dossiers document's answer) to a
+ * raccord dossier: *json the dossier as a JSON object (for the job
+ * store), *out parsed by dossier_parse (the CLI's rules).  A dossier
+ * that does not map gets RC_EINVAL and a sentence in err naming the DS
+ * dossier number and the champ or rule ("DS dossier 4242: champ
+ * \"Adresse de connexion\" (login_url) is missing"), never a silent
+ * skip.  An API integration is refused with the credential rule of
+ * docs/intake.md (tokens never travel through DS).  RC_ENOMEM.
+ */
+enum rc_code intake_ds_map(json_t *node, const struct intake_ds_mapping *m,
+    json_t **json, struct dossier **out, struct rc_err *err);
+
 #endif /* RC_CONNECTOR_INTAKE_INTAKE_H */
