@@ -546,6 +546,13 @@ test_secrets_directives(void **state)
 		{ "{\"intake\": {\"datapass\": {\"secret_env\": \"HOOK\", "
 		  "\"secret_file\": \"/etc/h\"}}}",
 		    "intake.datapass.secret_file: set only one of" },
+		{ "{\"secrets\": {\"env_allow\": [\"RACCORD_DS_TOKEN\"]}}",
+		    "secrets.env_allow[0]: RACCORD_DS_TOKEN holds raccord's "
+		    "own "
+		    "DS token" },
+		{ "{\"intake\": {\"ds\": {\"mapping\": {\"iban\": "
+		  "\"I\\u0001\"}}}}",
+		    "intake.ds.mapping.iban: contains a control character" },
 		{ "{\"intake\": {\"datapass\": {\"max_age_s\": 5}}}",
 		    "intake.datapass.max_age_s: must be between 10 and 86400" },
 		{ "{\"secrets\": {\"dir\": \"\"}}",

@@ -112,7 +112,7 @@ test_map_ok(void **state)
 	assert_int_equal(d->integrations[0].env, DOSSIER_ENV_PRODUCTION);
 	assert_string_equal(d->integrations[0].client_id, "cid-ok");
 	assert_string_equal(d->integrations[0].login_url,
-	    "https://mairie.example.fr/connexion");
+	    "https://mairie.example.fr/auth/franceconnect");
 	assert_string_equal(d->paiement.iban, "FR7630006000011234567890189");
 	assert_string_equal(d->paiement.titulaire, "COMMUNE DE PARIS");
 	assert_string_equal(json_string_value(json_object_get(j, "dossier_id")),
@@ -133,7 +133,7 @@ test_map_ok(void **state)
 	m.default_categorie = "epci";
 	assert_int_equal(intake_ds_map(node(101), &m, &j, &d, &err), RC_OK);
 	assert_string_equal(d->integrations[0].login_url,
-	    "https://mairie.example.fr/connexion");
+	    "https://mairie.example.fr/auth/franceconnect");
 	assert_null(json_object_get(j, "paiement"));
 	assert_string_equal(d->collectivite.categorie, "epci");
 	json_decref(j);
