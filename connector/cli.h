@@ -16,5 +16,6 @@ int cli_keygen(int argc, char **argv);
 int cli_config(int argc, char **argv);
 int cli_conformance(int argc, char **argv);
 int cli_serve(int argc, char **argv);
+int cli_intake(int argc, char **argv);
 
 #endif /* RC_CONNECTOR_CLI_H */

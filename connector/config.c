@@ -41,6 +41,7 @@ enum cfg_type {
 	CFG_RESOLVE, /* array of host:port:addr strings */
 	CFG_TOKENS,  /* array of {role, sha256} */
 	CFG_ENVS,    /* array of environment variable names */
+	CFG_TEXT, /* free text, 1..256 bytes, no control character, or null */
 	CFG_TYPE__MAX
 };
 
@@ -103,6 +104,45 @@ static const struct cfg_directive directives[] = {
 	D("datapass.client_secret_env", CFG_ENV, datapass_client_secret_env, 0, 0,
 	  "RACCORD_DATAPASS_CLIENT_SECRET", 1,
 	  "variable holding the DataPass OAuth client secret"),
+	D("intake.datapass.secret_env", CFG_ENV, intake_dp_secret_env, 0, 0, NULL, 0,
+	  "variable holding the DataPass webhook secret (POST /v1/hooks/datapass); null: see secret_file"),
+	D("intake.datapass.secret_file", CFG_PATH, intake_dp_secret_file, 0, 0, NULL, 0,
+	  "file (mode 0600) holding the DataPass webhook secret; both null: the webhook route answers 404"),
+	D("intake.datapass.max_age_s", CFG_INT, intake_dp_max_age, 10, 86400, "300", 0,
+	  "webhook events fired longer ago than this are refused, seconds"),
+	D("intake.ds.graphql_url", CFG_URL, intake_ds_url, 0, 0,
+	  "https://www.demarches-simplifiees.fr/api/v2/graphql", 0,
+	  "demarches-simplifiees GraphQL API v2 endpoint"),
+	D("intake.ds.token_env", CFG_ENV, intake_ds_token_env, 0, 0, "RACCORD_DS_TOKEN", 0,
+	  "variable holding the DS API token (Bearer)"),
+	D("intake.ds.demarche", CFG_INT, intake_ds_demarche, 0, 2147483647, "0", 0,
+	  "number of the DS procedure to read; 0: DS intake off"),
+	D("intake.ds.instructeur_id", CFG_TEXT, intake_ds_instructeur, 0, 0, NULL, 0,
+	  "DS id of the instructeur in whose name annotations are written"),
+	D("intake.ds.annotation", CFG_TEXT, intake_ds_annotation, 0, 0, NULL, 0,
+	  "private annotation (text) receiving the verdict: its champDescriptorId or label"),
+	D("intake.ds.mapping.client_id", CFG_TEXT, intake_ds_map[INTAKE_DS_CLIENT_ID], 0, 0, NULL, 0,
+	  "DS champ holding the client_id: champDescriptorId or label"),
+	D("intake.ds.mapping.login_url", CFG_TEXT, intake_ds_map[INTAKE_DS_LOGIN_URL], 0, 0, NULL, 0,
+	  "DS champ holding the login URL: champDescriptorId or label"),
+	D("intake.ds.mapping.redirect_uri", CFG_TEXT, intake_ds_map[INTAKE_DS_REDIRECT_URI], 0, 0, NULL, 0,
+	  "DS champ holding the redirect_uri: champDescriptorId or label"),
+	D("intake.ds.mapping.post_logout_redirect_uri", CFG_TEXT, intake_ds_map[INTAKE_DS_POST_LOGOUT_REDIRECT_URI], 0, 0, NULL, 0,
+	  "DS champ holding the post_logout_redirect_uri (optional): champDescriptorId or label"),
+	D("intake.ds.mapping.button_page_url", CFG_TEXT, intake_ds_map[INTAKE_DS_BUTTON_PAGE_URL], 0, 0, NULL, 0,
+	  "DS champ holding the page showing the button (optional): champDescriptorId or label"),
+	D("intake.ds.mapping.kind", CFG_TEXT, intake_ds_map[INTAKE_DS_KIND], 0, 0, NULL, 0,
+	  "DS champ holding FranceConnect or FranceConnect+ (optional: FranceConnect): champDescriptorId or label"),
+	D("intake.ds.mapping.environment", CFG_TEXT, intake_ds_map[INTAKE_DS_ENVIRONMENT], 0, 0, NULL, 0,
+	  "DS champ holding production or integration (optional: production): champDescriptorId or label"),
+	D("intake.ds.mapping.categorie", CFG_TEXT, intake_ds_map[INTAKE_DS_CATEGORIE], 0, 0, NULL, 0,
+	  "DS champ holding the collectivite's categorie (optional: commune): champDescriptorId or label"),
+	D("intake.ds.mapping.iban", CFG_TEXT, intake_ds_map[INTAKE_DS_IBAN], 0, 0, NULL, 0,
+	  "DS champ holding the IBAN (optional: no paiement): champDescriptorId or label"),
+	D("intake.ds.mapping.bic", CFG_TEXT, intake_ds_map[INTAKE_DS_BIC], 0, 0, NULL, 0,
+	  "DS champ holding the BIC: champDescriptorId or label"),
+	D("intake.ds.mapping.titulaire", CFG_TEXT, intake_ds_map[INTAKE_DS_TITULAIRE], 0, 0, NULL, 0,
+	  "DS champ holding the account holder (optional: the raison sociale): champDescriptorId or label"),
 	D("secrets.dir", CFG_PATH, secrets_dir, 0, 0, NULL, 1,
 	  "directory of the secrets filed per dossier: a dossier's token_file/client_secret_file X is read only at <dir>/<SIRET>/<dossier_id>/X; null: dossiers cannot name files"),
 	D("secrets.env_allow", CFG_ENVS, secrets_env_allow, 0, 0, NULL, 1,
@@ -515,6 +555,12 @@ check_string(const struct cfg_directive *d, const char *where, const char *s,
 		return strlen(s) > 255
 		    ? RC_ERR(err, RC_EINVAL, "%s: longer than 255 bytes", where)
 		    : RC_OK;
+	case CFG_TEXT:
+		if (strlen(s) > 256 || rc_str_has_ctrl(s))
+			return RC_ERR(err, RC_EINVAL,
+			    "%s: at most 256 bytes, no control character",
+			    where);
+		return RC_OK;
 	case CFG_DATE:
 		if (!parse_date(s, &t))
 			return RC_ERR(err, RC_EINVAL,
@@ -954,21 +1000,21 @@ set_default(struct cfg *c, const struct cfg_directive *d, struct rc_err *err)
 static void
 secrets_env_check(const struct cfg *c, struct rc_errs *errs)
 {
-	const char *own[2] = { c->datapass_client_id_env,
-		c->datapass_client_secret_env };
+	static const char *const names[3] = { "datapass.client_id_env",
+		"datapass.client_secret_env", "intake.datapass.secret_env" };
+	const char *own[3] = { c->datapass_client_id_env,
+		c->datapass_client_secret_env, c->intake_dp_secret_env };
 	size_t i, j;
 
 	for (i = 0; i < c->secrets_env_allow.n; i++)
-		for (j = 0; j < 2; j++)
+		for (j = 0; j < 3; j++)
 			if (own[j] != NULL &&
 			    strcmp(c->secrets_env_allow.v[i], own[j]) == 0)
 				RC_ERRS(errs, RC_EINVAL,
 				    "secrets.env_allow[%zu]: %s holds "
 				    "raccord's own DataPass credentials "
 				    "(%s); a dossier may never name it",
-				    i, own[j],
-				    j == 0 ? "datapass.client_id_env"
-				           : "datapass.client_secret_env");
+				    i, own[j], names[j]);
 }
 
 /* Rules across directives (each broken one recorded), derived values. */
@@ -993,6 +1039,20 @@ finish(struct cfg *c, struct rc_errs *errs)
 		    c->tls_cert ? "daemon.tls_key" : "daemon.tls_cert",
 		    c->tls_cert ? "daemon.tls_cert" : "daemon.tls_key");
 	secrets_env_check(c, errs);
+	if (c->intake_ds_token_env != NULL)
+		for (a = 0; a < c->secrets_env_allow.n; a++)
+			if (strcmp(c->secrets_env_allow.v[a],
+			        c->intake_ds_token_env) == 0)
+				RC_ERRS(errs, RC_EINVAL,
+				    "secrets.env_allow[%zu]: %s holds "
+				    "raccord's own DS token "
+				    "(intake.ds.token_env); a dossier may "
+				    "never name it",
+				    a, c->intake_ds_token_env);
+	if (c->intake_dp_secret_env != NULL && c->intake_dp_secret_file != NULL)
+		RC_ERRS(errs, RC_EINVAL,
+		    "intake.datapass.secret_file: set only one of "
+		    "intake.datapass.secret_env and secret_file");
 	c->window_start_t = c->window_end_t = 0;
 	if (c->window_start != NULL)
 		parse_date(c->window_start, &c->window_start_t);

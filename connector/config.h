@@ -27,6 +27,7 @@
 
 #include "common/digest.h"
 #include "common/err.h"
+#include "connector/intake/intake.h"
 #include "verifier/dossier.h"
 #include "verifier/verifier.h"
 
@@ -78,6 +79,17 @@ struct cfg {
 	char *datapass_base_url;
 	char *datapass_client_id_env;     /* variable holding the client id */
 	char *datapass_client_secret_env; /* variable holding the secret */
+
+	char *intake_dp_secret_env;  /* DataPass webhook secret: variable */
+	char *intake_dp_secret_file; /* ... or file (mode 0600) */
+	long long intake_dp_max_age; /* oldest event accepted, s */
+
+	char *intake_ds_url;          /* GraphQL endpoint */
+	char *intake_ds_token_env;    /* variable holding the Bearer token */
+	long long intake_ds_demarche; /* 0: off */
+	char *intake_ds_instructeur;  /* instructeurId of the mutations */
+	char *intake_ds_annotation;   /* annotation champ of the verdict */
+	char *intake_ds_map[INTAKE_DS_FIELD__MAX]; /* champ per field */
 
 	char *secrets_dir;                 /* secrets filed per dossier */
 	struct cfg_list secrets_env_allow; /* variables dossiers may name */

@@ -170,6 +170,12 @@ static const struct help_opt opts_help[] = {
 	OPT_END,
 };
 static const struct help_opt opts_none[] = { OPT_HELP, OPT_END };
+static const struct help_opt opts_intake_run[] = {
+	{ "--once", NULL, "One pass, then exit (required: the polling daemon is not there yet)." },
+	{ "-c, --config", "FILE", "Configuration file: intake.ds.* and the checks' settings." },
+	{ "--since", "ISO8601", "Only the dossiers DS changed since then (updatedSince)." },
+	OPT_HELP, OPT_END,
+};
 static const struct help_opt opts_serve[] = {
 	{ "-c, --config", "FILE", "Configuration file: daemon.*, ledger.* (key_file required) and the checks' settings." },
 	OPT_HELP, OPT_END,
@@ -196,6 +202,8 @@ static const char *const u_ledger_revoke[] = { "DIR --key FILE --seq N --reason 
 static const char *const u_conformance[] = { "DOSSIER.json --registration FILE --listen ADDR --public-url URL --tls-cert FILE --tls-key FILE [--config FILE] [--format FMT]", NULL };
 static const char *const u_conformance_register[] = { "DOSSIER.json --out FILE [--secret-out FILE]", NULL };
 static const char *const u_serve[] = { "--config FILE", NULL };
+static const char *const u_intake[] = { "run --once [--config FILE] [--since ISO8601]", NULL };
+static const char *const u_intake_run[] = { "--once [--config FILE] [--since ISO8601]", NULL };
 static const char *const u_help[] = { "[COMMAND...]", "--man | --completion bash | --markdown", NULL };
 /* clang-format on */
 
@@ -426,6 +434,39 @@ static const struct help_cmd commands[] = {
 	    .exits = "0 stopped by SIGTERM or SIGINT\n"
 	             "2 bad config, ledger, key or job store\n"
 	             "3 cannot listen, or internal error",
+	},
+	{
+	    .path = "intake",
+	    .usage = u_intake,
+	    .summary = "dossiers from démarches-simplifiées, verdicts written "
+	               "back as private annotations",
+	    .description = "docs/intake.md.  `raccord intake run --help` "
+	                   "describes the pass.",
+	    .opts = opts_none,
+	    .exits = EXIT_SIMPLE,
+	},
+	{
+	    .path = "intake run",
+	    .usage = u_intake_run,
+	    .summary = "one pass over the procedure of intake.ds.demarche",
+	    .description =
+	        "Pages through the procedure's dossiers with DS's GraphQL "
+	        "API, maps each one\n"
+	        "(intake.ds.mapping), checks it as `raccord check` does, and "
+	        "writes the verdict and\n"
+	        "the failed rules, or why the dossier could not be mapped, "
+	        "into the private\n"
+	        "annotation intake.ds.annotation (unchanged when it already "
+	        "says so).  Awards\n"
+	        "nothing and never accepts or refuses a DS dossier.  One line "
+	        "per dossier on stdout,\n"
+	        "the counts on stderr.",
+	    .opts = opts_intake_run,
+	    .exits = "0 every dossier read was annotated\n"
+	             "2 bad usage or config (intake.ds.*, token refused, a "
+	             "GraphQL error)\n"
+	             "3 DS unreachable or unavailable (the pass stopped; "
+	             "nothing was marked failed), or internal error",
 	},
 	{
 	    .path = "config",

@@ -30,6 +30,7 @@ static const struct {
 	{ "config", cli_config },
 	{ "conformance", cli_conformance },
 	{ "serve", cli_serve },
+	{ "intake", cli_intake },
 };
 
 /* `raccord help [COMMAND...] | --man | --completion bash | --markdown` */

@@ -4,6 +4,7 @@
  * prepared with bound parameters; every public function takes the mutex.
  */
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -40,6 +41,20 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	" created INTEGER NOT NULL, updated INTEGER NOT NULL);"
 	"CREATE INDEX jobs_state ON jobs (state, n);"
 	"CREATE INDEX jobs_siren ON jobs (siren, n);",
+	/*
+	 * 2: intake events (webhooks) already acted on, by source and the
+	 * SHA-256 of the raw body, for replay refusal (docs/intake.md).
+	 */
+	"CREATE TABLE intake_events ("
+	" source TEXT NOT NULL,"
+	" body_sha256 TEXT NOT NULL,"
+	" fired_at INTEGER NOT NULL,"
+	" received INTEGER NOT NULL,"
+	" event TEXT NOT NULL,"
+	" siret TEXT,"
+	" requeued INTEGER NOT NULL DEFAULT 0,"
+	" PRIMARY KEY (source, body_sha256));"
+	"CREATE INDEX intake_events_fired ON intake_events (fired_at);",
 };
 
 static enum rc_code
@@ -76,6 +91,7 @@ migrate(struct store *st, struct rc_err *err)
 	sqlite3_stmt *s = NULL;
 	long long v = 0;
 	enum rc_code rc;
+	char stamp[96];
 	int r;
 
 	if ((rc = exec(st,
@@ -105,11 +121,13 @@ migrate(struct store *st, struct rc_err *err)
 	for (; v < STORE_SCHEMA_VERSION; v++)
 		if ((rc = exec(st, migrations[v], err)) != RC_OK)
 			goto out;
-	if ((rc = exec(st,
-	         "DELETE FROM schema_version;"
-	         "INSERT INTO schema_version VALUES (1);"
-	         "COMMIT;",
-	         err)) != RC_OK)
+	/* The version reached, not a constant (it once always said 1). */
+	snprintf(stamp, sizeof(stamp),
+	    "DELETE FROM schema_version;"
+	    "INSERT INTO schema_version VALUES (%d);"
+	    "COMMIT;",
+	    STORE_SCHEMA_VERSION);
+	if ((rc = exec(st, stamp, err)) != RC_OK)
 		goto out;
 	return RC_OK;
 out:
@@ -607,6 +625,115 @@ store_ping(struct store *st, struct rc_err *err)
 	pthread_mutex_lock(&st->mu);
 	if ((rc = exec(st, "BEGIN IMMEDIATE", err)) == RC_OK)
 		rc = exec(st, "ROLLBACK", err);
+	pthread_mutex_unlock(&st->mu);
+	return rc;
+}
+
+/* One bound statement run to completion (no rows expected). */
+static enum rc_code
+run_stmt(struct store *st, sqlite3_stmt *s, const char *what,
+    struct rc_err *err)
+{
+	int r = sqlite3_step(s);
+
+	return r == SQLITE_DONE || r == SQLITE_ROW ? RC_OK
+	                                           : dberr(st, err, what);
+}
+
+enum rc_code
+store_intake_event(struct store *st, const char *source, const char *sha256,
+    long long fired_at, const char *event, const char *siret,
+    long long prune_before, int *seen, long long *requeued, struct rc_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	long long now = (long long)time(NULL);
+	enum rc_code rc = RC_OK;
+	int began = 0;
+
+	*seen = 0;
+	*requeued = 0;
+	pthread_mutex_lock(&st->mu);
+	if ((rc = exec(st, "BEGIN IMMEDIATE", err)) != RC_OK)
+		goto out;
+	began = 1;
+	/* Forget what is too old to be replayed: it is refused as stale. */
+	if (sqlite3_prepare_v2(st->db,
+	        "DELETE FROM intake_events WHERE fired_at < ?", -1, &s,
+	        NULL) != SQLITE_OK) {
+		rc = dberr(st, err, "intake prune");
+		goto out;
+	}
+	sqlite3_bind_int64(s, 1, prune_before);
+	if ((rc = run_stmt(st, s, "intake prune", err)) != RC_OK)
+		goto out;
+	sqlite3_finalize(s);
+	s = NULL;
+	if (sqlite3_prepare_v2(st->db,
+	        "INSERT OR IGNORE INTO intake_events (source, body_sha256,"
+	        " fired_at, received, event, siret) VALUES (?, ?, ?, ?, ?, ?)",
+	        -1, &s, NULL) != SQLITE_OK) {
+		rc = dberr(st, err, "intake event");
+		goto out;
+	}
+	bind_text(s, 1, source);
+	bind_text(s, 2, sha256);
+	sqlite3_bind_int64(s, 3, fired_at);
+	sqlite3_bind_int64(s, 4, now);
+	bind_text(s, 5, event);
+	bind_text(s, 6, siret);
+	if ((rc = run_stmt(st, s, "intake event", err)) != RC_OK)
+		goto out;
+	sqlite3_finalize(s);
+	s = NULL;
+	if (sqlite3_changes(st->db) == 0) {
+		*seen = 1;
+		goto commit;
+	}
+	if (siret == NULL)
+		goto commit;
+	/*
+	 * The latest job of each dossier of that SIRET, when finished, runs
+	 * again (queued or running ones will read DataPass anyway).
+	 */
+	if (sqlite3_prepare_v2(st->db,
+	        "UPDATE jobs SET state = 'queued', updated = ?1"
+	        " WHERE state IN ('done', 'error') AND n IN"
+	        " (SELECT max(n) FROM jobs"
+	        "  WHERE json_extract(dossier, '$.collectivite.siret') = ?2"
+	        "  GROUP BY dossier_id)",
+	        -1, &s, NULL) != SQLITE_OK) {
+		rc = dberr(st, err, "intake recheck");
+		goto out;
+	}
+	sqlite3_bind_int64(s, 1, now);
+	bind_text(s, 2, siret);
+	if ((rc = run_stmt(st, s, "intake recheck", err)) != RC_OK)
+		goto out;
+	*requeued = sqlite3_changes(st->db);
+	sqlite3_finalize(s);
+	s = NULL;
+	if (sqlite3_prepare_v2(st->db,
+	        "UPDATE intake_events SET requeued = ?"
+	        " WHERE source = ? AND body_sha256 = ?",
+	        -1, &s, NULL) != SQLITE_OK) {
+		rc = dberr(st, err, "intake event");
+		goto out;
+	}
+	sqlite3_bind_int64(s, 1, *requeued);
+	bind_text(s, 2, source);
+	bind_text(s, 3, sha256);
+	if ((rc = run_stmt(st, s, "intake event", err)) != RC_OK)
+		goto out;
+commit:
+	rc = exec(st, "COMMIT", err);
+	began = rc != RC_OK;
+out:
+	sqlite3_finalize(s);
+	if (began) {
+		exec(st, "ROLLBACK", NULL);
+		*seen = 0;
+		*requeued = 0;
+	}
 	pthread_mutex_unlock(&st->mu);
 	return rc;
 }

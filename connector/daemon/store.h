@@ -19,7 +19,7 @@
 
 #include "common/err.h"
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 #define STORE_ID_LEN         32 /* hex of 128 random bits */
 #define STORE_LIST_MAX       500
 
@@ -109,6 +109,22 @@ void store_counts(struct store *st, long long n[4]);
 
 /* Jobs in state queued (or -1 on error). */
 long long store_queued(struct store *st);
+
+/*
+ * Record an intake event (a webhook, docs/intake.md) and act on it, in
+ * one transaction.  source: "datapass"; sha256: 64 hex of the raw body,
+ * the replay key; fired_at: the event's own time; event: a short
+ * description.  *seen is 1 when (source, sha256) is already recorded:
+ * nothing changes.  Otherwise the event is recorded and, when siret is
+ * not NULL, the latest job of each dossier_id whose
+ * collectivite.siret is siret goes back to the queue if it is finished
+ * (*requeued counts them).  Events fired before prune_before are
+ * forgotten first: the caller refuses those as stale anyway.
+ */
+enum rc_code store_intake_event(struct store *st, const char *source,
+    const char *sha256, long long fired_at, const char *event,
+    const char *siret, long long prune_before, int *seen, long long *requeued,
+    struct rc_err *err);
 
 /* Can the store be written now?  (BEGIN IMMEDIATE; ROLLBACK.) */
 enum rc_code store_ping(struct store *st, struct rc_err *err);

@@ -539,6 +539,22 @@ test_secrets_directives(void **state)
 		{ "{\"datapass\": {\"client_id_env\": \"MY_ID\"}, "
 		  "\"secrets\": {\"env_allow\": [\"A\", \"MY_ID\"]}}",
 		    "secrets.env_allow[1]: MY_ID holds raccord's own" },
+		{ "{\"intake\": {\"datapass\": {\"secret_env\": \"HOOK\"}}, "
+		  "\"secrets\": {\"env_allow\": [\"HOOK\"]}}",
+		    "secrets.env_allow[0]: HOOK holds raccord's own DataPass "
+		    "credentials (intake.datapass.secret_env)" },
+		{ "{\"intake\": {\"datapass\": {\"secret_env\": \"HOOK\", "
+		  "\"secret_file\": \"/etc/h\"}}}",
+		    "intake.datapass.secret_file: set only one of" },
+		{ "{\"secrets\": {\"env_allow\": [\"RACCORD_DS_TOKEN\"]}}",
+		    "secrets.env_allow[0]: RACCORD_DS_TOKEN holds raccord's "
+		    "own "
+		    "DS token" },
+		{ "{\"intake\": {\"ds\": {\"mapping\": {\"iban\": "
+		  "\"I\\u0001\"}}}}",
+		    "intake.ds.mapping.iban: contains a control character" },
+		{ "{\"intake\": {\"datapass\": {\"max_age_s\": 5}}}",
+		    "intake.datapass.max_age_s: must be between 10 and 86400" },
 		{ "{\"secrets\": {\"dir\": \"\"}}",
 		    "secrets.dir: must not be empty" },
 		{ "{\"secrets\": {\"token\": \"x\"}}",

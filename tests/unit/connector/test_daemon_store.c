@@ -270,6 +270,170 @@ test_newer_schema_refused(void **state)
 	assert_non_null(strstr(err.msg, "schema version 99 is newer"));
 }
 
+static long long
+schema_version_of(void)
+{
+	sqlite3 *db;
+	sqlite3_stmt *s;
+	long long v = -1;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db,
+	                     "SELECT max(version) FROM schema_version", -1, &s,
+	                     NULL),
+	    SQLITE_OK);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return v;
+}
+
+/*
+ * migrate() stamps the version it reached (it once always wrote 1, so a
+ * version-2 store re-ran migration 2 at its next open and failed).
+ */
+static void
+test_schema_version_stamped(void **state)
+{
+	struct store *st = open_store(NULL);
+
+	(void)state;
+	store_close(st);
+	assert_int_equal(schema_version_of(), STORE_SCHEMA_VERSION);
+	st = open_store(NULL); /* a second open migrates nothing */
+	store_close(st);
+	assert_int_equal(schema_version_of(), STORE_SCHEMA_VERSION);
+}
+
+/* A version-1 store (jobs only) gains intake_events, keeping its jobs. */
+static void
+test_migrate_from_v1(void **state)
+{
+	char id[STORE_ID_LEN + 1];
+	struct rc_err err = { 0 };
+	struct store *st;
+	sqlite3 *db;
+	json_t *j = NULL;
+	int seen;
+	long long n;
+
+	(void)state;
+	st = open_store(NULL);
+	submit(st, "k1", 10, id, 0, 0);
+	store_close(st);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db,
+	                     "DROP TABLE intake_events;"
+	                     "UPDATE schema_version SET version = 1",
+	                     NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(schema_version_of(), 1);
+	st = open_store(NULL);
+	assert_string_equal(state_of(st, id, &j), "queued");
+	assert_int_equal(store_intake_event(st, "datapass", "ab", 100, "e",
+	                     NULL, 0, &seen, &n, &err),
+	    RC_OK);
+	assert_int_equal(seen, 0);
+	store_close(st);
+	json_decref(j);
+	assert_int_equal(schema_version_of(), 2);
+}
+
+static void
+finish_job(struct store *st, const char *want_id)
+{
+	struct rc_err err = { 0 };
+	struct store_job job;
+	int got;
+
+	assert_int_equal(store_claim(st, &job, &got, &err), RC_OK);
+	assert_int_equal(got, 1);
+	assert_string_equal(job.id, want_id);
+	assert_int_equal(
+	    store_finish(st, &job, "done", "failed", "{}", NULL, NULL, &err),
+	    RC_OK);
+	store_job_cleanup(&job);
+}
+
+static void
+submit_siret(struct store *st, const char *idem, const char *dossier_id,
+    const char *siret, char *id)
+{
+	struct rc_err err = { 0 };
+	char doc[200];
+	int existed, full;
+
+	snprintf(doc, sizeof(doc), "{\"collectivite\":{\"siret\":\"%s\"}}",
+	    siret);
+	assert_int_equal(store_submit(st, idem, doc, dossier_id, "217500016",
+	                     "dinum-1", 100, id, &existed, &full, &err),
+	    RC_OK);
+	assert_int_equal(existed, 0);
+}
+
+/*
+ * An intake event is acted on once: the latest finished job of each
+ * dossier of the SIRET is queued again; the same body again changes
+ * nothing; another SIRET's jobs are untouched; old events are pruned.
+ */
+static void
+test_intake_event(void **state)
+{
+	char a1[STORE_ID_LEN + 1], a2[STORE_ID_LEN + 1], b[STORE_ID_LEN + 1],
+	    c[STORE_ID_LEN + 1];
+	struct rc_err err = { 0 };
+	struct store *st = open_store(NULL);
+	json_t *j = NULL;
+	long long n;
+	int seen;
+
+	(void)state;
+	submit_siret(st, "k1", "D-1", "21750001600019", a1);
+	submit_siret(st, "k2", "D-1", "21750001600019", a2); /* D-1 again */
+	submit_siret(st, "k3", "D-2", "21750001600019", b);
+	submit_siret(st, "k4", "D-3", "21330063500017", c);
+	finish_job(st, a1);
+	finish_job(st, a2);
+	finish_job(st, b);
+	finish_job(st, c);
+	assert_int_equal(store_intake_event(st, "datapass", "h1", 1000,
+	                     "approve", "21750001600019", 0, &seen, &n, &err),
+	    RC_OK);
+	assert_int_equal(seen, 0);
+	assert_int_equal(n, 2); /* a2 (latest of D-1) and b */
+	assert_string_equal(state_of(st, a1, &j), "done");
+	assert_string_equal(state_of(st, a2, &j), "queued");
+	assert_string_equal(state_of(st, b, &j), "queued");
+	assert_string_equal(state_of(st, c, &j), "done");
+	finish_job(st, a2);
+	finish_job(st, b);
+	/* Replayed: nothing is queued again. */
+	assert_int_equal(store_intake_event(st, "datapass", "h1", 1000,
+	                     "approve", "21750001600019", 0, &seen, &n, &err),
+	    RC_OK);
+	assert_int_equal(seen, 1);
+	assert_int_equal(n, 0);
+	assert_string_equal(state_of(st, a2, &j), "done");
+	assert_int_equal(store_queued(st), 0);
+	/* Same body from another source is another event. */
+	assert_int_equal(store_intake_event(st, "other", "h1", 1000, "x", NULL,
+	                     0, &seen, &n, &err),
+	    RC_OK);
+	assert_int_equal(seen, 0);
+	/* Pruned once older than prune_before: seen again as new. */
+	assert_int_equal(store_intake_event(st, "datapass", "h2", 2000, "x",
+	                     NULL, 1001, &seen, &n, &err),
+	    RC_OK);
+	assert_int_equal(store_intake_event(st, "datapass", "h1", 1000, "x",
+	                     NULL, 1001, &seen, &n, &err),
+	    RC_OK);
+	assert_int_equal(seen, 0);
+	json_decref(j);
+	store_close(st);
+}
+
 #define FC_OK                                                                  \
 	"{\"dossier_id\": \"D-1\", \"collectivite\": {\"siren\": "             \
 	"\"217500016\", \"siret\": \"21750001600019\", \"nom\": \"Commune\", " \
@@ -387,6 +551,12 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_newer_schema_refused,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_schema_version_stamped,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migrate_from_v1, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_intake_event, setup,
+		    teardown),
 		cmocka_unit_test(test_screen),
 		cmocka_unit_test(test_screen_all_errors),
 	};

@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * POST /v1/hooks/datapass (docs/intake.md, docs/api.md): DataPass tells
+ * raccord that a habilitation changed.  Public route (DataPass holds no
+ * bearer token): the body's HMAC-SHA256 under the configured secret is
+ * the authentication, checked before anything else is read.  Then the
+ * event must be fresh (intake.datapass.max_age_s) and new (the body's
+ * SHA-256 is recorded in the job store; a replay is refused and changes
+ * nothing).  A validated FranceConnect or API habilitation queues again
+ * the latest finished job of each dossier of its SIRET, so the new
+ * DataPass state is checked at once.
+ *
+ * Answers: 200 {"event", "action": "recheck"|"ignored", "requeued",
+ * "why"}; 401 bad or missing signature; 400 malformed, stale or future
+ * event; 409 already received; 404 when no secret is configured; 503
+ * when the secret cannot be read (the log says why, never the value).
+ */
+#include <string.h>
+#include <time.h>
+
+#include "common/digest.h"
+#include "common/log.h"
+#include "connector/daemon/route_intake.h"
+#include "connector/intake/intake.h"
+
+static enum MHD_Result
+post_datapass(struct http_ctx *x, struct http_req *rq)
+{
+	const struct cfg *cfg = x->dm->pl.cfg;
+	struct intake_dp_event ev;
+	struct rc_err err = { 0 };
+	char sha[RC_SHA256_HEX_LEN], desc[200], *secret = NULL;
+	const char *sig;
+	long long now = (long long)time(NULL), requeued = 0;
+	enum MHD_Result ret;
+	size_t slen = 0;
+	bool ok;
+	int seen = 0;
+
+	if (rc_sha256_hex(rq->body.data ? rq->body.data : "", rq->body.len,
+	        sha) != RC_OK)
+		return http_respond_error(x, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		    "out of memory");
+	if (intake_secret_read(cfg->intake_dp_secret_env,
+	        cfg->intake_dp_secret_file, "intake.datapass", &secret, &slen,
+	        &err) != RC_OK) {
+		log_error("intake=datapass %s", err.msg);
+		return http_respond_error(x, MHD_HTTP_SERVICE_UNAVAILABLE,
+		    "the webhook secret cannot be read; the daemon's log says "
+		    "why");
+	}
+	sig = MHD_lookup_connection_value(x->c, MHD_HEADER_KIND,
+	    INTAKE_DP_SIG_HEADER);
+	ok = intake_dp_signature_ok(secret, slen, rq->body.data, rq->body.len,
+	    sig);
+	intake_secret_free(secret, slen);
+	if (!ok) {
+		log_warn("intake=datapass refused=signature body_sha256=%.16s "
+		         "header=%s",
+		    sha, sig == NULL ? "absent" : "present");
+		return http_respond_error(x, MHD_HTTP_UNAUTHORIZED,
+		    INTAKE_DP_SIG_HEADER ": missing, or not the HMAC-SHA256 "
+		                         "of the body under the webhook "
+		                         "secret (sha256=<hex>)");
+	}
+	if (intake_dp_parse(rq->body.data, rq->body.len, &ev, &err) != RC_OK ||
+	    intake_dp_fresh(ev.fired_at, now, cfg->intake_dp_max_age, &err) !=
+	        RC_OK) {
+		log_warn("intake=datapass refused=body body_sha256=%.16s %s",
+		    sha, err.msg);
+		return http_respond_error(x, MHD_HTTP_BAD_REQUEST, err.msg);
+	}
+	snprintf(desc, sizeof(desc), "%s %s", ev.event, ev.model_type);
+	if (store_intake_event(x->dm->store, "datapass", sha, ev.fired_at, desc,
+	        ev.action == INTAKE_DP_RECHECK ? ev.siret : NULL,
+	        now - cfg->intake_dp_max_age - INTAKE_DP_FUTURE_SKEW, &seen,
+	        &requeued, &err) != RC_OK) {
+		log_error("job store: %s", err.msg);
+		return http_respond_error(x, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		    "the job store failed; nothing was done, send it again");
+	}
+	if (seen) {
+		log_warn("intake=datapass refused=replay body_sha256=%.16s",
+		    sha);
+		return http_respond_error(x, MHD_HTTP_CONFLICT,
+		    "this event was already received; nothing was done");
+	}
+	log_info("intake=datapass event=%s model_type=%s siret=%s action=%s "
+	         "requeued=%lld body_sha256=%.16s",
+	    ev.event, ev.model_type, ev.siret[0] ? ev.siret : "-",
+	    ev.action == INTAKE_DP_RECHECK ? "recheck" : "ignored", requeued,
+	    sha);
+	if (requeued > 0)
+		worker_kick(x->dm);
+	ret = http_respond_json(x, MHD_HTTP_OK,
+	    ev.action == INTAKE_DP_RECHECK
+	        ? json_pack("{s:s, s:s, s:s, s:I}", "event", ev.event, "action",
+	              "recheck", "siret", ev.siret, "requeued",
+	              (json_int_t)requeued)
+	        : json_pack("{s:s, s:s, s:s}", "event", ev.event, "action",
+	              "ignored", "why", ev.why),
+	    NULL, 0);
+	return ret;
+}
+
+int
+route_intake(struct http_ctx *x, struct http_req *rq, enum MHD_Result *ret)
+{
+	const struct cfg *cfg = x->dm->pl.cfg;
+
+	if (strcmp(x->url, "/v1/hooks/datapass") != 0)
+		return 0;
+	if (cfg->intake_dp_secret_env == NULL &&
+	    cfg->intake_dp_secret_file == NULL)
+		*ret = http_respond_error(x, MHD_HTTP_NOT_FOUND,
+		    "no such route (DataPass webhooks are off: set "
+		    "intake.datapass.secret_env or secret_file)");
+	else if (strcmp(x->method, "POST") != 0)
+		*ret = http_respond_method(x, "POST");
+	else
+		*ret = post_datapass(x, rq);
+	return 1;
+}

@@ -1,0 +1,328 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * démarches-simplifiées: the GraphQL documents raccord sends and the
+ * mapping of a DS dossier to a raccord dossier (see intake.h).  Pure: no
+ * I/O.  The documents live in connector/intake/ds_*.graphql, compiled in
+ * by the Makefile, so that tests/dssim validates the very bytes sent.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "common/ident.h"
+#include "connector/intake/intake.h"
+#include "ds_documents.h" /* generated: ds_dossiers, ds_annotate, ... */
+
+static const char *const doc_names[INTAKE_DS_DOC__MAX] = {
+	[INTAKE_DS_DOC_DOSSIERS] = "dossiers",
+	[INTAKE_DS_DOC_ANNOTATE] = "annotate",
+	[INTAKE_DS_DOC_INSTRUCT] = "instruct",
+};
+
+const char *
+intake_ds_document(enum intake_ds_doc d)
+{
+	switch (d) {
+	case INTAKE_DS_DOC_DOSSIERS:
+		return ds_dossiers;
+	case INTAKE_DS_DOC_ANNOTATE:
+		return ds_annotate;
+	case INTAKE_DS_DOC_INSTRUCT:
+		return ds_instruct;
+	default:
+		return NULL;
+	}
+}
+
+const char *
+intake_ds_document_name(enum intake_ds_doc d)
+{
+	return (unsigned)d < INTAKE_DS_DOC__MAX ? doc_names[d] : "unknown";
+}
+
+static const char *const field_names[INTAKE_DS_FIELD__MAX] = {
+	[INTAKE_DS_CLIENT_ID] = "client_id",
+	[INTAKE_DS_LOGIN_URL] = "login_url",
+	[INTAKE_DS_REDIRECT_URI] = "redirect_uri",
+	[INTAKE_DS_POST_LOGOUT_REDIRECT_URI] = "post_logout_redirect_uri",
+	[INTAKE_DS_BUTTON_PAGE_URL] = "button_page_url",
+	[INTAKE_DS_KIND] = "kind",
+	[INTAKE_DS_ENVIRONMENT] = "environment",
+	[INTAKE_DS_CATEGORIE] = "categorie",
+	[INTAKE_DS_IBAN] = "iban",
+	[INTAKE_DS_BIC] = "bic",
+	[INTAKE_DS_TITULAIRE] = "titulaire",
+};
+
+const char *
+intake_ds_field_str(enum intake_ds_field f)
+{
+	return (unsigned)f < INTAKE_DS_FIELD__MAX ? field_names[f] : "unknown";
+}
+
+/*
+ * The champ named by want (champDescriptorId first, then label) in
+ * champs; *found says whether such a champ exists, the value is its
+ * stringValue with surrounding blanks ignored (NULL or "" when empty).
+ */
+static const char *
+champ_value(json_t *champs, const char *want, int *found)
+{
+	json_t *c;
+	size_t i;
+	const char *v = NULL;
+	int pass;
+
+	*found = 0;
+	for (pass = 0; pass < 2 && !*found; pass++)
+		json_array_foreach(champs, i, c)
+		{
+			const char *key = json_string_value(json_object_get(c,
+			    pass == 0 ? "champDescriptorId" : "label"));
+
+			if (key != NULL && strcmp(key, want) == 0) {
+				*found = 1;
+				v = json_string_value(
+				    json_object_get(c, "stringValue"));
+				break;
+			}
+		}
+	return v;
+}
+
+/* Copy v without leading and trailing blanks into a new JSON string. */
+static json_t *
+trimmed(const char *v)
+{
+	size_t n;
+
+	while (*v != '\0' && isspace((unsigned char)*v))
+		v++;
+	n = strlen(v);
+	while (n > 0 && isspace((unsigned char)v[n - 1]))
+		n--;
+	return json_stringn(v, n);
+}
+
+struct mapctx {
+	json_t *champs;
+	const struct intake_ds_mapping *m;
+	long long number;
+	struct rc_err *err;
+};
+
+/*
+ * Field f into obj[key]: RC_OK when set or when optional and absent;
+ * RC_EINVAL naming the champ when required and missing or empty.
+ */
+static enum rc_code
+put(struct mapctx *c, json_t *obj, const char *key, enum intake_ds_field f,
+    int required, int *set)
+{
+	const char *name = c->m->champ[f], *v;
+	int found;
+
+	if (set != NULL)
+		*set = 0;
+	if (name == NULL) {
+		if (!required)
+			return RC_OK;
+		return RC_ERR(c->err, RC_EINVAL,
+		    "DS dossier %lld: intake.ds.mapping.%s is not configured",
+		    c->number, field_names[f]);
+	}
+	v = champ_value(c->champs, name, &found);
+	if (v == NULL || v[strspn(v, " \t\r\n")] == '\0') {
+		if (!required)
+			return RC_OK;
+		return RC_ERR(c->err, RC_EINVAL,
+		    "DS dossier %lld: champ \"%s\" (%s) is %s", c->number, name,
+		    field_names[f],
+		    found ? "empty" : "missing from the dossier");
+	}
+	if (json_object_set_new(obj, key, trimmed(v)) != 0)
+		return RC_ERR(c->err, RC_ENOMEM, "out of memory");
+	if (set != NULL)
+		*set = 1;
+	return RC_OK;
+}
+
+/* "FranceConnect" -> 0, "FranceConnect+" -> 1, an API -> 2, else -1. */
+static int
+kind_of(const char *v)
+{
+	char k[64];
+	size_t i, n = 0;
+
+	for (i = 0; v[i] != '\0' && n + 1 < sizeof(k); i++)
+		if (!isspace((unsigned char)v[i]) && v[i] != '-' && v[i] != '_')
+			k[n++] = (char)tolower((unsigned char)v[i]);
+	k[n] = '\0';
+	if (strcmp(k, "franceconnect") == 0)
+		return 0;
+	if (strcmp(k, "franceconnect+") == 0 ||
+	    strcmp(k, "franceconnectplus") == 0)
+		return 1;
+	if (strncmp(k, "api", 3) == 0)
+		return 2;
+	return -1;
+}
+
+enum rc_code
+intake_ds_map(json_t *node, const struct intake_ds_mapping *m, json_t **json,
+    struct dossier **out, struct rc_err *err)
+{
+	struct mapctx c = { 0 };
+	json_t *d = NULL, *coll, *integ, *pay, *dem, *v;
+	const char *siret, *nom, *why = NULL, *kindv, *envv;
+	char id[64], siren[10], what[64], *text = NULL;
+	enum rc_code rc = RC_OK;
+	int found, iban_set, kind;
+
+	*json = NULL;
+	*out = NULL;
+	c.m = m;
+	c.err = err;
+	v = json_object_get(node, "number");
+	if (!json_is_integer(v) || json_integer_value(v) <= 0)
+		return RC_ERR(err, RC_EINVAL,
+		    "DS dossier: no positive number in the answer");
+	c.number = (long long)json_integer_value(v);
+	c.champs = json_object_get(node, "champs");
+	if (!json_is_array(c.champs))
+		return RC_ERR(err, RC_EINVAL,
+		    "DS dossier %lld: no champs in the answer", c.number);
+	dem = json_object_get(node, "demandeur");
+	siret = json_string_value(json_object_get(dem, "siret"));
+	if (siret == NULL) {
+		why = json_string_value(json_object_get(dem, "__typename"));
+		return RC_ERR(err, RC_EINVAL,
+		    "DS dossier %lld: the demandeur is not a personne morale "
+		    "with a SIRET (%s)",
+		    c.number, why != NULL ? why : "no demandeur");
+	}
+	if (!rc_siret_valid(siret, &why))
+		return RC_ERR(err, RC_EINVAL,
+		    "DS dossier %lld: demandeur SIRET %.20s: %s", c.number,
+		    siret, why);
+	memcpy(siren, siret, 9);
+	siren[9] = '\0';
+	nom = json_string_value(json_object_get(
+	    json_object_get(dem, "entreprise"), "raisonSociale"));
+	if (nom == NULL || nom[0] == '\0')
+		return RC_ERR(err, RC_EINVAL,
+		    "DS dossier %lld: the demandeur has no raisonSociale (DS "
+		    "could not read the SIRET's entreprise)",
+		    c.number);
+	snprintf(id, sizeof(id), "DS-%lld-%lld", m->demarche, c.number);
+	if ((d = json_pack("{s:s, s:{s:s, s:s, s:s}, s:[{}]}", "dossier_id", id,
+	         "collectivite", "siren", siren, "siret", siret, "nom", nom,
+	         "integrations")) == NULL) {
+		rc = RC_ERR(err, RC_ENOMEM, "out of memory");
+		goto out;
+	}
+	coll = json_object_get(d, "collectivite");
+	integ = json_array_get(json_object_get(d, "integrations"), 0);
+	v = json_object_get(json_object_get(dem, "address"), "cityCode");
+	if (json_is_string(v) && rc_cog_valid(json_string_value(v), NULL) &&
+	    json_object_set(coll, "code_insee", v) != 0) {
+		rc = RC_ERR(err, RC_ENOMEM, "out of memory");
+		goto out;
+	}
+	if ((rc = put(&c, coll, "categorie", INTAKE_DS_CATEGORIE, 0, &found)) !=
+	    RC_OK)
+		goto out;
+	if (!found &&
+	    json_object_set_new(coll, "categorie",
+	        json_string(m->default_categorie ? m->default_categorie
+	                                         : "commune")) != 0) {
+		rc = RC_ERR(err, RC_ENOMEM, "out of memory");
+		goto out;
+	}
+	/* Kind: FranceConnect unless a mapped champ says otherwise. */
+	kind = 0;
+	if (m->champ[INTAKE_DS_KIND] != NULL &&
+	    (kindv = champ_value(c.champs, m->champ[INTAKE_DS_KIND], &found)) !=
+	        NULL &&
+	    kindv[0] != '\0' && (kind = kind_of(kindv)) < 0) {
+		rc = RC_ERR(err, RC_EINVAL,
+		    "DS dossier %lld: champ \"%s\" (kind): \"%.64s\" is "
+		    "neither FranceConnect, FranceConnect+ nor an API",
+		    c.number, m->champ[INTAKE_DS_KIND], kindv);
+		goto out;
+	}
+	if (kind == 2) {
+		rc = RC_ERR(err, RC_EINVAL,
+		    "DS dossier %lld: an API integration: API tokens never "
+		    "travel through démarches-simplifiées; the collectivité "
+		    "submits its token on the self-check page with DS "
+		    "dossier number %lld (docs/intake.md)",
+		    c.number, c.number);
+		goto out;
+	}
+	if (json_object_set_new(integ, "kind", json_string("franceconnect")) !=
+	        0 ||
+	    (kind == 1 &&
+	        json_object_set_new(integ, "plus", json_true()) != 0)) {
+		rc = RC_ERR(err, RC_ENOMEM, "out of memory");
+		goto out;
+	}
+	envv = m->champ[INTAKE_DS_ENVIRONMENT] != NULL
+	    ? champ_value(c.champs, m->champ[INTAKE_DS_ENVIRONMENT], &found)
+	    : NULL;
+	if (envv != NULL && envv[0] != '\0' &&
+	    json_object_set_new(integ, "environment",
+	        json_string(strncasecmp(envv, "int", 3) == 0 ||
+	                    strncasecmp(envv, "bac", 3) == 0
+	                ? "integration"
+	                : strncasecmp(envv, "prod", 4) == 0 ? "production"
+	                                                    : envv)) != 0) {
+		rc = RC_ERR(err, RC_ENOMEM, "out of memory");
+		goto out;
+	}
+	if ((rc = put(&c, integ, "client_id", INTAKE_DS_CLIENT_ID, 1, NULL)) !=
+	        RC_OK ||
+	    (rc = put(&c, integ, "login_url", INTAKE_DS_LOGIN_URL, 1, NULL)) !=
+	        RC_OK ||
+	    (rc = put(&c, integ, "redirect_uri", INTAKE_DS_REDIRECT_URI, 1,
+	         NULL)) != RC_OK ||
+	    (rc = put(&c, integ, "post_logout_redirect_uri",
+	         INTAKE_DS_POST_LOGOUT_REDIRECT_URI, 0, NULL)) != RC_OK ||
+	    (rc = put(&c, integ, "button_page_url", INTAKE_DS_BUTTON_PAGE_URL,
+	         0, NULL)) != RC_OK)
+		goto out;
+	if ((pay = json_object()) == NULL ||
+	    json_object_set_new(d, "paiement", pay) != 0) {
+		rc = RC_ERR(err, RC_ENOMEM, "out of memory");
+		goto out;
+	}
+	if ((rc = put(&c, pay, "iban", INTAKE_DS_IBAN, 0, &iban_set)) != RC_OK)
+		goto out;
+	if (!iban_set)
+		json_object_del(d, "paiement");
+	else if ((rc = put(&c, pay, "bic", INTAKE_DS_BIC, 1, NULL)) != RC_OK ||
+	    (rc = put(&c, pay, "titulaire", INTAKE_DS_TITULAIRE, 0, &found)) !=
+	        RC_OK)
+		goto out;
+	else if (!found &&
+	    json_object_set_new(pay, "titulaire", json_string(nom)) != 0) {
+		rc = RC_ERR(err, RC_ENOMEM, "out of memory");
+		goto out;
+	}
+	/* The CLI's rules, with the DS dossier named in every message. */
+	if ((text = json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS)) == NULL) {
+		rc = RC_ERR(err, RC_ENOMEM, "out of memory");
+		goto out;
+	}
+	snprintf(what, sizeof(what), "DS dossier %lld", c.number);
+	if ((rc = dossier_parse(text, strlen(text), what, out, err)) != RC_OK)
+		goto out;
+	*json = d;
+	d = NULL; /* transferred */
+out:
+	free(text); /* json_dumps */
+	json_decref(d);
+	return rc;
+}
