@@ -28,8 +28,16 @@
 #define STATE "8f2a1c9e4b7d3a6f0e5c2b9a8d7f6e1c8f2a1c9e4b7d3a6f0e5c2b9a8d7f6e1c"
 #define NONCE "Zq3xR8vLm2Nk7Wp4Ty9Hs6Jd1Fg5Bc0AZq3xR8vLm2Nk"
 
-static const struct fc_expect fc_prod = { FC_AUTHZ, CLIENT, REDIRECT, 0, 1 };
-static const struct fc_expect fcp_prod = { FCP_AUTHZ, CLIENT, REDIRECT, 1, 1 };
+static const struct fc_expect fc_prod = { .authorization_endpoint = FC_AUTHZ,
+	.client_id = CLIENT,
+	.redirect_uri = REDIRECT,
+	.plus = 0,
+	.production = 1 };
+static const struct fc_expect fcp_prod = { .authorization_endpoint = FCP_AUTHZ,
+	.client_id = CLIENT,
+	.redirect_uri = REDIRECT,
+	.plus = 1,
+	.production = 1 };
 
 /* Build "<base>?<query>" and judge it; the findings go into f. */
 static void
@@ -1002,7 +1010,10 @@ test_judge_bad_expect(void **state)
 	struct oidc_authreq *r;
 	struct fc_findings f;
 	struct rc_err err = { 0 };
-	struct fc_expect e = { "not a url", CLIENT, REDIRECT, 0, 1 };
+	struct fc_expect e = { .authorization_endpoint = "not a url",
+		.client_id = CLIENT,
+		.redirect_uri = REDIRECT,
+		.production = 1 };
 
 	(void)state;
 	r = oidc_authreq_parse(FC_AUTHZ "?" GOOD_Q, NULL);
