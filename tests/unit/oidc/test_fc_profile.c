@@ -74,6 +74,15 @@ detail_of(const struct fc_findings *f, const char *id)
 	return x->detail;
 }
 
+/* s begins with prefix (a detail's opening words). */
+static void
+assert_prefix(const char *s, const char *prefix)
+{
+	assert_non_null(s);
+	if (strncmp(s, prefix, strlen(prefix)) != 0)
+		fail_msg("\"%s\" does not begin with \"%s\"", s, prefix);
+}
+
 #define GOOD_Q                                                                 \
 	"response_type=code&client_id=" CLIENT "&redirect_uri=" REDIRECT_ENC   \
 	"&scope=openid+given_name+family_name+birthdate&acr_values=eidas1"     \
@@ -302,11 +311,16 @@ test_each_fault(void **state)
 	assert_int_equal(status_of(&f, "fc.authorize.claims"), FC_FAIL);
 	fc_findings_cleanup(&f);
 
-	/* Duplicates. */
+	/* Duplicates, named in a sentence whose number agrees with them. */
 	judge(FC_AUTHZ, GOOD_Q "&state=" STATE "&nonce=" NONCE, &fc_prod, &f);
 	assert_int_equal(status_of(&f, "fc.authorize.duplicates"), FC_FAIL);
-	assert_non_null(
-	    strstr(detail_of(&f, "fc.authorize.duplicates"), "state, nonce"));
+	assert_prefix(detail_of(&f, "fc.authorize.duplicates"),
+	    "parameters given more than once: state, nonce; ");
+	fc_findings_cleanup(&f);
+	judge(FC_AUTHZ, GOOD_Q "&state=" STATE, &fc_prod, &f);
+	assert_int_equal(status_of(&f, "fc.authorize.duplicates"), FC_FAIL);
+	assert_prefix(detail_of(&f, "fc.authorize.duplicates"),
+	    "parameter given more than once: state; ");
 	fc_findings_cleanup(&f);
 }
 
@@ -457,6 +471,20 @@ test_unknown_params(void **state)
 	assert_non_null(strstr(x->detail, "login_hint"));
 	assert_non_null(strstr(x->detail, "response_mode"));
 	assert_non_null(strstr(x->detail, "Y030007"));
+	/* the sentence agrees with the number of parameters it names */
+	assert_prefix(x->detail,
+	    "parameters login_hint, response_mode are not "
+	    "accepted by FranceConnect");
+	assert_non_null(strstr(x->detail, ". Remove them"));
+	fc_findings_cleanup(&f);
+	judge(FC_AUTHZ, GOOD_Q "&login_hint=x", &fc_prod, &f);
+	x = fc_findings_get(&f, "fc.authorize.params");
+	assert_non_null(x);
+	assert_int_equal(x->status, FC_FAIL);
+	assert_prefix(x->detail,
+	    "parameter login_hint is not accepted by "
+	    "FranceConnect");
+	assert_non_null(strstr(x->detail, ". Remove it"));
 	fc_findings_cleanup(&f);
 
 	/* PKCE: one required failure, under fc.authorize.pkce only. */
