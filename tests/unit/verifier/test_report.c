@@ -11,7 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "common/log.h"
 #include "common/mem.h"
 #include "verifier/checks.h"
 #include "verifier/probe.h"
@@ -477,6 +479,95 @@ test_double_completion_is_loud(void **state)
 	report_free(rep);
 }
 
+/* Run report_log(rep) with stderr sent to a temporary file; its text. */
+static char *
+log_of(const struct report *rep)
+{
+	char path[] = "/tmp/rc-test-report-log-XXXXXX";
+	static char buf[8192];
+	int fd, saved;
+	ssize_t n;
+
+	assert_true((fd = mkstemp(path)) >= 0);
+	fflush(stderr);
+	assert_true((saved = dup(STDERR_FILENO)) >= 0);
+	assert_true(dup2(fd, STDERR_FILENO) >= 0);
+	report_log(rep);
+	fflush(stderr);
+	assert_true(dup2(saved, STDERR_FILENO) >= 0);
+	close(saved);
+	assert_true(lseek(fd, 0, SEEK_SET) == 0);
+	n = read(fd, buf, sizeof(buf) - 1);
+	assert_true(n >= 0);
+	buf[n] = '\0';
+	close(fd);
+	unlink(path);
+	return buf;
+}
+
+static size_t
+count_lines(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s != '\0'; s++)
+		n += *s == '\n';
+	return n;
+}
+
+/*
+ * The operator's log of a report (one event per check, one per
+ * integration with its verdict and, when incomplete, why; one for the
+ * dossier): every section exactly once, numbered as in the dossier, and
+ * nothing below the info level.
+ */
+static void
+test_report_log(void **state)
+{
+	struct report *rep = report_new("DP-LOG-1");
+	struct report_section *a, *b;
+	const char *out;
+
+	(void)state;
+	assert_non_null(rep);
+	assert_non_null(a = report_section_add(rep, "franceconnect", "fc"));
+	assert_non_null(b = report_section_add(rep, "api", "api"));
+	assert_int_equal(
+	    report_check(a, "fc.one", CHECK_PASS, 1, NULL, 0, "ok"), RC_OK);
+	assert_int_equal(
+	    report_check(a, "fc.two", CHECK_WARN, 0, NULL, 0, "advice"), RC_OK);
+	assert_int_equal(
+	    report_check(b, "api.one", CHECK_FAIL, 1, NULL, 0, "broken"),
+	    RC_OK);
+	report_section_incomplete(b, "lost");
+
+	rc_log_set_level(RC_LOG_WARN);
+	assert_string_equal(log_of(rep), "");
+	rc_log_set_level(RC_LOG_INFO);
+	out = log_of(rep);
+	rc_log_set_level(RC_LOG_WARN);
+	assert_int_equal(count_lines(out), 2 + 1 + 1 + 1 + 1);
+	assert_non_null(strstr(out,
+	    "dossier=DP-LOG-1 integration=0 "
+	    "check=fc.one status=pass required=1\n"));
+	assert_non_null(strstr(out,
+	    "dossier=DP-LOG-1 integration=0 "
+	    "check=fc.two status=warn required=0\n"));
+	assert_non_null(strstr(out,
+	    "dossier=DP-LOG-1 integration=0 "
+	    "verdict=verified\n"));
+	assert_non_null(strstr(out,
+	    "dossier=DP-LOG-1 integration=1 "
+	    "check=api.one status=fail required=1\n"));
+	assert_non_null(strstr(out,
+	    "dossier=DP-LOG-1 integration=1 "
+	    "verdict=failed incomplete=\"lost\"\n"));
+	assert_non_null(strstr(out, "dossier=DP-LOG-1 verdict=failed\n"));
+	assert_null(strstr(out, "integration=2"));
+	report_log(NULL); /* a no-op */
+	report_free(rep);
+}
+
 int
 main(void)
 {
@@ -492,6 +583,7 @@ main(void)
 		cmocka_unit_test(test_lost_exchange_is_never_verified),
 		cmocka_unit_test(test_hostile_exchange),
 		cmocka_unit_test(test_double_completion_is_loud),
+		cmocka_unit_test(test_report_log),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
