@@ -181,6 +181,9 @@ def sync_tree(src, dst):
                     continue
         os.makedirs(os.path.dirname(b) or dst, exist_ok=True)
         shutil.copy2(a, b)
+        # Stamped now, not with the source's time: an object built from a
+        # mutant of this file (an interrupted run) is older, so rebuilt.
+        os.utime(b, None)
 
 
 def attempt(make, build, tmp, scripts, unit_timeout):
@@ -244,6 +247,9 @@ def main():
     else:
         tmp = tempfile.mkdtemp(prefix="raccord-mut.")
     sync_tree(src, tmp)
+    for target in TARGETS:
+        # An interrupted run may have left an object built from a mutant.
+        os.utime(os.path.join(tmp, target), None)
     # An equivalence entry that matches no mutant any more is stale: the
     # code changed and the reason must be checked again.
     known = set()
