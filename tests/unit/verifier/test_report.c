@@ -245,6 +245,95 @@ test_exchange_peer(void **state)
 	report_free(rep);
 }
 
+/*
+ * An exchange's evidence (docs/report.md): each field is written when the
+ * probe knows it and absent otherwise, never an empty or made-up value:
+ * the HTTP version, the TLS block, the status, the error (only for a
+ * failed exchange), the body's size and hash (only for a completed one)
+ * and the judged response headers (never another header).
+ */
+static void
+test_exchange_fields(void **state)
+{
+	static const char *const sent[] = { "Accept: text/html", NULL };
+	struct probe_header hdr[2] = {
+		{ .name = (char *)(uintptr_t) "Content-Type",
+		    .value = (char *)(uintptr_t) "text/html" },
+		{ .name = (char *)(uintptr_t) "Set-Cookie",
+		    .value = (char *)(uintptr_t) "sid=1" },
+	};
+	struct probe_res res;
+	struct report *rep = report_new("DP-1");
+	json_t *j, *x, *tls;
+
+	(void)state;
+	assert_non_null(rep);
+	memset(&res, 0, sizeof(res));
+	res.method = (char *)(uintptr_t) "GET";
+	res.url_redacted = (char *)(uintptr_t) "https://a.example/";
+	res.outcome = PROBE_OK;
+	res.status = 302;
+	res.location_redacted = (char *)(uintptr_t) "https://b.example/";
+	snprintf(res.http_version, sizeof(res.http_version), "HTTP/2");
+	snprintf(res.tls_version, sizeof(res.tls_version), "TLSv1.3");
+	snprintf(res.cert_sha256, sizeof(res.cert_sha256), "%064d", 7);
+	snprintf(res.cert_subject, sizeof(res.cert_subject), "CN=a.example");
+	res.cert_not_after = 1767225600; /* 2026-01-01T00:00:00Z */
+	snprintf(res.body_sha256, sizeof(res.body_sha256), "%064d", 9);
+	res.headers = hdr;
+	res.nheaders = 2;
+	res.sent_headers = sent;
+	assert_int_equal(report_exchange_add(rep, &res), 0);
+	/* plain http, refused before any answer */
+	memset(&res, 0, sizeof(res));
+	res.url_redacted = (char *)(uintptr_t) "http://a.example/";
+	res.outcome = PROBE_CONNECT;
+	snprintf(res.errmsg, sizeof(res.errmsg), "connection refused");
+	assert_int_equal(report_exchange_add(rep, &res), 1);
+
+	assert_non_null(j = report_to_json(rep));
+	x = json_array_get(json_object_get(j, "exchanges"), 0);
+	assert_string_equal(
+	    json_string_value(json_object_get(x, "http_version")), "HTTP/2");
+	assert_int_equal(json_integer_value(json_object_get(x, "status")), 302);
+	assert_string_equal(json_string_value(json_object_get(x, "location")),
+	    "https://b.example/");
+	assert_null(json_object_get(x, "error"));
+	assert_non_null(tls = json_object_get(x, "tls"));
+	assert_string_equal(json_string_value(json_object_get(tls, "version")),
+	    "TLSv1.3");
+	assert_string_equal(
+	    json_string_value(json_object_get(tls, "cert_not_after")),
+	    "2026-01-01T00:00:00Z");
+	assert_string_equal(
+	    json_string_value(json_object_get(tls, "cert_subject")),
+	    "CN=a.example");
+	assert_int_equal(json_integer_value(json_object_get(x, "body_bytes")),
+	    0);
+	assert_non_null(json_object_get(x, "body_sha256"));
+	assert_string_equal(json_string_value(json_object_get(
+	                        json_object_get(x, "headers"), "Content-Type")),
+	    "text/html");
+	assert_int_equal(json_object_size(json_object_get(x, "headers")), 1);
+	assert_string_equal(json_string_value(json_array_get(
+	                        json_object_get(x, "request_headers"), 0)),
+	    "Accept: text/html");
+
+	x = json_array_get(json_object_get(j, "exchanges"), 1);
+	assert_string_equal(json_string_value(json_object_get(x, "error")),
+	    "connection refused");
+	assert_null(json_object_get(x, "http_version"));
+	assert_null(json_object_get(x, "tls"));
+	assert_null(json_object_get(x, "status"));
+	assert_null(json_object_get(x, "location"));
+	assert_null(json_object_get(x, "body_bytes"));
+	assert_null(json_object_get(x, "body_sha256"));
+	assert_null(json_object_get(x, "headers"));
+	assert_null(json_object_get(x, "request_headers"));
+	json_decref(j);
+	report_free(rep);
+}
+
 /* Every allocation failure is reported cleanly (ASan checks for leaks). */
 static void
 test_enomem(void **state)
@@ -578,6 +667,7 @@ main(void)
 		cmocka_unit_test(test_json_shape),
 		cmocka_unit_test(test_stable_check_order),
 		cmocka_unit_test(test_exchange_peer),
+		cmocka_unit_test(test_exchange_fields),
 		cmocka_unit_test(test_enomem),
 		cmocka_unit_test(test_lost_check_is_never_verified),
 		cmocka_unit_test(test_lost_exchange_is_never_verified),
