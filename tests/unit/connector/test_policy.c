@@ -115,6 +115,22 @@ test_verdicts_and_limits(void **state)
 	policy_decide(&p, &st, SIREN_A, POLICY_KIND_API, POLICY_VERIFIED, 150,
 	    &d);
 	assert_int_equal(d.outcome, POLICY_AWARD);
+	/* both ends of the window are inside it (its first and last second:
+	 * docs/config.md), the seconds around them outside, each named */
+	policy_decide(&p, &st, SIREN_A, POLICY_KIND_API, POLICY_VERIFIED, 100,
+	    &d);
+	assert_int_equal(d.outcome, POLICY_AWARD);
+	policy_decide(&p, &st, SIREN_A, POLICY_KIND_API, POLICY_VERIFIED, 200,
+	    &d);
+	assert_int_equal(d.outcome, POLICY_AWARD);
+	policy_decide(&p, &st, SIREN_A, POLICY_KIND_API, POLICY_VERIFIED, 99,
+	    &d);
+	assert_string_equal(d.reason,
+	    "outside the award window: it opens later");
+	policy_decide(&p, &st, SIREN_A, POLICY_KIND_API, POLICY_VERIFIED, 201,
+	    &d);
+	assert_string_equal(d.reason,
+	    "outside the award window: it has closed");
 	/* envelope of one forfait */
 	p.envelope_cents = 500000;
 	award(&p, &st, 0, SIREN_A, POLICY_KIND_API, RC_OK);
