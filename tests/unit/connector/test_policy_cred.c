@@ -61,6 +61,18 @@ test_apply_rule(void **state)
 	assert_int_equal(policy_state_cred(&st, CRED_X, siren), 0);
 	assert_string_equal(siren, SIREN_A);
 	assert_int_equal(policy_state_cred(&st, CRED_Y, siren), -1);
+	assert_string_equal(siren, "");
+	/* a lookup with a malformed fingerprint finds nothing, even with
+	 * entry 0 in the table (upper case, short, NULL) */
+	assert_int_equal(policy_state_cred(&st,
+	                     "15250A4B527254B1578B85D5634F24953511F728D9A6A02F"
+	                     "F6B93B51914C4DBF",
+	                     siren),
+	    -1);
+	assert_string_equal(siren, "");
+	assert_int_equal(policy_state_cred(&st, "15250a4b", siren), -1);
+	assert_int_equal(policy_state_cred(&st, NULL, siren), -1);
+	assert_string_equal(siren, "");
 	/* the same credential, another SIREN, no approval: refused */
 	assert_int_equal(award(&st, 1, SIREN_B, POLICY_KIND_API, CRED_X, 0, 0),
 	    RC_EPOLICY);
