@@ -206,6 +206,17 @@ test_revoke(void **state)
 	assert_int_equal(policy_state_apply(&p, &st, &r, &err), RC_EPOLICY);
 	/* awarded again after a correction */
 	award(&p, &st, 2, SIREN_A, POLICY_KIND_FRANCECONNECT, RC_OK);
+	assert_int_equal(
+	    policy_state_live(&st, SIREN_A, POLICY_KIND_FRANCECONNECT), 2);
+	/* Only a 9-digit SIREN finds it: "73282931:" would compute the same
+	 * number (':' is '0' + 10) if the digits were not checked first. */
+	assert_int_equal(
+	    policy_state_live(&st, "73282931:", POLICY_KIND_FRANCECONNECT), -1);
+	assert_int_equal(
+	    policy_state_live(&st, "73282932", POLICY_KIND_FRANCECONNECT), -1);
+	assert_int_equal(
+	    policy_state_live(&st, NULL, POLICY_KIND_FRANCECONNECT), -1);
+	assert_int_equal(policy_state_live(&st, SIREN_A, POLICY_KIND__MAX), -1);
 	policy_state_cleanup(&st);
 }
 
