@@ -5,8 +5,9 @@ Each mutant changes one operator on one line of a rule or ledger module
 (== / !=, < / <=, > / >=, && / ||, a dropped !, return 0 / 1, a status
 swapped: FAIL -> WARN, PASS -> FAIL ...), in a private copy of the tree
 (tracked and modified files of the work tree, never the tree itself).
-For every mutant that compiles, the unit tests run first; a mutant they
-do not kill then meets the module's integration scripts.  With
+For every mutant that compiles, the module's own unit tests run first,
+then the whole unit suite; a mutant they do not kill then meets the
+module's integration scripts.  With
 --sanitize, a mutant the plain build lets through is built again with
 ASan+UBSan (build-san/, `make SANITIZE=address,undefined`) and meets the
 same tests there: an out-of-bounds read is only visible that way.
@@ -59,6 +60,21 @@ TARGETS = {
     "connector/ledger/ledger_verify.c": ["t_ledger_verify.sh",
                                          "t_ledger_audit.sh",
                                          "t_ledger_tamper.sh"],
+}
+
+# The module's own unit tests, run first (one object rebuilt, one binary
+# relinked): most mutants die here in seconds.  Survivors then meet the
+# whole unit suite and the integration scripts above.
+FIRST = {
+    "oidc/fc_profile.c": ["oidc/test_fc_profile"],
+    "connector/policy.c": ["connector/test_policy", "connector/test_policy_cred"],
+    "connector/payable.c": ["connector/test_policy_cred"],
+    "verifier/netguard.c": ["verifier/test_netguard"],
+    "verifier/report.c": ["verifier/test_report"],
+    "common/ident.c": ["common/test_ident"],
+    "connector/ledger/merkle.c": ["connector/test_merkle"],
+    "connector/ledger/note.c": ["connector/test_note"],
+    "connector/ledger/ledger_verify.c": ["connector/test_ledger_verify"],
 }
 
 # (pattern, replacement): each applied to one occurrence at a time.
@@ -186,9 +202,14 @@ def sync_tree(src, dst):
         os.utime(b, None)
 
 
-def attempt(make, build, tmp, scripts, unit_timeout):
+def attempt(make, build, tmp, target, scripts, unit_timeout):
     """Build the mutated tree in `build` and run the tests; the status."""
     tag = "" if build == "build" else "san "
+    env = "RC_TEST_CERTS=%s/certs RC_TEST_DATA=tests/data " % build
+    for t in FIRST.get(target, []):
+        b = "%s/tests/unit/%s" % (build, t)
+        if run(make + " " + b, tmp, 600) == 0 and run(env + b, tmp, unit_timeout) != 0:
+            return "killed (%sunit)" % tag
     if run(make + " unit", tmp, unit_timeout) != 0:
         return "killed (%sunit)" % tag
     if scripts and run(make + " all", tmp, 900) != 0:
@@ -293,13 +314,14 @@ def main():
             lines[n] = new
             with open(path, "w", encoding="utf-8") as f:
                 f.write("\n".join(lines))
-            if run(make + " build/raccord", tmp, 600) != 0:
+            obj = "build/" + target[:-2] + ".o"
+            if run(make + " " + obj, tmp, 600) != 0:
                 status = "invalid"
             else:
                 tried += 1
-                status = attempt(make, "build", tmp, scripts, 120)
+                status = attempt(make, "build", tmp, target, scripts, 120)
                 if status == "survived" and a.sanitize:
-                    status = attempt(san, "build-san", tmp, scripts, 600)
+                    status = attempt(san, "build-san", tmp, target, scripts, 600)
             lines[n] = orig
             with open(path, "w", encoding="utf-8") as f:
                 f.write("\n".join(lines))
