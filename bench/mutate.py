@@ -340,13 +340,16 @@ def main():
     print(summary)
     if a.out:
         t = []
-        cmd = "python3 bench/mutate.py --per-file %d --seed %d%s%s --out %s" % (
+        cmd = "python3 bench/mutate.py --per-file %d --seed %d%s%s" % (
             a.per_file, a.seed, " --sanitize" if a.sanitize else "",
-            " --only " + a.only if a.only else "", a.out)
+            " --only " + a.only if a.only else "")
         t.append("### Seed %d\n" % a.seed)
-        t.append("`%s` on commit `%s`%s.\n" % (cmd, commit, " (with uncommitted changes)"
-                 if subprocess.run(["git", "status", "--porcelain", "-uno"], cwd=src,
-                                   capture_output=True, text=True).stdout.strip() else ""))
+        dirty = subprocess.run(["git", "status", "--porcelain", "-uno", "--", ".",
+                                ":!docs"], cwd=src, capture_output=True,
+                               text=True).stdout.strip()
+        t.append("`%s` on commit `%s`%s, %s.\n" % (
+            cmd, commit, " (with uncommitted changes)" if dirty else "",
+            time.strftime("%Y-%m-%d", time.gmtime())))
         t.append(summary.replace("mutation: ", "Result: ") + ".\n")
         t.append("| module | mutants | killed | rate | equivalent skipped |\n|---|---|---|---|---|")
         for target in TARGETS:
