@@ -4,19 +4,18 @@
  * 7515 §7.1) without verifying it: API Particulier v3 and API Entreprise
  * tokens are HS256-signed with the operator's secret, so a third party can
  * decode but not verify them (shared/reference/national_apis.md §2).
- * base64url through cjose, JSON through jansson; nothing hand-written.
+ * The parts are decoded by rc_json_b64url_object (common/json.c), the
+ * same decoder oidc/jwt.c uses; nothing hand-written.
  */
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
-#include <cjose/base64.h>
-#include <cjose/util.h>
 #include <jansson.h>
-#include <openssl/crypto.h>
 
 #include "apiclients/api.h"
+#include "common/json.h"
 #include "common/mem.h"
 
 #define API_JWT_MAX_LEN (16 * 1024)
@@ -49,34 +48,6 @@ api_jwt_looks_like(const char *token, size_t len)
 		}
 	}
 	return dots == 2;
-}
-
-/* Decode one base64url part into a JSON object (new reference). */
-static enum rc_code
-decode_part(const char *p, size_t n, const char *what, json_t **out,
-    struct rc_err *err)
-{
-	cjose_err cerr;
-	uint8_t *raw = NULL;
-	size_t rawlen = 0;
-	json_error_t jerr;
-	json_t *doc;
-
-	*out = NULL;
-	if (!cjose_base64url_decode(p, n, &raw, &rawlen, &cerr))
-		return RC_ERR(err, RC_EPARSE,
-		    "the JWT %s is not valid base64url", what);
-	doc = json_loadb((const char *)raw, rawlen, JSON_REJECT_DUPLICATES,
-	    &jerr);
-	OPENSSL_cleanse(raw, rawlen);
-	cjose_get_dealloc()(raw);
-	if (!json_is_object(doc)) {
-		json_decref(doc);
-		return RC_ERR(err, RC_EPARSE, "the JWT %s is not a JSON object",
-		    what);
-	}
-	*out = doc;
-	return RC_OK;
 }
 
 static void
@@ -123,11 +94,11 @@ api_jwt_decode(const char *token, size_t len, struct api_jwt_claims *out,
 		    "by dots)");
 	d1 = memchr(token, '.', len);
 	d2 = memchr(d1 + 1, '.', len - (size_t)(d1 + 1 - token));
-	if ((rc = decode_part(token, (size_t)(d1 - token), "header", &hdr,
-	         err)) != RC_OK)
+	if ((rc = rc_json_b64url_object(token, (size_t)(d1 - token),
+	         "JWT header", &hdr, err)) != RC_OK)
 		goto out;
-	if ((rc = decode_part(d1 + 1, (size_t)(d2 - d1 - 1), "payload", &pl,
-	         err)) != RC_OK)
+	if ((rc = rc_json_b64url_object(d1 + 1, (size_t)(d2 - d1 - 1),
+	         "JWT payload", &pl, err)) != RC_OK)
 		goto out;
 	copy_claim(hdr, "alg", out->alg, sizeof(out->alg));
 	if (out->alg[0] == '\0') {

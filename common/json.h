@@ -24,6 +24,21 @@
 enum rc_code rc_json_loadb(const char *data, size_t len, const char *what,
     json_t **out, struct rc_err *err);
 
+/* n bytes of unpadded base64url (RFC 4648 §5): the alphabet, no '='. */
+int rc_b64url_ok(const char *p, size_t n);
+
+/*
+ * One part of a JWS compact token (RFC 7515 §7.1): n bytes of unpadded
+ * base64url, decoded with cjose and loaded as a JSON object (duplicate
+ * keys rejected).  The only decoder of token parts: oidc/jwt.c and
+ * apiclients/api_jwt.c both call it.  what names the part in errors
+ * ("JWT header").  The decoded bytes are wiped before they are freed.
+ * *out is a new reference.  RC_EPARSE when empty, not base64url or not
+ * a JSON object; RC_ENOMEM.
+ */
+enum rc_code rc_json_b64url_object(const char *p, size_t n, const char *what,
+    json_t **out, struct rc_err *err);
+
 /*
  * Read a whole file (at most max bytes) and load it.  RC_ESYS when the
  * file cannot be read, RC_EINVAL when it is larger than max.

@@ -10,6 +10,7 @@
 #include <jansson.h>
 #include <openssl/crypto.h>
 
+#include "common/json.h"
 #include "common/mem.h"
 #include "oidc/jwks_int.h"
 #include "oidc/jwt.h"
@@ -64,75 +65,6 @@ split_parts(const char *token, size_t tlen, size_t off[5], size_t plen[5])
 	return n;
 }
 
-/*
- * Is p[0..n) unpadded base64url (RFC 7515 §2: the alphabet of RFC 4648
- * §5, trailing '=' omitted)?  Checked before any cjose decoding: cjose
- * 0.6's decoder asserts (aborts) on some malformed input, e.g. a '=' in
- * the middle of a part.
- */
-static int
-b64url_ok(const char *p, size_t n)
-{
-	size_t i;
-
-	if (n % 4 == 1)
-		return 0;
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)p[i];
-
-		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-		        (c >= '0' && c <= '9') || c == '-' || c == '_'))
-			return 0;
-	}
-	return 1;
-}
-
-/*
- * base64url-decode one part with cjose and load it as a JSON object.
- * what names it in errors ("JWT header").
- */
-static enum rc_code
-decode_part(const char *p, size_t n, const char *what, json_t **out,
-    struct rc_err *err)
-{
-	uint8_t *raw = NULL;
-	size_t rawlen = 0;
-	json_error_t jerr;
-	cjose_err cerr;
-	json_t *j = NULL;
-	enum rc_code rc = RC_OK;
-
-	*out = NULL;
-	if (n == 0)
-		return RC_ERR(err, RC_EPARSE, "%s: empty", what);
-	if (!b64url_ok(p, n))
-		return RC_ERR(err, RC_EPARSE, "%s: not base64url", what);
-	if (!cjose_base64url_decode(p, n, &raw, &rawlen, &cerr)) {
-		rc = RC_ERR(err,
-		    cerr.code == CJOSE_ERR_NO_MEMORY ? RC_ENOMEM : RC_EPARSE,
-		    "%s: not base64url", what);
-		goto out;
-	}
-	j = json_loadb((const char *)raw, rawlen, JSON_REJECT_DUPLICATES,
-	    &jerr);
-	if (j == NULL || !json_is_object(j)) {
-		rc = RC_ERR(err,
-		    j == NULL &&
-		            json_error_code(&jerr) == json_error_out_of_memory
-		        ? RC_ENOMEM
-		        : RC_EPARSE,
-		    "%s: not a JSON object", what);
-		goto out;
-	}
-	*out = j;
-	j = NULL; /* transferred */
-out:
-	json_decref(j);
-	if (raw != NULL)
-		cjose_get_dealloc()(raw);
-	return rc;
-}
-
 /* Three non-empty base64url parts (the signature may not be empty). */
 static int
 jws_shape_ok(const char *token, size_t len)
@@ -142,7 +74,7 @@ jws_shape_ok(const char *token, size_t len)
 	if (split_parts(token, len, off, plen) != 3)
 		return 0;
 	for (i = 0; i < 3; i++)
-		if (plen[i] == 0 || !b64url_ok(token + off[i], plen[i]))
+		if (plen[i] == 0 || !rc_b64url_ok(token + off[i], plen[i]))
 			return 0;
 	return 1;
 }
@@ -166,8 +98,8 @@ unverified_part(const char *token, size_t len, int which, json_t **out,
 	if (n != 3)
 		return RC_ERR(err, RC_EPARSE,
 		    "JWT: %zu parts; a JWS compact token has three", n);
-	return decode_part(token + off[which], plen[which], what[which], out,
-	    err);
+	return rc_json_b64url_object(token + off[which], plen[which],
+	    what[which], out, err);
 }
 
 enum rc_code

@@ -19,10 +19,15 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const struct fc_expect exp = {
-		"https://oidc.franceconnect.gouv.fr/api/v2/authorize",
-		"6925fb8143c76eded44d32b40c0cb1006065f7f003de52712b78985704f3"
-		"9950",
-		"https://demarches.mairie-exemple.fr/oidc/callback", 0, 1
+		.authorization_endpoint =
+		    "https://oidc.franceconnect.gouv.fr/api/v2/authorize",
+		.client_id =
+		    "6925fb8143c76eded44d32b40c0cb1006065f7f003de52712b"
+		    "78985704f39950",
+		.redirect_uri =
+		    "https://demarches.mairie-exemple.fr/oidc/callback",
+		.plus = 0,
+		.production = 1,
 	};
 	struct oidc_authreq *req;
 	struct fc_findings f;

@@ -21,8 +21,13 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const struct oidc_jwt_expect exp = {
-		"https://oidc.franceconnect.gouv.fr/api/v2", "client", "nonce",
-		1764350000, 5, 0, 1
+		.iss = "https://oidc.franceconnect.gouv.fr/api/v2",
+		.aud = "client",
+		.nonce = "nonce",
+		.now = 1764350000,
+		.leeway = 5,
+		.max_age = 0,
+		.require_sub = 1,
 	};
 	static const char rfc7515_a3[] =
 	    "{\"keys\":[{\"kty\":\"EC\",\"crv\":\"P-256\","

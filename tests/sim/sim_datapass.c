@@ -59,24 +59,34 @@ struct dp_fixture {
 	const char *created_at;
 };
 
+/*
+ * One row per habilitation; FIX names the fields so that a reordered
+ * struct cannot shift a row silently.
+ */
+#define FIX(si, def, st, rev, org, at)                                         \
+	{                                                                      \
+		.siret = (si), .definition = (def), .state = (st),             \
+		.revoked = (rev), .org_siret = (org), .created_at = (at)       \
+	}
 /* clang-format off */
 static const struct dp_fixture fixtures[] = {
-	{ SIRET_OK, "api_particulier", "active", 0, SIRET_OK, "2021-06-01T09:00:00.000+02:00" },
-	{ SIRET_OK, "api_entreprise", "active", 0, SIRET_OK, "2021-05-12T10:00:00.000+02:00" },
-	{ SIRET_OK, "france_connect", "active", 0, SIRET_OK, "2021-03-02T11:30:00.000+01:00" },
-	{ SIRET_OK, "api_impot_particulier", "active", 0, SIRET_OK, "2021-09-20T08:00:00.000+02:00" },
-	{ SIRET_OK, "api_impot_particulier_sandbox", "obsolete", 0, SIRET_OK, "2021-04-01T08:00:00.000+02:00" },
-	{ SIRET_REVOKED, "api_particulier", "revoked", 1, SIRET_REVOKED, "2021-06-01T09:00:00.000+02:00" },
-	{ SIRET_REVOKED, "france_connect", "obsolete", 1, SIRET_REVOKED, "2021-02-01T09:00:00.000+01:00" },
-	{ SIRET_OTHER, "api_particulier", "active", 0, SIRET_VENDOR, "2021-06-01T09:00:00.000+02:00" },
-	{ SIRET_OTHER, "france_connect", "active", 0, SIRET_VENDOR, "2021-06-01T09:00:00.000+02:00" },
-	{ SIRET_SANDBOX, "api_impot_particulier_sandbox", "active", 0, SIRET_SANDBOX, "2021-06-01T09:00:00.000+02:00" },
-	{ SIRET_SANDBOX, "api_r2p_sandbox", "active", 0, SIRET_SANDBOX, "2021-06-02T09:00:00.000+02:00" },
-	{ SIRET_429, "api_particulier", "active", 0, SIRET_429, "2021-06-01T09:00:00.000+02:00" },
-	{ SIRET_429, "france_connect", "active", 0, SIRET_429, "2021-03-02T11:30:00.000+01:00" },
-	{ SIRET_429_ALL, "api_particulier", "active", 0, SIRET_429_ALL, "2021-06-01T09:00:00.000+02:00" },
+	FIX(SIRET_OK, "api_particulier", "active", 0, SIRET_OK, "2021-06-01T09:00:00.000+02:00"),
+	FIX(SIRET_OK, "api_entreprise", "active", 0, SIRET_OK, "2021-05-12T10:00:00.000+02:00"),
+	FIX(SIRET_OK, "france_connect", "active", 0, SIRET_OK, "2021-03-02T11:30:00.000+01:00"),
+	FIX(SIRET_OK, "api_impot_particulier", "active", 0, SIRET_OK, "2021-09-20T08:00:00.000+02:00"),
+	FIX(SIRET_OK, "api_impot_particulier_sandbox", "obsolete", 0, SIRET_OK, "2021-04-01T08:00:00.000+02:00"),
+	FIX(SIRET_REVOKED, "api_particulier", "revoked", 1, SIRET_REVOKED, "2021-06-01T09:00:00.000+02:00"),
+	FIX(SIRET_REVOKED, "france_connect", "obsolete", 1, SIRET_REVOKED, "2021-02-01T09:00:00.000+01:00"),
+	FIX(SIRET_OTHER, "api_particulier", "active", 0, SIRET_VENDOR, "2021-06-01T09:00:00.000+02:00"),
+	FIX(SIRET_OTHER, "france_connect", "active", 0, SIRET_VENDOR, "2021-06-01T09:00:00.000+02:00"),
+	FIX(SIRET_SANDBOX, "api_impot_particulier_sandbox", "active", 0, SIRET_SANDBOX, "2021-06-01T09:00:00.000+02:00"),
+	FIX(SIRET_SANDBOX, "api_r2p_sandbox", "active", 0, SIRET_SANDBOX, "2021-06-02T09:00:00.000+02:00"),
+	FIX(SIRET_429, "api_particulier", "active", 0, SIRET_429, "2021-06-01T09:00:00.000+02:00"),
+	FIX(SIRET_429, "france_connect", "active", 0, SIRET_429, "2021-03-02T11:30:00.000+01:00"),
+	FIX(SIRET_429_ALL, "api_particulier", "active", 0, SIRET_429_ALL, "2021-06-01T09:00:00.000+02:00"),
 };
 /* clang-format on */
+#undef FIX
 
 enum rc_code
 sim_datapass_init(struct sim_listener *l, void **state, struct rc_err *err)
@@ -219,10 +229,16 @@ dp_habilitations(struct sim_req *req)
 	const char *siret = sim_arg(req, "siret");
 	const char *st = sim_arg(req, "state[]");
 	const char *ls = sim_arg(req, "limit"), *os = sim_arg(req, "offset");
-	struct dp_fixture filler = { SIRET_PAGED, "api_entreprise", "active", 0,
-		SIRET_PAGED, "2021-01-01T00:00:00Z" };
-	struct dp_fixture good = { SIRET_PAGED, "api_particulier", "active", 0,
-		SIRET_PAGED, "2021-06-01T09:00:00Z" };
+	struct dp_fixture filler = { .siret = SIRET_PAGED,
+		.definition = "api_entreprise",
+		.state = "active",
+		.org_siret = SIRET_PAGED,
+		.created_at = "2021-01-01T00:00:00Z" };
+	struct dp_fixture good = { .siret = SIRET_PAGED,
+		.definition = "api_particulier",
+		.state = "active",
+		.org_siret = SIRET_PAGED,
+		.created_at = "2021-06-01T09:00:00Z" };
 	json_t *all, *page;
 	long limit = 10, offset = 0, i;
 	char *end;

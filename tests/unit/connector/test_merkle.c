@@ -533,6 +533,63 @@ test_all_small_trees(void **state)
 	merkle_tree_cleanup(&t);
 }
 
+/*
+ * An append that runs out of memory leaves the tree exactly as it was:
+ * for every size up to 140 (past the first growth of levels 0 to 7 and
+ * the second of levels 0 and 1), the next append is made to fail at its
+ * first allocation.  When it fails, the size and the root are those of
+ * the tree before it, and the same leaf appended again gives the root an
+ * untouched tree (a merkle_stack) computes, at that size and every later
+ * one: a half-appended leaf would shift every later hash.
+ */
+static void
+test_append_enomem_rollback(void **state)
+{
+	unsigned char leaf[H], r1[H], r2[H], b[2];
+	struct merkle_stack s;
+	struct merkle_tree t;
+	uint64_t size;
+	enum rc_code rc;
+	int fired, failed = 0, failed_above_leaves = 0;
+
+	(void)state;
+	merkle_tree_init(&t);
+	merkle_stack_init(&s);
+	for (size = 0; size < 140; size++) {
+		b[0] = (unsigned char)(size & 0xff);
+		b[1] = (unsigned char)(size >> 8);
+		assert_int_equal(merkle_leaf_hash(b, 2, leaf), RC_OK);
+		rc_mem_fail_after(1);
+		rc = merkle_tree_append(&t, leaf);
+		fired = rc_mem_failed();
+		rc_mem_fail_after(0);
+		if (rc != RC_OK) {
+			assert_int_equal(rc, RC_ENOMEM);
+			assert_true(fired);
+			failed++;
+			/* sizes 0, 64, 128 grow the leaf level itself */
+			failed_above_leaves += size % 64 != 0;
+			assert_int_equal(t.size, size);
+			if (size > 0) {
+				assert_int_equal(merkle_tree_root(&t, size, r1),
+				    RC_OK);
+				assert_int_equal(merkle_stack_root(&s, r2),
+				    RC_OK);
+				assert_memory_equal(r1, r2, H);
+			}
+			assert_int_equal(merkle_tree_append(&t, leaf), RC_OK);
+		}
+		assert_int_equal(merkle_stack_push(&s, leaf), RC_OK);
+		assert_int_equal(t.size, size + 1);
+		assert_int_equal(merkle_tree_root(&t, size + 1, r1), RC_OK);
+		assert_int_equal(merkle_stack_root(&s, r2), RC_OK);
+		assert_memory_equal(r1, r2, H);
+	}
+	assert_true(failed_above_leaves >= 7);
+	assert_true(failed > failed_above_leaves);
+	merkle_tree_cleanup(&t);
+}
+
 static int
 report(void **state)
 {
@@ -551,6 +608,7 @@ main(void)
 		cmocka_unit_test(test_json_vectors),
 		cmocka_unit_test(test_produced_proofs_match),
 		cmocka_unit_test(test_all_small_trees),
+		cmocka_unit_test(test_append_enomem_rollback),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, report);

@@ -115,6 +115,22 @@ test_verdicts_and_limits(void **state)
 	policy_decide(&p, &st, SIREN_A, POLICY_KIND_API, POLICY_VERIFIED, 150,
 	    &d);
 	assert_int_equal(d.outcome, POLICY_AWARD);
+	/* both ends of the window are inside it (its first and last second:
+	 * docs/config.md), the seconds around them outside, each named */
+	policy_decide(&p, &st, SIREN_A, POLICY_KIND_API, POLICY_VERIFIED, 100,
+	    &d);
+	assert_int_equal(d.outcome, POLICY_AWARD);
+	policy_decide(&p, &st, SIREN_A, POLICY_KIND_API, POLICY_VERIFIED, 200,
+	    &d);
+	assert_int_equal(d.outcome, POLICY_AWARD);
+	policy_decide(&p, &st, SIREN_A, POLICY_KIND_API, POLICY_VERIFIED, 99,
+	    &d);
+	assert_string_equal(d.reason,
+	    "outside the award window: it opens later");
+	policy_decide(&p, &st, SIREN_A, POLICY_KIND_API, POLICY_VERIFIED, 201,
+	    &d);
+	assert_string_equal(d.reason,
+	    "outside the award window: it has closed");
 	/* envelope of one forfait */
 	p.envelope_cents = 500000;
 	award(&p, &st, 0, SIREN_A, POLICY_KIND_API, RC_OK);
@@ -190,6 +206,17 @@ test_revoke(void **state)
 	assert_int_equal(policy_state_apply(&p, &st, &r, &err), RC_EPOLICY);
 	/* awarded again after a correction */
 	award(&p, &st, 2, SIREN_A, POLICY_KIND_FRANCECONNECT, RC_OK);
+	assert_int_equal(
+	    policy_state_live(&st, SIREN_A, POLICY_KIND_FRANCECONNECT), 2);
+	/* Only a 9-digit SIREN finds it: "73282931:" would compute the same
+	 * number (':' is '0' + 10) if the digits were not checked first. */
+	assert_int_equal(
+	    policy_state_live(&st, "73282931:", POLICY_KIND_FRANCECONNECT), -1);
+	assert_int_equal(
+	    policy_state_live(&st, "73282932", POLICY_KIND_FRANCECONNECT), -1);
+	assert_int_equal(
+	    policy_state_live(&st, NULL, POLICY_KIND_FRANCECONNECT), -1);
+	assert_int_equal(policy_state_live(&st, SIREN_A, POLICY_KIND__MAX), -1);
 	policy_state_cleanup(&st);
 }
 
@@ -223,6 +250,56 @@ test_many_sirens(void **state)
 	policy_state_cleanup(&st);
 }
 
+/*
+ * The names of the entry fields "op" and "kind" (docs/ledger.md): each
+ * name parses to its value and prints back; an unknown name, or one that
+ * differs only in case or by a prefix, is refused without reading past
+ * the name tables (an out-of-bounds read shows under ASan+UBSan); an
+ * out-of-range value prints "?".
+ */
+static void
+test_names(void **state)
+{
+	static const char *const bad[] = { "", "awar", "awards", "Award",
+		"REVOKE", "revoked", "api ", "FranceConnect", "franceconnec",
+		"x" };
+	enum policy_op op;
+	enum policy_kind k;
+	size_t i;
+
+	(void)state;
+	op = POLICY_OP__MAX;
+	assert_int_equal(policy_op_parse("award", &op), RC_OK);
+	assert_int_equal(op, POLICY_OP_AWARD);
+	assert_int_equal(policy_op_parse("revoke", &op), RC_OK);
+	assert_int_equal(op, POLICY_OP_REVOKE);
+	assert_string_equal(policy_op_str(POLICY_OP_AWARD), "award");
+	assert_string_equal(policy_op_str(POLICY_OP_REVOKE), "revoke");
+	assert_string_equal(policy_op_str(POLICY_OP__MAX), "?");
+	k = POLICY_KIND__MAX;
+	assert_int_equal(policy_kind_parse("franceconnect", &k), RC_OK);
+	assert_int_equal(k, POLICY_KIND_FRANCECONNECT);
+	assert_int_equal(policy_kind_parse("api", &k), RC_OK);
+	assert_int_equal(k, POLICY_KIND_API);
+	assert_string_equal(policy_kind_str(POLICY_KIND_FRANCECONNECT),
+	    "franceconnect");
+	assert_string_equal(policy_kind_str(POLICY_KIND_API), "api");
+	assert_string_equal(policy_kind_str(POLICY_KIND__MAX), "?");
+	/* a kind is not an operation, nor the reverse */
+	assert_int_equal(policy_op_parse("franceconnect", &op), RC_EINVAL);
+	assert_int_equal(policy_op_parse("api", &op), RC_EINVAL);
+	assert_int_equal(policy_kind_parse("award", &k), RC_EINVAL);
+	assert_int_equal(policy_kind_parse("revoke", &k), RC_EINVAL);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		op = POLICY_OP__MAX;
+		k = POLICY_KIND__MAX;
+		assert_int_equal(policy_op_parse(bad[i], &op), RC_EINVAL);
+		assert_int_equal(op, POLICY_OP__MAX);
+		assert_int_equal(policy_kind_parse(bad[i], &k), RC_EINVAL);
+		assert_int_equal(k, POLICY_KIND__MAX);
+	}
+}
+
 int
 main(void)
 {
@@ -232,6 +309,7 @@ main(void)
 		cmocka_unit_test(test_envelope_boundary),
 		cmocka_unit_test(test_revoke),
 		cmocka_unit_test(test_many_sirens),
+		cmocka_unit_test(test_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

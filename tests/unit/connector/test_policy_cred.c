@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "connector/payable.h"
@@ -60,6 +61,18 @@ test_apply_rule(void **state)
 	assert_int_equal(policy_state_cred(&st, CRED_X, siren), 0);
 	assert_string_equal(siren, SIREN_A);
 	assert_int_equal(policy_state_cred(&st, CRED_Y, siren), -1);
+	assert_string_equal(siren, "");
+	/* a lookup with a malformed fingerprint finds nothing, even with
+	 * entry 0 in the table (upper case, short, NULL) */
+	assert_int_equal(policy_state_cred(&st,
+	                     "15250A4B527254B1578B85D5634F24953511F728D9A6A02F"
+	                     "F6B93B51914C4DBF",
+	                     siren),
+	    -1);
+	assert_string_equal(siren, "");
+	assert_int_equal(policy_state_cred(&st, "15250a4b", siren), -1);
+	assert_int_equal(policy_state_cred(&st, NULL, siren), -1);
+	assert_string_equal(siren, "");
 	/* the same credential, another SIREN, no approval: refused */
 	assert_int_equal(award(&st, 1, SIREN_B, POLICY_KIND_API, CRED_X, 0, 0),
 	    RC_EPOLICY);
@@ -265,6 +278,48 @@ section(struct report *rep, const char *kind, const char *path,
 	return sec;
 }
 
+/*
+ * `raccord check`'s "payable" block: one line per section, in order, with
+ * the integration's path, its kind, YES only for a payable one, and the
+ * reason; a section that names no integration or kind prints "?".
+ */
+static void
+print_check(const struct payable *out, size_t n)
+{
+	struct payable unlinked = { .code = PAYABLE_UNLINKED };
+	char want[4096], line[700], *text = NULL;
+	size_t len = 0, i;
+	FILE *f;
+
+	assert_non_null(f = open_memstream(&text, &len));
+	payable_print_text(out, n, f);
+	fclose(f);
+	snprintf(want, sizeof(want),
+	    "\n  payable (what `raccord verify` with this config would do):\n");
+	for (i = 0; i < n; i++) {
+		snprintf(line, sizeof(line), "    %s %s: %s — %s\n",
+		    out[i].in != NULL ? out[i].in->path : "?",
+		    out[i].kind_known ? policy_kind_str(out[i].kind) : "?",
+		    out[i].code == PAYABLE_YES ? "YES" : "no", out[i].reason);
+		strncat(want, line, sizeof(want) - strlen(want) - 1);
+	}
+	assert_string_equal(text, want);
+	/* the lines the rules above decided */
+	assert_non_null(
+	    strstr(text, "    integrations[0] franceconnect: YES — "));
+	assert_non_null(strstr(text, "    integrations[1] api: no — "));
+	assert_non_null(strstr(text, "    integrations[2] api: no — "));
+	free(text);
+
+	snprintf(unlinked.reason, sizeof(unlinked.reason), "unlinked");
+	text = NULL;
+	assert_non_null(f = open_memstream(&text, &len));
+	payable_print_text(&unlinked, 1, f);
+	fclose(f);
+	assert_non_null(strstr(text, "\n    ? ?: no — unlinked\n"));
+	free(text);
+}
+
 static void
 test_payable_dossier(void **state)
 {
@@ -346,6 +401,7 @@ test_payable_dossier(void **state)
 	o.approve_seq = -1;
 	assert_int_equal(payable_dossier(d, rep, &o, NULL, out, &err), RC_OK);
 	assert_int_equal(out[2].code, PAYABLE_YES);
+	print_check(out, 5);
 	report_free(rep);
 	dossier_free(d);
 }

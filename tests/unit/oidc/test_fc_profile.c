@@ -28,8 +28,16 @@
 #define STATE "8f2a1c9e4b7d3a6f0e5c2b9a8d7f6e1c8f2a1c9e4b7d3a6f0e5c2b9a8d7f6e1c"
 #define NONCE "Zq3xR8vLm2Nk7Wp4Ty9Hs6Jd1Fg5Bc0AZq3xR8vLm2Nk"
 
-static const struct fc_expect fc_prod = { FC_AUTHZ, CLIENT, REDIRECT, 0, 1 };
-static const struct fc_expect fcp_prod = { FCP_AUTHZ, CLIENT, REDIRECT, 1, 1 };
+static const struct fc_expect fc_prod = { .authorization_endpoint = FC_AUTHZ,
+	.client_id = CLIENT,
+	.redirect_uri = REDIRECT,
+	.plus = 0,
+	.production = 1 };
+static const struct fc_expect fcp_prod = { .authorization_endpoint = FCP_AUTHZ,
+	.client_id = CLIENT,
+	.redirect_uri = REDIRECT,
+	.plus = 1,
+	.production = 1 };
 
 /* Build "<base>?<query>" and judge it; the findings go into f. */
 static void
@@ -64,6 +72,15 @@ detail_of(const struct fc_findings *f, const char *id)
 
 	assert_non_null(x);
 	return x->detail;
+}
+
+/* s begins with prefix (a detail's opening words). */
+static void
+assert_prefix(const char *s, const char *prefix)
+{
+	assert_non_null(s);
+	if (strncmp(s, prefix, strlen(prefix)) != 0)
+		fail_msg("\"%s\" does not begin with \"%s\"", s, prefix);
 }
 
 #define GOOD_Q                                                                 \
@@ -294,11 +311,16 @@ test_each_fault(void **state)
 	assert_int_equal(status_of(&f, "fc.authorize.claims"), FC_FAIL);
 	fc_findings_cleanup(&f);
 
-	/* Duplicates. */
+	/* Duplicates, named in a sentence whose number agrees with them. */
 	judge(FC_AUTHZ, GOOD_Q "&state=" STATE "&nonce=" NONCE, &fc_prod, &f);
 	assert_int_equal(status_of(&f, "fc.authorize.duplicates"), FC_FAIL);
-	assert_non_null(
-	    strstr(detail_of(&f, "fc.authorize.duplicates"), "state, nonce"));
+	assert_prefix(detail_of(&f, "fc.authorize.duplicates"),
+	    "parameters given more than once: state, nonce; ");
+	fc_findings_cleanup(&f);
+	judge(FC_AUTHZ, GOOD_Q "&state=" STATE, &fc_prod, &f);
+	assert_int_equal(status_of(&f, "fc.authorize.duplicates"), FC_FAIL);
+	assert_prefix(detail_of(&f, "fc.authorize.duplicates"),
+	    "parameter given more than once: state; ");
 	fc_findings_cleanup(&f);
 }
 
@@ -449,6 +471,20 @@ test_unknown_params(void **state)
 	assert_non_null(strstr(x->detail, "login_hint"));
 	assert_non_null(strstr(x->detail, "response_mode"));
 	assert_non_null(strstr(x->detail, "Y030007"));
+	/* the sentence agrees with the number of parameters it names */
+	assert_prefix(x->detail,
+	    "parameters login_hint, response_mode are not "
+	    "accepted by FranceConnect");
+	assert_non_null(strstr(x->detail, ". Remove them"));
+	fc_findings_cleanup(&f);
+	judge(FC_AUTHZ, GOOD_Q "&login_hint=x", &fc_prod, &f);
+	x = fc_findings_get(&f, "fc.authorize.params");
+	assert_non_null(x);
+	assert_int_equal(x->status, FC_FAIL);
+	assert_prefix(x->detail,
+	    "parameter login_hint is not accepted by "
+	    "FranceConnect");
+	assert_non_null(strstr(x->detail, ". Remove it"));
 	fc_findings_cleanup(&f);
 
 	/* PKCE: one required failure, under fc.authorize.pkce only. */
@@ -1002,7 +1038,10 @@ test_judge_bad_expect(void **state)
 	struct oidc_authreq *r;
 	struct fc_findings f;
 	struct rc_err err = { 0 };
-	struct fc_expect e = { "not a url", CLIENT, REDIRECT, 0, 1 };
+	struct fc_expect e = { .authorization_endpoint = "not a url",
+		.client_id = CLIENT,
+		.redirect_uri = REDIRECT,
+		.production = 1 };
 
 	(void)state;
 	r = oidc_authreq_parse(FC_AUTHZ "?" GOOD_Q, NULL);

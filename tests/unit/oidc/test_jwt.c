@@ -79,8 +79,13 @@ id_token_claims(void)
 	    "eidas1", "auth_time", NOW);
 }
 
-static const struct oidc_jwt_expect expect = { ISS, CLIENT, NONCE, NOW, 5, 300,
-	1 };
+static const struct oidc_jwt_expect expect = { .iss = ISS,
+	.aud = CLIENT,
+	.nonce = NONCE,
+	.now = NOW,
+	.leeway = 5,
+	.max_age = 300,
+	.require_sub = 1 };
 
 static enum rc_code
 verify(struct keys *k, const char *tok, enum oidc_jwt_fault *f,

@@ -269,10 +269,29 @@ test_sockaddr_forms(void **state)
 	sa.sa_family = AF_UNIX;
 	assert_int_equal(netguard_check(g, &sa, sizeof(sa), why, sizeof(why)),
 	    0);
-	assert_non_null(strstr(why, "not IPv4 or IPv6"));
+	assert_string_equal(why, "address family 1 is not IPv4 or IPv6");
 	assert_int_equal(netguard_check(g, NULL, 0, why, sizeof(why)), 0);
+	assert_string_equal(why, "address family -1 is not IPv4 or IPv6");
+	/* A truncated IPv6 address is refused too. */
+	inet_pton(AF_INET6, "2a01:e0a::1", &sin6.sin6_addr);
+	assert_int_equal(netguard_check(g, (struct sockaddr *)&sin6,
+	                     sizeof(sin6) - 1, why, sizeof(why)),
+	    0);
+	assert_non_null(strstr(why, "is not IPv4 or IPv6"));
+
+	/* The text form: both families, and a refusal naming the input. */
+	assert_int_equal(netguard_check_str(g, "127.0.0.1", why, sizeof(why)),
+	    1);
+	assert_int_equal(netguard_check_str(g, "::1", why, sizeof(why)), 0);
+	assert_non_null(strstr(why, "::1 is loopback"));
+	assert_int_equal(netguard_check_str(g, "2a01:e0a::1", NULL, 0), 1);
 	assert_int_equal(netguard_check_str(g, "not-an-ip", why, sizeof(why)),
 	    -1);
+	assert_string_equal(why,
+	    "\"not-an-ip\" is not an IPv4 or IPv6 address");
+	assert_int_equal(netguard_check_str(g, NULL, why, sizeof(why)), -1);
+	assert_string_equal(why, "\"(null)\" is not an IPv4 or IPv6 address");
+	assert_int_equal(netguard_check_str(g, "10.0.0.1x", NULL, 0), -1);
 	/* A tiny buffer truncates, never overflows. */
 	assert_int_equal(netguard_check_str(g, "10.0.0.1", why, 5), 0);
 	assert_int_equal(strlen(why), 4);

@@ -11,7 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "common/log.h"
 #include "common/mem.h"
 #include "verifier/checks.h"
 #include "verifier/probe.h"
@@ -239,6 +241,95 @@ test_exchange_peer(void **state)
 	x = json_array_get(json_object_get(j, "exchanges"), 1);
 	assert_null(json_object_get(x, "peer"));
 	assert_null(json_object_get(x, "port"));
+	json_decref(j);
+	report_free(rep);
+}
+
+/*
+ * An exchange's evidence (docs/report.md): each field is written when the
+ * probe knows it and absent otherwise, never an empty or made-up value:
+ * the HTTP version, the TLS block, the status, the error (only for a
+ * failed exchange), the body's size and hash (only for a completed one)
+ * and the judged response headers (never another header).
+ */
+static void
+test_exchange_fields(void **state)
+{
+	static const char *const sent[] = { "Accept: text/html", NULL };
+	struct probe_header hdr[2] = {
+		{ .name = (char *)(uintptr_t) "Content-Type",
+		    .value = (char *)(uintptr_t) "text/html" },
+		{ .name = (char *)(uintptr_t) "Set-Cookie",
+		    .value = (char *)(uintptr_t) "sid=1" },
+	};
+	struct probe_res res;
+	struct report *rep = report_new("DP-1");
+	json_t *j, *x, *tls;
+
+	(void)state;
+	assert_non_null(rep);
+	memset(&res, 0, sizeof(res));
+	res.method = (char *)(uintptr_t) "GET";
+	res.url_redacted = (char *)(uintptr_t) "https://a.example/";
+	res.outcome = PROBE_OK;
+	res.status = 302;
+	res.location_redacted = (char *)(uintptr_t) "https://b.example/";
+	snprintf(res.http_version, sizeof(res.http_version), "HTTP/2");
+	snprintf(res.tls_version, sizeof(res.tls_version), "TLSv1.3");
+	snprintf(res.cert_sha256, sizeof(res.cert_sha256), "%064d", 7);
+	snprintf(res.cert_subject, sizeof(res.cert_subject), "CN=a.example");
+	res.cert_not_after = 1767225600; /* 2026-01-01T00:00:00Z */
+	snprintf(res.body_sha256, sizeof(res.body_sha256), "%064d", 9);
+	res.headers = hdr;
+	res.nheaders = 2;
+	res.sent_headers = sent;
+	assert_int_equal(report_exchange_add(rep, &res), 0);
+	/* plain http, refused before any answer */
+	memset(&res, 0, sizeof(res));
+	res.url_redacted = (char *)(uintptr_t) "http://a.example/";
+	res.outcome = PROBE_CONNECT;
+	snprintf(res.errmsg, sizeof(res.errmsg), "connection refused");
+	assert_int_equal(report_exchange_add(rep, &res), 1);
+
+	assert_non_null(j = report_to_json(rep));
+	x = json_array_get(json_object_get(j, "exchanges"), 0);
+	assert_string_equal(
+	    json_string_value(json_object_get(x, "http_version")), "HTTP/2");
+	assert_int_equal(json_integer_value(json_object_get(x, "status")), 302);
+	assert_string_equal(json_string_value(json_object_get(x, "location")),
+	    "https://b.example/");
+	assert_null(json_object_get(x, "error"));
+	assert_non_null(tls = json_object_get(x, "tls"));
+	assert_string_equal(json_string_value(json_object_get(tls, "version")),
+	    "TLSv1.3");
+	assert_string_equal(
+	    json_string_value(json_object_get(tls, "cert_not_after")),
+	    "2026-01-01T00:00:00Z");
+	assert_string_equal(
+	    json_string_value(json_object_get(tls, "cert_subject")),
+	    "CN=a.example");
+	assert_int_equal(json_integer_value(json_object_get(x, "body_bytes")),
+	    0);
+	assert_non_null(json_object_get(x, "body_sha256"));
+	assert_string_equal(json_string_value(json_object_get(
+	                        json_object_get(x, "headers"), "Content-Type")),
+	    "text/html");
+	assert_int_equal(json_object_size(json_object_get(x, "headers")), 1);
+	assert_string_equal(json_string_value(json_array_get(
+	                        json_object_get(x, "request_headers"), 0)),
+	    "Accept: text/html");
+
+	x = json_array_get(json_object_get(j, "exchanges"), 1);
+	assert_string_equal(json_string_value(json_object_get(x, "error")),
+	    "connection refused");
+	assert_null(json_object_get(x, "http_version"));
+	assert_null(json_object_get(x, "tls"));
+	assert_null(json_object_get(x, "status"));
+	assert_null(json_object_get(x, "location"));
+	assert_null(json_object_get(x, "body_bytes"));
+	assert_null(json_object_get(x, "body_sha256"));
+	assert_null(json_object_get(x, "headers"));
+	assert_null(json_object_get(x, "request_headers"));
 	json_decref(j);
 	report_free(rep);
 }
@@ -477,6 +568,95 @@ test_double_completion_is_loud(void **state)
 	report_free(rep);
 }
 
+/* Run report_log(rep) with stderr sent to a temporary file; its text. */
+static char *
+log_of(const struct report *rep)
+{
+	char path[] = "/tmp/rc-test-report-log-XXXXXX";
+	static char buf[8192];
+	int fd, saved;
+	ssize_t n;
+
+	assert_true((fd = mkstemp(path)) >= 0);
+	fflush(stderr);
+	assert_true((saved = dup(STDERR_FILENO)) >= 0);
+	assert_true(dup2(fd, STDERR_FILENO) >= 0);
+	report_log(rep);
+	fflush(stderr);
+	assert_true(dup2(saved, STDERR_FILENO) >= 0);
+	close(saved);
+	assert_true(lseek(fd, 0, SEEK_SET) == 0);
+	n = read(fd, buf, sizeof(buf) - 1);
+	assert_true(n >= 0);
+	buf[n] = '\0';
+	close(fd);
+	unlink(path);
+	return buf;
+}
+
+static size_t
+count_lines(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s != '\0'; s++)
+		n += *s == '\n';
+	return n;
+}
+
+/*
+ * The operator's log of a report (one event per check, one per
+ * integration with its verdict and, when incomplete, why; one for the
+ * dossier): every section exactly once, numbered as in the dossier, and
+ * nothing below the info level.
+ */
+static void
+test_report_log(void **state)
+{
+	struct report *rep = report_new("DP-LOG-1");
+	struct report_section *a, *b;
+	const char *out;
+
+	(void)state;
+	assert_non_null(rep);
+	assert_non_null(a = report_section_add(rep, "franceconnect", "fc"));
+	assert_non_null(b = report_section_add(rep, "api", "api"));
+	assert_int_equal(
+	    report_check(a, "fc.one", CHECK_PASS, 1, NULL, 0, "ok"), RC_OK);
+	assert_int_equal(
+	    report_check(a, "fc.two", CHECK_WARN, 0, NULL, 0, "advice"), RC_OK);
+	assert_int_equal(
+	    report_check(b, "api.one", CHECK_FAIL, 1, NULL, 0, "broken"),
+	    RC_OK);
+	report_section_incomplete(b, "lost");
+
+	rc_log_set_level(RC_LOG_WARN);
+	assert_string_equal(log_of(rep), "");
+	rc_log_set_level(RC_LOG_INFO);
+	out = log_of(rep);
+	rc_log_set_level(RC_LOG_WARN);
+	assert_int_equal(count_lines(out), 2 + 1 + 1 + 1 + 1);
+	assert_non_null(strstr(out,
+	    "dossier=DP-LOG-1 integration=0 "
+	    "check=fc.one status=pass required=1\n"));
+	assert_non_null(strstr(out,
+	    "dossier=DP-LOG-1 integration=0 "
+	    "check=fc.two status=warn required=0\n"));
+	assert_non_null(strstr(out,
+	    "dossier=DP-LOG-1 integration=0 "
+	    "verdict=verified\n"));
+	assert_non_null(strstr(out,
+	    "dossier=DP-LOG-1 integration=1 "
+	    "check=api.one status=fail required=1\n"));
+	assert_non_null(strstr(out,
+	    "dossier=DP-LOG-1 integration=1 "
+	    "verdict=failed incomplete=\"lost\"\n"));
+	assert_non_null(strstr(out, "dossier=DP-LOG-1 verdict=failed\n"));
+	assert_null(strstr(out, "integration=2"));
+	report_log(NULL); /* a no-op */
+	report_free(rep);
+}
+
 int
 main(void)
 {
@@ -487,11 +667,13 @@ main(void)
 		cmocka_unit_test(test_json_shape),
 		cmocka_unit_test(test_stable_check_order),
 		cmocka_unit_test(test_exchange_peer),
+		cmocka_unit_test(test_exchange_fields),
 		cmocka_unit_test(test_enomem),
 		cmocka_unit_test(test_lost_check_is_never_verified),
 		cmocka_unit_test(test_lost_exchange_is_never_verified),
 		cmocka_unit_test(test_hostile_exchange),
 		cmocka_unit_test(test_double_completion_is_loud),
+		cmocka_unit_test(test_report_log),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
