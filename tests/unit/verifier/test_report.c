@@ -621,12 +621,14 @@ test_report_log(void **state)
 	assert_non_null(rep);
 	assert_non_null(a = report_section_add(rep, "franceconnect", "fc"));
 	assert_non_null(b = report_section_add(rep, "api", "api"));
+	assert_int_equal(report_check(a, "fc.provider.accepts", CHECK_PASS, 1,
+	                     NULL, 0, "ok"),
+	    RC_OK);
 	assert_int_equal(
-	    report_check(a, "fc.one", CHECK_PASS, 1, NULL, 0, "ok"), RC_OK);
-	assert_int_equal(
-	    report_check(a, "fc.two", CHECK_WARN, 0, NULL, 0, "advice"), RC_OK);
-	assert_int_equal(
-	    report_check(b, "api.one", CHECK_FAIL, 1, NULL, 0, "broken"),
+	    report_check(a, "fc.tls.hsts", CHECK_WARN, 0, NULL, 0, "advice"),
+	    RC_OK);
+	assert_int_equal(report_check(b, "api.token.expiry", CHECK_FAIL, 1,
+	                     NULL, 0, "broken"),
 	    RC_OK);
 	report_section_incomplete(b, "lost");
 
@@ -638,16 +640,16 @@ test_report_log(void **state)
 	assert_int_equal(count_lines(out), 2 + 1 + 1 + 1 + 1);
 	assert_non_null(strstr(out,
 	    "dossier=DP-LOG-1 integration=0 "
-	    "check=fc.one status=pass required=1\n"));
+	    "check=fc.provider.accepts status=pass required=1\n"));
 	assert_non_null(strstr(out,
 	    "dossier=DP-LOG-1 integration=0 "
-	    "check=fc.two status=warn required=0\n"));
+	    "check=fc.tls.hsts status=warn required=0\n"));
 	assert_non_null(strstr(out,
 	    "dossier=DP-LOG-1 integration=0 "
 	    "verdict=verified\n"));
 	assert_non_null(strstr(out,
 	    "dossier=DP-LOG-1 integration=1 "
-	    "check=api.one status=fail required=1\n"));
+	    "check=api.token.expiry status=fail required=1\n"));
 	assert_non_null(strstr(out,
 	    "dossier=DP-LOG-1 integration=1 "
 	    "verdict=failed incomplete=\"lost\"\n"));
