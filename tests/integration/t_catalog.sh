@@ -125,4 +125,11 @@ grep -q 'Fix: Turn PKCE off' "$WORK/pkce-en.txt" && ok "check --lang en (text)" 
 grep -q 'Fix:' "$WORK/pkce-plain.txt" && nok "check without --lang explains (it should not change)" ||
 	ok "check without --lang: the report's text unchanged"
 
+# raccord itself stayed clean (matters under SANITIZE=address,undefined).
+if grep -l 'Sanitizer\|runtime error' "$WORK"/*.err "$WORK"/*.txt "$WORK/e" >/dev/null 2>&1; then
+	nok "sanitizer report from raccord: $(grep -l 'Sanitizer\|runtime error' "$WORK"/*.err "$WORK"/*.txt "$WORK/e")"
+else
+	ok "no sanitizer report from raccord"
+fi
+
 finish t_catalog

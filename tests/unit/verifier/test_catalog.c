@@ -289,8 +289,9 @@ test_report_explained(void **state)
 	/* The English detail stays the evidence. */
 	assert_string_equal(json_string_value(json_object_get(chk, "detail")),
 	    "code_challenge sent");
-	assert_int_equal(catalog_explain_report_json(json_object(), CATALOG_FR),
-	    RC_EINVAL);
+	json_decref(j);
+	assert_non_null(j = json_object()); /* not a report */
+	assert_int_equal(catalog_explain_report_json(j, CATALOG_FR), RC_EINVAL);
 	json_decref(j);
 
 	assert_non_null(f = open_memstream(&text, &len));
