@@ -326,6 +326,7 @@ get_metrics(struct http_ctx *x)
 		rc_buf_addf(&b,
 		    "raccord_http_responses_total{code=\"%dxx\"} %llu\n", i,
 		    cls[i]);
+	route_intake_metrics(&b);
 	if (ledger_open(dm->pl.cfg->ledger_dir, NULL, NULL, &dm->policy,
 	        DAEMON_LEDGER_READ_WAIT_MS, &lg, &err) == RC_OK) {
 		rc_buf_adds(&b,

@@ -15,6 +15,7 @@
  * event; 409 already received; 404 when no secret is configured; 503
  * when the secret cannot be read (the log says why, never the value).
  */
+#include <pthread.h>
 #include <string.h>
 #include <time.h>
 
@@ -22,6 +23,55 @@
 #include "common/log.h"
 #include "connector/daemon/route_intake.h"
 #include "connector/intake/intake.h"
+
+enum dp_outcome {
+	DP_RECHECK,
+	DP_IGNORED,
+	DP_BAD_SIGNATURE,
+	DP_BAD_BODY,
+	DP_REPLAY,
+	DP_ERROR,
+	DP__MAX
+};
+static const char *const dp_outcomes[DP__MAX] = { "recheck", "ignored",
+	"bad_signature", "bad_body", "replay", "error" };
+static pthread_mutex_t dp_mu = PTHREAD_MUTEX_INITIALIZER;
+static unsigned long long dp_count[DP__MAX], dp_requeued;
+
+static void
+count(enum dp_outcome o, long long requeued)
+{
+	pthread_mutex_lock(&dp_mu);
+	dp_count[o]++;
+	dp_requeued += requeued > 0 ? (unsigned long long)requeued : 0;
+	pthread_mutex_unlock(&dp_mu);
+}
+
+void
+route_intake_metrics(struct rc_buf *b)
+{
+	unsigned long long n[DP__MAX], rq;
+	int i;
+
+	pthread_mutex_lock(&dp_mu);
+	memcpy(n, dp_count, sizeof(n));
+	rq = dp_requeued;
+	pthread_mutex_unlock(&dp_mu);
+	rc_buf_adds(b,
+	    "# HELP raccord_intake_datapass_events_total Intake events "
+	    "(DataPass webhooks) received, by outcome.\n"
+	    "# TYPE raccord_intake_datapass_events_total counter\n");
+	for (i = 0; i < DP__MAX; i++)
+		rc_buf_addf(b,
+		    "raccord_intake_datapass_events_total{"
+		    "outcome=\"%s\"} %llu\n",
+		    dp_outcomes[i], n[i]);
+	rc_buf_adds(b,
+	    "# HELP raccord_intake_datapass_requeued_total Jobs queued "
+	    "again by intake events.\n"
+	    "# TYPE raccord_intake_datapass_requeued_total counter\n");
+	rc_buf_addf(b, "raccord_intake_datapass_requeued_total %llu\n", rq);
+}
 
 static enum MHD_Result
 post_datapass(struct http_ctx *x, struct http_req *rq)
@@ -45,6 +95,7 @@ post_datapass(struct http_ctx *x, struct http_req *rq)
 	        cfg->intake_dp_secret_file, "intake.datapass", &secret, &slen,
 	        &err) != RC_OK) {
 		log_error("intake=datapass %s", err.msg);
+		count(DP_ERROR, 0);
 		return http_respond_error(x, MHD_HTTP_SERVICE_UNAVAILABLE,
 		    "the webhook secret cannot be read; the daemon's log says "
 		    "why");
@@ -58,6 +109,7 @@ post_datapass(struct http_ctx *x, struct http_req *rq)
 		log_warn("intake=datapass refused=signature body_sha256=%.16s "
 		         "header=%s",
 		    sha, sig == NULL ? "absent" : "present");
+		count(DP_BAD_SIGNATURE, 0);
 		return http_respond_error(x, MHD_HTTP_UNAUTHORIZED,
 		    INTAKE_DP_SIG_HEADER ": missing, or not the HMAC-SHA256 "
 		                         "of the body under the webhook "
@@ -68,6 +120,7 @@ post_datapass(struct http_ctx *x, struct http_req *rq)
 	        RC_OK) {
 		log_warn("intake=datapass refused=body body_sha256=%.16s %s",
 		    sha, err.msg);
+		count(DP_BAD_BODY, 0);
 		return http_respond_error(x, MHD_HTTP_BAD_REQUEST, err.msg);
 	}
 	snprintf(desc, sizeof(desc), "%s %s", ev.event, ev.model_type);
@@ -76,12 +129,14 @@ post_datapass(struct http_ctx *x, struct http_req *rq)
 	        now - cfg->intake_dp_max_age - INTAKE_DP_FUTURE_SKEW, &seen,
 	        &requeued, &err) != RC_OK) {
 		log_error("job store: %s", err.msg);
+		count(DP_ERROR, 0);
 		return http_respond_error(x, MHD_HTTP_INTERNAL_SERVER_ERROR,
 		    "the job store failed; nothing was done, send it again");
 	}
 	if (seen) {
 		log_warn("intake=datapass refused=replay body_sha256=%.16s",
 		    sha);
+		count(DP_REPLAY, 0);
 		return http_respond_error(x, MHD_HTTP_CONFLICT,
 		    "this event was already received; nothing was done");
 	}
@@ -90,6 +145,8 @@ post_datapass(struct http_ctx *x, struct http_req *rq)
 	    ev.event, ev.model_type, ev.siret[0] ? ev.siret : "-",
 	    ev.action == INTAKE_DP_RECHECK ? "recheck" : "ignored", requeued,
 	    sha);
+	count(ev.action == INTAKE_DP_RECHECK ? DP_RECHECK : DP_IGNORED,
+	    requeued);
 	if (requeued > 0)
 		worker_kick(x->dm);
 	ret = http_respond_json(x, MHD_HTTP_OK,

@@ -141,6 +141,15 @@ else
 	nok "responses differ from docs/openapi.yaml:"; cat "$WORK/openapi.out"
 fi
 
+CODE=$(curl -s -o "$WORK/resp" -w '%{http_code}' -H "Authorization: Bearer $T_INSTR" "$BASE/metrics")
+expect_code "metrics" 200
+python3 - "$WORK/resp" <<'PY' && ok "metrics count the webhooks per connector and outcome" || nok "metrics: $(grep intake "$WORK/resp")"
+import re, sys
+m = dict(re.findall(r'^raccord_intake_datapass_events_total\{outcome="([a-z_]+)"\} ([0-9]+)$', open(sys.argv[1]).read(), re.M))
+want = {"recheck": "2", "ignored": "1", "bad_signature": "2", "bad_body": "3", "replay": "1", "error": "0"}
+assert m == want, m
+assert re.search(r'^raccord_intake_datapass_requeued_total 1$', open(sys.argv[1]).read(), re.M)
+PY
 grep -q "$HOOK_SECRET" "$WORK/daemon.log" "$WORK/daemon.out" "$WORK/jobs.sqlite" && nok "the webhook secret was written out" || ok "the secret is in no log and not in the store"
 grep -q "intake=datapass refused=signature" "$WORK/daemon.log" && ok "forgeries are logged" || nok "no log line for the forgery"
 grep -q "intake=datapass refused=replay" "$WORK/daemon.log" && ok "replays are logged" || nok "no log line for the replay"
