@@ -508,8 +508,8 @@ static const struct help_cmd commands[] = {
 	        "fc.conformance.* checks:\n"
 	        "the correct login must open a session, every forged one "
 	        "(nonce, aud, iss, exp,\n"
-	        "signature, alg none, unknown key, acr, state, replayed "
-	        "code) must be refused.\n"
+	        "signature, alg none, unknown key, acr, userinfo sub, state, "
+	        "replayed\ncode) must be refused.\n"
 	        "Refuses a production dossier (docs/conformance.md).",
 	    .opts = opts_conformance,
 	    .exits = "0 the correct login opened a session and every forged "

@@ -732,6 +732,7 @@ do_userinfo(struct conf_prov *p, struct MHD_Connection *conn)
 	const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 	    MHD_HTTP_HEADER_AUTHORIZATION);
 	struct rc_err err = { 0 };
+	struct conf_claims cl;
 	json_t *o = NULL;
 	char *jwt = NULL;
 	enum MHD_Result r;
@@ -749,16 +750,13 @@ do_userinfo(struct conf_prov *p, struct MHD_Connection *conn)
 		return reply_error(conn, MHD_HTTP_UNAUTHORIZED, "invalid_token",
 		    "access token unknown or expired");
 	}
-	/* The fixed test identity (FranceConnect's sandbox mock citizen,
-	 * reference §5) with FC's claim formats. */
-	o = json_pack("{s:s,s:s,s:s,s:I,s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:s}",
-	    "sub", p->sub, "iss", p->issuer, "aud", p->reg->client_id, "iat",
-	    (json_int_t)now, "exp", (json_int_t)(now + CONF_TOKEN_TTL),
-	    "given_name", "Angela Claire Louise", "family_name", "DUBOIS",
-	    "birthdate", "1962-08-24", "gender", "female", "birthplace",
-	    "75107", "birthcountry", "99100", "email",
-	    "angela.dubois@raccord.invalid");
-	if (o == NULL ||
+	memset(&cl, 0, sizeof(cl));
+	cl.iss = p->issuer;
+	cl.aud = p->reg->client_id;
+	cl.sub = p->sub;
+	cl.now = now;
+	cl.lifetime = CONF_TOKEN_TTL;
+	if (conf_forge_userinfo(p->run, &cl, &o, &err) != RC_OK ||
 	    oidc_jwt_sign(o, signing_key(p), &jwt, &err) != RC_OK) {
 		r = reply_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
 		    "server_error", "cannot sign");
@@ -766,7 +764,9 @@ do_userinfo(struct conf_prov *p, struct MHD_Connection *conn)
 	}
 	p->userinfo_ok = 1;
 	prov_event(p, conn, "GET", "/userinfo", 200,
-	    "signed userinfo JWT for the test identity");
+	    p->run == CONF_RUN_USERINFO_SUB
+	        ? "signed userinfo JWT with another person's sub"
+	        : "signed userinfo JWT for the test identity");
 	r = reply(conn, MHD_HTTP_OK, "application/jwt", jwt, NULL);
 out:
 	json_decref(o);

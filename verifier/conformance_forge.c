@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/digest.h"
 #include "common/mem.h"
 #include "oidc/jwt.h"
 #include "verifier/conformance_int.h"
@@ -37,6 +38,8 @@ static const struct {
 	    "the ID token is signed by a key that is not in the JWKS" },
 	[CONF_RUN_ACR_MISSING] = { "acr_missing",
 	    "the ID token has no acr (eIDAS level)" },
+	[CONF_RUN_USERINFO_SUB] = { "userinfo_sub",
+	    "userinfo names another person (its sub is not the ID token's)" },
 	[CONF_RUN_STATE_ALTERED] = { "state_altered",
 	    "the callback's state is not the one the site sent" },
 	[CONF_RUN_CODE_REPLAYED] = { "code_replayed",
@@ -120,6 +123,42 @@ fail:
 out:
 	json_decref(o);
 	return rc;
+}
+
+enum rc_code
+conf_forge_userinfo(enum conf_run r, const struct conf_claims *c, json_t **out,
+    struct rc_err *err)
+{
+	unsigned char md[RC_SHA256_LEN];
+	char other[2 * RC_SHA256_LEN + 3];
+	const char *sub = c->sub;
+	json_t *o;
+
+	*out = NULL;
+	/* OpenID Connect Core 1.0 §5.3.2: the sub of the userinfo response
+	 * MUST exactly match the ID token's, or its values MUST NOT be
+	 * used.  Another person's sub, in FranceConnect's "64 hex + v1"
+	 * shape, so that only the comparison can tell. */
+	if (r == CONF_RUN_USERINFO_SUB) {
+		if (rc_sha256(c->sub, strlen(c->sub), md) != RC_OK)
+			return RC_ERR(err, RC_ECRYPTO, "cannot hash the sub");
+		rc_hex(md, RC_SHA256_LEN, other);
+		memcpy(other + 2 * RC_SHA256_LEN, "v1", 3);
+		sub = other;
+	}
+	/* The fixed test identity (FranceConnect's sandbox mock citizen,
+	 * reference §5) with FC's claim formats (reference §3). */
+	o = json_pack("{s:s,s:s,s:s,s:I,s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:s}",
+	    "sub", sub, "iss", c->iss, "aud", c->aud, "iat", (json_int_t)c->now,
+	    "exp", (json_int_t)(c->now + c->lifetime), "given_name",
+	    "Angela Claire Louise", "family_name", "DUBOIS", "birthdate",
+	    "1962-08-24", "gender", "female", "birthplace", "75107",
+	    "birthcountry", "99100", "email", "angela.dubois@raccord.invalid");
+	if (o == NULL)
+		return RC_ERR(err, RC_ENOMEM,
+		    "cannot build the userinfo claims");
+	*out = o; /* transferred */
+	return RC_OK;
 }
 
 enum rc_code

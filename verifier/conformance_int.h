@@ -33,6 +33,7 @@ enum conf_run {
 	CONF_RUN_ALG_NONE,      /* unsecured token, alg none */
 	CONF_RUN_KEY_ROGUE,     /* signed by a key not in the JWKS */
 	CONF_RUN_ACR_MISSING,   /* no acr claim */
+	CONF_RUN_USERINFO_SUB,  /* userinfo's sub is not the ID token's */
 	CONF_RUN_STATE_ALTERED, /* callback state is not the site's */
 	CONF_RUN_CODE_REPLAYED, /* callback carries an already used code */
 	CONF_RUN__MAX
@@ -61,6 +62,16 @@ struct conf_claims {
  * v2 sends them, with r's one deviation.  RC_ENOMEM.
  */
 enum rc_code conf_forge_claims(enum conf_run r, const struct conf_claims *c,
+    json_t **out, struct rc_err *err);
+
+/*
+ * The claims of run r's userinfo JWT (new object, caller's reference):
+ * the fixed test identity (FranceConnect's sandbox citizen) with sub,
+ * iss, aud, iat and exp as FranceConnect v2 sends them; for
+ * CONF_RUN_USERINFO_SUB a sub that is not c->sub (another pairwise sub of
+ * the same shape).  RC_ENOMEM, RC_ECRYPTO.
+ */
+enum rc_code conf_forge_userinfo(enum conf_run r, const struct conf_claims *c,
     json_t **out, struct rc_err *err);
 
 /*

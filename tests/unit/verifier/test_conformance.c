@@ -128,6 +128,7 @@ test_one_deviation_each(void **state)
 		{ CONF_RUN_ALG_NONE, { NULL } },
 		{ CONF_RUN_KEY_ROGUE, { NULL } },
 		{ CONF_RUN_ACR_MISSING, { "acr" } },
+		{ CONF_RUN_USERINFO_SUB, { NULL } },
 		{ CONF_RUN_STATE_ALTERED, { NULL } },
 		{ CONF_RUN_CODE_REPLAYED, { NULL } },
 	};
@@ -183,7 +184,8 @@ test_tokens_refused_for_their_reason(void **state)
 		{ CONF_RUN_SIG_BAD, OIDC_JWT_SIGNATURE },
 		{ CONF_RUN_ALG_NONE, OIDC_JWT_ALG },
 		{ CONF_RUN_KEY_ROGUE, OIDC_JWT_NOKEY },
-		{ CONF_RUN_ACR_MISSING, OIDC_JWT_OK }, /* acr: the RP's rule */
+		{ CONF_RUN_ACR_MISSING, OIDC_JWT_OK },  /* acr: the RP's rule */
+		{ CONF_RUN_USERINFO_SUB, OIDC_JWT_OK }, /* userinfo differs */
 		{ CONF_RUN_STATE_ALTERED, OIDC_JWT_OK },
 		{ CONF_RUN_CODE_REPLAYED, OIDC_JWT_OK },
 	};
@@ -221,6 +223,55 @@ test_tokens_refused_for_their_reason(void **state)
 		json_decref(claims);
 		rc_free(tok);
 	}
+}
+
+/*
+ * The userinfo of every run names the test identity with the ID token's
+ * sub, but for userinfo_sub: another sub of the same shape, every other
+ * member the same (OpenID Connect Core 1.0 §5.3.2).
+ */
+static void
+test_userinfo_sub(void **state)
+{
+	struct conf_claims c;
+	json_t *ref = NULL, *o = NULL;
+	const char *k, *sub;
+	json_t *v;
+	int r;
+
+	(void)state;
+	claims_init(&c);
+	assert_int_equal(
+	    conf_forge_userinfo(CONF_RUN_REFERENCE, &c, &ref, NULL), RC_OK);
+	assert_string_equal(json_string_value(json_object_get(ref, "sub")),
+	    SUB);
+	assert_string_equal(
+	    json_string_value(json_object_get(ref, "family_name")), "DUBOIS");
+	assert_string_equal(json_string_value(json_object_get(ref, "aud")),
+	    AUD);
+	for (r = 0; r < CONF_RUN__MAX; r++) {
+		assert_int_equal(
+		    conf_forge_userinfo((enum conf_run)r, &c, &o, NULL), RC_OK);
+		sub = json_string_value(json_object_get(o, "sub"));
+		assert_non_null(sub);
+		if (r == CONF_RUN_USERINFO_SUB) {
+			assert_string_not_equal(sub, SUB);
+			assert_int_equal(strlen(sub), strlen(SUB));
+			assert_string_equal(sub + strlen(sub) - 2, "v1");
+		} else {
+			assert_string_equal(sub, SUB);
+		}
+		json_object_foreach(ref, k, v)
+		{
+			if (strcmp(k, "sub") != 0)
+				assert_true(
+				    json_equal(v, json_object_get(o, k)));
+		}
+		assert_int_equal(json_object_size(o), json_object_size(ref));
+		json_decref(o);
+		o = NULL;
+	}
+	json_decref(ref);
 }
 
 static void
@@ -453,6 +504,7 @@ main(void)
 		cmocka_unit_test(test_reference_claims),
 		cmocka_unit_test(test_one_deviation_each),
 		cmocka_unit_test(test_tokens_refused_for_their_reason),
+		cmocka_unit_test(test_userinfo_sub),
 		cmocka_unit_test(test_corrupt_signature),
 		cmocka_unit_test(test_classify),
 		cmocka_unit_test(test_choose_tell),
