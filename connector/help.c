@@ -161,6 +161,7 @@ static const struct help_opt opts_conformance[] = {
 static const struct help_opt opts_conformance_register[] = {
 	{ "--out", "FILE", "The registration file to create (mode 0600, never overwritten)." },
 	{ "--secret-out", "FILE", "Write the client secret to this new 0600 file instead of stdout." },
+	{ "--jwks-uri", "URL", "FranceConnect+ only (required): the site's JWKS, whose encryption key the ID token and userinfo are encrypted for." },
 	OPT_HELP, OPT_END,
 };
 static const struct help_opt opts_help[] = {
@@ -200,7 +201,7 @@ static const char *const u_ledger_conflicts[] = { "DIR [--vkey FILE]", NULL };
 static const char *const u_ledger_cosign[] = { "DIR --vkey LOG.VKEY --key WITNESS.KEY --name NAME --state FILE [--out FILE]", NULL };
 static const char *const u_ledger_revoke[] = { "DIR --key FILE --seq N --reason TEXT [--config FILE]", NULL };
 static const char *const u_conformance[] = { "DOSSIER.json --registration FILE --listen ADDR --public-url URL --tls-cert FILE --tls-key FILE [--config FILE] [--format FMT]", NULL };
-static const char *const u_conformance_register[] = { "DOSSIER.json --out FILE [--secret-out FILE]", NULL };
+static const char *const u_conformance_register[] = { "DOSSIER.json --out FILE [--secret-out FILE] [--jwks-uri URL]", NULL };
 static const char *const u_serve[] = { "--config FILE", NULL };
 static const char *const u_intake[] = { "run --once [--config FILE] [--since ISO8601]", NULL };
 static const char *const u_intake_run[] = { "--once [--config FILE] [--since ISO8601]", NULL };
@@ -509,7 +510,8 @@ static const struct help_cmd commands[] = {
 	        "the correct login must open a session, every forged one "
 	        "(nonce, aud, iss, exp,\n"
 	        "signature, alg none, unknown key, acr, userinfo sub, state, "
-	        "replayed\ncode) must be refused.\n"
+	        "replayed\ncode) must be refused.  With the dossier's "
+	        "logout_url, logout is checked too\n(advisory).\n"
 	        "Refuses a production dossier (docs/conformance.md).",
 	    .opts = opts_conformance,
 	    .exits = "0 the correct login opened a session and every forged "

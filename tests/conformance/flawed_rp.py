@@ -17,11 +17,18 @@ checks, so that raccord must report exactly the matching run as a failure:
   alg_none   an unsigned ID token (alg none) is accepted
   userinfo_sub the userinfo's sub is not compared with the ID token's:
              the site logs in whoever the userinfo names
+  logout_local  /logout only drops the local session: the browser is never
+             sent to FranceConnect's end_session
+  logout_keep   /logout goes to end_session but keeps the local session
+  logout_hint   /logout sends the browser to end_session without
+             id_token_hint
   acr_values the authorization request omits acr_values (FranceConnect
              refuses such a request; so does raccord's provider)
 
 Routes: /login (starts a login), /callback, /protected (200 with a
-session, else 302 to /login; see --landing).  Loopback only.  Test fixture, not an
+session, else 302 to /login; see --landing), /logout (drops the session and
+sends the browser to end_session with id_token_hint, state and
+post_logout_redirect_uri /au-revoir), /au-revoir.  Loopback only.  Test fixture, not an
 example to copy.
 """
 import argparse
@@ -42,7 +49,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
 FLAWS = ("none", "nonce", "state", "aud", "signature", "alg_none", "userinfo_sub",
-         "acr_values")
+         "logout_local", "logout_keep", "logout_hint", "acr_values")
 
 
 def b64d(s):
@@ -64,7 +71,7 @@ class RP:
         self.secret = open(a.secret_file).read().strip()
         self.base = "https://127.0.0.1:%d" % a.port
         self.flows = {}     # browser cookie -> (state, nonce)
-        self.sessions = {}  # session cookie -> sub
+        self.sessions = {}  # session cookie -> (sub, id_token)
         self.lock = threading.Lock()
         self.meta = None
 
@@ -170,7 +177,7 @@ class RP:
         ui = self.verify_jws(body.decode(), "userinfo")
         if self.a.flaw != "userinfo_sub" and ui.get("sub") != idt["sub"]:
             raise Refused("userinfo sub differs")  # OIDC Core 5.3.2
-        return ui["sub"] if self.a.flaw == "userinfo_sub" else idt["sub"]
+        return (ui["sub"] if self.a.flaw == "userinfo_sub" else idt["sub"]), tok["id_token"]
 
 
 def make_handler(rp):
@@ -223,7 +230,7 @@ def make_handler(rp):
                 if rp.a.flaw != "state" and not secrets.compare_digest(q.get("state", ""), flow[0]):
                     return self.send(400, b"<p>Erreur : state invalide.</p>")
                 try:
-                    sub = rp.finish(q.get("code", ""), flow)
+                    sub = rp.finish(q.get("code", ""), flow)  # (sub, id_token)
                 except Refused as e:
                     sys.stderr.write("flawed_rp: refused: %s\n" % e)
                     return self.send(403, b"<p>Erreur : identite refusee.</p>")
@@ -241,6 +248,21 @@ def make_handler(rp):
                 if rp.a.landing == "public":
                     return self.send(200, b"<h1>Bienvenue</h1><a href=/login>FranceConnect</a>")
                 return self.send(302, location=rp.base + "/login")
+            if u.path == "/logout":
+                with rp.lock:
+                    sid = ck.get("rp_session", "")
+                    sess = (rp.sessions.get(sid) if rp.a.flaw == "logout_keep"
+                            else rp.sessions.pop(sid, None))
+                if sess is None or rp.a.flaw == "logout_local":
+                    return self.send(302, location=rp.base + "/au-revoir")
+                params = {"state": secrets.token_urlsafe(32),
+                          "post_logout_redirect_uri": rp.base + "/au-revoir"}
+                if rp.a.flaw != "logout_hint":
+                    params["id_token_hint"] = sess[1]
+                end = rp.discovery()["end_session_endpoint"] + "?" + urllib.parse.urlencode(params)
+                return self.send(302, location=end)
+            if u.path == "/au-revoir":
+                return self.send(200, b"<p>Au revoir.</p>")
             return self.send(404, b"not found")
     return H
 

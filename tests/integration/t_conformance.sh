@@ -33,8 +33,10 @@ cat >"$WORK/conf.json" <<JSON
                "timeout_ms": 15000, "connect_timeout_ms": 2000 } }
 JSON
 
-# dossier FILE ID ENV LOGIN_URL REDIRECT_URI
+# dossier FILE ID ENV LOGIN_URL REDIRECT_URI [LOGOUT_URL POST_LOGOUT_URI]
 dossier() {
+	logout=
+	[ -n "${6:-}" ] && logout=", \"logout_url\": \"$6\", \"post_logout_redirect_uri\": \"$7\""
 	cat >"$1" <<JSON
 { "dossier_id": "$2",
   "collectivite": { "siren": "217500016", "siret": "21750001600019",
@@ -42,7 +44,7 @@ dossier() {
   "paiement": { "titulaire": "Commune de Test", "iban": "FR7630006000011234567890189", "bic": "AGRIFRPP" },
   "integrations": [ { "kind": "franceconnect", "environment": "$3",
     "client_id": "cid-of-the-commune", "login_url": "$4",
-    "redirect_uri": "$5" } ] }
+    "redirect_uri": "$5"$logout } ] }
 JSON
 }
 
@@ -76,13 +78,23 @@ for s in r.get("integrations", []):
 PY
 }
 
-# The runs of one conformance section (reference included).
+# The runs of one conformance section (reference included), the advisory
+# logout check left out.
 NRUNS=14
 
-# expect_failing REPORT "run run ..." LABEL: exactly those runs fail, the
-# reference and every other run pass.
+# expect_failing REPORT "run run ..." LABEL [LOGOUT]: exactly those runs
+# fail, the reference and every other run pass; the advisory logout check
+# has status LOGOUT (default pass).
 expect_failing() {
-	statuses "$1" >"$WORK/st"
+	statuses "$1" >"$WORK/st.all"
+	grep -v '^logout=' "$WORK/st.all" >"$WORK/st"
+	lo=$(sed -n 's/^logout=//p' "$WORK/st.all")
+	if [ "$lo" = "${4:-pass}" ]; then
+		ok "$3: logout check ${4:-pass}"
+	else
+		nok "$3: logout check '$lo', wanted ${4:-pass}"
+		details "$1"
+	fi
 	got=$(grep '=fail$' "$WORK/st" | sed 's/=fail$//' | sort | tr '\n' ' ')
 	want=$(printf '%s\n' $2 | sed '/^$/d' | sort | tr '\n' ' ')
 	other=$(grep -v '=fail$' "$WORK/st" | grep -v '=pass$')
@@ -139,7 +151,9 @@ if why=$(apache_missing); then
 else
 	AP=$(free_port)
 	dossier "$WORK/apache.json" IT-conf-apache integration \
-		"https://127.0.0.1:$AP/protected/index.html" "https://127.0.0.1:$AP/protected/redirect_uri"
+		"https://127.0.0.1:$AP/protected/index.html" "https://127.0.0.1:$AP/protected/redirect_uri" \
+		"https://127.0.0.1:$AP/protected/redirect_uri?logout=https%3A%2F%2F127.0.0.1%3A$AP%2Fau-revoir.html" \
+		"https://127.0.0.1:$AP/au-revoir.html"
 	"$RACCORD" conformance register "$WORK/apache.json" --out "$WORK/apache.reg" \
 		--secret-out "$WORK/apache.secret" >"$WORK/o" 2>&1 || nok "register for Apache: $(cat "$WORK/o")"
 	CID=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["client_id"])' "$WORK/apache.reg")
@@ -153,7 +167,8 @@ else
 		nok "Apache did not start: $(tail -5 "$WORK/apache.start")"
 	else
 		run_conf "$WORK/apache.json" "$WORK/apache.reg" "$WORK/apache.out"; rc=$?
-		statuses "$WORK/apache.out" >"$WORK/st"
+		statuses "$WORK/apache.out" >"$WORK/st.all"
+		grep -v '^logout=' "$WORK/st.all" >"$WORK/st"
 		# Two findings on Debian 12's mod_auth_openidc (2.4.12.3),
 		# documented in docs/conformance.md:
 		#  - alg_none: it skips the signature check of an unsigned ID
@@ -172,6 +187,15 @@ else
 			ok "mod_auth_openidc: the correct login opens a session, every forged identity but alg none and userinfo sub is refused ($(grep -E '^(alg_none|userinfo_sub)=' "$WORK/st" | tr '\n' ' '))"
 		else
 			nok "mod_auth_openidc: exit $rc; $(tr '\n' ' ' <"$WORK/st") $(head -3 "$WORK/apache.out.err")"
+			details "$WORK/apache.out"
+		fi
+		# Its logout (redirect_uri?logout=) goes to end_session with
+		# the ID token and the declared post_logout_redirect_uri, and
+		# drops its session.
+		if grep -qx 'logout=pass' "$WORK/st.all"; then
+			ok "mod_auth_openidc: logout through end_session with id_token_hint (advisory check passes)"
+		else
+			nok "mod_auth_openidc logout: $(grep '^logout=' "$WORK/st.all")"
 			details "$WORK/apache.out"
 		fi
 		# The session comes from mod_auth_openidc's own validation:
@@ -216,7 +240,8 @@ if ! python3 -c 'import cryptography' 2>/dev/null; then
 	nok "python3 cryptography missing: bash .ci/setup installs python3-cryptography"
 else
 	RP=$(free_port)
-	dossier "$WORK/rp.json" IT-conf-rp integration "https://127.0.0.1:$RP/login" "https://127.0.0.1:$RP/callback"
+	dossier "$WORK/rp.json" IT-conf-rp integration "https://127.0.0.1:$RP/login" "https://127.0.0.1:$RP/callback" \
+		"https://127.0.0.1:$RP/logout" "https://127.0.0.1:$RP/au-revoir"
 	"$RACCORD" conformance register "$WORK/rp.json" --out "$WORK/rp.reg" \
 		--secret-out "$WORK/rp.secret" >/dev/null 2>&1 || nok "register for the flawed RP"
 	RCID=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["client_id"])' "$WORK/rp.reg")
@@ -244,6 +269,22 @@ else
 		stop_rp
 	done
 
+	# Logout (advisory): a site that never sends the browser to
+	# end_session, sends it without id_token_hint, or keeps its own
+	# session gets a warning, and the exit status stays 0.
+	for flaw in logout_local logout_hint logout_keep; do
+		start_rp "$flaw" protected
+		run_conf "$WORK/rp.json" "$WORK/rp.reg" "$WORK/rp-$flaw.out"; rc=$?
+		expect_failing "$WORK/rp-$flaw.out" "" "flawed RP --flaw $flaw" warn
+		[ $rc -eq 0 ] && ok "flawed RP --flaw $flaw: advisory, exit 0" ||
+			nok "flawed RP --flaw $flaw: exit $rc"
+		stop_rp
+	done
+	grep -q 'did not send the browser to FranceConnect' "$WORK/rp-logout_local.out" &&
+		grep -q 'without id_token_hint' "$WORK/rp-logout_hint.out" &&
+		grep -q "site's own session is still open afterwards" "$WORK/rp-logout_keep.out" &&
+		ok "logout warnings name what is missing" || nok "logout warnings: wrong detail"
+
 	# A landing page anybody may see: the session is told by the name
 	# of the test identity on it.
 	start_rp nonce public
@@ -256,7 +297,7 @@ else
 	run_conf "$WORK/rp.json" "$WORK/rp.reg" "$WORK/rp-same.out"; rc=$?
 	statuses "$WORK/rp-same.out" >"$WORK/st"
 	if [ $rc -eq 3 ] && grep -qx 'reference=error' "$WORK/st" &&
-		[ "$(grep -c '=skip$' "$WORK/st")" -eq $((NRUNS - 1)) ]; then
+		[ "$(grep -c '=skip$' "$WORK/st")" -eq "$NRUNS" ]; then
 		ok "landing page identical with and without a session: reference error, runs skipped, exit 3"
 	else
 		nok "identical landing page: exit $rc; $(tr '\n' ' ' <"$WORK/st")"

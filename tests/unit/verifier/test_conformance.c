@@ -274,6 +274,63 @@ test_userinfo_sub(void **state)
 	json_decref(ref);
 }
 
+/* The end_session URL a site's logout sends the browser to. */
+static void
+test_logout_judge(void **state)
+{
+	static const char idt[] = "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln";
+	static const char plru[] = "https://mairie.test/au-revoir";
+	static const struct {
+		const char *url;
+		enum conf_logout_fault f;
+		int state;
+	} t[] = {
+		{ ISS "/session/end?id_token_hint=" /**/
+		      "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln"
+		      "&post_logout_redirect_uri="
+		      "https%3A%2F%2Fmairie.test%2Fau-revoir&state=abc",
+		    CONF_LOGOUT_OK, 1 },
+		{ ISS "/session/end?id_token_hint=" /**/
+		      "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln"
+		      "&post_logout_redirect_uri="
+		      "https%3A%2F%2Fmairie.test%2Fau-revoir",
+		    CONF_LOGOUT_OK, 0 },
+		{ ISS "/session/end?post_logout_redirect_uri="
+		      "https%3A%2F%2Fmairie.test%2Fau-revoir&state=abc",
+		    CONF_LOGOUT_NO_HINT, 1 },
+		{ ISS "/session/end?id_token_hint=&state=abc",
+		    CONF_LOGOUT_NO_HINT, 1 },
+		{ ISS "/session/end?id_token_hint=" /**/
+		      "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ5In0.c2ln"
+		      "&post_logout_redirect_uri="
+		      "https%3A%2F%2Fmairie.test%2Fau-revoir",
+		    CONF_LOGOUT_HINT_OTHER, 0 },
+		{ ISS "/session/end?id_token_hint=" /**/
+		      "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln",
+		    CONF_LOGOUT_NO_PLRU, 0 },
+		{ ISS "/session/end?id_token_hint=" /**/
+		      "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln"
+		      "&post_logout_redirect_uri=https%3A%2F%2Fevil.test%2F",
+		    CONF_LOGOUT_PLRU_OTHER, 0 },
+		{ "not a url", CONF_LOGOUT_UNPARSABLE, 0 },
+	};
+	size_t i;
+	int st;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		if (conf_logout_judge(t[i].url, idt, plru, &st) != t[i].f)
+			fail_msg("case %zu: %s", i, t[i].url);
+		assert_int_equal(st, t[i].state);
+		assert_non_null(conf_logout_fault_str(t[i].f));
+	}
+	/* Nothing issued, nothing declared: neither can match. */
+	assert_int_equal(conf_logout_judge(t[0].url, NULL, plru, &st),
+	    CONF_LOGOUT_HINT_OTHER);
+	assert_int_equal(conf_logout_judge(t[0].url, idt, NULL, &st),
+	    CONF_LOGOUT_PLRU_OTHER);
+}
+
 static void
 test_corrupt_signature(void **state)
 {
@@ -448,13 +505,14 @@ test_registration(void **state)
 
 	/* Production: refused, nothing issued. */
 	d = make_dossier("production");
-	assert_int_equal(conf_register(d, &reg, &secret, &err), RC_EINVAL);
+	assert_int_equal(conf_register(d, NULL, &reg, &secret, &err),
+	    RC_EINVAL);
 	assert_null(secret);
 	assert_non_null(strstr(err.msg, "production"));
 	dossier_free(d);
 
 	d = make_dossier("integration");
-	assert_int_equal(conf_register(d, &reg, &secret, NULL), RC_OK);
+	assert_int_equal(conf_register(d, NULL, &reg, &secret, NULL), RC_OK);
 	assert_int_equal(strlen(secret), 2 * CONF_SECRET_BYTES);
 	assert_int_equal(rc_sha256(secret, strlen(secret), md), RC_OK);
 	assert_memory_equal(md, reg.secret_sha256, RC_SHA256_LEN);
@@ -505,6 +563,7 @@ main(void)
 		cmocka_unit_test(test_one_deviation_each),
 		cmocka_unit_test(test_tokens_refused_for_their_reason),
 		cmocka_unit_test(test_userinfo_sub),
+		cmocka_unit_test(test_logout_judge),
 		cmocka_unit_test(test_corrupt_signature),
 		cmocka_unit_test(test_classify),
 		cmocka_unit_test(test_choose_tell),
