@@ -22,8 +22,13 @@ checks, so that raccord must report exactly the matching run as a failure:
   logout_keep   /logout goes to end_session but keeps the local session
   logout_hint   /logout sends the browser to end_session without
              id_token_hint
+  acr_level  (with --plus) any acr is accepted, eidas1 included
   acr_values the authorization request omits acr_values (FranceConnect
              refuses such a request; so does raccord's provider)
+
+With --plus it is a FranceConnect+ relying party: it asks eidas2, requires
+acr eidas2 or eidas3, publishes an RSA encryption key at /jwks and decrypts
+the ID token and userinfo (JWE, RSA-OAEP + A256GCM) before verifying them.
 
 Routes: /login (starts a login), /callback, /protected (200 with a
 session, else 302 to /login; see --landing), /logout (drops the session and
@@ -47,9 +52,10 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 FLAWS = ("none", "nonce", "state", "aud", "signature", "alg_none", "userinfo_sub",
-         "logout_local", "logout_keep", "logout_hint", "acr_values")
+         "logout_local", "logout_keep", "logout_hint", "acr_level", "acr_values")
 
 
 def b64d(s):
@@ -58,6 +64,14 @@ def b64d(s):
 
 def b2i(b):
     return int.from_bytes(b, "big")
+
+
+def b64e(b):
+    return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+
+
+def i2b64(i):
+    return b64e(i.to_bytes((i.bit_length() + 7) // 8, "big"))
 
 
 class Refused(Exception):
@@ -74,6 +88,32 @@ class RP:
         self.sessions = {}  # session cookie -> (sub, id_token)
         self.lock = threading.Lock()
         self.meta = None
+        self.enc_key = rsa.generate_private_key(public_exponent=65537, key_size=2048) \
+            if a.plus else None
+
+    def jwks(self):
+        pub = self.enc_key.public_key().public_numbers()
+        return {"keys": [{"kty": "RSA", "use": "enc", "alg": "RSA-OAEP", "kid": "rp-enc-1",
+                          "n": i2b64(pub.n), "e": i2b64(pub.e)}]}
+
+    def decrypt(self, token, what):
+        """FranceConnect+: a JWE (RSA-OAEP, A256GCM) wrapping the JWS."""
+        if not self.a.plus:
+            return token
+        parts = token.split(".")
+        if len(parts) != 5:
+            raise Refused(what + ": not encrypted (FranceConnect+ encrypts)")
+        hdr = json.loads(b64d(parts[0]))
+        if hdr.get("alg") != "RSA-OAEP" or hdr.get("enc") != "A256GCM":
+            raise Refused(what + ": JWE alg/enc %r/%r" % (hdr.get("alg"), hdr.get("enc")))
+        try:
+            cek = self.enc_key.decrypt(b64d(parts[1]), padding.OAEP(
+                mgf=padding.MGF1(algorithm=hashes.SHA1()), algorithm=hashes.SHA1(), label=None))
+            plain = AESGCM(cek).decrypt(b64d(parts[2]), b64d(parts[3]) + b64d(parts[4]),
+                                        parts[0].encode())
+        except Exception as e:
+            raise Refused(what + ": cannot decrypt: %s" % e)
+        return plain.decode()
 
     def get(self, url, headers=None):
         req = urllib.request.Request(url, headers=headers or {})
@@ -144,8 +184,14 @@ class RP:
             n = c.get("nonce")
             if not isinstance(n, str) or not secrets.compare_digest(n, nonce):
                 raise Refused("nonce")
-        if c.get("acr") != "eidas1":
+        acr = c.get("acr")
+        if not self.a.plus and acr != "eidas1":
             raise Refused("acr")
+        # FranceConnect+: at least the level asked (eidas2).
+        if self.a.plus and not acr:
+            raise Refused("acr")
+        if self.a.plus and self.a.flaw != "acr_level" and acr not in ("eidas2", "eidas3"):
+            raise Refused("acr below eidas2")
         if not c.get("sub"):
             raise Refused("sub")
         return c
@@ -169,12 +215,12 @@ class RP:
                 tok = json.loads(r.read())
         except urllib.error.HTTPError as e:
             raise Refused("token endpoint: HTTP %d" % e.code)
-        idt = self.check_id_token(tok["id_token"], state_cookie[1])
+        idt = self.check_id_token(self.decrypt(tok["id_token"], "id_token"), state_cookie[1])
         body, ctype = self.get(meta["userinfo_endpoint"],
                                {"Authorization": "Bearer " + tok["access_token"]})
         if not ctype.startswith("application/jwt"):
             raise Refused("userinfo is not a JWT")
-        ui = self.verify_jws(body.decode(), "userinfo")
+        ui = self.verify_jws(self.decrypt(body.decode(), "userinfo"), "userinfo")
         if self.a.flaw != "userinfo_sub" and ui.get("sub") != idt["sub"]:
             raise Refused("userinfo sub differs")  # OIDC Core 5.3.2
         return (ui["sub"] if self.a.flaw == "userinfo_sub" else idt["sub"]), tok["id_token"]
@@ -217,7 +263,8 @@ def make_handler(rp):
                 params = {
                     "response_type": "code", "client_id": rp.a.client_id,
                     "redirect_uri": rp.base + "/callback", "scope": "openid given_name family_name",
-                    "state": state, "nonce": nonce, "acr_values": "eidas1"}
+                    "state": state, "nonce": nonce,
+                    "acr_values": "eidas2" if rp.a.plus else "eidas1"}
                 if rp.a.flaw == "acr_values":
                     del params["acr_values"]
                 authz = rp.discovery()["authorization_endpoint"] + "?" + urllib.parse.urlencode(params)
@@ -261,6 +308,14 @@ def make_handler(rp):
                     params["id_token_hint"] = sess[1]
                 end = rp.discovery()["end_session_endpoint"] + "?" + urllib.parse.urlencode(params)
                 return self.send(302, location=end)
+            if u.path == "/jwks" and rp.a.plus:
+                body = json.dumps(rp.jwks()).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+                return
             if u.path == "/au-revoir":
                 return self.send(200, b"<p>Au revoir.</p>")
             return self.send(404, b"not found")
@@ -278,6 +333,7 @@ def main():
     ap.add_argument("--secret-file", required=True)
     ap.add_argument("--flaw", choices=FLAWS, default="none")
     ap.add_argument("--auth", choices=("post", "basic"), default="post")
+    ap.add_argument("--plus", action="store_true", help="FranceConnect+ (eidas2, encrypted tokens)")
     # protected: 302 to /login without a session; public: 200 for
     # everybody, the person's name only with a session; same: one page
     # for everybody (raccord cannot tell a session).

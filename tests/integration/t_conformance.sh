@@ -99,7 +99,7 @@ expect_failing() {
 	want=$(printf '%s\n' $2 | sed '/^$/d' | sort | tr '\n' ' ')
 	other=$(grep -v '=fail$' "$WORK/st" | grep -v '=pass$')
 	n=$(wc -l <"$WORK/st")
-	if [ "$got" = "$want" ] && [ -z "$other" ] && [ "$n" -eq "$NRUNS" ] &&
+	if [ "$got" = "$want" ] && [ -z "$other" ] && [ "$n" -eq "${NR:-$NRUNS}" ] &&
 		grep -qx 'reference=pass' "$WORK/st"; then
 		ok "$3: failing runs are exactly [${want% }]"
 	else
@@ -249,7 +249,7 @@ else
 	start_rp() {
 		python3 tests/conformance/flawed_rp.py --port "$RP" --cert "$CERT" --key "$KEY" \
 			--ca "$CA" --issuer "$ISSUER" --client-id "$RCID" --secret-file "${4:-$WORK/rp.secret}" \
-			--flaw "$1" --landing "$2" --auth "${3:-post}" 2>"$WORK/rp-$1-$2.log" &
+			--flaw "$1" --landing "$2" --auth "${3:-post}" ${RP_EXTRA:-} 2>"$WORK/rp-$1-$2.log" &
 		RP_PID=$!
 		i=0
 		while ! curl -s --cacert "$CA" -o /dev/null "https://127.0.0.1:$RP/login" && [ $i -lt 50 ]; do
@@ -348,6 +348,46 @@ else
 		ok "without network.allow_private the loopback site is blocked (reference error, exit 3)"
 	else
 		nok "closed SSRF guard: exit $rc; $(tr '\n' ' ' <"$WORK/st")"
+	fi
+	stop_rp
+fi
+
+# --- FranceConnect+ (encrypted tokens, eidas2) --------------------------
+if python3 -c 'import cryptography' 2>/dev/null; then
+	dossier "$WORK/plus.json" IT-conf-plus integration "https://127.0.0.1:$RP/login" "https://127.0.0.1:$RP/callback" \
+		"https://127.0.0.1:$RP/logout" "https://127.0.0.1:$RP/au-revoir"
+	sed -i 's/"kind": "franceconnect",/"kind": "franceconnect", "plus": true,/' "$WORK/plus.json"
+	"$RACCORD" conformance register "$WORK/plus.json" --out "$WORK/plus-nojwks.reg" >"$WORK/o" 2>"$WORK/e"; rc=$?
+	[ $rc -eq 2 ] && grep -q -- '--jwks-uri' "$WORK/e" && [ ! -e "$WORK/plus-nojwks.reg" ] &&
+		ok "FranceConnect+ register without --jwks-uri: exit 2 naming it" ||
+		nok "FranceConnect+ register without --jwks-uri: exit $rc $(cat "$WORK/e")"
+	"$RACCORD" conformance register "$WORK/plus.json" --out "$WORK/plus.reg" --secret-out "$WORK/plus.secret" \
+		--jwks-uri "https://127.0.0.1:$RP/jwks" >/dev/null 2>&1 || nok "FranceConnect+ register"
+	RCID=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["client_id"])' "$WORK/plus.reg")
+	# The RP refuses an unencrypted token and an acr below eidas2, so a
+	# passing reference shows raccord encrypted for the RP's key.
+	RP_EXTRA=--plus
+	for spec in "none:" "acr_level:acr_low" "nonce:nonce_wrong nonce_missing code_replayed"; do
+		flaw=${spec%%:*} want=${spec#*:}
+		start_rp "$flaw" protected post "$WORK/plus.secret"
+		run_conf "$WORK/plus.json" "$WORK/plus.reg" "$WORK/plus-$flaw.out"; rc=$?
+		NR=$((NRUNS + 1)) expect_failing "$WORK/plus-$flaw.out" "$want" "FranceConnect+ RP --flaw $flaw"
+		if [ -z "$want" ]; then exp=0; else exp=1; fi
+		[ $rc -eq $exp ] && ok "FranceConnect+ RP --flaw $flaw: exit $rc" ||
+			nok "FranceConnect+ RP --flaw $flaw: exit $rc, wanted $exp ($(head -2 "$WORK/plus-$flaw.out.err"))"
+		stop_rp
+	done
+	RP_EXTRA=
+	grep -q 'FranceConnect+ conformance' "$WORK/plus-none.out" &&
+		ok "FranceConnect+ section labelled as such" || nok "FranceConnect+ section label"
+	# Without its JWKS the site cannot be logged in: reference error.
+	start_rp none protected post "$WORK/plus.secret"
+	run_conf "$WORK/plus.json" "$WORK/plus.reg" "$WORK/plus-nokey.out"; rc=$?
+	statuses "$WORK/plus-nokey.out" >"$WORK/st"
+	if [ $rc -eq 3 ] && grep -qx 'reference=error' "$WORK/st" && grep -q "the site's JWKS" "$WORK/plus-nokey.out"; then
+		ok "FranceConnect+ site without a JWKS: reference error naming it, exit 3"
+	else
+		nok "FranceConnect+ without JWKS: exit $rc; $(tr '\n' ' ' <"$WORK/st")"
 	fi
 	stop_rp
 fi

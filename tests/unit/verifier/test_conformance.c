@@ -185,6 +185,7 @@ test_tokens_refused_for_their_reason(void **state)
 		{ CONF_RUN_ALG_NONE, OIDC_JWT_ALG },
 		{ CONF_RUN_KEY_ROGUE, OIDC_JWT_NOKEY },
 		{ CONF_RUN_ACR_MISSING, OIDC_JWT_OK },  /* acr: the RP's rule */
+		{ CONF_RUN_ACR_LOW, OIDC_JWT_OK },      /* acr: the RP's rule */
 		{ CONF_RUN_USERINFO_SUB, OIDC_JWT_OK }, /* userinfo differs */
 		{ CONF_RUN_STATE_ALTERED, OIDC_JWT_OK },
 		{ CONF_RUN_CODE_REPLAYED, OIDC_JWT_OK },
@@ -448,6 +449,35 @@ test_shows_identity(void **state)
 	assert_false(conf_body_shows_identity(NULL, 0));
 }
 
+/* acr_low only for FranceConnect+, every other run for both. */
+static void
+test_run_applies(void **state)
+{
+	struct conf_claims c;
+	json_t *o = NULL;
+	int i;
+
+	(void)state;
+	for (i = 0; i < CONF_RUN__MAX; i++) {
+		assert_true(conf_run_applies((enum conf_run)i, 1));
+		assert_int_equal(conf_run_applies((enum conf_run)i, 0),
+		    i != CONF_RUN_ACR_LOW);
+	}
+	assert_false(conf_run_applies(CONF_RUN__MAX, 1));
+	claims_init(&c);
+	c.acr = "eidas2";
+	assert_int_equal(conf_forge_claims(CONF_RUN_ACR_LOW, &c, &o, NULL),
+	    RC_OK);
+	assert_string_equal(json_string_value(json_object_get(o, "acr")),
+	    "eidas1");
+	json_decref(o);
+	assert_int_equal(conf_forge_claims(CONF_RUN_REFERENCE, &c, &o, NULL),
+	    RC_OK);
+	assert_string_equal(json_string_value(json_object_get(o, "acr")),
+	    "eidas2");
+	json_decref(o);
+}
+
 static void
 test_run_names_unique(void **state)
 {
@@ -470,17 +500,17 @@ static const char dossier_fmt[] =
     "  \"paiement\": { \"titulaire\": \"Commune\", \"iban\": "
     "\"FR7630006000011234567890189\", \"bic\": \"AGRIFRPP\" },"
     "  \"integrations\": [ { \"kind\": \"franceconnect\", \"environment\": "
-    "\"%s\","
+    "\"%s\", \"plus\": %s,"
     "    \"client_id\": \"c\", \"login_url\": \"https://mairie.test/login\","
     "    \"redirect_uri\": \"https://mairie.test/cb\" } ] }";
 
 static struct dossier *
-make_dossier(const char *env)
+make_dossier(const char *env, int plus)
 {
 	char text[1024];
 	struct dossier *d = NULL;
 
-	snprintf(text, sizeof(text), dossier_fmt, env);
+	snprintf(text, sizeof(text), dossier_fmt, env, plus ? "true" : "false");
 	assert_int_equal(dossier_parse(text, strlen(text), "test", &d, NULL),
 	    RC_OK);
 	return d;
@@ -504,14 +534,20 @@ test_registration(void **state)
 	snprintf(bad, sizeof(bad), "%s/bad.json", dir);
 
 	/* Production: refused, nothing issued. */
-	d = make_dossier("production");
+	d = make_dossier("production", 0);
 	assert_int_equal(conf_register(d, NULL, &reg, &secret, &err),
 	    RC_EINVAL);
 	assert_null(secret);
 	assert_non_null(strstr(err.msg, "production"));
 	dossier_free(d);
 
-	d = make_dossier("integration");
+	d = make_dossier("integration", 0);
+	/* FranceConnect does not encrypt: no JWKS to register. */
+	rc_err_clear(&err);
+	assert_int_equal(
+	    conf_register(d, "https://mairie.test/jwks", &reg, &secret, &err),
+	    RC_EINVAL);
+	assert_non_null(strstr(err.msg, "FranceConnect+ only"));
 	assert_int_equal(conf_register(d, NULL, &reg, &secret, NULL), RC_OK);
 	assert_int_equal(strlen(secret), 2 * CONF_SECRET_BYTES);
 	assert_int_equal(rc_sha256(secret, strlen(secret), md), RC_OK);
@@ -547,6 +583,27 @@ test_registration(void **state)
 	fclose(f);
 	assert_int_not_equal(conf_registration_load(bad, &back, NULL), RC_OK);
 
+	/* FranceConnect+: the RP's JWKS is required, and kept. */
+	rc_free_secret(secret, strlen(secret));
+	secret = NULL;
+	conf_registration_cleanup(&reg);
+	dossier_free(d);
+	d = make_dossier("integration", 1);
+	rc_err_clear(&err);
+	assert_int_equal(conf_register(d, NULL, &reg, &secret, &err),
+	    RC_EINVAL);
+	assert_non_null(strstr(err.msg, "--jwks-uri"));
+	assert_int_equal(conf_register(d, "http:/x", &reg, &secret, NULL),
+	    RC_EINVAL);
+	assert_int_equal(
+	    conf_register(d, "https://mairie.test/jwks", &reg, &secret, NULL),
+	    RC_OK);
+	unlink(file);
+	assert_int_equal(conf_registration_save(&reg, file, NULL), RC_OK);
+	assert_int_equal(conf_registration_load(file, &back, NULL), RC_OK);
+	assert_string_equal(back.jwks_uri, "https://mairie.test/jwks");
+	conf_registration_cleanup(&back);
+
 	rc_free_secret(secret, strlen(secret));
 	conf_registration_cleanup(&reg);
 	dossier_free(d);
@@ -568,6 +625,7 @@ main(void)
 		cmocka_unit_test(test_classify),
 		cmocka_unit_test(test_choose_tell),
 		cmocka_unit_test(test_shows_identity),
+		cmocka_unit_test(test_run_applies),
 		cmocka_unit_test(test_run_names_unique),
 		cmocka_unit_test(test_registration),
 	};
