@@ -76,6 +76,7 @@ static const struct help_opt opts_verify[] = {
 	{ "--batch", "FILE", "One dossier per line (JSONL; - reads stdin)." },
 	{ "--format", "FMT", "text (default) or json: one object per dossier with each integration's decision." },
 	{ "--approve-shared-credential", "SEQ", "An instructor approves a credential first awarded (entry SEQ) to another SIREN, e.g. an intercommunal portal (one dossier, not with --batch)." },
+	{ "--conformance", "REPORT", "The dossier's raccord conformance report (JSON); with policy.require_conformance the FranceConnect forfait needs it verified (one dossier, not with --batch)." },
 	OPT_HELP, OPT_END,
 };
 static const struct help_opt opts_keygen[] = {
@@ -184,7 +185,7 @@ static const struct help_opt opts_serve[] = {
 
 static const char *const u_checks[] = { "[ID...] [--lang en|fr] [--format text|json|markdown]", NULL };
 static const char *const u_check[] = { "DOSSIER.json|- [options]", "--batch FILE.jsonl [options]", "--siret SIRET --login-url URL --client-id ID --redirect-uri URL [--env ENV] [--kind CATEGORIE] [--name NAME] [options]", NULL };
-static const char *const u_verify[] = { "DOSSIER.json --ledger DIR --key FILE [--config FILE] [--format FMT] [--approve-shared-credential SEQ]", "--batch FILE.jsonl --ledger DIR --key FILE [--config FILE] [--format FMT]", NULL };
+static const char *const u_verify[] = { "DOSSIER.json --ledger DIR --key FILE [--config FILE] [--format FMT] [--approve-shared-credential SEQ] [--conformance REPORT]", "--batch FILE.jsonl --ledger DIR --key FILE [--config FILE] [--format FMT]", NULL };
 static const char *const u_keygen[] = { "NAME --key FILE --vkey FILE [--witness]", NULL };
 static const char *const u_config[] = { "dump|check [--config FILE]", NULL };
 static const char *const u_config_dump[] = { "[--config FILE] [--comments]", NULL };

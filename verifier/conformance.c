@@ -82,25 +82,32 @@ enum rc_code
 conf_integration(const struct dossier *d,
     const struct dossier_integration **out, struct rc_err *err)
 {
-	size_t i;
+	size_t i, nfc = 0;
 
 	*out = NULL;
-	for (i = 0; i < d->nintegrations; i++)
-		if (d->integrations[i].kind == DOSSIER_FRANCECONNECT)
-			break;
-	if (i == d->nintegrations)
+	/* The first FranceConnect integration of the integration
+	 * environment: a dossier may declare its production integration
+	 * (awarded) beside the one conformance tests. */
+	for (i = 0; i < d->nintegrations; i++) {
+		if (d->integrations[i].kind != DOSSIER_FRANCECONNECT)
+			continue;
+		nfc++;
+		if (d->integrations[i].env != DOSSIER_ENV_PRODUCTION) {
+			*out = &d->integrations[i];
+			return RC_OK;
+		}
+	}
+	if (nfc == 0)
 		return RC_ERR(err, RC_EINVAL,
 		    "dossier %s: no franceconnect integration to test",
 		    d->dossier_id);
 	/* issue 11, Safety: the test provider never stands in for a
 	 * production integration. */
-	if (d->integrations[i].env == DOSSIER_ENV_PRODUCTION)
-		return RC_ERR(err, RC_EINVAL,
-		    "%s: environment is production; conformance runs only "
-		    "against an integration environment",
-		    d->integrations[i].path);
-	*out = &d->integrations[i];
-	return RC_OK;
+	return RC_ERR(err, RC_EINVAL,
+	    "dossier %s: every franceconnect integration's environment is "
+	    "production; conformance runs only against an integration "
+	    "environment",
+	    d->dossier_id);
 }
 
 enum rc_code

@@ -67,9 +67,9 @@ enum rc_code conf_registration_load(const char *file,
 
 /*
  * The dossier's FranceConnect integration conformance runs against
- * (borrowed): the first of kind franceconnect.  RC_EINVAL when there is
- * none or when it names the production environment: the test provider
- * never stands in for production.
+ * (borrowed): the first of kind franceconnect whose environment is not
+ * production.  RC_EINVAL when there is none (the test provider never
+ * stands in for production).
  */
 enum rc_code conf_integration(const struct dossier *d,
     const struct dossier_integration **out, struct rc_err *err);
