@@ -1575,6 +1575,17 @@ anonymous_probe(struct probe *pr, const char *landing, struct report *rep,
 	return RC_OK;
 }
 
+/* Is url the provider's end_session endpoint (any query)? */
+static int
+is_end_session(const struct conf_prov *p, const char *url)
+{
+	size_t n = strlen(p->issuer), m = strlen("/session/end");
+
+	return strncmp(url, p->issuer, n) == 0 &&
+	    strncmp(url + n, "/session/end", m) == 0 &&
+	    (url[n + m] == '?' || url[n + m] == '\0');
+}
+
 /* What the logout leg saw, for the check's detail. */
 struct logout_obs {
 	int reached;   /* the browser was sent to end_session */
@@ -1607,7 +1618,7 @@ logout_leg(struct probe *pr, struct conf_prov *p, struct probe_jar *jar,
 	if ((rc = follow(pr, p, jar, logout_url, rep, f, &res, &stop, err)) !=
 	    RC_OK)
 		goto out;
-	if (stop != NULL) {
+	if (stop != NULL && is_end_session(p, stop)) {
 		lo->reached = 1;
 		pthread_mutex_lock(&p->mu);
 		idt = p->id_token ? rc_strdup(p->id_token) : NULL;
