@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * raccord conformance register DOSSIER.json --out FILE [--secret-out FILE]
+ *                              [--jwks-uri URL]
  * raccord conformance DOSSIER.json --registration FILE --listen ADDR
  *                     --public-url URL --tls-cert F --tls-key F
  *                     [--config F] [--format text|json] [-v]
@@ -37,7 +38,7 @@ conf_usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: raccord conformance register DOSSIER.json --out FILE "
-	    "[--secret-out FILE]\n"
+	    "[--secret-out FILE] [--jwks-uri URL]\n"
 	    "       raccord conformance DOSSIER.json --registration FILE "
 	    "--listen ADDR\n"
 	    "                           --public-url URL --tls-cert FILE "
@@ -79,10 +80,11 @@ conf_register_cmd(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "out", required_argument, NULL, 'o' },
 		{ "secret-out", required_argument, NULL, 's' },
+		{ "jwks-uri", required_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *out = NULL, *secret_out = NULL;
+	const char *out = NULL, *secret_out = NULL, *jwks_uri = NULL;
 	struct conf_registration reg;
 	struct dossier *d = NULL;
 	struct rc_err err = { 0 };
@@ -91,10 +93,13 @@ conf_register_cmd(int argc, char **argv)
 
 	memset(&reg, 0, sizeof(reg));
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:s:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:s:j:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			out = optarg;
+			break;
+		case 'j':
+			jwks_uri = optarg;
 			break;
 		case 's':
 			secret_out = optarg;
@@ -112,7 +117,7 @@ conf_register_cmd(int argc, char **argv)
 		return 2;
 	}
 	if (dossier_load_file(argv[optind], &d, &err) != RC_OK ||
-	    conf_register(d, &reg, &secret, &err) != RC_OK) {
+	    conf_register(d, jwks_uri, &reg, &secret, &err) != RC_OK) {
 		fprintf(stderr, PROG " register: %s\n", err.msg);
 		goto out;
 	}
@@ -144,7 +149,8 @@ out:
 	return status;
 }
 
-/* 0 all passed, 1 some failed, 3 some error or skipped. */
+/* Over the required checks: 0 all passed, 1 some failed, 3 some error or
+ * skipped. */
 static int
 section_status(const struct report *rep)
 {
@@ -163,6 +169,9 @@ section_status(const struct report *rep)
 			const char *st =
 			    json_string_value(json_object_get(ch, "status"));
 
+			/* An advisory check (logout) never sets the exit. */
+			if (json_is_false(json_object_get(ch, "required")))
+				continue;
 			if (st == NULL || strcmp(st, "pass") == 0)
 				continue;
 			if (strcmp(st, "fail") == 0)

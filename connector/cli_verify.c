@@ -32,6 +32,7 @@
 
 #include <jansson.h>
 
+#include "common/json.h"
 #include "common/mem.h"
 #include "connector/award.h"
 #include "connector/cli.h"
@@ -48,7 +49,8 @@ verify_usage(FILE *f)
 	fprintf(f,
 	    "usage: raccord verify DOSSIER.json --ledger DIR --key FILE "
 	    "[--config F]\n"
-	    "                      [--approve-shared-credential SEQ]\n"
+	    "                      [--approve-shared-credential SEQ] "
+	    "[--conformance REPORT]\n"
 	    "       raccord verify --batch FILE.jsonl --ledger DIR --key "
 	    "FILE [--config F]\n"
 	    "\n"
@@ -58,6 +60,10 @@ verify_usage(FILE *f)
 	    "credential first\n"
 	    "        awarded (entry SEQ) to another SIREN, e.g. an "
 	    "intercommunal portal\n"
+	    "  --conformance REPORT  a raccord conformance report (JSON) "
+	    "of the dossier,\n"
+	    "        required for FranceConnect with "
+	    "policy.require_conformance\n"
 	    "exit: 0 awarded or already awarded, 1 failed, refused or held "
 	    "for an\n"
 	    "      instructor, 2 bad input, 3 inconclusive or internal "
@@ -110,7 +116,9 @@ int
 cli_verify(int argc, char **argv)
 {
 	const char *file = NULL, *batch = NULL, *dir = NULL, *key = NULL,
-	           *config = NULL, *format = "text";
+	           *config = NULL, *format = "text", *conformance = NULL;
+	char conf_why[300];
+	json_t *conf_report = NULL;
 	struct payable_opts po;
 	long long approve = -1;
 	char *end;
@@ -138,6 +146,8 @@ cli_verify(int argc, char **argv)
 			config = argv[++i_arg];
 		else if (i_arg + 1 < argc && strcmp(o, "--batch") == 0)
 			batch = argv[++i_arg];
+		else if (i_arg + 1 < argc && strcmp(o, "--conformance") == 0)
+			conformance = argv[++i_arg];
 		else if (i_arg + 1 < argc && strcmp(o, "--format") == 0) {
 			format = argv[++i_arg];
 			if (strcmp(format, "text") != 0 &&
@@ -181,8 +191,20 @@ cli_verify(int argc, char **argv)
 		    "--batch\n");
 		return 2;
 	}
+	if (conformance != NULL && batch != NULL) {
+		fprintf(stderr,
+		    "raccord verify: --conformance is the report of one "
+		    "dossier: not with --batch\n");
+		return 2;
+	}
 	json = strcmp(format, "json") == 0;
 	memset(&pl, 0, sizeof(pl));
+	if (conformance != NULL &&
+	    rc_json_load_file(conformance, 16 * 1024 * 1024, &conf_report,
+	        &err) != RC_OK) {
+		fprintf(stderr, "raccord verify: --conformance: %s\n", err.msg);
+		return 2;
+	}
 	rc_errs_init(&errs);
 	if (pipeline_init_all(&pl, config, &errs) != RC_OK) {
 		pipeline_errs_print(&errs, "raccord verify", stderr);
@@ -212,6 +234,13 @@ cli_verify(int argc, char **argv)
 		status = 3;
 		goto out;
 	}
+	/* One dossier: its conformance report decides for its
+	 * FranceConnect forfait under policy.require_conformance. */
+	if (conformance != NULL && pl.nitems == 1 &&
+	    pl.items[0].dossier != NULL)
+		po.conformance_fail = payable_conformance(conf_report,
+		    pl.items[0].dossier->dossier_id, conf_why,
+		    sizeof(conf_why));
 	for (i = 0; i < pl.nitems; i++) {
 		const struct pipeline_item *it = &pl.items[i];
 
@@ -239,6 +268,7 @@ cli_verify(int argc, char **argv)
 out:
 	if (err.msg[0])
 		fprintf(stderr, "raccord verify: %s\n", err.msg);
+	json_decref(conf_report);
 	ledger_close(lg);
 	note_signer_free(s);
 	if (inited)

@@ -179,6 +179,8 @@ static const struct cfg_directive directives[] = {
 	  "total budget, euro cents; 0: no envelope"),
 	D("policy.require_habilitation", CFG_BOOL, require_habilitation, 0, 0, "true", 0,
 	  "award only when a DataPass habilitation proves the integration is the collectivite's"),
+	D("policy.require_conformance", CFG_BOOL, require_conformance, 0, 0, "false", 0,
+	  "award FranceConnect only with a passed conformance report (verify --conformance)"),
 	D("policy.window_start", CFG_DATE, window_start, 0, 0, NULL, 0,
 	  "first day (UTC) habilitations and awards count, YYYY-MM-DD"),
 	D("policy.window_end", CFG_DATE, window_end, 0, 0, NULL, 0,

@@ -76,6 +76,7 @@ static const struct help_opt opts_verify[] = {
 	{ "--batch", "FILE", "One dossier per line (JSONL; - reads stdin)." },
 	{ "--format", "FMT", "text (default) or json: one object per dossier with each integration's decision." },
 	{ "--approve-shared-credential", "SEQ", "An instructor approves a credential first awarded (entry SEQ) to another SIREN, e.g. an intercommunal portal (one dossier, not with --batch)." },
+	{ "--conformance", "REPORT", "The dossier's raccord conformance report (JSON); with policy.require_conformance the FranceConnect forfait needs it verified (one dossier, not with --batch)." },
 	OPT_HELP, OPT_END,
 };
 static const struct help_opt opts_keygen[] = {
@@ -161,6 +162,7 @@ static const struct help_opt opts_conformance[] = {
 static const struct help_opt opts_conformance_register[] = {
 	{ "--out", "FILE", "The registration file to create (mode 0600, never overwritten)." },
 	{ "--secret-out", "FILE", "Write the client secret to this new 0600 file instead of stdout." },
+	{ "--jwks-uri", "URL", "FranceConnect+ only (required): the site's JWKS, whose encryption key the ID token and userinfo are encrypted for." },
 	OPT_HELP, OPT_END,
 };
 static const struct help_opt opts_help[] = {
@@ -183,7 +185,7 @@ static const struct help_opt opts_serve[] = {
 
 static const char *const u_checks[] = { "[ID...] [--lang en|fr] [--format text|json|markdown]", NULL };
 static const char *const u_check[] = { "DOSSIER.json|- [options]", "--batch FILE.jsonl [options]", "--siret SIRET --login-url URL --client-id ID --redirect-uri URL [--env ENV] [--kind CATEGORIE] [--name NAME] [options]", NULL };
-static const char *const u_verify[] = { "DOSSIER.json --ledger DIR --key FILE [--config FILE] [--format FMT] [--approve-shared-credential SEQ]", "--batch FILE.jsonl --ledger DIR --key FILE [--config FILE] [--format FMT]", NULL };
+static const char *const u_verify[] = { "DOSSIER.json --ledger DIR --key FILE [--config FILE] [--format FMT] [--approve-shared-credential SEQ] [--conformance REPORT]", "--batch FILE.jsonl --ledger DIR --key FILE [--config FILE] [--format FMT]", NULL };
 static const char *const u_keygen[] = { "NAME --key FILE --vkey FILE [--witness]", NULL };
 static const char *const u_config[] = { "dump|check [--config FILE]", NULL };
 static const char *const u_config_dump[] = { "[--config FILE] [--comments]", NULL };
@@ -200,7 +202,7 @@ static const char *const u_ledger_conflicts[] = { "DIR [--vkey FILE]", NULL };
 static const char *const u_ledger_cosign[] = { "DIR --vkey LOG.VKEY --key WITNESS.KEY --name NAME --state FILE [--out FILE]", NULL };
 static const char *const u_ledger_revoke[] = { "DIR --key FILE --seq N --reason TEXT [--config FILE]", NULL };
 static const char *const u_conformance[] = { "DOSSIER.json --registration FILE --listen ADDR --public-url URL --tls-cert FILE --tls-key FILE [--config FILE] [--format FMT]", NULL };
-static const char *const u_conformance_register[] = { "DOSSIER.json --out FILE [--secret-out FILE]", NULL };
+static const char *const u_conformance_register[] = { "DOSSIER.json --out FILE [--secret-out FILE] [--jwks-uri URL]", NULL };
 static const char *const u_serve[] = { "--config FILE", NULL };
 static const char *const u_intake[] = { "run --once [--config FILE] [--since ISO8601]", NULL };
 static const char *const u_intake_run[] = { "--once [--config FILE] [--since ISO8601]", NULL };
@@ -508,8 +510,9 @@ static const struct help_cmd commands[] = {
 	        "fc.conformance.* checks:\n"
 	        "the correct login must open a session, every forged one "
 	        "(nonce, aud, iss, exp,\n"
-	        "signature, alg none, unknown key, acr, state, replayed "
-	        "code) must be refused.\n"
+	        "signature, alg none, unknown key, acr, userinfo sub, state, "
+	        "replayed\ncode) must be refused.  With the dossier's "
+	        "logout_url, logout is checked too\n(advisory).\n"
 	        "Refuses a production dossier (docs/conformance.md).",
 	    .opts = opts_conformance,
 	    .exits = "0 the correct login opened a session and every forged "

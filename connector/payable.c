@@ -17,12 +17,62 @@ static const char *const code_names[PAYABLE__MAX] = { "yes", "already_awarded",
 	"checks_failed", "inconclusive", "not_production",
 	"habilitation_not_checked", "habilitation_not_confirmed",
 	"second_of_kind", "credential_conflict", "policy", "unlinked",
-	"no_bank_details" };
+	"no_bank_details", "conformance_not_passed" };
 
 const char *
 payable_code_str(enum payable_code c)
 {
 	return (unsigned)c < PAYABLE__MAX ? code_names[c] : "unknown";
+}
+
+const char *
+payable_conformance(const json_t *report, const char *dossier_id, char *buf,
+    size_t n)
+{
+	json_t *secs, *s;
+	const char *id, *v;
+	size_t i;
+	int found = 0;
+
+	if (report == NULL) {
+		snprintf(buf, n,
+		    "no conformance report was given (raccord verify "
+		    "--conformance FILE, made by raccord conformance --format "
+		    "json)");
+		return buf;
+	}
+	id = json_string_value(json_object_get(report, "dossier_id"));
+	if (id == NULL || strcmp(id, dossier_id) != 0) {
+		snprintf(buf, n,
+		    "the conformance report is for dossier %.80s, not %.80s",
+		    id ? id : "(none)", dossier_id);
+		return buf;
+	}
+	secs = json_object_get(report, "integrations");
+	json_array_foreach(secs, i, s)
+	{
+		if (!json_is_string(json_object_get(s, "kind")) ||
+		    strcmp(json_string_value(json_object_get(s, "kind")),
+		        "conformance") != 0)
+			continue;
+		found = 1;
+		v = json_string_value(json_object_get(s, "verdict"));
+		if (v == NULL || strcmp(v, "verified") != 0) {
+			snprintf(buf, n,
+			    "its conformance run was %.20s, not verified: the "
+			    "site accepted a forged identity or a run could "
+			    "not be judged (see the conformance report)",
+			    v ? v : "without a verdict");
+			return buf;
+		}
+	}
+	if (!found) {
+		snprintf(buf, n,
+		    "the conformance report has no section of kind "
+		    "conformance");
+		return buf;
+	}
+	return NULL;
 }
 
 enum rc_code
@@ -193,6 +243,19 @@ decide_one(const struct dossier *d, const struct report_section *sec,
 			    hab == CHECK__MAX ? "absent"
 			                      : check_status_str(hab));
 		}
+		return;
+	}
+	/*
+	 * policy.require_conformance (issue 11, Verdict): the site's
+	 * integration environment must have refused every forged identity
+	 * raccord's test provider tried (docs/conformance.md).
+	 */
+	if (o->require_conformance && p->kind == POLICY_KIND_FRANCECONNECT &&
+	    v == VERDICT_VERIFIED && o->conformance_fail != NULL) {
+		p->code = PAYABLE_NO_CONFORMANCE;
+		snprintf(p->reason, sizeof(p->reason),
+		    "verified, but policy.require_conformance is true and %s",
+		    o->conformance_fail);
 		return;
 	}
 	if (decided[k]) {

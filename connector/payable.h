@@ -47,6 +47,7 @@ enum payable_code {
 	PAYABLE_POLICY,                 /* "policy": window, envelope */
 	PAYABLE_UNLINKED,               /* "unlinked": internal, fails closed */
 	PAYABLE_NO_BANK_DETAILS,        /* "no_bank_details": no paiement */
+	PAYABLE_NO_CONFORMANCE,         /* "conformance_not_passed" */
 	PAYABLE__MAX
 };
 
@@ -55,8 +56,22 @@ struct payable_opts {
 	int require_habilitation; /* policy.require_habilitation */
 	int datapass_configured;  /* the verifier could ask DataPass */
 	time_t now;
-	int64_t approve_seq; /* --approve-shared-credential, or -1 */
+	int64_t approve_seq;     /* --approve-shared-credential, or -1 */
+	int require_conformance; /* policy.require_conformance */
+	/* Why the dossier's conformance did not pass (borrowed; see
+	   payable_conformance), or NULL when it passed. */
+	const char *conformance_fail;
 };
+
+/*
+ * Judge a report of `raccord conformance` (its JSON, or NULL when none
+ * was given) for dossier_id: NULL when it is for that dossier and has a
+ * section of kind "conformance" whose verdict is "verified" (the correct
+ * login opened a session and every forged one was refused); otherwise a
+ * sentence saying why not, in buf (n bytes), which is returned.
+ */
+const char *payable_conformance(const json_t *report, const char *dossier_id,
+    char *buf, size_t n);
 
 /* The verdict about one report section. */
 struct payable {

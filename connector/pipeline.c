@@ -358,6 +358,9 @@ pipeline_payable_opts(const struct pipeline *pl, struct policy *p, time_t now,
 	    v->datapass_client_secret[0] != '\0';
 	o->now = now;
 	o->approve_seq = -1;
+	o->require_conformance = pl->cfg->require_conformance;
+	o->conformance_fail = "no conformance report was given (raccord "
+	                      "verify --conformance FILE)";
 }
 
 /* The verdicts of it's sections; *out for rc_free. */

@@ -33,6 +33,7 @@
 #include "common/log.h"
 #include "common/mem.h"
 #include "common/url.h"
+#include "oidc/jwe.h"
 #include "oidc/jwks.h"
 #include "oidc/jwt.h"
 #include "verifier/conformance.h"
@@ -73,6 +74,7 @@ conf_registration_cleanup(struct conf_registration *reg)
 	rc_free(reg->redirect_uri);
 	rc_free(reg->post_logout_redirect_uri);
 	rc_free(reg->alg);
+	rc_free(reg->jwks_uri);
 	memset(reg, 0, sizeof(*reg));
 }
 
@@ -80,35 +82,37 @@ enum rc_code
 conf_integration(const struct dossier *d,
     const struct dossier_integration **out, struct rc_err *err)
 {
-	size_t i;
+	size_t i, nfc = 0;
 
 	*out = NULL;
-	for (i = 0; i < d->nintegrations; i++)
-		if (d->integrations[i].kind == DOSSIER_FRANCECONNECT)
-			break;
-	if (i == d->nintegrations)
+	/* The first FranceConnect integration of the integration
+	 * environment: a dossier may declare its production integration
+	 * (awarded) beside the one conformance tests. */
+	for (i = 0; i < d->nintegrations; i++) {
+		if (d->integrations[i].kind != DOSSIER_FRANCECONNECT)
+			continue;
+		nfc++;
+		if (d->integrations[i].env != DOSSIER_ENV_PRODUCTION) {
+			*out = &d->integrations[i];
+			return RC_OK;
+		}
+	}
+	if (nfc == 0)
 		return RC_ERR(err, RC_EINVAL,
 		    "dossier %s: no franceconnect integration to test",
 		    d->dossier_id);
 	/* issue 11, Safety: the test provider never stands in for a
 	 * production integration. */
-	if (d->integrations[i].env == DOSSIER_ENV_PRODUCTION)
-		return RC_ERR(err, RC_EINVAL,
-		    "%s: environment is production; conformance runs only "
-		    "against an integration environment",
-		    d->integrations[i].path);
-	if (d->integrations[i].plus)
-		return RC_ERR(err, RC_EINVAL,
-		    "%s: FranceConnect+ (encrypted tokens) is not supported "
-		    "by conformance yet",
-		    d->integrations[i].path);
-	*out = &d->integrations[i];
-	return RC_OK;
+	return RC_ERR(err, RC_EINVAL,
+	    "dossier %s: every franceconnect integration's environment is "
+	    "production; conformance runs only against an integration "
+	    "environment",
+	    d->dossier_id);
 }
 
 enum rc_code
-conf_register(const struct dossier *d, struct conf_registration *reg,
-    char **secret, struct rc_err *err)
+conf_register(const struct dossier *d, const char *jwks_uri,
+    struct conf_registration *reg, char **secret, struct rc_err *err)
 {
 	const struct dossier_integration *in;
 	char id[2 * 8 + 1], cid[32], sec[2 * CONF_SECRET_BYTES + 1];
@@ -117,6 +121,21 @@ conf_register(const struct dossier *d, struct conf_registration *reg,
 	*secret = NULL;
 	memset(reg, 0, sizeof(*reg));
 	if ((rc = conf_integration(d, &in, err)) != RC_OK)
+		return rc;
+	/* FranceConnect+ encrypts the ID token and userinfo for the FS,
+	 * which declares its keys' JWKS URL (reference §3). */
+	if (in->plus && jwks_uri == NULL)
+		return RC_ERR(err, RC_EINVAL,
+		    "%s: FranceConnect+ encrypts tokens for the site: give "
+		    "the URL of its JWKS (--jwks-uri)",
+		    in->path);
+	if (!in->plus && jwks_uri != NULL)
+		return RC_ERR(err, RC_EINVAL,
+		    "%s: --jwks-uri is for FranceConnect+ only (\"plus\": "
+		    "true): FranceConnect does not encrypt tokens",
+		    in->path);
+	if (jwks_uri != NULL &&
+	    (rc = rc_url_check("--jwks-uri", jwks_uri, 1, err)) != RC_OK)
 		return rc;
 	if ((rc = random_hex(8, id, err)) != RC_OK ||
 	    (rc = random_hex(CONF_SECRET_BYTES, sec, err)) != RC_OK)
@@ -132,10 +151,12 @@ conf_register(const struct dossier *d, struct conf_registration *reg,
 	reg->post_logout_redirect_uri = in->post_logout_redirect_uri
 	    ? rc_strdup(in->post_logout_redirect_uri)
 	    : NULL;
-	reg->alg = rc_strdup("ES256");
+	reg->alg = rc_strdup("ES256"); /* FranceConnect+: ES256 only */
+	reg->jwks_uri = jwks_uri ? rc_strdup(jwks_uri) : NULL;
 	*secret = rc_strdup(sec);
 	if (reg->dossier_id == NULL || reg->client_id == NULL ||
 	    reg->redirect_uri == NULL || reg->alg == NULL || *secret == NULL ||
+	    (jwks_uri != NULL && reg->jwks_uri == NULL) ||
 	    (in->post_logout_redirect_uri != NULL &&
 	        reg->post_logout_redirect_uri == NULL)) {
 		rc = RC_ERR(err, RC_ENOMEM, "out of memory");
@@ -166,12 +187,13 @@ conf_registration_save(const struct conf_registration *reg, const char *file,
 	int fd = -1;
 
 	rc_hex(reg->secret_sha256, RC_SHA256_LEN, hex);
-	o = json_pack("{s:i,s:s,s:s,s:s,s:s,s:s*,s:s}", "registration_version",
-	    CONF_REGISTRATION_VERSION, "dossier_id", reg->dossier_id,
-	    "client_id", reg->client_id, "client_secret_sha256", hex,
-	    "redirect_uri", reg->redirect_uri, "post_logout_redirect_uri",
-	    reg->post_logout_redirect_uri, "id_token_signed_response_alg",
-	    reg->alg);
+	o = json_pack("{s:i,s:s,s:s,s:s,s:s,s:s*,s:s,s:s*}",
+	    "registration_version", CONF_REGISTRATION_VERSION, "dossier_id",
+	    reg->dossier_id, "client_id", reg->client_id,
+	    "client_secret_sha256", hex, "redirect_uri", reg->redirect_uri,
+	    "post_logout_redirect_uri", reg->post_logout_redirect_uri,
+	    "id_token_signed_response_alg", reg->alg, "jwks_uri",
+	    reg->jwks_uri);
 	if (o == NULL ||
 	    (text = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER)) ==
 	        NULL) {
@@ -214,8 +236,9 @@ conf_registration_load(const char *file, struct conf_registration *reg,
 	static const char *const keys[] = { "registration_version",
 		"dossier_id", "client_id", "client_secret_sha256",
 		"redirect_uri", "post_logout_redirect_uri",
-		"id_token_signed_response_alg", NULL };
+		"id_token_signed_response_alg", "jwks_uri", NULL };
 	const char *dossier_id, *client_id, *hash, *ru, *plru = NULL, *alg;
+	const char *jwks_uri = NULL;
 	json_t *o = NULL;
 	long long v;
 	enum rc_code rc;
@@ -240,6 +263,11 @@ conf_registration_load(const char *file, struct conf_registration *reg,
 	if (json_is_string(json_object_get(o, "post_logout_redirect_uri")))
 		plru = json_string_value(
 		    json_object_get(o, "post_logout_redirect_uri"));
+	if (json_object_get(o, "jwks_uri") != NULL &&
+	    ((rc = rc_json_get_string(o, file, "jwks_uri", 1, 1, &jwks_uri,
+	          err)) != RC_OK ||
+	        (rc = rc_url_check("jwks_uri", jwks_uri, 1, err)) != RC_OK))
+		goto out;
 	if (strlen(hash) != 2 * RC_SHA256_LEN ||
 	    rc_unhex(hash, reg->secret_sha256, RC_SHA256_LEN) != RC_OK) {
 		rc = RC_ERR(err, RC_EINVAL,
@@ -258,9 +286,11 @@ conf_registration_load(const char *file, struct conf_registration *reg,
 	reg->redirect_uri = rc_strdup(ru);
 	reg->post_logout_redirect_uri = plru ? rc_strdup(plru) : NULL;
 	reg->alg = rc_strdup(alg);
+	reg->jwks_uri = jwks_uri ? rc_strdup(jwks_uri) : NULL;
 	if (reg->dossier_id == NULL || reg->client_id == NULL ||
 	    reg->redirect_uri == NULL || reg->alg == NULL ||
-	    (plru != NULL && reg->post_logout_redirect_uri == NULL))
+	    (plru != NULL && reg->post_logout_redirect_uri == NULL) ||
+	    (jwks_uri != NULL && reg->jwks_uri == NULL))
 		rc = RC_ERR(err, RC_ENOMEM, "out of memory");
 out:
 	if (rc != RC_OK)
@@ -291,6 +321,8 @@ struct conf_prov {
 	char *jwks;
 	struct oidc_key *ec, *rsa, *rogue;
 	char sub[80];
+	int plus;                /* FranceConnect+ */
+	struct oidc_key *rp_enc; /* FC+: the RP's encryption key */
 
 	/* The current login, under mu. */
 	enum conf_run run;
@@ -300,6 +332,10 @@ struct conf_prov {
 	int code_used;
 	char access_token[65];
 	time_t token_issued;
+	char acr[8];           /* the level granted: what the site asked */
+	char *id_token;        /* the last ID token issued (logout hint) */
+	char *id_token_enc;    /* FC+: the same, as sent (JWE) */
+	int end_session_calls; /* end_session requests, whoever made them */
 	char ref_code[65];     /* the reference login's code (replays) */
 	char *ref_nonce;       /* and its nonce */
 	int authorized;        /* authorize answered with a code */
@@ -551,8 +587,14 @@ do_authorize(struct conf_prov *p, struct MHD_Connection *conn)
 		why = "state is missing";
 	else if (nonce == NULL || strlen(nonce) < 22)
 		why = "nonce is missing or shorter than 22 characters";
-	else if (acr == NULL || !has_word(acr, "eidas1"))
+	else if (!p->plus && (acr == NULL || !has_word(acr, "eidas1")))
 		why = "acr_values does not ask for eidas1";
+	/* FranceConnect+ offers eidas2 and eidas3, never eidas1. */
+	else if (p->plus &&
+	    (acr == NULL ||
+	        (!has_word(acr, "eidas2") && !has_word(acr, "eidas3"))))
+		why = "acr_values does not ask for eidas2 or eidas3 "
+		      "(FranceConnect+)";
 	if (why != NULL) {
 		snprintf(p->authz_error, sizeof(p->authz_error), "%s", why);
 		return reply(conn, MHD_HTTP_BAD_REQUEST, "text/plain",
@@ -569,6 +611,10 @@ do_authorize(struct conf_prov *p, struct MHD_Connection *conn)
 	    random_hex(16, fresh_state, &err) != RC_OK)
 		return reply(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain",
 		    "internal error\n", NULL);
+	snprintf(p->acr, sizeof(p->acr), "%s",
+	    !p->plus                      ? "eidas1"
+	        : has_word(acr, "eidas3") ? "eidas3"
+	                                  : "eidas2");
 	p->code_issued = time(NULL);
 	p->code_used = 0;
 	p->authorized = 1;
@@ -645,7 +691,7 @@ do_token(struct conf_prov *p, struct MHD_Connection *conn, struct conf_conn *c)
 	struct conf_claims cl;
 	struct rc_err err = { 0 };
 	const char *method, *why;
-	char *idt = NULL, *text = NULL, note[160];
+	char *idt = NULL, *enc = NULL, *text = NULL, note[160];
 	enum conf_run run = p->run;
 	json_t *o = NULL;
 	enum MHD_Result r;
@@ -688,13 +734,15 @@ do_token(struct conf_prov *p, struct MHD_Connection *conn, struct conf_conn *c)
 	cl.aud = p->reg->client_id;
 	cl.sub = p->sub;
 	cl.nonce = replay ? p->ref_nonce : p->nonce;
-	cl.acr = "eidas1";
+	cl.acr = p->acr;
 	cl.now = time(NULL);
 	cl.lifetime = CONF_TOKEN_TTL;
 	if (replay)
 		run = CONF_RUN_REFERENCE; /* the earlier login's own token */
 	if (conf_forge_id_token(run, &cl, signing_key(p), p->rogue, &idt,
 	        &err) != RC_OK ||
+	    (p->plus &&
+	        oidc_jwe_encrypt(idt, p->rp_enc, &enc, &err) != RC_OK) ||
 	    random_hex(32, p->access_token, &err) != RC_OK) {
 		prov_event(p, conn, "POST", "/token", 500, "cannot sign");
 		r = reply_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
@@ -705,12 +753,18 @@ do_token(struct conf_prov *p, struct MHD_Connection *conn, struct conf_conn *c)
 	/* FranceConnect's 5 fields (reference §3): no refresh token. */
 	o = json_pack("{s:s,s:s,s:i,s:s,s:s}", "access_token", p->access_token,
 	    "token_type", "Bearer", "expires_in", CONF_TOKEN_TTL, "id_token",
-	    idt, "scope", "openid");
+	    enc != NULL ? enc : idt, "scope", "openid");
 	text = o ? json_dumps(o, JSON_COMPACT) : NULL;
 	if (text == NULL) {
 		r = MHD_NO;
 		goto out;
 	}
+	if (p->id_token != NULL)
+		rc_free_secret(p->id_token, strlen(p->id_token));
+	p->id_token = rc_strdup(idt); /* NULL: the logout hint cannot match */
+	if (p->id_token_enc != NULL)
+		rc_free_secret(p->id_token_enc, strlen(p->id_token_enc));
+	p->id_token_enc = enc ? rc_strdup(enc) : NULL;
 	p->token_ok = 1;
 	snprintf(note, sizeof(note), "%s; tokens issued for run %s", method,
 	    conf_run_name(replay ? CONF_RUN_CODE_REPLAYED : run));
@@ -722,6 +776,7 @@ out:
 	free(text);
 	json_decref(o);
 	rc_free(idt);
+	rc_free(enc);
 	return r;
 }
 
@@ -732,8 +787,9 @@ do_userinfo(struct conf_prov *p, struct MHD_Connection *conn)
 	const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 	    MHD_HTTP_HEADER_AUTHORIZATION);
 	struct rc_err err = { 0 };
+	struct conf_claims cl;
 	json_t *o = NULL;
-	char *jwt = NULL;
+	char *jwt = NULL, *enc = NULL;
 	enum MHD_Result r;
 	time_t now = time(NULL);
 
@@ -749,28 +805,31 @@ do_userinfo(struct conf_prov *p, struct MHD_Connection *conn)
 		return reply_error(conn, MHD_HTTP_UNAUTHORIZED, "invalid_token",
 		    "access token unknown or expired");
 	}
-	/* The fixed test identity (FranceConnect's sandbox mock citizen,
-	 * reference §5) with FC's claim formats. */
-	o = json_pack("{s:s,s:s,s:s,s:I,s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:s}",
-	    "sub", p->sub, "iss", p->issuer, "aud", p->reg->client_id, "iat",
-	    (json_int_t)now, "exp", (json_int_t)(now + CONF_TOKEN_TTL),
-	    "given_name", "Angela Claire Louise", "family_name", "DUBOIS",
-	    "birthdate", "1962-08-24", "gender", "female", "birthplace",
-	    "75107", "birthcountry", "99100", "email",
-	    "angela.dubois@raccord.invalid");
-	if (o == NULL ||
-	    oidc_jwt_sign(o, signing_key(p), &jwt, &err) != RC_OK) {
+	memset(&cl, 0, sizeof(cl));
+	cl.iss = p->issuer;
+	cl.aud = p->reg->client_id;
+	cl.sub = p->sub;
+	cl.now = now;
+	cl.lifetime = CONF_TOKEN_TTL;
+	if (conf_forge_userinfo(p->run, &cl, &o, &err) != RC_OK ||
+	    oidc_jwt_sign(o, signing_key(p), &jwt, &err) != RC_OK ||
+	    (p->plus &&
+	        oidc_jwe_encrypt(jwt, p->rp_enc, &enc, &err) != RC_OK)) {
 		r = reply_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
 		    "server_error", "cannot sign");
 		goto out;
 	}
 	p->userinfo_ok = 1;
 	prov_event(p, conn, "GET", "/userinfo", 200,
-	    "signed userinfo JWT for the test identity");
-	r = reply(conn, MHD_HTTP_OK, "application/jwt", jwt, NULL);
+	    p->run == CONF_RUN_USERINFO_SUB
+	        ? "signed userinfo JWT with another person's sub"
+	        : "signed userinfo JWT for the test identity");
+	/* FranceConnect+: a JWE wrapping the JWS, still application/jwt. */
+	r = reply(conn, MHD_HTTP_OK, "application/jwt", enc ? enc : jwt, NULL);
 out:
 	json_decref(o);
 	rc_free(jwt);
+	rc_free(enc);
 	return r;
 }
 
@@ -786,6 +845,7 @@ do_end_session(struct conf_prov *p, struct MHD_Connection *conn)
 	CURLU *u;
 	char q[512];
 
+	p->end_session_calls++;
 	prov_event(p, conn, "GET", "/session/end", plru ? 302 : 200,
 	    hint ? "logout with id_token_hint"
 	         : "logout without id_token_hint");
@@ -975,6 +1035,30 @@ prov_documents(struct conf_prov *p, struct rc_err *err)
 	    "authorization_code", "scopes_supported", "openid", "given_name",
 	    "family_name", "birthdate", "gender", "birthplace", "birthcountry",
 	    "email", "profile", "identite_pivot");
+	/* FranceConnect+ (reference §1 and §3): eidas2/eidas3, ES256 only,
+	 * ID token and userinfo encrypted for the FS. */
+	if (o != NULL && p->plus &&
+	    (json_object_set_new(o, "acr_values_supported",
+	         json_pack("[s,s]", "eidas2", "eidas3")) != 0 ||
+	        json_object_set_new(o, "id_token_signing_alg_values_supported",
+	            json_pack("[s]", "ES256")) != 0 ||
+	        json_object_set_new(o, "userinfo_signing_alg_values_supported",
+	            json_pack("[s]", "ES256")) != 0 ||
+	        json_object_set_new(o,
+	            "id_token_encryption_alg_values_supported",
+	            json_pack("[s,s]", "RSA-OAEP", "ECDH-ES")) != 0 ||
+	        json_object_set_new(o,
+	            "id_token_encryption_enc_values_supported",
+	            json_pack("[s]", "A256GCM")) != 0 ||
+	        json_object_set_new(o,
+	            "userinfo_encryption_alg_values_supported",
+	            json_pack("[s,s]", "RSA-OAEP", "ECDH-ES")) != 0 ||
+	        json_object_set_new(o,
+	            "userinfo_encryption_enc_values_supported",
+	            json_pack("[s]", "A256GCM")) != 0)) {
+		json_decref(o);
+		o = NULL;
+	}
 	if (o == NULL ||
 	    (p->discovery = json_dumps(o,
 	         JSON_INDENT(2) | JSON_PRESERVE_ORDER)) == NULL) {
@@ -1002,6 +1086,11 @@ prov_stop(struct conf_prov *p)
 	rc_free(p->state);
 	rc_free(p->nonce);
 	rc_free(p->ref_nonce);
+	if (p->id_token != NULL)
+		rc_free_secret(p->id_token, strlen(p->id_token));
+	if (p->id_token_enc != NULL)
+		rc_free_secret(p->id_token_enc, strlen(p->id_token_enc));
+	oidc_key_free(p->rp_enc);
 	OPENSSL_cleanse(p->code, sizeof(p->code));
 	OPENSSL_cleanse(p->ref_code, sizeof(p->ref_code));
 	OPENSSL_cleanse(p->access_token, sizeof(p->access_token));
@@ -1009,7 +1098,7 @@ prov_stop(struct conf_prov *p)
 
 static enum rc_code
 prov_start(struct conf_prov *p, const struct conf_opts *opts,
-    const struct conf_registration *reg, struct rc_err *err)
+    const struct conf_registration *reg, int plus, struct rc_err *err)
 {
 	struct rc_buf cert, key;
 	struct sockaddr_storage ss;
@@ -1025,6 +1114,7 @@ prov_start(struct conf_prov *p, const struct conf_opts *opts,
 	rc_buf_init(&key, CONF_PEM_MAX);
 	pthread_mutex_init(&p->mu, NULL);
 	p->reg = reg;
+	p->plus = plus;
 	if ((rc = parse_listen(opts->listen, &ss, &v6, err)) != RC_OK)
 		goto out;
 	if ((rc = rc_url_check("--public-url", opts->public_url, 1, err)) !=
@@ -1254,7 +1344,8 @@ follow(struct probe *pr, struct conf_prov *p, struct probe_jar *jar,
 static enum rc_code
 drive(struct probe *pr, struct conf_prov *p, enum conf_run r,
     const struct dossier_integration *in, const char *landing,
-    struct report *rep, struct flow *f, struct rc_err *err)
+    struct report *rep, struct flow *f, struct probe_jar **keep,
+    struct rc_err *err)
 {
 	struct probe_jar *jar = probe_jar_new();
 	struct probe_res *res = NULL, *chk = NULL;
@@ -1263,9 +1354,18 @@ drive(struct probe *pr, struct conf_prov *p, enum conf_run r,
 
 	memset(f, 0, sizeof(*f));
 	f->obs.outcome = PROBE_OTHER;
+	if (keep != NULL)
+		*keep = NULL;
 	if (jar == NULL)
 		return RC_ERR(err, RC_ENOMEM, "out of memory");
 	pthread_mutex_lock(&p->mu);
+	if (p->id_token != NULL)
+		rc_free_secret(p->id_token, strlen(p->id_token));
+	p->id_token = NULL;
+	if (p->id_token_enc != NULL)
+		rc_free_secret(p->id_token_enc, strlen(p->id_token_enc));
+	p->id_token_enc = NULL;
+	p->end_session_calls = 0;
 	p->run = r;
 	p->authorized = p->token_ok = p->userinfo_ok = 0;
 	p->authz_error[0] = '\0';
@@ -1360,7 +1460,10 @@ out:
 	rc_free(authz);
 	rc_free(cb);
 	rc_free(stop);
-	probe_jar_free(jar);
+	if (keep != NULL && rc == RC_OK)
+		*keep = jar; /* transferred */
+	else
+		probe_jar_free(jar);
 	return rc;
 }
 
@@ -1472,6 +1575,236 @@ anonymous_probe(struct probe *pr, const char *landing, struct report *rep,
 	return RC_OK;
 }
 
+/* Is url the provider's end_session endpoint (any query)? */
+static int
+is_end_session(const struct conf_prov *p, const char *url)
+{
+	size_t n = strlen(p->issuer), m = strlen("/session/end");
+
+	return strncmp(url, p->issuer, n) == 0 &&
+	    strncmp(url + n, "/session/end", m) == 0 &&
+	    (url[n + m] == '?' || url[n + m] == '\0');
+}
+
+/* What the logout leg saw, for the check's detail. */
+struct logout_obs {
+	int reached;   /* the browser was sent to end_session */
+	int calls;     /* end_session requests the provider received */
+	int has_state; /* the end_session URL carried a state */
+	enum conf_logout_fault fault;
+	enum conf_verdict after; /* the session probe after logout */
+	long after_status;
+};
+
+/*
+ * The logout leg of a logged-in jar: the site's logout_url, by hand, up
+ * to the provider's end_session (judged, then answered), back to the
+ * site, and the session probe again.
+ */
+static enum rc_code
+logout_leg(struct probe *pr, struct conf_prov *p, struct probe_jar *jar,
+    const char *logout_url, const char *landing, enum conf_tell tell,
+    struct report *rep, struct flow *f, struct logout_obs *lo,
+    struct rc_err *err)
+{
+	struct probe_res *res = NULL, *chk = NULL;
+	struct conf_obs o;
+	char *stop = NULL, *idt = NULL, *enc = NULL, *back = NULL;
+	char *stop2 = NULL;
+	enum rc_code rc;
+
+	memset(lo, 0, sizeof(*lo));
+	lo->after = CONF_UNOBSERVABLE;
+	if ((rc = follow(pr, p, jar, logout_url, rep, f, &res, &stop, err)) !=
+	    RC_OK)
+		goto out;
+	if (stop != NULL && is_end_session(p, stop)) {
+		lo->reached = 1;
+		pthread_mutex_lock(&p->mu);
+		idt = p->id_token ? rc_strdup(p->id_token) : NULL;
+		enc = p->id_token_enc ? rc_strdup(p->id_token_enc) : NULL;
+		pthread_mutex_unlock(&p->mu);
+		lo->fault = conf_logout_judge(stop, idt,
+		    p->reg->post_logout_redirect_uri, &lo->has_state);
+		/* FranceConnect+: the token as received (JWE) or as
+		 * decrypted (JWS) are both the ID token of this login. */
+		if (lo->fault == CONF_LOGOUT_HINT_OTHER && enc != NULL)
+			lo->fault = conf_logout_judge(stop, enc,
+			    p->reg->post_logout_redirect_uri, &lo->has_state);
+		/* The browser goes on: end_session, then back to the site. */
+		probe_res_free(res);
+		if ((res = fetch(pr, jar, stop, err)) == NULL) {
+			rc = err->code ? err->code : RC_ENOMEM;
+			goto out;
+		}
+		flow_cite(f, report_exchange_add(rep, res));
+		if (res->outcome == PROBE_OK && res->status >= 300 &&
+		    res->status < 400 && res->location != NULL &&
+		    !is_provider(p, res->location)) {
+			if ((back = rc_strdup(res->location)) == NULL) {
+				rc = RC_ERR(err, RC_ENOMEM, "out of memory");
+				goto out;
+			}
+			probe_res_free(res);
+			res = NULL;
+			if ((rc = follow(pr, p, jar, back, rep, f, &res, &stop2,
+			         err)) != RC_OK)
+				goto out;
+		}
+	}
+	/* The session probe, as for every run. */
+	if ((chk = fetch(pr, jar, landing, err)) == NULL) {
+		rc = err->code ? err->code : RC_ENOMEM;
+		goto out;
+	}
+	flow_cite(f, report_exchange_add(rep, chk));
+	memset(&o, 0, sizeof(o));
+	o.outcome = chk->outcome;
+	o.status = chk->status;
+	o.location_is_provider = is_provider(p, chk->location);
+	o.shows_identity =
+	    conf_body_shows_identity(chk->body.data, chk->body.len);
+	lo->after = conf_classify(tell, &o);
+	lo->after_status = chk->status;
+	rc = RC_OK;
+out:
+	pthread_mutex_lock(&p->mu);
+	lo->calls = p->end_session_calls;
+	pthread_mutex_unlock(&p->mu);
+	if (idt != NULL)
+		rc_free_secret(idt, strlen(idt));
+	if (enc != NULL)
+		rc_free_secret(enc, strlen(enc));
+	probe_res_free(res);
+	probe_res_free(chk);
+	rc_free(stop);
+	rc_free(stop2);
+	rc_free(back);
+	return rc;
+}
+
+/*
+ * fc.conformance.logout (advisory): FranceConnect reference §4 — logout
+ * redirects the browser to end_session with id_token_hint (the ID token
+ * received) and a declared post_logout_redirect_uri, so that the
+ * FranceConnect session ends too; and the FS destroys its own session.
+ */
+static enum rc_code
+logout_run(struct probe *pr, struct conf_prov *p,
+    const struct dossier_integration *in, const char *landing,
+    enum conf_tell tell, struct report *rep, struct report_section *sec,
+    struct rc_err *err)
+{
+	static const char id[] = "fc.conformance.logout";
+	struct probe_jar *jar = NULL;
+	struct logout_obs lo;
+	struct flow f;
+	enum rc_code rc;
+	const char *state_note;
+
+	if (in->logout_url == NULL)
+		return report_check(sec, id, CHECK_SKIP, 0, NULL, 0,
+		    "not run: the dossier gives no logout_url (the site's "
+		    "logout link) to follow");
+	if ((rc = drive(pr, p, CONF_RUN_REFERENCE, in, landing, rep, &f, &jar,
+	         err)) != RC_OK)
+		goto out;
+	if (f.why[0] != '\0' || conf_classify(tell, &f.obs) != CONF_SESSION) {
+		rc = report_check(sec, id, CHECK_ERROR, 0, f.exch, f.nexch,
+		    "a correct login before the logout opened no session "
+		    "(landing page HTTP %ld%s%s): logout cannot be judged",
+		    f.obs.status, f.why[0] ? "; " : "", f.why);
+		goto out;
+	}
+	if ((rc = logout_leg(pr, p, jar, in->logout_url, landing, tell, rep, &f,
+	         &lo, err)) != RC_OK)
+		goto out;
+	drain_events(p, rep, &f);
+	state_note = lo.has_state ? ""
+	                          : " (it carried no state: FranceConnect's "
+	                            "documentation asks for one, to check on "
+	                            "return)";
+	if (!lo.reached)
+		rc = report_check(sec, id, CHECK_WARN, 0, f.exch, f.nexch,
+		    "%s did not send the browser to FranceConnect's "
+		    "end_session%s: the citizen's FranceConnect session stays "
+		    "open (FranceConnect: logout is a browser redirect to "
+		    "/session/end with id_token_hint); session after logout: "
+		    "%s",
+		    in->logout_url,
+		    lo.calls > 0 ? " (the site called it from its server "
+		                   "instead, where it clears no browser cookie)"
+		                 : "",
+		    lo.after == CONF_SESSION ? "still open" : "closed");
+	else if (lo.fault != CONF_LOGOUT_OK)
+		rc = report_check(sec, id, CHECK_WARN, 0, f.exch, f.nexch,
+		    "logout: %s%s; session after logout: %s",
+		    conf_logout_fault_str(lo.fault), state_note,
+		    lo.after == CONF_SESSION ? "still open" : "closed");
+	else if (lo.after == CONF_SESSION)
+		rc = report_check(sec, id, CHECK_WARN, 0, f.exch, f.nexch,
+		    "%s, but the site's own session is still open afterwards "
+		    "(landing page HTTP %ld): the FS must destroy it",
+		    conf_logout_fault_str(lo.fault), lo.after_status);
+	else if (lo.after != CONF_REFUSED)
+		rc = report_check(sec, id, CHECK_ERROR, 0, f.exch, f.nexch,
+		    "%s; the session probe after logout could not be judged "
+		    "(HTTP %ld)",
+		    conf_logout_fault_str(lo.fault), lo.after_status);
+	else
+		rc = report_check(sec, id, CHECK_PASS, 0, f.exch, f.nexch,
+		    "%s%s, and the site's session is closed afterwards",
+		    conf_logout_fault_str(lo.fault), state_note);
+	if (rc != RC_OK)
+		RC_ERR(err, rc, "out of memory");
+out:
+	rc_free(f.landing);
+	probe_jar_free(jar);
+	return rc;
+}
+
+/*
+ * FranceConnect+: the site's encryption key, from the JWKS it registered
+ * (reference §3).  A site whose JWKS cannot be fetched or has no
+ * encryption key cannot be logged in: f->why says so.
+ */
+static enum rc_code
+rp_enc_key(struct probe *pr, struct conf_prov *p, struct report *rep,
+    struct flow *f, struct rc_err *err)
+{
+	struct probe_jar *jar = probe_jar_new();
+	struct probe_res *res;
+	struct oidc_key *k = NULL;
+	struct rc_err kerr = { 0 };
+
+	memset(f, 0, sizeof(*f));
+	if (jar == NULL)
+		return RC_ERR(err, RC_ENOMEM, "out of memory");
+	res = fetch(pr, jar, p->reg->jwks_uri, err);
+	probe_jar_free(jar);
+	if (res == NULL)
+		return err->code ? err->code : RC_ENOMEM;
+	flow_cite(f, report_exchange_add(rep, res));
+	if (res->outcome != PROBE_OK || res->status != 200)
+		snprintf(f->why, sizeof(f->why),
+		    "the site's JWKS %s (FranceConnect+ encrypts for its "
+		    "key) could not be fetched: %s, HTTP %ld",
+		    p->reg->jwks_uri, probe_outcome_str(res->outcome),
+		    res->status);
+	else if (oidc_jwks_enc_key(res->body.data, res->body.len, &k, &kerr) !=
+	    RC_OK)
+		snprintf(f->why, sizeof(f->why),
+		    "the site's JWKS %s gives no key to encrypt for "
+		    "(FranceConnect+): %.200s",
+		    p->reg->jwks_uri, kerr.msg);
+	probe_res_free(res);
+	pthread_mutex_lock(&p->mu);
+	oidc_key_free(p->rp_enc);
+	p->rp_enc = k; /* transferred (NULL when none) */
+	pthread_mutex_unlock(&p->mu);
+	return RC_OK;
+}
+
 enum rc_code
 conformance_run(const struct conf_opts *opts, const struct dossier *d,
     const struct conf_registration *reg, struct report *rep, struct rc_err *err)
@@ -1480,7 +1813,7 @@ conformance_run(const struct conf_opts *opts, const struct dossier *d,
 	struct report_section *sec;
 	struct conf_prov prov;
 	struct probe *pr = NULL;
-	struct flow f;
+	struct flow f, keyf;
 	struct conf_obs anon;
 	enum conf_tell tell = CONF_TELL_NONE;
 	char label[160], *landing = NULL;
@@ -1488,6 +1821,7 @@ conformance_run(const struct conf_opts *opts, const struct dossier *d,
 	int r, on_callback = 0;
 
 	memset(&anon, 0, sizeof(anon));
+	memset(&keyf, 0, sizeof(keyf));
 	if ((rc = conf_integration(d, &in, err)) != RC_OK)
 		return rc;
 	if (strcmp(reg->dossier_id, d->dossier_id) != 0)
@@ -1499,14 +1833,19 @@ conformance_run(const struct conf_opts *opts, const struct dossier *d,
 		    "%s.redirect_uri differs from the registration's; "
 		    "register again",
 		    in->path);
-	snprintf(label, sizeof(label), "%s FranceConnect conformance (%s)",
-	    in->path, dossier_env_str(in->env));
+	snprintf(label, sizeof(label), "%s FranceConnect%s conformance (%s)",
+	    in->path, in->plus ? "+" : "", dossier_env_str(in->env));
 	if ((sec = report_section_add(rep, "conformance", label)) == NULL ||
 	    report_section_set(sec, "environment", dossier_env_str(in->env)) !=
 	        RC_OK ||
 	    report_section_set(sec, "client_id", reg->client_id) != RC_OK)
 		return RC_ERR(err, RC_ENOMEM, "out of memory");
-	if ((rc = prov_start(&prov, opts, reg, err)) != RC_OK)
+	if (in->plus && reg->jwks_uri == NULL)
+		return RC_ERR(err, RC_EINVAL,
+		    "%s is FranceConnect+ but the registration has no "
+		    "jwks_uri; register again with --jwks-uri",
+		    in->path);
+	if ((rc = prov_start(&prov, opts, reg, in->plus, err)) != RC_OK)
 		return rc;
 	if ((pr = probe_new(&opts->probe, err)) == NULL) {
 		rc = err->code ? err->code : RC_ENOMEM;
@@ -1514,9 +1853,15 @@ conformance_run(const struct conf_opts *opts, const struct dossier *d,
 	}
 	log_info("conformance=%s issuer=%s client_id=%s", d->dossier_id,
 	    prov.issuer, reg->client_id);
+	if (in->plus && (rc = rp_enc_key(pr, &prov, rep, &keyf, err)) != RC_OK)
+		goto out;
 	for (r = 0; r < CONF_RUN__MAX; r++) {
-		if ((rc = drive(pr, &prov, (enum conf_run)r, in, landing, rep,
-		         &f, err)) != RC_OK) {
+		if (!conf_run_applies((enum conf_run)r, in->plus))
+			continue;
+		if (r == CONF_RUN_REFERENCE && keyf.why[0] != '\0')
+			f = keyf; /* no key, no login */
+		else if ((rc = drive(pr, &prov, (enum conf_run)r, in, landing,
+		              rep, &f, NULL, err)) != RC_OK) {
 			rc_free(f.landing);
 			goto out;
 		}
@@ -1561,6 +1906,9 @@ conformance_run(const struct conf_opts *opts, const struct dossier *d,
 			for (r = r + 1; r < CONF_RUN__MAX; r++) {
 				char id[64];
 
+				if (!conf_run_applies((enum conf_run)r,
+				        in->plus))
+					continue;
 				snprintf(id, sizeof(id), "fc.conformance.%s",
 				    conf_run_name((enum conf_run)r));
 				if (report_check(sec, id, CHECK_SKIP, 1, NULL,
@@ -1576,7 +1924,21 @@ conformance_run(const struct conf_opts *opts, const struct dossier *d,
 			break;
 		}
 	}
-	rc = RC_OK;
+	if (landing == NULL)
+		rc = report_check(sec, "fc.conformance.logout", CHECK_SKIP, 0,
+		    NULL, 0,
+		    "not run: the reference login gave no session raccord "
+		    "can recognise");
+	else
+		rc = logout_run(pr, &prov, in, landing, tell, rep, sec, err);
+	if (rc != RC_OK) {
+		RC_ERR(err, rc, "out of memory");
+		goto out;
+	}
+	log_info("conformance=%s check=fc.conformance.logout status=%s",
+	    d->dossier_id,
+	    check_status_str(
+	        report_check_status(sec, "fc.conformance.logout")));
 out:
 	rc_free(landing);
 	probe_free(pr);

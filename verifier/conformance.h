@@ -11,8 +11,11 @@
  * with a fixed test identity.  The browser side is raccord's probe engine:
  * one cookie jar per login, every redirect followed by hand.  The first,
  * correct login must open a session; each further login deviates once
- * (ID token nonce, aud, iss, exp, signature, alg, key, acr; callback
- * state; replayed code) and must be refused.  Each is a check
+ * (ID token nonce, aud, iss, exp, signature, alg, key, acr; userinfo
+ * sub; callback state; replayed code) and must be refused; then logout is
+ * checked (advisory).  For FranceConnect+ the provider asks eidas2/eidas3,
+ * signs ES256 and encrypts the ID token and userinfo (JWE) for the
+ * relying party's key, fetched from its registered jwks_uri.  Each is a check
  * fc.conformance.<run> in a report section of kind "conformance".
  */
 #ifndef RC_VERIFIER_CONFORMANCE_H
@@ -37,6 +40,7 @@ struct conf_registration {
 	char *redirect_uri;
 	char *post_logout_redirect_uri; /* or NULL */
 	char *alg;                      /* "ES256" or "RS256" */
+	char *jwks_uri; /* FranceConnect+: the RP's encryption keys */
 };
 
 void conf_registration_cleanup(struct conf_registration *reg);
@@ -44,11 +48,13 @@ void conf_registration_cleanup(struct conf_registration *reg);
 /*
  * Register a client for the dossier's FranceConnect integration: a new
  * random client_id and secret.  *secret (rc_free_secret) is the secret in
- * hex, to be shown once; reg keeps only its SHA-256.  RC_EINVAL when the
- * dossier has no FranceConnect integration, or it is production (see
- * conf_integration), RC_ECRYPTO, RC_ENOMEM.
+ * hex, to be shown once; reg keeps only its SHA-256.  jwks_uri is the
+ * relying party's JWKS (its encryption keys): required for
+ * FranceConnect+, refused otherwise.  RC_EINVAL when the dossier has no
+ * FranceConnect integration, or it is production (see conf_integration),
+ * or for jwks_uri; RC_ECRYPTO, RC_ENOMEM.
  */
-enum rc_code conf_register(const struct dossier *d,
+enum rc_code conf_register(const struct dossier *d, const char *jwks_uri,
     struct conf_registration *reg, char **secret, struct rc_err *err);
 
 /* Write reg as JSON to a new file (mode 0600, never overwritten). */
@@ -61,10 +67,9 @@ enum rc_code conf_registration_load(const char *file,
 
 /*
  * The dossier's FranceConnect integration conformance runs against
- * (borrowed): the first of kind franceconnect.  RC_EINVAL when there is
- * none, when it is FranceConnect+ (encrypted tokens: not yet) or when it
- * names the production environment: the test provider never stands in
- * for production.
+ * (borrowed): the first of kind franceconnect whose environment is not
+ * production.  RC_EINVAL when there is none (the test provider never
+ * stands in for production).
  */
 enum rc_code conf_integration(const struct dossier *d,
     const struct dossier_integration **out, struct rc_err *err);

@@ -6,7 +6,11 @@
 #include <string.h>
 #include <strings.h>
 
+#include <openssl/crypto.h>
+
+#include "common/digest.h"
 #include "common/mem.h"
+#include "oidc/authreq.h"
 #include "oidc/jwt.h"
 #include "verifier/conformance_int.h"
 
@@ -37,6 +41,10 @@ static const struct {
 	    "the ID token is signed by a key that is not in the JWKS" },
 	[CONF_RUN_ACR_MISSING] = { "acr_missing",
 	    "the ID token has no acr (eIDAS level)" },
+	[CONF_RUN_ACR_LOW] = { "acr_low",
+	    "the ID token's acr is eidas1, below the eIDAS level asked" },
+	[CONF_RUN_USERINFO_SUB] = { "userinfo_sub",
+	    "userinfo names another person (its sub is not the ID token's)" },
 	[CONF_RUN_STATE_ALTERED] = { "state_altered",
 	    "the callback's state is not the one the site sent" },
 	[CONF_RUN_CODE_REPLAYED] = { "code_replayed",
@@ -54,6 +62,12 @@ const char *
 conf_run_what(enum conf_run r)
 {
 	return r < CONF_RUN__MAX ? runs[r].what : "?";
+}
+
+int
+conf_run_applies(enum conf_run r, int plus)
+{
+	return r < CONF_RUN__MAX && (r != CONF_RUN_ACR_LOW || plus);
 }
 
 /* A value that is certainly not the site's nonce (longer, and marked). */
@@ -96,7 +110,10 @@ conf_forge_claims(enum conf_run r, const struct conf_claims *c, json_t **out,
 	    "sub", c->sub, "aud",
 	    r == CONF_RUN_AUD_WRONG ? "raccord-another-client" : c->aud, "exp",
 	    exp, "iat", iat, "auth_time", iat, "acr",
-	    c->acr != NULL ? c->acr : "eidas1", "amr", "pwd");
+	    r == CONF_RUN_ACR_LOW ? "eidas1"
+	        : c->acr != NULL  ? c->acr
+	                          : "eidas1",
+	    "amr", "pwd");
 	if (o == NULL) {
 		RC_ERR(err, rc, "cannot build the ID token claims");
 		goto out;
@@ -120,6 +137,42 @@ fail:
 out:
 	json_decref(o);
 	return rc;
+}
+
+enum rc_code
+conf_forge_userinfo(enum conf_run r, const struct conf_claims *c, json_t **out,
+    struct rc_err *err)
+{
+	unsigned char md[RC_SHA256_LEN];
+	char other[2 * RC_SHA256_LEN + 3];
+	const char *sub = c->sub;
+	json_t *o;
+
+	*out = NULL;
+	/* OpenID Connect Core 1.0 §5.3.2: the sub of the userinfo response
+	 * MUST exactly match the ID token's, or its values MUST NOT be
+	 * used.  Another person's sub, in FranceConnect's "64 hex + v1"
+	 * shape, so that only the comparison can tell. */
+	if (r == CONF_RUN_USERINFO_SUB) {
+		if (rc_sha256(c->sub, strlen(c->sub), md) != RC_OK)
+			return RC_ERR(err, RC_ECRYPTO, "cannot hash the sub");
+		rc_hex(md, RC_SHA256_LEN, other);
+		memcpy(other + 2 * RC_SHA256_LEN, "v1", 3);
+		sub = other;
+	}
+	/* The fixed test identity (FranceConnect's sandbox mock citizen,
+	 * reference §5) with FC's claim formats (reference §3). */
+	o = json_pack("{s:s,s:s,s:s,s:I,s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:s}",
+	    "sub", sub, "iss", c->iss, "aud", c->aud, "iat", (json_int_t)c->now,
+	    "exp", (json_int_t)(c->now + c->lifetime), "given_name",
+	    "Angela Claire Louise", "family_name", "DUBOIS", "birthdate",
+	    "1962-08-24", "gender", "female", "birthplace", "75107",
+	    "birthcountry", "99100", "email", "angela.dubois@raccord.invalid");
+	if (o == NULL)
+		return RC_ERR(err, RC_ENOMEM,
+		    "cannot build the userinfo claims");
+	*out = o; /* transferred */
+	return RC_OK;
 }
 
 enum rc_code
@@ -219,4 +272,61 @@ conf_body_shows_identity(const char *body, size_t len)
 				return 1;
 	}
 	return 0;
+}
+
+enum conf_logout_fault
+conf_logout_judge(const char *url, const char *id_token,
+    const char *declared_plru, int *has_state)
+{
+	struct oidc_authreq *req = oidc_authreq_parse(url, NULL);
+	const char *hint, *plru;
+	enum conf_logout_fault f = CONF_LOGOUT_OK;
+
+	*has_state = 0;
+	if (req == NULL)
+		return CONF_LOGOUT_UNPARSABLE;
+	hint = oidc_authreq_param(req, "id_token_hint");
+	plru = oidc_authreq_param(req, "post_logout_redirect_uri");
+	*has_state = oidc_authreq_param(req, "state") != NULL;
+	/* FranceConnect v2 (reference §4): id_token_hint is mandatory and
+	 * is "the ID token received"; the post_logout_redirect_uri must be
+	 * one the FS declared (Y04C013C otherwise). */
+	if (hint == NULL || hint[0] == '\0')
+		f = CONF_LOGOUT_NO_HINT;
+	else if (id_token == NULL || strlen(hint) != strlen(id_token) ||
+	    CRYPTO_memcmp(hint, id_token, strlen(id_token)) != 0)
+		f = CONF_LOGOUT_HINT_OTHER;
+	else if (plru == NULL || plru[0] == '\0')
+		f = CONF_LOGOUT_NO_PLRU;
+	else if (declared_plru == NULL || strcmp(plru, declared_plru) != 0)
+		f = CONF_LOGOUT_PLRU_OTHER;
+	oidc_authreq_free(req);
+	return f;
+}
+
+const char *
+conf_logout_fault_str(enum conf_logout_fault f)
+{
+	static const char *const s[CONF_LOGOUT_FAULT__MAX] = {
+		[CONF_LOGOUT_OK] = "end_session was called with the login's ID "
+		                   "token and the declared "
+		                   "post_logout_redirect_uri",
+		[CONF_LOGOUT_NO_HINT] = "end_session was called without "
+		                        "id_token_hint (FranceConnect requires "
+		                        "the ID token received)",
+		[CONF_LOGOUT_HINT_OTHER] = "end_session's id_token_hint is not "
+		                           "the ID token of this login",
+		[CONF_LOGOUT_NO_PLRU] = "end_session was called without "
+		                        "post_logout_redirect_uri: the citizen "
+		                        "is not brought back to the site",
+		[CONF_LOGOUT_PLRU_OTHER] =
+		    "end_session's post_logout_redirect_uri is not the one the "
+		    "dossier declares (FranceConnect refuses an undeclared "
+		    "one, "
+		    "Y04C013C)",
+		[CONF_LOGOUT_UNPARSABLE] = "the end_session URL cannot be "
+		                           "parsed",
+	};
+
+	return f < CONF_LOGOUT_FAULT__MAX ? s[f] : "?";
 }

@@ -33,6 +33,8 @@ enum conf_run {
 	CONF_RUN_ALG_NONE,      /* unsecured token, alg none */
 	CONF_RUN_KEY_ROGUE,     /* signed by a key not in the JWKS */
 	CONF_RUN_ACR_MISSING,   /* no acr claim */
+	CONF_RUN_ACR_LOW,       /* FranceConnect+: acr eidas1, below eidas2 */
+	CONF_RUN_USERINFO_SUB,  /* userinfo's sub is not the ID token's */
 	CONF_RUN_STATE_ALTERED, /* callback state is not the site's */
 	CONF_RUN_CODE_REPLAYED, /* callback carries an already used code */
 	CONF_RUN__MAX
@@ -44,13 +46,20 @@ const char *conf_run_name(enum conf_run r);
 /* What the run does, in one sentence for the report. */
 const char *conf_run_what(enum conf_run r);
 
+/*
+ * Is run r part of a FranceConnect (plus 0) or FranceConnect+ (plus 1)
+ * conformance section?  acr_low only for FranceConnect+: FranceConnect
+ * asks eidas1, the lowest level.
+ */
+int conf_run_applies(enum conf_run r, int plus);
+
 /* The ID token's genuine content for one login. */
 struct conf_claims {
 	const char *iss;   /* raccord's issuer */
 	const char *aud;   /* the registered client_id */
 	const char *sub;   /* the test identity's pairwise sub */
 	const char *nonce; /* the site's nonce, or NULL when it sent none */
-	const char *acr;   /* "eidas1" */
+	const char *acr;   /* "eidas1"; FranceConnect+: "eidas2", "eidas3" */
 	time_t now;
 	long lifetime; /* seconds; FC: 60 */
 };
@@ -61,6 +70,16 @@ struct conf_claims {
  * v2 sends them, with r's one deviation.  RC_ENOMEM.
  */
 enum rc_code conf_forge_claims(enum conf_run r, const struct conf_claims *c,
+    json_t **out, struct rc_err *err);
+
+/*
+ * The claims of run r's userinfo JWT (new object, caller's reference):
+ * the fixed test identity (FranceConnect's sandbox citizen) with sub,
+ * iss, aud, iat and exp as FranceConnect v2 sends them; for
+ * CONF_RUN_USERINFO_SUB a sub that is not c->sub (another pairwise sub of
+ * the same shape).  RC_ENOMEM, RC_ECRYPTO.
+ */
+enum rc_code conf_forge_userinfo(enum conf_run r, const struct conf_claims *c,
     json_t **out, struct rc_err *err);
 
 /*
@@ -125,5 +144,36 @@ int conf_body_shows_identity(const char *body, size_t len);
  * tok has no signature part.
  */
 enum rc_code conf_corrupt_signature(char *tok, struct rc_err *err);
+
+/*
+ * The logout run (check fc.conformance.logout, advisory): after a correct
+ * login the browser follows the site's logout_url, which must send it to
+ * the provider's end_session with the ID token of that login as
+ * id_token_hint and the declared post_logout_redirect_uri (FranceConnect
+ * reference §4), and the site's session must be gone afterwards.
+ */
+enum conf_logout_fault {
+	CONF_LOGOUT_OK,
+	CONF_LOGOUT_NO_HINT,    /* no id_token_hint */
+	CONF_LOGOUT_HINT_OTHER, /* not the ID token of this login */
+	CONF_LOGOUT_NO_PLRU,    /* no post_logout_redirect_uri */
+	CONF_LOGOUT_PLRU_OTHER, /* not the one the dossier declares */
+	CONF_LOGOUT_UNPARSABLE, /* the end_session URL cannot be parsed */
+	CONF_LOGOUT_FAULT__MAX
+};
+
+/*
+ * Judge the end_session URL the site sent the browser to: id_token (the
+ * ID token the provider issued in this login, or NULL) must be its
+ * id_token_hint, declared_plru (the dossier's, or NULL: then any value
+ * is undeclared) its post_logout_redirect_uri.  *has_state says whether
+ * it carries a state (FranceConnect's documentation asks for one; its
+ * code does not).  The first fault in the order of the enum.
+ */
+enum conf_logout_fault conf_logout_judge(const char *url, const char *id_token,
+    const char *declared_plru, int *has_state);
+
+/* A sentence for a fault ("end_session was called without ..."). */
+const char *conf_logout_fault_str(enum conf_logout_fault f);
 
 #endif /* RC_VERIFIER_CONFORMANCE_INT_H */

@@ -57,11 +57,12 @@ static const char *const paiement_keys[] = { "titulaire", "iban", "bic", NULL };
 /* Every key an integration may carry, whatever its kind. */
 static const char *const integration_keys[] = { "kind", "environment", "plus",
 	"client_id", "login_url", "redirect_uri", "post_logout_redirect_uri",
-	"button_page_url", "api", "token_file", "token_env", "oauth_client_id",
-	"client_secret_file", "client_secret_env", "api_version", NULL };
+	"button_page_url", "logout_url", "api", "token_file", "token_env",
+	"oauth_client_id", "client_secret_file", "client_secret_env",
+	"api_version", NULL };
 static const char *const fc_keys[] = { "kind", "environment", "plus",
 	"client_id", "login_url", "redirect_uri", "post_logout_redirect_uri",
-	"button_page_url", NULL };
+	"button_page_url", "logout_url", NULL };
 static const char *const api_token_keys[] = { "kind", "environment", "api",
 	"token_file", "token_env", "api_version", NULL };
 static const char *const api_dgfip_keys[] = { "kind", "environment", "api",
@@ -226,6 +227,7 @@ integration_cleanup(struct dossier_integration *in)
 	rc_free(in->redirect_uri);
 	rc_free(in->post_logout_redirect_uri);
 	rc_free(in->button_page_url);
+	rc_free(in->logout_url);
 	rc_free(in->api);
 	rc_free(in->token_file);
 	rc_free(in->token_env);
@@ -467,7 +469,9 @@ parse_fc(json_t *obj, struct dossier_integration *in, struct rc_errs *errs)
 	    get_url(obj, path, "post_logout_redirect_uri", 0,
 	        &in->post_logout_redirect_uri, errs) == RC_ENOMEM ||
 	    get_url(obj, path, "button_page_url", 0, &in->button_page_url,
-	        errs) == RC_ENOMEM)
+	        errs) == RC_ENOMEM ||
+	    get_url(obj, path, "logout_url", 0, &in->logout_url, errs) ==
+	        RC_ENOMEM)
 		return RC_ENOMEM;
 	return RC_OK;
 }

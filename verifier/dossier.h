@@ -49,6 +49,7 @@ struct dossier_integration {
 	char *redirect_uri;             /* required */
 	char *post_logout_redirect_uri; /* optional */
 	char *button_page_url;          /* optional */
+	char *logout_url; /* optional: logs a citizen out (conformance) */
 
 	/* kind api */
 	char *api;             /* "api_particulier", "api_entreprise",

@@ -7,6 +7,9 @@
 #   apache_start DIR PORT METADATA_URL CLIENT_ID SECRET_FILE CA_FILE CERT KEY
 #     Protected page:  https://127.0.0.1:PORT/protected/index.html
 #     Redirect URI:    https://127.0.0.1:PORT/protected/redirect_uri
+#     Logout:          https://127.0.0.1:PORT/protected/redirect_uri?logout=
+#                      https%3A%2F%2F127.0.0.1%3APORT%2Fau-revoir.html
+#     After logout:    https://127.0.0.1:PORT/au-revoir.html
 #   apache_stop DIR
 # When started as root the workers run as nobody: every directory above
 # DIR must be searchable by others (chmod o+x; no listing needed).
@@ -31,7 +34,8 @@ apache_start() {
 	chmod 755 "$ad" "$ad/htdocs" "$ad/htdocs/protected"
 	echo "<html><body><h1>Espace citoyen</h1><p>Bienvenue.</p></body></html>" \
 		>"$ad/htdocs/protected/index.html"
-	chmod 644 "$ad/htdocs/protected/index.html"
+	echo "<html><body><p>Au revoir.</p></body></html>" >"$ad/htdocs/au-revoir.html"
+	chmod 644 "$ad/htdocs/protected/index.html" "$ad/htdocs/au-revoir.html"
 	user_lines=
 	if [ "$(id -u)" -eq 0 ]; then
 		grp=nogroup

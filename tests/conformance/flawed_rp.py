@@ -15,11 +15,25 @@ checks, so that raccord must report exactly the matching run as a failure:
   aud        the ID token's aud is not checked
   signature  the ID token's signature is not verified at all
   alg_none   an unsigned ID token (alg none) is accepted
+  userinfo_sub the userinfo's sub is not compared with the ID token's:
+             the site logs in whoever the userinfo names
+  logout_local  /logout only drops the local session: the browser is never
+             sent to FranceConnect's end_session
+  logout_keep   /logout goes to end_session but keeps the local session
+  logout_hint   /logout sends the browser to end_session without
+             id_token_hint
+  acr_level  (with --plus) any acr is accepted, eidas1 included
   acr_values the authorization request omits acr_values (FranceConnect
              refuses such a request; so does raccord's provider)
 
+With --plus it is a FranceConnect+ relying party: it asks eidas2, requires
+acr eidas2 or eidas3, publishes an RSA encryption key at /jwks and decrypts
+the ID token and userinfo (JWE, RSA-OAEP + A256GCM) before verifying them.
+
 Routes: /login (starts a login), /callback, /protected (200 with a
-session, else 302 to /login; see --landing).  Loopback only.  Test fixture, not an
+session, else 302 to /login; see --landing), /logout (drops the session and
+sends the browser to end_session with id_token_hint, state and
+post_logout_redirect_uri /au-revoir), /au-revoir.  Loopback only.  Test fixture, not an
 example to copy.
 """
 import argparse
@@ -38,8 +52,10 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-FLAWS = ("none", "nonce", "state", "aud", "signature", "alg_none", "acr_values")
+FLAWS = ("none", "nonce", "state", "aud", "signature", "alg_none", "userinfo_sub",
+         "logout_local", "logout_keep", "logout_hint", "acr_level", "acr_values")
 
 
 def b64d(s):
@@ -48,6 +64,14 @@ def b64d(s):
 
 def b2i(b):
     return int.from_bytes(b, "big")
+
+
+def b64e(b):
+    return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+
+
+def i2b64(i):
+    return b64e(i.to_bytes((i.bit_length() + 7) // 8, "big"))
 
 
 class Refused(Exception):
@@ -61,9 +85,35 @@ class RP:
         self.secret = open(a.secret_file).read().strip()
         self.base = "https://127.0.0.1:%d" % a.port
         self.flows = {}     # browser cookie -> (state, nonce)
-        self.sessions = {}  # session cookie -> sub
+        self.sessions = {}  # session cookie -> (sub, id_token)
         self.lock = threading.Lock()
         self.meta = None
+        self.enc_key = rsa.generate_private_key(public_exponent=65537, key_size=2048) \
+            if a.plus else None
+
+    def jwks(self):
+        pub = self.enc_key.public_key().public_numbers()
+        return {"keys": [{"kty": "RSA", "use": "enc", "alg": "RSA-OAEP", "kid": "rp-enc-1",
+                          "n": i2b64(pub.n), "e": i2b64(pub.e)}]}
+
+    def decrypt(self, token, what):
+        """FranceConnect+: a JWE (RSA-OAEP, A256GCM) wrapping the JWS."""
+        if not self.a.plus:
+            return token
+        parts = token.split(".")
+        if len(parts) != 5:
+            raise Refused(what + ": not encrypted (FranceConnect+ encrypts)")
+        hdr = json.loads(b64d(parts[0]))
+        if hdr.get("alg") != "RSA-OAEP" or hdr.get("enc") != "A256GCM":
+            raise Refused(what + ": JWE alg/enc %r/%r" % (hdr.get("alg"), hdr.get("enc")))
+        try:
+            cek = self.enc_key.decrypt(b64d(parts[1]), padding.OAEP(
+                mgf=padding.MGF1(algorithm=hashes.SHA1()), algorithm=hashes.SHA1(), label=None))
+            plain = AESGCM(cek).decrypt(b64d(parts[2]), b64d(parts[3]) + b64d(parts[4]),
+                                        parts[0].encode())
+        except Exception as e:
+            raise Refused(what + ": cannot decrypt: %s" % e)
+        return plain.decode()
 
     def get(self, url, headers=None):
         req = urllib.request.Request(url, headers=headers or {})
@@ -134,8 +184,14 @@ class RP:
             n = c.get("nonce")
             if not isinstance(n, str) or not secrets.compare_digest(n, nonce):
                 raise Refused("nonce")
-        if c.get("acr") != "eidas1":
+        acr = c.get("acr")
+        if not self.a.plus and acr != "eidas1":
             raise Refused("acr")
+        # FranceConnect+: at least the level asked (eidas2).
+        if self.a.plus and not acr:
+            raise Refused("acr")
+        if self.a.plus and self.a.flaw != "acr_level" and acr not in ("eidas2", "eidas3"):
+            raise Refused("acr below eidas2")
         if not c.get("sub"):
             raise Refused("sub")
         return c
@@ -159,15 +215,15 @@ class RP:
                 tok = json.loads(r.read())
         except urllib.error.HTTPError as e:
             raise Refused("token endpoint: HTTP %d" % e.code)
-        idt = self.check_id_token(tok["id_token"], state_cookie[1])
+        idt = self.check_id_token(self.decrypt(tok["id_token"], "id_token"), state_cookie[1])
         body, ctype = self.get(meta["userinfo_endpoint"],
                                {"Authorization": "Bearer " + tok["access_token"]})
         if not ctype.startswith("application/jwt"):
             raise Refused("userinfo is not a JWT")
-        ui = self.verify_jws(body.decode(), "userinfo")
-        if ui.get("sub") != idt["sub"]:
-            raise Refused("userinfo sub differs")
-        return idt["sub"]
+        ui = self.verify_jws(self.decrypt(body.decode(), "userinfo"), "userinfo")
+        if self.a.flaw != "userinfo_sub" and ui.get("sub") != idt["sub"]:
+            raise Refused("userinfo sub differs")  # OIDC Core 5.3.2
+        return (ui["sub"] if self.a.flaw == "userinfo_sub" else idt["sub"]), tok["id_token"]
 
 
 def make_handler(rp):
@@ -207,7 +263,8 @@ def make_handler(rp):
                 params = {
                     "response_type": "code", "client_id": rp.a.client_id,
                     "redirect_uri": rp.base + "/callback", "scope": "openid given_name family_name",
-                    "state": state, "nonce": nonce, "acr_values": "eidas1"}
+                    "state": state, "nonce": nonce,
+                    "acr_values": "eidas2" if rp.a.plus else "eidas1"}
                 if rp.a.flaw == "acr_values":
                     del params["acr_values"]
                 authz = rp.discovery()["authorization_endpoint"] + "?" + urllib.parse.urlencode(params)
@@ -220,7 +277,7 @@ def make_handler(rp):
                 if rp.a.flaw != "state" and not secrets.compare_digest(q.get("state", ""), flow[0]):
                     return self.send(400, b"<p>Erreur : state invalide.</p>")
                 try:
-                    sub = rp.finish(q.get("code", ""), flow)
+                    sub = rp.finish(q.get("code", ""), flow)  # (sub, id_token)
                 except Refused as e:
                     sys.stderr.write("flawed_rp: refused: %s\n" % e)
                     return self.send(403, b"<p>Erreur : identite refusee.</p>")
@@ -238,6 +295,29 @@ def make_handler(rp):
                 if rp.a.landing == "public":
                     return self.send(200, b"<h1>Bienvenue</h1><a href=/login>FranceConnect</a>")
                 return self.send(302, location=rp.base + "/login")
+            if u.path == "/logout":
+                with rp.lock:
+                    sid = ck.get("rp_session", "")
+                    sess = (rp.sessions.get(sid) if rp.a.flaw == "logout_keep"
+                            else rp.sessions.pop(sid, None))
+                if sess is None or rp.a.flaw == "logout_local":
+                    return self.send(302, location=rp.base + "/au-revoir")
+                params = {"state": secrets.token_urlsafe(32),
+                          "post_logout_redirect_uri": rp.base + "/au-revoir"}
+                if rp.a.flaw != "logout_hint":
+                    params["id_token_hint"] = sess[1]
+                end = rp.discovery()["end_session_endpoint"] + "?" + urllib.parse.urlencode(params)
+                return self.send(302, location=end)
+            if u.path == "/jwks" and rp.a.plus:
+                body = json.dumps(rp.jwks()).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+                return
+            if u.path == "/au-revoir":
+                return self.send(200, b"<p>Au revoir.</p>")
             return self.send(404, b"not found")
     return H
 
@@ -253,6 +333,7 @@ def main():
     ap.add_argument("--secret-file", required=True)
     ap.add_argument("--flaw", choices=FLAWS, default="none")
     ap.add_argument("--auth", choices=("post", "basic"), default="post")
+    ap.add_argument("--plus", action="store_true", help="FranceConnect+ (eidas2, encrypted tokens)")
     # protected: 302 to /login without a session; public: 200 for
     # everybody, the person's name only with a session; same: one page
     # for everybody (raccord cannot tell a session).

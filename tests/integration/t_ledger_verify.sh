@@ -60,6 +60,38 @@ st=$?
 [ $st -eq 1 ] && grep -q "no DataPass habilitation" "$WORK/o7" && [ "$(wc -l < "$L/entries.jsonl")" -eq 1 ] &&
 	ok "no habilitation check, no award (exit 1)" || { nok "no DataPass (verify $st)"; tail -3 "$WORK/o7"; }
 
+# policy.require_conformance (docs/conformance.md): the FranceConnect
+# forfait needs the dossier's conformance report, verified.
+python3 -c 'import json, sys; c = json.load(open(sys.argv[1])); c["policy"] = {"require_habilitation": False, "require_conformance": True}; json.dump(c, open(sys.argv[2], "w"))' \
+	"$WORK/c-nodp.json" "$WORK/c-conf.json"
+fc_dossier "$WORK/conf.json" ok
+sed -i 's/"217500016"/"552100554"/; s/"21750001600019"/"55210055400013"/' "$WORK/conf.json"
+conf_report() { # FILE DOSSIER_ID VERDICT
+	printf '{"report_version":1,"dossier_id":"%s","verdict":"%s","integrations":[{"kind":"conformance","verdict":"%s","checks":[]}],"exchanges":[]}\n' \
+		"$2" "$3" "$3" >"$1"
+}
+conf_report "$WORK/conf-failed.json" IT-ok failed
+conf_report "$WORK/conf-other.json" IT-other verified
+conf_report "$WORK/conf-ok.json" IT-ok verified
+"$RACCORD" verify "$WORK/conf.json" --ledger "$L" --key "$WORK/k.pem" --config "$WORK/c-conf.json" >"$WORK/oc1" 2>&1; st1=$?
+"$RACCORD" verify "$WORK/conf.json" --ledger "$L" --key "$WORK/k.pem" --config "$WORK/c-conf.json" \
+	--conformance "$WORK/conf-failed.json" >"$WORK/oc2" 2>&1; st2=$?
+"$RACCORD" verify "$WORK/conf.json" --ledger "$L" --key "$WORK/k.pem" --config "$WORK/c-conf.json" \
+	--conformance "$WORK/conf-other.json" >"$WORK/oc3" 2>&1; st3=$?
+if [ $st1 -eq 1 ] && grep -q "no conformance report was given" "$WORK/oc1" &&
+	[ $st2 -eq 1 ] && grep -q "conformance run was failed" "$WORK/oc2" &&
+	[ $st3 -eq 1 ] && grep -q "for dossier IT-other, not IT-ok" "$WORK/oc3" &&
+	[ "$(wc -l < "$L/entries.jsonl")" -eq 1 ]; then
+	ok "require_conformance: no, failed or another dossier's report: nothing awarded (exit 1)"
+else
+	nok "require_conformance refusals (exit $st1 $st2 $st3)"; tail -3 "$WORK/oc1" "$WORK/oc2" "$WORK/oc3"
+fi
+"$RACCORD" verify "$WORK/conf.json" --ledger "$L" --key "$WORK/k.pem" --config "$WORK/c-conf.json" \
+	--conformance "$WORK/conf-ok.json" >"$WORK/oc4" 2>&1; st=$?
+[ $st -eq 0 ] && grep -q "AWARDED 5000,00 EUR" "$WORK/oc4" && [ "$(wc -l < "$L/entries.jsonl")" -eq 2 ] &&
+	ok "require_conformance: with the dossier's verified conformance report, awarded" ||
+	{ nok "require_conformance with a verified report (exit $st)"; tail -5 "$WORK/oc4"; }
+
 "$RACCORD" keygen other.example/x --key "$WORK/o.pem" --vkey "$WORK/o.vkey" >/dev/null 2>&1
 "$RACCORD" verify "$WORK/ok.json" --ledger "$L" --key "$WORK/o.pem" --config "$WORK/c.json" >"$WORK/o4" 2>&1
 [ $? -eq 2 ] && ok "wrong key: exit 2" || nok "wrong key"

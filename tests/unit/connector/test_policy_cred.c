@@ -477,6 +477,83 @@ test_failed_first_of_kind(void **state)
 	dossier_free(d);
 }
 
+/*
+ * policy.require_conformance (issue 11): the FranceConnect forfait needs
+ * the dossier's own conformance report, verified; the API one does not.
+ */
+static void
+test_require_conformance(void **state)
+{
+	static const char ok_report[] =
+	    "{\"report_version\":1,\"dossier_id\":\"DP-1\",\"integrations\":"
+	    "[{\"kind\":\"conformance\",\"verdict\":\"verified\"}]}";
+	static const struct {
+		const char *json; /* NULL: no report */
+		const char *why;  /* NULL: passed */
+	} t[] = {
+		{ NULL, "no conformance report" },
+		{ ok_report, NULL },
+		{ "{\"dossier_id\":\"DP-2\",\"integrations\":[{\"kind\":"
+		  "\"conformance\",\"verdict\":\"verified\"}]}",
+		    "not DP-1" },
+		{ "{\"dossier_id\":\"DP-1\",\"integrations\":[{\"kind\":"
+		  "\"conformance\",\"verdict\":\"failed\"}]}",
+		    "was failed" },
+		{ "{\"dossier_id\":\"DP-1\",\"integrations\":[{\"kind\":"
+		  "\"franceconnect\",\"verdict\":\"verified\"}]}",
+		    "no section of kind conformance" },
+	};
+	struct dossier *d = NULL;
+	struct report *rep;
+	struct payable out[2];
+	struct payable_opts o;
+	struct policy p;
+	struct rc_err err = { 0 };
+	char buf[300];
+	const char *why;
+	json_t *j;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		j = t[i].json ? json_loads(t[i].json, 0, NULL) : NULL;
+		why = payable_conformance(j, "DP-1", buf, sizeof(buf));
+		if (t[i].why == NULL)
+			assert_null(why);
+		else if (why == NULL || strstr(why, t[i].why) == NULL)
+			fail_msg("case %zu: %s", i, why ? why : "(passed)");
+		json_decref(j);
+	}
+	assert_int_equal(
+	    dossier_parse(dossier_json, strlen(dossier_json), "t", &d, &err),
+	    RC_OK);
+	policy_defaults(&p);
+	memset(&o, 0, sizeof(o));
+	o.policy = &p;
+	o.approve_seq = -1;
+	o.require_conformance = 1;
+	o.conformance_fail = "no conformance report was given";
+	assert_non_null(rep = report_new("DP-1"));
+	section(rep, "franceconnect", "integrations[0]", CHECK_PASS, NULL);
+	section(rep, "api", "integrations[2]", CHECK_PASS, CRED_X);
+	assert_int_equal(payable_dossier(d, rep, &o, NULL, out, &err), RC_OK);
+	assert_int_equal(out[0].code, PAYABLE_NO_CONFORMANCE);
+	assert_string_equal(payable_code_str(out[0].code),
+	    "conformance_not_passed");
+	assert_non_null(strstr(out[0].reason, "policy.require_conformance"));
+	assert_int_equal(out[1].code, PAYABLE_YES); /* API: unaffected */
+	/* Passed, or not required: the FranceConnect forfait is payable. */
+	o.conformance_fail = NULL;
+	assert_int_equal(payable_dossier(d, rep, &o, NULL, out, &err), RC_OK);
+	assert_int_equal(out[0].code, PAYABLE_YES);
+	o.conformance_fail = "x";
+	o.require_conformance = 0;
+	assert_int_equal(payable_dossier(d, rep, &o, NULL, out, &err), RC_OK);
+	assert_int_equal(out[0].code, PAYABLE_YES);
+	report_free(rep);
+	dossier_free(d);
+}
+
 int
 main(void)
 {
@@ -487,6 +564,7 @@ main(void)
 		cmocka_unit_test(test_fc_fingerprint),
 		cmocka_unit_test(test_payable_dossier),
 		cmocka_unit_test(test_failed_first_of_kind),
+		cmocka_unit_test(test_require_conformance),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -128,6 +128,7 @@ test_one_deviation_each(void **state)
 		{ CONF_RUN_ALG_NONE, { NULL } },
 		{ CONF_RUN_KEY_ROGUE, { NULL } },
 		{ CONF_RUN_ACR_MISSING, { "acr" } },
+		{ CONF_RUN_USERINFO_SUB, { NULL } },
 		{ CONF_RUN_STATE_ALTERED, { NULL } },
 		{ CONF_RUN_CODE_REPLAYED, { NULL } },
 	};
@@ -183,7 +184,9 @@ test_tokens_refused_for_their_reason(void **state)
 		{ CONF_RUN_SIG_BAD, OIDC_JWT_SIGNATURE },
 		{ CONF_RUN_ALG_NONE, OIDC_JWT_ALG },
 		{ CONF_RUN_KEY_ROGUE, OIDC_JWT_NOKEY },
-		{ CONF_RUN_ACR_MISSING, OIDC_JWT_OK }, /* acr: the RP's rule */
+		{ CONF_RUN_ACR_MISSING, OIDC_JWT_OK },  /* acr: the RP's rule */
+		{ CONF_RUN_ACR_LOW, OIDC_JWT_OK },      /* acr: the RP's rule */
+		{ CONF_RUN_USERINFO_SUB, OIDC_JWT_OK }, /* userinfo differs */
 		{ CONF_RUN_STATE_ALTERED, OIDC_JWT_OK },
 		{ CONF_RUN_CODE_REPLAYED, OIDC_JWT_OK },
 	};
@@ -221,6 +224,112 @@ test_tokens_refused_for_their_reason(void **state)
 		json_decref(claims);
 		rc_free(tok);
 	}
+}
+
+/*
+ * The userinfo of every run names the test identity with the ID token's
+ * sub, but for userinfo_sub: another sub of the same shape, every other
+ * member the same (OpenID Connect Core 1.0 §5.3.2).
+ */
+static void
+test_userinfo_sub(void **state)
+{
+	struct conf_claims c;
+	json_t *ref = NULL, *o = NULL;
+	const char *k, *sub;
+	json_t *v;
+	int r;
+
+	(void)state;
+	claims_init(&c);
+	assert_int_equal(
+	    conf_forge_userinfo(CONF_RUN_REFERENCE, &c, &ref, NULL), RC_OK);
+	assert_string_equal(json_string_value(json_object_get(ref, "sub")),
+	    SUB);
+	assert_string_equal(
+	    json_string_value(json_object_get(ref, "family_name")), "DUBOIS");
+	assert_string_equal(json_string_value(json_object_get(ref, "aud")),
+	    AUD);
+	for (r = 0; r < CONF_RUN__MAX; r++) {
+		assert_int_equal(
+		    conf_forge_userinfo((enum conf_run)r, &c, &o, NULL), RC_OK);
+		sub = json_string_value(json_object_get(o, "sub"));
+		assert_non_null(sub);
+		if (r == CONF_RUN_USERINFO_SUB) {
+			assert_string_not_equal(sub, SUB);
+			assert_int_equal(strlen(sub), strlen(SUB));
+			assert_string_equal(sub + strlen(sub) - 2, "v1");
+		} else {
+			assert_string_equal(sub, SUB);
+		}
+		json_object_foreach(ref, k, v)
+		{
+			if (strcmp(k, "sub") != 0)
+				assert_true(
+				    json_equal(v, json_object_get(o, k)));
+		}
+		assert_int_equal(json_object_size(o), json_object_size(ref));
+		json_decref(o);
+		o = NULL;
+	}
+	json_decref(ref);
+}
+
+/* The end_session URL a site's logout sends the browser to. */
+static void
+test_logout_judge(void **state)
+{
+	static const char idt[] = "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln";
+	static const char plru[] = "https://mairie.test/au-revoir";
+	static const struct {
+		const char *url;
+		enum conf_logout_fault f;
+		int state;
+	} t[] = {
+		{ ISS "/session/end?id_token_hint=" /**/
+		      "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln"
+		      "&post_logout_redirect_uri="
+		      "https%3A%2F%2Fmairie.test%2Fau-revoir&state=abc",
+		    CONF_LOGOUT_OK, 1 },
+		{ ISS "/session/end?id_token_hint=" /**/
+		      "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln"
+		      "&post_logout_redirect_uri="
+		      "https%3A%2F%2Fmairie.test%2Fau-revoir",
+		    CONF_LOGOUT_OK, 0 },
+		{ ISS "/session/end?post_logout_redirect_uri="
+		      "https%3A%2F%2Fmairie.test%2Fau-revoir&state=abc",
+		    CONF_LOGOUT_NO_HINT, 1 },
+		{ ISS "/session/end?id_token_hint=&state=abc",
+		    CONF_LOGOUT_NO_HINT, 1 },
+		{ ISS "/session/end?id_token_hint=" /**/
+		      "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ5In0.c2ln"
+		      "&post_logout_redirect_uri="
+		      "https%3A%2F%2Fmairie.test%2Fau-revoir",
+		    CONF_LOGOUT_HINT_OTHER, 0 },
+		{ ISS "/session/end?id_token_hint=" /**/
+		      "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln",
+		    CONF_LOGOUT_NO_PLRU, 0 },
+		{ ISS "/session/end?id_token_hint=" /**/
+		      "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln"
+		      "&post_logout_redirect_uri=https%3A%2F%2Fevil.test%2F",
+		    CONF_LOGOUT_PLRU_OTHER, 0 },
+		{ "not a url", CONF_LOGOUT_UNPARSABLE, 0 },
+	};
+	size_t i;
+	int st;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		if (conf_logout_judge(t[i].url, idt, plru, &st) != t[i].f)
+			fail_msg("case %zu: %s", i, t[i].url);
+		assert_int_equal(st, t[i].state);
+		assert_non_null(conf_logout_fault_str(t[i].f));
+	}
+	/* Nothing issued, nothing declared: neither can match. */
+	assert_int_equal(conf_logout_judge(t[0].url, NULL, plru, &st),
+	    CONF_LOGOUT_HINT_OTHER);
+	assert_int_equal(conf_logout_judge(t[0].url, idt, NULL, &st),
+	    CONF_LOGOUT_PLRU_OTHER);
 }
 
 static void
@@ -340,6 +449,35 @@ test_shows_identity(void **state)
 	assert_false(conf_body_shows_identity(NULL, 0));
 }
 
+/* acr_low only for FranceConnect+, every other run for both. */
+static void
+test_run_applies(void **state)
+{
+	struct conf_claims c;
+	json_t *o = NULL;
+	int i;
+
+	(void)state;
+	for (i = 0; i < CONF_RUN__MAX; i++) {
+		assert_true(conf_run_applies((enum conf_run)i, 1));
+		assert_int_equal(conf_run_applies((enum conf_run)i, 0),
+		    i != CONF_RUN_ACR_LOW);
+	}
+	assert_false(conf_run_applies(CONF_RUN__MAX, 1));
+	claims_init(&c);
+	c.acr = "eidas2";
+	assert_int_equal(conf_forge_claims(CONF_RUN_ACR_LOW, &c, &o, NULL),
+	    RC_OK);
+	assert_string_equal(json_string_value(json_object_get(o, "acr")),
+	    "eidas1");
+	json_decref(o);
+	assert_int_equal(conf_forge_claims(CONF_RUN_REFERENCE, &c, &o, NULL),
+	    RC_OK);
+	assert_string_equal(json_string_value(json_object_get(o, "acr")),
+	    "eidas2");
+	json_decref(o);
+}
+
 static void
 test_run_names_unique(void **state)
 {
@@ -362,17 +500,17 @@ static const char dossier_fmt[] =
     "  \"paiement\": { \"titulaire\": \"Commune\", \"iban\": "
     "\"FR7630006000011234567890189\", \"bic\": \"AGRIFRPP\" },"
     "  \"integrations\": [ { \"kind\": \"franceconnect\", \"environment\": "
-    "\"%s\","
+    "\"%s\", \"plus\": %s,"
     "    \"client_id\": \"c\", \"login_url\": \"https://mairie.test/login\","
     "    \"redirect_uri\": \"https://mairie.test/cb\" } ] }";
 
 static struct dossier *
-make_dossier(const char *env)
+make_dossier(const char *env, int plus)
 {
 	char text[1024];
 	struct dossier *d = NULL;
 
-	snprintf(text, sizeof(text), dossier_fmt, env);
+	snprintf(text, sizeof(text), dossier_fmt, env, plus ? "true" : "false");
 	assert_int_equal(dossier_parse(text, strlen(text), "test", &d, NULL),
 	    RC_OK);
 	return d;
@@ -396,14 +534,21 @@ test_registration(void **state)
 	snprintf(bad, sizeof(bad), "%s/bad.json", dir);
 
 	/* Production: refused, nothing issued. */
-	d = make_dossier("production");
-	assert_int_equal(conf_register(d, &reg, &secret, &err), RC_EINVAL);
+	d = make_dossier("production", 0);
+	assert_int_equal(conf_register(d, NULL, &reg, &secret, &err),
+	    RC_EINVAL);
 	assert_null(secret);
 	assert_non_null(strstr(err.msg, "production"));
 	dossier_free(d);
 
-	d = make_dossier("integration");
-	assert_int_equal(conf_register(d, &reg, &secret, NULL), RC_OK);
+	d = make_dossier("integration", 0);
+	/* FranceConnect does not encrypt: no JWKS to register. */
+	rc_err_clear(&err);
+	assert_int_equal(
+	    conf_register(d, "https://mairie.test/jwks", &reg, &secret, &err),
+	    RC_EINVAL);
+	assert_non_null(strstr(err.msg, "FranceConnect+ only"));
+	assert_int_equal(conf_register(d, NULL, &reg, &secret, NULL), RC_OK);
 	assert_int_equal(strlen(secret), 2 * CONF_SECRET_BYTES);
 	assert_int_equal(rc_sha256(secret, strlen(secret), md), RC_OK);
 	assert_memory_equal(md, reg.secret_sha256, RC_SHA256_LEN);
@@ -438,6 +583,27 @@ test_registration(void **state)
 	fclose(f);
 	assert_int_not_equal(conf_registration_load(bad, &back, NULL), RC_OK);
 
+	/* FranceConnect+: the RP's JWKS is required, and kept. */
+	rc_free_secret(secret, strlen(secret));
+	secret = NULL;
+	conf_registration_cleanup(&reg);
+	dossier_free(d);
+	d = make_dossier("integration", 1);
+	rc_err_clear(&err);
+	assert_int_equal(conf_register(d, NULL, &reg, &secret, &err),
+	    RC_EINVAL);
+	assert_non_null(strstr(err.msg, "--jwks-uri"));
+	assert_int_equal(conf_register(d, "http:/x", &reg, &secret, NULL),
+	    RC_EINVAL);
+	assert_int_equal(
+	    conf_register(d, "https://mairie.test/jwks", &reg, &secret, NULL),
+	    RC_OK);
+	unlink(file);
+	assert_int_equal(conf_registration_save(&reg, file, NULL), RC_OK);
+	assert_int_equal(conf_registration_load(file, &back, NULL), RC_OK);
+	assert_string_equal(back.jwks_uri, "https://mairie.test/jwks");
+	conf_registration_cleanup(&back);
+
 	rc_free_secret(secret, strlen(secret));
 	conf_registration_cleanup(&reg);
 	dossier_free(d);
@@ -453,10 +619,13 @@ main(void)
 		cmocka_unit_test(test_reference_claims),
 		cmocka_unit_test(test_one_deviation_each),
 		cmocka_unit_test(test_tokens_refused_for_their_reason),
+		cmocka_unit_test(test_userinfo_sub),
+		cmocka_unit_test(test_logout_judge),
 		cmocka_unit_test(test_corrupt_signature),
 		cmocka_unit_test(test_classify),
 		cmocka_unit_test(test_choose_tell),
 		cmocka_unit_test(test_shows_identity),
+		cmocka_unit_test(test_run_applies),
 		cmocka_unit_test(test_run_names_unique),
 		cmocka_unit_test(test_registration),
 	};

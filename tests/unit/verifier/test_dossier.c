@@ -32,7 +32,8 @@ static const char base[] =
     "   \"login_url\": \"https://mairie.example/connexion\","
     "   \"redirect_uri\": \"https://mairie.example/callback\","
     "   \"post_logout_redirect_uri\": \"https://mairie.example/\","
-    "   \"button_page_url\": \"http://mairie.example/\"},"
+    "   \"button_page_url\": \"http://mairie.example/\","
+    "   \"logout_url\": \"https://mairie.example/deconnexion\"},"
     "  {\"kind\": \"api\", \"api\": \"api_particulier\","
     "   \"environment\": \"integration\", \"api_version\": 2,"
     "   \"token_env\": \"API_PART_TOKEN\"},"
@@ -64,6 +65,8 @@ test_base_parses(void **state)
 	assert_string_equal(in->path, "integrations[0]");
 	assert_string_equal(in->client_id, "abc123");
 	assert_string_equal(in->button_page_url, "http://mairie.example/");
+	assert_string_equal(in->logout_url,
+	    "https://mairie.example/deconnexion");
 	assert_null(in->api);
 	in = &d->integrations[1];
 	assert_int_equal(in->kind, DOSSIER_API);
@@ -223,6 +226,7 @@ static const struct bad_case bad_cases[] = {
 	{ "integrations[0].redirect_uri", "\"https://u@mairie.example/cb\"", "integrations[0].redirect_uri: user information" },
 	{ "integrations[0].button_page_url", "\"mairie.example\"", "integrations[0].button_page_url: not an absolute http(s) URL" },
 	{ "integrations[0].post_logout_redirect_uri", "\"javascript:alert(1)\"", "integrations[0].post_logout_redirect_uri:" },
+	{ "integrations[0].logout_url", "\"/deconnexion\"", "integrations[0].logout_url: not an absolute http(s) URL" },
 	{ "integrations[0].login_url", "\"https://mairie-\\u00e9vry.fr/\"", "integrations[0].login_url: must be a URL of printable ASCII" },
 	{ "integrations[1].api", NULL, "integrations[1].api: is required" },
 	{ "integrations[1].api", "\"api_foo\"", "integrations[1].api: unknown API \"api_foo\"" },
