@@ -155,6 +155,7 @@ static void
 test_strict_parse(void **state)
 {
 	struct note_verifier *v = NULL, *v2 = NULL;
+	struct note_signer *s = NULL;
 	const struct note_verifier *vv[2];
 	struct rc_err err = { 0 };
 	struct checkpoint cp;
@@ -195,6 +196,34 @@ test_strict_parse(void **state)
 	for (i = 0; i < sizeof(bad_vkeys) / sizeof(bad_vkeys[0]); i++)
 		if (note_verifier_parse(bad_vkeys[i], &v, &err) == RC_OK)
 			fail_msg("accepted vkey %zu", i);
+	/* A key ID of 8 characters that are not hex is named as such (and
+	 * never compared: its value is unknown), in a verifier key and in a
+	 * private key string. */
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(note_verifier_parse("PeterNeumann+c74f20g3+"
+	                                     "ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/"
+	                                     "LDE4izWy10TW",
+	                     &v, &err),
+	    RC_EINVAL);
+	assert_string_equal(err.msg,
+	    "verifier key: key ID is not 8 hex digits");
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(note_verifier_parse("PeterNeumann+c74f20a3x+"
+	                                     "ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/"
+	                                     "LDE4izWy10TW",
+	                     &v, &err),
+	    RC_EINVAL);
+	assert_string_equal(err.msg,
+	    "verifier key: key ID is not 8 hex digits");
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(
+	    note_signer_from_skey("PRIVATE+KEY+PeterNeumann+"
+	                          "c74f20z3+AYEKFALVFGyNhPJEMzD1QID"
+	                          "r+Y7hfZx09iUvxdXHKDFz",
+	        &s, &err),
+	    RC_EINVAL);
+	assert_null(s);
+	assert_string_equal(err.msg, "malformed private key string");
 
 	assert_int_equal(note_verifier_parse(c2_vkey, &v, &err), RC_OK);
 	assert_int_equal(note_verifier_parse(pn_vkey, &v2, &err), RC_OK);

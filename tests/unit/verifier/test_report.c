@@ -15,6 +15,7 @@
 
 #include "common/log.h"
 #include "common/mem.h"
+#include "verifier/catalog.h"
 #include "verifier/checks.h"
 #include "verifier/probe.h"
 #include "verifier/report.h"
@@ -659,6 +660,53 @@ test_report_log(void **state)
 	report_free(rep);
 }
 
+/* The text of a report printed with report_print_text_explained. */
+static char *
+explained(const struct report *rep, int lang)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	assert_non_null(f = open_memstream(&text, &len));
+	report_print_text_explained(rep, f, 0, lang);
+	fclose(f);
+	return text;
+}
+
+/*
+ * A language the catalogue does not have (CATALOG_LANG__MAX or beyond)
+ * explains nothing and never reads past the catalogue's texts: the page
+ * is exactly the plain one (lang < 0), while a real language adds the
+ * explanations.
+ */
+static void
+test_explained_lang_bounds(void **state)
+{
+	struct report *rep = report_new("DP-LANG");
+	struct report_section *a;
+	char *plain, *out;
+
+	(void)state;
+	assert_non_null(rep);
+	assert_non_null(a = report_section_add(rep, "franceconnect", "fc"));
+	assert_int_equal(report_check(a, "fc.provider.accepts", CHECK_FAIL, 1,
+	                     NULL, 0, "refused"),
+	    RC_OK);
+	plain = explained(rep, -1);
+	out = explained(rep, CATALOG_LANG__MAX);
+	assert_string_equal(out, plain);
+	free(out);
+	out = explained(rep, CATALOG_LANG__MAX + 5);
+	assert_string_equal(out, plain);
+	free(out);
+	out = explained(rep, CATALOG_EN);
+	assert_true(strlen(out) > strlen(plain));
+	free(out);
+	free(plain);
+	report_free(rep);
+}
+
 int
 main(void)
 {
@@ -676,6 +724,7 @@ main(void)
 		cmocka_unit_test(test_hostile_exchange),
 		cmocka_unit_test(test_double_completion_is_loud),
 		cmocka_unit_test(test_report_log),
+		cmocka_unit_test(test_explained_lang_bounds),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
