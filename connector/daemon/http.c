@@ -32,6 +32,7 @@
 #include "connector/daemon/daemon_int.h"
 #include "connector/daemon/http_int.h"
 #include "connector/daemon/route_intake.h"
+#include "connector/daemon/tiles.h"
 
 /* Copy s for a log line: printable ASCII, at most 120 bytes. */
 static void
@@ -875,7 +876,11 @@ http_segment(const char *path, const char *prefix, size_t *n)
  * The route modules (http_int.h), asked in order after the core routes
  * below.
  */
-static const http_route_fn routes[] = { route_intake, NULL };
+static const http_route_fn routes[] = {
+	route_intake,
+	tiles_route,
+	NULL,
+};
 
 static enum MHD_Result
 dispatch(struct http_ctx *x, struct http_req *rq)

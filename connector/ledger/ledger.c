@@ -688,6 +688,15 @@ ledger_checkpoint(const struct ledger *lg)
 	return &lg->cp;
 }
 
+const unsigned char *
+ledger_subtree_hash(const struct ledger *lg, unsigned height, uint64_t index)
+{
+	if (height >= MERKLE_MAX_LEVELS || height >= 64 ||
+	    index >= (lg->cp.size >> height) || index >= lg->tree.count[height])
+		return NULL;
+	return lg->tree.level[height] + index * MERKLE_HASH_LEN;
+}
+
 enum rc_code
 ledger_evidence_put(struct ledger *lg, const void *data, size_t len,
     char hex[65], struct rc_err *err)

@@ -128,6 +128,15 @@ const char *ledger_checkpoint_note(const struct ledger *lg, size_t *len);
 const struct checkpoint *ledger_checkpoint(const struct ledger *lg);
 
 /*
+ * The Merkle Tree Hash of the complete subtree of 2^height signed leaves
+ * that starts at leaf index << height (RFC 6962 MTH(D[i*2^h:(i+1)*2^h])),
+ * 32 bytes borrowed from lg; NULL when that subtree is not wholly within
+ * the signed size.  The tlog-tiles routes read their hashes here.
+ */
+const unsigned char *ledger_subtree_hash(const struct ledger *lg,
+    unsigned height, uint64_t index);
+
+/*
  * Store data as evidence/<sha256>.json (temp, fsync, link, fsync dir);
  * hex receives the digest.  An existing file must hold the same bytes.
  */
