@@ -213,6 +213,8 @@ static const struct cfg_directive directives[] = {
 	  "POST /v1/dossiers per token name per minute, then 429; 0: no limit"),
 	D("daemon.rate_per_siren_hour", CFG_INT, daemon_rate_siren, 0, 1000000, "20", 0,
 	  "POST /v1/dossiers per SIREN per hour, then 429; 0: no limit"),
+	D("daemon.metrics_listen", CFG_LISTEN, daemon_metrics_listen, 0, 0, NULL, 0,
+	  "address and port of a second, internal listener serving only GET /metrics, without a token; null: /metrics on daemon.listen (token needed)"),
 };
 #undef D
 /* clang-format on */

@@ -134,6 +134,7 @@ struct cfg {
 	long long daemon_stop_timeout; /* SIGTERM: wait for the job, s */
 	long long daemon_rate_token;   /* submissions per token per minute */
 	long long daemon_rate_siren;   /* submissions per SIREN per hour */
+	char *daemon_metrics_listen;   /* internal /metrics, or NULL */
 
 	/* Derived at load: the configured API bases, for verifier_opts. */
 	struct verifier_api_base api_bases[CFG_API__MAX * DOSSIER_ENV__MAX];

@@ -111,7 +111,7 @@ enum rc_code
 daemon_serve(const char *config, enum daemon_end *end, struct rc_err *err)
 {
 	struct daemon dm;
-	struct MHD_Daemon *mhd = NULL;
+	struct MHD_Daemon *mhd = NULL, *mmhd = NULL;
 	struct timespec tick = { 1, 0 };
 	sigset_t set;
 	enum rc_code rc;
@@ -145,6 +145,11 @@ daemon_serve(const char *config, enum daemon_end *end, struct rc_err *err)
 	started = 1;
 	if ((rc = http_start(&dm, &mhd, err)) != RC_OK)
 		goto out;
+	if ((rc = metrics_start(&dm, &mmhd, err)) != RC_OK)
+		goto out;
+	if (mmhd != NULL)
+		log_info("metrics on %s (GET /metrics, no token)",
+		    dm.pl.cfg->daemon_metrics_listen);
 	log_info("listening on %s store=%s ledger=%s tokens=%zu",
 	    dm.pl.cfg->daemon_listen, dm.pl.cfg->daemon_store,
 	    dm.pl.cfg->ledger_dir, dm.tok_cfg->ntokens);
@@ -170,6 +175,8 @@ out:
 	}
 	if (mhd != NULL)
 		MHD_stop_daemon(mhd);
+	if (mmhd != NULL)
+		MHD_stop_daemon(mmhd);
 	if (!ended) {
 		/*
 		 * The job is still running: it stays `running` in the store

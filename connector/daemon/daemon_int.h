@@ -70,6 +70,12 @@ struct daemon_caller {
 struct MHD_Daemon;
 enum rc_code http_start(struct daemon *dm, struct MHD_Daemon **out,
     struct rc_err *err);
+/*
+ * metrics.c: start the internal /metrics listener on
+ * daemon.metrics_listen; *out stays NULL when it is not configured.
+ */
+enum rc_code metrics_start(struct daemon *dm, struct MHD_Daemon **out,
+    struct rc_err *err);
 
 /* worker.c: the job loop, started with pthread_create. */
 void *worker_main(void *arg);

@@ -273,8 +273,8 @@ get_readyz(struct http_ctx *x)
 }
 
 /* GET /metrics: Prometheus text format 0.0.4. */
-static enum MHD_Result
-get_metrics(struct http_ctx *x)
+enum MHD_Result
+http_get_metrics(struct http_ctx *x)
 {
 	static const char *const states[4] = { "queued", "running", "done",
 		"error" };
@@ -896,12 +896,13 @@ dispatch(struct http_ctx *x, struct http_req *rq)
 			return http_respond_method(x, "GET");
 		return u[1] == 'h' ? get_healthz(x) : get_readyz(x);
 	}
-	if (strcmp(u, "/metrics") == 0) {
+	if (strcmp(u, "/metrics") == 0 &&
+	    x->dm->pl.cfg->daemon_metrics_listen == NULL) {
 		if (!get)
 			return http_respond_method(x, "GET");
 		if (http_denied(x, R_INSTR | R_PAY | R_ADMIN, &ret))
 			return ret;
-		return get_metrics(x);
+		return http_get_metrics(x);
 	}
 	if (strcmp(u, "/v1/dossiers") == 0) {
 		if (!get && !post)
@@ -1051,10 +1052,10 @@ mhd_log(void *cls, const char *fmt, va_list ap)
 	log_warn("libmicrohttpd: %s", msg);
 }
 
-/* "host:port" or "[v6]:port" into an address. */
-static enum rc_code
-listen_addr(const char *listen, struct sockaddr_storage *ss, int *v6,
-    struct rc_err *err)
+/* "host:port" or "[v6]:port" (directive what) into an address. */
+enum rc_code
+http_listen_addr(const char *what, const char *listen,
+    struct sockaddr_storage *ss, int *v6, struct rc_err *err)
 {
 	struct addrinfo hints, *res = NULL;
 	char host[256];
@@ -1063,21 +1064,21 @@ listen_addr(const char *listen, struct sockaddr_storage *ss, int *v6,
 	int r;
 
 	if (colon == NULL)
-		return RC_ERR(err, RC_ECONFIG, "daemon.listen: no port");
+		return RC_ERR(err, RC_ECONFIG, "%s: no port", what);
 	hl = (size_t)(colon - listen);
 	if (hl >= 2 && listen[0] == '[' && listen[hl - 1] == ']') {
 		h++;
 		hl -= 2;
 	}
 	if (hl == 0 || hl >= sizeof(host))
-		return RC_ERR(err, RC_ECONFIG, "daemon.listen: bad host");
+		return RC_ERR(err, RC_ECONFIG, "%s: bad host", what);
 	memcpy(host, h, hl);
 	host[hl] = '\0';
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
 	if ((r = getaddrinfo(host, colon + 1, &hints, &res)) != 0)
-		return RC_ERR(err, RC_ECONFIG, "daemon.listen: %s: %s", listen,
+		return RC_ERR(err, RC_ECONFIG, "%s: %s: %s", what, listen,
 		    gai_strerror(r));
 	memset(ss, 0, sizeof(*ss));
 	memcpy(ss, res->ai_addr, res->ai_addrlen);
@@ -1099,7 +1100,8 @@ http_start(struct daemon *dm, struct MHD_Daemon **out, struct rc_err *err)
 	int v6 = 0;
 
 	*out = NULL;
-	if ((rc = listen_addr(cfg->daemon_listen, &ss, &v6, err)) != RC_OK)
+	if ((rc = http_listen_addr("daemon.listen", cfg->daemon_listen, &ss,
+	         &v6, err)) != RC_OK)
 		return rc;
 	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG |
 	    MHD_USE_ITC | MHD_USE_AUTO;

@@ -83,6 +83,17 @@ const char *http_query(struct http_ctx *x, const char *key);
 int http_parse_u64(const char *s, unsigned long long hi,
     unsigned long long *out);
 
+/* GET /metrics (Prometheus text 0.0.4), on either listener. */
+enum MHD_Result http_get_metrics(struct http_ctx *x);
+
+/*
+ * "host:port" or "[v6]:port" into *ss (what names the directive in
+ * messages).  RC_ECONFIG.
+ */
+struct sockaddr_storage;
+enum rc_code http_listen_addr(const char *what, const char *listen,
+    struct sockaddr_storage *ss, int *v6, struct rc_err *err);
+
 /* The text after prefix up to the next '/' (length in *n), or NULL. */
 const char *http_segment(const char *path, const char *prefix, size_t *n);
 
