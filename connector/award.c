@@ -98,6 +98,14 @@ award_dossier(struct ledger *lg, const struct payable_opts *po,
     const struct dossier *d, const struct report *rep, struct award_result *res,
     struct rc_err *err)
 {
+	return award_dossier_by(lg, po, d, rep, NULL, res, err);
+}
+
+enum rc_code
+award_dossier_by(struct ledger *lg, const struct payable_opts *po,
+    const struct dossier *d, const struct report *rep, const char *requested_by,
+    struct award_result *res, struct rc_err *err)
+{
 	struct ledger_entry_in in[POLICY_KIND__MAX];
 	size_t line_of[POLICY_KIND__MAX];
 	struct payable *pay = NULL;
@@ -157,6 +165,7 @@ award_dossier(struct ledger *lg, const struct payable_opts *po,
 		in[n].dossier_id = d->dossier_id;
 		in[n].evidence_sha256 = res->evidence;
 		in[n].amount_cents = p->amount_cents;
+		in[n].requested_by = requested_by;
 		if (p->credential_sha256[0] != '\0')
 			in[n].credential_sha256 = p->credential_sha256;
 		if (p->seq >= 0) {
@@ -300,6 +309,14 @@ enum rc_code
 award_revoke(struct ledger *lg, uint64_t seq, const char *reason,
     uint64_t *revoke_seq, char siren[10], struct rc_err *err)
 {
+	return award_revoke_by(lg, seq, reason, NULL, revoke_seq, siren, err);
+}
+
+enum rc_code
+award_revoke_by(struct ledger *lg, uint64_t seq, const char *reason,
+    const char *requested_by, uint64_t *revoke_seq, char siren[10],
+    struct rc_err *err)
+{
 	struct ledger_entry_in in;
 	struct ledger_entry e;
 	char *line = NULL;
@@ -326,6 +343,7 @@ award_revoke(struct ledger *lg, uint64_t seq, const char *reason,
 	in.siren = e.siren;
 	in.ref_seq = seq;
 	in.reason = reason;
+	in.requested_by = requested_by;
 	/* The policy refuses a revoke of anything but a standing award. */
 	if ((rc = ledger_append(lg, &in, 1, time(NULL), revoke_seq, err)) !=
 	    RC_OK)

@@ -83,6 +83,16 @@ enum rc_code award_dossier(struct ledger *lg, const struct payable_opts *po,
     struct rc_err *err);
 
 /*
+ * award_dossier for the daemon: each award entry also records
+ * requested_by, the name of the token that asked (signed with the entry;
+ * NULL: none, as award_dossier).  RC_EINVAL when it is not a valid name
+ * (ledger_requester_ok).
+ */
+enum rc_code award_dossier_by(struct ledger *lg, const struct payable_opts *po,
+    const struct dossier *d, const struct report *rep, const char *requested_by,
+    struct award_result *res, struct rc_err *err);
+
+/*
  * Print res the way `raccord verify` does: the evidence line, then the
  * refused and already-awarded lines in section order, then the awards
  * with their receipt paths.
@@ -112,5 +122,10 @@ const char *award_outcome_str(enum award_outcome o);
  */
 enum rc_code award_revoke(struct ledger *lg, uint64_t seq, const char *reason,
     uint64_t *revoke_seq, char siren[10], struct rc_err *err);
+
+/* award_revoke recording requested_by in the revoke entry (or NULL). */
+enum rc_code award_revoke_by(struct ledger *lg, uint64_t seq,
+    const char *reason, const char *requested_by, uint64_t *revoke_seq,
+    char siren[10], struct rc_err *err);
 
 #endif /* RC_CONNECTOR_AWARD_H */

@@ -775,7 +775,8 @@ post_revoke(struct http_ctx *x, struct http_req *rq, const char *arg)
 		    http_respond_error(x, MHD_HTTP_NOT_FOUND, "no such entry");
 		goto out;
 	}
-	switch (award_revoke(lg, seq, reason, &rseq, siren, &err)) {
+	switch (award_revoke_by(lg, seq, reason, x->who.name, &rseq, siren,
+	    &err)) {
 	case RC_OK:
 		log_info("revoke seq=%llu siren=%s revoke_seq=%llu by=%s", seq,
 		    siren, (unsigned long long)rseq, x->who.name);

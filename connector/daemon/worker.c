@@ -44,12 +44,10 @@ run_award(struct daemon *dm, const struct store_job *job,
 		goto out;
 	/* The verdict `raccord check` prints and `raccord verify` acts on. */
 	pipeline_payable_opts(&dm->pl, &pol, time(NULL), &po);
-	if ((rc = award_dossier(lg, &po, d, rep, &res, err)) != RC_OK)
+	/* The token name that asked is signed into each award entry. */
+	if ((rc = award_dossier_by(lg, &po, d, rep, job->award_by, &res,
+	         err)) != RC_OK)
 		goto out;
-	/*
-	 * The ledger entry format (DESIGN §3) has no field for who asked:
-	 * the token name is recorded here, with the job.
-	 */
 	if ((j = award_result_to_json(&res)) == NULL ||
 	    json_object_set_new(j, "requested_by",
 	        json_string(job->award_by ? job->award_by : "?")) != 0 ||

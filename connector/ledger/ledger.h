@@ -23,6 +23,7 @@
 #define RC_CONNECTOR_LEDGER_LEDGER_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
@@ -41,14 +42,18 @@
  * optionally "credential_sha256" (fingerprint of the credential that
  * proved the integration) and "credential_shared_with" (seq of the earlier
  * award of that credential to another SIREN, approved by an instructor).
- * Readers accept both; docs/ledger.md "Entries".
+ * 3 (since issue 9): awards and revokes may carry "requested_by", the
+ * name of the daemon token that asked for them (never the token).
+ * Readers accept all three; docs/ledger.md "Entries".
  */
-#define LEDGER_VERSION        2
+#define LEDGER_VERSION        3
 #define LEDGER_VERSION_MIN    1
 #define LEDGER_MAX_LINE       (64 * 1024)
 #define LEDGER_MAX_EVIDENCE   (16 * 1024 * 1024)
 #define LEDGER_LOCK_WAIT_MS   10000
 #define LEDGER_RECEIPT_HEADER "c2sp.org/tlog-proof@v1"
+/* Longest requested_by: a daemon token name (CFG_TOKEN_NAME_MAX). */
+#define LEDGER_REQUESTER_MAX 64
 
 struct ledger;
 
@@ -68,6 +73,8 @@ struct ledger_entry_in {
 	/* revoke */
 	uint64_t ref_seq;
 	const char *reason;
+	/* both: the daemon token's name that asked, or NULL (the CLI) */
+	const char *requested_by;
 };
 
 /* An entry as read back (strings inside the struct). */
@@ -85,7 +92,15 @@ struct ledger_entry {
 	char credential_sha256[65]; /* "" when absent (v1, or none) */
 	int has_shared_with;        /* "credential_shared_with" present */
 	uint64_t shared_with;
+	char requested_by[LEDGER_REQUESTER_MAX + 1]; /* "" when absent */
 };
+
+/*
+ * True when s may be an entry's requested_by: 1 to LEDGER_REQUESTER_MAX
+ * printable ASCII characters without space, '=' or '"' (the rule of a
+ * daemon token's name).
+ */
+bool ledger_requester_ok(const char *s);
 
 /*
  * Create a new ledger in dir (created when missing; it must otherwise be

@@ -319,6 +319,10 @@ ledger_entry_encode(const struct ledger_entry_in *in, uint64_t seq,
 		bad |=
 		    json_object_set_new(o, "reason", json_string(in->reason));
 	}
+	if (in->requested_by != NULL)
+		bad |= !ledger_requester_ok(in->requested_by) ||
+		    json_object_set_new(o, "requested_by",
+		        json_string(in->requested_by));
 	if (!bad)
 		s = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
@@ -335,16 +339,69 @@ ledger_entry_encode(const struct ledger_entry_in *in, uint64_t seq,
 	return RC_OK;
 }
 
-/* Version 1 awards, then version 2 (titulaire, credential). */
+/*
+ * Version 1 awards, version 2 (titulaire, credential), version 3
+ * (requested_by, on revokes too).
+ */
 static const char *const award_keys_v1[] = { "v", "seq", "op", "time", "siren",
 	"siret", "nom", "kind", "amount_cents", "currency", "iban", "bic",
 	"dossier_id", "evidence_sha256", NULL };
-static const char *const award_keys[] = { "v", "seq", "op", "time", "siren",
+static const char *const award_keys_v2[] = { "v", "seq", "op", "time", "siren",
 	"siret", "nom", "titulaire", "kind", "amount_cents", "currency", "iban",
 	"bic", "dossier_id", "evidence_sha256", "credential_sha256",
 	"credential_shared_with", NULL };
-static const char *const revoke_keys[] = { "v", "seq", "op", "time", "siren",
+static const char *const award_keys[] = { "v", "seq", "op", "time", "siren",
+	"siret", "nom", "titulaire", "kind", "amount_cents", "currency", "iban",
+	"bic", "dossier_id", "evidence_sha256", "credential_sha256",
+	"credential_shared_with", "requested_by", NULL };
+static const char *const revoke_keys_v1[] = { "v", "seq", "op", "time", "siren",
 	"kind", "ref_seq", "reason", NULL };
+static const char *const revoke_keys[] = { "v", "seq", "op", "time", "siren",
+	"kind", "ref_seq", "reason", "requested_by", NULL };
+
+bool
+ledger_requester_ok(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i] != '\0'; i++)
+		if ((unsigned char)s[i] <= 0x20 ||
+		    (unsigned char)s[i] >= 0x7f || s[i] == '=' || s[i] == '"')
+			return false;
+	return i > 0 && i <= LEDGER_REQUESTER_MAX;
+}
+
+/* The keys an entry of that op and version may have. */
+static const char *const *
+entry_keys(enum policy_op op, long long v)
+{
+	if (op == POLICY_OP_REVOKE)
+		return v >= 3 ? revoke_keys : revoke_keys_v1;
+	return v >= 3 ? award_keys : v == 2 ? award_keys_v2 : award_keys_v1;
+}
+
+/* Version 3: the optional requested_by. */
+static enum rc_code
+parse_requester(json_t *o, long long v, struct ledger_entry *e,
+    struct rc_err *err)
+{
+	const char *s = NULL;
+	enum rc_code rc;
+
+	if (v < 3)
+		return RC_OK;
+	if ((rc = rc_json_get_string(o, "", "requested_by", 0, 1, &s, err)) !=
+	        RC_OK ||
+	    s == NULL)
+		return rc;
+	if (!ledger_requester_ok(s))
+		return RC_ERR(err, RC_EINVAL,
+		    "requested_by: 1 to %d printable characters without "
+		    "space, '=' or '\"'",
+		    LEDGER_REQUESTER_MAX);
+	snprintf(e->requested_by, sizeof(e->requested_by), "%s", s);
+	return RC_OK;
+}
 
 enum rc_code
 ledger_entry_parse(const char *line, size_t len, struct ledger_entry *e,
@@ -375,11 +432,9 @@ ledger_entry_parse(const char *line, size_t len, struct ledger_entry *e,
 	         LEDGER_VERSION, &v, err)) != RC_OK)
 		goto out;
 	e->version = (int)v;
-	if ((rc = rc_json_only_keys(o, "",
-	         e->op == POLICY_OP_REVOKE ? revoke_keys
-	             : v == 1              ? award_keys_v1
-	                                   : award_keys,
-	         err)) != RC_OK)
+	if ((rc = rc_json_only_keys(o, "", entry_keys(e->op, v), err)) !=
+	        RC_OK ||
+	    (rc = parse_requester(o, v, e, err)) != RC_OK)
 		goto out;
 	if ((rc = rc_json_get_int(o, "", "seq", 1, 0, INT64_MAX, &seq, err)) !=
 	        RC_OK ||

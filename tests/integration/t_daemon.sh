@@ -152,6 +152,7 @@ SEQ=$(jget '["award"]["decisions"][0]["seq"]')
 [ "$SEQ" = 0 ] && ok "entry 0" || nok "seq $SEQ"
 req POST "/v1/dossiers/$ID/verify" "$T_INSTR"; expect_code "verify again: 200, nothing new" 200
 [ "$(wc -l <"$L/entries.jsonl")" -eq 1 ] && ok "one ledger entry" || nok "$(wc -l <"$L/entries.jsonl") entries"
+grep -q '^{"v":3,.*,"requested_by":"dinum-1"}$' "$L/entries.jsonl" && ok "the signed award entry names the token that asked" || nok "requested_by not in the entry: $(cat "$L/entries.jsonl")"
 "$RACCORD" ledger verify "$L" --vkey "$WORK/k.vkey" >"$WORK/lv.out" 2>&1 && ok "raccord ledger verify accepts the ledger" || nok "ledger verify: $(cat "$WORK/lv.out")"
 req GET "/v1/ledger/proof/$SEQ" "$T_PAY"; expect_code "payment reads the proof" 200
 cp "$WORK/resp" "$WORK/proof"
@@ -177,6 +178,7 @@ req POST /v1/awards/0/revoke "$T_INSTR" "$WORK/reason.json"; expect_code "revoke
 req POST /v1/awards/1/revoke "$T_INSTR" "$WORK/reason.json"; expect_code "revoke of a revoke: 409" 409
 [ "$(wc -l <"$L/entries.jsonl")" -eq 2 ] && ok "two ledger entries" || nok "$(wc -l <"$L/entries.jsonl") entries"
 grep -q '"reason":"portail fermé, dossier DP-1 annulé"' "$L/entries.jsonl" && ok "the reason is in the revoke entry" || nok "reason not stored"
+sed -n 2p "$L/entries.jsonl" | grep -q '"op":"revoke".*"requested_by":"dinum-1"}$' && ok "the revoke entry names the token that asked" || nok "revoke requested_by: $(sed -n 2p "$L/entries.jsonl")"
 "$RACCORD" ledger verify "$L" --vkey "$WORK/k.vkey" >"$WORK/lv.out" 2>&1 && ok "the ledger verifies after the revoke" || nok "ledger verify: $(cat "$WORK/lv.out")"
 req GET "/v1/ledger/consistency?from=1" "$T_PAY"; expect_code "consistency proof" 200
 "$RACCORD" ledger consistency "$L" --from 1 --vkey "$WORK/k.vkey" >"$WORK/cons.cli" 2>&1
@@ -188,6 +190,9 @@ req GET /v1/ledger/export.csv "$T_PAY"; expect_code "export.csv" 200
 cmp -s "$WORK/resp" "$WORK/X/awards.csv" && ok "export.csv: the bytes of raccord ledger export" || nok "export.csv differs"
 req GET /v1/ledger/export.json "$T_PAY"; expect_code "export.json" 200
 cmp -s "$WORK/resp" "$WORK/X/awards.json" && ok "export.json: the bytes of raccord ledger export" || nok "export.json differs"
+grep -q "requested_by\|dinum-1" "$WORK/X/awards.csv" && nok "requested_by is a CSV column" || ok "requested_by is not an export column"
+"$RACCORD" ledger verify-export "$WORK/X" --vkey "$WORK/k.vkey" >"$WORK/ve.out" 2>&1 && ok "an export with requested_by verifies" || nok "verify-export: $(tail -3 "$WORK/ve.out")"
+python3 "$WORK/X/verify_export.py" --vkey "$WORK/k.vkey" "$WORK/X" >"$WORK/ve.out" 2>&1 && ok "the offline recipe accepts it" || nok "verify_export.py: $(tail -3 "$WORK/ve.out")"
 ls -d "${TMPDIR:-/tmp}"/raccord-export.* >/dev/null 2>&1 && nok "an export left its temporary directory" || ok "exports leave nothing behind"
 req GET /metrics "$T_INSTR"; expect_code "metrics" 200
 python3 - "$WORK/resp" <<'PY2' && ok "metrics in Prometheus text format" || nok "metrics: $(head -c 400 "$WORK/resp")"

@@ -53,7 +53,7 @@ check "v1 export verifies" "$RACCORD" ledger verify-export "$WORK/X1" --vkey tes
 check "v1 export, the recipe" python3 "$WORK/X1/verify_export.py" --vkey tests/data/ledger/v1/log.vkey "$WORK/X1"
 check "v2 awards after v1 entries" "$DRV" append "$V1" "$WORK/v1.pem" 2 1 500
 check "the mixed ledger verifies" "$RACCORD" ledger verify "$V1" --vkey tests/data/ledger/v1/log.vkey
-tail -1 "$V1/entries.jsonl" | grep -q '^{"v":2,.*"titulaire":"DRFIP test"' && ok || ko "v2 entry: $(tail -1 "$V1/entries.jsonl")"
+tail -1 "$V1/entries.jsonl" | grep -q '^{"v":3,.*"titulaire":"DRFIP test"' && ok || ko "v3 entry: $(tail -1 "$V1/entries.jsonl")"
 check "the mixed ledger exports" "$RACCORD" ledger export "$V1" --vkey tests/data/ledger/v1/log.vkey --out "$WORK/X2"
 check "mixed export verifies" "$RACCORD" ledger verify-export "$WORK/X2" --vkey tests/data/ledger/v1/log.vkey
 check "mixed export, the recipe" python3 "$WORK/X2/verify_export.py" --vkey tests/data/ledger/v1/log.vkey "$WORK/X2"
