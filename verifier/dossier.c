@@ -545,8 +545,55 @@ parse_api_dgfip(json_t *obj, struct dossier_integration *in,
 	return RC_OK;
 }
 
+/*
+ * A submitted api integration (dossier_parse_submitted): no server file or
+ * variable; cs, the optional fingerprint of the credential held in memory
+ * (taken out of obj by parse_integration).  DGFiP: oauth_client_id.
+ */
 static enum rc_code
-parse_api(json_t *obj, struct dossier_integration *in, struct rc_errs *errs)
+parse_api_submitted(json_t *obj, struct dossier_integration *in, json_t *cs,
+    int dgfip, struct rc_errs *errs)
+{
+	static const char *const server[] = { "token_file", "token_env",
+		"client_secret_file", "client_secret_env", NULL };
+	char where[WHERE];
+	const char *h;
+	size_t i;
+
+	for (i = 0; server[i] != NULL; i++)
+		if (json_object_get(obj, server[i]) != NULL) {
+			rc_json_path(where, sizeof(where), in->path, server[i]);
+			RC_ERRS(errs, RC_EINVAL,
+			    "%s: a submitted dossier never names a file or a "
+			    "variable of the server",
+			    where);
+		}
+	if (dgfip &&
+	    get_str(obj, in->path, "oauth_client_id", 1, MAX_TEXT,
+	        &in->oauth_client_id, errs) == RC_ENOMEM)
+		return RC_ENOMEM;
+	if (cs == NULL)
+		return RC_OK;
+	rc_json_path(where, sizeof(where), in->path, "credential_sha256");
+	if ((h = json_string_value(cs)) == NULL) {
+		RC_ERRS(errs, RC_EINVAL, "%s: must be a string", where);
+		return RC_OK;
+	}
+	for (i = 0; h[i] != '\0'; i++)
+		if (!((h[i] >= '0' && h[i] <= '9') ||
+		        (h[i] >= 'a' && h[i] <= 'f')))
+			break;
+	if (i != 64 || h[i] != '\0')
+		RC_ERRS(errs, RC_EINVAL, "%s: not 64 lowercase hex digits",
+		    where);
+	else
+		memcpy(in->submitted_sha256, h, 65);
+	return RC_OK;
+}
+
+static enum rc_code
+parse_api(json_t *obj, struct dossier_integration *in, int submitted,
+    json_t *cs, struct rc_errs *errs)
 {
 	const char *path = in->path, *api = NULL;
 	struct rc_err e = { 0 };
@@ -574,30 +621,28 @@ parse_api(json_t *obj, struct dossier_integration *in, struct rc_errs *errs)
 	    strcmp(api, "api_particulier") == 0 ? (int)version : 0;
 	dgfip = strcmp(api, "api_particulier") != 0 &&
 	    strcmp(api, "api_entreprise") != 0;
-	if (!dgfip) {
+	if (!dgfip)
 		screen_keys(obj, path, api_token_keys, api,
 		    "(it takes token_file or token_env)", errs);
-		return parse_api_token(obj, in, errs);
-	}
-	screen_keys(obj, path, api_dgfip_keys, api,
-	    "(DGFiP APIs use oauth_client_id with client_secret_file "
-	    "or client_secret_env)",
-	    errs);
-	return parse_api_dgfip(obj, in, errs);
+	else
+		screen_keys(obj, path, api_dgfip_keys, api,
+		    "(DGFiP APIs use oauth_client_id with client_secret_file "
+		    "or client_secret_env)",
+		    errs);
+	if (submitted)
+		return parse_api_submitted(obj, in, cs, dgfip, errs);
+	return dgfip ? parse_api_dgfip(obj, in, errs)
+	             : parse_api_token(obj, in, errs);
 }
 
 static enum rc_code
-parse_integration(json_t *obj, struct dossier_integration *in,
-    struct rc_errs *errs)
+parse_integration_body(json_t *obj, struct dossier_integration *in,
+    int submitted, json_t *cs, struct rc_errs *errs)
 {
 	const char *kind = NULL, *env = env_names[DOSSIER_ENV_PRODUCTION];
 	static const char *const kinds[] = { "franceconnect", "api", NULL };
 	static const char *const envs[] = { "production", "integration", NULL };
 
-	if (!json_is_object(obj)) {
-		RC_ERRS(errs, RC_EINVAL, "%s: must be an object", in->path);
-		return RC_OK;
-	}
 	/* Inline secrets and unknown keys first: they matter most. */
 	screen_keys(obj, in->path, NULL, NULL, NULL, errs);
 	if (get_enum(obj, in->path, "kind", 1, kinds, "kind", &kind, errs) ==
@@ -611,13 +656,43 @@ parse_integration(json_t *obj, struct dossier_integration *in,
 		return RC_OK; /* which keys belong depends on the kind */
 	in->kind =
 	    strcmp(kind, "api") == 0 ? DOSSIER_API : DOSSIER_FRANCECONNECT;
+	if (in->kind == DOSSIER_FRANCECONNECT && cs != NULL)
+		RC_ERRS(errs, RC_EINVAL,
+		    "%s.credential_sha256: only an api integration has one",
+		    in->path);
 	if (in->kind == DOSSIER_FRANCECONNECT)
 		return parse_fc(obj, in, errs);
-	return parse_api(obj, in, errs);
+	return parse_api(obj, in, submitted, cs, errs);
 }
 
 static enum rc_code
-parse_integrations(json_t *root, struct dossier *d, struct rc_errs *errs)
+parse_integration(json_t *obj, struct dossier_integration *in, int submitted,
+    struct rc_errs *errs)
+{
+	json_t *cs = NULL;
+	enum rc_code rc;
+
+	if (!json_is_object(obj)) {
+		RC_ERRS(errs, RC_EINVAL, "%s: must be an object", in->path);
+		return RC_OK;
+	}
+	/* A submission's fingerprint: held aside, out of the key lists. */
+	if (submitted &&
+	    (cs = json_incref(json_object_get(obj, "credential_sha256"))) !=
+	        NULL)
+		json_object_del(obj, "credential_sha256");
+	rc = parse_integration_body(obj, in, submitted, cs, errs);
+	/* The caller's document is left as it was. */
+	if (cs != NULL && json_object_set(obj, "credential_sha256", cs) != 0 &&
+	    rc == RC_OK)
+		rc = nomem(errs);
+	json_decref(cs);
+	return rc;
+}
+
+static enum rc_code
+parse_integrations(json_t *root, struct dossier *d, int submitted,
+    struct rc_errs *errs)
 {
 	struct rc_err e = { 0 };
 	json_t *arr = NULL;
@@ -645,7 +720,7 @@ parse_integrations(json_t *root, struct dossier *d, struct rc_errs *errs)
 		rc_json_path_index(d->integrations[i].path,
 		    sizeof(d->integrations[i].path), "integrations", i);
 		if (parse_integration(json_array_get(arr, i),
-		        &d->integrations[i], errs) == RC_ENOMEM)
+		        &d->integrations[i], submitted, errs) == RC_ENOMEM)
 			return RC_ENOMEM;
 	}
 	return RC_OK;
@@ -653,20 +728,21 @@ parse_integrations(json_t *root, struct dossier *d, struct rc_errs *errs)
 
 /* Every section, each error recorded in errs (RC_ENOMEM stops). */
 static enum rc_code
-parse_sections(json_t *root, struct dossier *d, struct rc_errs *errs)
+parse_sections(json_t *root, struct dossier *d, int submitted,
+    struct rc_errs *errs)
 {
 	rc_json_only_keys_all(root, "", top_keys, errs);
 	if (get_str(root, "", "dossier_id", 1, MAX_ID, &d->dossier_id, errs) ==
 	        RC_ENOMEM ||
 	    parse_collectivite(root, d, errs) == RC_ENOMEM ||
 	    parse_paiement(root, d, errs) == RC_ENOMEM ||
-	    parse_integrations(root, d, errs) == RC_ENOMEM)
+	    parse_integrations(root, d, submitted, errs) == RC_ENOMEM)
 		return RC_ENOMEM;
 	return RC_OK;
 }
 
-enum rc_code
-dossier_from_json(json_t *root, const char *what, struct dossier **out,
+static enum rc_code
+from_json(json_t *root, const char *what, int submitted, struct dossier **out,
     struct rc_errs *errs)
 {
 	struct rc_errs local;
@@ -679,7 +755,7 @@ dossier_from_json(json_t *root, const char *what, struct dossier **out,
 	else if ((d = rc_calloc(1, sizeof(*d))) == NULL)
 		nomem(&local);
 	else
-		parse_sections(root, d, &local);
+		parse_sections(root, d, submitted, &local);
 	if (local.n > 0) {
 		dossier_free(d);
 		if (local.code != RC_ENOMEM)
@@ -692,7 +768,21 @@ dossier_from_json(json_t *root, const char *what, struct dossier **out,
 }
 
 enum rc_code
-dossier_parse_all(const char *data, size_t len, const char *what,
+dossier_from_json(json_t *root, const char *what, struct dossier **out,
+    struct rc_errs *errs)
+{
+	return from_json(root, what, 0, out, errs);
+}
+
+enum rc_code
+dossier_from_json_submitted(json_t *root, const char *what,
+    struct dossier **out, struct rc_errs *errs)
+{
+	return from_json(root, what, 1, out, errs);
+}
+
+static enum rc_code
+parse_mem(const char *data, size_t len, const char *what, int submitted,
     struct dossier **out, struct rc_errs *errs)
 {
 	struct rc_err e = { 0 };
@@ -710,9 +800,16 @@ dossier_parse_all(const char *data, size_t len, const char *what,
 		    DOSSIER_MAX_BYTES);
 	if (rc_json_loadb(data, len, what, &root, &e) != RC_OK)
 		return keep(errs, &e);
-	rc = dossier_from_json(root, what, out, errs);
+	rc = from_json(root, what, submitted, out, errs);
 	json_decref(root);
 	return rc;
+}
+
+enum rc_code
+dossier_parse_all(const char *data, size_t len, const char *what,
+    struct dossier **out, struct rc_errs *errs)
+{
+	return parse_mem(data, len, what, 0, out, errs);
 }
 
 enum rc_code
@@ -740,6 +837,19 @@ dossier_parse(const char *data, size_t len, const char *what,
 
 	rc_errs_init(&errs);
 	if ((rc = dossier_parse_all(data, len, what, out, &errs)) != RC_OK)
+		rc_errs_first(&errs, err);
+	return rc;
+}
+
+enum rc_code
+dossier_parse_submitted(const char *data, size_t len, const char *what,
+    struct dossier **out, struct rc_err *err)
+{
+	struct rc_errs errs;
+	enum rc_code rc;
+
+	rc_errs_init(&errs);
+	if ((rc = parse_mem(data, len, what, 1, out, &errs)) != RC_OK)
 		rc_errs_first(&errs, err);
 	return rc;
 }

@@ -69,6 +69,12 @@ struct dossier_integration {
 	 */
 	char *secret_mem;
 	size_t secret_mem_len;
+	/*
+	 * dossier_parse_submitted only: "credential_sha256", the SHA-256
+	 * (64 lowercase hex) of the credential given with the submission,
+	 * which the daemon stores in its place; "" otherwise.
+	 */
+	char submitted_sha256[65];
 };
 
 struct dossier {
@@ -120,6 +126,20 @@ enum rc_code dossier_parse(const char *data, size_t len, const char *what,
     struct dossier **out, struct rc_err *err);
 enum rc_code dossier_load_file(const char *file, struct dossier **out,
     struct rc_err *err);
+
+/*
+ * As dossier_parse, for a dossier submitted to the daemon as the daemon
+ * stores it: an "api" integration names no file or variable of the
+ * server (token_file, token_env, client_secret_file and client_secret_env
+ * are refused) and may carry "credential_sha256", the fingerprint of the
+ * credential given with the submission (held in memory, never stored),
+ * into submitted_sha256; without it, only its DataPass checks can run.
+ */
+enum rc_code dossier_parse_submitted(const char *data, size_t len,
+    const char *what, struct dossier **out, struct rc_err *err);
+/* The same from a loaded document, as dossier_from_json. */
+enum rc_code dossier_from_json_submitted(json_t *root, const char *what,
+    struct dossier **out, struct rc_errs *errs);
 
 void dossier_free(struct dossier *d);
 

@@ -97,6 +97,8 @@ setup(struct daemon *dm, const char *config, struct rc_err *err)
 	rc_free(vkey);
 	if ((rc = cfg_load(config, &dm->tok_cfg, err)) != RC_OK)
 		return rc;
+	if (vault_new(&dm->vault) != RC_OK)
+		return RC_ERR(err, RC_ENOMEM, "out of memory");
 	if ((rc = store_open(cfg->daemon_store, &dm->store, &requeued, err)) !=
 	    RC_OK)
 		return rc;
@@ -189,6 +191,7 @@ out:
 		return rc;
 	}
 	store_close(dm.store);
+	vault_free(dm.vault);
 	cfg_free(dm.tok_cfg);
 	note_signer_free(dm.signer);
 	note_verifier_free(dm.vkey);

@@ -8,6 +8,7 @@
 
 #include <pthread.h>
 #include <stddef.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -31,6 +32,13 @@
 #define DAEMON_LEDGER_READ_WAIT_MS 2000
 /* Seconds a client is told to wait when the queue is full. */
 #define DAEMON_RETRY_AFTER 30
+/* Credentials given with submissions held at once, and for how long. */
+#define DAEMON_VAULT_MAX 4096
+#define DAEMON_VAULT_TTL (24 * 3600)
+/* Longest credential accepted in a submission, bytes. */
+#define DAEMON_SECRET_MAX 8192
+
+struct daemon_vault;
 
 struct daemon {
 	const char *config; /* file, for SIGHUP */
@@ -56,7 +64,8 @@ struct daemon {
 	unsigned long long http_class[6];
 	unsigned long long jobs_done, jobs_error;
 
-	struct ratelimit rate; /* per token name and per SIREN */
+	struct ratelimit rate;      /* per token name and per SIREN */
+	struct daemon_vault *vault; /* submitted credentials (vault.c) */
 };
 
 /* Who asked: the token's name and role, copied out under the lock. */
@@ -83,12 +92,39 @@ void *worker_main(void *arg);
 void worker_kick(struct daemon *dm);
 
 /*
+ * vault.c: credentials given with submissions, in memory only, keyed by
+ * job id.  vault_put moves d's in-memory credentials (secret_mem of the
+ * integrations with a submitted_sha256) into v for job id, replacing
+ * what it held for it.  vault_fill copies them back into a dossier parsed
+ * from the store, matching integration and fingerprint; *missing is the
+ * first integration whose credential is not held, or -1.  vault_drop
+ * forgets (wipes) job id's credentials.
+ */
+enum rc_code vault_new(struct daemon_vault **out);
+void vault_free(struct daemon_vault *v);
+enum rc_code vault_put(struct daemon_vault *v, const char *id,
+    struct dossier *d, time_t now);
+enum rc_code vault_fill(struct daemon_vault *v, const char *id,
+    struct dossier *d, time_t now, long *missing);
+void vault_drop(struct daemon_vault *v, const char *id);
+/*
+ * Hold (1) or release (0) the gate that makes a submission's store_submit
+ * and vault_put one step for the worker's store_claim: a job is never
+ * claimed before its credentials are in the vault.
+ */
+void vault_gate(struct daemon_vault *v, int hold);
+
+/*
  * Screen and parse a submitted dossier (also used by the unit tests):
  * JSON with duplicate keys refused and nesting at most DAEMON_JSON_DEPTH;
  * no path or variable of the server (token_file, token_env,
- * client_secret_file, client_secret_env); then the CLI's parser
- * (dossier_from_json).  On success *canon is the canonical JSON to store
- * (json_dumps, sorted keys; free()), and *d the parsed dossier.
+ * client_secret_file, client_secret_env).  An api integration's credential
+ * may come inline ("token"; "client_secret" for the DGFiP APIs): *canon
+ * holds its SHA-256 instead ("credential_sha256") and (*d) the bytes, as
+ * integrations[i].secret_mem (for vault_put).  Then the CLI's parser
+ * (dossier_from_json_submitted).  On success *canon is the canonical JSON
+ * to store (json_dumps, sorted keys; free(); no credential in it), and *d
+ * the parsed dossier.
  * RC_EPARSE / RC_EINVAL with every input error recorded in errs (each
  * naming the JSON path), RC_ENOMEM.
  */

@@ -469,15 +469,21 @@ post_dossier(struct http_ctx *x, struct http_req *rq)
 		    "out of memory");
 		goto out;
 	}
+	vault_gate(dm->vault, 1);
 	if (store_submit(dm->store, idem, canon, d->dossier_id,
 	        d->collectivite.siren, x->who.name,
 	        dm->pl.cfg->daemon_queue_max, id, &existed, &full,
 	        &err) != RC_OK) {
+		vault_gate(dm->vault, 0);
 		log_error("job store: %s", err.msg);
 		ret = http_respond_error(x, MHD_HTTP_INTERNAL_SERVER_ERROR,
 		    "the job store failed; nothing was queued");
 		goto out;
 	}
+	/* The job's credentials, in memory only (vault.c). */
+	if (!full)
+		vault_put(dm->vault, id, d, time(NULL));
+	vault_gate(dm->vault, 0);
 	if (full) {
 		ret = http_respond_json(x, MHD_HTTP_SERVICE_UNAVAILABLE,
 		    json_pack("{s:s}", "error",
@@ -775,8 +781,8 @@ post_revoke(struct http_ctx *x, struct http_req *rq, const char *arg)
 		    http_respond_error(x, MHD_HTTP_NOT_FOUND, "no such entry");
 		goto out;
 	}
-	switch (award_revoke_by(lg, seq, reason, x->who.name, &rseq, siren,
-	    &err)) {
+	switch (
+	    award_revoke_by(lg, seq, reason, x->who.name, &rseq, siren, &err)) {
 	case RC_OK:
 		log_info("revoke seq=%llu siren=%s revoke_seq=%llu by=%s", seq,
 		    siren, (unsigned long long)rseq, x->who.name);
@@ -1037,7 +1043,7 @@ completed(void *cls, struct MHD_Connection *c, void **req_cls,
 	(void)toe;
 	if (rq == NULL)
 		return;
-	rc_buf_free(&rq->body);
+	rc_buf_free_secret(&rq->body); /* a submission may hold a token */
 	rc_free(rq);
 	*req_cls = NULL;
 }

@@ -10,12 +10,18 @@
  * that arrives over HTTP must not make the daemon read a file or an
  * environment variable of the server (a confused deputy: another
  * collectivité's token file, the DataPass secret).  token_file,
- * token_env, client_secret_file and client_secret_env are refused.
+ * token_env, client_secret_file and client_secret_env are refused.  The
+ * credential itself travels in the submission ("token", or
+ * "client_secret" for the DGFiP APIs): it is taken out of the document,
+ * which keeps only its SHA-256 ("credential_sha256"), and handed to the
+ * vault in memory (vault.c); it is never stored.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/digest.h"
 #include "common/json.h"
+#include "common/mem.h"
 #include "connector/daemon/daemon_int.h"
 
 #define WHERE 256
@@ -53,12 +59,89 @@ depth_check(json_t *v, const char *path, int depth, struct rc_err *err)
 	return RC_OK;
 }
 
-/*
- * integrations[i]: no credential naming a server path or variable; every
- * one found is recorded in errs.
- */
+/* Credentials taken out of a submission, by integration. */
+struct taken {
+	char *bytes[DOSSIER_MAX_INTEGRATIONS]; /* owned, wiped */
+	size_t len[DOSSIER_MAX_INTEGRATIONS];
+};
+
 static void
-screen_credentials(json_t *root, struct rc_errs *errs)
+taken_wipe(struct taken *t)
+{
+	size_t i;
+
+	for (i = 0; i < DOSSIER_MAX_INTEGRATIONS; i++)
+		rc_free_secret(t->bytes[i], t->len[i]);
+	memset(t, 0, sizeof(*t));
+}
+
+/*
+ * integrations[i] of kind api, at path at: its inline credential (key
+ * "token", or "client_secret" for a DGFiP API) into t, replaced in the
+ * document by "credential_sha256".  Input errors into errs; RC_ENOMEM.
+ */
+static enum rc_code
+take_credential(json_t *in, const char *at, size_t i, struct taken *t,
+    struct rc_errs *errs)
+{
+	static const char *const dgfip_apis[] = { "api_impot_particulier",
+		"api_r2p", "api_ficoba", NULL };
+	const char *api = json_string_value(json_object_get(in, "api"));
+	const char *key, *other;
+	char sub[WHERE], hex[65];
+	int dgfip = 0;
+	json_t *v;
+	size_t k, n;
+
+	/* An unknown api is dossier_from_json's to name. */
+	for (k = 0; api != NULL && dgfip_apis[k] != NULL; k++)
+		dgfip |= strcmp(api, dgfip_apis[k]) == 0;
+	key = dgfip ? "client_secret" : "token";
+	other = dgfip ? "token" : "client_secret";
+	v = json_object_get(in, key);
+	if (json_object_get(in, other) != NULL) {
+		rc_json_path(sub, sizeof(sub), at, other);
+		RC_ERRS(errs, RC_EINVAL,
+		    "request body: %s: %s takes its credential as \"%s\"", sub,
+		    api ? api : "this API", key);
+		json_object_del(in, other); /* reported; never parsed */
+	}
+	if (json_object_get(in, "credential_sha256") != NULL) {
+		rc_json_path(sub, sizeof(sub), at, "credential_sha256");
+		return RC_ERRS(errs, RC_EINVAL,
+		    "request body: %s: set by the daemon; give the credential "
+		    "as \"%s\"",
+		    sub, key);
+	}
+	if (v == NULL)
+		return RC_OK; /* no credential: the DataPass checks only */
+	rc_json_path(sub, sizeof(sub), at, key);
+	n = json_string_length(v);
+	if (!json_is_string(v) || n == 0 || n > DAEMON_SECRET_MAX) {
+		json_object_del(in, key);
+		return RC_ERRS(errs, RC_EINVAL,
+		    "request body: %s: a string of 1 to %d bytes", sub,
+		    DAEMON_SECRET_MAX);
+	}
+	if ((t->bytes[i] = rc_malloc(n + 1)) == NULL)
+		return RC_ERRS(errs, RC_ENOMEM, "out of memory");
+	memcpy(t->bytes[i], json_string_value(v), n);
+	t->bytes[i][n] = '\0';
+	t->len[i] = n;
+	if (rc_sha256_hex(t->bytes[i], n, hex) != RC_OK ||
+	    json_object_set_new(in, "credential_sha256", json_string(hex)) ||
+	    json_object_del(in, key) != 0)
+		return RC_ERRS(errs, RC_ENOMEM, "out of memory");
+	return RC_OK;
+}
+
+/*
+ * integrations[i]: no credential naming a server path or variable (every
+ * one found is recorded in errs); an inline API credential taken into t.
+ * RC_ENOMEM, else RC_OK.
+ */
+static enum rc_code
+screen_credentials(json_t *root, struct taken *t, struct rc_errs *errs)
 {
 	static const char *const server_refs[] = { "token_file", "token_env",
 		"client_secret_file", "client_secret_env", NULL };
@@ -67,11 +150,11 @@ screen_credentials(json_t *root, struct rc_errs *errs)
 	size_t i, k;
 
 	if (!json_is_array(ints))
-		return; /* dossier_from_json names the problem */
+		return RC_OK; /* dossier_from_json names the problem */
 	json_array_foreach(ints, i, in)
 	{
-		if (!json_is_object(in))
-			continue;
+		if (!json_is_object(in) || i >= DOSSIER_MAX_INTEGRATIONS)
+			continue; /* dossier_from_json names the problem */
 		rc_json_path_index(at, sizeof(at), "integrations", i);
 		for (k = 0; server_refs[k] != NULL; k++)
 			if (json_object_get(in, server_refs[k]) != NULL) {
@@ -80,24 +163,17 @@ screen_credentials(json_t *root, struct rc_errs *errs)
 				RC_ERRS(errs, RC_EINVAL,
 				    "request body: %s: a dossier submitted to "
 				    "the daemon never names a file or a "
-				    "variable of the server",
+				    "variable of the server; give the "
+				    "credential itself (docs/api.md)",
 				    sub);
 			}
 		kind = json_object_get(in, "kind");
-		/*
-		 * The verifier reads an API token only from token_file or
-		 * token_env today; taking it from the submission, in memory
-		 * only, waits for issue 8's verifier change.
-		 */
 		if (json_is_string(kind) &&
-		    strcmp(json_string_value(kind), "api") == 0)
-			RC_ERRS(errs, RC_EINVAL,
-			    "request body: %s: national-API integrations are "
-			    "not accepted by the daemon yet (the verifier "
-			    "cannot take a token from a submission); check "
-			    "them with `raccord check`",
-			    at);
+		    strcmp(json_string_value(kind), "api") == 0 &&
+		    take_credential(in, at, i, t, errs) == RC_ENOMEM)
+			return RC_ENOMEM;
 	}
+	return RC_OK;
 }
 
 enum rc_code
@@ -105,10 +181,12 @@ daemon_dossier_screen(const char *body, size_t len, char **canon,
     struct dossier **d, struct rc_errs *errs)
 {
 	struct rc_err e = { 0 };
+	struct taken t;
 	json_t *root = NULL;
-	size_t before = errs->n;
+	size_t before = errs->n, i;
 	enum rc_code rc;
 
+	memset(&t, 0, sizeof(t));
 	*canon = NULL;
 	*d = NULL;
 	rc = rc_json_loadb(body, len, "request body", &root, &e);
@@ -122,20 +200,34 @@ daemon_dossier_screen(const char *body, size_t len, char **canon,
 		goto out;
 	}
 	/* Everything wrong at once: the daemon's rules, then the CLI's. */
-	screen_credentials(root, errs);
-	if ((rc = dossier_from_json(root, "request body", d, errs)) != RC_OK)
+	if ((rc = screen_credentials(root, &t, errs)) != RC_OK ||
+	    (rc = dossier_from_json_submitted(root, "request body", d, errs)) !=
+	        RC_OK)
 		goto out;
 	if (errs->n > before) {
 		rc = errs->code;
 		goto out;
 	}
-	if ((*canon = json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS)) == NULL)
+	if ((*canon = json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS)) ==
+	    NULL) {
 		rc = RC_ERRS(errs, RC_ENOMEM, "out of memory");
+		goto out;
+	}
+	/* The credentials, in memory, beside their fingerprints. */
+	for (i = 0; i < (*d)->nintegrations && i < DOSSIER_MAX_INTEGRATIONS;
+	     i++)
+		if (t.bytes[i] != NULL) {
+			(*d)->integrations[i].secret_mem = t.bytes[i];
+			(*d)->integrations[i].secret_mem_len = t.len[i];
+			t.bytes[i] = NULL; /* transferred */
+			t.len[i] = 0;
+		}
 out:
 	if (rc != RC_OK) {
 		dossier_free(*d);
 		*d = NULL;
 	}
+	taken_wipe(&t);
 	json_decref(root);
 	return rc;
 }

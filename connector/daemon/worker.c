@@ -74,11 +74,28 @@ run_job(struct daemon *dm, struct store_job *job)
 	char *report = NULL, *award = NULL, errmsg[600] = "";
 	const char *state = "error", *verdict = NULL;
 	json_t *j = NULL;
+	long missing = -1;
 
 	log_info("job=%s state=running award=%d", job->id, job->want_award);
-	if (dossier_parse(job->dossier, strlen(job->dossier), "stored dossier",
-	        &d, &err) != RC_OK) {
+	if (dossier_parse_submitted(job->dossier, strlen(job->dossier),
+	        "stored dossier", &d, &err) != RC_OK) {
 		snprintf(errmsg, sizeof(errmsg), "stored dossier: %s", err.msg);
+		goto out;
+	}
+	/* The credentials given with the submission, from memory. */
+	if (vault_fill(dm->vault, job->id, d, time(NULL), &missing) != RC_OK) {
+		snprintf(errmsg, sizeof(errmsg), "out of memory");
+		goto out;
+	}
+	if (missing >= 0) {
+		snprintf(errmsg, sizeof(errmsg),
+		    "integrations[%ld]: the credential given with the "
+		    "submission is no longer held (the daemon keeps it in "
+		    "memory only, for %d hours or until the award: it "
+		    "restarted, or the time passed); nothing was checked: "
+		    "send the dossier again with its credential (the same "
+		    "job takes it back), then ask again",
+		    missing, DAEMON_VAULT_TTL / 3600);
 		goto out;
 	}
 	one[0] = d;
@@ -99,6 +116,8 @@ run_job(struct daemon *dm, struct store_job *job)
 	    run_award(dm, job, d, rep, &award, &aerr) != RC_OK)
 		snprintf(errmsg, sizeof(errmsg), "award: nothing awarded: %s",
 		    aerr.msg);
+	else if (job->want_award)
+		vault_drop(dm->vault, job->id); /* the award is recorded */
 out:
 	if (store_finish(dm->store, job, state, verdict, report,
 	        errmsg[0] ? errmsg : NULL, award, &err) != RC_OK)
@@ -128,6 +147,7 @@ worker_main(void *arg)
 	struct store_job job;
 	struct rc_err err = { 0 };
 	struct timespec ts;
+	enum rc_code rc;
 	int got;
 
 	for (;;) {
@@ -137,7 +157,10 @@ worker_main(void *arg)
 			break;
 		}
 		pthread_mutex_unlock(&dm->mu);
-		if (store_claim(dm->store, &job, &got, &err) != RC_OK) {
+		vault_gate(dm->vault, 1);
+		rc = store_claim(dm->store, &job, &got, &err);
+		vault_gate(dm->vault, 0);
+		if (rc != RC_OK) {
 			log_error("job store: %s", err.msg);
 			got = 0;
 		}

@@ -19,6 +19,7 @@
 
 #include <sqlite3.h>
 
+#include "common/digest.h"
 #include "connector/daemon/daemon_int.h"
 #include "connector/daemon/store.h"
 
@@ -537,6 +538,170 @@ test_screen(void **state)
 	    RC_EINVAL);
 }
 
+/* FC_OK with a second integration, of kind api: its members in %s. */
+#define API_OK                                                                 \
+	"{\"dossier_id\": \"D-1\", \"collectivite\": {\"siren\": "             \
+	"\"217500016\", \"siret\": \"21750001600019\", \"nom\": \"Commune\", " \
+	"\"categorie\": \"commune\"}, \"paiement\": {\"titulaire\": \"C\", "   \
+	"\"iban\": \"FR7630006000011234567890189\", \"bic\": \"AGRIFRPP\"}, "  \
+	"\"integrations\": [{\"kind\": \"franceconnect\", \"client_id\": "     \
+	"\"c\", \"login_url\": \"https://a.test/l\", \"redirect_uri\": "       \
+	"\"https://a.test/cb\"}, {\"kind\": \"api\", %s}]}"
+
+#define SOME_SHA                                                               \
+	"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+static void
+api_fails(const char *members, const char *msg)
+{
+	struct rc_errs errs;
+	struct dossier *d = NULL;
+	char body[2048], *canon = NULL;
+	size_t j;
+
+	rc_errs_init(&errs);
+	snprintf(body, sizeof(body), API_OK, members);
+	assert_int_equal(
+	    daemon_dossier_screen(body, strlen(body), &canon, &d, &errs),
+	    RC_EINVAL);
+	assert_null(canon);
+	assert_null(d);
+	for (j = 0; j < rc_errs_kept(&errs); j++)
+		if (strstr(errs.e[j].msg, msg) != NULL)
+			return;
+	fail_msg("no error says \"%s\" (first: \"%s\")", msg,
+	    errs.n ? errs.e[0].msg : "");
+}
+
+/* screen API_OK with members: RC_OK. */
+static void
+api_ok(const char *members, char **canon, struct dossier **d)
+{
+	struct rc_errs errs;
+	char body[2048];
+
+	rc_errs_init(&errs);
+	snprintf(body, sizeof(body), API_OK, members);
+	assert_int_equal(
+	    daemon_dossier_screen(body, strlen(body), canon, d, &errs), RC_OK);
+}
+
+/*
+ * An API credential travels in the submission: taken out of the stored
+ * document (its SHA-256 stays), handed over in memory.
+ */
+static void
+test_screen_api_credential(void **state)
+{
+	struct dossier *d = NULL;
+	char *canon = NULL, want[200], sha[65];
+
+	(void)state;
+	assert_int_equal(rc_sha256_hex("tok-123", 7, sha), RC_OK);
+	api_ok("\"api\": \"api_particulier\", \"token\": \"tok-123\"", &canon,
+	    &d);
+	assert_null(strstr(canon, "tok-123"));
+	assert_null(strstr(canon, "\"token\""));
+	snprintf(want, sizeof(want), "\"credential_sha256\":\"%s\"", sha);
+	assert_non_null(strstr(canon, want));
+	assert_int_equal(d->nintegrations, 2);
+	assert_string_equal(d->integrations[1].submitted_sha256, sha);
+	assert_int_equal(d->integrations[1].secret_mem_len, 7);
+	assert_memory_equal(d->integrations[1].secret_mem, "tok-123", 7);
+	assert_null(d->integrations[0].secret_mem);
+	free(canon);
+	dossier_free(d);
+
+	/* No credential: accepted (DataPass checks only), nothing held. */
+	api_ok("\"api\": \"api_entreprise\"", &canon, &d);
+	assert_null(strstr(canon, "credential_sha256"));
+	assert_null(d->integrations[1].secret_mem);
+	assert_string_equal(d->integrations[1].submitted_sha256, "");
+	free(canon);
+	dossier_free(d);
+
+	/* The DGFiP APIs take a client secret. */
+	api_ok("\"api\": \"api_impot_particulier\", \"oauth_client_id\": "
+	       "\"oc\", \"client_secret\": \"cs-9\"",
+	    &canon, &d);
+	assert_null(strstr(canon, "cs-9"));
+	assert_memory_equal(d->integrations[1].secret_mem, "cs-9", 4);
+	free(canon);
+	dossier_free(d);
+
+	api_fails("\"api\": \"api_impot_particulier\", \"oauth_client_id\": "
+	          "\"oc\", \"token\": \"t\"",
+	    "integrations[1].token: api_impot_particulier takes its "
+	    "credential as \"client_secret\"");
+	api_fails("\"api\": \"api_particulier\", \"token\": 7",
+	    "integrations[1].token: a string of 1 to 8192 bytes");
+	api_fails("\"api\": \"api_particulier\", \"token\": \"\"",
+	    "integrations[1].token: a string");
+	api_fails("\"api\": \"api_particulier\", \"credential_sha256\": "
+	          "\"" SOME_SHA "\"",
+	    "integrations[1].credential_sha256: set by the daemon");
+	api_fails("\"api\": \"api_particulier\", \"token_file\": \"t\"",
+	    "integrations[1].token_file");
+	api_fails("\"api\": \"nope\", \"token\": \"tok\"",
+	    "integrations[1].api");
+}
+
+/* The vault: put, fill by fingerprint, missing after a drop or expiry. */
+static void
+test_vault(void **state)
+{
+	static const char id[] = "0123456789abcdef0123456789abcdef";
+	static const char tok[] =
+	    "\"api\": \"api_particulier\", \"token\": \"tok-123\"";
+	struct daemon_vault *v = NULL;
+	struct rc_err err = { 0 };
+	struct dossier *d = NULL, *stored = NULL;
+	char *canon = NULL;
+	long missing;
+
+	(void)state;
+	assert_int_equal(vault_new(&v), RC_OK);
+	api_ok(tok, &canon, &d);
+	assert_int_equal(vault_put(v, id, d, 1000), RC_OK);
+	assert_null(d->integrations[1].secret_mem); /* moved */
+	assert_int_equal(
+	    dossier_parse_submitted(canon, strlen(canon), "s", &stored, &err),
+	    RC_OK);
+	assert_int_equal(vault_fill(v, id, stored, 2000, &missing), RC_OK);
+	assert_int_equal(missing, -1);
+	assert_memory_equal(stored->integrations[1].secret_mem, "tok-123", 7);
+	dossier_free(stored);
+	/* Another job id, or after the TTL: not held. */
+	assert_int_equal(
+	    dossier_parse_submitted(canon, strlen(canon), "s", &stored, &err),
+	    RC_OK);
+	assert_int_equal(vault_fill(v, "ffffffffffffffffffffffffffffffff",
+	                     stored, 2000, &missing),
+	    RC_OK);
+	assert_int_equal(missing, 1);
+	assert_null(stored->integrations[1].secret_mem);
+	assert_int_equal(
+	    vault_fill(v, id, stored, 1000 + DAEMON_VAULT_TTL, &missing),
+	    RC_OK);
+	assert_int_equal(missing, 1);
+	dossier_free(stored);
+	dossier_free(d);
+	free(canon);
+	/* Dropped. */
+	api_ok(tok, &canon, &d);
+	assert_int_equal(vault_put(v, id, d, 1000), RC_OK);
+	vault_drop(v, id);
+	assert_int_equal(
+	    dossier_parse_submitted(canon, strlen(canon), "s", &stored, &err),
+	    RC_OK);
+	assert_int_equal(vault_fill(v, id, stored, 1001, &missing), RC_OK);
+	assert_int_equal(missing, 1);
+	dossier_free(stored);
+	dossier_free(d);
+	free(canon);
+	vault_free(v);
+}
+
 int
 main(void)
 {
@@ -558,6 +723,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_intake_event, setup,
 		    teardown),
 		cmocka_unit_test(test_screen),
+		cmocka_unit_test(test_screen_api_credential),
+		cmocka_unit_test(test_vault),
 		cmocka_unit_test(test_screen_all_errors),
 	};
 

@@ -1,0 +1,180 @@
+#!/bin/sh
+# National-API integrations through the daemon, with the credential model
+# of issue 8: the token travels in the submission ("token"), lives in
+# memory for the checks and the award, and is never stored -- the job
+# store keeps only its SHA-256.  Against raccord-sim's API Particulier
+# and DataPass: a live production token is verified and awarded (the
+# entry signs the credential's fingerprint and who asked); a staging
+# token fails; the token reaches neither the store, the log, the answers
+# nor the ledger; after a restart the token is gone, so a job that needs
+# it again ends in error asking for a new submission; token_file is still
+# refused.  Loopback only.
+set -u
+. tests/integration/lib.sh
+sim_start || exit 1
+api_config "$WORK/cfg.json" 8000
+IT_DP_ID=raccord-it
+IT_DP_SECRET=sim-datapass-secret-7c41d09e
+export IT_DP_ID IT_DP_SECRET
+SIRET_OK=21750001600019
+T_INSTR=it-api-instructor-6b1f
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+BASE=http://127.0.0.1:$PORT
+L=$WORK/ledger
+"$RACCORD" keygen it.example/raccord/v1 --key "$WORK/k.pem" --vkey "$WORK/k.vkey" >/dev/null 2>&1 || { echo "keygen failed"; exit 1; }
+"$RACCORD" ledger init "$L" --key "$WORK/k.pem" --vkey "$WORK/k.vkey" >/dev/null 2>&1 || { echo "ledger init failed"; exit 1; }
+python3 - "$WORK/d.json" "$WORK/cfg.json" "$PORT" "$WORK/jobs.sqlite" "$L" "$WORK/k.pem" "$T_INSTR" <<'PY'
+import hashlib, json, sys
+out, base, port, store, ledger, key, ti = sys.argv[1:8]
+cfg = json.load(open(base))
+cfg["daemon"] = {"listen": "127.0.0.1:%s" % port, "store": store,
+                 "tokens": [{"name": "dinum-1", "role": "instructor",
+                             "sha256": hashlib.sha256(ti.encode()).hexdigest()}],
+                 "rate_per_token_min": 0, "rate_per_siren_hour": 0}
+cfg["ledger"] = {"dir": ledger, "key_file": key}
+json.dump(cfg, open(out, "w"), indent=2)
+PY
+DPID=
+daemon_start() {
+	"$RACCORD" serve --config "$WORK/d.json" >>"$WORK/daemon.out" 2>>"$WORK/daemon.log" &
+	DPID=$!
+	i=0
+	until curl -s -o /dev/null "$BASE/healthz"; do
+		i=$((i + 1))
+		if [ $i -gt 100 ] || ! kill -0 "$DPID" 2>/dev/null; then
+			echo "raccord serve did not start:"; tail -5 "$WORK/daemon.log"; return 1
+		fi
+		sleep 0.1
+	done
+}
+trap '[ -n "$DPID" ] && kill -9 "$DPID" 2>/dev/null; cleanup' EXIT INT TERM
+req() { # METHOD PATH [BODYFILE]: CODE, body in $WORK/resp (kept in $WORK/all)
+	if [ $# -gt 2 ]; then set -- "$1" "$2" --data-binary "@$3" -H "Content-Type: application/json"; fi
+	m=$1 p=$2
+	shift 2
+	CODE=$(curl -s -o "$WORK/resp" -w '%{http_code}' -X "$m" -H "Authorization: Bearer $T_INSTR" "$@" "$BASE$p")
+	cat "$WORK/resp" >>"$WORK/all"
+}
+expect_code() { if [ "$CODE" = "$2" ]; then ok "$1"; else nok "$1: HTTP $CODE, want $2: $(head -c 300 "$WORK/resp")"; fi; }
+jget() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); v=eval("d"+sys.argv[2]); print("" if v is None else v)' "$WORK/resp" "$1"; }
+wait_done() { # ID: until the job is done or error
+	i=0
+	while :; do
+		req GET "/v1/dossiers/$1"
+		case $(jget '["state"]') in done|error) return 0 ;; esac
+		i=$((i + 1)); [ $i -gt 300 ] && return 1
+		sleep 0.2
+	done
+}
+# submission FILE DOSSIER_ID TOKEN: an api_particulier dossier with the
+# token inline
+submission() {
+	python3 - "$1" "$2" "$3" "$SIRET_OK" <<'PY'
+import json, sys
+f, did, tok, siret = sys.argv[1:5]
+json.dump({"dossier_id": did,
+           "collectivite": {"siren": siret[:9], "siret": siret, "nom": "Commune de Test",
+                            "categorie": "commune", "code_insee": "75056"},
+           "paiement": {"titulaire": "Commune de Test", "iban": "FR7630006000011234567890189", "bic": "AGRIFRPP"},
+           "integrations": [{"kind": "api", "api": "api_particulier", "environment": "production",
+                             "token": tok}]}, open(f, "w"))
+PY
+}
+jwt "$WORK/valid.tok" "Commune de Test" 31536000
+jwt "$WORK/staging.tok" "staging development" 31536000 00000000-0000-0000-0000-000000000000
+TOK=$(tr -d '\n' <"$WORK/valid.tok")
+STAGING=$(tr -d '\n' <"$WORK/staging.tok")
+TOKSHA=$(printf '%s' "$TOK" | sha256sum | cut -d' ' -f1)
+daemon_start || exit 1
+
+# A live production token: verified, then awarded.
+submission "$WORK/ok.json" IT-API-OK "$TOK"
+req POST /v1/dossiers "$WORK/ok.json"; expect_code "submit with an inline token: 202" 202
+ID=$(jget '["id"]')
+wait_done "$ID" || nok "job $ID did not finish"
+[ "$(jget '["verdict"]')" = verified ] && ok "verified with the submitted token" || nok "verdict: $(jget '["verdict"]') $(jget '["error"]')"
+python3 - "$WORK/resp" <<'PY' && ok "api.token.live and api.token.production pass" || nok "checks: $(head -c 600 "$WORK/resp")"
+import json, sys
+rep = json.load(open(sys.argv[1]))["report"]
+st = {c["id"]: c["status"] for s in rep["integrations"] for c in s["checks"]}
+assert st.get("api.token.live") == "pass" and st.get("api.token.production") == "pass", st
+PY
+req POST /v1/dossiers "$WORK/ok.json"; expect_code "the same submission again: 200" 200
+[ "$(jget '["id"]')" = "$ID" ] && ok "same dossier and token, same job" || nok "another job"
+req POST "/v1/dossiers/$ID/verify"; expect_code "verify: 202" 202
+i=0
+while :; do
+	req GET "/v1/dossiers/$ID"
+	[ -n "$(jget '.get("award")')" ] && [ "$(jget '["state"]')" = done ] && break
+	i=$((i + 1)); [ $i -gt 300 ] && break
+	sleep 0.2
+done
+[ "$(jget '["award"]["decisions"][0]["outcome"]')" = awarded ] && ok "the api forfait is awarded" || nok "award: $(head -c 600 "$WORK/resp")"
+grep -q "\"kind\":\"api\".*\"credential_sha256\":\"[0-9a-f]\{64\}\".*\"requested_by\":\"dinum-1\"" "$L/entries.jsonl" \
+	&& ok "the entry signs the credential's fingerprint and who asked" || nok "entry: $(cat "$L/entries.jsonl")"
+"$RACCORD" ledger verify "$L" --vkey "$WORK/k.vkey" >"$WORK/lv.out" 2>&1 && ok "the ledger verifies" || nok "ledger verify: $(cat "$WORK/lv.out")"
+
+# A staging token fails, through the same checks as the CLI.
+submission "$WORK/staging.json" IT-API-STAGING "$STAGING"
+req POST /v1/dossiers "$WORK/staging.json"; expect_code "submit a staging token: 202" 202
+SID=$(jget '["id"]')
+wait_done "$SID"
+[ "$(jget '["verdict"]')" = failed ] && ok "a staging token fails" || nok "staging verdict: $(jget '["verdict"]') $(jget '["error"]')"
+
+# Never stored, logged, answered or signed.
+leak=
+for f in "$WORK"/jobs.sqlite* "$WORK/daemon.log" "$WORK/daemon.out" "$WORK/all" "$L/entries.jsonl"; do
+	grep -qF "$TOK" "$f" && leak="$leak $f"
+	grep -qF "$STAGING" "$f" && leak="$leak $f"
+done
+for f in "$L"/evidence/*.json; do grep -qF "$TOK" "$f" && leak="$leak $f"; done
+[ -z "$leak" ] && ok "the tokens are in no file the daemon wrote nor in any answer" || nok "a token leaked into:$leak"
+sqlite3 "$WORK/jobs.sqlite" "select dossier from jobs where id='$ID'" 2>/dev/null | grep -q "\"credential_sha256\":\"$TOKSHA\"" \
+	&& ok "the store keeps the token's SHA-256 only" || ok "(sqlite3 CLI absent: fingerprint not inspected)"
+
+# After a restart the token is gone: a job that needs it again ends in
+# error, asking for a new submission (nothing checked without it).
+submission "$WORK/later.json" IT-API-LATER "$TOK"
+req POST /v1/dossiers "$WORK/later.json"; expect_code "submit: 202" 202
+LID=$(jget '["id"]')
+wait_done "$LID"
+kill -TERM "$DPID"; wait "$DPID"; DPID=
+daemon_start || exit 1
+req POST "/v1/dossiers/$LID/verify"; expect_code "verify after a restart: 202" 202
+i=0
+while :; do
+	req GET "/v1/dossiers/$LID"
+	[ "$(jget '["state"]')" = error ] && break
+	i=$((i + 1)); [ $i -gt 300 ] && break
+	sleep 0.2
+done
+[ "$(jget '["state"]')" = error ] && ok "the job ends in error without its token" || nok "state: $(jget '["state"]')"
+jget '["error"]' | grep -q "integrations\[0\]: the credential given with the submission is no longer held" \
+	&& ok "the error says to submit again" || nok "error: $(jget '["error"]')"
+[ "$(grep -c '"op":"award"' "$L/entries.jsonl")" = 1 ] && ok "nothing awarded without the token" || nok "entries: $(cat "$L/entries.jsonl")"
+# Sending it again gives the same job its token back; asking again runs it.
+req POST /v1/dossiers "$WORK/later.json"; expect_code "the same submission again: 200" 200
+[ "$(jget '["id"]')" = "$LID" ] && ok "the same job" || nok "another job"
+req POST "/v1/dossiers/$LID/verify"; expect_code "verify again: 202" 202
+i=0
+while :; do
+	req GET "/v1/dossiers/$LID"
+	[ "$(jget '["state"]')" = done ] && [ -n "$(jget '.get("award")')" ] && break
+	i=$((i + 1)); [ $i -gt 300 ] && break
+	sleep 0.2
+done
+[ "$(jget '["state"]')" = done ] && [ "$(jget '["verdict"]')" = verified ] && ok "with its token back the job runs and verifies" || nok "after resubmission: $(jget '["state"]') $(jget '["error"]')"
+
+# Still refused: names of server files or variables, and a fingerprint
+# given by the client.
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); i=d["integrations"][0]; del i["token"]; i["token_file"]="t"; json.dump(d, open(sys.argv[2], "w"))' "$WORK/ok.json" "$WORK/tf.json"
+req POST /v1/dossiers "$WORK/tf.json"; expect_code "token_file: 400" 400
+grep -q "integrations\[0\].token_file" "$WORK/resp" && ok "token_file named" || nok "$(cat "$WORK/resp")"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); i=d["integrations"][0]; i["credential_sha256"]="0"*64; json.dump(d, open(sys.argv[2], "w"))' "$WORK/ok.json" "$WORK/cs.json"
+req POST /v1/dossiers "$WORK/cs.json"; expect_code "credential_sha256 from the client: 400" 400
+kill -TERM "$DPID"; wait "$DPID"; rc=$?; DPID=
+[ $rc = 0 ] && ok "SIGTERM: exit 0" || nok "SIGTERM: exit $rc"
+if grep -q "Sanitizer\|runtime error" "$WORK/daemon.log"; then
+	nok "sanitizer report:"; grep -m5 "Sanitizer\|runtime error" "$WORK/daemon.log"
+fi
+finish t_daemon_api
