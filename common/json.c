@@ -21,12 +21,21 @@ rc_json_loadb(const char *data, size_t len, const char *what, json_t **out,
 {
 	json_error_t jerr;
 	json_t *j;
+	char *near;
 
 	*out = NULL;
 	j = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
-	if (j == NULL)
+	if (j == NULL) {
+		/*
+		 * jansson ends its message with " near '<up to 20 bytes of
+		 * the input>'", which may be a token's first bytes (a bad
+		 * escape inside a secret): the line and column say where.
+		 */
+		if ((near = strstr(jerr.text, " near '")) != NULL)
+			*near = '\0';
 		return RC_ERR(err, RC_EPARSE, "%s: line %d, column %d: %s",
 		    what, jerr.line, jerr.column, jerr.text);
+	}
 	*out = j;
 	return RC_OK;
 }

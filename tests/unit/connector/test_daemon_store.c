@@ -505,6 +505,34 @@ test_screen_all_errors(void **state)
 	}
 }
 
+/*
+ * A body that jansson refuses inside a token's value: the 400's message
+ * names line and column, never the token's bytes (jansson quotes up to 20
+ * bytes of the input "near" the fault).
+ */
+static void
+test_screen_parse_error_hides_input(void **state)
+{
+	static const char body[] = "{\"dossier_id\": \"D\", \"integrations\": "
+	                           "[{\"kind\": \"api_particulier\", "
+	                           "\"token\": \"SECRETtok\\q\"}]}";
+	struct rc_errs errs;
+	struct dossier *d = NULL;
+	char *canon = NULL;
+
+	(void)state;
+	rc_errs_init(&errs);
+	assert_int_not_equal(
+	    daemon_dossier_screen(body, strlen(body), &canon, &d, &errs),
+	    RC_OK);
+	assert_null(canon);
+	assert_null(d);
+	assert_int_equal(rc_errs_kept(&errs), 1);
+	assert_non_null(strstr(errs.e[0].msg, "request body: line 1, column"));
+	if (strstr(errs.e[0].msg, "SECRET") != NULL)
+		fail_msg("the parse error quotes the token: %s", errs.e[0].msg);
+}
+
 static void
 test_screen(void **state)
 {
@@ -726,6 +754,7 @@ main(void)
 		cmocka_unit_test(test_screen_api_credential),
 		cmocka_unit_test(test_vault),
 		cmocka_unit_test(test_screen_all_errors),
+		cmocka_unit_test(test_screen_parse_error_hides_input),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
