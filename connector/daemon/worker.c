@@ -25,12 +25,19 @@ worker_kick(struct daemon *dm)
 	pthread_mutex_unlock(&dm->mu);
 }
 
-/* Award through the ledger; *award is the JSON text to record. */
+/*
+ * Award through the ledger; *award is the JSON text to record.  *settled
+ * is 1 when no section was refused or held: nothing is left that a later
+ * run (a DataPass webhook, an instructor asking again) could award, so the
+ * submitted credential may go.
+ */
 static enum rc_code
 run_award(struct daemon *dm, const struct store_job *job,
     const struct dossier *d, const struct report *rep, char **award,
-    struct rc_err *err)
+    int *settled, struct rc_err *err)
 {
+	size_t i;
+
 	struct award_result res;
 	struct payable_opts po;
 	struct policy pol;
@@ -39,6 +46,7 @@ run_award(struct daemon *dm, const struct store_job *job,
 	enum rc_code rc;
 
 	*award = NULL;
+	*settled = 0;
 	if ((rc = ledger_open(dm->pl.cfg->ledger_dir, dm->signer, NULL,
 	         &dm->policy, LEDGER_LOCK_WAIT_MS, &lg, err)) != RC_OK)
 		goto out;
@@ -56,6 +64,11 @@ run_award(struct daemon *dm, const struct store_job *job,
 		rc = RC_ERR(err, RC_ENOMEM, "out of memory");
 		goto out;
 	}
+	*settled = 1;
+	for (i = 0; i < res.n; i++)
+		if (res.lines[i].outcome == AWARD_REFUSED ||
+		    res.lines[i].outcome == AWARD_HELD)
+			*settled = 0;
 	log_info("job=%s award status=%d evidence=%s requested_by=%s", job->id,
 	    res.status, res.evidence, job->award_by ? job->award_by : "?");
 out:
@@ -73,6 +86,7 @@ run_job(struct daemon *dm, struct store_job *job)
 	const struct dossier *one[1];
 	char *report = NULL, *award = NULL, errmsg[600] = "";
 	const char *state = "error", *verdict = NULL;
+	int settled = 0;
 	json_t *j = NULL;
 	long missing = -1;
 
@@ -91,7 +105,7 @@ run_job(struct daemon *dm, struct store_job *job)
 		snprintf(errmsg, sizeof(errmsg),
 		    "integrations[%ld]: the credential given with the "
 		    "submission is no longer held (the daemon keeps it in "
-		    "memory only, for %d hours or until the award: it "
+		    "memory only, for %d hours or until it is awarded: it "
 		    "restarted, or the time passed); nothing was checked: "
 		    "send the dossier again with its credential (the same "
 		    "job takes it back), then ask again",
@@ -113,11 +127,11 @@ run_job(struct daemon *dm, struct store_job *job)
 	verdict = verdict_str(report_verdict(rep));
 	state = "done";
 	if (job->want_award &&
-	    run_award(dm, job, d, rep, &award, &aerr) != RC_OK)
+	    run_award(dm, job, d, rep, &award, &settled, &aerr) != RC_OK)
 		snprintf(errmsg, sizeof(errmsg), "award: nothing awarded: %s",
 		    aerr.msg);
-	else if (job->want_award)
-		vault_drop(dm->vault, job->id); /* the award is recorded */
+	else if (job->want_award && settled)
+		vault_drop(dm->vault, job->id); /* every award decided */
 out:
 	if (store_finish(dm->store, job, state, verdict, report,
 	        errmsg[0] ? errmsg : NULL, award, &err) != RC_OK)

@@ -17,21 +17,25 @@ IT_DP_ID=raccord-it
 IT_DP_SECRET=sim-datapass-secret-7c41d09e
 export IT_DP_ID IT_DP_SECRET
 SIRET_OK=21750001600019
+SIRET_OTHER=20000000800017
 T_INSTR=it-api-instructor-6b1f
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
 BASE=http://127.0.0.1:$PORT
 L=$WORK/ledger
 "$RACCORD" keygen it.example/raccord/v1 --key "$WORK/k.pem" --vkey "$WORK/k.vkey" >/dev/null 2>&1 || { echo "keygen failed"; exit 1; }
 "$RACCORD" ledger init "$L" --key "$WORK/k.pem" --vkey "$WORK/k.vkey" >/dev/null 2>&1 || { echo "ledger init failed"; exit 1; }
-python3 - "$WORK/d.json" "$WORK/cfg.json" "$PORT" "$WORK/jobs.sqlite" "$L" "$WORK/k.pem" "$T_INSTR" <<'PY'
+HOOK_SECRET=it-api-webhook-secret-5d21
+(umask 077; printf '%s\n' "$HOOK_SECRET" >"$WORK/hook.secret")
+python3 - "$WORK/d.json" "$WORK/cfg.json" "$PORT" "$WORK/jobs.sqlite" "$L" "$WORK/k.pem" "$T_INSTR" "$WORK/hook.secret" <<'PY'
 import hashlib, json, sys
-out, base, port, store, ledger, key, ti = sys.argv[1:8]
+out, base, port, store, ledger, key, ti, hook = sys.argv[1:9]
 cfg = json.load(open(base))
 cfg["daemon"] = {"listen": "127.0.0.1:%s" % port, "store": store,
                  "tokens": [{"name": "dinum-1", "role": "instructor",
                              "sha256": hashlib.sha256(ti.encode()).hexdigest()}],
                  "rate_per_token_min": 0, "rate_per_siren_hour": 0}
 cfg["ledger"] = {"dir": ledger, "key_file": key}
+cfg["intake"] = {"datapass": {"secret_file": hook}}
 json.dump(cfg, open(out, "w"), indent=2)
 PY
 DPID=
@@ -69,7 +73,7 @@ wait_done() { # ID: until the job is done or error
 # submission FILE DOSSIER_ID TOKEN: an api_particulier dossier with the
 # token inline
 submission() {
-	python3 - "$1" "$2" "$3" "$SIRET_OK" <<'PY'
+	python3 - "$1" "$2" "$3" "${4:-$SIRET_OK}" <<'PY'
 import json, sys
 f, did, tok, siret = sys.argv[1:5]
 json.dump({"dossier_id": did,
@@ -115,11 +119,51 @@ grep -q "\"kind\":\"api\".*\"credential_sha256\":\"[0-9a-f]\{64\}\".*\"requested
 "$RACCORD" ledger verify "$L" --vkey "$WORK/k.vkey" >"$WORK/lv.out" 2>&1 && ok "the ledger verifies" || nok "ledger verify: $(cat "$WORK/lv.out")"
 
 # A staging token fails, through the same checks as the CLI.
-submission "$WORK/staging.json" IT-API-STAGING "$STAGING"
+submission "$WORK/staging.json" IT-API-STAGING "$STAGING" "$SIRET_OTHER"
 req POST /v1/dossiers "$WORK/staging.json"; expect_code "submit a staging token: 202" 202
 SID=$(jget '["id"]')
 wait_done "$SID"
 [ "$(jget '["verdict"]')" = failed ] && ok "a staging token fails" || nok "staging verdict: $(jget '["verdict"]') $(jget '["error"]')"
+
+# An award refused keeps the credential: a DataPass webhook approving the
+# habilitation later re-runs the job, which needs the token again.
+award_wait() { # ID: until the job holds an award decision or an error
+	i=0
+	while :; do
+		req GET "/v1/dossiers/$1"
+		case $(jget '["state"]') in
+		error) return 0 ;;
+		done) [ -n "$(jget '.get("award")')" ] && return 0 ;;
+		esac
+		i=$((i + 1)); [ $i -gt 300 ] && return 1
+		sleep 0.2
+	done
+}
+req POST "/v1/dossiers/$SID/verify"; expect_code "verify the staging job: 202" 202
+award_wait "$SID"
+[ "$(jget '["award"]["decisions"][0]["outcome"]')" = refused ] && ok "the staging token's forfait is refused" || nok "staging award: $(head -c 600 "$WORK/resp")"
+n0=$(jget '["attempts"]')
+python3 - "$WORK/approve.json" "$SIRET_OTHER" <<'PY'
+import json, sys, time
+json.dump({"event": "approve", "fired_at": int(time.time()), "model_type": "authorization_request/api_particulier",
+           "model_id": 43, "data": {"id": 43, "state": "validated",
+                                    "organization": {"id": 8, "name": "Commune de Test", "siret": sys.argv[2]}}},
+          open(sys.argv[1], "w"))
+PY
+sig=$(python3 -c 'import hmac,hashlib,sys; print(hmac.new(sys.argv[1].encode(), open(sys.argv[2],"rb").read(), hashlib.sha256).hexdigest())' "$HOOK_SECRET" "$WORK/approve.json")
+CODE=$(curl -s -o "$WORK/resp" -w '%{http_code}' -X POST -H "Content-Type: application/json" \
+	-H "X-Hub-Signature-256: sha256=$sig" --data-binary "@$WORK/approve.json" "$BASE/v1/hooks/datapass")
+[ "$CODE" = 200 ] && ok "DataPass approves the habilitation: 200" || nok "webhook: $CODE $(cat "$WORK/resp")"
+i=0
+while :; do
+	req GET "/v1/dossiers/$SID"
+	[ "$(jget '["attempts"]')" -gt "$n0" ] 2>/dev/null && case $(jget '["state"]') in done|error) break ;; esac
+	i=$((i + 1)); [ $i -gt 300 ] && break
+	sleep 0.2
+done
+[ "$(jget '["state"]')" = done ] && [ "$(jget '["attempts"]')" -gt "$n0" ] \
+	&& ok "re-run after the refusal with the token still held" \
+	|| nok "re-run: attempts $(jget '["attempts"]') state $(jget '["state"]') $(jget '["error"]')"
 
 # Never stored, logged, answered or signed.
 leak=
