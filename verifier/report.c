@@ -393,9 +393,15 @@ catalog_disagrees(const struct report_section *sec, const char *id,
 	else if (strcmp(e->kind, sec->kind) != 0)
 		why = "a check was recorded in a section of another kind than "
 		      "its catalogue entry (internal error)";
-	else if (st == CHECK_FAIL && !required && e->level != CATALOG_ADVISORY)
-		why = "a check the catalogue marks required failed as advisory "
-		      "(internal error)";
+	else if ((st == CHECK_FAIL || st == CHECK_ERROR) && !required &&
+	    e->level != CATALOG_ADVISORY)
+		/*
+		 * A required rule that failed, or could not be judged, left
+		 * out of the verdict would let the section pass (it may warn
+		 * or skip as advisory).
+		 */
+		why = "a check the catalogue marks required failed or erred "
+		      "as advisory (internal error)";
 	if (why != NULL)
 		log_error("internal error: check=%s kind=%s status=%s "
 		          "required=%d: %s; see verifier/catalog.c",

@@ -174,9 +174,9 @@ test_wrong_kind_is_incomplete(void **state)
 }
 
 /*
- * A required (or conditional) check that fails flagged advisory would let
- * a broken rule pay: the section is incomplete.  An advisory check may
- * fail as advisory.
+ * A required (or conditional) check that fails or errs flagged advisory
+ * would let a broken rule pay: the section is incomplete.  An advisory check
+ * may fail as advisory.
  */
 static void
 test_required_fail_as_advisory_is_incomplete(void **state)
@@ -196,6 +196,11 @@ test_required_fail_as_advisory_is_incomplete(void **state)
 	                     CHECK_FAIL, 1, &inc),
 	    VERDICT_FAILED);
 	assert_false(inc);
+	/* Nor may it err as advisory: an error left out of the verdict. */
+	assert_int_equal(verdict_with("franceconnect", "fc.provider.accepts",
+	                     CHECK_ERROR, 0, &inc),
+	    VERDICT_INCONCLUSIVE);
+	assert_true(inc);
 	/* A required check may warn or skip as advisory. */
 	assert_int_equal(
 	    verdict_with("api", "api.token.expiry", CHECK_WARN, 0, &inc),
