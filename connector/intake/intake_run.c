@@ -204,6 +204,9 @@ annotation_text(const struct report *rep, const char *refusal, struct rc_buf *b)
 	{
 		const char *st =
 		    json_string_value(json_object_get(chk, "status"));
+		const char *id = json_string_value(json_object_get(chk, "id")),
+		           *detail = json_string_value(
+		               json_object_get(chk, "detail"));
 
 		if (!json_is_true(json_object_get(chk, "required")) ||
 		    st == NULL ||
@@ -211,9 +214,8 @@ annotation_text(const struct report *rep, const char *refusal, struct rc_buf *b)
 			continue;
 		if (n++ == 0)
 			rc_buf_adds(b, "\nRègles non respectées :");
-		rc_buf_addf(b, "\n- %s : %s",
-		    json_string_value(json_object_get(chk, "id")),
-		    json_string_value(json_object_get(chk, "detail")));
+		rc_buf_addf(b, "\n- %s : %s", id != NULL ? id : "?",
+		    detail != NULL ? detail : "");
 	}
 	json_decref(j);
 	return b->data != NULL ? RC_OK : RC_ENOMEM;
