@@ -38,6 +38,19 @@ apache_start() {
 	chmod 644 "$ad/htdocs/protected/index.html" "$ad/htdocs/au-revoir.html"
 	user_lines=
 	if [ "$(id -u)" -eq 0 ]; then
+		# Say so here rather than let mod_auth_openidc answer 500
+		# (seen with a clone under a mktemp -d directory, mode 0700).
+		for f in "$ad" "$ca"; do
+			p=$(cd "$(dirname "$f")" && pwd)
+			while :; do
+				if [ -n "$(find "$p" -maxdepth 0 ! -perm -o+x)" ]; then
+					echo "apache_start: $p is not searchable by others (chmod o+x): the workers run as nobody and read $f"
+					return 1
+				fi
+				[ "$p" = / ] && break
+				p=$(dirname "$p")
+			done
+		done
 		grp=nogroup
 		getent group nogroup >/dev/null 2>&1 || grp=nobody
 		user_lines="User nobody
