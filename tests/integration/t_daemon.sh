@@ -7,12 +7,12 @@
 # method, SIGHUP token reload, SIGTERM exit 0.  Loopback only.
 set -u
 . tests/integration/lib.sh
+. tests/integration/lib_daemon.sh
 sim_start || exit 1
 api_config "$WORK/cfg.json" 8000
 IT_DP_ID=raccord-it
 IT_DP_SECRET=sim-datapass-secret-7c41d09e
 export IT_DP_ID IT_DP_SECRET
-DPID=
 
 T_INSTR=it-instructor-token-5f1d2c
 T_PAY=it-payment-token-91ab07
@@ -20,11 +20,6 @@ T_SELF=it-selfcheck-token-33e8aa
 T_ADMIN=it-admin-token-c0ffee
 T_NEW=it-reloaded-token-77aa
 
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
-PORT=$(free_port)
-BASE=http://127.0.0.1:$PORT
 ORIGIN=it.example/raccord/v1
 L=$WORK/ledger
 "$RACCORD" keygen "$ORIGIN" --key "$WORK/k.pem" --vkey "$WORK/k.vkey" >/dev/null 2>&1 || { echo "keygen failed"; exit 1; }
@@ -55,57 +50,6 @@ json.dump(cfg, open(out, "w"), indent=2)
 PY
 }
 daemon_config "$WORK/d.json"
-
-DPID=
-daemon_start() {
-	"$RACCORD" serve --config "$WORK/d.json" >>"$WORK/daemon.out" 2>>"$WORK/daemon.log" &
-	DPID=$!
-	i=0
-	until curl -s -o /dev/null "$BASE/healthz"; do
-		i=$((i + 1))
-		if [ $i -gt 100 ] || ! kill -0 "$DPID" 2>/dev/null; then
-			echo "raccord serve did not start:"; tail -5 "$WORK/daemon.log"; return 1
-		fi
-		sleep 0.1
-	done
-}
-daemon_cleanup() {
-	[ -n "$DPID" ] && kill -9 "$DPID" 2>/dev/null
-	cleanup
-}
-trap daemon_cleanup EXIT INT TERM
-
-# req METHOD PATH TOKEN [BODYFILE] [extra curl args...]: sets CODE, body in $WORK/resp
-req() {
-	m=$1 p=$2 t=$3
-	shift 3
-	set -- "$@"
-	if [ $# -gt 0 ] && [ -f "$1" ]; then b=$1; shift; set -- --data-binary "@$b" -H "Content-Type: application/json" "$@"; fi
-	if [ -n "$t" ]; then set -- -H "Authorization: Bearer $t" "$@"; fi
-	CODE=$(curl -s -o "$WORK/resp" -D "$WORK/hdrs" -w '%{http_code}' -X "$m" "$@" "$BASE$p")
-	# Every response is kept for the OpenAPI check at the end.
-	NRESP=$((NRESP + 1))
-	cp "$WORK/resp" "$WORK/bodies/$NRESP"
-	ct=$(grep -i '^Content-Type:' "$WORK/hdrs" | tail -1 | cut -d' ' -f2- | tr -d '\r')
-	printf '%s\t%s\t%s\t%s\t%s\n' "$m" "$p" "$CODE" "$ct" "$NRESP" >>"$WORK/responses.tsv"
-}
-NRESP=0
-mkdir -p "$WORK/bodies"
-# expect_code NAME WANT
-expect_code() {
-	if [ "$CODE" = "$2" ]; then ok "$1"; else nok "$1: HTTP $CODE, want $2: $(head -c 300 "$WORK/resp")"; fi
-}
-jget() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); v=eval("d"+sys.argv[2]); print("" if v is None else v)' "$WORK/resp" "$1"; }
-# wait_state ID STATE [TOKEN]
-wait_state() {
-	i=0
-	while :; do
-		req GET "/v1/dossiers/$1" "${3:-$T_INSTR}"
-		[ "$CODE" = 200 ] && [ "$(jget '["state"]')" = "$2" ] && return 0
-		i=$((i + 1)); [ $i -gt 300 ] && return 1
-		sleep 0.2
-	done
-}
 
 fc_dossier "$WORK/ok.json" ok
 daemon_start || exit 1

@@ -11,6 +11,7 @@
 # refused.  Loopback only.
 set -u
 . tests/integration/lib.sh
+. tests/integration/lib_daemon.sh
 sim_start || exit 1
 api_config "$WORK/cfg.json" 8000
 IT_DP_ID=raccord-it
@@ -19,8 +20,6 @@ export IT_DP_ID IT_DP_SECRET
 SIRET_OK=21750001600019
 SIRET_OTHER=20000000800017
 T_INSTR=it-api-instructor-6b1f
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
-BASE=http://127.0.0.1:$PORT
 L=$WORK/ledger
 "$RACCORD" keygen it.example/raccord/v1 --key "$WORK/k.pem" --vkey "$WORK/k.vkey" >/dev/null 2>&1 || { echo "keygen failed"; exit 1; }
 "$RACCORD" ledger init "$L" --key "$WORK/k.pem" --vkey "$WORK/k.vkey" >/dev/null 2>&1 || { echo "ledger init failed"; exit 1; }
@@ -38,33 +37,10 @@ cfg["ledger"] = {"dir": ledger, "key_file": key}
 cfg["intake"] = {"datapass": {"secret_file": hook}}
 json.dump(cfg, open(out, "w"), indent=2)
 PY
-DPID=
-daemon_start() {
-	"$RACCORD" serve --config "$WORK/d.json" >>"$WORK/daemon.out" 2>>"$WORK/daemon.log" &
-	DPID=$!
-	i=0
-	until curl -s -o /dev/null "$BASE/healthz"; do
-		i=$((i + 1))
-		if [ $i -gt 100 ] || ! kill -0 "$DPID" 2>/dev/null; then
-			echo "raccord serve did not start:"; tail -5 "$WORK/daemon.log"; return 1
-		fi
-		sleep 0.1
-	done
-}
-trap '[ -n "$DPID" ] && kill -9 "$DPID" 2>/dev/null; cleanup' EXIT INT TERM
-req() { # METHOD PATH [BODYFILE]: CODE, body in $WORK/resp (kept in $WORK/all)
-	if [ $# -gt 2 ]; then set -- "$1" "$2" --data-binary "@$3" -H "Content-Type: application/json"; fi
-	m=$1 p=$2
-	shift 2
-	CODE=$(curl -s -o "$WORK/resp" -w '%{http_code}' -X "$m" -H "Authorization: Bearer $T_INSTR" "$@" "$BASE$p")
-	cat "$WORK/resp" >>"$WORK/all"
-}
-expect_code() { if [ "$CODE" = "$2" ]; then ok "$1"; else nok "$1: HTTP $CODE, want $2: $(head -c 300 "$WORK/resp")"; fi; }
-jget() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); v=eval("d"+sys.argv[2]); print("" if v is None else v)' "$WORK/resp" "$1"; }
 wait_done() { # ID: until the job is done or error
 	i=0
 	while :; do
-		req GET "/v1/dossiers/$1"
+		req GET "/v1/dossiers/$1" "$T_INSTR"
 		case $(jget '["state"]') in done|error) return 0 ;; esac
 		i=$((i + 1)); [ $i -gt 300 ] && return 1
 		sleep 0.2
@@ -93,7 +69,7 @@ daemon_start || exit 1
 
 # A live production token: verified, then awarded.
 submission "$WORK/ok.json" IT-API-OK "$TOK"
-req POST /v1/dossiers "$WORK/ok.json"; expect_code "submit with an inline token: 202" 202
+req POST /v1/dossiers "$T_INSTR" "$WORK/ok.json"; expect_code "submit with an inline token: 202" 202
 ID=$(jget '["id"]')
 wait_done "$ID" || nok "job $ID did not finish"
 [ "$(jget '["verdict"]')" = verified ] && ok "verified with the submitted token" || nok "verdict: $(jget '["verdict"]') $(jget '["error"]')"
@@ -103,12 +79,12 @@ rep = json.load(open(sys.argv[1]))["report"]
 st = {c["id"]: c["status"] for s in rep["integrations"] for c in s["checks"]}
 assert st.get("api.token.live") == "pass" and st.get("api.token.production") == "pass", st
 PY
-req POST /v1/dossiers "$WORK/ok.json"; expect_code "the same submission again: 200" 200
+req POST /v1/dossiers "$T_INSTR" "$WORK/ok.json"; expect_code "the same submission again: 200" 200
 [ "$(jget '["id"]')" = "$ID" ] && ok "same dossier and token, same job" || nok "another job"
-req POST "/v1/dossiers/$ID/verify"; expect_code "verify: 202" 202
+req POST "/v1/dossiers/$ID/verify" "$T_INSTR"; expect_code "verify: 202" 202
 i=0
 while :; do
-	req GET "/v1/dossiers/$ID"
+	req GET "/v1/dossiers/$ID" "$T_INSTR"
 	[ -n "$(jget '.get("award")')" ] && [ "$(jget '["state"]')" = done ] && break
 	i=$((i + 1)); [ $i -gt 300 ] && break
 	sleep 0.2
@@ -120,7 +96,7 @@ grep -q "\"kind\":\"api\".*\"credential_sha256\":\"[0-9a-f]\{64\}\".*\"requested
 
 # A staging token fails, through the same checks as the CLI.
 submission "$WORK/staging.json" IT-API-STAGING "$STAGING" "$SIRET_OTHER"
-req POST /v1/dossiers "$WORK/staging.json"; expect_code "submit a staging token: 202" 202
+req POST /v1/dossiers "$T_INSTR" "$WORK/staging.json"; expect_code "submit a staging token: 202" 202
 SID=$(jget '["id"]')
 wait_done "$SID"
 [ "$(jget '["verdict"]')" = failed ] && ok "a staging token fails" || nok "staging verdict: $(jget '["verdict"]') $(jget '["error"]')"
@@ -130,7 +106,7 @@ wait_done "$SID"
 award_wait() { # ID: until the job holds an award decision or an error
 	i=0
 	while :; do
-		req GET "/v1/dossiers/$1"
+		req GET "/v1/dossiers/$1" "$T_INSTR"
 		case $(jget '["state"]') in
 		error) return 0 ;;
 		done) [ -n "$(jget '.get("award")')" ] && return 0 ;;
@@ -139,7 +115,7 @@ award_wait() { # ID: until the job holds an award decision or an error
 		sleep 0.2
 	done
 }
-req POST "/v1/dossiers/$SID/verify"; expect_code "verify the staging job: 202" 202
+req POST "/v1/dossiers/$SID/verify" "$T_INSTR"; expect_code "verify the staging job: 202" 202
 award_wait "$SID"
 [ "$(jget '["award"]["decisions"][0]["outcome"]')" = refused ] && ok "the staging token's forfait is refused" || nok "staging award: $(head -c 600 "$WORK/resp")"
 n0=$(jget '["attempts"]')
@@ -156,7 +132,7 @@ CODE=$(curl -s -o "$WORK/resp" -w '%{http_code}' -X POST -H "Content-Type: appli
 [ "$CODE" = 200 ] && ok "DataPass approves the habilitation: 200" || nok "webhook: $CODE $(cat "$WORK/resp")"
 i=0
 while :; do
-	req GET "/v1/dossiers/$SID"
+	req GET "/v1/dossiers/$SID" "$T_INSTR"
 	[ "$(jget '["attempts"]')" -gt "$n0" ] 2>/dev/null && case $(jget '["state"]') in done|error) break ;; esac
 	i=$((i + 1)); [ $i -gt 300 ] && break
 	sleep 0.2
@@ -167,7 +143,7 @@ done
 
 # Never stored, logged, answered or signed.
 leak=
-for f in "$WORK"/jobs.sqlite* "$WORK/daemon.log" "$WORK/daemon.out" "$WORK/all" "$L/entries.jsonl"; do
+for f in "$WORK"/jobs.sqlite* "$WORK/daemon.log" "$WORK/daemon.out" "$WORK"/bodies/* "$L/entries.jsonl"; do
 	grep -qF "$TOK" "$f" && leak="$leak $f"
 	grep -qF "$STAGING" "$f" && leak="$leak $f"
 done
@@ -179,15 +155,15 @@ sqlite3 "$WORK/jobs.sqlite" "select dossier from jobs where id='$ID'" 2>/dev/nul
 # After a restart the token is gone: a job that needs it again ends in
 # error, asking for a new submission (nothing checked without it).
 submission "$WORK/later.json" IT-API-LATER "$TOK"
-req POST /v1/dossiers "$WORK/later.json"; expect_code "submit: 202" 202
+req POST /v1/dossiers "$T_INSTR" "$WORK/later.json"; expect_code "submit: 202" 202
 LID=$(jget '["id"]')
 wait_done "$LID"
 kill -TERM "$DPID"; wait "$DPID"; DPID=
 daemon_start || exit 1
-req POST "/v1/dossiers/$LID/verify"; expect_code "verify after a restart: 202" 202
+req POST "/v1/dossiers/$LID/verify" "$T_INSTR"; expect_code "verify after a restart: 202" 202
 i=0
 while :; do
-	req GET "/v1/dossiers/$LID"
+	req GET "/v1/dossiers/$LID" "$T_INSTR"
 	[ "$(jget '["state"]')" = error ] && break
 	i=$((i + 1)); [ $i -gt 300 ] && break
 	sleep 0.2
@@ -197,12 +173,12 @@ jget '["error"]' | grep -q "integrations\[0\]: the credential given with the sub
 	&& ok "the error says to submit again" || nok "error: $(jget '["error"]')"
 [ "$(grep -c '"op":"award"' "$L/entries.jsonl")" = 1 ] && ok "nothing awarded without the token" || nok "entries: $(cat "$L/entries.jsonl")"
 # Sending it again gives the same job its token back; asking again runs it.
-req POST /v1/dossiers "$WORK/later.json"; expect_code "the same submission again: 200" 200
+req POST /v1/dossiers "$T_INSTR" "$WORK/later.json"; expect_code "the same submission again: 200" 200
 [ "$(jget '["id"]')" = "$LID" ] && ok "the same job" || nok "another job"
-req POST "/v1/dossiers/$LID/verify"; expect_code "verify again: 202" 202
+req POST "/v1/dossiers/$LID/verify" "$T_INSTR"; expect_code "verify again: 202" 202
 i=0
 while :; do
-	req GET "/v1/dossiers/$LID"
+	req GET "/v1/dossiers/$LID" "$T_INSTR"
 	[ "$(jget '["state"]')" = done ] && [ -n "$(jget '.get("award")')" ] && break
 	i=$((i + 1)); [ $i -gt 300 ] && break
 	sleep 0.2
@@ -212,10 +188,10 @@ done
 # Still refused: names of server files or variables, and a fingerprint
 # given by the client.
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); i=d["integrations"][0]; del i["token"]; i["token_file"]="t"; json.dump(d, open(sys.argv[2], "w"))' "$WORK/ok.json" "$WORK/tf.json"
-req POST /v1/dossiers "$WORK/tf.json"; expect_code "token_file: 400" 400
+req POST /v1/dossiers "$T_INSTR" "$WORK/tf.json"; expect_code "token_file: 400" 400
 grep -q "integrations\[0\].token_file" "$WORK/resp" && ok "token_file named" || nok "$(cat "$WORK/resp")"
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); i=d["integrations"][0]; i["credential_sha256"]="0"*64; json.dump(d, open(sys.argv[2], "w"))' "$WORK/ok.json" "$WORK/cs.json"
-req POST /v1/dossiers "$WORK/cs.json"; expect_code "credential_sha256 from the client: 400" 400
+req POST /v1/dossiers "$T_INSTR" "$WORK/cs.json"; expect_code "credential_sha256 from the client: 400" 400
 kill -TERM "$DPID"; wait "$DPID"; rc=$?; DPID=
 [ $rc = 0 ] && ok "SIGTERM: exit 0" || nok "SIGTERM: exit $rc"
 if grep -q "Sanitizer\|runtime error" "$WORK/daemon.log"; then

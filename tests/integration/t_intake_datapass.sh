@@ -6,6 +6,7 @@
 # never reaches the log.  Loopback only.
 set -u
 . tests/integration/lib.sh
+. tests/integration/lib_daemon.sh
 sim_start || exit 1
 api_config "$WORK/cfg.json" 8000
 IT_DP_ID=raccord-it
@@ -13,8 +14,6 @@ IT_DP_SECRET=sim-datapass-secret-7c41d09e
 export IT_DP_ID IT_DP_SECRET
 T_INSTR=it-instructor-token-5f1d2c
 HOOK_SECRET=it-webhook-secret-0b7e52c9a1
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
-BASE=http://127.0.0.1:$PORT
 umask 077
 printf '%s\n' "$HOOK_SECRET" >"$WORK/hook.secret"
 python3 - "$WORK/cfg.json" "$WORK/d.json" "$PORT" "$WORK/jobs.sqlite" "$WORK/ledger" "$T_INSTR" "$WORK/hook.secret" <<'PY'
@@ -31,22 +30,8 @@ PY
 "$RACCORD" keygen it.example/raccord/v1 --key "$WORK/ledger.key" --vkey "$WORK/k.vkey" >/dev/null 2>&1 &&
 	"$RACCORD" ledger init "$WORK/ledger" --key "$WORK/ledger.key" --vkey "$WORK/k.vkey" >/dev/null 2>&1 ||
 	{ echo "ledger init failed"; exit 1; }
-"$RACCORD" serve --config "$WORK/d.json" >"$WORK/daemon.out" 2>"$WORK/daemon.log" &
-DPID=$!
-trap '[ -n "$DPID" ] && kill -9 "$DPID" 2>/dev/null; cleanup' EXIT INT TERM
-i=0
-until curl -s -o /dev/null "$BASE/healthz"; do
-	i=$((i + 1))
-	if [ $i -gt 100 ] || ! kill -0 "$DPID" 2>/dev/null; then
-		echo "raccord serve did not start:"; tail -5 "$WORK/daemon.log"; exit 1
-	fi
-	sleep 0.1
-done
+daemon_start || exit 1
 
-jget() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); v=eval("d"+sys.argv[2]); print("" if v is None else v)' "$WORK/resp" "$1"; }
-expect_code() {
-	if [ "$CODE" = "$2" ]; then ok "$1"; else nok "$1: HTTP $CODE, want $2: $(head -c 300 "$WORK/resp")"; fi
-}
 # event FILE EVENT MODEL SIRET AGE_S: a DataPass webhook body
 event() {
 	python3 - "$@" <<'PY'
@@ -73,8 +58,6 @@ hook() {
 	record POST
 }
 # Every webhook answer is kept for the OpenAPI check at the end.
-NRESP=0
-mkdir -p "$WORK/bodies"
 record() {
 	NRESP=$((NRESP + 1))
 	cp "$WORK/resp" "$WORK/bodies/$NRESP"
