@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common/err.h"
+#include "common/utf8.h"
 
 enum rc_code
 rc_err_set(struct rc_err *err, enum rc_code code, const char *func,
@@ -21,6 +22,8 @@ rc_err_set(struct rc_err *err, enum rc_code code, const char *func,
 	va_start(ap, fmt);
 	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 	va_end(ap);
+	/* A "%.40s" or the buffer's end may cut a character in two. */
+	rc_utf8_repair(err->msg);
 	return code;
 }
 
@@ -68,6 +71,7 @@ rc_errs_set(struct rc_errs *l, enum rc_code code, const char *func,
 	va_start(ap, fmt);
 	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
 	va_end(ap);
+	rc_utf8_repair(e->msg);
 	return code;
 }
 
@@ -125,6 +129,7 @@ rc_errs_prefix(struct rc_errs *l, const char *prefix)
 		w = snprintf(m, cap, "%s: %s", prefix, tmp);
 		if (w < 0 || (size_t)w >= cap) /* cut: say so */
 			memcpy(m + cap - 4, "...", 4);
+		rc_utf8_repair(m);
 	}
 }
 

@@ -16,6 +16,7 @@
 #include "common/buf.h"
 #include "common/mem.h"
 #include "common/redact.h"
+#include "common/utf8.h"
 
 #define REDACT_MAX    (SIZE_MAX / 4)
 #define REDACT_ROUNDS 4
@@ -257,51 +258,6 @@ pass_secrets(const char *s, size_t n, const struct needle *nd, size_t nn,
 
 /* --- pass 2: bytes ------------------------------------------------------ */
 
-/*
- * Length of the well-formed UTF-8 sequence at s[0..n) (RFC 3629 §4), or 0.
- * *cp receives its code point.
- */
-static size_t
-utf8_seq(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	unsigned char c = s[0];
-	unsigned char lo = 0x80, hi = 0xBF;
-	size_t len, i;
-	uint32_t v;
-
-	if (c >= 0xC2 && c <= 0xDF) {
-		len = 2;
-		v = c & 0x1F;
-	} else if (c >= 0xE0 && c <= 0xEF) {
-		len = 3;
-		v = c & 0x0F;
-		if (c == 0xE0)
-			lo = 0xA0;
-		else if (c == 0xED)
-			hi = 0x9F; /* no surrogates */
-	} else if (c >= 0xF0 && c <= 0xF4) {
-		len = 4;
-		v = c & 0x07;
-		if (c == 0xF0)
-			lo = 0x90;
-		else if (c == 0xF4)
-			hi = 0x8F;
-	} else {
-		return 0;
-	}
-	if (n < len)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if (s[i] < lo || s[i] > hi)
-			return 0;
-		lo = 0x80;
-		hi = 0xBF;
-		v = (v << 6) | (s[i] & 0x3F);
-	}
-	*cp = v;
-	return len;
-}
-
 /* Code points a terminal or an editor would act on. */
 static int
 cp_is_control(uint32_t cp)
@@ -334,7 +290,7 @@ pass_bytes(const unsigned char *s, size_t n, struct rc_buf *b)
 			i = j;
 			continue;
 		}
-		len = s[i] >= 0x80 ? utf8_seq(s + i, n - i, &cp) : 0;
+		len = s[i] >= 0x80 ? rc_utf8_seq(s + i, n - i, &cp) : 0;
 		if (len > 0 && !cp_is_control(cp)) {
 			if (rc_buf_add(b, s + i, len) != RC_OK)
 				return RC_ENOMEM;

@@ -215,6 +215,11 @@ grep -q 'x\[0\]' "$WORK/resp" && ok "depth error names the path" || nok "$(cat "
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["collectivite"]["siren"]="123456789"; json.dump(d, open(sys.argv[2], "w"))' "$WORK/ok.json" "$WORK/badsiren.json"
 req POST /v1/dossiers "$T_INSTR" "$WORK/badsiren.json"; expect_code "invalid SIREN: 400" 400
 grep -q "collectivite.siren" "$WORK/resp" && ok "the CLI's message with the JSON path" || nok "$(cat "$WORK/resp")"
+# The message quotes the first 40 bytes of the value; a cut inside "é"
+# left a message jansson refused and the answer was a 500.
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["collectivite"]["siret"]="1"*39+"\u00e9tablissement"; json.dump(d, open(sys.argv[2], "w"))' "$WORK/ok.json" "$WORK/cutsiret.json"
+req POST /v1/dossiers "$T_INSTR" "$WORK/cutsiret.json"; expect_code "a value cut inside a UTF-8 character: 400" 400
+grep -q "collectivite.siret" "$WORK/resp" && ok "the cut value's error names its path" || nok "$(cat "$WORK/resp")"
 # Every problem of a dossier in one answer (issue 14): the daemon's own rule
 # and the parser's, each naming its path; then past 20, the rest counted.
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["collectivite"]["siren"]="217500017"; d["collectivite"]["categorie"]="Commune"; d["integrations"][0]["token_file"]="t"; d["integrations"][0]["login_url"]="ftp://x/"; json.dump(d, open(sys.argv[2], "w"))' "$WORK/ok.json" "$WORK/many.json"
