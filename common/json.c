@@ -15,6 +15,32 @@
 #include "common/json.h"
 #include "common/mem.h"
 
+void
+rc_json_setup(void)
+{
+	json_set_alloc_funcs(rc_malloc, rc_free);
+}
+
+json_t *
+rc_json_parse(const char *data, size_t len, json_error_t *jerr, int *oom)
+{
+	unsigned long before = rc_mem_refused();
+	json_t *j;
+
+	j = json_loadb(data, len, JSON_REJECT_DUPLICATES, jerr);
+	/*
+	 * Even a document jansson returns is suspect: its lexer ignores a
+	 * failed append to its token buffer (lex_save), so a refused
+	 * allocation can cut a string value short without any error.
+	 */
+	*oom = rc_mem_refused() != before;
+	if (*oom) {
+		json_decref(j);
+		j = NULL;
+	}
+	return j;
+}
+
 enum rc_code
 rc_json_loadb(const char *data, size_t len, const char *what, json_t **out,
     struct rc_err *err)
@@ -22,9 +48,13 @@ rc_json_loadb(const char *data, size_t len, const char *what, json_t **out,
 	json_error_t jerr;
 	json_t *j;
 	char *near;
+	int oom;
 
 	*out = NULL;
-	j = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
+	j = rc_json_parse(data, len, &jerr, &oom);
+	if (oom)
+		return RC_ERR(err, RC_ENOMEM, "%s: out of memory while parsing",
+		    what);
 	if (j == NULL) {
 		/*
 		 * jansson ends its message with " near '<up to 20 bytes of

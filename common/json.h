@@ -17,9 +17,28 @@
 #include "common/err.h"
 
 /*
+ * Route jansson's allocations through rc_malloc/rc_free, so that an
+ * out-of-memory inside jansson is counted (rc_mem_refused) and reached by
+ * the tests' allocation-failure injector.  Call once at the start of main,
+ * before any JSON is built.
+ */
+void rc_json_setup(void);
+
+/*
+ * json_loadb with duplicate keys refused.  NULL with *oom set when an
+ * allocation was refused during the parse: jansson reports that as a
+ * syntax error with a misleading text (which would blame the input), or
+ * not at all (its lexer drops the byte it could not save and returns a
+ * document with a shortened string).
+ */
+json_t *rc_json_parse(const char *data, size_t len, json_error_t *jerr,
+    int *oom);
+
+/*
  * Load a JSON document from memory.  what names the source in errors (a
  * file name, "request body").  *out is a new reference.  RC_EPARSE with
- * line and column on malformed JSON or duplicate keys.
+ * line and column on malformed JSON or duplicate keys; RC_ENOMEM when
+ * memory ran out (after rc_json_setup).
  */
 enum rc_code rc_json_loadb(const char *data, size_t len, const char *what,
     json_t **out, struct rc_err *err);

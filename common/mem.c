@@ -11,6 +11,8 @@
 
 static unsigned long fail_countdown;
 static int fail_fired;
+/* Allocations refused to this thread (see rc_mem_refused). */
+static _Thread_local unsigned long refused;
 
 static int
 should_fail(void)
@@ -37,30 +39,44 @@ rc_mem_failed(void)
 	return fail_fired;
 }
 
+unsigned long
+rc_mem_refused(void)
+{
+	return refused;
+}
+
+static void *
+counted(void *p)
+{
+	if (p == NULL)
+		refused++;
+	return p;
+}
+
 void *
 rc_malloc(size_t n)
 {
 	if (should_fail())
-		return NULL;
-	return malloc(n == 0 ? 1 : n);
+		return counted(NULL);
+	return counted(malloc(n == 0 ? 1 : n));
 }
 
 void *
 rc_calloc(size_t nmemb, size_t size)
 {
 	if (should_fail())
-		return NULL;
+		return counted(NULL);
 	if (nmemb == 0 || size == 0)
 		nmemb = size = 1;
-	return calloc(nmemb, size);
+	return counted(calloc(nmemb, size));
 }
 
 void *
 rc_realloc(void *p, size_t n)
 {
 	if (should_fail())
-		return NULL;
-	return realloc(p, n == 0 ? 1 : n);
+		return counted(NULL);
+	return counted(realloc(p, n == 0 ? 1 : n));
 }
 
 char *

@@ -30,4 +30,12 @@ void rc_free_secret(void *p, size_t n);
 void rc_mem_fail_after(unsigned long n);
 int rc_mem_failed(void);
 
+/*
+ * How many allocations were refused to the calling thread so far (by the
+ * injector or by the system).  A library that hides an out-of-memory
+ * behind its own error (jansson's json_loadb says "invalid syntax") is
+ * told apart by comparing the count before and after the call.
+ */
+unsigned long rc_mem_refused(void);
+
 #endif /* RC_COMMON_MEM_H */

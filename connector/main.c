@@ -10,6 +10,7 @@
 #include <curl/curl.h>
 #include <libxml/parser.h>
 
+#include "common/json.h"
 #include "connector/cli.h"
 #include "connector/help.h"
 
@@ -91,6 +92,7 @@ main(int argc, char **argv)
 	size_t i;
 	int status;
 
+	rc_json_setup();
 	if (argc < 2) {
 		help_print_overview(stderr);
 		return 2;

@@ -17,6 +17,7 @@
 #include <jansson.h>
 
 #include "common/ident.h"
+#include "common/json.h"
 #include "common/mem.h"
 #include "connector/ledger/ledger.h"
 #include "connector/ledger/ledger_int.h"
@@ -412,9 +413,12 @@ ledger_entry_parse(const char *line, size_t len, struct ledger_entry *e,
 	long long v, seq, x;
 	json_t *o;
 	enum rc_code rc;
+	int oom;
 
 	memset(e, 0, sizeof(*e));
-	o = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
+	o = rc_json_parse(line, len, &jerr, &oom);
+	if (oom) /* not a finding about the line */
+		return RC_ERR(err, RC_ENOMEM, "out of memory parsing an entry");
 	if (o == NULL)
 		return RC_ERR(err, RC_EPARSE, "byte %d: %s", jerr.position,
 		    jerr.text);

@@ -28,6 +28,7 @@
 #include <curl/curl.h>
 
 #include "common/buf.h"
+#include "common/json.h"
 #include "common/log.h"
 #include "common/mem.h"
 #include "tests/sim/sim.h"
@@ -451,6 +452,7 @@ main(int argc, char **argv)
 	enum rc_code rc;
 	int c;
 
+	rc_json_setup();
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.bind_addr = "127.0.0.1";
 	while ((c = getopt_long(argc, argv, "c:p:b:vCh", opts, NULL)) != -1) {

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/json.h"
 #include "common/mem.h"
 #include "connector/ledger/ledger.h"
 
@@ -325,5 +326,8 @@ main(void)
 		    teardown),
 	};
 
+	/* jansson's allocations too, as in raccord's main(): the injector
+	 * then reaches the entries' parse (mutation ledger_verify.c:768). */
+	rc_json_setup();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
