@@ -26,6 +26,7 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "connector/intake/intake_run.h"
+#include "verifier/catalog.h"
 #include "verifier/report.h"
 #include "verifier/verifier.h"
 
@@ -174,32 +175,36 @@ out:
 	return rc;
 }
 
-/* The private annotation's text: the same for the same outcome. */
-static enum rc_code
-annotation_text(const struct report *rep, const char *refusal, struct rc_buf *b)
+enum rc_code
+intake_ds_annotation_text(json_t *report, const char *refusal,
+    const char *extra, struct rc_buf *b)
 {
-	static const char *const fr[VERDICT__MAX] = {
-		[VERDICT_VERIFIED] = "vérifiée",
-		[VERDICT_FAILED] = "échouée",
-		[VERDICT_INCONCLUSIVE] = "non concluante (réseau ou service "
-		                         "indisponible), à relancer",
+	static const struct {
+		const char *v, *fr;
+	} fr[] = {
+		{ "verified", "vérifiée" },
+		{ "failed", "échouée" },
 	};
-	json_t *j, *sec, *chk;
+	const char *v,
+	    *word = "non concluante (réseau ou service "
+	            "indisponible), à relancer";
+	json_t *sec, *chk;
 	size_t i, k, n = 0;
-	enum verdict v;
 
-	if (refusal != NULL)
-		return rc_buf_addf(b,
+	if (refusal != NULL) {
+		rc_buf_addf(b,
 		    "raccord : dossier non vérifiable. %s\nCorrigez le "
 		    "dossier ; la vérification reprendra à sa prochaine "
 		    "modification.",
 		    refusal);
-	v = report_verdict(rep);
-	if (rc_buf_addf(b, "raccord : vérification %s.",
-	        fr[v < VERDICT__MAX ? v : VERDICT_INCONCLUSIVE]) != RC_OK ||
-	    (j = report_to_json(rep)) == NULL)
-		return RC_ENOMEM;
-	json_array_foreach(json_object_get(j, "integrations"), i, sec)
+		goto extra;
+	}
+	v = json_string_value(json_object_get(report, "verdict"));
+	for (i = 0; v != NULL && i < sizeof(fr) / sizeof(fr[0]); i++)
+		if (strcmp(v, fr[i].v) == 0)
+			word = fr[i].fr;
+	rc_buf_addf(b, "raccord : vérification %s.", word);
+	json_array_foreach(json_object_get(report, "integrations"), i, sec)
 	    json_array_foreach(json_object_get(sec, "checks"), k, chk)
 	{
 		const char *st =
@@ -207,6 +212,8 @@ annotation_text(const struct report *rep, const char *refusal, struct rc_buf *b)
 		const char *id = json_string_value(json_object_get(chk, "id")),
 		           *detail = json_string_value(
 		               json_object_get(chk, "detail"));
+		const struct catalog_entry *e =
+		    id != NULL ? catalog_find(id) : NULL;
 
 		if (!json_is_true(json_object_get(chk, "required")) ||
 		    st == NULL ||
@@ -214,11 +221,36 @@ annotation_text(const struct report *rep, const char *refusal, struct rc_buf *b)
 			continue;
 		if (n++ == 0)
 			rc_buf_adds(b, "\nRègles non respectées :");
-		rc_buf_addf(b, "\n- %s : %s", id != NULL ? id : "?",
-		    detail != NULL ? detail : "");
+		/* The catalogue's plain French; the evidence after it. */
+		if (e != NULL && e->text[CATALOG_FR].title != NULL)
+			rc_buf_addf(b, "\n- %s (%s)", e->text[CATALOG_FR].title,
+			    id);
+		else
+			rc_buf_addf(b, "\n- %s", id != NULL ? id : "?");
+		if (e != NULL && e->text[CATALOG_FR].fix != NULL)
+			rc_buf_addf(b, "\n  À corriger : %s",
+			    e->text[CATALOG_FR].fix);
+		if (detail != NULL && detail[0] != '\0')
+			rc_buf_addf(b, "\n  Constat : %s", detail);
 	}
-	json_decref(j);
+extra:
+	if (extra != NULL && extra[0] != '\0')
+		rc_buf_addf(b, "\n%s", extra);
 	return b->data != NULL ? RC_OK : RC_ENOMEM;
+}
+
+/* The old name, from a report in memory. */
+static enum rc_code
+annotation_text(const struct report *rep, const char *refusal, struct rc_buf *b)
+{
+	json_t *j = NULL;
+	enum rc_code rc;
+
+	if (refusal == NULL && (j = report_to_json(rep)) == NULL)
+		return RC_ENOMEM;
+	rc = intake_ds_annotation_text(j, refusal, NULL, b);
+	json_decref(j);
+	return rc;
 }
 
 /* The annotation champ (id, current value) of node, or NULL. */
@@ -252,69 +284,115 @@ check_one(struct pipeline *pl, const struct dossier *d, struct report **rep,
 	return verifier_run(&pl->opts, one, 1, rep, err);
 }
 
-/* Write text into node's annotation unless it says so already. */
-static enum rc_code
-annotate(const struct cfg *cfg, const char *token, json_t *node,
-    const char *text, int *written, struct rc_err *err)
+enum rc_code
+intake_ds_annotation_of(const struct cfg *cfg, json_t *node, const char **id,
+    const char **current, struct rc_err *err)
 {
-	json_t *a, *vars = NULL, *data = NULL, *errs;
-	const char *cur, *id, *msg;
-	enum rc_code rc;
-	int retry;
+	json_t *a;
 
-	*written = 0;
-	if ((a = find_annotation(node, cfg->intake_ds_annotation)) == NULL)
+	*id = *current = NULL;
+	if ((a = find_annotation(node, cfg->intake_ds_annotation)) == NULL ||
+	    (*id = json_string_value(json_object_get(a, "id"))) == NULL)
 		return RC_ERR(err, RC_ECONFIG,
 		    "DS dossier %lld: no annotation \"%s\" "
 		    "(intake.ds.annotation) in the procedure",
 		    (long long)json_integer_value(
 		        json_object_get(node, "number")),
 		    cfg->intake_ds_annotation);
-	cur = json_string_value(json_object_get(a, "stringValue"));
-	if (cur != NULL && strcmp(cur, text) == 0)
+	*current = json_string_value(json_object_get(a, "stringValue"));
+	return RC_OK;
+}
+
+/* The first of a mutation answer's errors, as RC_EINVAL, or RC_OK. */
+static enum rc_code
+mutation_errors(json_t *data, const char *field, long long number,
+    const char *what, struct rc_err *err)
+{
+	json_t *errs = json_object_get(json_object_get(data, field), "errors");
+	const char *msg;
+
+	if (json_array_size(errs) == 0)
+		return RC_OK;
+	msg = json_string_value(
+	    json_object_get(json_array_get(errs, 0), "message"));
+	return RC_ERR(err, RC_EINVAL, "DS dossier %lld: %s was refused: %.300s",
+	    number, what, msg != NULL ? msg : "?");
+}
+
+enum rc_code
+intake_ds_annotate(const struct cfg *cfg, const char *token,
+    const char *node_id, long long number, const char *annotation_id,
+    const char *current, const char *text, int *written, int *retry_after,
+    struct rc_err *err)
+{
+	json_t *vars, *data = NULL;
+	enum rc_code rc;
+
+	*written = 0;
+	*retry_after = 0;
+	if (current != NULL && strcmp(current, text) == 0)
 		return RC_OK; /* idempotent: the same outcome, no write */
-	id = json_string_value(json_object_get(a, "id"));
-	if ((vars = json_pack("{s:{s:O, s:s, s:[{s:s, s:{s:s}}]}}", "input",
-	         "dossierId", json_object_get(node, "id"), "instructeurId",
-	         cfg->intake_ds_instructeur, "annotations", "id",
-	         id != NULL ? id : "", "value", "text", text)) == NULL)
+	if ((vars = json_pack("{s:{s:s, s:s, s:[{s:s, s:{s:s}}]}}", "input",
+	         "dossierId", node_id, "instructeurId",
+	         cfg->intake_ds_instructeur, "annotations", "id", annotation_id,
+	         "value", "text", text)) == NULL)
 		return RC_ERR(err, RC_ENOMEM, "out of memory");
 	rc = intake_ds_call(cfg, token, INTAKE_DS_DOC_ANNOTATE, vars, &data,
-	    &retry, err);
+	    retry_after, err);
 	json_decref(vars);
-	if (rc != RC_OK)
-		return rc;
-	errs = json_object_get(
-	    json_object_get(data, "dossierModifierAnnotations"), "errors");
-	if (json_array_size(errs) > 0) {
-		msg = json_string_value(
-		    json_object_get(json_array_get(errs, 0), "message"));
-		rc = RC_ERR(err, RC_EINVAL,
-		    "DS dossier %lld: the annotation was refused: %.300s",
-		    (long long)json_integer_value(
-		        json_object_get(node, "number")),
-		    msg != NULL ? msg : "?");
-	} else
+	if (rc == RC_OK &&
+	    (rc = mutation_errors(data, "dossierModifierAnnotations", number,
+	         "the annotation", err)) == RC_OK)
 		*written = 1;
 	json_decref(data);
 	return rc;
 }
 
 enum rc_code
-intake_ds_run_once(struct pipeline *pl, const char *since,
-    struct intake_ds_stats *st, FILE *out, struct rc_err *err)
+intake_ds_instruct(const struct cfg *cfg, const char *token,
+    const char *node_id, long long number, int *retry_after, struct rc_err *err)
 {
-	const struct cfg *cfg = pl->cfg;
-	struct intake_ds_mapping m;
-	json_t *vars = NULL, *data = NULL, *conn, *nodes, *node, *dj;
-	const char *token, *after = NULL;
-	char *cursor = NULL;
-	struct rc_buf text;
-	enum rc_code rc = RC_OK;
-	size_t i;
-	int retry, more = 1, written;
+	json_t *vars, *data = NULL;
+	enum rc_code rc;
 
-	memset(st, 0, sizeof(*st));
+	if ((vars = json_pack("{s:{s:s, s:s}}", "input", "dossierId", node_id,
+	         "instructeurId", cfg->intake_ds_instructeur)) == NULL)
+		return RC_ERR(err, RC_ENOMEM, "out of memory");
+	rc = intake_ds_call(cfg, token, INTAKE_DS_DOC_INSTRUCT, vars, &data,
+	    retry_after, err);
+	json_decref(vars);
+	if (rc == RC_OK)
+		rc = mutation_errors(data, "dossierPasserEnInstruction", number,
+		    "the passage en instruction", err);
+	json_decref(data);
+	return rc;
+}
+
+/* Write text into node's annotation unless it says so already. */
+static enum rc_code
+annotate(const struct cfg *cfg, const char *token, json_t *node,
+    const char *text, int *written, struct rc_err *err)
+{
+	const char *id, *cur;
+	enum rc_code rc;
+	int retry;
+
+	*written = 0;
+	if ((rc = intake_ds_annotation_of(cfg, node, &id, &cur, err)) != RC_OK)
+		return rc;
+	return intake_ds_annotate(cfg, token,
+	    json_string_value(json_object_get(node, "id")),
+	    (long long)json_integer_value(json_object_get(node, "number")), id,
+	    cur, text, written, &retry, err);
+}
+
+enum rc_code
+intake_ds_setup(const struct cfg *cfg, const char **token,
+    struct intake_ds_mapping *m, struct rc_err *err)
+{
+	size_t i;
+
+	*token = NULL;
 	if (cfg->intake_ds_demarche == 0)
 		return RC_ERR(err, RC_ECONFIG,
 		    "intake.ds.demarche: 0, DS intake is off");
@@ -325,18 +403,34 @@ intake_ds_run_once(struct pipeline *pl, const char *since,
 		    cfg->intake_ds_instructeur == NULL
 		        ? "intake.ds.instructeur_id"
 		        : "intake.ds.annotation");
-	token = cfg->intake_ds_token_env != NULL
+	*token = cfg->intake_ds_token_env != NULL
 	    ? getenv(cfg->intake_ds_token_env)
 	    : NULL;
-	if (token == NULL || token[0] == '\0')
+	if (*token == NULL || (*token)[0] == '\0')
 		return RC_ERR(err, RC_ECONFIG,
 		    "intake.ds.token_env: the variable %s is not set",
 		    cfg->intake_ds_token_env ? cfg->intake_ds_token_env
 		                             : "(null)");
-	memset(&m, 0, sizeof(m));
+	memset(m, 0, sizeof(*m));
 	for (i = 0; i < INTAKE_DS_FIELD__MAX; i++)
-		m.champ[i] = cfg->intake_ds_map[i];
-	m.demarche = cfg->intake_ds_demarche;
+		m->champ[i] = cfg->intake_ds_map[i];
+	m->demarche = cfg->intake_ds_demarche;
+	return RC_OK;
+}
+
+enum rc_code
+intake_ds_pages(const struct cfg *cfg, const char *token, const char *since,
+    intake_ds_node_fn fn, void *arg, size_t *pages,
+    char latest[INTAKE_DS_DATE_MAX], int *retry_after, struct rc_err *err)
+{
+	json_t *vars = NULL, *data = NULL, *conn, *node;
+	const char *after = NULL, *mod;
+	char *cursor = NULL;
+	enum rc_code rc = RC_OK;
+	size_t i;
+	int more = 1;
+
+	*retry_after = 0;
 	while (more && rc == RC_OK) {
 		json_decref(vars);
 		json_decref(data);
@@ -349,64 +443,28 @@ intake_ds_run_once(struct pipeline *pl, const char *since,
 			break;
 		}
 		if ((rc = intake_ds_call(cfg, token, INTAKE_DS_DOC_DOSSIERS,
-		         vars, &data, &retry, err)) != RC_OK)
+		         vars, &data, retry_after, err)) != RC_OK)
 			break;
-		st->pages++;
+		(*pages)++;
 		conn = json_object_get(json_object_get(data, "demarche"),
 		    "dossiers");
-		nodes = json_object_get(conn, "nodes");
-		json_array_foreach(nodes, i, node)
+		json_array_foreach(json_object_get(conn, "nodes"), i, node)
 		{
-			struct rc_err merr = { 0 }, cerr = { 0 };
-			struct dossier *d = NULL;
-			struct report *rep = NULL;
-			long long num = (long long)json_integer_value(
-			    json_object_get(node, "number"));
-
-			st->seen++;
-			dj = NULL;
-			rc_buf_init(&text, 64 * 1024);
-			if (intake_ds_map(node, &m, &dj, &d, &merr) != RC_OK) {
-				st->refused++;
-				log_info("intake=ds dossier=%lld refused: %s",
-				    num, merr.msg);
-			} else {
-				st->mapped++;
-				if (check_one(pl, d, &rep, &cerr) != RC_OK) {
-					st->errors++;
-					rc = RC_ERR(err, cerr.code,
-					    "DS dossier %lld: %s", num,
-					    cerr.msg);
-				}
-			}
-			if (rc == RC_OK &&
-			    annotation_text(rep, d == NULL ? merr.msg : NULL,
-			        &text) != RC_OK)
-				rc = RC_ERR(err, RC_ENOMEM, "out of memory");
-			if (rc == RC_OK) {
-				rc = annotate(cfg, token, node, text.data,
-				    &written, err);
-				if (rc == RC_OK) {
-					written ? st->annotated++
-					        : st->unchanged++;
-					fprintf(out, "DS %lld: %s%s\n", num,
-					    d == NULL
-					        ? "refused"
-					        : verdict_str(
-					              report_verdict(rep)),
-					    written
-					        ? ""
-					        : " (annotation unchanged)");
-				} else
-					st->errors++;
-			}
-			json_decref(dj);
-			dossier_free(d);
-			report_free(rep);
-			rc_buf_free(&text);
-			if (rc != RC_OK)
+			/*
+			 * ISO 8601 with the same offset compare as strings
+			 * (DS answers in its own zone).
+			 */
+			mod = json_string_value(
+			    json_object_get(node, "dateDerniereModification"));
+			if (latest != NULL && mod != NULL &&
+			    strlen(mod) < INTAKE_DS_DATE_MAX &&
+			    strcmp(mod, latest) > 0)
+				memcpy(latest, mod, strlen(mod) + 1);
+			if ((rc = fn(arg, node, err)) != RC_OK)
 				break;
 		}
+		if (rc != RC_OK)
+			break;
 		more = json_is_true(json_object_get(
 		    json_object_get(conn, "pageInfo"), "hasNextPage"));
 		free(cursor);
@@ -428,4 +486,82 @@ intake_ds_run_once(struct pipeline *pl, const char *since,
 	json_decref(vars);
 	json_decref(data);
 	return rc;
+}
+
+struct run_ctx {
+	struct pipeline *pl;
+	const char *token;
+	struct intake_ds_mapping m;
+	struct intake_ds_stats *st;
+	FILE *out;
+};
+
+/* One dossier of `intake run --once`: map, check, annotate. */
+static enum rc_code
+run_node(void *arg, json_t *node, struct rc_err *err)
+{
+	struct run_ctx *x = arg;
+	struct intake_ds_stats *st = x->st;
+	struct rc_err merr = { 0 }, cerr = { 0 };
+	struct dossier *d = NULL;
+	struct report *rep = NULL;
+	struct rc_buf text;
+	json_t *dj = NULL;
+	enum rc_code rc = RC_OK;
+	long long num =
+	    (long long)json_integer_value(json_object_get(node, "number"));
+	int written;
+
+	st->seen++;
+	rc_buf_init(&text, 64 * 1024);
+	if (intake_ds_map(node, &x->m, &dj, &d, &merr) != RC_OK) {
+		st->refused++;
+		log_info("intake=ds dossier=%lld refused: %s", num, merr.msg);
+	} else {
+		st->mapped++;
+		if (check_one(x->pl, d, &rep, &cerr) != RC_OK) {
+			st->errors++;
+			rc = RC_ERR(err, cerr.code, "DS dossier %lld: %s", num,
+			    cerr.msg);
+		}
+	}
+	if (rc == RC_OK &&
+	    annotation_text(rep, d == NULL ? merr.msg : NULL, &text) != RC_OK)
+		rc = RC_ERR(err, RC_ENOMEM, "out of memory");
+	if (rc == RC_OK) {
+		rc = annotate(x->pl->cfg, x->token, node, text.data, &written,
+		    err);
+		if (rc == RC_OK) {
+			written ? st->annotated++ : st->unchanged++;
+			fprintf(x->out, "DS %lld: %s%s\n", num,
+			    d == NULL ? "refused"
+			              : verdict_str(report_verdict(rep)),
+			    written ? "" : " (annotation unchanged)");
+		} else
+			st->errors++;
+	}
+	json_decref(dj);
+	dossier_free(d);
+	report_free(rep);
+	rc_buf_free(&text);
+	return rc;
+}
+
+enum rc_code
+intake_ds_run_once(struct pipeline *pl, const char *since,
+    struct intake_ds_stats *st, FILE *out, struct rc_err *err)
+{
+	struct run_ctx x;
+	enum rc_code rc;
+	int retry;
+
+	memset(st, 0, sizeof(*st));
+	memset(&x, 0, sizeof(x));
+	x.pl = pl;
+	x.st = st;
+	x.out = out;
+	if ((rc = intake_ds_setup(pl->cfg, &x.token, &x.m, err)) != RC_OK)
+		return rc;
+	return intake_ds_pages(pl->cfg, x.token, since, run_node, &x,
+	    &st->pages, NULL, &retry, err);
 }

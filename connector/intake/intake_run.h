@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 
+#include "common/buf.h"
 #include "common/err.h"
 #include "connector/config.h"
 #include "connector/intake/intake.h"
@@ -48,5 +49,66 @@ enum rc_code intake_ds_call(const struct cfg *cfg, const char *token,
  */
 enum rc_code intake_ds_run_once(struct pipeline *pl, const char *since,
     struct intake_ds_stats *st, FILE *out, struct rc_err *err);
+
+/*
+ * Shared by `raccord intake run --once` and the daemon's DS poller
+ * (connector/daemon/ds_poll.c): one implementation of the DS side.
+ */
+
+/* Longest dateDerniereModification kept, with its NUL. */
+#define INTAKE_DS_DATE_MAX 64
+
+/*
+ * DS intake's configuration checked (demarche, instructeur_id,
+ * annotation, the token's variable set): *token borrowed from the
+ * environment, *m the mapping.  RC_ECONFIG naming the directive.
+ */
+enum rc_code intake_ds_setup(const struct cfg *cfg, const char **token,
+    struct intake_ds_mapping *m, struct rc_err *err);
+
+/* Called for each dossier node of a page; an error stops the pass. */
+typedef enum rc_code (
+    *intake_ds_node_fn)(void *arg, json_t *node, struct rc_err *err);
+
+/*
+ * Page through intake.ds.demarche's dossiers changed since `since` (ISO
+ * 8601 or NULL), each page asked with the previous endCursor, fn called
+ * for each node.  *pages counts the answers read; latest (or NULL) is
+ * raised to the greatest dateDerniereModification seen.  A DS failure
+ * stops it (intake_ds_call's codes, *retry_after).
+ */
+enum rc_code intake_ds_pages(const struct cfg *cfg, const char *token,
+    const char *since, intake_ds_node_fn fn, void *arg, size_t *pages,
+    char latest[INTAKE_DS_DATE_MAX], int *retry_after, struct rc_err *err);
+
+/*
+ * The private annotation's text, the same for the same outcome: the
+ * verdict in French, each required check failed or errored with the
+ * catalogue's French title and fix (verifier/catalog.c) and the
+ * evidence; or, when refusal is not NULL, why the dossier does not map.
+ * extra (or NULL) is appended on its own lines (the daemon's permalink,
+ * award and receipt).  report is report_to_json's object.
+ */
+enum rc_code intake_ds_annotation_text(json_t *report, const char *refusal,
+    const char *extra, struct rc_buf *b);
+
+/* The annotation champ intake.ds.annotation of node: its id and value. */
+enum rc_code intake_ds_annotation_of(const struct cfg *cfg, json_t *node,
+    const char **id, const char **current, struct rc_err *err);
+
+/*
+ * Set annotation annotation_id of DS dossier node_id (number for the
+ * messages) to text with dossierModifierAnnotations, unless current
+ * (NULL: unknown) already says text: *written 0 then.
+ */
+enum rc_code intake_ds_annotate(const struct cfg *cfg, const char *token,
+    const char *node_id, long long number, const char *annotation_id,
+    const char *current, const char *text, int *written, int *retry_after,
+    struct rc_err *err);
+
+/* dossierPasserEnInstruction (intake.ds.auto_instruction). */
+enum rc_code intake_ds_instruct(const struct cfg *cfg, const char *token,
+    const char *node_id, long long number, int *retry_after,
+    struct rc_err *err);
 
 #endif /* RC_CONNECTOR_INTAKE_INTAKE_RUN_H */
