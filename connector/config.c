@@ -143,6 +143,10 @@ static const struct cfg_directive directives[] = {
 	  "DS champ holding the BIC: champDescriptorId or label"),
 	D("intake.ds.mapping.titulaire", CFG_TEXT, intake_ds_map[INTAKE_DS_TITULAIRE], 0, 0, NULL, 0,
 	  "DS champ holding the account holder (optional: the raison sociale): champDescriptorId or label"),
+	D("intake.ds.poll_interval_s", CFG_INT, intake_ds_poll_interval, 0, 86400, "0", 0,
+	  "raccord serve polls the DS procedure every this many seconds (dossiers changed since the last poll queued as jobs, verdicts written back); 0: no polling"),
+	D("intake.ds.auto_instruction", CFG_BOOL, intake_ds_auto_instruction, 0, 0, "false", 0,
+	  "after a check, pass a DS dossier en construction into instruction (never accepts or refuses it)"),
 	D("secrets.dir", CFG_PATH, secrets_dir, 0, 0, NULL, 1,
 	  "directory of the secrets filed per dossier: a dossier's token_file/client_secret_file X is read only at <dir>/<SIRET>/<dossier_id>/X; null: dossiers cannot name files"),
 	D("secrets.env_allow", CFG_ENVS, secrets_env_allow, 0, 0, NULL, 1,
@@ -215,6 +219,8 @@ static const struct cfg_directive directives[] = {
 	  "POST /v1/dossiers per SIREN per hour, then 429; 0: no limit"),
 	D("daemon.metrics_listen", CFG_LISTEN, daemon_metrics_listen, 0, 0, NULL, 0,
 	  "address and port of a second, internal listener serving only GET /metrics, without a token; null: /metrics on daemon.listen (token needed)"),
+	D("daemon.public_url", CFG_URL, daemon_public_url, 0, 0, NULL, 0,
+	  "the daemon's public base URL, for the report permalinks written into DS annotations (<url>/v1/dossiers/<job>); null: no permalink"),
 };
 #undef D
 /* clang-format on */

@@ -90,6 +90,9 @@ struct cfg {
 	char *intake_ds_instructeur;  /* instructeurId of the mutations */
 	char *intake_ds_annotation;   /* annotation champ of the verdict */
 	char *intake_ds_map[INTAKE_DS_FIELD__MAX]; /* champ per field */
+	long long intake_ds_poll_interval; /* daemon's DS poller, s; 0 off */
+	int intake_ds_auto_instruction; /* pass checked dossiers en instruction
+	                                 */
 
 	char *secrets_dir;                 /* secrets filed per dossier */
 	struct cfg_list secrets_env_allow; /* variables dossiers may name */
@@ -135,6 +138,7 @@ struct cfg {
 	long long daemon_rate_token;   /* submissions per token per minute */
 	long long daemon_rate_siren;   /* submissions per SIREN per hour */
 	char *daemon_metrics_listen;   /* internal /metrics, or NULL */
+	char *daemon_public_url;       /* base of the permalinks, or NULL */
 
 	/* Derived at load: the configured API bases, for verifier_opts. */
 	struct verifier_api_base api_bases[CFG_API__MAX * DOSSIER_ENV__MAX];

@@ -19,6 +19,7 @@
 #include "common/mem.h"
 #include "connector/daemon/daemon.h"
 #include "connector/daemon/daemon_int.h"
+#include "connector/intake/intake_run.h"
 
 /* SIGHUP: a fresh config; only its tokens are taken. */
 static void
@@ -95,6 +96,19 @@ setup(struct daemon *dm, const char *config, struct rc_err *err)
 		return rc == RC_ENOMEM ? RC_ERR(err, rc, "out of memory") : rc;
 	}
 	rc_free(vkey);
+	/* The DS poller's directives and token, before anything listens. */
+	if (cfg->intake_ds_poll_interval > 0) {
+		const char *token;
+		struct intake_ds_mapping m;
+
+		if (cfg->intake_ds_demarche == 0)
+			return RC_ERR(err, RC_ECONFIG,
+			    "intake.ds.poll_interval_s: %lld, but "
+			    "intake.ds.demarche is 0 (no procedure to poll)",
+			    cfg->intake_ds_poll_interval);
+		if ((rc = intake_ds_setup(cfg, &token, &m, err)) != RC_OK)
+			return rc;
+	}
 	if ((rc = cfg_load(config, &dm->tok_cfg, err)) != RC_OK)
 		return rc;
 	if (vault_new(&dm->vault) != RC_OK)
@@ -145,6 +159,16 @@ daemon_serve(const char *config, enum daemon_end *end, struct rc_err *err)
 		goto out;
 	}
 	started = 1;
+	if (dm.pl.cfg->intake_ds_poll_interval > 0 &&
+	    dm.pl.cfg->intake_ds_demarche != 0) {
+		if (pthread_create(&dm.ds_poller, NULL, ds_poll_main, &dm) !=
+		    0) {
+			rc = RC_ERR(err, RC_ESYS,
+			    "cannot start the DS poller thread");
+			goto out;
+		}
+		dm.ds_poller_started = 1;
+	}
 	if ((rc = http_start(&dm, &mhd, err)) != RC_OK)
 		goto out;
 	if ((rc = metrics_start(&dm, &mmhd, err)) != RC_OK)
@@ -174,6 +198,9 @@ out:
 		    dm.pl.cfg ? (time_t)dm.pl.cfg->daemon_stop_timeout : 60);
 		if (ended)
 			pthread_join(dm.worker, NULL);
+		/* The poller ends within one DS call (network.timeout_ms). */
+		if (dm.ds_poller_started)
+			pthread_join(dm.ds_poller, NULL);
 	}
 	if (mhd != NULL)
 		MHD_stop_daemon(mhd);

@@ -66,6 +66,10 @@ struct daemon {
 
 	struct ratelimit rate;      /* per token name and per SIREN */
 	struct daemon_vault *vault; /* submitted credentials (vault.c) */
+
+	/* The DS poller (ds_poll.c), when intake.ds.poll_interval_s > 0. */
+	pthread_t ds_poller;
+	int ds_poller_started;
 };
 
 /* Who asked: the token's name and role, copied out under the lock. */
@@ -90,6 +94,18 @@ enum rc_code metrics_start(struct daemon *dm, struct MHD_Daemon **out,
 void *worker_main(void *arg);
 /* Wake the worker (a job was queued, or stop). */
 void worker_kick(struct daemon *dm);
+
+/*
+ * ds_poll.c: the démarches-simplifiées poller thread (started with
+ * pthread_create when intake.ds.poll_interval_s > 0; ends when
+ * dm->stopping); the write-back of a finished job that came from DS
+ * (called by the worker; nothing for other jobs); its counters on
+ * /metrics (raccord_intake_ds_total{what=...}).
+ */
+void *ds_poll_main(void *arg);
+void ds_writeback_job(struct daemon *dm, const char *job_id);
+struct rc_buf;
+void ds_poll_metrics(struct rc_buf *b);
 
 /*
  * vault.c: credentials given with submissions, in memory only, keyed by

@@ -328,6 +328,7 @@ http_get_metrics(struct http_ctx *x)
 		    "raccord_http_responses_total{code=\"%dxx\"} %llu\n", i,
 		    cls[i]);
 	route_intake_metrics(&b);
+	ds_poll_metrics(&b);
 	if (ledger_open(dm->pl.cfg->ledger_dir, NULL, NULL, &dm->policy,
 	        DAEMON_LEDGER_READ_WAIT_MS, &lg, &err) == RC_OK) {
 		rc_buf_adds(&b,

@@ -55,6 +55,27 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	" requeued INTEGER NOT NULL DEFAULT 0,"
 	" PRIMARY KEY (source, body_sha256));"
 	"CREATE INDEX intake_events_fired ON intake_events (fired_at);",
+	/*
+	 * 3 (DS poller, docs/intake.md): each démarches-simplifiées
+	 * dossier seen, the job of its mapped content, the annotation last
+	 * written; and the last dateDerniereModification seen per source.
+	 */
+	"CREATE TABLE ds_dossiers ("
+	" number INTEGER PRIMARY KEY,"
+	" node_id TEXT NOT NULL,"
+	" annotation_id TEXT,"
+	" ds_state TEXT,"
+	" modified TEXT NOT NULL,"
+	" content_sha256 TEXT," /* mapped dossier; NULL: did not map */
+	" job_id TEXT,"
+	" written TEXT," /* the annotation's text as last known */
+	" instructed INTEGER NOT NULL DEFAULT 0,"
+	" pending INTEGER NOT NULL DEFAULT 0," /* write-back to redo */
+	" seen INTEGER NOT NULL);"
+	"CREATE INDEX ds_dossiers_job ON ds_dossiers (job_id);"
+	"CREATE TABLE intake_cursor ("
+	" source TEXT PRIMARY KEY,"
+	" since TEXT NOT NULL);",
 };
 
 static enum rc_code
@@ -734,6 +755,206 @@ out:
 		*seen = 0;
 		*requeued = 0;
 	}
+	pthread_mutex_unlock(&st->mu);
+	return rc;
+}
+
+/*
+ * The DS poller's rows (schema 3, store.h).
+ */
+
+static enum rc_code
+ds_row(struct store *st, const char *where, const char *key, long long num,
+    json_t **out, struct rc_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	enum rc_code rc = RC_OK;
+	char sql[400];
+
+	*out = NULL;
+	snprintf(sql, sizeof(sql),
+	    "SELECT number, node_id, annotation_id, ds_state, modified,"
+	    " content_sha256, job_id, written, instructed, pending"
+	    " FROM ds_dossiers WHERE %s = ?",
+	    where);
+	pthread_mutex_lock(&st->mu);
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
+		rc = dberr(st, err, "ds_dossiers");
+		goto out;
+	}
+	if (key != NULL)
+		bind_text(s, 1, key);
+	else
+		sqlite3_bind_int64(s, 1, num);
+	if (sqlite3_step(s) != SQLITE_ROW)
+		goto out;
+	*out = json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:b}",
+	    "number", (json_int_t)sqlite3_column_int64(s, 0), "node_id",
+	    col_str(s, 1), "annotation_id", col_str(s, 2), "ds_state",
+	    col_str(s, 3), "modified", col_str(s, 4), "content_sha256",
+	    col_str(s, 5), "job_id", col_str(s, 6), "written", col_str(s, 7),
+	    "instructed", sqlite3_column_int(s, 8), "pending",
+	    sqlite3_column_int(s, 9));
+	if (*out == NULL)
+		rc = RC_ERR(err, RC_ENOMEM, "out of memory");
+out:
+	sqlite3_finalize(s);
+	pthread_mutex_unlock(&st->mu);
+	return rc;
+}
+
+enum rc_code
+store_ds_get(struct store *st, long long number, json_t **out,
+    struct rc_err *err)
+{
+	return ds_row(st, "number", NULL, number, out, err);
+}
+
+enum rc_code
+store_ds_by_job(struct store *st, const char *job_id, json_t **out,
+    struct rc_err *err)
+{
+	return ds_row(st, "job_id", job_id, 0, out, err);
+}
+
+enum rc_code
+store_ds_seen(struct store *st, long long number, const char *node_id,
+    const char *annotation_id, const char *ds_state, const char *modified,
+    const char *current, const char *content_sha256, const char *job_id,
+    struct rc_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	enum rc_code rc = RC_OK;
+
+	pthread_mutex_lock(&st->mu);
+	if (sqlite3_prepare_v2(st->db,
+	        "INSERT INTO ds_dossiers (number, node_id, annotation_id,"
+	        " ds_state, modified, written, content_sha256, job_id, seen)"
+	        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+	        " ON CONFLICT (number) DO UPDATE SET node_id = ?2,"
+	        " annotation_id = ?3, ds_state = ?4, modified = ?5,"
+	        " written = ?6, content_sha256 = ?7, job_id = ?8, seen = ?9",
+	        -1, &s, NULL) != SQLITE_OK) {
+		rc = dberr(st, err, "ds_dossiers");
+		goto out;
+	}
+	sqlite3_bind_int64(s, 1, number);
+	bind_text(s, 2, node_id);
+	bind_text(s, 3, annotation_id);
+	bind_text(s, 4, ds_state);
+	bind_text(s, 5, modified);
+	bind_text(s, 6, current);
+	bind_text(s, 7, content_sha256);
+	bind_text(s, 8, job_id);
+	sqlite3_bind_int64(s, 9, (long long)time(NULL));
+	if (sqlite3_step(s) != SQLITE_DONE)
+		rc = dberr(st, err, "ds_dossiers");
+out:
+	sqlite3_finalize(s);
+	pthread_mutex_unlock(&st->mu);
+	return rc;
+}
+
+enum rc_code
+store_ds_mark(struct store *st, long long number, const char *written,
+    const char *ds_state, int instructed, int pending, struct rc_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	enum rc_code rc = RC_OK;
+
+	pthread_mutex_lock(&st->mu);
+	if (sqlite3_prepare_v2(st->db,
+	        "UPDATE ds_dossiers SET written = coalesce(?2, written),"
+	        " ds_state = coalesce(?3, ds_state),"
+	        " instructed = CASE WHEN ?4 < 0 THEN instructed ELSE ?4 END,"
+	        " pending = CASE WHEN ?5 < 0 THEN pending ELSE ?5 END"
+	        " WHERE number = ?1",
+	        -1, &s, NULL) != SQLITE_OK) {
+		rc = dberr(st, err, "ds_dossiers");
+		goto out;
+	}
+	sqlite3_bind_int64(s, 1, number);
+	bind_text(s, 2, written);
+	bind_text(s, 3, ds_state);
+	sqlite3_bind_int(s, 4, instructed);
+	sqlite3_bind_int(s, 5, pending);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		rc = dberr(st, err, "ds_dossiers");
+out:
+	sqlite3_finalize(s);
+	pthread_mutex_unlock(&st->mu);
+	return rc;
+}
+
+enum rc_code
+store_ds_pending(struct store *st, long long *numbers, size_t max, size_t *n,
+    struct rc_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	enum rc_code rc = RC_OK;
+
+	*n = 0;
+	pthread_mutex_lock(&st->mu);
+	if (sqlite3_prepare_v2(st->db,
+	        "SELECT number FROM ds_dossiers WHERE pending = 1"
+	        " ORDER BY number",
+	        -1, &s, NULL) != SQLITE_OK) {
+		rc = dberr(st, err, "ds_dossiers");
+		goto out;
+	}
+	while (*n < max && sqlite3_step(s) == SQLITE_ROW)
+		numbers[(*n)++] = sqlite3_column_int64(s, 0);
+out:
+	sqlite3_finalize(s);
+	pthread_mutex_unlock(&st->mu);
+	return rc;
+}
+
+enum rc_code
+store_cursor_get(struct store *st, const char *source, char *buf, size_t n,
+    struct rc_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	enum rc_code rc = RC_OK;
+
+	buf[0] = '\0';
+	pthread_mutex_lock(&st->mu);
+	if (sqlite3_prepare_v2(st->db,
+	        "SELECT since FROM intake_cursor WHERE source = ?", -1, &s,
+	        NULL) != SQLITE_OK) {
+		rc = dberr(st, err, "intake_cursor");
+		goto out;
+	}
+	bind_text(s, 1, source);
+	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0) != NULL)
+		snprintf(buf, n, "%s", (const char *)sqlite3_column_text(s, 0));
+out:
+	sqlite3_finalize(s);
+	pthread_mutex_unlock(&st->mu);
+	return rc;
+}
+
+enum rc_code
+store_cursor_set(struct store *st, const char *source, const char *since,
+    struct rc_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	enum rc_code rc = RC_OK;
+
+	pthread_mutex_lock(&st->mu);
+	if (sqlite3_prepare_v2(st->db,
+	        "INSERT INTO intake_cursor (source, since) VALUES (?1, ?2)"
+	        " ON CONFLICT (source) DO UPDATE SET since = ?2",
+	        -1, &s, NULL) != SQLITE_OK) {
+		rc = dberr(st, err, "intake_cursor");
+		goto out;
+	}
+	bind_text(s, 1, source);
+	bind_text(s, 2, since);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		rc = dberr(st, err, "intake_cursor");
+out:
+	sqlite3_finalize(s);
 	pthread_mutex_unlock(&st->mu);
 	return rc;
 }

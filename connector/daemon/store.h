@@ -19,7 +19,7 @@
 
 #include "common/err.h"
 
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3  /* 3: the DS poller (ds_dossiers) */
 #define STORE_ID_LEN         32 /* hex of 128 random bits */
 #define STORE_LIST_MAX       500
 
@@ -128,5 +128,41 @@ enum rc_code store_intake_event(struct store *st, const char *source,
 
 /* Can the store be written now?  (BEGIN IMMEDIATE; ROLLBACK.) */
 enum rc_code store_ping(struct store *st, struct rc_err *err);
+
+/*
+ * The DS poller (schema 3, docs/intake.md): one row per
+ * démarches-simplifiées dossier seen.  A row as JSON: {number, node_id,
+ * annotation_id, ds_state, modified, content_sha256, job_id, written,
+ * instructed, pending}; *out NULL when there is none.
+ */
+enum rc_code store_ds_get(struct store *st, long long number, json_t **out,
+    struct rc_err *err);
+enum rc_code store_ds_by_job(struct store *st, const char *job_id, json_t **out,
+    struct rc_err *err);
+/*
+ * What a poll saw of dossier number: its DS ids and state, its
+ * dateDerniereModification, the annotation's current text, the SHA-256
+ * of its mapped dossier and that dossier's job (both NULL when it did
+ * not map).  Inserts or replaces the row.
+ */
+enum rc_code store_ds_seen(struct store *st, long long number,
+    const char *node_id, const char *annotation_id, const char *ds_state,
+    const char *modified, const char *current, const char *content_sha256,
+    const char *job_id, struct rc_err *err);
+/*
+ * Update a row: written and ds_state when not NULL, instructed and
+ * pending when >= 0.
+ */
+enum rc_code store_ds_mark(struct store *st, long long number,
+    const char *written, const char *ds_state, int instructed, int pending,
+    struct rc_err *err);
+/* Up to max numbers of the rows whose write-back is to be redone. */
+enum rc_code store_ds_pending(struct store *st, long long *numbers, size_t max,
+    size_t *n, struct rc_err *err);
+/* The last dateDerniereModification kept for source ("ds"); "" if none. */
+enum rc_code store_cursor_get(struct store *st, const char *source, char *buf,
+    size_t n, struct rc_err *err);
+enum rc_code store_cursor_set(struct store *st, const char *source,
+    const char *since, struct rc_err *err);
 
 #endif /* RC_CONNECTOR_DAEMON_STORE_H */

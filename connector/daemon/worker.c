@@ -141,6 +141,8 @@ out:
 		log_info("job=%s state=%s verdict=%s%s%s", job->id, state,
 		    verdict ? verdict : "-", errmsg[0] ? " error=" : "",
 		    errmsg);
+	/* A dossier from démarches-simplifiées: its annotation. */
+	ds_writeback_job(dm, job->id);
 	pthread_mutex_lock(&dm->mu);
 	if (strcmp(state, "done") == 0)
 		dm->jobs_done++;

@@ -9,8 +9,12 @@
 //   --page N       dossiers per page whatever `first` asks (paging tests)
 //   --rewrite FROM=TO  replace FROM in every champ value (portal URLs)
 //   --down         answer 503 with Retry-After: 7 to everything
-// GET /_state answers {writes: [{dossierId, annotationId, text}], queries}
-// for the tests' assertions.
+// GET /_state answers {writes: [{dossierId, annotationId, text}], queries,
+// instructions} for the tests' assertions.  POST /_ctl (tests only)
+// changes the stand-in while it runs: {"down": 503|429|null,
+// "retryAfter": N, "downMutations": bool, "touch": {"number", "label",
+// "value"}} (a champ changed, dateDerniereModification moved to now).
+// updatedSince keeps the dossiers modified at or after it.
 import { readFileSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:https'
 import { buildSchema, graphql } from 'graphql'
@@ -22,7 +26,7 @@ const schema = buildSchema(readFileSync(here + 'schema.graphql', 'utf8'))
 const fixture = JSON.parse(readFileSync(opt('--fixture', here + 'dossiers_page1.json'), 'utf8'))
 const token = opt('--token', 'ds-test-token')
 const pageSize = Number(opt('--page', '0'))
-const down = args.includes('--down')
+const ctl = { down: args.includes('--down') ? 503 : null, retryAfter: 7, downMutations: false }
 const [from, to] = (opt('--rewrite', '=') || '=').split('=')
 const nodes = fixture.data.demarche.dossiers.nodes
 if (from) {
@@ -32,22 +36,26 @@ if (from) {
     }
   }
 }
-const state = { writes: [], queries: [] }
+const state = { writes: [], queries: [], instructions: [] }
+// now in DS's own format (+01:00), so that dates compare as DS's do
+const dsNow = () => new Date(Date.now() + 3600e3).toISOString().replace(/\.\d+Z$/, '+01:00')
 
 const root = {
   demarche: ({ number }) => {
     if (number !== fixture.data.demarche.number) throw new Error(`Demarche not found`)
     return {
       number,
-      dossiers: ({ first, after }) => {
+      dossiers: ({ first, after, updatedSince }) => {
         const size = pageSize || first || 100
         const start = after ? Number(Buffer.from(after, 'base64').toString()) : 0
-        const slice = nodes.slice(start, start + size)
+        const since = updatedSince ? Date.parse(updatedSince) : -Infinity
+        const all = nodes.filter((n) => Date.parse(n.dateDerniereModification) >= since)
+        const slice = all.slice(start, start + size)
         const end = start + slice.length
         return {
           nodes: slice,
           pageInfo: {
-            hasNextPage: end < nodes.length,
+            hasNextPage: end < all.length,
             hasPreviousPage: start > 0,
             endCursor: Buffer.from(String(end)).toString('base64'),
             startCursor: Buffer.from(String(start)).toString('base64')
@@ -68,6 +76,14 @@ const root = {
       out.push(ch)
     }
     return { annotations: out, errors: null }
+  },
+  dossierPasserEnInstruction: ({ input }) => {
+    const n = nodes.find((x) => x.id === input.dossierId)
+    if (!n) return { errors: [{ message: 'Dossier not found' }] }
+    if (n.state !== 'en_construction') return { errors: [{ message: `Le dossier est déjà ${n.state}` }] }
+    n.state = 'en_instruction'
+    state.instructions.push({ dossierId: input.dossierId, instructeurId: input.instructeurId })
+    return { dossier: n, errors: null }
   }
 }
 
@@ -77,7 +93,27 @@ const server = createServer({ cert: readFileSync(opt('--cert')), key: readFileSy
     res.end(JSON.stringify(obj))
   }
   if (req.method === 'GET' && req.url === '/_state') return send(200, state)
-  if (down) return send(503, { errors: [{ message: 'maintenance' }] }, { 'Retry-After': '7' })
+  if (req.method === 'POST' && req.url === '/_ctl') {
+    let b = ''
+    req.on('data', (d) => { b += d })
+    req.on('end', () => {
+      const c = JSON.parse(b)
+      for (const k of ['down', 'retryAfter', 'downMutations']) if (k in c) ctl[k] = c[k]
+      if (c.touch) {
+        const n = nodes.find((x) => x.number === c.touch.number)
+        const ch = n && n.champs.find((x) => x.label === c.touch.label)
+        if (!ch) return send(404, { error: 'no such dossier or champ' })
+        ch.stringValue = c.touch.value
+        n.dateDerniereModification = dsNow()
+      }
+      send(200, ctl)
+    })
+    return
+  }
+  if (ctl.down) {
+    state.queries.push({ refused: ctl.down, t: Date.now() })
+    return send(ctl.down, { errors: [{ message: 'maintenance' }] }, ctl.retryAfter ? { 'Retry-After': String(ctl.retryAfter) } : {})
+  }
   if (req.method !== 'POST' || req.url !== '/api/v2/graphql') return send(404, { errors: [{ message: 'not found' }] })
   if (req.headers.authorization !== `Bearer ${token}`) return send(401, { errors: [{ message: 'unauthorized' }] })
   let body = ''
@@ -85,7 +121,11 @@ const server = createServer({ cert: readFileSync(opt('--cert')), key: readFileSy
   req.on('end', async () => {
     let q
     try { q = JSON.parse(body) } catch { return send(400, { errors: [{ message: 'bad JSON' }] }) }
-    state.queries.push({ variables: q.variables })
+    if (ctl.downMutations && /^\s*(#[^\n]*\n\s*)*mutation/.test(q.query)) {
+      state.queries.push({ refused: 503, mutation: true, t: Date.now() })
+      return send(503, { errors: [{ message: 'maintenance' }] })
+    }
+    state.queries.push({ variables: q.variables, t: Date.now() })
     const r = await graphql({ schema, source: q.query, rootValue: root, variableValues: q.variables })
     send(200, r)
   })

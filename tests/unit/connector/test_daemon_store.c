@@ -326,6 +326,8 @@ test_migrate_from_v1(void **state)
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db,
 	                     "DROP TABLE intake_events;"
+	                     "DROP TABLE ds_dossiers;"
+	                     "DROP TABLE intake_cursor;"
 	                     "UPDATE schema_version SET version = 1",
 	                     NULL, NULL, NULL),
 	    SQLITE_OK);
@@ -339,7 +341,78 @@ test_migrate_from_v1(void **state)
 	assert_int_equal(seen, 0);
 	store_close(st);
 	json_decref(j);
+	assert_int_equal(schema_version_of(), STORE_SCHEMA_VERSION);
+}
+
+/*
+ * Migration 3 (the DS poller): a version-2 store gains ds_dossiers and
+ * intake_cursor, keeping its jobs; the rows and the cursor round-trip.
+ */
+static void
+test_migrate_from_v2_ds(void **state)
+{
+	char id[STORE_ID_LEN + 1], since[64];
+	struct rc_err err = { 0 };
+	struct store *st;
+	sqlite3 *db;
+	json_t *j = NULL, *row = NULL;
+	long long nums[4];
+	size_t n;
+
+	(void)state;
+	st = open_store(NULL);
+	submit(st, "k1", 10, id, 0, 0);
+	store_close(st);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db,
+	                     "DROP TABLE ds_dossiers;"
+	                     "DROP TABLE intake_cursor;"
+	                     "UPDATE schema_version SET version = 2",
+	                     NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(db);
 	assert_int_equal(schema_version_of(), 2);
+	st = open_store(NULL);
+	assert_string_equal(state_of(st, id, &j), "queued");
+	assert_int_equal(schema_version_of(), 3);
+	assert_int_equal(store_cursor_get(st, "ds", since, sizeof(since), &err),
+	    RC_OK);
+	assert_string_equal(since, "");
+	assert_int_equal(
+	    store_cursor_set(st, "ds", "2026-11-30T10:15:32+01:00", &err),
+	    RC_OK);
+	assert_int_equal(store_cursor_get(st, "ds", since, sizeof(since), &err),
+	    RC_OK);
+	assert_string_equal(since, "2026-11-30T10:15:32+01:00");
+	assert_int_equal(store_ds_seen(st, 101, "RG9z", "QW5u",
+	                     "en_construction", "2026-11-30T10:15:32+01:00",
+	                     NULL, "ab", id, &err),
+	    RC_OK);
+	assert_int_equal(store_ds_by_job(st, id, &row, &err), RC_OK);
+	assert_non_null(row);
+	assert_int_equal(json_integer_value(json_object_get(row, "number")),
+	    101);
+	assert_string_equal(
+	    json_string_value(json_object_get(row, "content_sha256")), "ab");
+	json_decref(row);
+	assert_int_equal(store_ds_mark(st, 101, "texte", NULL, 1, 1, &err),
+	    RC_OK);
+	assert_int_equal(store_ds_pending(st, nums, 4, &n, &err), RC_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(nums[0], 101);
+	assert_int_equal(store_ds_get(st, 101, &row, &err), RC_OK);
+	assert_string_equal(json_string_value(json_object_get(row, "written")),
+	    "texte");
+	assert_true(json_is_true(json_object_get(row, "instructed")));
+	json_decref(row);
+	assert_int_equal(store_ds_mark(st, 101, NULL, NULL, -1, 0, &err),
+	    RC_OK);
+	assert_int_equal(store_ds_pending(st, nums, 4, &n, &err), RC_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_ds_get(st, 999, &row, &err), RC_OK);
+	assert_null(row);
+	store_close(st);
+	json_decref(j);
 }
 
 static void
@@ -746,6 +819,8 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_schema_version_stamped,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migrate_from_v2_ds, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_migrate_from_v1, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_intake_event, setup,

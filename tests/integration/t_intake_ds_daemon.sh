@@ -1,0 +1,213 @@
+#!/bin/sh
+# raccord serve's démarches-simplifiées poller (docs/intake.md) against
+# the DS stand-in (tests/dssim/server.mjs, graphql-js over DS's schema,
+# HTTPS with the test CA) and raccord-sim's portals, loopback only:
+# DS down (503, then 429 with Retry-After honoured) queues nothing and
+# fails nothing; then every dossier over three pages is mapped, the
+# mapped ones queued as jobs and checked, each verdict written back
+# (failed rules in French, the report's permalink), the unmapped ones
+# given their reason; later polls ask updatedSince and queue nothing
+# again; an instructor's verify puts the award and its receipt in the
+# annotation; a dossier changed after its check is checked again; a
+# write-back refused by DS stays pending and is done later, the job
+# never failed; auto_instruction off then on; /metrics per connector;
+# the DS token in no log.
+set -u
+. tests/integration/lib.sh
+sim_start || exit 1
+api_config "$WORK/cfg.json" 8000
+IT_DP_ID=raccord-it
+IT_DP_SECRET=sim-datapass-secret-7c41d09e
+RACCORD_DS_TOKEN=it-ds-token-9d2c41e7aa
+export IT_DP_ID IT_DP_SECRET RACCORD_DS_TOKEN
+T_INSTR=it-instructor-token-3a9e1c
+if [ ! -d tests/dssim/node_modules/graphql ]; then
+	echo "FAIL tests/dssim/node_modules/graphql is missing: npm ci --prefix tests/dssim"
+	echo "t_intake_ds_daemon: 0 passed, 1 failed"; exit 1
+fi
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+BASE=http://127.0.0.1:$PORT
+DSPID= DPID=
+
+ds_start() {
+	rm -f "$WORK/ds.port"
+	node tests/dssim/server.mjs --port-file "$WORK/ds.port" --cert "$CERTS/server.pem" \
+		--key "$CERTS/server.key" --token "$RACCORD_DS_TOKEN" \
+		--rewrite "https://mairie.example.fr=https://portal.test:$PORTAL_PORT/ok" "$@" \
+		>"$WORK/ds.out" 2>&1 &
+	DSPID=$!
+	i=0
+	until [ -s "$WORK/ds.port" ]; do
+		i=$((i + 1))
+		if [ $i -gt 100 ] || ! kill -0 "$DSPID" 2>/dev/null; then
+			echo "the DS stand-in did not start:"; cat "$WORK/ds.out"; return 1
+		fi
+		sleep 0.1
+	done
+	DS_PORT=$(cat "$WORK/ds.port")
+}
+# daemon_cfg AUTO_INSTRUCTION(true|false)
+daemon_cfg() {
+	python3 - "$WORK/cfg.json" "$WORK/d.json" "$DS_PORT" "$PORT" "$WORK/jobs.sqlite" "$WORK/ledger" "$T_INSTR" "$1" <<'PY'
+import hashlib, json, sys
+base, out, dsport, port, store, ledger, ti, auto = sys.argv[1:9]
+cfg = json.load(open(base))
+cfg["daemon"] = {"listen": "127.0.0.1:%s" % port, "store": store,
+                 "public_url": "https://raccord.example.fr/",
+                 "tokens": [{"name": "dinum-1", "role": "instructor",
+                             "sha256": hashlib.sha256(ti.encode()).hexdigest()}]}
+cfg["ledger"] = {"dir": ledger, "key_file": ledger + ".key"}
+cfg["intake"] = {"ds": {
+  "graphql_url": "https://localhost:%s/api/v2/graphql" % dsport,
+  "demarche": 4242, "instructeur_id": "SW5zdHJ1Y3RldXItMQ==",
+  "annotation": "Vérification raccord", "poll_interval_s": 1,
+  "auto_instruction": auto == "true",
+  "mapping": {"kind": "Type d'intégration",
+              "client_id": "Identifiant client FranceConnect (client_id)",
+              "login_url": "Adresse de connexion",
+              "redirect_uri": "URL de retour (redirect_uri)",
+              "environment": "Environnement", "iban": "IBAN", "bic": "BIC"}}}
+json.dump(cfg, open(out, "w"), indent=2)
+PY
+}
+daemon_start() {
+	"$RACCORD" serve --config "$WORK/d.json" >>"$WORK/daemon.out" 2>>"$WORK/daemon.log" &
+	DPID=$!
+	i=0
+	until curl -s -o /dev/null "$BASE/healthz"; do
+		i=$((i + 1))
+		if [ $i -gt 100 ] || ! kill -0 "$DPID" 2>/dev/null; then
+			echo "raccord serve did not start:"; tail -5 "$WORK/daemon.log"; return 1
+		fi
+		sleep 0.1
+	done
+}
+daemon_stop() { [ -n "$DPID" ] && kill "$DPID" 2>/dev/null && wait "$DPID" 2>/dev/null; DPID=; }
+trap '[ -n "$DPID" ] && kill -9 "$DPID" 2>/dev/null; [ -n "$DSPID" ] && kill "$DSPID" 2>/dev/null; cleanup' EXIT INT TERM
+
+ctl() { curl -s --cacert "$CERTS/ca.pem" -X POST --data "$1" "https://localhost:$DS_PORT/_ctl" >/dev/null; }
+state() { curl -s --cacert "$CERTS/ca.pem" "https://localhost:$DS_PORT/_state" >"$WORK/state.json"; }
+writes() { state; python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["writes"]))' "$WORK/state.json"; }
+text_of() { state; python3 -c 'import json,sys; w=[x for x in json.load(open(sys.argv[1]))["writes"] if x["dossierId"]==sys.argv[2]]; print(w[-1]["text"] if w else "")' "$WORK/state.json" "$1"; }
+req() {
+	CODE=$(curl -s -o "$WORK/resp" -w '%{http_code}' -X "$1" -H "Authorization: Bearer $T_INSTR" "$BASE$2")
+}
+jobs_n() { req GET "/v1/dossiers?limit=100"; python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["jobs"]))' "$WORK/resp"; }
+metric() { req GET /metrics; sed -n "s/^raccord_intake_ds_total{what=\"$1\"} //p" "$WORK/resp"; }
+# wait_for SECONDS COMMAND...: until the command succeeds
+wait_for() {
+	t=$1; shift; i=0
+	until "$@"; do
+		i=$((i + 1)); [ $i -gt $((t * 5)) ] && return 1; sleep 0.2
+	done
+}
+writes_at_least() { [ "$(writes)" -ge "$1" ]; }
+text_has() { case "$(text_of "$1")" in *"$2"*) return 0 ;; esac; return 1; }
+
+"$RACCORD" keygen it.example/raccord/v1 --key "$WORK/ledger.key" --vkey "$WORK/k.vkey" >/dev/null 2>&1 &&
+	"$RACCORD" ledger init "$WORK/ledger" --key "$WORK/ledger.key" --vkey "$WORK/k.vkey" >/dev/null 2>&1 ||
+	{ echo "ledger init failed"; exit 1; }
+
+# --- DS down: 503 without Retry-After, then 429 with Retry-After: 3.
+ds_start --page 3 || exit 1
+ctl '{"down": 503, "retryAfter": 0}'
+daemon_cfg false
+daemon_start || exit 1
+wait_for 10 grep -q "intake=ds DS .*HTTP 503, DS is unavailable.*next poll in" "$WORK/daemon.log" \
+	&& ok "DS down (503): the poll stops, the log says so and when it retries" || nok "503: $(tail -3 "$WORK/daemon.log")"
+ctl '{"down": 429, "retryAfter": 3}'
+sleep 8
+state
+python3 - "$WORK/state.json" <<'PY' && ok "429 with Retry-After: 3 s: polls at least 3 s apart" || nok "Retry-After not honoured: $(head -c 600 "$WORK/state.json")"
+import json, sys
+t = [q["t"] for q in json.load(open(sys.argv[1]))["queries"] if q.get("refused") == 429]
+assert len(t) >= 2, t
+gaps = [b - a for a, b in zip(t, t[1:])]
+assert all(g >= 2900 for g in gaps), gaps
+PY
+[ "$(jobs_n)" = 0 ] && [ "$(writes)" = 0 ] && ok "DS down: nothing queued, nothing written, nothing failed" || nok "DS down: $(jobs_n) jobs, $(writes) writes"
+[ "$(metric unavailable)" -ge 2 ] 2>/dev/null && ok "metrics: DS unavailable counted" || nok "unavailable=$(metric unavailable)"
+
+# --- DS back: every dossier, three pages, mapped ones checked, all annotated.
+ctl '{"down": null}'
+wait_for 30 writes_at_least 7 && ok "DS back: 7 dossiers annotated" || nok "$(writes) writes: $(tail -5 "$WORK/daemon.log")"
+state
+python3 - "$WORK/state.json" <<'PY' && ok "the first pass paged: 3 pages, each asked with the previous endCursor" || nok "paging: $(head -c 600 "$WORK/state.json")"
+import json, sys
+q = [x["variables"] for x in json.load(open(sys.argv[1]))["queries"] if "demarche" in x.get("variables", {})]
+assert len(q) >= 3, q
+assert q[0].get("after") is None and q[1]["after"] and q[2]["after"] and q[1]["after"] != q[2]["after"], q
+PY
+[ "$(jobs_n)" = 2 ] && ok "two mapped dossiers queued as jobs" || nok "$(jobs_n) jobs"
+J101=$(python3 -c 'import json,sys; print([j["id"] for j in json.load(open(sys.argv[1]))["jobs"] if j["dossier_id"]=="DS-4242-101"][0])' "$WORK/resp")
+t=$(text_of RG9zc2llci0101)
+case "$t" in "raccord : vérification vérifiée."*"Rapport : https://raccord.example.fr/v1/dossiers/$J101"*) ok "DS 101: verified, with the report's permalink" ;; *) nok "DS 101: '$t'" ;; esac
+t=$(text_of RG9zc2llci0102)
+case "$t" in *"non vérifiable"*"champ \"Adresse de connexion\" (login_url) is empty"*) ok "DS 102 (unmapped): its reason in the annotation" ;; *) nok "DS 102: '$t'" ;; esac
+grep -q "intake=ds dossier=102 refused: DS dossier 102: champ \"Adresse de connexion\"" "$WORK/daemon.log" \
+	&& ok "DS 102: its reason in the log" || nok "no refusal logged"
+t=$(text_of RG9zc2llci0104)
+case "$t" in *"API tokens never travel"*) ok "DS 104 (API kind): the credential rule" ;; *) nok "DS 104: '$t'" ;; esac
+kill -0 "$DPID" 2>/dev/null && ok "unmapped dossiers: the daemon still runs" || nok "the daemon died"
+state
+python3 -c 'import json,sys; assert json.load(open(sys.argv[1]))["instructions"] == []' "$WORK/state.json" \
+	&& ok "auto_instruction off: no dossier passed into instruction" || nok "instructions: $(cat "$WORK/state.json" | head -c 300)"
+
+# --- Later polls: updatedSince kept, nothing queued or written again.
+sleep 3
+state
+python3 - "$WORK/state.json" <<'PY' && ok "later polls ask updatedSince (the last dateDerniereModification)" || nok "updatedSince: $(head -c 400 "$WORK/state.json")"
+import json, sys
+q = [x["variables"] for x in json.load(open(sys.argv[1]))["queries"] if "demarche" in x.get("variables", {})]
+assert q[-1].get("updatedSince") == "2026-11-30T10:15:32+01:00", q[-1]
+PY
+[ "$(jobs_n)" = 2 ] && [ "$(writes)" = 7 ] && ok "unchanged dossiers: not queued again, no second annotation" || nok "$(jobs_n) jobs, $(writes) writes"
+
+# --- The instructor verifies: the award and its receipt in the annotation.
+req POST "/v1/dossiers/$J101/verify"
+[ "$CODE" = 202 ] && ok "verify DS 101's job: 202" || nok "verify: $CODE $(cat "$WORK/resp")"
+wait_for 30 text_has RG9zc2llci0101 "Attribution" && ok "after verify, the annotation is written again with the award" || nok "DS 101 after verify: '$(text_of RG9zc2llci0101)'"
+t=$(text_of RG9zc2llci0101)
+case "$t" in *"accordée"*"registre n° "*"Reçu : https://raccord.example.fr/v1/ledger/proof/"*"Empreinte des preuves (SHA-256) : "*) ok "the award, its ledger entry and receipt in the annotation" ;; *) nok "award text: '$t'" ;; esac
+[ "$(writes)" = 8 ] && ok "the annotation overwritten, not a second one" || nok "$(writes) writes"
+state
+python3 -c 'import json,sys; w=json.load(open(sys.argv[1]))["writes"]; assert len({x["annotationId"] for x in w if x["dossierId"]=="RG9zc2llci0101"}) == 1' "$WORK/state.json" \
+	&& ok "the same annotation champ each time" || nok "annotation ids"
+
+# --- A dossier changed after its check: checked again.
+ctl "{\"touch\": {\"number\": 101, \"label\": \"Adresse de connexion\", \"value\": \"https://portal.test:$PORTAL_PORT/no_nonce/auth/franceconnect\"}}"
+wait_for 30 text_has RG9zc2llci0101 "échouée" && ok "DS 101 changed: checked again" || nok "changed DS 101: '$(text_of RG9zc2llci0101)'"
+t=$(text_of RG9zc2llci0101)
+case "$t" in *"Règles non respectées"*"(fc."*"À corriger : "*) ok "its failed rules in plain French, with the fix" ;; *) nok "rules: '$t'" ;; esac
+[ "$(jobs_n)" = 3 ] && ok "a third job for the changed content" || nok "$(jobs_n) jobs"
+
+# --- DS refuses the write-back: pending, the job done, written later.
+ctl '{"downMutations": true}'
+ctl "{\"touch\": {\"number\": 107, \"label\": \"Adresse de connexion\", \"value\": \"https://portal.test:$PORTAL_PORT/no_nonce/auth/franceconnect\"}}"
+wait_for 30 grep -q "intake=ds dossier=107 job=.* write-back pending" "$WORK/daemon.log" \
+	&& ok "write-back refused by DS: pending, logged" || nok "no pending write-back: $(tail -3 "$WORK/daemon.log")"
+req GET "/v1/dossiers?limit=100"
+python3 -c 'import json,sys; j=[x for x in json.load(open(sys.argv[1]))["jobs"] if x["dossier_id"]=="DS-4242-107"]; assert j[-1]["state"]=="done", j' "$WORK/resp" \
+	&& ok "DS down for the write-back: the job is done, not failed" || nok "job 107: $(cat "$WORK/resp")"
+ctl '{"downMutations": false}'
+wait_for 30 text_has RG9zc2llci0107 "échouée" && ok "DS back: the pending annotation written" || nok "DS 107: '$(text_of RG9zc2llci0107)'"
+m() { metric "$1"; }
+[ "$(m seen)" -ge 7 ] && [ "$(m mapped)" -ge 2 ] && [ "$(m refused)" -ge 5 ] && [ "$(m queued)" = 4 ] \
+	&& [ "$(m annotations_written)" = 10 ] && [ "$(m errors)" -ge 1 ] && [ "$(m instructed)" = 0 ] \
+	&& ok "metrics: seen, mapped, refused, queued 4, annotations written 10, errors" || nok "metrics: $(grep raccord_intake_ds "$WORK/resp")"
+daemon_stop
+
+# --- auto_instruction on (the same store, reopened): passed into instruction.
+daemon_cfg true
+daemon_start || exit 1
+ctl "{\"touch\": {\"number\": 101, \"label\": \"Adresse de connexion\", \"value\": \"https://portal.test:$PORTAL_PORT/ok/auth/franceconnect\"}}"
+wait_for 30 text_has RG9zc2llci0101 "vérifiée" && ok "auto_instruction: DS 101 checked again" || nok "DS 101: '$(text_of RG9zc2llci0101)'"
+inst() { state; python3 -c 'import json,sys; i=json.load(open(sys.argv[1]))["instructions"]; assert [x["dossierId"] for x in i] == ["RG9zc2llci0101"], i' "$WORK/state.json"; }
+wait_for 10 inst && ok "auto_instruction on: DS 101 passed into instruction, nothing else" || nok "instructions: $(head -c 400 "$WORK/state.json")"
+grep -q "dossierAccepter\|dossierRefuser" "$WORK/daemon.log" && nok "accept/refuse seen" || ok "never accepted nor refused"
+
+# --- Metrics and secrets.
+[ "$(metric instructed)" = 1 ] && ok "metrics: instructed 1" || nok "metrics: $(grep raccord_intake_ds "$WORK/resp")"
+daemon_stop
+grep -q "$RACCORD_DS_TOKEN" "$WORK/daemon.log" "$WORK/daemon.out" "$WORK/jobs.sqlite"* && nok "the DS token leaked" || ok "the DS token is in no log and not in the store"
+finish t_intake_ds_daemon
