@@ -14,6 +14,7 @@
 # the DS token in no log.
 set -u
 . tests/integration/lib.sh
+. tests/integration/lib_daemon.sh
 sim_start || exit 1
 api_config "$WORK/cfg.json" 8000
 IT_DP_ID=raccord-it
@@ -25,9 +26,7 @@ if [ ! -d tests/dssim/node_modules/graphql ]; then
 	echo "FAIL tests/dssim/node_modules/graphql is missing: npm ci --prefix tests/dssim"
 	echo "t_intake_ds_daemon: 0 passed, 1 failed"; exit 1
 fi
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
-BASE=http://127.0.0.1:$PORT
-DSPID= DPID=
+DSPID=
 
 ds_start() {
 	rm -f "$WORK/ds.port"
@@ -48,15 +47,15 @@ ds_start() {
 }
 # daemon_cfg AUTO_INSTRUCTION(true|false)
 daemon_cfg() {
-	python3 - "$WORK/cfg.json" "$WORK/d.json" "$DS_PORT" "$PORT" "$WORK/jobs.sqlite" "$WORK/ledger" "$T_INSTR" "$1" <<'PY'
+	python3 - "$WORK/cfg.json" "$WORK/d.json" "$DS_PORT" "$PORT" "$WORK/jobs.sqlite" "$L" "$T_INSTR" "$1" "$LEDGER_KEY" <<'PY'
 import hashlib, json, sys
-base, out, dsport, port, store, ledger, ti, auto = sys.argv[1:9]
+base, out, dsport, port, store, ledger, ti, auto, key = sys.argv[1:10]
 cfg = json.load(open(base))
 cfg["daemon"] = {"listen": "127.0.0.1:%s" % port, "store": store,
                  "public_url": "https://raccord.example.fr/",
                  "tokens": [{"name": "dinum-1", "role": "instructor",
                              "sha256": hashlib.sha256(ti.encode()).hexdigest()}]}
-cfg["ledger"] = {"dir": ledger, "key_file": ledger + ".key"}
+cfg["ledger"] = {"dir": ledger, "key_file": key}
 cfg["intake"] = {"ds": {
   "graphql_url": "https://localhost:%s/api/v2/graphql" % dsport,
   "demarche": 4242, "instructeur_id": "SW5zdHJ1Y3RldXItMQ==",
@@ -70,30 +69,17 @@ cfg["intake"] = {"ds": {
 json.dump(cfg, open(out, "w"), indent=2)
 PY
 }
-daemon_start() {
-	"$RACCORD" serve --config "$WORK/d.json" >>"$WORK/daemon.out" 2>>"$WORK/daemon.log" &
-	DPID=$!
-	i=0
-	until curl -s -o /dev/null "$BASE/healthz"; do
-		i=$((i + 1))
-		if [ $i -gt 100 ] || ! kill -0 "$DPID" 2>/dev/null; then
-			echo "raccord serve did not start:"; tail -5 "$WORK/daemon.log"; return 1
-		fi
-		sleep 0.1
-	done
-}
-daemon_stop() { [ -n "$DPID" ] && kill "$DPID" 2>/dev/null && wait "$DPID" 2>/dev/null; DPID=; }
-trap '[ -n "$DPID" ] && kill -9 "$DPID" 2>/dev/null; [ -n "$DSPID" ] && kill "$DSPID" 2>/dev/null; cleanup' EXIT INT TERM
+trap '[ -n "$DSPID" ] && kill "$DSPID" 2>/dev/null; daemon_cleanup' EXIT INT TERM
 
 ctl() { curl -s --cacert "$CERTS/ca.pem" -X POST --data "$1" "https://localhost:$DS_PORT/_ctl" >/dev/null; }
 state() { curl -s --cacert "$CERTS/ca.pem" "https://localhost:$DS_PORT/_state" >"$WORK/state.json"; }
 writes() { state; python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["writes"]))' "$WORK/state.json"; }
 text_of() { state; python3 -c 'import json,sys; w=[x for x in json.load(open(sys.argv[1]))["writes"] if x["dossierId"]==sys.argv[2]]; print(w[-1]["text"] if w else "")' "$WORK/state.json" "$1"; }
-req() {
-	CODE=$(curl -s -o "$WORK/resp" -w '%{http_code}' -X "$1" -H "Authorization: Bearer $T_INSTR" "$BASE$2")
-}
-jobs_n() { req GET "/v1/dossiers?limit=100"; python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["jobs"]))' "$WORK/resp"; }
-metric() { req GET /metrics; sed -n "s/^raccord_intake_ds_total{what=\"$1\"} //p" "$WORK/resp"; }
+# (req runs in this shell, never in $(...): lib_daemon.sh numbers the
+# answers it keeps for the OpenAPI check)
+jobs_count() { req GET "/v1/dossiers?limit=100" "$T_INSTR"; NJOBS=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["jobs"]))' "$WORK/resp"); }
+metrics_get() { req GET /metrics "$T_INSTR"; cp "$WORK/resp" "$WORK/metrics"; }
+metric() { sed -n "s/^raccord_intake_ds_total{what=\"$1\"} //p" "$WORK/metrics"; }
 # wait_for SECONDS COMMAND...: until the command succeeds
 wait_for() {
 	t=$1; shift; i=0
@@ -104,9 +90,7 @@ wait_for() {
 writes_at_least() { [ "$(writes)" -ge "$1" ]; }
 text_has() { case "$(text_of "$1")" in *"$2"*) return 0 ;; esac; return 1; }
 
-"$RACCORD" keygen it.example/raccord/v1 --key "$WORK/ledger.key" --vkey "$WORK/k.vkey" >/dev/null 2>&1 &&
-	"$RACCORD" ledger init "$WORK/ledger" --key "$WORK/ledger.key" --vkey "$WORK/k.vkey" >/dev/null 2>&1 ||
-	{ echo "ledger init failed"; exit 1; }
+ledger_keys it.example/raccord/v1 || exit 1
 
 # --- DS down: 503 without Retry-After, then 429 with Retry-After: 3.
 ds_start --page 3 || exit 1
@@ -125,7 +109,9 @@ assert len(t) >= 2, t
 gaps = [b - a for a, b in zip(t, t[1:])]
 assert all(g >= 2900 for g in gaps), gaps
 PY
-[ "$(jobs_n)" = 0 ] && [ "$(writes)" = 0 ] && ok "DS down: nothing queued, nothing written, nothing failed" || nok "DS down: $(jobs_n) jobs, $(writes) writes"
+jobs_count
+[ "$NJOBS" = 0 ] && [ "$(writes)" = 0 ] && ok "DS down: nothing queued, nothing written, nothing failed" || nok "DS down: $NJOBS jobs, $(writes) writes"
+metrics_get
 [ "$(metric unavailable)" -ge 2 ] 2>/dev/null && ok "metrics: DS unavailable counted" || nok "unavailable=$(metric unavailable)"
 
 # --- DS back: every dossier, three pages, mapped ones checked, all annotated.
@@ -138,7 +124,8 @@ q = [x["variables"] for x in json.load(open(sys.argv[1]))["queries"] if "demarch
 assert len(q) >= 3, q
 assert q[0].get("after") is None and q[1]["after"] and q[2]["after"] and q[1]["after"] != q[2]["after"], q
 PY
-[ "$(jobs_n)" = 2 ] && ok "two mapped dossiers queued as jobs" || nok "$(jobs_n) jobs"
+jobs_count
+[ "$NJOBS" = 2 ] && ok "two mapped dossiers queued as jobs" || nok "$NJOBS jobs"
 J101=$(python3 -c 'import json,sys; print([j["id"] for j in json.load(open(sys.argv[1]))["jobs"] if j["dossier_id"]=="DS-4242-101"][0])' "$WORK/resp")
 t=$(text_of RG9zc2llci0101)
 case "$t" in "raccord : vérification vérifiée."*"Rapport : https://raccord.example.fr/v1/dossiers/$J101"*) ok "DS 101: verified, with the report's permalink" ;; *) nok "DS 101: '$t'" ;; esac
@@ -161,10 +148,17 @@ import json, sys
 q = [x["variables"] for x in json.load(open(sys.argv[1]))["queries"] if "demarche" in x.get("variables", {})]
 assert q[-1].get("updatedSince") == "2026-11-30T10:15:32+01:00", q[-1]
 PY
-[ "$(jobs_n)" = 2 ] && [ "$(writes)" = 7 ] && ok "unchanged dossiers: not queued again, no second annotation" || nok "$(jobs_n) jobs, $(writes) writes"
+jobs_count
+[ "$NJOBS" = 2 ] && [ "$(writes)" = 7 ] && ok "unchanged dossiers: not queued again, no second annotation" || nok "$NJOBS jobs, $(writes) writes"
+
+# --- Touched in DS without a change that matters: not queued again.
+ctl '{"touch": {"number": 101, "label": "Environnement", "value": "Production"}}'
+sleep 3
+jobs_count
+[ "$NJOBS" = 2 ] && [ "$(writes)" = 7 ] && ok "a dossier modified in DS with the same content: not queued again" || nok "same content: $NJOBS jobs, $(writes) writes"
 
 # --- The instructor verifies: the award and its receipt in the annotation.
-req POST "/v1/dossiers/$J101/verify"
+req POST "/v1/dossiers/$J101/verify" "$T_INSTR"
 [ "$CODE" = 202 ] && ok "verify DS 101's job: 202" || nok "verify: $CODE $(cat "$WORK/resp")"
 wait_for 30 text_has RG9zc2llci0101 "Attribution" && ok "after verify, the annotation is written again with the award" || nok "DS 101 after verify: '$(text_of RG9zc2llci0101)'"
 t=$(text_of RG9zc2llci0101)
@@ -179,23 +173,25 @@ ctl "{\"touch\": {\"number\": 101, \"label\": \"Adresse de connexion\", \"value\
 wait_for 30 text_has RG9zc2llci0101 "échouée" && ok "DS 101 changed: checked again" || nok "changed DS 101: '$(text_of RG9zc2llci0101)'"
 t=$(text_of RG9zc2llci0101)
 case "$t" in *"Règles non respectées"*"(fc."*"À corriger : "*) ok "its failed rules in plain French, with the fix" ;; *) nok "rules: '$t'" ;; esac
-[ "$(jobs_n)" = 3 ] && ok "a third job for the changed content" || nok "$(jobs_n) jobs"
+jobs_count
+[ "$NJOBS" = 3 ] && ok "a third job for the changed content" || nok "$NJOBS jobs"
 
 # --- DS refuses the write-back: pending, the job done, written later.
 ctl '{"downMutations": true}'
 ctl "{\"touch\": {\"number\": 107, \"label\": \"Adresse de connexion\", \"value\": \"https://portal.test:$PORTAL_PORT/no_nonce/auth/franceconnect\"}}"
 wait_for 30 grep -q "intake=ds dossier=107 job=.* write-back pending" "$WORK/daemon.log" \
 	&& ok "write-back refused by DS: pending, logged" || nok "no pending write-back: $(tail -3 "$WORK/daemon.log")"
-req GET "/v1/dossiers?limit=100"
+req GET "/v1/dossiers?limit=100" "$T_INSTR"
 python3 -c 'import json,sys; j=[x for x in json.load(open(sys.argv[1]))["jobs"] if x["dossier_id"]=="DS-4242-107"]; assert j[-1]["state"]=="done", j' "$WORK/resp" \
 	&& ok "DS down for the write-back: the job is done, not failed" || nok "job 107: $(cat "$WORK/resp")"
 ctl '{"downMutations": false}'
 wait_for 30 text_has RG9zc2llci0107 "échouée" && ok "DS back: the pending annotation written" || nok "DS 107: '$(text_of RG9zc2llci0107)'"
 m() { metric "$1"; }
+metrics_get
 [ "$(m seen)" -ge 7 ] && [ "$(m mapped)" -ge 2 ] && [ "$(m refused)" -ge 5 ] && [ "$(m queued)" = 4 ] \
 	&& [ "$(m annotations_written)" = 10 ] && [ "$(m errors)" -ge 1 ] && [ "$(m instructed)" = 0 ] \
-	&& ok "metrics: seen, mapped, refused, queued 4, annotations written 10, errors" || nok "metrics: $(grep raccord_intake_ds "$WORK/resp")"
-daemon_stop
+	&& ok "metrics: seen, mapped, refused, queued 4, annotations written 10, errors" || nok "metrics: $(grep raccord_intake_ds "$WORK/metrics")"
+daemon_stop || nok "the daemon did not stop cleanly"
 
 # --- auto_instruction on (the same store, reopened): passed into instruction.
 daemon_cfg true
@@ -207,7 +203,10 @@ wait_for 10 inst && ok "auto_instruction on: DS 101 passed into instruction, not
 grep -q "dossierAccepter\|dossierRefuser" "$WORK/daemon.log" && nok "accept/refuse seen" || ok "never accepted nor refused"
 
 # --- Metrics and secrets.
-[ "$(metric instructed)" = 1 ] && ok "metrics: instructed 1" || nok "metrics: $(grep raccord_intake_ds "$WORK/resp")"
-daemon_stop
+metrics_get
+[ "$(metric instructed)" = 1 ] && ok "metrics: instructed 1" || nok "metrics: $(grep raccord_intake_ds "$WORK/metrics")"
+daemon_stop || nok "the daemon did not stop cleanly"
 grep -q "$RACCORD_DS_TOKEN" "$WORK/daemon.log" "$WORK/daemon.out" "$WORK/jobs.sqlite"* && nok "the DS token leaked" || ok "the DS token is in no log and not in the store"
+python3 tests/integration/openapi_check.py docs/openapi.yaml "$WORK/responses.tsv" "$WORK/bodies" >"$WORK/oa.out" 2>&1 \
+	&& ok "every daemon answer matches docs/openapi.yaml" || nok "OpenAPI: $(tail -3 "$WORK/oa.out")"
 finish t_intake_ds_daemon
