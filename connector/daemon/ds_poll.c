@@ -498,11 +498,16 @@ ds_poll_main(void *arg)
 		if (rc == RC_ENET) {
 			/* DS down: Retry-After, else doubling. */
 			count(DSC_UNAVAILABLE);
-			backoff = backoff == 0 ? delay : backoff * 2;
-			if (backoff > DS_BACKOFF_MAX)
-				backoff = DS_BACKOFF_MAX;
-			delay = retry > 0 ? (retry > delay ? retry : delay)
-			                  : backoff;
+			if (retry > 0) {
+				/* DS said when: that, and no doubling. */
+				backoff = 0;
+				delay = retry > delay ? retry : delay;
+			} else {
+				backoff = backoff == 0 ? delay : backoff * 2;
+				if (backoff > DS_BACKOFF_MAX)
+					backoff = DS_BACKOFF_MAX;
+				delay = backoff;
+			}
 			log_warn("intake=ds %s; next poll in %lld s", err.msg,
 			    delay);
 		} else {

@@ -82,9 +82,9 @@ metrics_get() { req GET /metrics "$T_INSTR"; cp "$WORK/resp" "$WORK/metrics"; }
 metric() { sed -n "s/^raccord_intake_ds_total{what=\"$1\"} //p" "$WORK/metrics"; }
 # wait_for SECONDS COMMAND...: until the command succeeds
 wait_for() {
-	t=$1; shift; i=0
+	end=$(($(date +%s) + $1)); shift
 	until "$@"; do
-		i=$((i + 1)); [ $i -gt $((t * 5)) ] && return 1; sleep 0.2
+		[ "$(date +%s)" -ge "$end" ] && return 1; sleep 0.2
 	done
 }
 writes_at_least() { [ "$(writes)" -ge "$1" ]; }
