@@ -168,6 +168,9 @@ award_dossier_by(struct ledger *lg, const struct payable_opts *po,
 		in[n].requested_by = requested_by;
 		if (p->credential_sha256[0] != '\0')
 			in[n].credential_sha256 = p->credential_sha256;
+		if (p->kind == POLICY_KIND_FRANCECONNECT &&
+		    po->conformance_fail == NULL)
+			in[n].conformance_sha256 = po->conformance_sha256;
 		if (p->seq >= 0) {
 			in[n].has_shared_with = 1;
 			in[n].shared_with = (uint64_t)p->seq;

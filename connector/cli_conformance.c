@@ -5,6 +5,7 @@
  * raccord conformance DOSSIER.json --registration FILE --listen ADDR
  *                     --public-url URL --tls-cert F --tls-key F
  *                     [--config F] [--format text|json] [-v]
+ *                     [--signed-report FILE --ledger DIR --key FILE]
  *
  * Active conformance (docs/conformance.md): register a test client for a
  * dossier, then play FranceConnect for its integration environment and
@@ -19,6 +20,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
@@ -26,7 +28,9 @@
 #include "common/log.h"
 #include "common/mem.h"
 #include "connector/cli.h"
+#include "connector/conf_seal.h"
 #include "connector/config.h"
+#include "connector/ledger/ledger.h"
 #include "verifier/conformance.h"
 #include "verifier/dossier.h"
 #include "verifier/report.h"
@@ -45,6 +49,8 @@ conf_usage(FILE *f)
 	    "--tls-key FILE\n"
 	    "                           [--config FILE] [--format text|json] "
 	    "[-v]\n"
+	    "                           [--signed-report FILE --ledger DIR "
+	    "--key FILE]\n"
 	    "See raccord help conformance.\n");
 }
 
@@ -149,6 +155,73 @@ out:
 	return status;
 }
 
+/*
+ * Seal the report with the ledger's key (connector/conf_seal.h) into a
+ * new file, never over an existing one.  0 or -1 (said on stderr).
+ */
+static int
+write_sealed(const char *file, const struct note_signer *signer,
+    const struct report *rep, const struct dossier *d,
+    const struct conf_registration *reg, const char *public_url, time_t start,
+    time_t end)
+{
+	const struct dossier_integration *in;
+	struct conf_seal_binding b;
+	struct rc_err err = { 0 };
+	json_t *o = NULL, *sealed = NULL;
+	char issuer[2048];
+	size_t n = strlen(public_url);
+	int fd, bad = 1;
+	FILE *f;
+
+	while (n > 0 && public_url[n - 1] == '/')
+		n--;
+	snprintf(issuer, sizeof(issuer), "%.*s", (int)n, public_url);
+	if (conf_integration(d, &in, &err) != RC_OK)
+		goto out;
+	memset(&b, 0, sizeof(b));
+	b.dossier_id = d->dossier_id;
+	b.client_id = in->client_id;
+	b.test_client_id = reg->client_id;
+	b.redirect_uri = reg->redirect_uri;
+	b.environment = dossier_env_str(in->env);
+	b.issuer = issuer;
+	b.start = start;
+	b.end = end;
+	if ((o = report_to_json(rep)) == NULL) {
+		RC_ERR(&err, RC_ENOMEM, "out of memory");
+		goto out;
+	}
+	if (conf_seal_make(signer, o, &b, &sealed, &err) != RC_OK)
+		goto out;
+	fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	    0644);
+	if (fd < 0) {
+		RC_ERR(&err, RC_ESYS, "%s: cannot create: %s", file,
+		    strerror(errno));
+		goto out;
+	}
+	if ((f = fdopen(fd, "w")) == NULL) {
+		(void)close(fd);
+		RC_ERR(&err, RC_ESYS, "%s: cannot write", file);
+		goto out;
+	}
+	bad = json_dumpf(sealed, f, JSON_INDENT(2) | JSON_SORT_KEYS) != 0 ||
+	    fputc('\n', f) == EOF || fflush(f) != 0 || fsync(fd) != 0;
+	if (fclose(f) != 0)
+		bad = 1;
+	if (bad) {
+		(void)unlink(file);
+		RC_ERR(&err, RC_ESYS, "%s: cannot write", file);
+	}
+out:
+	json_decref(o);
+	json_decref(sealed);
+	if (bad)
+		fprintf(stderr, PROG ": signed report: %s\n", err.msg);
+	return bad ? -1 : 0;
+}
+
 /* Over the required checks: 0 all passed, 1 some failed, 3 some error or
  * skipped. */
 static int
@@ -197,9 +270,15 @@ cli_conformance(int argc, char **argv)
 		{ "format", required_argument, NULL, 'f' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "signed-report", required_argument, NULL, 'S' },
+		{ "ledger", required_argument, NULL, 'L' },
+		{ "key", required_argument, NULL, 'k' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *regfile = NULL, *config = NULL, *format = NULL;
+	const char *signed_out = NULL, *ledger_dir = NULL, *key = NULL;
+	struct note_signer *signer = NULL;
+	time_t start, end;
 	struct conf_registration reg;
 	struct verifier_opts vo;
 	struct conf_opts co;
@@ -215,7 +294,7 @@ cli_conformance(int argc, char **argv)
 	memset(&reg, 0, sizeof(reg));
 	memset(&co, 0, sizeof(co));
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "r:l:u:C:K:c:f:vh", longopts,
+	while ((c = getopt_long(argc, argv, "r:l:u:C:K:c:f:vhS:L:k:", longopts,
 	            NULL)) != -1) {
 		switch (c) {
 		case 'r':
@@ -242,6 +321,15 @@ cli_conformance(int argc, char **argv)
 		case 'v':
 			verbose++;
 			break;
+		case 'S':
+			signed_out = optarg;
+			break;
+		case 'L':
+			ledger_dir = optarg;
+			break;
+		case 'k':
+			key = optarg;
+			break;
 		default:
 			conf_usage(stderr);
 			return 2;
@@ -254,6 +342,13 @@ cli_conformance(int argc, char **argv)
 		    PROG ": give one DOSSIER.json, --registration, --listen, "
 		         "--public-url, --tls-cert and --tls-key\n");
 		conf_usage(stderr);
+		return 2;
+	}
+	if ((signed_out != NULL) != (ledger_dir != NULL) ||
+	    (signed_out != NULL) != (key != NULL)) {
+		fprintf(stderr,
+		    PROG ": --signed-report, --ledger and --key go together: "
+		         "the report is sealed with the ledger's key\n");
 		return 2;
 	}
 	if (format != NULL && strcmp(format, "json") != 0 &&
@@ -271,19 +366,31 @@ cli_conformance(int argc, char **argv)
 		fprintf(stderr, PROG ": %s\n", err.msg);
 		goto out;
 	}
+	/* The ledger's key before the run: bad input fails fast. */
+	if (signed_out != NULL &&
+	    ledger_signer_for(ledger_dir, key, &signer, &err) != RC_OK) {
+		fprintf(stderr, PROG ": %s\n", err.msg);
+		goto out;
+	}
 	cfg_verifier_opts(cfg, &vo);
 	co.probe = vo.probe;
 	if ((rep = report_new(d->dossier_id)) == NULL) {
 		status = 3;
 		goto out;
 	}
+	start = time(NULL);
 	if (conformance_run(&co, d, &reg, rep, &err) != RC_OK) {
 		fprintf(stderr, PROG ": %s\n", err.msg);
 		status =
 		    err.code == RC_EINVAL || err.code == RC_ECONFIG ? 2 : 3;
 		goto out;
 	}
+	end = time(NULL);
 	status = section_status(rep);
+	if (signed_out != NULL &&
+	    write_sealed(signed_out, signer, rep, d, &reg, co.public_url, start,
+	        end) != 0)
+		status = 3;
 	if (!json) {
 		report_print_text(rep, stdout);
 	} else if ((o = report_to_json(rep)) == NULL ||
@@ -302,5 +409,6 @@ out:
 	conf_registration_cleanup(&reg);
 	dossier_free(d);
 	cfg_free(cfg);
+	note_signer_free(signer);
 	return status;
 }

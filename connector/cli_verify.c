@@ -36,6 +36,7 @@
 #include "common/mem.h"
 #include "connector/award.h"
 #include "connector/cli.h"
+#include "connector/conf_seal.h"
 #include "connector/config.h"
 #include "connector/ledger/ledger.h"
 #include "connector/payable.h"
@@ -117,7 +118,7 @@ cli_verify(int argc, char **argv)
 {
 	const char *file = NULL, *batch = NULL, *dir = NULL, *key = NULL,
 	           *config = NULL, *format = "text", *conformance = NULL;
-	char conf_why[300];
+	char conf_why[400], conf_hash[65];
 	json_t *conf_report = NULL;
 	struct payable_opts po;
 	long long approve = -1;
@@ -237,10 +238,14 @@ cli_verify(int argc, char **argv)
 	/* One dossier: its conformance report decides for its
 	 * FranceConnect forfait under policy.require_conformance. */
 	if (conformance != NULL && pl.nitems == 1 &&
-	    pl.items[0].dossier != NULL)
-		po.conformance_fail = payable_conformance(conf_report,
-		    pl.items[0].dossier->dossier_id, conf_why,
-		    sizeof(conf_why));
+	    pl.items[0].dossier != NULL && pl.cfg->require_conformance) {
+		po.conformance_fail =
+		    conf_seal_judge(lg, s, conf_report, pl.items[0].dossier,
+		        po.now, pl.cfg->conformance_max_age_days, conf_hash,
+		        conf_why, sizeof(conf_why));
+		po.conformance_sha256 =
+		    po.conformance_fail == NULL ? conf_hash : NULL;
+	}
 	for (i = 0; i < pl.nitems; i++) {
 		const struct pipeline_item *it = &pl.items[i];
 

@@ -120,6 +120,8 @@ struct cfg {
 	char *window_end;         /* "YYYY-MM-DD" (UTC, inclusive) or NULL */
 	time_t window_start_t;    /* 00:00:00Z of window_start, or 0 */
 	time_t window_end_t;      /* 23:59:59Z of window_end, or 0 */
+	/* policy.conformance_max_age_days: a sealed report's freshness */
+	long long conformance_max_age_days;
 
 	char *ledger_dir;
 	char *ledger_key_file; /* NULL: must be given on the command line */

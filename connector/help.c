@@ -76,7 +76,7 @@ static const struct help_opt opts_verify[] = {
 	{ "--batch", "FILE", "One dossier per line (JSONL; - reads stdin)." },
 	{ "--format", "FMT", "text (default) or json: one object per dossier with each integration's decision." },
 	{ "--approve-shared-credential", "SEQ", "An instructor approves a credential first awarded (entry SEQ) to another SIREN, e.g. an intercommunal portal (one dossier, not with --batch)." },
-	{ "--conformance", "REPORT", "The dossier's raccord conformance report (JSON); with policy.require_conformance the FranceConnect forfait needs it verified (one dossier, not with --batch)." },
+	{ "--conformance", "REPORT", "The dossier's sealed conformance report (raccord conformance --signed-report); with policy.require_conformance the FranceConnect forfait needs it signed by this ledger's key, for this dossier's tested client_id and redirect_uri, at most policy.conformance_max_age_days old, and verified (one dossier, not with --batch)." },
 	OPT_HELP, OPT_END,
 };
 static const struct help_opt opts_keygen[] = {
@@ -157,6 +157,9 @@ static const struct help_opt opts_conformance[] = {
 	{ "-c, --config", "FILE", "Configuration: network.ca_file, network.allow_private, network.resolve for the browser side." },
 	{ "-f, --format", "FMT", "text (default on a terminal) or json." },
 	{ "-v, --verbose", NULL, "Progress on stderr; twice for debug." },
+	{ "--signed-report", "FILE", "Also write the report sealed with the ledger's key (a new file): what raccord verify --conformance accepts under policy.require_conformance." },
+	{ "--ledger", "DIR", "With --signed-report: the ledger whose key seals the report." },
+	{ "--key", "FILE", "With --signed-report: that ledger's private key." },
 	OPT_HELP, OPT_END,
 };
 static const struct help_opt opts_conformance_register[] = {
@@ -201,7 +204,7 @@ static const char *const u_ledger_verify_export[] = { "EXPORTDIR --vkey FILE", N
 static const char *const u_ledger_conflicts[] = { "DIR [--vkey FILE]", NULL };
 static const char *const u_ledger_cosign[] = { "DIR --vkey LOG.VKEY --key WITNESS.KEY --name NAME --state FILE [--out FILE]", NULL };
 static const char *const u_ledger_revoke[] = { "DIR --key FILE --seq N --reason TEXT [--config FILE]", NULL };
-static const char *const u_conformance[] = { "DOSSIER.json --registration FILE --listen ADDR --public-url URL --tls-cert FILE --tls-key FILE [--config FILE] [--format FMT]", NULL };
+static const char *const u_conformance[] = { "DOSSIER.json --registration FILE --listen ADDR --public-url URL --tls-cert FILE --tls-key FILE [--config FILE] [--format FMT] [--signed-report FILE --ledger DIR --key FILE]", NULL };
 static const char *const u_conformance_register[] = { "DOSSIER.json --out FILE [--secret-out FILE] [--jwks-uri URL]", NULL };
 static const char *const u_serve[] = { "--config FILE", NULL };
 static const char *const u_intake[] = { "run --once [--config FILE] [--since ISO8601]", NULL };

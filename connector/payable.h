@@ -61,6 +61,10 @@ struct payable_opts {
 	/* Why the dossier's conformance did not pass (borrowed; see
 	   payable_conformance), or NULL when it passed. */
 	const char *conformance_fail;
+	/* The SHA-256 of the sealed conformance report that passed
+	   (connector/conf_seal.h), recorded in a FranceConnect award's
+	   entry, or NULL. */
+	const char *conformance_sha256;
 };
 
 /*

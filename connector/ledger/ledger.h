@@ -70,6 +70,9 @@ struct ledger_entry_in {
 	int has_shared_with;           /* instructor approved a shared... */
 	uint64_t shared_with;          /* ...credential: that award's seq */
 	long long amount_cents;
+	/* the sealed conformance report the award relied on
+	   (policy.require_conformance): 64 lowercase hex, or NULL */
+	const char *conformance_sha256;
 	/* revoke */
 	uint64_t ref_seq;
 	const char *reason;
@@ -93,6 +96,7 @@ struct ledger_entry {
 	int has_shared_with;        /* "credential_shared_with" present */
 	uint64_t shared_with;
 	char requested_by[LEDGER_REQUESTER_MAX + 1]; /* "" when absent */
+	char conformance_sha256[65];                 /* "" when absent */
 };
 
 /*

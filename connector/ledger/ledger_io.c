@@ -307,6 +307,10 @@ ledger_entry_encode(const struct ledger_entry_in *in, uint64_t seq,
 			bad |= !policy_hex64(in->credential_sha256) ||
 			    json_object_set_new(o, "credential_sha256",
 			        json_string(in->credential_sha256));
+		if (in->conformance_sha256 != NULL)
+			bad |= !policy_hex64(in->conformance_sha256) ||
+			    json_object_set_new(o, "conformance_sha256",
+			        json_string(in->conformance_sha256));
 		if (in->has_shared_with)
 			bad |= in->credential_sha256 == NULL ||
 			    in->shared_with >= seq ||
@@ -354,7 +358,7 @@ static const char *const award_keys_v2[] = { "v", "seq", "op", "time", "siren",
 static const char *const award_keys[] = { "v", "seq", "op", "time", "siren",
 	"siret", "nom", "titulaire", "kind", "amount_cents", "currency", "iban",
 	"bic", "dossier_id", "evidence_sha256", "credential_sha256",
-	"credential_shared_with", "requested_by", NULL };
+	"credential_shared_with", "requested_by", "conformance_sha256", NULL };
 static const char *const revoke_keys_v1[] = { "v", "seq", "op", "time", "siren",
 	"kind", "ref_seq", "reason", NULL };
 static const char *const revoke_keys[] = { "v", "seq", "op", "time", "siren",
@@ -404,6 +408,27 @@ parse_requester(json_t *o, long long v, struct ledger_entry *e,
 	return RC_OK;
 }
 
+/* Version 3 awards: the optional conformance_sha256. */
+static enum rc_code
+parse_conformance(json_t *o, long long v, struct ledger_entry *e,
+    struct rc_err *err)
+{
+	const char *s = NULL;
+	enum rc_code rc;
+
+	if (v < 3 || e->op != POLICY_OP_AWARD)
+		return RC_OK;
+	if ((rc = rc_json_get_string(o, "", "conformance_sha256", 0, 1, &s,
+	         err)) != RC_OK ||
+	    s == NULL)
+		return rc;
+	if (!hex64(s))
+		return RC_ERR(err, RC_EINVAL,
+		    "conformance_sha256: not 64 lowercase hex digits");
+	snprintf(e->conformance_sha256, sizeof(e->conformance_sha256), "%s", s);
+	return RC_OK;
+}
+
 enum rc_code
 ledger_entry_parse(const char *line, size_t len, struct ledger_entry *e,
     struct rc_err *err)
@@ -438,7 +463,8 @@ ledger_entry_parse(const char *line, size_t len, struct ledger_entry *e,
 	e->version = (int)v;
 	if ((rc = rc_json_only_keys(o, "", entry_keys(e->op, v), err)) !=
 	        RC_OK ||
-	    (rc = parse_requester(o, v, e, err)) != RC_OK)
+	    (rc = parse_requester(o, v, e, err)) != RC_OK ||
+	    (rc = parse_conformance(o, v, e, err)) != RC_OK)
 		goto out;
 	if ((rc = rc_json_get_int(o, "", "seq", 1, 0, INT64_MAX, &seq, err)) !=
 	        RC_OK ||
