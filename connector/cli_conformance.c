@@ -6,6 +6,7 @@
  *                     --public-url URL --tls-cert F --tls-key F
  *                     [--config F] [--format text|json] [-v]
  *                     [--signed-report FILE --ledger DIR --key FILE]
+ *                     [--lang en|fr]
  *
  * Active conformance (docs/conformance.md): register a test client for a
  * dossier, then play FranceConnect for its integration environment and
@@ -31,6 +32,7 @@
 #include "connector/conf_seal.h"
 #include "connector/config.h"
 #include "connector/ledger/ledger.h"
+#include "verifier/catalog.h"
 #include "verifier/conformance.h"
 #include "verifier/dossier.h"
 #include "verifier/report.h"
@@ -51,6 +53,7 @@ conf_usage(FILE *f)
 	    "[-v]\n"
 	    "                           [--signed-report FILE --ledger DIR "
 	    "--key FILE]\n"
+	    "                           [--lang en|fr]\n"
 	    "See raccord help conformance.\n");
 }
 
@@ -273,11 +276,14 @@ cli_conformance(int argc, char **argv)
 		{ "signed-report", required_argument, NULL, 'S' },
 		{ "ledger", required_argument, NULL, 'L' },
 		{ "key", required_argument, NULL, 'k' },
+		{ "lang", required_argument, NULL, 'g' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *regfile = NULL, *config = NULL, *format = NULL;
 	const char *signed_out = NULL, *ledger_dir = NULL, *key = NULL;
 	struct note_signer *signer = NULL;
+	enum catalog_lang lang_v;
+	int lang = -1; /* --lang: explanations from the catalogue */
 	time_t start, end;
 	struct conf_registration reg;
 	struct verifier_opts vo;
@@ -294,8 +300,8 @@ cli_conformance(int argc, char **argv)
 	memset(&reg, 0, sizeof(reg));
 	memset(&co, 0, sizeof(co));
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "r:l:u:C:K:c:f:vhS:L:k:", longopts,
-	            NULL)) != -1) {
+	while ((c = getopt_long(argc, argv,
+	            "r:l:u:C:K:c:f:vhS:L:k:g:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			regfile = optarg;
@@ -329,6 +335,14 @@ cli_conformance(int argc, char **argv)
 			break;
 		case 'k':
 			key = optarg;
+			break;
+		case 'g':
+			if (catalog_lang_parse(optarg, &lang_v, &err) !=
+			    RC_OK) {
+				fprintf(stderr, PROG ": --lang: %s\n", err.msg);
+				return 2;
+			}
+			lang = (int)lang_v;
 			break;
 		default:
 			conf_usage(stderr);
@@ -392,8 +406,11 @@ cli_conformance(int argc, char **argv)
 	        end) != 0)
 		status = 3;
 	if (!json) {
-		report_print_text(rep, stdout);
+		report_print_text_explained(rep, stdout, 0, lang);
 	} else if ((o = report_to_json(rep)) == NULL ||
+	    (lang >= 0 &&
+	        catalog_explain_report_json(o, (enum catalog_lang)lang) !=
+	            RC_OK) ||
 	    json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0) {
 		status = 3;
 	} else {

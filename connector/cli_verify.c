@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * raccord verify DOSSIER.json --ledger DIR --key FILE [--config F]
- *                [--approve-shared-credential SEQ]
+ *                [--approve-shared-credential SEQ] [--conformance FILE]
+ *                [--lang en|fr]
  * raccord verify --batch FILE.jsonl --ledger DIR --key FILE [--config F]
  *
  * Check each dossier (connector/pipeline.h: config -> verifier_run), decide
@@ -42,6 +43,7 @@
 #include "connector/payable.h"
 #include "connector/pipeline.h"
 #include "connector/policy.h"
+#include "verifier/catalog.h"
 #include "verifier/report.h"
 
 static void
@@ -52,6 +54,7 @@ verify_usage(FILE *f)
 	    "[--config F]\n"
 	    "                      [--approve-shared-credential SEQ] "
 	    "[--conformance REPORT]\n"
+	    "                      [--format text|json] [--lang en|fr]\n"
 	    "       raccord verify --batch FILE.jsonl --ledger DIR --key "
 	    "FILE [--config F]\n"
 	    "\n"
@@ -61,14 +64,32 @@ verify_usage(FILE *f)
 	    "credential first\n"
 	    "        awarded (entry SEQ) to another SIREN, e.g. an "
 	    "intercommunal portal\n"
-	    "  --conformance REPORT  a raccord conformance report (JSON) "
-	    "of the dossier,\n"
-	    "        required for FranceConnect with "
-	    "policy.require_conformance\n"
+	    "  --conformance REPORT  the dossier's sealed conformance report "
+	    "(raccord\n"
+	    "        conformance --signed-report), required for FranceConnect "
+	    "with\n"
+	    "        policy.require_conformance\n"
+	    "  --lang en|fr  also show the checks with their explanations, "
+	    "as raccord check\n"
 	    "exit: 0 awarded or already awarded, 1 failed, refused or held "
 	    "for an\n"
 	    "      instructor, 2 bad input, 3 inconclusive or internal "
 	    "error\n");
+}
+
+/* --lang in json: the report, each check with its explanation, as
+ * `raccord check --lang --format json`.  0 or -1 (out of memory). */
+static int
+explained_report(json_t *j, const struct report *rep, int lang)
+{
+	json_t *o = report_to_json(rep);
+
+	if (o == NULL ||
+	    catalog_explain_report_json(o, (enum catalog_lang)lang) != RC_OK) {
+		json_decref(o);
+		return -1;
+	}
+	return json_object_set_new(j, "report", o) != 0 ? -1 : 0;
 }
 
 /*
@@ -79,7 +100,7 @@ verify_usage(FILE *f)
  */
 static int
 award_one(struct ledger *lg, const struct payable_opts *po,
-    const struct pipeline_item *it, int json)
+    const struct pipeline_item *it, int json, int lang)
 {
 	const struct dossier *d = it->dossier;
 	const char *what = it->line ? "batch line" : "dossier";
@@ -98,6 +119,7 @@ award_one(struct ledger *lg, const struct payable_opts *po,
 		if ((j = award_result_to_json(&res)) == NULL ||
 		    json_object_set_new(j, "dossier_id",
 		        json_string(d->dossier_id)) != 0 ||
+		    (lang >= 0 && explained_report(j, it->report, lang) != 0) ||
 		    json_dumpf(j, stdout, JSON_COMPACT | JSON_SORT_KEYS) != 0) {
 			json_decref(j);
 			fprintf(stderr, "raccord verify: out of memory\n");
@@ -105,8 +127,13 @@ award_one(struct ledger *lg, const struct payable_opts *po,
 		}
 		fputc('\n', stdout);
 		json_decref(j);
-	} else
+	} else {
+		/* --lang: the checks as `raccord check --lang` shows them. */
+		if (lang >= 0)
+			report_print_text_explained(it->report, stdout, 0,
+			    lang);
 		award_print(lg, d, &res, stdout);
+	}
 	if (rc != RC_OK)
 		fprintf(stderr, "raccord verify: %s %s: nothing awarded: %s\n",
 		    what, d->dossier_id, err.msg);
@@ -130,7 +157,8 @@ cli_verify(int argc, char **argv)
 	struct rc_errs errs;
 	struct policy p;
 	size_t i;
-	int status = 0, st, i_arg, inited = 0, json;
+	int status = 0, st, i_arg, inited = 0, json, lang = -1;
+	enum catalog_lang lang_v;
 
 	for (i_arg = 1; i_arg < argc; i_arg++) {
 		const char *o = argv[i_arg];
@@ -149,7 +177,15 @@ cli_verify(int argc, char **argv)
 			batch = argv[++i_arg];
 		else if (i_arg + 1 < argc && strcmp(o, "--conformance") == 0)
 			conformance = argv[++i_arg];
-		else if (i_arg + 1 < argc && strcmp(o, "--format") == 0) {
+		else if (i_arg + 1 < argc && strcmp(o, "--lang") == 0) {
+			if (catalog_lang_parse(argv[++i_arg], &lang_v, &err) !=
+			    RC_OK) {
+				fprintf(stderr, "raccord verify: --lang: %s\n",
+				    err.msg);
+				return 2;
+			}
+			lang = (int)lang_v;
+		} else if (i_arg + 1 < argc && strcmp(o, "--format") == 0) {
 			format = argv[++i_arg];
 			if (strcmp(format, "text") != 0 &&
 			    strcmp(format, "json") != 0) {
@@ -263,7 +299,7 @@ cli_verify(int argc, char **argv)
 				    it->error ? it->error : "?");
 			st = 2;
 		} else
-			st = award_one(lg, &po, it, json);
+			st = award_one(lg, &po, it, json, lang);
 		/* 2 outranks 3 outranks 1 outranks 0 */
 		if (st == 2 || (st == 3 && status != 2) ||
 		    (st == 1 && status == 0))

@@ -77,6 +77,7 @@ static const struct help_opt opts_verify[] = {
 	{ "--format", "FMT", "text (default) or json: one object per dossier with each integration's decision." },
 	{ "--approve-shared-credential", "SEQ", "An instructor approves a credential first awarded (entry SEQ) to another SIREN, e.g. an intercommunal portal (one dossier, not with --batch)." },
 	{ "--conformance", "REPORT", "The dossier's sealed conformance report (raccord conformance --signed-report); with policy.require_conformance the FranceConnect forfait needs it signed by this ledger's key, for this dossier's tested client_id and redirect_uri, at most policy.conformance_max_age_days old, and verified (one dossier, not with --batch)." },
+	{ "--lang", "LANG", "en or fr: also show each dossier's checks as raccord check --lang does (text: the report with each check's plain explanation before the decisions; json: a \"report\" member whose checks carry an explanation object)." },
 	OPT_HELP, OPT_END,
 };
 static const struct help_opt opts_keygen[] = {
@@ -160,6 +161,7 @@ static const struct help_opt opts_conformance[] = {
 	{ "--signed-report", "FILE", "Also write the report sealed with the ledger's key (a new file): what raccord verify --conformance accepts under policy.require_conformance." },
 	{ "--ledger", "DIR", "With --signed-report: the ledger whose key seals the report." },
 	{ "--key", "FILE", "With --signed-report: that ledger's private key." },
+	{ "--lang", "LANG", "en or fr: each check's plain explanation from the catalogue of checks, as raccord check --lang (the sealed report stays without them)." },
 	OPT_HELP, OPT_END,
 };
 static const struct help_opt opts_conformance_register[] = {
@@ -188,7 +190,7 @@ static const struct help_opt opts_serve[] = {
 
 static const char *const u_checks[] = { "[ID...] [--lang en|fr] [--format text|json|markdown]", NULL };
 static const char *const u_check[] = { "DOSSIER.json|- [options]", "--batch FILE.jsonl [options]", "--siret SIRET --login-url URL --client-id ID --redirect-uri URL [--env ENV] [--kind CATEGORIE] [--name NAME] [options]", NULL };
-static const char *const u_verify[] = { "DOSSIER.json --ledger DIR --key FILE [--config FILE] [--format FMT] [--approve-shared-credential SEQ] [--conformance REPORT]", "--batch FILE.jsonl --ledger DIR --key FILE [--config FILE] [--format FMT]", NULL };
+static const char *const u_verify[] = { "DOSSIER.json --ledger DIR --key FILE [--config FILE] [--format FMT] [--approve-shared-credential SEQ] [--conformance REPORT] [--lang en|fr]", "--batch FILE.jsonl --ledger DIR --key FILE [--config FILE] [--format FMT]", NULL };
 static const char *const u_keygen[] = { "NAME --key FILE --vkey FILE [--witness]", NULL };
 static const char *const u_config[] = { "dump|check [--config FILE]", NULL };
 static const char *const u_config_dump[] = { "[--config FILE] [--comments]", NULL };
@@ -204,7 +206,7 @@ static const char *const u_ledger_verify_export[] = { "EXPORTDIR --vkey FILE", N
 static const char *const u_ledger_conflicts[] = { "DIR [--vkey FILE]", NULL };
 static const char *const u_ledger_cosign[] = { "DIR --vkey LOG.VKEY --key WITNESS.KEY --name NAME --state FILE [--out FILE]", NULL };
 static const char *const u_ledger_revoke[] = { "DIR --key FILE --seq N --reason TEXT [--config FILE]", NULL };
-static const char *const u_conformance[] = { "DOSSIER.json --registration FILE --listen ADDR --public-url URL --tls-cert FILE --tls-key FILE [--config FILE] [--format FMT] [--signed-report FILE --ledger DIR --key FILE]", NULL };
+static const char *const u_conformance[] = { "DOSSIER.json --registration FILE --listen ADDR --public-url URL --tls-cert FILE --tls-key FILE [--config FILE] [--format FMT] [--signed-report FILE --ledger DIR --key FILE] [--lang en|fr]", NULL };
 static const char *const u_conformance_register[] = { "DOSSIER.json --out FILE [--secret-out FILE] [--jwks-uri URL]", NULL };
 static const char *const u_serve[] = { "--config FILE", NULL };
 static const char *const u_intake[] = { "run --once [--config FILE] [--since ISO8601]", NULL };

@@ -75,7 +75,7 @@ conf() { # OUT [ARGS...]
 	--ledger "$L" >"$WORK/o" 2>&1; rc=$?
 [ $rc -eq 2 ] && grep -q "go together" "$WORK/o" && [ ! -e "$WORK/x" ] &&
 	ok "--signed-report without --key: usage error" || nok "--signed-report alone: exit $rc $(cat "$WORK/o")"
-conf "$WORK/plain.json" --signed-report "$WORK/sealed.json" --ledger "$L" --key "$WORK/k.pem"; rc=$?
+conf "$WORK/plain.json" --signed-report "$WORK/sealed.json" --ledger "$L" --key "$WORK/k.pem" --lang fr; rc=$?
 [ $rc -eq 0 ] && [ -s "$WORK/sealed.json" ] && ok "conformance run sealed (exit 0)" ||
 	nok "conformance run: exit $rc $(tail -3 "$WORK/plain.json.err")"
 python3 - "$WORK/sealed.json" "$ISSUER" <<'PY' && ok "the seal binds dossier, client, redirect, environment, issuer, times, verdict, hash" || nok "seal text: $(head -c 900 "$WORK/sealed.json")"
@@ -91,6 +91,21 @@ assert re.search(r"\nstart \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\nend \d{4}", t)
 assert re.search(r"\nreport_sha256 [0-9a-f]{64}\n", t)
 assert "\n\u2014 it.raccord.example/ledger " in t
 PY
+# --lang: explanations in the printed report (as raccord check), none in
+# the sealed one (what is sealed does not depend on the reader's language).
+python3 - "$WORK/plain.json" "$WORK/sealed.json" <<'PY' && ok "conformance --lang fr: explained report printed, sealed report unexplained" || nok "conformance --lang fr: $(head -c 600 "$WORK/plain.json")"
+import json, sys
+p = json.load(open(sys.argv[1]))
+sec = [x for x in p["integrations"] if x["kind"] == "conformance"][0]
+ref = [c for c in sec["checks"] if c["id"] == "fc.conformance.reference"][0]
+assert ref["explanation"]["lang"] == "fr", ref
+assert ref["explanation"]["title"] == "Une connexion FranceConnect correcte ouvre une session", ref
+s = json.load(open(sys.argv[2]))
+assert all("explanation" not in c for x in s["report"]["integrations"] for c in x["checks"])
+PY
+"$RACCORD" conformance "$WORK/a.json" --registration "$WORK/a.reg" --listen "127.0.0.1:$PP" \
+	--public-url "$ISSUER" --tls-cert "$CERT" --tls-key "$KEY" --lang de >"$WORK/o" 2>&1; rc=$?
+[ $rc -eq 2 ] && grep -q -- "--lang" "$WORK/o" && ok "conformance --lang de: exit 2" || nok "conformance --lang de: exit $rc $(cat "$WORK/o")"
 conf "$WORK/other.json" --signed-report "$WORK/sealed-other.json" --ledger "$WORK/O" --key "$WORK/o.pem" ||
 	nok "conformance run sealed by another ledger"
 kill "$RP_PID" 2>/dev/null; wait "$RP_PID" 2>/dev/null; RP_PID=
@@ -146,6 +161,21 @@ h=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline()).
 		"$L/evidence/$h.json" "$WORK/sealed.json" &&
 	ok "the entry records conformance_sha256: the sealed report, stored as evidence" ||
 	nok "conformance_sha256: entry '$h', evidence: $(ls "$L/evidence")"
+# verify --lang: the checks explained as raccord check --lang shows them.
+verify "$WORK/v7" --conformance "$WORK/sealed.json" --lang fr; rc=$?
+grep -q "already awarded" "$WORK/v7" && grep -q "vérifié" "$WORK/v7" &&
+	grep -q "Une connexion FranceConnect\|FranceConnect" "$WORK/v7" && ! grep -q AWARDED "$WORK/v7" &&
+	ok "verify --lang fr: the explained report, then the decision" || nok "verify --lang fr: exit $rc $(head -c 800 "$WORK/v7")"
+verify "$WORK/v8" --conformance "$WORK/sealed.json" --lang en --format json; rc=$?
+python3 - "$WORK/v8" <<'PY' && ok "verify --lang en --format json: report with explanations" || nok "verify --lang en json: $(head -c 600 "$WORK/v8")"
+import json, sys
+o = json.loads(open(sys.argv[1]).readline())
+checks = [c for s in o["report"]["integrations"] for c in s["checks"]]
+assert checks and all(c["explanation"]["lang"] == "en" for c in checks), checks[:2]
+assert o["dossier_id"] == "IT-formpost"
+PY
+verify "$WORK/v9" --lang xx; rc=$?
+[ $rc -eq 2 ] && grep -q -- "--lang" "$WORK/v9" && ok "verify --lang xx: exit 2" || nok "verify --lang xx: exit $rc"
 "$RACCORD" ledger verify "$L" --vkey "$WORK/k.vkey" >"$WORK/lv" 2>&1 &&
 	ok "the ledger still verifies" || nok "ledger verify: $(tail -2 "$WORK/lv")"
 finish t_conformance_seal
