@@ -168,34 +168,13 @@ write_sealed(const char *file, const struct note_signer *signer,
     const struct conf_registration *reg, const char *public_url, time_t start,
     time_t end)
 {
-	const struct dossier_integration *in;
-	struct conf_seal_binding b;
 	struct rc_err err = { 0 };
-	json_t *o = NULL, *sealed = NULL;
-	char issuer[2048];
-	size_t n = strlen(public_url);
+	json_t *sealed = NULL;
 	int fd, bad = 1;
 	FILE *f;
 
-	while (n > 0 && public_url[n - 1] == '/')
-		n--;
-	snprintf(issuer, sizeof(issuer), "%.*s", (int)n, public_url);
-	if (conf_integration(d, &in, &err) != RC_OK)
-		goto out;
-	memset(&b, 0, sizeof(b));
-	b.dossier_id = d->dossier_id;
-	b.client_id = in->client_id;
-	b.test_client_id = reg->client_id;
-	b.redirect_uri = reg->redirect_uri;
-	b.environment = dossier_env_str(in->env);
-	b.issuer = issuer;
-	b.start = start;
-	b.end = end;
-	if ((o = report_to_json(rep)) == NULL) {
-		RC_ERR(&err, RC_ENOMEM, "out of memory");
-		goto out;
-	}
-	if (conf_seal_make(signer, o, &b, &sealed, &err) != RC_OK)
+	if (conf_seal_run(signer, rep, d, reg, public_url, start, end, &sealed,
+	        &err) != RC_OK)
 		goto out;
 	fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 	    0644);
@@ -218,7 +197,6 @@ write_sealed(const char *file, const struct note_signer *signer,
 		RC_ERR(&err, RC_ESYS, "%s: cannot write", file);
 	}
 out:
-	json_decref(o);
 	json_decref(sealed);
 	if (bad)
 		fprintf(stderr, PROG ": signed report: %s\n", err.msg);

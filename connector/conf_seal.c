@@ -15,6 +15,7 @@
 #include "connector/ledger/ledger.h"
 #include "connector/payable.h"
 #include "verifier/conformance.h"
+#include "verifier/report.h"
 
 /* The signed lines, in this order. */
 enum {
@@ -353,4 +354,41 @@ conf_seal_judge(struct ledger *lg, const struct note_signer *s,
 		return buf;
 	}
 	return NULL;
+}
+
+enum rc_code
+conf_seal_run(const struct note_signer *s, const struct report *rep,
+    const struct dossier *d, const struct conf_registration *reg,
+    const char *public_url, time_t start, time_t end, json_t **out,
+    struct rc_err *err)
+{
+	const struct dossier_integration *in;
+	struct conf_seal_binding b;
+	char issuer[2048];
+	size_t n = strlen(public_url);
+	enum rc_code rc;
+	json_t *o;
+
+	*out = NULL;
+	while (n > 0 && public_url[n - 1] == '/')
+		n--;
+	if (n >= sizeof(issuer))
+		return RC_ERR(err, RC_EINVAL, "the public URL is too long");
+	snprintf(issuer, sizeof(issuer), "%.*s", (int)n, public_url);
+	if ((rc = conf_integration(d, &in, err)) != RC_OK)
+		return rc;
+	memset(&b, 0, sizeof(b));
+	b.dossier_id = d->dossier_id;
+	b.client_id = in->client_id;
+	b.test_client_id = reg->client_id;
+	b.redirect_uri = reg->redirect_uri;
+	b.environment = dossier_env_str(in->env);
+	b.issuer = issuer;
+	b.start = start;
+	b.end = end;
+	if ((o = report_to_json(rep)) == NULL)
+		return RC_ERR(err, RC_ENOMEM, "out of memory");
+	rc = conf_seal_make(s, o, &b, out, err);
+	json_decref(o);
+	return rc;
 }

@@ -82,6 +82,19 @@ const char *conf_seal_check(const json_t *sealed, const struct note_signer *s,
     const json_t **report, char hash[65], char *buf, size_t n);
 
 struct ledger;
+struct report;
+struct conf_registration;
+
+/*
+ * Seal the report of a run of `raccord conformance` (or the daemon's job)
+ * for dossier d and registration reg, whose provider answered at
+ * public_url (the issuer: trailing slashes dropped), from start to end.
+ * *out as conf_seal_make.
+ */
+enum rc_code conf_seal_run(const struct note_signer *s,
+    const struct report *rep, const struct dossier *d,
+    const struct conf_registration *reg, const char *public_url, time_t start,
+    time_t end, json_t **out, struct rc_err *err);
 
 /*
  * What verify and the daemon do with a sealed file under

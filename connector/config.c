@@ -223,6 +223,14 @@ static const struct cfg_directive directives[] = {
 	  "address and port of a second, internal listener serving only GET /metrics, without a token; null: /metrics on daemon.listen (token needed)"),
 	D("daemon.public_url", CFG_URL, daemon_public_url, 0, 0, NULL, 0,
 	  "the daemon's public base URL, for the report permalinks written into DS annotations (<url>/v1/dossiers/<job>); null: no permalink"),
+	D("conformance.listen", CFG_LISTEN, conf_listen, 0, 0, NULL, 0,
+	  "where the daemon's FranceConnect test provider listens during a conformance job (POST /v1/dossiers/{id}/conformance); null: no conformance job"),
+	D("conformance.public_url", CFG_URL, conf_public_url, 0, 0, NULL, 0,
+	  "that provider's issuer as the site reaches it, e.g. https://raccord.example:8443/api/v2"),
+	D("conformance.tls_cert", CFG_PATH, conf_tls_cert, 0, 0, NULL, 0,
+	  "PEM certificate chain the provider serves"),
+	D("conformance.tls_key", CFG_PATH, conf_tls_key, 0, 0, NULL, 0,
+	  "PEM private key of that certificate (mode 0600)"),
 };
 #undef D
 /* clang-format on */

@@ -145,6 +145,12 @@ struct cfg {
 	/* Derived at load: the configured API bases, for verifier_opts. */
 	struct verifier_api_base api_bases[CFG_API__MAX * DOSSIER_ENV__MAX];
 	size_t napi_bases;
+
+	/* conformance.*: the daemon's conformance job (docs/conformance.md) */
+	char *conf_listen;     /* "host:port", or NULL: no conformance job */
+	char *conf_public_url; /* the test provider's issuer */
+	char *conf_tls_cert;
+	char *conf_tls_key;
 };
 
 /*

@@ -174,11 +174,25 @@ out:
 	return rc;
 }
 
+json_t *
+conf_registration_to_json(const struct conf_registration *reg)
+{
+	char hex[RC_SHA256_HEX_LEN];
+
+	rc_hex(reg->secret_sha256, RC_SHA256_LEN, hex);
+	return json_pack("{s:i,s:s,s:s,s:s,s:s,s:s*,s:s,s:s*}",
+	    "registration_version", CONF_REGISTRATION_VERSION, "dossier_id",
+	    reg->dossier_id, "client_id", reg->client_id,
+	    "client_secret_sha256", hex, "redirect_uri", reg->redirect_uri,
+	    "post_logout_redirect_uri", reg->post_logout_redirect_uri,
+	    "id_token_signed_response_alg", reg->alg, "jwks_uri",
+	    reg->jwks_uri);
+}
+
 enum rc_code
 conf_registration_save(const struct conf_registration *reg, const char *file,
     struct rc_err *err)
 {
-	char hex[RC_SHA256_HEX_LEN];
 	json_t *o = NULL;
 	char *text = NULL;
 	enum rc_code rc = RC_OK;
@@ -186,14 +200,7 @@ conf_registration_save(const struct conf_registration *reg, const char *file,
 	ssize_t w;
 	int fd = -1;
 
-	rc_hex(reg->secret_sha256, RC_SHA256_LEN, hex);
-	o = json_pack("{s:i,s:s,s:s,s:s,s:s,s:s*,s:s,s:s*}",
-	    "registration_version", CONF_REGISTRATION_VERSION, "dossier_id",
-	    reg->dossier_id, "client_id", reg->client_id,
-	    "client_secret_sha256", hex, "redirect_uri", reg->redirect_uri,
-	    "post_logout_redirect_uri", reg->post_logout_redirect_uri,
-	    "id_token_signed_response_alg", reg->alg, "jwks_uri",
-	    reg->jwks_uri);
+	o = conf_registration_to_json(reg);
 	if (o == NULL ||
 	    (text = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER)) ==
 	        NULL) {
@@ -233,19 +240,32 @@ enum rc_code
 conf_registration_load(const char *file, struct conf_registration *reg,
     struct rc_err *err)
 {
+	json_t *o = NULL;
+	enum rc_code rc;
+
+	memset(reg, 0, sizeof(*reg));
+	if ((rc = rc_json_load_file(file, 64 * 1024, &o, err)) != RC_OK)
+		return rc;
+	rc = conf_registration_from_json(o, file, reg, err);
+	json_decref(o);
+	return rc;
+}
+
+enum rc_code
+conf_registration_from_json(const json_t *co, const char *file,
+    struct conf_registration *reg, struct rc_err *err)
+{
 	static const char *const keys[] = { "registration_version",
 		"dossier_id", "client_id", "client_secret_sha256",
 		"redirect_uri", "post_logout_redirect_uri",
 		"id_token_signed_response_alg", "jwks_uri", NULL };
 	const char *dossier_id, *client_id, *hash, *ru, *plru = NULL, *alg;
 	const char *jwks_uri = NULL;
-	json_t *o = NULL;
+	json_t *o = (json_t *)(uintptr_t)co;
 	long long v;
 	enum rc_code rc;
 
 	memset(reg, 0, sizeof(*reg));
-	if ((rc = rc_json_load_file(file, 64 * 1024, &o, err)) != RC_OK)
-		return rc;
 	if ((rc = rc_json_only_keys(o, file, keys, err)) != RC_OK ||
 	    (rc = rc_json_get_int(o, file, "registration_version", 1, 1,
 	         CONF_REGISTRATION_VERSION, &v, err)) != RC_OK ||
@@ -295,7 +315,6 @@ conf_registration_load(const char *file, struct conf_registration *reg,
 out:
 	if (rc != RC_OK)
 		conf_registration_cleanup(reg);
-	json_decref(o);
 	return rc;
 }
 

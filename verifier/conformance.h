@@ -23,6 +23,8 @@
 
 #include <stddef.h>
 
+#include <jansson.h>
+
 #include "common/digest.h"
 #include "common/err.h"
 #include "verifier/dossier.h"
@@ -60,6 +62,13 @@ enum rc_code conf_register(const struct dossier *d, const char *jwks_uri,
 /* Write reg as JSON to a new file (mode 0600, never overwritten). */
 enum rc_code conf_registration_save(const struct conf_registration *reg,
     const char *file, struct rc_err *err);
+
+/* The registration as JSON (what the file holds); NULL on ENOMEM. */
+json_t *conf_registration_to_json(const struct conf_registration *reg);
+
+/* Read a registration from JSON (what names it in messages). */
+enum rc_code conf_registration_from_json(const json_t *o, const char *what,
+    struct conf_registration *reg, struct rc_err *err);
 
 /* Read a registration file; RC_EINVAL naming the member that is wrong. */
 enum rc_code conf_registration_load(const char *file,

@@ -147,4 +147,17 @@ void vault_gate(struct daemon_vault *v, int hold);
 enum rc_code daemon_dossier_screen(const char *body, size_t len, char **canon,
     struct dossier **d, struct rc_errs *errs);
 
+/*
+ * conf_job.c: the conformance job (docs/conformance.md).  Whether
+ * conformance.* is complete; run the oldest queued conformance run (1
+ * when one ran, 0 when none was queued); and, for an award of job id
+ * under policy.require_conformance, judge its stored sealed report
+ * (conf_seal_judge: NULL when it passed, hash set; else the reason in
+ * buf).
+ */
+int conf_job_configured(const struct cfg *c);
+int conf_job_run_one(struct daemon *dm);
+const char *conf_job_judge(struct daemon *dm, struct ledger *lg, const char *id,
+    const struct dossier *d, char hash[65], char *buf, size_t n);
+
 #endif /* RC_CONNECTOR_DAEMON_DAEMON_INT_H */

@@ -31,6 +31,7 @@
 #include "connector/award.h"
 #include "connector/daemon/daemon_int.h"
 #include "connector/daemon/http_int.h"
+#include "connector/daemon/route_conformance.h"
 #include "connector/daemon/route_intake.h"
 #include "connector/daemon/tiles.h"
 
@@ -921,6 +922,8 @@ dispatch(struct http_ctx *x, struct http_req *rq)
 			return ret;
 		return post ? post_dossier(x, rq) : get_dossiers(x);
 	}
+	if (route_conformance(x, rq, &ret)) /* /v1/dossiers/{id}/conformance */
+		return ret;
 	if ((seg = http_segment(u, "/v1/dossiers/", &n)) != NULL) {
 		const char *tail = seg + n;
 		int is_verify = strcmp(tail, "/verify") == 0;

@@ -76,6 +76,18 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	"CREATE TABLE intake_cursor ("
 	" source TEXT PRIMARY KEY,"
 	" since TEXT NOT NULL);",
+	/*
+	 * 4: conformance runs (docs/conformance.md, "The daemon's job"): the
+	 * test client registered for a job's dossier (no secret: its
+	 * SHA-256) and the latest sealed report.
+	 */
+	"CREATE TABLE conformance ("
+	" job_id TEXT PRIMARY KEY,"
+	" registration TEXT NOT NULL,"
+	" state TEXT NOT NULL CHECK (state IN"
+	"  ('registered', 'queued', 'running', 'done', 'error')),"
+	" requested_by TEXT, verdict TEXT, sealed TEXT, error TEXT,"
+	" updated INTEGER NOT NULL);",
 };
 
 static enum rc_code
@@ -190,6 +202,11 @@ store_open(const char *path, struct store **out, size_t *requeued,
 	         err)) != RC_OK)
 		goto fail;
 	*requeued = (size_t)sqlite3_changes(st->db);
+	if ((rc = exec(st,
+	         "UPDATE conformance SET state = 'queued'"
+	         " WHERE state = 'running'",
+	         err)) != RC_OK)
+		goto fail;
 	*out = st;
 	return RC_OK;
 fail:
@@ -953,6 +970,263 @@ store_cursor_set(struct store *st, const char *source, const char *since,
 	bind_text(s, 2, since);
 	if (sqlite3_step(s) != SQLITE_DONE)
 		rc = dberr(st, err, "intake_cursor");
+out:
+	sqlite3_finalize(s);
+	pthread_mutex_unlock(&st->mu);
+	return rc;
+}
+
+/* Conformance runs (store.h, "conformance"). */
+
+enum rc_code
+store_conf_register(struct store *st, const char *id, const char *registration,
+    struct rc_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	enum rc_code rc = RC_OK;
+
+	pthread_mutex_lock(&st->mu);
+	if (sqlite3_prepare_v2(st->db,
+	        "INSERT INTO conformance (job_id, registration, state, updated)"
+	        " VALUES (?1, ?2, 'registered', ?3)"
+	        " ON CONFLICT (job_id) DO UPDATE SET registration = ?2,"
+	        " state = 'registered', requested_by = NULL, verdict = NULL,"
+	        " sealed = NULL, error = NULL, updated = ?3",
+	        -1, &s, NULL) != SQLITE_OK) {
+		rc = dberr(st, err, "conformance register");
+		goto out;
+	}
+	bind_text(s, 1, id);
+	bind_text(s, 2, registration);
+	sqlite3_bind_int64(s, 3, (long long)time(NULL));
+	if (sqlite3_step(s) != SQLITE_DONE)
+		rc = dberr(st, err, "conformance register");
+out:
+	sqlite3_finalize(s);
+	pthread_mutex_unlock(&st->mu);
+	return rc;
+}
+
+enum rc_code
+store_conf_request(struct store *st, const char *id, const char *by, int *found,
+    int *running, struct rc_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	enum rc_code rc = RC_OK;
+
+	*found = *running = 0;
+	pthread_mutex_lock(&st->mu);
+	if (sqlite3_prepare_v2(st->db,
+	        "UPDATE conformance SET state = CASE WHEN state IN"
+	        " ('queued', 'running') THEN state ELSE 'queued' END,"
+	        " requested_by = CASE WHEN state IN ('queued', 'running')"
+	        " THEN requested_by ELSE ?2 END, updated = ?3"
+	        " WHERE job_id = ?1 RETURNING state = 'running'",
+	        -1, &s, NULL) != SQLITE_OK) {
+		rc = dberr(st, err, "conformance request");
+		goto out;
+	}
+	bind_text(s, 1, id);
+	bind_text(s, 2, by);
+	sqlite3_bind_int64(s, 3, (long long)time(NULL));
+	switch (sqlite3_step(s)) {
+	case SQLITE_ROW:
+		*found = 1;
+		*running = sqlite3_column_int(s, 0);
+		if (sqlite3_step(s) != SQLITE_DONE)
+			rc = dberr(st, err, "conformance request");
+		break;
+	case SQLITE_DONE:
+		break;
+	default:
+		rc = dberr(st, err, "conformance request");
+	}
+out:
+	sqlite3_finalize(s);
+	pthread_mutex_unlock(&st->mu);
+	return rc;
+}
+
+enum rc_code
+store_conf_claim(struct store *st, char id[STORE_ID_LEN + 1],
+    char **registration, char **dossier, int *got, struct rc_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	enum rc_code rc = RC_OK;
+	const char *v;
+
+	*got = 0;
+	*registration = *dossier = NULL;
+	pthread_mutex_lock(&st->mu);
+	if (sqlite3_prepare_v2(st->db,
+	        "UPDATE conformance SET state = 'running', updated = ?1"
+	        " WHERE job_id = (SELECT c.job_id FROM conformance c"
+	        "  JOIN jobs j ON j.id = c.job_id WHERE c.state = 'queued'"
+	        "  ORDER BY c.updated, j.n LIMIT 1)"
+	        " RETURNING job_id, registration,"
+	        "  (SELECT dossier FROM jobs WHERE id = job_id)",
+	        -1, &s, NULL) != SQLITE_OK) {
+		rc = dberr(st, err, "conformance claim");
+		goto out;
+	}
+	sqlite3_bind_int64(s, 1, (long long)time(NULL));
+	switch (sqlite3_step(s)) {
+	case SQLITE_ROW:
+		v = (const char *)sqlite3_column_text(s, 0);
+		snprintf(id, STORE_ID_LEN + 1, "%s", v ? v : "");
+		v = (const char *)sqlite3_column_text(s, 1);
+		*registration = v ? rc_strdup(v) : NULL;
+		v = (const char *)sqlite3_column_text(s, 2);
+		*dossier = v ? rc_strdup(v) : NULL;
+		if (*registration == NULL || *dossier == NULL) {
+			rc_free(*registration);
+			rc_free(*dossier);
+			*registration = *dossier = NULL;
+			rc = RC_ERR(err, RC_ENOMEM, "out of memory");
+		} else
+			*got = 1;
+		(void)sqlite3_step(s);
+		break;
+	case SQLITE_DONE:
+		break;
+	default:
+		rc = dberr(st, err, "conformance claim");
+	}
+out:
+	sqlite3_finalize(s);
+	pthread_mutex_unlock(&st->mu);
+	return rc;
+}
+
+enum rc_code
+store_conf_finish(struct store *st, const char *id, const char *state,
+    const char *verdict, const char *sealed, const char *error,
+    struct rc_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	enum rc_code rc = RC_OK;
+
+	pthread_mutex_lock(&st->mu);
+	if (sqlite3_prepare_v2(st->db,
+	        "UPDATE conformance SET state = ?2, verdict = ?3, sealed = ?4,"
+	        " error = ?5, updated = ?6 WHERE job_id = ?1",
+	        -1, &s, NULL) != SQLITE_OK) {
+		rc = dberr(st, err, "conformance finish");
+		goto out;
+	}
+	bind_text(s, 1, id);
+	bind_text(s, 2, state);
+	bind_text(s, 3, verdict);
+	bind_text(s, 4, sealed);
+	bind_text(s, 5, error);
+	sqlite3_bind_int64(s, 6, (long long)time(NULL));
+	if (sqlite3_step(s) != SQLITE_DONE) {
+		rc = dberr(st, err, "conformance finish");
+		goto out;
+	}
+	sqlite3_finalize(s);
+	s = NULL;
+	/*
+	 * An award asked for earlier and refused only for want of this run
+	 * is asked again, by the same token name: the job runs once more
+	 * and awards on its fresh checks with the new sealed report.
+	 */
+	if (strcmp(state, "done") != 0)
+		goto out;
+	if (sqlite3_prepare_v2(st->db,
+	        "UPDATE jobs SET award = NULL, award_req = award_req + 1,"
+	        " state = CASE WHEN state IN ('done', 'error') THEN 'queued'"
+	        " ELSE state END, updated = ?2"
+	        " WHERE id = ?1 AND award IS NOT NULL AND EXISTS"
+	        " (SELECT 1 FROM json_each(award, '$.decisions')"
+	        "  WHERE json_extract(value, '$.payable') ="
+	        "  'conformance_not_passed')",
+	        -1, &s, NULL) != SQLITE_OK) {
+		rc = dberr(st, err, "conformance finish");
+		goto out;
+	}
+	bind_text(s, 1, id);
+	sqlite3_bind_int64(s, 2, (long long)time(NULL));
+	if (sqlite3_step(s) != SQLITE_DONE)
+		rc = dberr(st, err, "conformance finish");
+out:
+	sqlite3_finalize(s);
+	pthread_mutex_unlock(&st->mu);
+	return rc;
+}
+
+enum rc_code
+store_conf_get(struct store *st, const char *id, json_t **out,
+    struct rc_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	enum rc_code rc = RC_OK;
+	json_t *o = NULL, *reg = NULL, *sealed = NULL;
+	const char *t;
+
+	*out = NULL;
+	pthread_mutex_lock(&st->mu);
+	if (sqlite3_prepare_v2(st->db,
+	        "SELECT registration, state, requested_by, verdict, sealed,"
+	        " error, updated FROM conformance WHERE job_id = ?1",
+	        -1, &s, NULL) != SQLITE_OK) {
+		rc = dberr(st, err, "conformance get");
+		goto out;
+	}
+	bind_text(s, 1, id);
+	switch (sqlite3_step(s)) {
+	case SQLITE_ROW:
+		t = (const char *)sqlite3_column_text(s, 0);
+		reg = t ? json_loads(t, 0, NULL) : NULL;
+		t = (const char *)sqlite3_column_text(s, 4);
+		sealed = t ? json_loads(t, 0, NULL) : json_null();
+#define COL(i)                                                                 \
+	(sqlite3_column_type(s, (i)) == SQLITE_NULL                            \
+	        ? json_null()                                                  \
+	        : json_string((const char *)sqlite3_column_text(s, (i))))
+		o = json_pack("{s:O*,s:o,s:o,s:o,s:o,s:o,s:I}", "client_id",
+		    json_object_get(reg, "client_id"), "state", COL(1),
+		    "requested_by", COL(2), "verdict", COL(3), "sealed_report",
+		    sealed ? json_incref(sealed) : json_null(), "error", COL(5),
+		    "updated", (json_int_t)sqlite3_column_int64(s, 6));
+#undef COL
+		if (o == NULL)
+			rc = RC_ERR(err, RC_ENOMEM, "out of memory");
+		break;
+	case SQLITE_DONE:
+		break;
+	default:
+		rc = dberr(st, err, "conformance get");
+	}
+out:
+	sqlite3_finalize(s);
+	pthread_mutex_unlock(&st->mu);
+	json_decref(reg);
+	json_decref(sealed);
+	*out = o;
+	return rc;
+}
+
+enum rc_code
+store_conf_dossier(struct store *st, const char *id, char **dossier,
+    struct rc_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	enum rc_code rc = RC_OK;
+	const char *v;
+
+	*dossier = NULL;
+	pthread_mutex_lock(&st->mu);
+	if (sqlite3_prepare_v2(st->db, "SELECT dossier FROM jobs WHERE id = ?1",
+	        -1, &s, NULL) != SQLITE_OK) {
+		rc = dberr(st, err, "dossier");
+		goto out;
+	}
+	bind_text(s, 1, id);
+	if (sqlite3_step(s) == SQLITE_ROW &&
+	    (v = (const char *)sqlite3_column_text(s, 0)) != NULL &&
+	    (*dossier = rc_strdup(v)) == NULL)
+		rc = RC_ERR(err, RC_ENOMEM, "out of memory");
 out:
 	sqlite3_finalize(s);
 	pthread_mutex_unlock(&st->mu);

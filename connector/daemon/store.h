@@ -19,7 +19,7 @@
 
 #include "common/err.h"
 
-#define STORE_SCHEMA_VERSION 3  /* 3: the DS poller (ds_dossiers) */
+#define STORE_SCHEMA_VERSION 4  /* 3: the DS poller, 4: conformance runs */
 #define STORE_ID_LEN         32 /* hex of 128 random bits */
 #define STORE_LIST_MAX       500
 
@@ -164,5 +164,37 @@ enum rc_code store_cursor_get(struct store *st, const char *source, char *buf,
     size_t n, struct rc_err *err);
 enum rc_code store_cursor_set(struct store *st, const char *source,
     const char *since, struct rc_err *err);
+
+/*
+ * Conformance runs of a job's dossier (docs/conformance.md, "The
+ * daemon's job"): one row per job.  store_conf_register records (or
+ * replaces) the test client registered for job id (registration: the
+ * JSON of conf_registration_to_json, no secret), forgetting any earlier
+ * run.  store_conf_request queues a run (*found 0: nothing registered;
+ * *running 1: a run is under way, nothing changes).  store_conf_claim
+ * takes the oldest queued run (state running) with its registration and
+ * the job's dossier (rc_free both); *got 0 when none.  store_conf_finish
+ * records its end: state "done" or "error", the verdict, the sealed
+ * report (JSON text, connector/conf_seal.h) or NULL, an error sentence;
+ * when "done", an award of the job refused as conformance_not_passed is
+ * asked again (same token name), so the job runs and awards once more.
+ * store_conf_get: {"client_id", "state", "requested_by", "verdict",
+ * "sealed_report", "error", "updated"} or *out NULL when none.  Runs
+ * left running by a killed daemon are queued again by store_open.
+ */
+enum rc_code store_conf_register(struct store *st, const char *id,
+    const char *registration, struct rc_err *err);
+enum rc_code store_conf_request(struct store *st, const char *id,
+    const char *by, int *found, int *running, struct rc_err *err);
+enum rc_code store_conf_claim(struct store *st, char id[STORE_ID_LEN + 1],
+    char **registration, char **dossier, int *got, struct rc_err *err);
+enum rc_code store_conf_finish(struct store *st, const char *id,
+    const char *state, const char *verdict, const char *sealed,
+    const char *error, struct rc_err *err);
+enum rc_code store_conf_get(struct store *st, const char *id, json_t **out,
+    struct rc_err *err);
+/* The stored dossier of job id (rc_free), or NULL when no such job. */
+enum rc_code store_conf_dossier(struct store *st, const char *id,
+    char **dossier, struct rc_err *err);
 
 #endif /* RC_CONNECTOR_DAEMON_STORE_H */

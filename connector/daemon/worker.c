@@ -39,6 +39,7 @@ run_award(struct daemon *dm, const struct store_job *job,
 	size_t i;
 
 	struct award_result res;
+	char conf_why[400], conf_hash[65];
 	struct payable_opts po;
 	struct policy pol;
 	struct ledger *lg = NULL;
@@ -52,6 +53,13 @@ run_award(struct daemon *dm, const struct store_job *job,
 		goto out;
 	/* The verdict `raccord check` prints and `raccord verify` acts on. */
 	pipeline_payable_opts(&dm->pl, &pol, time(NULL), &po);
+	/* policy.require_conformance: the job's sealed conformance report. */
+	if (dm->pl.cfg->require_conformance) {
+		po.conformance_fail = conf_job_judge(dm, lg, job->id, d,
+		    conf_hash, conf_why, sizeof(conf_why));
+		po.conformance_sha256 =
+		    po.conformance_fail == NULL ? conf_hash : NULL;
+	}
 	/* The token name that asked is signed into each award entry. */
 	if ((rc = award_dossier_by(lg, &po, d, rep, job->award_by, &res,
 	         err)) != RC_OK)
@@ -173,6 +181,9 @@ worker_main(void *arg)
 			break;
 		}
 		pthread_mutex_unlock(&dm->mu);
+		/* A conformance run first (conf_job.c): it was asked for. */
+		if (conf_job_run_one(dm))
+			continue;
 		vault_gate(dm->vault, 1);
 		rc = store_claim(dm->store, &job, &got, &err);
 		vault_gate(dm->vault, 0);

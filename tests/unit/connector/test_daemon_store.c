@@ -20,6 +20,7 @@
 #include <sqlite3.h>
 
 #include "common/digest.h"
+#include "common/mem.h"
 #include "connector/daemon/daemon_int.h"
 #include "connector/daemon/store.h"
 
@@ -328,6 +329,7 @@ test_migrate_from_v1(void **state)
 	                     "DROP TABLE intake_events;"
 	                     "DROP TABLE ds_dossiers;"
 	                     "DROP TABLE intake_cursor;"
+	                     "DROP TABLE conformance;"
 	                     "UPDATE schema_version SET version = 1",
 	                     NULL, NULL, NULL),
 	    SQLITE_OK);
@@ -367,6 +369,7 @@ test_migrate_from_v2_ds(void **state)
 	assert_int_equal(sqlite3_exec(db,
 	                     "DROP TABLE ds_dossiers;"
 	                     "DROP TABLE intake_cursor;"
+	                     "DROP TABLE conformance;"
 	                     "UPDATE schema_version SET version = 2",
 	                     NULL, NULL, NULL),
 	    SQLITE_OK);
@@ -374,7 +377,7 @@ test_migrate_from_v2_ds(void **state)
 	assert_int_equal(schema_version_of(), 2);
 	st = open_store(NULL);
 	assert_string_equal(state_of(st, id, &j), "queued");
-	assert_int_equal(schema_version_of(), 3);
+	assert_int_equal(schema_version_of(), STORE_SCHEMA_VERSION);
 	assert_int_equal(store_cursor_get(st, "ds", since, sizeof(since), &err),
 	    RC_OK);
 	assert_string_equal(since, "");
@@ -803,6 +806,98 @@ test_vault(void **state)
 	vault_free(v);
 }
 
+/* Conformance runs: register, request, claim, requeue after a kill, and
+ * the award refused for want of a run asked again when one is done. */
+static void
+test_conformance_runs(void **state)
+{
+	char id[STORE_ID_LEN + 1], cid[STORE_ID_LEN + 1], *reg = NULL,
+	                                                  *dos = NULL;
+	struct rc_err err = { 0 };
+	struct store_job job;
+	struct store *st;
+	json_t *c = NULL, *j = NULL;
+	int found, running, got;
+
+	(void)state;
+	st = open_store(NULL);
+	submit(st, "k1", 10, id, 0, 0);
+	assert_int_equal(
+	    store_conf_request(st, id, "dinum-1", &found, &running, &err),
+	    RC_OK);
+	assert_int_equal(found, 0);
+	assert_int_equal(store_conf_get(st, id, &c, &err), RC_OK);
+	assert_null(c);
+	assert_int_equal(
+	    store_conf_register(st, id, "{\"client_id\":\"raccord-00\"}", &err),
+	    RC_OK);
+	assert_int_equal(store_conf_get(st, id, &c, &err), RC_OK);
+	assert_string_equal(json_string_value(json_object_get(c, "state")),
+	    "registered");
+	assert_string_equal(json_string_value(json_object_get(c, "client_id")),
+	    "raccord-00");
+	assert_true(json_is_null(json_object_get(c, "sealed_report")));
+	json_decref(c);
+	assert_int_equal(
+	    store_conf_request(st, id, "dinum-1", &found, &running, &err),
+	    RC_OK);
+	assert_int_equal(found, 1);
+	assert_int_equal(running, 0);
+	assert_int_equal(store_conf_claim(st, cid, &reg, &dos, &got, &err),
+	    RC_OK);
+	assert_int_equal(got, 1);
+	assert_string_equal(cid, id);
+	assert_string_equal(reg, "{\"client_id\":\"raccord-00\"}");
+	assert_string_equal(dos, "{}");
+	rc_free(reg);
+	rc_free(dos);
+	assert_int_equal(
+	    store_conf_request(st, id, "other", &found, &running, &err), RC_OK);
+	assert_int_equal(running, 1);
+	/* killed mid-run: queued again at start */
+	store_close(st);
+	st = open_store(NULL);
+	assert_int_equal(store_conf_get(st, id, &c, &err), RC_OK);
+	assert_string_equal(json_string_value(json_object_get(c, "state")),
+	    "queued");
+	assert_string_equal(
+	    json_string_value(json_object_get(c, "requested_by")), "dinum-1");
+	json_decref(c);
+	assert_int_equal(store_conf_claim(st, cid, &reg, &dos, &got, &err),
+	    RC_OK);
+	assert_int_equal(got, 1);
+	rc_free(reg);
+	rc_free(dos);
+	/* the job awarded nothing for want of conformance */
+	assert_int_equal(store_claim(st, &job, &got, &err), RC_OK);
+	assert_int_equal(got, 1);
+	assert_int_equal(store_finish(st, &job, "done", "verified", "{}", NULL,
+	                     "{\"decisions\":[{\"payable\":"
+	                     "\"conformance_not_passed\"}]}",
+	                     &err),
+	    RC_OK);
+	store_job_cleanup(&job);
+	assert_string_equal(state_of(st, id, &j), "done");
+	/* a failed run (error) asks nothing again */
+	assert_int_equal(
+	    store_conf_finish(st, id, "error", NULL, NULL, "boom", &err),
+	    RC_OK);
+	assert_string_equal(state_of(st, id, &j), "done");
+	assert_int_equal(store_conf_finish(st, id, "done", "verified",
+	                     "{\"format\":\"x\"}", NULL, &err),
+	    RC_OK);
+	assert_string_equal(state_of(st, id, &j), "queued");
+	assert_true(json_is_null(json_object_get(j, "award")));
+	assert_true(json_is_true(json_object_get(j, "award_requested")));
+	assert_int_equal(store_conf_get(st, id, &c, &err), RC_OK);
+	assert_string_equal(json_string_value(json_object_get(
+	                        json_object_get(c, "sealed_report"), "format")),
+	    "x");
+	json_decref(c);
+	json_decref(j);
+	store_close(st);
+}
+
 int
 main(void)
 {
@@ -830,6 +925,8 @@ main(void)
 		cmocka_unit_test(test_vault),
 		cmocka_unit_test(test_screen_all_errors),
 		cmocka_unit_test(test_screen_parse_error_hides_input),
+		cmocka_unit_test_setup_teardown(test_conformance_runs, setup,
+		    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
