@@ -141,6 +141,8 @@ struct cfg {
 	long long daemon_rate_siren;   /* submissions per SIREN per hour */
 	char *daemon_metrics_listen;   /* internal /metrics, or NULL */
 	char *daemon_public_url;       /* base of the permalinks, or NULL */
+	long long daemon_recheck_interval; /* re-check awarded jobs, s */
+	long long daemon_recheck_per_host; /* re-checks in flight per host */
 
 	/* Derived at load: the configured API bases, for verifier_opts. */
 	struct verifier_api_base api_bases[CFG_API__MAX * DOSSIER_ENV__MAX];

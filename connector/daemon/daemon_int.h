@@ -70,6 +70,8 @@ struct daemon {
 	/* The DS poller (ds_poll.c), when intake.ds.poll_interval_s > 0. */
 	pthread_t ds_poller;
 	int ds_poller_started;
+	/* Re-checks this process finished, by recheck_outcome (under mu). */
+	unsigned long long rechecks[5];
 };
 
 /* Who asked: the token's name and role, copied out under the lock. */

@@ -32,6 +32,7 @@
 #include "connector/daemon/daemon_int.h"
 #include "connector/daemon/http_int.h"
 #include "connector/daemon/route_conformance.h"
+#include "connector/daemon/route_alerts.h"
 #include "connector/daemon/route_intake.h"
 #include "connector/daemon/tiles.h"
 
@@ -330,6 +331,7 @@ http_get_metrics(struct http_ctx *x)
 		    cls[i]);
 	route_intake_metrics(&b);
 	ds_poll_metrics(&b);
+	route_alerts_metrics(dm, &b);
 	if (ledger_open(dm->pl.cfg->ledger_dir, NULL, NULL, &dm->policy,
 	        DAEMON_LEDGER_READ_WAIT_MS, &lg, &err) == RC_OK) {
 		rc_buf_adds(&b,
@@ -888,6 +890,7 @@ http_segment(const char *path, const char *prefix, size_t *n)
 static const http_route_fn routes[] = {
 	route_intake,
 	tiles_route,
+	route_alerts,
 	NULL,
 };
 

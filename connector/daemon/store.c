@@ -9,11 +9,13 @@
 #include <string.h>
 #include <time.h>
 
+#include <curl/curl.h>
 #include <openssl/rand.h>
 #include <sqlite3.h>
 
 #include "common/digest.h"
 #include "common/mem.h"
+#include "connector/daemon/recheck.h"
 #include "connector/daemon/store.h"
 
 struct store {
@@ -88,6 +90,24 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	"  ('registered', 'queued', 'running', 'done', 'error')),"
 	" requested_by TEXT, verdict TEXT, sealed TEXT, error TEXT,"
 	" updated INTEGER NOT NULL);",
+	/*
+	 * 5: re-verification (recheck.h): when an awarded job is next
+	 * re-checked, whether its queued run is a re-check, the host it
+	 * counts against, and the streak of failing re-checks with the last
+	 * outcome.  Older stores' awarded jobs get a schedule at the first
+	 * pass of the worker.
+	 */
+	"ALTER TABLE jobs ADD COLUMN recheck_run INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE jobs ADD COLUMN recheck_next INTEGER;"
+	"ALTER TABLE jobs ADD COLUMN recheck_host TEXT;"
+	"ALTER TABLE jobs ADD COLUMN recheck_streak INTEGER NOT NULL"
+	" DEFAULT 0;"
+	"ALTER TABLE jobs ADD COLUMN recheck_since INTEGER;"
+	"ALTER TABLE jobs ADD COLUMN recheck_last INTEGER;"
+	"ALTER TABLE jobs ADD COLUMN recheck_outcome TEXT;"
+	"ALTER TABLE jobs ADD COLUMN recheck_report TEXT;"
+	"ALTER TABLE jobs ADD COLUMN recheck_error TEXT;"
+	"CREATE INDEX jobs_recheck ON jobs (recheck_next);",
 };
 
 static enum rc_code
@@ -462,7 +482,8 @@ store_claim(struct store *st, struct store_job *job, int *got,
 		goto out;
 	began = 1;
 	if (sqlite3_prepare_v2(st->db,
-	        "SELECT id, dossier, award_req, award_done, award_by FROM jobs"
+	        "SELECT id, dossier, award_req, award_done, award_by,"
+	        " recheck_run FROM jobs"
 	        " WHERE state = 'queued' ORDER BY n LIMIT 1",
 	        -1, &s, NULL) != SQLITE_OK) {
 		rc = dberr(st, err, "claim");
@@ -477,6 +498,7 @@ store_claim(struct store *st, struct store_job *job, int *got,
 	job->want_award = job->award_seen > sqlite3_column_int64(s, 3);
 	t = sqlite3_column_text(s, 4);
 	job->award_by = t ? rc_strdup((const char *)t) : NULL;
+	job->recheck = sqlite3_column_int(s, 5);
 	if (job->dossier == NULL || (t != NULL && job->award_by == NULL)) {
 		rc = RC_ERR(err, RC_ENOMEM, "out of memory");
 		goto out;
@@ -1231,4 +1253,314 @@ out:
 	sqlite3_finalize(s);
 	pthread_mutex_unlock(&st->mu);
 	return rc;
+}
+
+/* ---- re-verification (recheck.h) ---------------------------------------- */
+
+/*
+ * The host a re-check counts against (store.h, store_recheck_tick), in
+ * host (size n): the first FranceConnect login_url's, else "api:<name>",
+ * else "-".
+ */
+static void
+recheck_host(const char *dossier, char *host, size_t n)
+{
+	json_t *root, *ins, *in;
+	const char *url, *api = NULL;
+	char *h = NULL;
+	CURLU *u;
+	size_t i;
+	int found = 0;
+
+	snprintf(host, n, "-");
+	if ((root = json_loads(dossier, 0, NULL)) == NULL)
+		return;
+	ins = json_object_get(root, "integrations");
+	json_array_foreach(ins, i, in)
+	{
+		url = json_string_value(json_object_get(in, "login_url"));
+		if (url != NULL && (u = curl_url()) != NULL) {
+			if (curl_url_set(u, CURLUPART_URL, url, 0) ==
+			        CURLUE_OK &&
+			    curl_url_get(u, CURLUPART_HOST, &h, 0) == CURLUE_OK)
+				found = snprintf(host, n, "%s", h) > 0;
+			curl_free(h);
+			h = NULL;
+			curl_url_cleanup(u);
+			if (found)
+				break;
+		}
+		if (api == NULL)
+			api = json_string_value(json_object_get(in, "api"));
+	}
+	if (!found && api != NULL)
+		snprintf(host, n, "api:%s", api);
+	json_decref(root);
+}
+
+static long long
+count1(struct store *st, const char *sql, const char *arg)
+{
+	sqlite3_stmt *s = NULL;
+	long long n = -1;
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) == SQLITE_OK) {
+		if (arg != NULL)
+			bind_text(s, 1, arg);
+		if (sqlite3_step(s) == SQLITE_ROW)
+			n = sqlite3_column_int64(s, 0);
+	}
+	sqlite3_finalize(s);
+	return n;
+}
+
+/* Give every awarded job without a schedule its first re-check. */
+static enum rc_code
+recheck_schedule_new(struct store *st, long long interval, struct rc_err *err)
+{
+	sqlite3_stmt *s = NULL, *u = NULL;
+	enum rc_code rc = RC_OK;
+	uint64_t rnd;
+	int r;
+
+	if (sqlite3_prepare_v2(st->db,
+	        "SELECT id, updated FROM jobs WHERE recheck_next IS NULL"
+	        " AND award IS NOT NULL AND EXISTS (SELECT 1 FROM"
+	        "  json_each(jobs.award, '$.decisions') WHERE"
+	        "  json_extract(value, '$.outcome') IN ('awarded', 'already'))",
+	        -1, &s, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(st->db,
+	        "UPDATE jobs SET recheck_next = ? WHERE id = ?", -1, &u,
+	        NULL) != SQLITE_OK) {
+		rc = dberr(st, err, "recheck schedule");
+		goto out;
+	}
+	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+		if (RAND_bytes((unsigned char *)&rnd, sizeof(rnd)) != 1) {
+			rc = RC_ERR(err, RC_ECRYPTO, "no random bytes");
+			goto out;
+		}
+		sqlite3_reset(u);
+		sqlite3_bind_int64(u, 1,
+		    recheck_next_at(sqlite3_column_int64(s, 1), interval, rnd));
+		bind_text(u, 2, (const char *)sqlite3_column_text(s, 0));
+		if ((rc = run_stmt(st, u, "recheck schedule", err)) != RC_OK)
+			goto out;
+	}
+	if (r != SQLITE_DONE)
+		rc = dberr(st, err, "recheck schedule");
+out:
+	sqlite3_finalize(s);
+	sqlite3_finalize(u);
+	return rc;
+}
+
+enum rc_code
+store_recheck_tick(struct store *st, long long now, long long interval,
+    long long per_host, long long queue_max, long long *queued,
+    struct rc_err *err)
+{
+	sqlite3_stmt *s = NULL, *u = NULL;
+	enum rc_code rc = RC_OK;
+	long long room, busy;
+	char host[256];
+	int began = 0, r;
+
+	*queued = 0;
+	pthread_mutex_lock(&st->mu);
+	if ((rc = exec(st, "BEGIN IMMEDIATE", err)) != RC_OK)
+		goto out;
+	began = 1;
+	if ((rc = recheck_schedule_new(st, interval, err)) != RC_OK)
+		goto out;
+	room = queue_max -
+	    count1(st, "SELECT count(*) FROM jobs WHERE state = 'queued'",
+	        NULL);
+	if (sqlite3_prepare_v2(st->db,
+	        "SELECT id, dossier FROM jobs WHERE recheck_next <= ?"
+	        " AND recheck_run = 0 AND state IN ('done', 'error')"
+	        " ORDER BY recheck_next LIMIT 200",
+	        -1, &s, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(st->db,
+	        "UPDATE jobs SET state = 'queued', recheck_run = 1,"
+	        " recheck_host = ?, updated = ? WHERE id = ?",
+	        -1, &u, NULL) != SQLITE_OK) {
+		rc = dberr(st, err, "recheck queue");
+		goto out;
+	}
+	sqlite3_bind_int64(s, 1, now);
+	while (room > 0 && (r = sqlite3_step(s)) == SQLITE_ROW) {
+		recheck_host((const char *)sqlite3_column_text(s, 1), host,
+		    sizeof(host));
+		busy = count1(st,
+		    "SELECT count(*) FROM jobs WHERE recheck_run = 1 AND"
+		    " state IN ('queued', 'running') AND recheck_host = ?",
+		    host);
+		if (busy < 0 || busy >= per_host)
+			continue; /* that host's turn comes later */
+		sqlite3_reset(u);
+		bind_text(u, 1, host);
+		sqlite3_bind_int64(u, 2, now);
+		bind_text(u, 3, (const char *)sqlite3_column_text(s, 0));
+		if ((rc = run_stmt(st, u, "recheck queue", err)) != RC_OK)
+			goto out;
+		(*queued)++;
+		room--;
+	}
+out:
+	sqlite3_finalize(s);
+	sqlite3_finalize(u);
+	if (began) {
+		if (rc == RC_OK)
+			rc = exec(st, "COMMIT", err);
+		if (rc != RC_OK) {
+			exec(st, "ROLLBACK", NULL);
+			*queued = 0;
+		}
+	}
+	pthread_mutex_unlock(&st->mu);
+	return rc;
+}
+
+enum rc_code
+store_recheck_finish(struct store *st, const struct store_job *job, int outcome,
+    const char *report, const char *error, long long now, long long next,
+    long long *streak, struct rc_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	enum rc_code rc = RC_OK;
+	long long old = 0, since = 0;
+	int began = 0, had_since = 0;
+
+	*streak = 0;
+	pthread_mutex_lock(&st->mu);
+	if ((rc = exec(st, "BEGIN IMMEDIATE", err)) != RC_OK)
+		goto out;
+	began = 1;
+	if (sqlite3_prepare_v2(st->db,
+	        "SELECT recheck_streak, recheck_since FROM jobs WHERE id = ?",
+	        -1, &s, NULL) != SQLITE_OK) {
+		rc = dberr(st, err, "recheck finish");
+		goto out;
+	}
+	bind_text(s, 1, job->id);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		old = sqlite3_column_int64(s, 0);
+		had_since = sqlite3_column_type(s, 1) != SQLITE_NULL;
+		since = sqlite3_column_int64(s, 1);
+	}
+	sqlite3_finalize(s);
+	s = NULL;
+	*streak = recheck_streak_after(old, (enum recheck_outcome)outcome);
+	if (*streak == 0)
+		had_since = 0;
+	else if (!had_since) {
+		had_since = 1;
+		since = now;
+	}
+	if (sqlite3_prepare_v2(st->db,
+	        "UPDATE jobs SET state = 'done', recheck_run = 0,"
+	        " recheck_next = ?1, recheck_last = ?2, recheck_outcome = ?3,"
+	        " recheck_report = ?4, recheck_error = ?5,"
+	        " recheck_streak = ?6, recheck_since = ?7, updated = ?2"
+	        " WHERE id = ?8",
+	        -1, &s, NULL) != SQLITE_OK) {
+		rc = dberr(st, err, "recheck finish");
+		goto out;
+	}
+	sqlite3_bind_int64(s, 1, next);
+	sqlite3_bind_int64(s, 2, now);
+	bind_text(s, 3, recheck_outcome_str((enum recheck_outcome)outcome));
+	bind_text(s, 4, report);
+	bind_text(s, 5, error);
+	sqlite3_bind_int64(s, 6, *streak);
+	if (had_since)
+		sqlite3_bind_int64(s, 7, since);
+	else
+		sqlite3_bind_null(s, 7);
+	bind_text(s, 8, job->id);
+	rc = run_stmt(st, s, "recheck finish", err);
+out:
+	sqlite3_finalize(s);
+	if (began) {
+		if (rc == RC_OK)
+			rc = exec(st, "COMMIT", err);
+		if (rc != RC_OK)
+			exec(st, "ROLLBACK", NULL);
+	}
+	pthread_mutex_unlock(&st->mu);
+	return rc;
+}
+
+/* Column i as a JSON integer or null. */
+static json_t *
+col_int(sqlite3_stmt *s, int i)
+{
+	return sqlite3_column_type(s, i) == SQLITE_NULL
+	    ? json_null()
+	    : json_integer((json_int_t)sqlite3_column_int64(s, i));
+}
+
+enum rc_code
+store_alerts(struct store *st, json_t **out, struct rc_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	enum rc_code rc = RC_OK;
+	json_t *arr, *o;
+	int r;
+
+	*out = NULL;
+	if ((arr = json_array()) == NULL)
+		return RC_ERR(err, RC_ENOMEM, "out of memory");
+	pthread_mutex_lock(&st->mu);
+	if (sqlite3_prepare_v2(st->db,
+	        "SELECT id, dossier_id, siren, recheck_host, recheck_streak,"
+	        " recheck_since, recheck_last, recheck_outcome, recheck_error,"
+	        " recheck_next FROM jobs WHERE recheck_streak >= ? ORDER BY n",
+	        -1, &s, NULL) != SQLITE_OK) {
+		rc = dberr(st, err, "alerts");
+		goto out;
+	}
+	sqlite3_bind_int(s, 1, RECHECK_ALERT_STREAK);
+	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+		o = json_pack("{s:o, s:o, s:o, s:o, s:I, s:o, s:o, s:o, s:o, "
+		              "s:o}",
+		    "id", col_str(s, 0), "dossier_id", col_str(s, 1), "siren",
+		    col_str(s, 2), "host", col_str(s, 3), "streak",
+		    (json_int_t)sqlite3_column_int64(s, 4), "failing_since",
+		    col_int(s, 5), "last_checked", col_int(s, 6),
+		    "last_outcome", col_str(s, 7), "last_error", col_str(s, 8),
+		    "next_check", col_int(s, 9));
+		if (o == NULL || json_array_append_new(arr, o) != 0) {
+			rc = RC_ERR(err, RC_ENOMEM, "out of memory");
+			goto out;
+		}
+	}
+	if (r != SQLITE_DONE) {
+		rc = dberr(st, err, "alerts");
+		goto out;
+	}
+	if ((*out = json_pack("{s:O}", "alerts", arr)) == NULL)
+		rc = RC_ERR(err, RC_ENOMEM, "out of memory");
+out:
+	sqlite3_finalize(s);
+	pthread_mutex_unlock(&st->mu);
+	json_decref(arr);
+	return rc;
+}
+
+void
+store_recheck_counts(struct store *st, long long *alerting,
+    long long *scheduled)
+{
+	char q[96];
+
+	pthread_mutex_lock(&st->mu);
+	snprintf(q, sizeof(q),
+	    "SELECT count(*) FROM jobs WHERE recheck_streak >= %d",
+	    RECHECK_ALERT_STREAK);
+	*alerting = count1(st, q, NULL);
+	*scheduled = count1(st,
+	    "SELECT count(*) FROM jobs WHERE recheck_next IS NOT NULL", NULL);
+	pthread_mutex_unlock(&st->mu);
 }

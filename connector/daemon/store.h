@@ -19,9 +19,10 @@
 
 #include "common/err.h"
 
-#define STORE_SCHEMA_VERSION 4  /* 3: the DS poller, 4: conformance runs */
-#define STORE_ID_LEN         32 /* hex of 128 random bits */
-#define STORE_LIST_MAX       500
+#define STORE_SCHEMA_VERSION 5 /* 3: DS poller, 4: conformance, 5: re-checks   \
+	                        */
+#define STORE_ID_LEN   32      /* hex of 128 random bits */
+#define STORE_LIST_MAX 500
 
 struct store;
 
@@ -32,6 +33,7 @@ struct store_job {
 	int want_award;       /* an award request is pending */
 	long long award_seen; /* award requests counted at claim */
 	char *award_by;       /* token name that asked, or NULL */
+	int recheck;          /* a re-check of an awarded job (recheck.h) */
 };
 
 /*
@@ -196,5 +198,42 @@ enum rc_code store_conf_get(struct store *st, const char *id, json_t **out,
 /* The stored dossier of job id (rc_free), or NULL when no such job. */
 enum rc_code store_conf_dossier(struct store *st, const char *id,
     char **dossier, struct rc_err *err);
+
+/*
+ * Re-verification (recheck.h), one pass of the worker, in one
+ * transaction: every awarded job without a schedule gets one (from its
+ * last update, recheck_next_at); then the jobs due at now that are
+ * finished go back to the queue as re-checks, oldest due first, while
+ * fewer than queue_max jobs are queued and fewer than per_host re-checks
+ * of the same host are queued or running.  The host is that of the first
+ * FranceConnect integration's login_url, else "api:<name>".  *queued
+ * counts the jobs queued.
+ */
+enum rc_code store_recheck_tick(struct store *st, long long now,
+    long long interval, long long per_host, long long queue_max,
+    long long *queued, struct rc_err *err);
+
+/*
+ * Record the end of a re-check run of job: the job is done again with
+ * its report, verdict and award untouched; outcome (recheck_outcome_str),
+ * the re-check's report JSON (or NULL) and error sentence (or NULL) are
+ * kept apart; the streak moves (recheck_streak_after) and the next
+ * re-check is due at next.  *streak receives the new streak.
+ */
+enum rc_code store_recheck_finish(struct store *st, const struct store_job *job,
+    int outcome, const char *report, const char *error, long long now,
+    long long next, long long *streak, struct rc_err *err);
+
+/*
+ * GET /v1/alerts: the jobs whose streak is alerting, oldest first:
+ * {"alerts": [{"id", "dossier_id", "siren", "host", "streak",
+ * "failing_since", "last_checked", "last_outcome", "last_error",
+ * "next_check"}]}.
+ */
+enum rc_code store_alerts(struct store *st, json_t **out, struct rc_err *err);
+
+/* Jobs listed under GET /v1/alerts, and jobs with a re-check schedule. */
+void store_recheck_counts(struct store *st, long long *alerting,
+    long long *scheduled);
 
 #endif /* RC_CONNECTOR_DAEMON_STORE_H */

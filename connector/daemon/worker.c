@@ -12,10 +12,13 @@
 #include <string.h>
 #include <time.h>
 
+#include <openssl/rand.h>
+
 #include "common/log.h"
 #include "common/mem.h"
 #include "connector/award.h"
 #include "connector/daemon/daemon_int.h"
+#include "connector/daemon/recheck.h"
 
 void
 worker_kick(struct daemon *dm)
@@ -164,6 +167,108 @@ out:
 	dossier_free(d);
 }
 
+/*
+ * A re-check of an awarded job (recheck.h): the stored dossier without
+ * its API integrations (their credential was never stored: what needs
+ * it cannot run, and is not counted as a failure), through the same
+ * verifier; no award.  The job's report, verdict and award stay as they
+ * were; the outcome moves the re-check streak.
+ */
+static void
+run_recheck(struct daemon *dm, struct store_job *job)
+{
+	const struct cfg *cfg = dm->pl.cfg;
+	struct dossier *d = NULL;
+	struct report *rep = NULL;
+	struct rc_err err = { 0 };
+	struct rc_errs errs;
+	const struct dossier *one[1];
+	enum recheck_outcome o = RECHECK_ERROR;
+	char *report = NULL, errmsg[600] = "";
+	json_t *root = NULL, *ins, *in, *j = NULL;
+	long long now, streak = 0;
+	uint64_t rnd = 0;
+	size_t i;
+
+	log_info("job=%s state=running recheck=1", job->id);
+	rc_errs_init(&errs);
+	if ((root = json_loads(job->dossier, JSON_REJECT_DUPLICATES, NULL)) ==
+	        NULL ||
+	    !json_is_array(ins = json_object_get(root, "integrations"))) {
+		snprintf(errmsg, sizeof(errmsg), "stored dossier: unreadable");
+		goto out;
+	}
+	for (i = json_array_size(ins); i-- > 0;) {
+		in = json_array_get(ins, i);
+		if (json_string_value(json_object_get(in, "kind")) != NULL &&
+		    strcmp(json_string_value(json_object_get(in, "kind")),
+		        "api") == 0)
+			json_array_remove(ins, i);
+	}
+	if (json_array_size(ins) == 0) {
+		o = RECHECK_NEEDS_TOKEN;
+		snprintf(errmsg, sizeof(errmsg),
+		    "only API integrations: their credential is never stored, "
+		    "so nothing can be re-checked without a new submission");
+		goto out;
+	}
+	if (dossier_from_json_submitted(root, "stored dossier", &d, &errs) !=
+	    RC_OK) {
+		snprintf(errmsg, sizeof(errmsg), "stored dossier: %s",
+		    errs.n > 0 ? errs.e[0].msg : "out of memory");
+		goto out;
+	}
+	one[0] = d;
+	if (verifier_run(&dm->pl.opts, one, 1, &rep, &err) != RC_OK ||
+	    rep == NULL) {
+		snprintf(errmsg, sizeof(errmsg), "the checks could not run: %s",
+		    err.msg);
+		goto out;
+	}
+	if ((j = report_to_json(rep)) == NULL ||
+	    (report = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS)) == NULL) {
+		snprintf(errmsg, sizeof(errmsg), "out of memory");
+		goto out;
+	}
+	switch (report_verdict(rep)) {
+	case VERDICT_VERIFIED:
+		o = RECHECK_VERIFIED;
+		break;
+	case VERDICT_FAILED:
+		o = RECHECK_FAILED;
+		break;
+	default:
+		o = RECHECK_INCONCLUSIVE;
+		break;
+	}
+out:
+	now = (long long)time(NULL);
+	if (RAND_bytes((unsigned char *)&rnd, sizeof(rnd)) != 1)
+		rnd = (uint64_t)now;
+	if (store_recheck_finish(dm->store, job, o, report,
+	        errmsg[0] ? errmsg : NULL, now,
+	        recheck_next_at(now, cfg->daemon_recheck_interval, rnd),
+	        &streak, &err) != RC_OK)
+		log_error("job=%s cannot record the re-check: %s", job->id,
+		    err.msg);
+	else if (recheck_alerting(streak))
+		log_warn("job=%s recheck=%s streak=%lld alert=1%s%s", job->id,
+		    recheck_outcome_str(o), streak, errmsg[0] ? " error=" : "",
+		    errmsg);
+	else
+		log_info("job=%s recheck=%s streak=%lld%s%s", job->id,
+		    recheck_outcome_str(o), streak, errmsg[0] ? " error=" : "",
+		    errmsg);
+	pthread_mutex_lock(&dm->mu);
+	dm->rechecks[o]++;
+	pthread_mutex_unlock(&dm->mu);
+	json_decref(j);
+	json_decref(root);
+	free(report); /* json_dumps */
+	report_free(rep);
+	dossier_free(d);
+}
+
 void *
 worker_main(void *arg)
 {
@@ -172,6 +277,7 @@ worker_main(void *arg)
 	struct rc_err err = { 0 };
 	struct timespec ts;
 	enum rc_code rc;
+	long long queued;
 	int got;
 
 	for (;;) {
@@ -184,6 +290,14 @@ worker_main(void *arg)
 		/* A conformance run first (conf_job.c): it was asked for. */
 		if (conf_job_run_one(dm))
 			continue;
+		/* Awarded jobs due for a re-check go back to the queue. */
+		if (store_recheck_tick(dm->store, (long long)time(NULL),
+		        dm->pl.cfg->daemon_recheck_interval,
+		        dm->pl.cfg->daemon_recheck_per_host,
+		        dm->pl.cfg->daemon_queue_max, &queued, &err) != RC_OK)
+			log_error("job store: re-check schedule: %s", err.msg);
+		else if (queued > 0)
+			log_info("recheck queued=%lld", queued);
 		vault_gate(dm->vault, 1);
 		rc = store_claim(dm->store, &job, &got, &err);
 		vault_gate(dm->vault, 0);
@@ -204,7 +318,10 @@ worker_main(void *arg)
 		pthread_mutex_lock(&dm->mu);
 		dm->worker_busy = 1;
 		pthread_mutex_unlock(&dm->mu);
-		run_job(dm, &job);
+		if (job.recheck)
+			run_recheck(dm, &job);
+		else
+			run_job(dm, &job);
 		store_job_cleanup(&job);
 		pthread_mutex_lock(&dm->mu);
 		dm->worker_busy = 0;

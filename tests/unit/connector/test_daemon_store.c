@@ -330,6 +330,16 @@ test_migrate_from_v1(void **state)
 	                     "DROP TABLE ds_dossiers;"
 	                     "DROP TABLE intake_cursor;"
 	                     "DROP TABLE conformance;"
+	                     "DROP INDEX jobs_recheck;"
+	                     "ALTER TABLE jobs DROP COLUMN recheck_run;"
+	                     "ALTER TABLE jobs DROP COLUMN recheck_next;"
+	                     "ALTER TABLE jobs DROP COLUMN recheck_host;"
+	                     "ALTER TABLE jobs DROP COLUMN recheck_streak;"
+	                     "ALTER TABLE jobs DROP COLUMN recheck_since;"
+	                     "ALTER TABLE jobs DROP COLUMN recheck_last;"
+	                     "ALTER TABLE jobs DROP COLUMN recheck_outcome;"
+	                     "ALTER TABLE jobs DROP COLUMN recheck_report;"
+	                     "ALTER TABLE jobs DROP COLUMN recheck_error;"
 	                     "UPDATE schema_version SET version = 1",
 	                     NULL, NULL, NULL),
 	    SQLITE_OK);
@@ -370,6 +380,16 @@ test_migrate_from_v2_ds(void **state)
 	                     "DROP TABLE ds_dossiers;"
 	                     "DROP TABLE intake_cursor;"
 	                     "DROP TABLE conformance;"
+	                     "DROP INDEX jobs_recheck;"
+	                     "ALTER TABLE jobs DROP COLUMN recheck_run;"
+	                     "ALTER TABLE jobs DROP COLUMN recheck_next;"
+	                     "ALTER TABLE jobs DROP COLUMN recheck_host;"
+	                     "ALTER TABLE jobs DROP COLUMN recheck_streak;"
+	                     "ALTER TABLE jobs DROP COLUMN recheck_since;"
+	                     "ALTER TABLE jobs DROP COLUMN recheck_last;"
+	                     "ALTER TABLE jobs DROP COLUMN recheck_outcome;"
+	                     "ALTER TABLE jobs DROP COLUMN recheck_report;"
+	                     "ALTER TABLE jobs DROP COLUMN recheck_error;"
 	                     "UPDATE schema_version SET version = 2",
 	                     NULL, NULL, NULL),
 	    SQLITE_OK);
