@@ -113,7 +113,9 @@ void ds_poll_metrics(struct rc_buf *b);
  * vault.c: credentials given with submissions, in memory only, keyed by
  * job id.  vault_put moves d's in-memory credentials (secret_mem of the
  * integrations with a submitted_sha256) into v for job id, replacing
- * what it held for it.  vault_fill copies them back into a dossier parsed
+ * what it held for it in one step; RC_EINVAL (nothing changed, d keeps
+ * them) when v holds a credential of another fingerprint for one of
+ * those integrations.  vault_fill copies them back into a dossier parsed
  * from the store, matching integration and fingerprint; *missing is the
  * first integration whose credential is not held, or -1.  vault_drop
  * forgets (wipes) job id's credentials.

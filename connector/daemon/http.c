@@ -424,7 +424,7 @@ post_dossier(struct http_ctx *x, struct http_req *rq)
 	json_t *job = NULL, *state;
 	struct rc_buf kb;
 	enum MHD_Result ret;
-	int existed, full;
+	int existed, full, same = 0;
 
 	if (over_limit(x, "token:", x->who.name, dm->pl.cfg->daemon_rate_token,
 	        60, &ret))
@@ -484,9 +484,36 @@ post_dossier(struct http_ctx *x, struct http_req *rq)
 		    "the job store failed; nothing was queued");
 		goto out;
 	}
+	/*
+	 * A known key must come with the same dossier and credentials: the
+	 * key is the client's promise that this is the same request, so
+	 * another body is refused, not a silent replacement of the job's
+	 * credential (review finding).
+	 */
+	if (existed && !full &&
+	    (store_same_dossier(dm->store, id, canon, &same, &err) != RC_OK ||
+	        !same)) {
+		vault_gate(dm->vault, 0);
+		if (err.msg[0] != '\0') {
+			log_error("job store: %s", err.msg);
+			ret = http_respond_error(x,
+			    MHD_HTTP_INTERNAL_SERVER_ERROR,
+			    "the job store failed; nothing was queued");
+		} else
+			ret = http_respond_error(x,
+			    MHD_HTTP_UNPROCESSABLE_CONTENT,
+			    "Idempotency-Key: already used with another "
+			    "dossier or another credential; nothing was "
+			    "changed (send a new key for a new request)");
+		goto out;
+	}
 	/* The job's credentials, in memory only (vault.c). */
-	if (!full)
-		vault_put(dm->vault, id, d, time(NULL));
+	if (!full && vault_put(dm->vault, id, d, time(NULL)) != RC_OK) {
+		vault_gate(dm->vault, 0);
+		ret = http_respond_error(x, MHD_HTTP_UNPROCESSABLE_CONTENT,
+		    "this job holds another credential; nothing was changed");
+		goto out;
+	}
 	vault_gate(dm->vault, 0);
 	if (full) {
 		ret = http_respond_json(x, MHD_HTTP_SERVICE_UNAVAILABLE,

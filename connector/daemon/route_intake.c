@@ -85,7 +85,7 @@ post_datapass(struct http_ctx *x, struct http_req *rq)
 	enum MHD_Result ret;
 	size_t slen = 0;
 	bool ok;
-	int seen = 0;
+	int seen = 0, full = 0;
 
 	if (rc_sha256_hex(rq->body.data ? rq->body.data : "", rq->body.len,
 	        sha) != RC_OK)
@@ -124,14 +124,27 @@ post_datapass(struct http_ctx *x, struct http_req *rq)
 		return http_respond_error(x, MHD_HTTP_BAD_REQUEST, err.msg);
 	}
 	snprintf(desc, sizeof(desc), "%s %s", ev.event, ev.model_type);
-	if (store_intake_event(x->dm->store, "datapass", sha, ev.fired_at, desc,
+	if (store_intake_event_bounded(x->dm->store, "datapass", sha,
+	        ev.fired_at, desc,
 	        ev.action == INTAKE_DP_RECHECK ? ev.siret : NULL,
-	        now - cfg->intake_dp_max_age - INTAKE_DP_FUTURE_SKEW, &seen,
-	        &requeued, &err) != RC_OK) {
+	        now - cfg->intake_dp_max_age - INTAKE_DP_FUTURE_SKEW,
+	        cfg->daemon_queue_max, &seen, &full, &requeued,
+	        &err) != RC_OK) {
 		log_error("job store: %s", err.msg);
 		count(DP_ERROR, 0);
 		return http_respond_error(x, MHD_HTTP_INTERNAL_SERVER_ERROR,
 		    "the job store failed; nothing was done, send it again");
+	}
+	if (full) {
+		log_warn("intake=datapass refused=queue_full siret=%s "
+		         "body_sha256=%.16s",
+		    ev.siret, sha);
+		count(DP_ERROR, 0);
+		return http_respond_json(x, MHD_HTTP_SERVICE_UNAVAILABLE,
+		    json_pack("{s:s}", "error",
+		        "the queue is full; nothing was done, send the event "
+		        "again later"),
+		    NULL, DAEMON_RETRY_AFTER);
 	}
 	if (seen) {
 		log_warn("intake=datapass refused=replay body_sha256=%.16s",

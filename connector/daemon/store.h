@@ -57,6 +57,15 @@ enum rc_code store_submit(struct store *st, const char *idem,
     int *existed, int *full, struct rc_err *err);
 
 /*
+ * Is dossier (canonical JSON, credential fingerprints included) the one
+ * job id was submitted with?  *same 1 yes, 0 no or no such job.  An
+ * Idempotency-Key sent again with another dossier or another credential
+ * is refused with it (422), rather than taking the first job's place.
+ */
+enum rc_code store_same_dossier(struct store *st, const char *id,
+    const char *dossier, int *same, struct rc_err *err);
+
+/*
  * The job as the API shows it: {"id", "state", "dossier_id", "siren",
  * "submitted_by", "created", "updated", "attempts", "verdict", "report",
  * "error", "award_requested_by", "award"}.  *out is NULL when no such
@@ -127,6 +136,16 @@ enum rc_code store_intake_event(struct store *st, const char *source,
     const char *sha256, long long fired_at, const char *event,
     const char *siret, long long prune_before, int *seen, long long *requeued,
     struct rc_err *err);
+
+/*
+ * As store_intake_event, bounded by daemon.queue_max: when the jobs it
+ * would queue again do not fit beside those already queued (queue_max),
+ * *full is 1 and nothing is recorded (the sender may retry).
+ */
+enum rc_code store_intake_event_bounded(struct store *st, const char *source,
+    const char *sha256, long long fired_at, const char *event,
+    const char *siret, long long prune_before, long long queue_max, int *seen,
+    int *full, long long *requeued, struct rc_err *err);
 
 /* Can the store be written now?  (BEGIN IMMEDIATE; ROLLBACK.) */
 enum rc_code store_ping(struct store *st, struct rc_err *err);

@@ -122,11 +122,36 @@ vault_put(struct daemon_vault *v, const char *id, struct dossier *d, time_t now)
 {
 	struct dossier_integration *in;
 	struct vault_entry *e;
-	size_t i;
+	size_t i, k;
 
-	vault_drop(v, id);
 	pthread_mutex_lock(&v->mu);
 	sweep(v, now);
+	/*
+	 * One step under the lock: a worker filling this job's dossier never
+	 * sees it between the old credentials and the new (review finding:
+	 * vault_drop then a second lock left that gap).  A credential for
+	 * the same integration with another fingerprint is refused, never
+	 * replaced.
+	 */
+	for (k = 0; k < v->n; k++) {
+		if (strcmp(v->e[k].id, id) != 0)
+			continue;
+		for (i = 0; i < d->nintegrations; i++) {
+			in = &d->integrations[i];
+			if (v->e[k].idx == i && in->secret_mem != NULL &&
+			    CRYPTO_memcmp(v->e[k].sha, in->submitted_sha256,
+			        64) != 0) {
+				pthread_mutex_unlock(&v->mu);
+				return RC_EINVAL;
+			}
+		}
+	}
+	k = 0;
+	while (k < v->n)
+		if (strcmp(v->e[k].id, id) == 0)
+			entry_remove(v, k);
+		else
+			k++;
 	for (i = 0; i < d->nintegrations; i++) {
 		in = &d->integrations[i];
 		if (in->secret_mem == NULL || in->submitted_sha256[0] == '\0')

@@ -81,6 +81,19 @@ assert st.get("api.token.live") == "pass" and st.get("api.token.production") == 
 PY
 req POST /v1/dossiers "$T_INSTR" "$WORK/ok.json"; expect_code "the same submission again: 200" 200
 [ "$(jget '["id"]')" = "$ID" ] && ok "same dossier and token, same job" || nok "another job"
+# An Idempotency-Key sent again with another token is refused (422) and
+# changes nothing; with the same body it is the same job (review finding:
+# the second token silently replaced the first in the vault).
+submission "$WORK/idem-a.json" IT-API-IDEM "$TOK"
+submission "$WORK/idem-b.json" IT-API-IDEM "$STAGING"
+req POST /v1/dossiers "$T_INSTR" "$WORK/idem-a.json" -H "Idempotency-Key: idem-1"; expect_code "submit with an Idempotency-Key: 202" 202
+IDK=$(jget '["id"]')
+req POST /v1/dossiers "$T_INSTR" "$WORK/idem-b.json" -H "Idempotency-Key: idem-1"; expect_code "the same key with another token: 422" 422
+grep -q "Idempotency-Key: already used" "$WORK/resp" && ok "the 422 names the key" || nok "422: $(cat "$WORK/resp")"
+req POST /v1/dossiers "$T_INSTR" "$WORK/idem-a.json" -H "Idempotency-Key: idem-1"; expect_code "the same key and body again: 200" 200
+[ "$(jget '["id"]')" = "$IDK" ] && ok "the same key and body: the same job" || nok "another job: $(cat "$WORK/resp")"
+wait_done "$IDK" || nok "job $IDK did not finish"
+[ "$(jget '["verdict"]')" = verified ] && ok "the job ran with its own token" || nok "verdict: $(jget '["verdict"]') $(jget '["error"]')"
 req POST "/v1/dossiers/$ID/verify" "$T_INSTR"; expect_code "verify: 202" 202
 i=0
 while :; do

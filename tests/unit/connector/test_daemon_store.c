@@ -531,6 +531,55 @@ test_intake_event(void **state)
 	store_close(st);
 }
 
+/*
+ * daemon.queue_max bounds what an intake event queues again (review
+ * finding: the DataPass requeue ignored it): when the jobs do not fit,
+ * nothing changes and the event is not recorded, so a retry is new.
+ */
+static void
+test_intake_event_bounded(void **state)
+{
+	char a[STORE_ID_LEN + 1], b[STORE_ID_LEN + 1], x[STORE_ID_LEN + 1];
+	struct rc_err err = { 0 };
+	struct store *st = open_store(NULL);
+	json_t *j = NULL;
+	long long n;
+	int seen, full;
+
+	(void)state;
+	submit_siret(st, "k1", "D-1", "21750001600019", a);
+	submit_siret(st, "k2", "D-2", "21750001600019", b);
+	finish_job(st, a);
+	finish_job(st, b);
+	submit_siret(st, "k3", "D-3", "21330063500017", x); /* stays queued */
+	assert_int_equal(store_intake_event_bounded(st, "datapass", "h1", 1000,
+	                     "approve", "21750001600019", 0, 2, &seen, &full,
+	                     &n, &err),
+	    RC_OK);
+	assert_int_equal(full, 1);
+	assert_int_equal(seen, 0);
+	assert_int_equal(n, 0);
+	assert_string_equal(state_of(st, a, &j), "done");
+	assert_string_equal(state_of(st, b, &j), "done");
+	assert_int_equal(store_queued(st), 1);
+	/* Room for both: the same event (not recorded before) acts. */
+	assert_int_equal(store_intake_event_bounded(st, "datapass", "h1", 1000,
+	                     "approve", "21750001600019", 0, 3, &seen, &full,
+	                     &n, &err),
+	    RC_OK);
+	assert_int_equal(full, 0);
+	assert_int_equal(seen, 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(store_queued(st), 3);
+	/* An event that queues nothing is recorded even when full. */
+	assert_int_equal(store_intake_event_bounded(st, "datapass", "h2", 1000,
+	                     "x", NULL, 0, 1, &seen, &full, &n, &err),
+	    RC_OK);
+	assert_int_equal(full, 0);
+	json_decref(j);
+	store_close(st);
+}
+
 #define FC_OK                                                                  \
 	"{\"dossier_id\": \"D-1\", \"collectivite\": {\"siren\": "             \
 	"\"217500016\", \"siret\": \"21750001600019\", \"nom\": \"Commune\", " \
@@ -780,7 +829,7 @@ test_vault(void **state)
 	struct daemon_vault *v = NULL;
 	struct rc_err err = { 0 };
 	struct dossier *d = NULL, *stored = NULL;
-	char *canon = NULL;
+	char *canon = NULL, *canon2 = NULL;
 	long missing;
 
 	(void)state;
@@ -822,6 +871,32 @@ test_vault(void **state)
 	assert_int_equal(missing, 1);
 	dossier_free(stored);
 	dossier_free(d);
+	free(canon);
+	/*
+	 * The same job with another credential for the same integration: the
+	 * vault keeps the first (it was replaced, review finding); the same
+	 * credential again is taken.
+	 */
+	api_ok(tok, &canon, &d);
+	assert_int_equal(vault_put(v, id, d, 1000), RC_OK);
+	dossier_free(d);
+	api_ok("\"api\": \"api_particulier\", \"token\": \"tok-456\"", &canon2,
+	    &d);
+	assert_int_equal(vault_put(v, id, d, 1000), RC_EINVAL);
+	assert_non_null(d->integrations[1].secret_mem); /* not taken */
+	dossier_free(d);
+	free(canon2);
+	api_ok(tok, &canon2, &d);
+	assert_int_equal(vault_put(v, id, d, 1000), RC_OK);
+	dossier_free(d);
+	free(canon2);
+	assert_int_equal(
+	    dossier_parse_submitted(canon, strlen(canon), "s", &stored, &err),
+	    RC_OK);
+	assert_int_equal(vault_fill(v, id, stored, 1001, &missing), RC_OK);
+	assert_int_equal(missing, -1);
+	assert_memory_equal(stored->integrations[1].secret_mem, "tok-123", 7);
+	dossier_free(stored);
 	free(canon);
 	vault_free(v);
 }
@@ -918,6 +993,31 @@ test_conformance_runs(void **state)
 	store_close(st);
 }
 
+/* An Idempotency-Key sent again: the same dossier or not. */
+static void
+test_same_dossier(void **state)
+{
+	char id[STORE_ID_LEN + 1];
+	struct rc_err err = { 0 };
+	struct store *st = open_store(NULL);
+	int same = -1;
+
+	(void)state;
+	submit(st, "k1", 10, id, 0, 0); /* dossier "{}" */
+	assert_int_equal(store_same_dossier(st, id, "{}", &same, &err), RC_OK);
+	assert_int_equal(same, 1);
+	assert_int_equal(store_same_dossier(st, id,
+	                     "{\"credential_sha256\":\"ab\"}", &same, &err),
+	    RC_OK);
+	assert_int_equal(same, 0);
+	assert_int_equal(store_same_dossier(st,
+	                     "ffffffffffffffffffffffffffffffff", "{}", &same,
+	                     &err),
+	    RC_OK);
+	assert_int_equal(same, 0);
+	store_close(st);
+}
+
 int
 main(void)
 {
@@ -943,6 +1043,10 @@ main(void)
 		cmocka_unit_test(test_screen),
 		cmocka_unit_test(test_screen_api_credential),
 		cmocka_unit_test(test_vault),
+		cmocka_unit_test_setup_teardown(test_intake_event_bounded,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_same_dossier, setup,
+		    teardown),
 		cmocka_unit_test(test_screen_all_errors),
 		cmocka_unit_test(test_screen_parse_error_hides_input),
 		cmocka_unit_test_setup_teardown(test_conformance_runs, setup,
