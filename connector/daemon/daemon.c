@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -26,10 +27,24 @@ static void
 reload_tokens(struct daemon *dm)
 {
 	struct rc_err err = { 0 };
+	struct rc_errs errs;
 	struct cfg *fresh = NULL, *old;
+	size_t i;
 
-	if (cfg_load(dm->config, &fresh, &err) != RC_OK ||
-	    cfg_reload_check(dm->pl.cfg, fresh, &err) != RC_OK) {
+	/* Every error of the file, not only the first (review finding). */
+	rc_errs_init(&errs);
+	if (cfg_load_all(dm->config, &fresh, &errs) != RC_OK) {
+		for (i = 0; i < rc_errs_kept(&errs); i++)
+			log_error("SIGHUP: config not reloaded: %s",
+			    errs.e[i].msg);
+		if (rc_errs_more(&errs) > 0)
+			log_error("SIGHUP: config not reloaded: ... and %zu "
+			          "more errors",
+			    rc_errs_more(&errs));
+		cfg_free(fresh);
+		return;
+	}
+	if (cfg_reload_check(dm->pl.cfg, fresh, &err) != RC_OK) {
 		log_error("SIGHUP: config not reloaded: %s", err.msg);
 		cfg_free(fresh);
 		return;
@@ -67,12 +82,26 @@ setup(struct daemon *dm, const char *config, struct rc_err *err)
 {
 	const struct cfg *cfg;
 	struct ledger *lg = NULL;
+	struct rc_errs errs;
 	char *vkey = NULL;
 	size_t requeued;
 	enum rc_code rc;
 
-	if ((rc = pipeline_init(&dm->pl, config, err)) != RC_OK)
-		return rc;
+	/*
+	 * Every error of the file is said, as `raccord config check` does
+	 * (review finding: only the first was); err then counts them.
+	 */
+	rc_errs_init(&errs);
+	if ((rc = pipeline_init_all(&dm->pl, config, &errs)) != RC_OK) {
+		if (errs.n <= 1) {
+			rc_errs_first(&errs, err);
+			return rc;
+		}
+		pipeline_errs_print(&errs, "raccord serve", stderr);
+		return RC_ERR(err, rc,
+		    "%s: %zu errors in the configuration (each above)", config,
+		    errs.n);
+	}
 	cfg = dm->pl.cfg;
 	policy_defaults(&dm->policy);
 	dm->policy.amount_cents = cfg->amount_cents;
