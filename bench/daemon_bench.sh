@@ -1,0 +1,191 @@
+#!/bin/sh
+# Benchmark of issue 9 (run by hand, never in CI or tests): raccord serve
+# beside nginx, and dossiers through the daemon beside raccord check
+# --batch, all on loopback against raccord-sim, in the same run.
+#
+#   BUILD=build sh bench/daemon_bench.sh
+#
+# 1. The daemon's resident memory when idle (VmRSS after start, and after
+#    the load below).
+# 2. wrk on GET /healthz and GET /v1/dossiers/{id} (a finished job with
+#    its report), then on nginx (Debian's, one worker process) serving
+#    static files of the very same bytes: requests per second and the
+#    ratio daemon / nginx.
+# 3. N dossiers of the simulator's correct "ok" portal submitted to the
+#    daemon (POST /v1/dossiers, then waiting until none is queued or
+#    running): the daemon's CPU (utime + stime from /proc) per dossier,
+#    beside raccord check --batch over the same N dossiers (GNU time).
+#
+# Environment: BUILD (default build), N dossiers (default 50), DUR seconds
+# per wrk run (default 5), CONNS wrk connections (default 16).  Needs wrk,
+# nginx (apt-get install wrk nginx), curl, python3, /usr/bin/time.  Run it
+# under nice on a shared machine; docs/bench.md has figures.
+set -u
+BUILD=${BUILD:-build}
+N=${N:-50}
+DUR=${DUR:-5}
+CONNS=${CONNS:-16}
+for t in wrk nginx curl python3 /usr/bin/time; do
+	command -v $t >/dev/null || { echo "daemon_bench: $t not installed (apt-get install wrk nginx time)" >&2; exit 2; }
+done
+. tests/integration/lib.sh
+NPID= DPID=
+bench_cleanup() {
+	[ -n "$DPID" ] && kill -9 "$DPID" 2>/dev/null
+	[ -n "$NPID" ] && kill "$NPID" 2>/dev/null
+	cleanup
+}
+trap bench_cleanup EXIT
+trap 'exit 1' INT TERM
+sim_start || exit 1
+write_config "$WORK/cfg.json" 30000
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+PORT=$(free_port)
+NPORT=$(free_port)
+BASE=http://127.0.0.1:$PORT
+TOK=bench-instructor-token-1d5c
+"$RACCORD" keygen bench.example/raccord/v1 --key "$WORK/k.pem" --vkey "$WORK/k.vkey" >/dev/null 2>&1 || exit 1
+"$RACCORD" ledger init "$WORK/ledger" --key "$WORK/k.pem" --vkey "$WORK/k.vkey" >/dev/null 2>&1 || exit 1
+python3 - "$WORK/cfg.json" "$WORK/d.json" "$PORT" "$WORK" "$TOK" <<'PY'
+import hashlib, json, sys
+base, out, port, work, tok = sys.argv[1:6]
+cfg = json.load(open(base))
+cfg["daemon"] = {"listen": "127.0.0.1:%s" % port, "store": work + "/jobs.sqlite",
+                 "tokens": [{"name": "bench", "role": "instructor",
+                             "sha256": hashlib.sha256(tok.encode()).hexdigest()}],
+                 "queue_max": 100000, "max_connections": 1024,
+                 "rate_per_token_min": 0, "rate_per_siren_hour": 0}
+cfg["ledger"] = {"dir": work + "/ledger", "key_file": work + "/k.pem"}
+json.dump(cfg, open(out, "w"), indent=2)
+PY
+"$RACCORD" serve --config "$WORK/d.json" >/dev/null 2>"$WORK/daemon.log" &
+DPID=$!
+i=0
+until curl -s -o /dev/null "$BASE/healthz"; do
+	i=$((i + 1)); [ $i -gt 100 ] && { echo "raccord serve did not start: $(tail -3 "$WORK/daemon.log")"; exit 1; }
+	sleep 0.1
+done
+sleep 2
+rss() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
+cpu() { # utime + stime of pid, seconds
+	python3 -c 'import os,sys; f=open("/proc/%s/stat" % sys.argv[1]).read().rsplit(")", 1)[1].split(); print((int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK"))' "$1"
+}
+RSS_IDLE=$(rss "$DPID")
+echo "daemon idle RSS: $RSS_IDLE kB"
+
+# A finished job to read.
+fc_dossier "$WORK/ok.json" ok
+ID=$(curl -s -H "Authorization: Bearer $TOK" -H "Content-Type: application/json" --data-binary "@$WORK/ok.json" "$BASE/v1/dossiers" |
+	python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+i=0
+until curl -s -H "Authorization: Bearer $TOK" "$BASE/v1/dossiers/$ID" | grep -q '"state":"done"'; do
+	i=$((i + 1)); [ $i -gt 300 ] && { echo "job $ID did not finish"; exit 1; }
+	sleep 0.2
+done
+mkdir -p "$WORK/www"
+curl -s -o "$WORK/www/healthz" "$BASE/healthz"
+curl -s -o "$WORK/www/dossier" -H "Authorization: Bearer $TOK" "$BASE/v1/dossiers/$ID"
+chmod 711 "$WORK"; chmod 755 "$WORK/www"; chmod 644 "$WORK/www/"*
+cat >"$WORK/nginx.conf" <<NGX
+worker_processes 1;
+daemon off;
+pid $WORK/nginx.pid;
+error_log $WORK/nginx.err;
+events { worker_connections 1024; }
+http {
+	access_log off;
+	client_body_temp_path $WORK/ngx-body;
+	proxy_temp_path $WORK/ngx-proxy;
+	fastcgi_temp_path $WORK/ngx-fcgi;
+	uwsgi_temp_path $WORK/ngx-uwsgi;
+	scgi_temp_path $WORK/ngx-scgi;
+	server {
+		listen 127.0.0.1:$NPORT;
+		root $WORK/www;
+		default_type application/json;
+	}
+}
+NGX
+nginx -p "$WORK" -c "$WORK/nginx.conf" &
+NPID=$!
+i=0
+until curl -s -o /dev/null "http://127.0.0.1:$NPORT/healthz"; do
+	i=$((i + 1)); [ $i -gt 50 ] && { echo "nginx did not start: $(cat "$WORK/nginx.err")"; exit 1; }
+	sleep 0.1
+done
+
+# rps URL [HEADER]: requests per second of one wrk run
+rps() {
+	if [ $# -gt 1 ]; then
+		wrk -t1 -c"$CONNS" -d"${DUR}s" -H "$2" "$1" >"$WORK/wrk.out" 2>&1
+	else
+		wrk -t1 -c"$CONNS" -d"${DUR}s" "$1" >"$WORK/wrk.out" 2>&1
+	fi
+	grep -q "Non-2xx" "$WORK/wrk.out" && { echo "wrk: non-2xx answers on $1" >&2; cat "$WORK/wrk.out" >&2; }
+	awk '/^Requests\/sec:/ { print $2 }' "$WORK/wrk.out"
+}
+H_D=$(rps "$BASE/healthz")
+H_N=$(rps "http://127.0.0.1:$NPORT/healthz")
+J_D=$(rps "$BASE/v1/dossiers/$ID" "Authorization: Bearer $TOK")
+J_N=$(rps "http://127.0.0.1:$NPORT/dossier")
+RSS_LOAD=$(rss "$DPID")
+ratio() { python3 -c 'import sys; print("%.0f %%" % (100 * float(sys.argv[1]) / float(sys.argv[2])))' "$1" "$2"; }
+printf '%-28s %10s %10s %8s\n' "wrk, $CONNS conn., ${DUR} s" "raccord" "nginx" "ratio"
+printf '%-28s %10s %10s %8s\n' "GET /healthz ($(wc -c <"$WORK/www/healthz") B)" "$H_D" "$H_N" "$(ratio "$H_D" "$H_N")"
+printf '%-28s %10s %10s %8s\n' "GET /v1/dossiers/{id} ($(wc -c <"$WORK/www/dossier") B)" "$J_D" "$J_N" "$(ratio "$J_D" "$J_N")"
+echo "daemon RSS: idle $RSS_IDLE kB, after the wrk runs $RSS_LOAD kB"
+kill "$NPID"; wait "$NPID" 2>/dev/null; NPID=
+
+# N dossiers: through the daemon, then with raccord check --batch.
+python3 - "$WORK/ok.json" "$WORK/batch.jsonl" "$WORK/post" "$N" <<'PY'
+import json, os, sys
+src, batch, d, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+base = json.load(open(src))
+os.makedirs(d, exist_ok=True)
+with open(batch, "w") as b:
+    for i in range(n):
+        x = json.loads(json.dumps(base))
+        x["dossier_id"] = "BENCH-%d" % i
+        s = json.dumps(x, separators=(",", ":"))
+        b.write(s + "\n")
+        open("%s/%d.json" % (d, i), "w").write(s)
+PY
+C0=$(cpu "$DPID")
+T0=$(date +%s.%N)
+i=0
+while [ $i -lt "$N" ]; do
+	curl -s -o /dev/null -H "Authorization: Bearer $TOK" -H "Content-Type: application/json" \
+		--data-binary "@$WORK/post/$i.json" "$BASE/v1/dossiers"
+	i=$((i + 1))
+done
+i=0
+while :; do
+	m=$(curl -s -H "Authorization: Bearer $TOK" "$BASE/metrics")
+	q=$(echo "$m" | awk '$1 == "raccord_jobs{state=\"queued\"}" { print $2 }')
+	r=$(echo "$m" | awk '$1 == "raccord_jobs{state=\"running\"}" { print $2 }')
+	[ "${q:-1}" = 0 ] && [ "${r:-1}" = 0 ] && break
+	i=$((i + 1)); [ $i -gt 1200 ] && { echo "the daemon did not finish the dossiers"; exit 1; }
+	sleep 0.5
+done
+T1=$(date +%s.%N)
+C1=$(cpu "$DPID")
+DONE=$(curl -s -H "Authorization: Bearer $TOK" "$BASE/v1/dossiers?verdict=verified&limit=500" |
+	python3 -c 'import json,sys; print(len(json.load(sys.stdin)["jobs"]))')
+/usr/bin/time -f "%U %S %e" -o "$WORK/time.out" "$RACCORD" check --config "$WORK/cfg.json" --format json \
+	--batch "$WORK/batch.jsonl" >"$WORK/batch.out" 2>"$WORK/batch.err"
+B_OK=$(grep -c '"verdict":"verified"' "$WORK/batch.out")
+python3 - "$C0" "$C1" "$T0" "$T1" "$N" "$(cat "$WORK/time.out" | tail -1)" "$DONE" "$B_OK" <<'PY'
+import sys
+c0, c1, t0, t1 = map(float, sys.argv[1:5])
+n = int(sys.argv[5]); u, s, e = map(float, sys.argv[6].split())
+done, bok = sys.argv[7], sys.argv[8]
+d = (c1 - c0) / n * 1000
+b = (u + s) / n * 1000
+print("%d dossiers            CPU/dossier  wall      verified" % n)
+print("raccord serve (POST)  %7.1f ms  %6.1f s  %s (+1 earlier job)" % (d, t1 - t0, done))
+print("raccord check --batch %7.1f ms  %6.1f s  %s" % (b, e, bok))
+print("daemon / CLI CPU per dossier: %.0f %%" % (100 * d / b if b else 0))
+PY
+kill -TERM "$DPID"; wait "$DPID"; DPID=
