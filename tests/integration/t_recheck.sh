@@ -21,16 +21,8 @@ T_INSTR=it-instructor-token-5f1d2c
 T_PAY=it-payment-token-91ab07
 T_SELF=it-selfcheck-token-33e8aa
 T_ADMIN=it-admin-token-c0ffee
-
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
-PORT=$(free_port)
-BASE=http://127.0.0.1:$PORT
-ORIGIN=it.example/raccord/v1
-L=$WORK/ledger
-"$RACCORD" keygen "$ORIGIN" --key "$WORK/k.pem" --vkey "$WORK/k.vkey" >/dev/null 2>&1 || { echo "keygen failed"; exit 1; }
-"$RACCORD" ledger init "$L" --key "$WORK/k.pem" --vkey "$WORK/k.vkey" >/dev/null 2>&1 || { echo "ledger init failed"; exit 1; }
+. tests/integration/lib_daemon.sh
+ledger_keys it.example/raccord/v1 || exit 1
 
 # The relay: 127.0.0.2:PORTAL_PORT -> 127.0.0.1:PORTAL_PORT, or a closed
 # connection while $WORK/broken exists.
@@ -66,10 +58,18 @@ while True:
     threading.Thread(target=pipe, args=(u, c), daemon=True).start()
 PY
 RELAY=$!
+recheck_cleanup() {
+	[ -n "${KEEP_LOG:-}" ] && cp "$WORK/daemon.log" "$KEEP_LOG"
+	kill "$RELAY" 2>/dev/null
+	daemon_cleanup
+}
+trap recheck_cleanup EXIT
+trap 'exit 1' INT TERM
+
 i=0; until [ -f "$WORK/relay.ready" ] || [ $i -gt 50 ]; do i=$((i + 1)); sleep 0.1; done
 [ -f "$WORK/relay.ready" ] || { echo "relay did not start: $(cat "$WORK/relay.log")"; kill "$RELAY"; exit 1; }
 
-python3 - "$WORK/d.json" "$WORK/cfg.json" "$PORT" "$WORK/jobs.sqlite" "$L" "$WORK/k.pem" \
+python3 - "$WORK/d.json" "$WORK/cfg.json" "$PORT" "$WORK/jobs.sqlite" "$L" "$LEDGER_KEY" \
 	"$T_INSTR" "$T_PAY" "$T_SELF" "$T_ADMIN" "$PORTAL_PORT" <<'PY'
 import hashlib, json, sys
 out, base, port, store, ledger, key, ti, tp, ts, ta, pp = sys.argv[1:12]
@@ -91,46 +91,6 @@ cfg["ledger"] = {"dir": ledger, "key_file": key}
 json.dump(cfg, open(out, "w"), indent=2)
 PY
 
-DPID=
-daemon_start() {
-	"$RACCORD" serve --config "$WORK/d.json" >>"$WORK/daemon.out" 2>>"$WORK/daemon.log" &
-	DPID=$!
-	i=0
-	until curl -s -o /dev/null "$BASE/healthz"; do
-		i=$((i + 1))
-		if [ $i -gt 100 ] || ! kill -0 "$DPID" 2>/dev/null; then
-			echo "raccord serve did not start:"; tail -5 "$WORK/daemon.log"; return 1
-		fi
-		sleep 0.1
-	done
-}
-recheck_cleanup() {
-	[ -n "$DPID" ] && kill -9 "$DPID" 2>/dev/null
-	[ -n "${KEEP_LOG:-}" ] && cp "$WORK/daemon.log" "$KEEP_LOG"
-	kill "$RELAY" 2>/dev/null
-	cleanup
-}
-trap recheck_cleanup EXIT
-trap 'exit 1' INT TERM
-
-NRESP=0
-mkdir -p "$WORK/bodies"
-# req METHOD PATH TOKEN [BODYFILE]: sets CODE, body in $WORK/resp
-req() {
-	m=$1 p=$2 t=$3
-	shift 3
-	if [ $# -gt 0 ] && [ -f "$1" ]; then b=$1; shift; set -- --data-binary "@$b" -H "Content-Type: application/json" "$@"; fi
-	if [ -n "$t" ]; then set -- -H "Authorization: Bearer $t" "$@"; fi
-	CODE=$(curl -s -o "$WORK/resp" -D "$WORK/hdrs" -w '%{http_code}' -X "$m" "$@" "$BASE$p")
-	NRESP=$((NRESP + 1))
-	cp "$WORK/resp" "$WORK/bodies/$NRESP"
-	ct=$(grep -i '^Content-Type:' "$WORK/hdrs" | tail -1 | cut -d' ' -f2- | tr -d '\r')
-	printf '%s\t%s\t%s\t%s\t%s\n' "$m" "$p" "$CODE" "$ct" "$NRESP" >>"$WORK/responses.tsv"
-}
-expect_code() {
-	if [ "$CODE" = "$2" ]; then ok "$1"; else nok "$1: HTTP $CODE, want $2: $(head -c 300 "$WORK/resp")"; fi
-}
-jget() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); v=eval("d"+sys.argv[2]); print("" if v is None else v)' "$WORK/resp" "$1"; }
 # metric NAME: its value on /metrics, in MVAL (not in a subshell: req
 # numbers the recorded responses)
 metric() {
@@ -193,7 +153,7 @@ req GET /v1/alerts "$T_ADMIN"; expect_code "alerts as admin: 200" 200
 req POST /v1/alerts "$T_INSTR"; expect_code "POST /v1/alerts: 405" 405
 
 # --- a restart keeps the schedule and the streak ---------------------------------
-kill -TERM "$DPID"; wait "$DPID"; DPID=
+daemon_stop
 n=$(grep -c "job=$ID recheck=" "$WORK/daemon.log")
 daemon_start || exit 1
 alerts; [ "$NALERTS" = 1 ] && ok "after a restart the alert is still listed" || nok "alerts after restart: $(cat "$WORK/resp")"
@@ -209,7 +169,7 @@ alerts; [ "$NALERTS" = 0 ] && ok "the recovery clears the alert" || nok "alerts:
 metric raccord_recheck_alerts; [ "${MVAL:-0}" = 0 ] && ok "/metrics: no alert" || nok "metrics: $(grep recheck "$WORK/resp")"
 metric 'raccord_rechecks_total{outcome="verified"}'; [ "${MVAL:-0}" -ge 1 ] && ok "/metrics counts re-checks by outcome" || nok "metrics: $(grep rechecks_total "$WORK/resp")"
 [ "$(wc -l <"$L/entries.jsonl")" -eq 1 ] && ok "still one ledger entry" || nok "$(wc -l <"$L/entries.jsonl") entries"
-kill -TERM "$DPID"; wait "$DPID"; DPID=
+daemon_stop
 
 if grep -q "Sanitizer\|runtime error" "$WORK/daemon.log"; then
 	nok "sanitizer report in the daemon's log:"; grep -m5 "Sanitizer\|runtime error" "$WORK/daemon.log"

@@ -6,19 +6,14 @@
 set -u
 . tests/integration/lib.sh
 
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
-PORT=$(free_port)
-L=$WORK/ledger
-"$RACCORD" keygen it.example/raccord/v1 --key "$WORK/k.pem" --vkey "$WORK/k.vkey" >/dev/null 2>&1 || { echo "keygen failed"; exit 1; }
-"$RACCORD" ledger init "$L" --key "$WORK/k.pem" --vkey "$WORK/k.vkey" >/dev/null 2>&1 || { echo "ledger init failed"; exit 1; }
+. tests/integration/lib_daemon.sh
+ledger_keys it.example/raccord/v1 || exit 1
 # conf FILE QUEUE_MAX MAX_CONNECTIONS
 conf() {
 	cat >"$1" <<JSON
 { "daemon": { "listen": "127.0.0.1:$PORT", "store": "$WORK/jobs.sqlite",
               "queue_max": $2, "max_connections": $3 },
-  "ledger": { "dir": "$L", "key_file": "$WORK/k.pem" } }
+  "ledger": { "dir": "$L", "key_file": "$LEDGER_KEY" } }
 JSON
 }
 
@@ -36,25 +31,14 @@ conf "$WORK/one.json" 0 10
 
 # --- on SIGHUP ------------------------------------------------------------------------
 conf "$WORK/d.json" 10 10
-"$RACCORD" serve --config "$WORK/d.json" >"$WORK/out" 2>"$WORK/log" &
-DPID=$!
-trap 'kill -9 "$DPID" 2>/dev/null; cleanup' EXIT
-trap 'exit 1' INT TERM
-i=0
-until curl -s -o /dev/null "http://127.0.0.1:$PORT/healthz"; do
-	i=$((i + 1))
-	if [ $i -gt 100 ] || ! kill -0 "$DPID" 2>/dev/null; then
-		echo "raccord serve did not start:"; tail -5 "$WORK/log"; exit 1
-	fi
-	sleep 0.1
-done
+daemon_start "$WORK/d.json" || exit 1
 conf "$WORK/d.json" 0 0
 kill -HUP "$DPID"
 i=0
-until [ "$(grep -c "SIGHUP: config not reloaded" "$WORK/log")" -ge 2 ] || [ $i -gt 100 ]; do i=$((i + 1)); sleep 0.1; done
-grep "SIGHUP: config not reloaded" "$WORK/log" | grep -q "daemon.queue_max" && ok "SIGHUP: the first fault is logged" || nok "SIGHUP log: $(tail -3 "$WORK/log")"
-grep "SIGHUP: config not reloaded" "$WORK/log" | grep -q "daemon.max_connections" && ok "SIGHUP: the second fault is logged too" || nok "SIGHUP log: $(tail -3 "$WORK/log")"
-curl -s -o /dev/null "http://127.0.0.1:$PORT/healthz" && ok "still serving after a refused reload" || nok "not serving"
-kill -TERM "$DPID"; wait "$DPID"; rc=$?
+until [ "$(grep -c "SIGHUP: config not reloaded" "$WORK/daemon.log")" -ge 2 ] || [ $i -gt 100 ]; do i=$((i + 1)); sleep 0.1; done
+grep "SIGHUP: config not reloaded" "$WORK/daemon.log" | grep -q "daemon.queue_max" && ok "SIGHUP: the first fault is logged" || nok "SIGHUP log: $(tail -3 "$WORK/daemon.log")"
+grep "SIGHUP: config not reloaded" "$WORK/daemon.log" | grep -q "daemon.max_connections" && ok "SIGHUP: the second fault is logged too" || nok "SIGHUP log: $(tail -3 "$WORK/daemon.log")"
+curl -s -o /dev/null "$BASE/healthz" && ok "still serving after a refused reload" || nok "not serving"
+daemon_stop; rc=$?
 [ $rc = 0 ] && ok "SIGTERM: exit 0" || nok "exit $rc"
 finish t_serve_config
