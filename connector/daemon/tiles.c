@@ -21,6 +21,7 @@
 #include "common/buf.h"
 #include "common/log.h"
 #include "common/mem.h"
+#include "connector/daemon/tile_cache.h"
 #include "connector/daemon/tiles.h"
 
 #define TILE_CACHE "private, max-age=31536000, immutable"
@@ -228,6 +229,9 @@ tile_entries(const struct ledger *lg, const struct tile_ref *t,
 	return rc;
 }
 
+/* Tiles already served: they never change (tile_cache.h). */
+static struct tile_cache cache = TILE_CACHE_INIT;
+
 static enum MHD_Result
 tile_serve(struct http_ctx *x, const struct tile_ref *t)
 {
@@ -243,6 +247,11 @@ tile_serve(struct http_ctx *x, const struct tile_ref *t)
 	rc_buf_init(&b,
 	    t->entries ? (size_t)TILE_WIDTH * (TILE_ENTRY_MAX + 2)
 	               : (size_t)TILE_WIDTH * MERKLE_HASH_LEN);
+	if (tile_cache_get(&cache, t, &b)) {
+		ret = http_respond(x, MHD_HTTP_OK, "application/octet-stream",
+		    b.data, b.len, hdrs);
+		goto out;
+	}
 	if (ledger_open(dm->pl.cfg->ledger_dir, NULL, NULL, &dm->policy,
 	        DAEMON_LEDGER_READ_WAIT_MS, &lg, &err) != RC_OK) {
 		ret = tiles_ledger_fail(x, &err);
@@ -260,6 +269,7 @@ tile_serve(struct http_ctx *x, const struct tile_ref *t)
 		ret = tiles_ledger_fail(x, &err);
 		goto out;
 	}
+	tile_cache_put(&cache, t, b.data, b.len);
 	ret = http_respond(x, MHD_HTTP_OK, "application/octet-stream", b.data,
 	    b.len, hdrs);
 out:

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "connector/daemon/tile_cache.h"
 #include "connector/daemon/tiles.h"
 
 static void
@@ -194,11 +195,51 @@ test_exists_spec_examples(void **state)
 	assert_false(exists(0, 0, UINT64_MAX, 256, UINT64_MAX));
 }
 
+/* The tile cache: hits by exact tile, least recently used evicted. */
+static void
+test_cache(void **state)
+{
+	static struct tile_cache c = TILE_CACHE_INIT;
+	struct tile_ref t = { 0, 0, 1, 256 }, p = { 0, 0, 1, 7 };
+	struct rc_buf b;
+	unsigned char data[32] = { 1, 2, 3 };
+	size_t i;
+
+	(void)state;
+	rc_buf_init(&b, 1 << 20); /* every hit appends */
+	assert_false(tile_cache_get(&c, &t, &b));
+	tile_cache_put(&c, &t, data, sizeof(data));
+	assert_false(tile_cache_get(&c, &p, &b)); /* another width */
+	assert_true(tile_cache_get(&c, &t, &b));
+	assert_int_equal(b.len, sizeof(data));
+	assert_memory_equal(b.data, data, sizeof(data));
+	/* Fill the rest; t, used last, survives; the first of them goes. */
+	for (i = 0; i < TILE_CACHE_SLOTS; i++) {
+		p.index = 100 + i;
+		tile_cache_put(&c, &p, data, 1);
+		if (i == 0)
+			assert_true(tile_cache_get(&c, &t, &b));
+	}
+	assert_true(tile_cache_get(&c, &t, &b));
+	p.index = 100;
+	assert_false(tile_cache_get(&c, &p, &b)); /* evicted */
+	p.index = 101;
+	assert_true(tile_cache_get(&c, &p, &b));
+	/* Too large: not kept. */
+	p.index = 999;
+	tile_cache_put(&c, &p, data, TILE_CACHE_MAX + 1);
+	assert_false(tile_cache_get(&c, &p, &b));
+	tile_cache_clear(&c);
+	assert_false(tile_cache_get(&c, &t, &b));
+	rc_buf_free(&b);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_canonical),
+		cmocka_unit_test(test_cache),
 		cmocka_unit_test(test_parse_refuses),
 		cmocka_unit_test(test_format_round_trip),
 		cmocka_unit_test(test_exists_spec_examples),
