@@ -19,9 +19,10 @@
 
 #include "common/err.h"
 
-#define STORE_SCHEMA_VERSION 5 /* 3: DS poller, 4: conformance, 5: re-checks   \
-	                        */
-#define STORE_ID_LEN   32      /* hex of 128 random bits */
+#define STORE_SCHEMA_VERSION                                                   \
+	5                 /* 3: DS poller, 4: conformance, 5: re-checks        \
+	                   */
+#define STORE_ID_LEN   32 /* hex of 128 random bits */
 #define STORE_LIST_MAX 500
 
 struct store;
