@@ -27,6 +27,7 @@
 #include "connector/cli.h"
 #include "connector/help.h"
 #include "connector/pipeline.h"
+#include "connector/site_dossier.h"
 #include "verifier/catalog.h"
 
 /* Dossiers probed together in one turn of a --batch. */
@@ -48,12 +49,6 @@ check_usage(FILE *f)
 {
 	help_print(f, help_get("check"));
 }
-
-/* The flags of a self-check (NULL: not given). */
-struct site_flags {
-	const char *siret, *login_url, *client_id, *redirect_uri;
-	const char *env, *kind, *name;
-};
 
 static int
 site_flags_given(const struct site_flags *sf)
@@ -119,15 +114,6 @@ errs_name_flags(struct rc_errs *dst, const struct rc_errs *src)
 		    RC_ERRS_KEEP);
 }
 
-/* obj[key] = v when v is given; -1 when v is not UTF-8 or no memory. */
-static int
-set_given(json_t *obj, const char *key, const char *v)
-{
-	if (v == NULL)
-		return 0;
-	return json_object_set_new(obj, key, json_string(v));
-}
-
 /*
  * A one-integration dossier from the flags, read by dossier_from_json
  * like any other: the SIREN is the SIRET's first nine digits, the
@@ -140,37 +126,15 @@ static enum rc_code
 dossier_from_flags(const struct site_flags *sf, struct dossier **out,
     struct rc_errs *errs)
 {
-	char siren[RC_SIREN_LEN + 1], name[64];
 	struct rc_errs local;
-	json_t *root, *col, *fc;
+	json_t *root;
 	enum rc_code rc;
 
 	*out = NULL;
-	root = json_pack("{s:s, s:{s:s}, s:[{s:s, s:s}]}", "dossier_id",
-	    "self-check", "collectivite", "categorie",
-	    sf->kind ? sf->kind : "commune", "integrations", "kind",
-	    "franceconnect", "environment", sf->env ? sf->env : "production");
-	if (root == NULL)
-		return RC_ERRS(errs, RC_EINVAL,
-		    "--kind and --env must be valid UTF-8 text (or memory "
-		    "ran out)");
-	col = json_object_get(root, "collectivite");
-	fc = json_array_get(json_object_get(root, "integrations"), 0);
-	if (sf->siret != NULL)
-		snprintf(siren, sizeof(siren), "%s", sf->siret);
-	snprintf(name, sizeof(name), "Self-check %.20s",
-	    sf->siret ? sf->siret : "");
-	if (set_given(col, "siret", sf->siret) != 0 ||
-	    set_given(col, "siren", sf->siret ? siren : NULL) != 0 ||
-	    set_given(col, "nom", sf->name ? sf->name : name) != 0 ||
-	    set_given(fc, "client_id", sf->client_id) != 0 ||
-	    set_given(fc, "login_url", sf->login_url) != 0 ||
-	    set_given(fc, "redirect_uri", sf->redirect_uri) != 0) {
-		json_decref(root);
+	if ((root = site_dossier_json(sf)) == NULL)
 		return RC_ERRS(errs, RC_EINVAL,
 		    "the flags must be valid UTF-8 text (or memory ran "
 		    "out)");
-	}
 	rc_errs_init(&local);
 	rc = dossier_from_json(root, "", out, &local);
 	json_decref(root);

@@ -235,6 +235,22 @@ static const struct cfg_directive directives[] = {
 	  "PEM certificate chain the provider serves"),
 	D("conformance.tls_key", CFG_PATH, conf_tls_key, 0, 0, NULL, 0,
 	  "PEM private key of that certificate (mode 0600)"),
+	D("daemon.selfcheck.enabled", CFG_BOOL, selfcheck_enabled, 0, 0, "false", 0,
+	  "serve the public self-check page (GET /, docs/selfcheck.md), without a token"),
+	D("daemon.selfcheck.operator", CFG_TEXT, selfcheck_operator, 0, 0, NULL, 0,
+	  "who runs the service, named on the page (e.g. the ministry or agency)"),
+	D("daemon.selfcheck.static_dir", CFG_PATH, selfcheck_static_dir, 0, 0, "web/node_modules/@gouvfr/dsfr/dist", 0,
+	  "the DSFR's dist directory (npm ci --prefix web), served under /static/dsfr/"),
+	D("daemon.selfcheck.queue_share", CFG_INT, selfcheck_queue_share, 1, 100, "50", 0,
+	  "percent of daemon.queue_max that queued self-checks may fill, then 503"),
+	D("daemon.selfcheck.rate_per_address_hour", CFG_INT, selfcheck_rate_ip, 0, 1000000, "20", 0,
+	  "self-check submissions per client address per hour, then 429; 0: no limit"),
+	D("daemon.selfcheck.rate_per_host_hour", CFG_INT, selfcheck_rate_host, 0, 1000000, "10", 0,
+	  "self-checks per login URL host per hour, then 429; 0: no limit"),
+	D("daemon.selfcheck.cooldown_s", CFG_INT, selfcheck_cooldown, 0, 86400, "300", 0,
+	  "a login URL checked less than this long ago shows the cached result, seconds"),
+	D("daemon.selfcheck.result_ttl_s", CFG_INT, selfcheck_ttl, 1, 2592000, "86400", 0,
+	  "a self-check result is forgotten after, seconds"),
 };
 #undef D
 /* clang-format on */

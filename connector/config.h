@@ -143,6 +143,15 @@ struct cfg {
 	char *daemon_public_url;       /* base of the permalinks, or NULL */
 	long long daemon_recheck_interval; /* re-check awarded jobs, s */
 	long long daemon_recheck_per_host; /* re-checks in flight per host */
+	/* The public self-check page (docs/selfcheck.md). */
+	int selfcheck_enabled;
+	char *selfcheck_operator;        /* named on the page, or NULL */
+	char *selfcheck_static_dir;      /* the DSFR's dist directory */
+	long long selfcheck_queue_share; /* % of queue_max, self-checks */
+	long long selfcheck_rate_ip;     /* submissions per address per hour */
+	long long selfcheck_rate_host;   /* per login host per hour */
+	long long selfcheck_cooldown;    /* s before a login URL is re-run */
+	long long selfcheck_ttl;         /* s a result is kept */
 
 	/* Derived at load: the configured API bases, for verifier_opts. */
 	struct verifier_api_base api_bases[CFG_API__MAX * DOSSIER_ENV__MAX];

@@ -34,6 +34,7 @@
 #include "connector/daemon/route_conformance.h"
 #include "connector/daemon/route_alerts.h"
 #include "connector/daemon/route_intake.h"
+#include "connector/daemon/selfcheck.h"
 #include "connector/daemon/tiles.h"
 
 /* Copy s for a log line: printable ASCII, at most 120 bytes. */
@@ -580,7 +581,20 @@ post_verify(struct http_ctx *x, const char *id)
 	struct rc_err err = { 0 };
 	json_t *job = NULL;
 	int found, already;
+	const char *by;
 
+	/* A job of the public self-check page is never awarded. */
+	if (store_get(x->dm->store, id, &job, &err) == RC_OK && job != NULL &&
+	    (by = json_string_value(json_object_get(job, "submitted_by"))) !=
+	        NULL &&
+	    strcmp(by, SELFCHECK_BY) == 0) {
+		json_decref(job);
+		return http_respond_error(x, MHD_HTTP_CONFLICT,
+		    "a job of the self-check page is never awarded; submit "
+		    "the dossier with POST /v1/dossiers");
+	}
+	json_decref(job);
+	job = NULL;
 	if (store_request_award(x->dm->store, id, x->who.name, &found, &already,
 	        &err) != RC_OK) {
 		log_error("job store: %s", err.msg);
@@ -918,6 +932,7 @@ static const http_route_fn routes[] = {
 	route_intake,
 	tiles_route,
 	route_alerts,
+	selfcheck_route,
 	NULL,
 };
 

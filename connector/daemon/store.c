@@ -678,6 +678,25 @@ store_queued(struct store *st)
 	return n;
 }
 
+long long
+store_queued_by(struct store *st, const char *by)
+{
+	sqlite3_stmt *s = NULL;
+	long long n = -1;
+
+	pthread_mutex_lock(&st->mu);
+	if (sqlite3_prepare_v2(st->db,
+	        "SELECT count(*) FROM jobs WHERE state IN ('queued', "
+	        "'running') AND submitted_by = ?",
+	        -1, &s, NULL) == SQLITE_OK &&
+	    sqlite3_bind_text(s, 1, by, -1, SQLITE_STATIC) == SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	pthread_mutex_unlock(&st->mu);
+	return n;
+}
+
 enum rc_code
 store_ping(struct store *st, struct rc_err *err)
 {

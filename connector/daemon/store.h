@@ -147,6 +147,8 @@ enum rc_code store_intake_event_bounded(struct store *st, const char *source,
     const char *sha256, long long fired_at, const char *event,
     const char *siret, long long prune_before, long long queue_max, int *seen,
     int *full, long long *requeued, struct rc_err *err);
+/* Jobs queued or running that by submitted (or -1 on error). */
+long long store_queued_by(struct store *st, const char *by);
 
 /* Can the store be written now?  (BEGIN IMMEDIATE; ROLLBACK.) */
 enum rc_code store_ping(struct store *st, struct rc_err *err);

@@ -1,0 +1,300 @@
+#!/bin/sh
+# The public self-check page of raccord serve (docs/selfcheck.md), driven
+# with curl against raccord-sim: the form and its security headers, CSRF
+# refused, bad SIRET / URL re-rendered with field messages, an address
+# the SSRF guard refuses explained in French, a correct portal verified
+# and a flawed one failed (one row per check, catalogue texts), the
+# cooldown (cached result with its age), the per-host and per-address
+# limits (429 + Retry-After), the self-checks' share of the queue, result
+# expiry, the DSFR served with cache headers, no award from a self-check
+# job.  Loopback only.
+set -u
+. tests/integration/lib.sh
+sim_start || exit 1
+write_config "$WORK/base.json" 8000 yes
+T_INSTR=it-instructor-token-5f1d2c
+DSFR=${DSFR_DIR:-web/node_modules/@gouvfr/dsfr/dist}
+[ -f "$DSFR/dsfr.min.css" ] || { echo "t_selfcheck: $DSFR/dsfr.min.css missing: run npm ci --prefix web"; exit 1; }
+
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+PORT=$(free_port)
+BASE=http://127.0.0.1:$PORT
+L=$WORK/ledger
+"$RACCORD" keygen it.example/raccord/v1 --key "$WORK/k.pem" --vkey "$WORK/k.vkey" >/dev/null 2>&1 || { echo "keygen failed"; exit 1; }
+"$RACCORD" ledger init "$L" --key "$WORK/k.pem" --vkey "$WORK/k.vkey" >/dev/null 2>&1 || { echo "ledger init failed"; exit 1; }
+
+# sc_config OUT KEY=VALUE...: daemon.selfcheck settings over the defaults below.
+sc_config() {
+	out=$1; shift
+	python3 - "$out" "$WORK/base.json" "$PORT" "$WORK/jobs.sqlite" "$L" "$WORK/k.pem" "$T_INSTR" "$DSFR" "$@" <<'PY'
+import hashlib, json, sys
+out, base, port, store, ledger, key, ti, dsfr = sys.argv[1:9]
+cfg = json.load(open(base))
+sc = {"enabled": True, "operator": "Préfecture d'essai <test>", "static_dir": dsfr,
+      "cooldown_s": 0, "rate_per_address_hour": 0, "rate_per_host_hour": 0,
+      "queue_share": 100, "result_ttl_s": 3600}
+for kv in sys.argv[9:]:
+    k, v = kv.split("=", 1)
+    sc[k] = json.loads(v)
+cfg["daemon"] = {"listen": "127.0.0.1:%s" % port, "store": store,
+                 "tokens": [{"name": "dinum-1", "role": "instructor",
+                             "sha256": hashlib.sha256(ti.encode()).hexdigest()}],
+                 "queue_max": 10, "connection_timeout_s": 5, "shutdown_timeout_s": 5,
+                 "selfcheck": sc}
+cfg["ledger"] = {"dir": ledger, "key_file": key}
+json.dump(cfg, open(out, "w"), indent=2)
+PY
+}
+
+DPID=
+daemon_start() {
+	"$RACCORD" serve --config "$1" >>"$WORK/daemon.out" 2>>"$WORK/daemon.log" &
+	DPID=$!
+	i=0
+	until curl -s -o /dev/null "$BASE/healthz"; do
+		i=$((i + 1))
+		if [ $i -gt 100 ] || ! kill -0 "$DPID" 2>/dev/null; then
+			echo "raccord serve did not start:"; tail -5 "$WORK/daemon.log"; return 1
+		fi
+		sleep 0.1
+	done
+}
+daemon_stop() {
+	[ -n "$DPID" ] && kill "$DPID" 2>/dev/null && wait "$DPID" 2>/dev/null
+	DPID=
+}
+sc_cleanup() {
+	[ -n "$DPID" ] && kill -9 "$DPID" 2>/dev/null
+	cleanup
+}
+trap sc_cleanup EXIT INT TERM
+
+# req METHOD PATH [curl args...]: CODE, body in $WORK/resp, headers in $WORK/hdrs
+req() {
+	m=$1 p=$2
+	shift 2
+	CODE=$(curl -s -o "$WORK/resp" -D "$WORK/hdrs" -w '%{http_code}' -X "$m" "$@" "$BASE$p")
+}
+expect_code() {
+	if [ "$CODE" = "$2" ]; then ok "$1"; else nok "$1: HTTP $CODE, want $2: $(head -c 300 "$WORK/resp")"; fi
+}
+has() { grep -q -- "$1" "$WORK/resp"; }
+hdr() { grep -i "^$1:" "$WORK/hdrs" | head -1 | cut -d' ' -f2- | tr -d '\r'; }
+# csrf: a fresh token from the form
+csrf() {
+	curl -s "$BASE/" | sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' | head -1
+}
+# submit SIRET LOGIN CLIENT REDIRECT [ENV] [BUTTON] [CSRF]: POST /selfcheck
+submit() {
+	tok=${7-$(csrf)}
+	req POST /selfcheck --data-urlencode "siret=$1" --data-urlencode "login_url=$2" \
+		--data-urlencode "client_id=$3" --data-urlencode "redirect_uri=$4" \
+		--data-urlencode "environment=${5:-production}" --data-urlencode "button_page_url=${6:-}" \
+		--data-urlencode "csrf=$tok"
+}
+P=https://portal.test:$PORTAL_PORT
+SIRET=21750001600019
+# portal FLAVOUR: submit that simulated portal
+portal() { submit $SIRET "$P/$1/auth/franceconnect" "cid-$1" "$P/$1/callback"; }
+# wait_done PATH: poll /r/<id>.json until the check ended
+wait_done() {
+	i=0
+	while :; do
+		req GET "$1.json"
+		st=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("state",""))' "$WORK/resp" 2>/dev/null)
+		[ "$st" = done ] || [ "$st" = error ] && return 0
+		i=$((i + 1)); [ $i -gt 300 ] && return 1
+		sleep 0.2
+	done
+}
+
+sc_config "$WORK/off.json" enabled=false
+daemon_start "$WORK/off.json" || exit 1
+req GET /; expect_code "disabled (the default): GET / is no route" 404
+daemon_stop
+
+sc_config "$WORK/d.json"
+daemon_start "$WORK/d.json" || exit 1
+
+# --- the form and its headers ----------------------------------------------
+req GET /; expect_code "GET / serves the form" 200
+has '<html lang="fr"' && has 'id="selfcheck-form"' && has 'name="csrf"' && has 'id="selfcheck-submit"' &&
+	ok "form: lang=fr, the form, its CSRF field and submit button" || nok "form markup: $(head -c 400 "$WORK/resp")"
+has "Préfecture d&#39;essai &lt;test&gt;" && ok "the operator is named, escaped" || nok "operator not named / not escaped"
+csp=$(hdr Content-Security-Policy)
+case $csp in *"frame-ancestors 'none'"*) ok "CSP frame-ancestors 'none'" ;; *) nok "CSP: $csp" ;; esac
+case $csp in *unsafe-inline*) nok "CSP allows unsafe-inline" ;; *"script-src 'self'"*) ok "CSP without unsafe-inline" ;; *) nok "CSP: $csp" ;; esac
+[ "$(hdr Referrer-Policy)" = no-referrer ] && ok "Referrer-Policy" || nok "Referrer-Policy: $(hdr Referrer-Policy)"
+[ "$(hdr X-Content-Type-Options)" = nosniff ] && ok "nosniff" || nok "X-Content-Type-Options missing"
+[ -z "$(hdr Strict-Transport-Security)" ] && ok "no HSTS over plain HTTP" || nok "HSTS over http"
+grep -q '<script>\|<style\| style="' "$WORK/resp" && nok "inline script or style in the page" || ok "no inline script or style"
+
+# --- static files --------------------------------------------------------------
+req GET /static/dsfr/dsfr.min.css; expect_code "DSFR css served" 200
+case $(hdr Content-Type) in text/css*) ok "DSFR css: text/css" ;; *) nok "css type: $(hdr Content-Type)" ;; esac
+case $(hdr Cache-Control) in *max-age=*) ok "static: long cache ($(hdr Cache-Control))" ;; *) nok "static cache: $(hdr Cache-Control)" ;; esac
+cmp -s "$WORK/resp" "$DSFR/dsfr.min.css" && ok "DSFR css: the installed file" || nok "DSFR css differs"
+req GET /static/dsfr/fonts/Marianne-Regular.woff2; expect_code "DSFR font served" 200
+[ "$(hdr Content-Type)" = font/woff2 ] && ok "font/woff2" || nok "font type: $(hdr Content-Type)"
+req GET /static/selfcheck.js; expect_code "the page's script served" 200
+case $(hdr Content-Type) in text/javascript*) ok "script: text/javascript" ;; *) nok "js type: $(hdr Content-Type)" ;; esac
+req GET "/static/dsfr/../../../../etc/passwd" --path-as-is; expect_code "static: .. refused" 404
+req GET "/static/dsfr/.bin/x.js"; expect_code "static: dot segment refused" 404
+
+# --- CSRF -------------------------------------------------------------------------
+submit $SIRET "$P/ok/auth/franceconnect" cid-ok "$P/ok/callback" production "" ""
+expect_code "no CSRF token: 403" 403
+has 'Formulaire expiré' && ok "403 page in French" || nok "403 page: $(head -c 300 "$WORK/resp")"
+good=$(csrf)
+bad=$(printf '%s' "$good" | sed 's/.$/A/'); [ "$bad" = "$good" ] && bad=$(printf '%s' "$good" | sed 's/.$/B/')
+submit $SIRET "$P/ok/auth/franceconnect" cid-ok "$P/ok/callback" production "" "$bad"
+expect_code "wrong CSRF token: 403" 403
+submit $SIRET "$P/ok/auth/franceconnect" cid-ok "$P/ok/callback" production "" "1000.$(printf '%s' "$good" | cut -d. -f2)"
+expect_code "CSRF token of another time: 403" 403
+
+# --- bad input --------------------------------------------------------------------
+submit 21750001600018 "$P/ok/auth/franceconnect" cid-ok "$P/ok/callback"
+expect_code "SIRET failing Luhn: 400" 400
+has 'data-testid="form-errors"' && has 'id="siret-error"' && has 'aria-describedby="siret-error"' && has 'formule de Luhn' &&
+	ok "SIRET: French message tied to the field, error summary" || nok "SIRET error markup: $(grep -o 'siret-error.\{0,200\}' "$WORK/resp" | head -2)"
+has 'value="21750001600018"' && ok "the typed values are kept" || nok "values not kept"
+submit 35600000000049 "$P/ok/auth/franceconnect" cid-ok "$P/ok/callback"
+expect_code "La Poste SIRET breaking its rule: 400" 400
+has 'La Poste' && ok "La Poste message" || nok "La Poste: $(grep -o 'siret-error.\{0,200\}' "$WORK/resp" | head -1)"
+submit 35600000000048 "$P/ok/auth/franceconnect" cid-ok "not a url"
+expect_code "bad redirect_uri (La Poste head office SIRET accepted): 400" 400
+has 'id="redirect_uri-error"' && ! has 'id="siret-error"' && ok "URL message on its field only" || nok "URL error markup"
+submit $SIRET "" "" "$P/ok/callback" staging
+expect_code "missing fields, bad environment: 400" 400
+has 'id="login_url-error"' && has 'id="client_id-error"' && has 'id="environment-error"' &&
+	ok "every bad field named at once" || nok "missing fields: $(grep -o 'id="[a-z_]*-error"' "$WORK/resp" | tr '\n' ' ')"
+submit $SIRET "https://10.1.2.3/auth" cid-x "$P/ok/callback"
+expect_code "a private address: 400" 400
+has 'réseau privé ou réservé' && has 'id="login_url-error"' && ok "SSRF guard refusal explained in French" || nok "SSRF: $(grep -o 'login_url-error.\{0,300\}' "$WORK/resp" | head -1)"
+submit $SIRET "https://[::1]:$PORTAL_PORT/ok/auth/franceconnect" cid-x "$P/ok/callback"
+expect_code "IPv6 loopback: 400" 400
+has 'réseau privé ou réservé' && ok "IPv6 loopback refused" || nok "::1 not refused"
+submit "<script>x</script>" "$P/ok/auth/franceconnect" cid-ok "$P/ok/callback"
+has '<script>x' && nok "a typed value reached the page unescaped" || ok "typed values escaped"
+
+# --- a correct portal ---------------------------------------------------------
+portal ok
+expect_code "correct portal: 303" 303
+loc=$(hdr Location)
+printf '%s' "$loc" | grep -Eq '^/r/[A-Za-z0-9_-]{22}$' && ok "permalink /r/<22 base64url>: $loc" || nok "Location: $loc"
+req GET "$loc"
+if has 'data-testid="progress"'; then
+	has '<meta http-equiv="refresh" content="2">' && has '/static/selfcheck.js' && ok "progress: refresh and script" || nok "progress markup"
+else
+	ok "progress state already over (fast machine)"
+fi
+wait_done "$loc" || nok "the check did not end"
+req GET "$loc"; expect_code "result page" 200
+has 'data-verdict="verified"' && ok "verdict verified" || nok "verdict: $(grep -o 'data-verdict="[a-z]*"' "$WORK/resp")"
+n=$(grep -c 'data-testid="check-row"' "$WORK/resp")
+[ "$n" -ge 5 ] && ok "$n check rows" || nok "check rows: $n"
+has 'data-check-id="fc.authorize.nonce" data-status="pass"' && ok "a row with its id and status" || nok "row fc.authorize.nonce"
+title=$("$RACCORD" checks --format json 2>/dev/null | python3 -c 'import json,sys; print([c for c in json.load(sys.stdin)["checks"] if c["id"]=="fc.authorize.nonce"][0]["fr"]["title"])' 2>/dev/null)
+[ -n "$title" ] && grep -qF "$(printf '%s' "$title" | sed "s/'/\&#39;/g")" "$WORK/resp" && ok "French title from the catalogue" || nok "catalogue title '$title' not on the page"
+has 'data-testid="exchanges"' && has 'data-testid="download-json"' && has 'data-testid="checked-at" datetime="' && has 'data-testid="retest"' &&
+	ok "exchanges, JSON download, time, re-test" || nok "result page parts"
+has 'href="/regles#fc.authorize.nonce"' && ok "source link" || nok "no source link"
+req GET "$loc.json"; expect_code "JSON report" 200
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["verdict"]=="verified"; c=d["report"]["integrations"][0]["checks"][0]; assert c["explanation"]["lang"]=="fr"' "$WORK/resp" &&
+	ok "JSON: verdict and French explanations" || nok "JSON: $(head -c 300 "$WORK/resp")"
+req GET /regles; expect_code "the rules page" 200
+has 'id="fc.authorize.nonce"' && ok "rules page has every check anchor" || nok "rules page"
+RID=${loc#/r/}
+
+# --- no award from a self-check job ------------------------------------------------
+JOB=$(sqlite3 "$WORK/jobs.sqlite" "SELECT id FROM jobs WHERE submitted_by = 'self-check page' LIMIT 1" 2>/dev/null)
+if [ -n "$JOB" ]; then
+	CODE=$(curl -s -o "$WORK/resp" -w '%{http_code}' -X POST -H "Authorization: Bearer $T_INSTR" "$BASE/v1/dossiers/$JOB/verify")
+	expect_code "award asked on a self-check job: 409" 409
+else
+	nok "no self-check job in the store"
+fi
+
+# --- a flawed portal ----------------------------------------------------------
+portal no_nonce
+expect_code "flawed portal: 303" 303
+loc=$(hdr Location)
+wait_done "$loc" || nok "the check did not end"
+req GET "$loc"
+has 'data-verdict="failed"' && ok "verdict failed" || nok "verdict: $(grep -o 'data-verdict="[a-z]*"' "$WORK/resp")"
+has 'data-check-id="fc.authorize.nonce" data-status="fail"' && ok "the failing row" || nok "no failing nonce row"
+has 'Comment corriger' && ok "how to fix shown" || nok "no fix text"
+req GET "/r/AAAAAAAAAAAAAAAAAAAAAA"; expect_code "unknown result: 404" 404
+has 'Résultat introuvable' && ok "404 in French" || nok "404 page"
+daemon_stop
+
+# --- cooldown: the cached result with its age --------------------------------------
+sc_config "$WORK/cd.json" cooldown_s=600
+daemon_start "$WORK/cd.json" || exit 1
+portal ok; first=$(hdr Location)
+wait_done "$first"
+req GET "$first"
+has 'data-testid="retest"' && has 'disabled' && has 'Nouveau test possible dans' && ok "re-test disabled during the cooldown" || nok "re-test button"
+portal ok; expect_code "repeat within the cooldown: 303" 303
+case $(hdr Location) in "$first?cache=1") ok "to the cached result" ;; *) nok "cooldown Location: $(hdr Location), first $first" ;; esac
+req GET "$(hdr Location)"
+has 'data-testid="cached-age"' && has 'vérifié il y a' && ok "cached result shows its age" || nok "no cached-age"
+n=$(sqlite3 "$WORK/jobs.sqlite" "SELECT count(*) FROM jobs WHERE submitted_by = 'self-check page'" 2>/dev/null)
+tok=$(csrf)
+req POST "$first/retest" --data-urlencode "csrf=$tok"
+expect_code "re-test within the cooldown: back to the result" 303
+m=$(sqlite3 "$WORK/jobs.sqlite" "SELECT count(*) FROM jobs WHERE submitted_by = 'self-check page'" 2>/dev/null)
+[ "$n" = "$m" ] && ok "nothing run again within the cooldown" || nok "jobs $n -> $m"
+daemon_stop
+
+# --- rate limits ------------------------------------------------------------------
+sc_config "$WORK/rl.json" rate_per_address_hour=3
+daemon_start "$WORK/rl.json" || exit 1
+for i in 1 2 3; do portal ok >/dev/null; done
+portal ok; expect_code "flood from one address: 429" 429
+has 'data-testid="rate-limited"' && has 'Trop de demandes' && ok "429 page in French" || nok "429 page"
+ra=$(hdr Retry-After); [ "${ra:-0}" -gt 0 ] 2>/dev/null && ok "Retry-After: $ra" || nok "Retry-After: '$ra'"
+daemon_stop
+sc_config "$WORK/rh.json" rate_per_host_hour=2
+daemon_start "$WORK/rh.json" || exit 1
+portal ok >/dev/null; portal multihop >/dev/null
+portal static_state; expect_code "third check of one host in the hour: 429" 429
+has 'Ce portail' && ok "per-host message" || nok "per-host page"
+daemon_stop
+
+# --- the self-checks' share of the queue ----------------------------------------
+# queue_max 10, share 20%: two self-checks queued or running at most.  The
+# simulator is stopped so that the probes hang and the jobs stay in the queue.
+sc_config "$WORK/qs.json" queue_share=20
+kill -STOP "$SIM_PID"
+daemon_start "$WORK/qs.json" || { kill -CONT "$SIM_PID"; exit 1; }
+portal ok; a=$CODE; qloc=$(hdr Location)
+portal multihop; b=$CODE
+portal static_state
+[ "$a$b" = 303303 ] && [ "$CODE" = 503 ] && ok "third self-check over the share: 503" || nok "queue share: $a $b $CODE"
+[ -n "$(hdr Retry-After)" ] && has 'Service très sollicité' && ok "503 page in French, Retry-After" || nok "503 page"
+fc_dossier "$WORK/instr.json" ok
+CODE=$(curl -s -o "$WORK/resp" -w '%{http_code}' -H "Authorization: Bearer $T_INSTR" -H 'Content-Type: application/json' --data-binary "@$WORK/instr.json" "$BASE/v1/dossiers")
+expect_code "an instructor still gets in" 202
+req GET "$qloc"
+has 'data-testid="progress"' && has '<meta http-equiv="refresh" content="2">' && has 'src="/static/selfcheck.js"' && has "data-poll=\"$qloc.json\"" &&
+	ok "progress state: refresh, script, poll URL" || nok "progress markup: $(grep -o 'data-testid="[a-z-]*"' "$WORK/resp" | tr '\n' ' ')"
+req GET "$qloc.json"
+grep -Eq '"state": ?"(queued|running)"' "$WORK/resp" && ok "JSON state while running" || nok "JSON while running: $(head -c 200 "$WORK/resp")"
+kill -CONT "$SIM_PID"
+kill -9 "$DPID" 2>/dev/null; wait "$DPID" 2>/dev/null; DPID=
+rm -f "$WORK/jobs.sqlite" "$WORK/jobs.sqlite-wal" "$WORK/jobs.sqlite-shm"
+
+# --- expiry ---------------------------------------------------------------------
+sc_config "$WORK/ex.json" result_ttl_s=2
+daemon_start "$WORK/ex.json" || exit 1
+portal ok; loc=$(hdr Location)
+req GET "$loc"; expect_code "fresh result" 200
+sleep 3
+req GET "$loc"; expect_code "result expired after result_ttl_s: 404" 404
+req GET "$loc.json"; expect_code "its JSON too" 404
+daemon_stop
+
+finish t_selfcheck
