@@ -331,8 +331,11 @@ form_parse(const char *body, size_t len, struct sc_form *f)
 					curl_easy_cleanup(cu);
 					return 0;
 				}
-				if ((size_t)dlen <= SC_FIELD_MAX &&
-				    strlen(dec) == (size_t)dlen) {
+				if ((size_t)dlen > SC_FIELD_MAX)
+					f->v[k] = rc_strdup("\x01");
+				else if (strlen(dec) != (size_t)dlen)
+					f->v[k] = rc_strdup("\x02"); /* a NUL */
+				else {
 					for (s = dec; *s == ' ' || *s == '\t' ||
 					     *s == '\r' || *s == '\n';
 					     s++)
@@ -344,8 +347,7 @@ form_parse(const char *body, size_t len, struct sc_form *f)
 						e--;
 					*e = '\0';
 					f->v[k] = rc_strdup(s);
-				} else
-					f->v[k] = rc_strdup("\x01");
+				}
 				curl_free(dec);
 				if (f->v[k] == NULL) {
 					curl_easy_cleanup(cu);
@@ -1082,11 +1084,16 @@ post_selfcheck(struct http_ctx *x, struct http_req *rq)
 				*w++ = *r;
 		*w = '\0';
 	}
-	for (j = 0; j < F__FIELDS; j++)
+	for (j = 0; j < F__FIELDS; j++) {
 		if (f.v[j] != NULL && strcmp(f.v[j], "\x01") == 0)
 			bad |= !set_err(fe, j,
 			    "Ce champ est trop long (2048 caractères au plus).",
 			    NULL);
+		if (f.v[j] != NULL && strcmp(f.v[j], "\x02") == 0)
+			bad |= !set_err(fe, j,
+			    "Ce champ contient des caractères invalides.",
+			    NULL);
+	}
 	if (f.v[F_SIRET] != NULL && f.v[F_SIRET][0] != '\0' &&
 	    fe[F_SIRET] == NULL && (msg = siret_fr(f.v[F_SIRET])) != NULL)
 		bad |= !set_err(fe, F_SIRET, msg, NULL);

@@ -176,6 +176,13 @@ has 'réseau privé ou réservé' && has 'id="login_url-error"' && ok "SSRF guar
 submit $SIRET "https://[::1]:$PORTAL_PORT/ok/auth/franceconnect" cid-x "$P/ok/callback"
 expect_code "IPv6 loopback: 400" 400
 has 'réseau privé ou réservé' && ok "IPv6 loopback refused" || nok "::1 not refused"
+submit $SIRET "https://portal.test/$(head -c 3000 /dev/zero | tr '\0' a)" cid-x "$P/ok/callback"
+expect_code "a field over 2048 bytes: 400" 400
+has 'trop long' && ok "too long: said on the field" || nok "too long: $(grep -o 'login_url-error.\{0,200\}' "$WORK/resp" | head -1)"
+tok=$(csrf)
+req POST /selfcheck --data "siret=$SIRET&login_url=https%3A%2F%2Fportal.test%2Fa%00b&client_id=x&redirect_uri=https%3A%2F%2Fportal.test%2Fcb&csrf=$tok"
+expect_code "a NUL byte in a field: 400" 400
+has 'caractères invalides' && ok "NUL: said on the field" || nok "NUL: $(grep -o 'login_url-error.\{0,200\}' "$WORK/resp" | head -1)"
 submit "<script>x</script>" "$P/ok/auth/franceconnect" cid-ok "$P/ok/callback"
 grep -q '<script[>&]' "$WORK/resp" && nok "a typed value reached the page unescaped" || ok "typed values escaped"
 
