@@ -304,4 +304,25 @@ req GET "$loc"; expect_code "result expired after result_ttl_s: 404" 404
 req GET "$loc.json"; expect_code "its JSON too" 404
 daemon_stop
 
+# --- HSTS over TLS ------------------------------------------------------------------
+sc_config "$WORK/tls.json"
+python3 - "$WORK/tls.json" "$(cd "$CERTS" && pwd)" <<'PY2'
+import json, sys
+f, certs = sys.argv[1:3]
+cfg = json.load(open(f))
+cfg["daemon"]["tls_cert"] = certs + "/server.pem"
+cfg["daemon"]["tls_key"] = certs + "/server.key"
+json.dump(cfg, open(f, "w"))
+PY2
+"$RACCORD" serve --config "$WORK/tls.json" >>"$WORK/daemon.out" 2>>"$WORK/daemon.log" &
+DPID=$!
+i=0
+until curl -s -o /dev/null --cacert "$CERTS/ca.pem" "https://127.0.0.1:$PORT/healthz"; do
+	i=$((i + 1)); [ $i -gt 100 ] && break; sleep 0.1
+done
+CODE=$(curl -s -o "$WORK/resp" -D "$WORK/hdrs" -w '%{http_code}' --cacert "$CERTS/ca.pem" "https://127.0.0.1:$PORT/")
+expect_code "the form over TLS" 200
+case $(hdr Strict-Transport-Security) in max-age=*) ok "HSTS over TLS" ;; *) nok "no HSTS over TLS: $(tr -d '\r' <"$WORK/hdrs" | tr '\n' ' ')" ;; esac
+daemon_stop
+
 finish t_selfcheck
