@@ -274,6 +274,8 @@ daemon_stop
 # --- the self-checks' share of the queue ----------------------------------------
 # queue_max 10, share 20%: two self-checks queued or running at most.  The
 # simulator is stopped so that the probes hang and the jobs stay in the queue.
+# A fresh store: jobs of the sections above left queued would count.
+rm -f "$WORK/jobs.sqlite" "$WORK/jobs.sqlite-wal" "$WORK/jobs.sqlite-shm"
 sc_config "$WORK/qs.json" queue_share=20
 kill -STOP "$SIM_PID"
 daemon_start "$WORK/qs.json" || { kill -CONT "$SIM_PID"; exit 1; }
@@ -325,4 +327,9 @@ expect_code "the form over TLS" 200
 case $(hdr Strict-Transport-Security) in max-age=*) ok "HSTS over TLS" ;; *) nok "no HSTS over TLS: $(tr -d '\r' <"$WORK/hdrs" | tr '\n' ' ')" ;; esac
 daemon_stop
 
+if grep -q 'AddressSanitizer\|runtime error:\|LeakSanitizer' "$WORK/daemon.log"; then
+	nok "sanitizer report in the daemon's log: $(grep -m1 'AddressSanitizer\|runtime error:\|LeakSanitizer' "$WORK/daemon.log")"
+else
+	ok "no sanitizer report in the daemon's log"
+fi
 finish t_selfcheck
