@@ -10,20 +10,14 @@
 # job.  Loopback only.
 set -u
 . tests/integration/lib.sh
+. tests/integration/lib_daemon.sh
 sim_start || exit 1
 write_config "$WORK/base.json" 8000 yes
 T_INSTR=it-instructor-token-5f1d2c
 DSFR=${DSFR_DIR:-web/node_modules/@gouvfr/dsfr/dist}
 [ -f "$DSFR/dsfr.min.css" ] || { echo "t_selfcheck: $DSFR/dsfr.min.css missing: run npm ci --prefix web"; exit 1; }
 
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
-PORT=$(free_port)
-BASE=http://127.0.0.1:$PORT
-L=$WORK/ledger
-"$RACCORD" keygen it.example/raccord/v1 --key "$WORK/k.pem" --vkey "$WORK/k.vkey" >/dev/null 2>&1 || { echo "keygen failed"; exit 1; }
-"$RACCORD" ledger init "$L" --key "$WORK/k.pem" --vkey "$WORK/k.vkey" >/dev/null 2>&1 || { echo "ledger init failed"; exit 1; }
+ledger_keys it.example/raccord/v1 || exit 1
 
 # sc_config OUT KEY=VALUE...: daemon.selfcheck settings over the defaults below.
 sc_config() {
@@ -48,38 +42,6 @@ json.dump(cfg, open(out, "w"), indent=2)
 PY
 }
 
-DPID=
-daemon_start() {
-	"$RACCORD" serve --config "$1" >>"$WORK/daemon.out" 2>>"$WORK/daemon.log" &
-	DPID=$!
-	i=0
-	until curl -s -o /dev/null "$BASE/healthz"; do
-		i=$((i + 1))
-		if [ $i -gt 100 ] || ! kill -0 "$DPID" 2>/dev/null; then
-			echo "raccord serve did not start:"; tail -5 "$WORK/daemon.log"; return 1
-		fi
-		sleep 0.1
-	done
-}
-daemon_stop() {
-	[ -n "$DPID" ] && kill "$DPID" 2>/dev/null && wait "$DPID" 2>/dev/null
-	DPID=
-}
-sc_cleanup() {
-	[ -n "$DPID" ] && kill -9 "$DPID" 2>/dev/null
-	cleanup
-}
-trap sc_cleanup EXIT INT TERM
-
-# req METHOD PATH [curl args...]: CODE, body in $WORK/resp, headers in $WORK/hdrs
-req() {
-	m=$1 p=$2
-	shift 2
-	CODE=$(curl -s -o "$WORK/resp" -D "$WORK/hdrs" -w '%{http_code}' -X "$m" "$@" "$BASE$p")
-}
-expect_code() {
-	if [ "$CODE" = "$2" ]; then ok "$1"; else nok "$1: HTTP $CODE, want $2: $(head -c 300 "$WORK/resp")"; fi
-}
 has() { grep -q -- "$1" "$WORK/resp"; }
 hdr() { grep -i "^$1:" "$WORK/hdrs" | head -1 | cut -d' ' -f2- | tr -d '\r'; }
 # csrf: a fresh token from the form
@@ -89,7 +51,7 @@ csrf() {
 # submit SIRET LOGIN CLIENT REDIRECT [ENV] [BUTTON] [CSRF]: POST /selfcheck
 submit() {
 	tok=${7-$(csrf)}
-	req POST /selfcheck --data-urlencode "siret=$1" --data-urlencode "login_url=$2" \
+	req POST /selfcheck "" --data-urlencode "siret=$1" --data-urlencode "login_url=$2" \
 		--data-urlencode "client_id=$3" --data-urlencode "redirect_uri=$4" \
 		--data-urlencode "environment=${5:-production}" --data-urlencode "button_page_url=${6:-}" \
 		--data-urlencode "csrf=$tok"
@@ -102,7 +64,7 @@ portal() { submit $SIRET "$P/$1/auth/franceconnect" "cid-$1" "$P/$1/callback"; }
 wait_done() {
 	i=0
 	while :; do
-		req GET "$1.json"
+		req GET "$1.json" ""
 		st=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("state",""))' "$WORK/resp" 2>/dev/null)
 		[ "$st" = done ] || [ "$st" = error ] && return 0
 		i=$((i + 1)); [ $i -gt 300 ] && return 1
@@ -112,14 +74,14 @@ wait_done() {
 
 sc_config "$WORK/off.json" enabled=false
 daemon_start "$WORK/off.json" || exit 1
-req GET /; expect_code "disabled (the default): GET / is no route" 404
+req GET / ""; expect_code "disabled (the default): GET / is no route" 404
 daemon_stop
 
 sc_config "$WORK/d.json"
 daemon_start "$WORK/d.json" || exit 1
 
 # --- the form and its headers ----------------------------------------------
-req GET /; expect_code "GET / serves the form" 200
+req GET / ""; expect_code "GET / serves the form" 200
 has '<html lang="fr"' && has 'id="selfcheck-form"' && has 'name="csrf"' && has 'id="selfcheck-submit"' &&
 	ok "form: lang=fr, the form, its CSRF field and submit button" || nok "form markup: $(head -c 400 "$WORK/resp")"
 has "Préfecture d&#39;essai &lt;test&gt;" && ok "the operator is named, escaped" || nok "operator not named / not escaped"
@@ -132,16 +94,16 @@ case $csp in *unsafe-inline*) nok "CSP allows unsafe-inline" ;; *"script-src 'se
 grep -q '<script>\|<style\| style="' "$WORK/resp" && nok "inline script or style in the page" || ok "no inline script or style"
 
 # --- static files --------------------------------------------------------------
-req GET /static/dsfr/dsfr.min.css; expect_code "DSFR css served" 200
+req GET /static/dsfr/dsfr.min.css ""; expect_code "DSFR css served" 200
 case $(hdr Content-Type) in text/css*) ok "DSFR css: text/css" ;; *) nok "css type: $(hdr Content-Type)" ;; esac
 case $(hdr Cache-Control) in *max-age=*) ok "static: long cache ($(hdr Cache-Control))" ;; *) nok "static cache: $(hdr Cache-Control)" ;; esac
 cmp -s "$WORK/resp" "$DSFR/dsfr.min.css" && ok "DSFR css: the installed file" || nok "DSFR css differs"
-req GET /static/dsfr/fonts/Marianne-Regular.woff2; expect_code "DSFR font served" 200
+req GET /static/dsfr/fonts/Marianne-Regular.woff2 ""; expect_code "DSFR font served" 200
 [ "$(hdr Content-Type)" = font/woff2 ] && ok "font/woff2" || nok "font type: $(hdr Content-Type)"
-req GET /static/selfcheck.js; expect_code "the page's script served" 200
+req GET /static/selfcheck.js ""; expect_code "the page's script served" 200
 case $(hdr Content-Type) in text/javascript*) ok "script: text/javascript" ;; *) nok "js type: $(hdr Content-Type)" ;; esac
-req GET "/static/dsfr/../../../../etc/passwd" --path-as-is; expect_code "static: .. refused" 404
-req GET "/static/dsfr/.bin/x.js"; expect_code "static: dot segment refused" 404
+req GET "/static/dsfr/../../../../etc/passwd" "" --path-as-is; expect_code "static: .. refused" 404
+req GET "/static/dsfr/.bin/x.js" ""; expect_code "static: dot segment refused" 404
 
 # --- CSRF -------------------------------------------------------------------------
 submit $SIRET "$P/ok/auth/franceconnect" cid-ok "$P/ok/callback" production "" ""
@@ -180,7 +142,7 @@ submit $SIRET "https://portal.test/$(head -c 3000 /dev/zero | tr '\0' a)" cid-x 
 expect_code "a field over 2048 bytes: 400" 400
 has 'trop long' && ok "too long: said on the field" || nok "too long: $(grep -o 'login_url-error.\{0,200\}' "$WORK/resp" | head -1)"
 tok=$(csrf)
-req POST /selfcheck --data "siret=$SIRET&login_url=https%3A%2F%2Fportal.test%2Fa%00b&client_id=x&redirect_uri=https%3A%2F%2Fportal.test%2Fcb&csrf=$tok"
+req POST /selfcheck "" --data "siret=$SIRET&login_url=https%3A%2F%2Fportal.test%2Fa%00b&client_id=x&redirect_uri=https%3A%2F%2Fportal.test%2Fcb&csrf=$tok"
 expect_code "a NUL byte in a field: 400" 400
 has 'caractères invalides' && ok "NUL: said on the field" || nok "NUL: $(grep -o 'login_url-error.\{0,200\}' "$WORK/resp" | head -1)"
 submit "<script>x</script>" "$P/ok/auth/franceconnect" cid-ok "$P/ok/callback"
@@ -191,14 +153,14 @@ portal ok
 expect_code "correct portal: 303" 303
 loc=$(hdr Location)
 printf '%s' "$loc" | grep -Eq '^/r/[A-Za-z0-9_-]{22}$' && ok "permalink /r/<22 base64url>: $loc" || nok "Location: $loc"
-req GET "$loc"
+req GET "$loc" ""
 if has 'data-testid="progress"'; then
 	has '<meta http-equiv="refresh" content="2">' && has '/static/selfcheck.js' && ok "progress: refresh and script" || nok "progress markup"
 else
 	ok "progress state already over (fast machine)"
 fi
 wait_done "$loc" || nok "the check did not end"
-req GET "$loc"; expect_code "result page" 200
+req GET "$loc" ""; expect_code "result page" 200
 has 'data-verdict="verified"' && ok "verdict verified" || nok "verdict: $(grep -o 'data-verdict="[a-z]*"' "$WORK/resp")"
 n=$(grep -c 'data-testid="check-row"' "$WORK/resp")
 [ "$n" -ge 5 ] && ok "$n check rows" || nok "check rows: $n"
@@ -208,10 +170,10 @@ title=$("$RACCORD" checks --format json 2>/dev/null | python3 -c 'import json,sy
 has 'data-testid="exchanges"' && has 'data-testid="download-json"' && has 'data-testid="checked-at" datetime="' && has 'data-testid="retest"' &&
 	ok "exchanges, JSON download, time, re-test" || nok "result page parts"
 has 'href="/regles#fc.authorize.nonce"' && ok "source link" || nok "no source link"
-req GET "$loc.json"; expect_code "JSON report" 200
+req GET "$loc.json" ""; expect_code "JSON report" 200
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["verdict"]=="verified"; c=d["report"]["integrations"][0]["checks"][0]; assert c["explanation"]["lang"]=="fr"' "$WORK/resp" &&
 	ok "JSON: verdict and French explanations" || nok "JSON: $(head -c 300 "$WORK/resp")"
-req GET /regles; expect_code "the rules page" 200
+req GET /regles ""; expect_code "the rules page" 200
 has 'id="fc.authorize.nonce"' && ok "rules page has every check anchor" || nok "rules page"
 RID=${loc#/r/}
 
@@ -229,11 +191,11 @@ portal no_nonce
 expect_code "flawed portal: 303" 303
 loc=$(hdr Location)
 wait_done "$loc" || nok "the check did not end"
-req GET "$loc"
+req GET "$loc" ""
 has 'data-verdict="failed"' && ok "verdict failed" || nok "verdict: $(grep -o 'data-verdict="[a-z]*"' "$WORK/resp")"
 has 'data-check-id="fc.authorize.nonce" data-status="fail"' && ok "the failing row" || nok "no failing nonce row"
 has 'Comment corriger' && ok "how to fix shown" || nok "no fix text"
-req GET "/r/AAAAAAAAAAAAAAAAAAAAAA"; expect_code "unknown result: 404" 404
+req GET "/r/AAAAAAAAAAAAAAAAAAAAAA" ""; expect_code "unknown result: 404" 404
 has 'Résultat introuvable' && ok "404 in French" || nok "404 page"
 daemon_stop
 
@@ -242,15 +204,15 @@ sc_config "$WORK/cd.json" cooldown_s=600
 daemon_start "$WORK/cd.json" || exit 1
 portal ok; first=$(hdr Location)
 wait_done "$first"
-req GET "$first"
+req GET "$first" ""
 has 'data-testid="retest"' && has 'disabled' && has 'Nouveau test possible dans' && ok "re-test disabled during the cooldown" || nok "re-test button"
 portal ok; expect_code "repeat within the cooldown: 303" 303
 case $(hdr Location) in "$first?cache=1") ok "to the cached result" ;; *) nok "cooldown Location: $(hdr Location), first $first" ;; esac
-req GET "$(hdr Location)"
+req GET "$(hdr Location)" ""
 has 'data-testid="cached-age"' && has 'vérifié il y a' && ok "cached result shows its age" || nok "no cached-age"
 n=$(sqlite3 "$WORK/jobs.sqlite" "SELECT count(*) FROM jobs WHERE submitted_by = 'self-check page'" 2>/dev/null)
 tok=$(csrf)
-req POST "$first/retest" --data-urlencode "csrf=$tok"
+req POST "$first/retest" "" --data-urlencode "csrf=$tok"
 expect_code "re-test within the cooldown: back to the result" 303
 m=$(sqlite3 "$WORK/jobs.sqlite" "SELECT count(*) FROM jobs WHERE submitted_by = 'self-check page'" 2>/dev/null)
 [ "$n" = "$m" ] && ok "nothing run again within the cooldown" || nok "jobs $n -> $m"
@@ -287,10 +249,10 @@ portal static_state
 fc_dossier "$WORK/instr.json" ok
 CODE=$(curl -s -o "$WORK/resp" -w '%{http_code}' -H "Authorization: Bearer $T_INSTR" -H 'Content-Type: application/json' --data-binary "@$WORK/instr.json" "$BASE/v1/dossiers")
 expect_code "an instructor still gets in" 202
-req GET "$qloc"
+req GET "$qloc" ""
 has 'data-testid="progress"' && has '<meta http-equiv="refresh" content="2">' && has 'src="/static/selfcheck.js"' && has "data-poll=\"$qloc.json\"" &&
 	ok "progress state: refresh, script, poll URL" || nok "progress markup: $(grep -o 'data-testid="[a-z-]*"' "$WORK/resp" | tr '\n' ' ')"
-req GET "$qloc.json"
+req GET "$qloc.json" ""
 grep -Eq '"state": ?"(queued|running)"' "$WORK/resp" && ok "JSON state while running" || nok "JSON while running: $(head -c 200 "$WORK/resp")"
 kill -CONT "$SIM_PID"
 kill -9 "$DPID" 2>/dev/null; wait "$DPID" 2>/dev/null; DPID=
@@ -300,10 +262,10 @@ rm -f "$WORK/jobs.sqlite" "$WORK/jobs.sqlite-wal" "$WORK/jobs.sqlite-shm"
 sc_config "$WORK/ex.json" result_ttl_s=2
 daemon_start "$WORK/ex.json" || exit 1
 portal ok; loc=$(hdr Location)
-req GET "$loc"; expect_code "fresh result" 200
+req GET "$loc" ""; expect_code "fresh result" 200
 sleep 3
-req GET "$loc"; expect_code "result expired after result_ttl_s: 404" 404
-req GET "$loc.json"; expect_code "its JSON too" 404
+req GET "$loc" ""; expect_code "result expired after result_ttl_s: 404" 404
+req GET "$loc.json" ""; expect_code "its JSON too" 404
 daemon_stop
 
 # --- HSTS over TLS ------------------------------------------------------------------
