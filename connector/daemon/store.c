@@ -485,7 +485,10 @@ store_claim(struct store *st, struct store_job *job, int *got,
 	if (sqlite3_prepare_v2(st->db,
 	        "SELECT id, dossier, award_req, award_done, award_by,"
 	        " recheck_run FROM jobs"
-	        " WHERE state = 'queued' ORDER BY n LIMIT 1",
+	        " WHERE state = 'queued'"
+	        /* The public self-check page's jobs (connector/daemon/
+	           selfcheck.h, SELFCHECK_BY) after everyone else's. */
+	        " ORDER BY submitted_by = 'self-check page', n LIMIT 1",
 	        -1, &s, NULL) != SQLITE_OK) {
 		rc = dberr(st, err, "claim");
 		goto out;

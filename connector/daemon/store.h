@@ -86,7 +86,8 @@ enum rc_code store_list(struct store *st, const char *siren, const char *state,
     struct rc_err *err);
 
 /*
- * Claim the oldest queued job (state running, attempts + 1).  *got is 0
+ * Claim the oldest queued job (state running, attempts + 1); the jobs
+ * of the public self-check page come after every other queued job.  *got is 0
  * when the queue is empty.  job->dossier and award_by are the caller's
  * to free with store_job_cleanup.
  */

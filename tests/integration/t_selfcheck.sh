@@ -43,6 +43,8 @@ PY
 }
 
 has() { grep -q -- "$1" "$WORK/resp"; }
+# sql QUERY: one value from the job store (python3's sqlite3: no sqlite3 CLI needed)
+sql() { python3 -c 'import sqlite3,sys; r=sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone(); print("" if r is None else r[0])' "$WORK/jobs.sqlite" "$1"; }
 hdr() { grep -i "^$1:" "$WORK/hdrs" | head -1 | cut -d' ' -f2- | tr -d '\r'; }
 # csrf: a fresh token from the form
 csrf() {
@@ -178,7 +180,7 @@ has 'id="fc.authorize.nonce"' && ok "rules page has every check anchor" || nok "
 RID=${loc#/r/}
 
 # --- no award from a self-check job ------------------------------------------------
-JOB=$(sqlite3 "$WORK/jobs.sqlite" "SELECT id FROM jobs WHERE submitted_by = 'self-check page' LIMIT 1" 2>/dev/null)
+JOB=$(sql "SELECT id FROM jobs WHERE submitted_by = 'self-check page' LIMIT 1")
 if [ -n "$JOB" ]; then
 	CODE=$(curl -s -o "$WORK/resp" -w '%{http_code}' -X POST -H "Authorization: Bearer $T_INSTR" "$BASE/v1/dossiers/$JOB/verify")
 	expect_code "award asked on a self-check job: 409" 409
@@ -210,11 +212,11 @@ portal ok; expect_code "repeat within the cooldown: 303" 303
 case $(hdr Location) in "$first?cache=1") ok "to the cached result" ;; *) nok "cooldown Location: $(hdr Location), first $first" ;; esac
 req GET "$(hdr Location)" ""
 has 'data-testid="cached-age"' && has 'vérifié il y a' && ok "cached result shows its age" || nok "no cached-age"
-n=$(sqlite3 "$WORK/jobs.sqlite" "SELECT count(*) FROM jobs WHERE submitted_by = 'self-check page'" 2>/dev/null)
+n=$(sql "SELECT count(*) FROM jobs WHERE submitted_by = 'self-check page'")
 tok=$(csrf)
 req POST "$first/retest" "" --data-urlencode "csrf=$tok"
 expect_code "re-test within the cooldown: back to the result" 303
-m=$(sqlite3 "$WORK/jobs.sqlite" "SELECT count(*) FROM jobs WHERE submitted_by = 'self-check page'" 2>/dev/null)
+m=$(sql "SELECT count(*) FROM jobs WHERE submitted_by = 'self-check page'")
 [ "$n" = "$m" ] && ok "nothing run again within the cooldown" || nok "jobs $n -> $m"
 daemon_stop
 
@@ -241,20 +243,31 @@ rm -f "$WORK/jobs.sqlite" "$WORK/jobs.sqlite-wal" "$WORK/jobs.sqlite-shm"
 sc_config "$WORK/qs.json" queue_share=20
 kill -STOP "$SIM_PID"
 daemon_start "$WORK/qs.json" || { kill -CONT "$SIM_PID"; exit 1; }
-portal ok; a=$CODE; qloc=$(hdr Location)
-portal multihop; b=$CODE
+portal ok; a=$CODE
+portal multihop; b=$CODE; qloc=$(hdr Location)
 portal static_state
 [ "$a$b" = 303303 ] && [ "$CODE" = 503 ] && ok "third self-check over the share: 503" || nok "queue share: $a $b $CODE"
 [ -n "$(hdr Retry-After)" ] && has 'Service très sollicité' && ok "503 page in French, Retry-After" || nok "503 page"
 fc_dossier "$WORK/instr.json" ok
-CODE=$(curl -s -o "$WORK/resp" -w '%{http_code}' -H "Authorization: Bearer $T_INSTR" -H 'Content-Type: application/json' --data-binary "@$WORK/instr.json" "$BASE/v1/dossiers")
+req POST /v1/dossiers "$T_INSTR" "$WORK/instr.json"
 expect_code "an instructor still gets in" 202
+IID=$(jget '["id"]')
 req GET "$qloc" ""
 has 'data-testid="progress"' && has '<meta http-equiv="refresh" content="2">' && has 'src="/static/selfcheck.js"' && has "data-poll=\"$qloc.json\"" &&
 	ok "progress state: refresh, script, poll URL" || nok "progress markup: $(grep -o 'data-testid="[a-z-]*"' "$WORK/resp" | tr '\n' ' ')"
 req GET "$qloc.json" ""
 grep -Eq '"state": ?"(queued|running)"' "$WORK/resp" && ok "JSON state while running" || nok "JSON while running: $(head -c 200 "$WORK/resp")"
+# The instructor's job runs before the self-check queued ahead of it (the
+# second one: its page above was still the progress state).
 kill -CONT "$SIM_PID"
+J2=$(sql "SELECT id FROM jobs WHERE submitted_by = 'self-check page' ORDER BY n LIMIT 1 OFFSET 1")
+i=0 li= l2=
+while [ -z "$li$l2" ] && [ $i -lt 600 ]; do
+	li=$(grep -n "job=$IID state=running" "$WORK/daemon.log" | head -1 | cut -d: -f1)
+	l2=$(grep -n "job=$J2 state=running" "$WORK/daemon.log" | head -1 | cut -d: -f1)
+	i=$((i + 1)); sleep 0.2
+done
+[ -n "$li" ] && { [ -z "$l2" ] || [ "$li" -lt "$l2" ]; } && ok "an instructor's job is claimed before queued self-checks" || nok "claim order: instructor line ${li:-none}, self-check line ${l2:-none}"
 kill -9 "$DPID" 2>/dev/null; wait "$DPID" 2>/dev/null; DPID=
 rm -f "$WORK/jobs.sqlite" "$WORK/jobs.sqlite-wal" "$WORK/jobs.sqlite-shm"
 
