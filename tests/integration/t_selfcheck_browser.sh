@@ -49,13 +49,18 @@ PORT=$(free_port)
 CLOSED=$(free_port) # nothing listens there: the unreachable portal
 BASE=http://127.0.0.1:$PORT
 write_config "$WORK/cfg.json" 4000 yes
+# raccord serve needs its ledger, although a self-check never awards.
+L=$WORK/ledger
+"$RACCORD" keygen it.example/raccord/v1 --key "$WORK/k.pem" --vkey "$WORK/k.vkey" >/dev/null 2>&1 &&
+	"$RACCORD" ledger init "$L" --key "$WORK/k.pem" --vkey "$WORK/k.vkey" >/dev/null 2>&1 ||
+	{ echo "keygen or ledger init failed"; exit 1; }
 # The daemon with the self-check page on; the network timeout (4 s) is
 # what ends the `slow` portal's check, which gives the progress state a few
 # seconds on screen.  The rate limits are off (every submission comes from
 # 127.0.0.1 to portal.test); the cooldown is the default's order.
-python3 - "$WORK/cfg.json" "$PORT" "$WORK/jobs.sqlite" "$CLOSED" "$(pwd)/web/node_modules/@gouvfr/dsfr/dist" <<'PY'
+python3 - "$WORK/cfg.json" "$PORT" "$WORK/jobs.sqlite" "$CLOSED" "$(pwd)/web/node_modules/@gouvfr/dsfr/dist" "$L" "$WORK/k.pem" <<'PY'
 import json, sys
-f, port, store, closed, dsfr = sys.argv[1:6]
+f, port, store, closed, dsfr, ledger, key = sys.argv[1:8]
 cfg = json.load(open(f))
 cfg["network"]["resolve"].append("portal.test:%s:127.0.0.1" % closed)
 cfg["daemon"] = {"listen": "127.0.0.1:%s" % port, "store": store, "tokens": [],
@@ -64,6 +69,7 @@ cfg["daemon"] = {"listen": "127.0.0.1:%s" % port, "store": store, "tokens": [],
                                "static_dir": dsfr, "queue_share": 100,
                                "rate_per_address_hour": 0, "rate_per_host_hour": 0,
                                "cooldown_s": 300}}
+cfg["ledger"] = {"dir": ledger, "key_file": key}
 json.dump(cfg, open(f, "w"), indent=2)
 PY
 DPID=
