@@ -41,55 +41,34 @@ if [ ! -d web/node_modules/@gouvfr/dsfr/dist ]; then
 fi
 
 . tests/integration/lib.sh
+. tests/integration/lib_daemon.sh
 sim_start || exit 1
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
-PORT=$(free_port)
 CLOSED=$(free_port) # nothing listens there: the unreachable portal
-BASE=http://127.0.0.1:$PORT
 write_config "$WORK/cfg.json" 4000 yes
 # raccord serve needs its ledger, although a self-check never awards.
-L=$WORK/ledger
-"$RACCORD" keygen it.example/raccord/v1 --key "$WORK/k.pem" --vkey "$WORK/k.vkey" >/dev/null 2>&1 &&
-	"$RACCORD" ledger init "$L" --key "$WORK/k.pem" --vkey "$WORK/k.vkey" >/dev/null 2>&1 ||
-	{ echo "keygen or ledger init failed"; exit 1; }
+ledger_keys it.example/raccord/v1 || exit 1
 # The daemon with the self-check page on; the network timeout (4 s) is
 # what ends the `slow` portal's check, which gives the progress state a few
 # seconds on screen.  The rate limits are off (every submission comes from
 # 127.0.0.1 to portal.test); the cooldown is the default's order.
-python3 - "$WORK/cfg.json" "$PORT" "$WORK/jobs.sqlite" "$CLOSED" "$(pwd)/web/node_modules/@gouvfr/dsfr/dist" "$L" "$WORK/k.pem" <<'PY'
+python3 - "$WORK/cfg.json" "$CLOSED" <<'PY'
 import json, sys
-f, port, store, closed, dsfr, ledger, key = sys.argv[1:8]
+f, closed = sys.argv[1:3]
 cfg = json.load(open(f))
 cfg["network"]["resolve"].append("portal.test:%s:127.0.0.1" % closed)
-cfg["daemon"] = {"listen": "127.0.0.1:%s" % port, "store": store, "tokens": [],
-                 "queue_max": 8, "rate_per_token_min": 0, "rate_per_siren_hour": 0,
-                 "selfcheck": {"enabled": True, "operator": "Tests d'intégration de raccord",
-                               "static_dir": dsfr, "queue_share": 100,
-                               "rate_per_address_hour": 0, "rate_per_host_hour": 0,
-                               "cooldown_s": 300}}
-cfg["ledger"] = {"dir": ledger, "key_file": key}
 json.dump(cfg, open(f, "w"), indent=2)
 PY
-DPID=
-"$RACCORD" serve --config "$WORK/cfg.json" >"$WORK/daemon.out" 2>"$WORK/daemon.log" &
-DPID=$!
-browser_cleanup() {
-	[ -n "$DPID" ] && kill "$DPID" 2>/dev/null && wait "$DPID" 2>/dev/null
-	cleanup
-}
-trap browser_cleanup EXIT INT TERM
-i=0
-until curl -s -o /dev/null "$BASE/healthz"; do
-	i=$((i + 1))
-	if [ $i -gt 100 ] || ! kill -0 "$DPID" 2>/dev/null; then
-		echo "raccord serve did not start:"; tail -5 "$WORK/daemon.log"
-		echo "t_selfcheck_browser: 0 passed, 1 failed"
-		exit 1
-	fi
-	sleep 0.1
-done
+config_patch "$WORK/d.json" "$WORK/cfg.json" "{
+ 'daemon': {'listen': '127.0.0.1:$PORT', 'store': '$WORK/jobs.sqlite', 'tokens': [],
+  'queue_max': 8, 'rate_per_token_min': 0, 'rate_per_siren_hour': 0,
+  'selfcheck': {'enabled': True, 'operator': \"Tests d'intégration de raccord\",
+   'static_dir': '$(pwd)/web/node_modules/@gouvfr/dsfr/dist', 'queue_share': 100,
+   'rate_per_address_hour': 0, 'rate_per_host_hour': 0, 'cooldown_s': 300}},
+ 'ledger': {'dir': '$L', 'key_file': '$LEDGER_KEY'}}"
+if ! daemon_start; then
+	echo "t_selfcheck_browser: 0 passed, 1 failed"
+	exit 1
+fi
 
 SHOTS=$WORK/shots
 set -- --base "$BASE" --portal "https://portal.test:$PORTAL_PORT" --closed-port "$CLOSED" \
