@@ -163,22 +163,30 @@ async function shot(page, name) {
 }
 // axe-core with the WCAG 2.1 A/AA tags.  Runtime.evaluate is not subject
 // to the page's CSP, so the engine goes in without weakening it.
-async function axe(page, state) {
+// `must`: a selector the page must still show when axe has finished, so
+// that a page which changed state under the run is not taken for the state.
+async function axe(page, state, must = 'body') {
 	try {
-		const v = await retry(async () => {
+		const { v, still } = await retry(async () => {
 			await page.evaluate(AXE_SRC);
 			return page.evaluate(
-			(tags) =>
-				window.axe
-					.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] })
-					.then((r) =>
-						r.violations.map(
-							(x) => `${x.id} (${x.impact}): ${x.nodes.map((n) => n.target.join(' ')).slice(0, 4).join(', ')}`,
-						),
-					),
-			AXE_TAGS,
+				(tags, sel) =>
+					window.axe
+						.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] })
+						.then((r) => ({
+							v: r.violations.map(
+								(x) => `${x.id} (${x.impact}): ${x.nodes.map((n) => n.target.join(' ')).slice(0, 4).join(', ')}`,
+							),
+							still: !!document.querySelector(sel),
+						})),
+				AXE_TAGS,
+				must,
 			);
 		});
+		if (!still) {
+			nok(`axe-core on ${state}`, `the page left that state (${must}) before axe-core finished`);
+			return;
+		}
 		check(v.length === 0, `axe-core: 0 WCAG 2.1 AA violations on ${state}`, v.join('; '));
 	} catch (e) {
 		nok(`axe-core on ${state}`, e.message);
@@ -246,13 +254,19 @@ async function waitVerdict(page, ms = 60000) {
 	}
 	return last;
 }
+// Fill the form's fields (typing is what the keyboard-only step does;
+// here the values are set with input and change events, which is faster on
+// a loaded machine and works with JavaScript off).
 async function fill(page, data, environment = 'production') {
-	for (const [k, v] of Object.entries(data)) {
-		await page.$eval(`#${k}`, (el) => {
-			el.value = '';
-		});
-		await page.type(`#${k}`, v);
-	}
+	await page.evaluate((d) => {
+		for (const [k, v] of Object.entries(d)) {
+			const el = document.getElementById(k);
+			if (!el) throw new Error(`no field #${k}`);
+			el.value = v;
+			el.dispatchEvent(new Event('input', { bubbles: true }));
+			el.dispatchEvent(new Event('change', { bubbles: true }));
+		}
+	}, data);
 	await page.evaluate((env) => {
 		const el = document.getElementById('environment');
 		if (el && el.tagName === 'SELECT') el.value = env;
@@ -383,6 +397,7 @@ async function run() {
 			el.value = '';
 		});
 		await page.type('#siret', SIRET_LAPOSTE);
+		await page.keyboard.press('Tab');
 		await page.click('#selfcheck-submit');
 		await sleep(700);
 		es = await errState();
@@ -395,7 +410,7 @@ async function run() {
 
 	// --- the progress state and a live (JavaScript) update -----------------
 	// `slow` answers after 20 s; the daemon gives up after its network
-	// timeout, so the check runs for a few seconds, then is inconclusive.
+	// timeout (10 s), so the check runs that long, then is inconclusive.
 	await step('progress', {}, async (page) => {
 		await page.goto(`${BASE}/`, { waitUntil: 'load' });
 		await fill(page, portal('slow'));
@@ -417,7 +432,7 @@ async function run() {
 		);
 		if (pr.progress) {
 			await shot(page, '03-progress');
-			await axe(page, 'the progress state');
+			await axe(page, 'the progress state', '[data-testid="progress"]');
 		}
 		pr = await waitVerdict(page);
 		check(pr && pr.verdict === 'inconclusive', 'slow portal: verdict inconclusive', pr && pr.verdict);
@@ -506,9 +521,14 @@ async function run() {
 			const file = await shot(page, '06-verdict-failed');
 			if (args.screenshot) {
 				fs.mkdirSync(path.dirname(path.resolve(args.screenshot)), { recursive: true });
-				// The README's picture: the top of the failed result (banner
-				// and the first rows), not the whole long page.
-				await page.screenshot({ path: args.screenshot, fullPage: false });
+				// The README's picture: the failed result from its top (the
+				// banner) down to the first failing row, not the whole long page.
+				const bottom = await page.evaluate(() => {
+					const r = document.querySelector('[data-testid="check-row"][data-status="fail"]');
+					return r ? r.getBoundingClientRect().bottom + window.scrollY : 0;
+				});
+				const height = Math.min(Math.max(Math.ceil(bottom) + 16, 800), 2400);
+				await page.screenshot({ path: args.screenshot, clip: { x: 0, y: 0, width: 1024, height }, captureBeyondViewport: true });
 				console.log(`info README screenshot written to ${args.screenshot} (full page: ${file})`);
 			}
 		}

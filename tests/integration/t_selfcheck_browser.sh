@@ -44,12 +44,12 @@ fi
 . tests/integration/lib_daemon.sh
 sim_start || exit 1
 CLOSED=$(free_port) # nothing listens there: the unreachable portal
-write_config "$WORK/cfg.json" 4000 yes
+write_config "$WORK/cfg.json" 10000 yes
 # raccord serve needs its ledger, although a self-check never awards.
 ledger_keys it.example/raccord/v1 || exit 1
-# The daemon with the self-check page on; the network timeout (4 s) is
-# what ends the `slow` portal's check, which gives the progress state a few
-# seconds on screen.  The rate limits are off (every submission comes from
+# The daemon with the self-check page on; the network timeout (10 s) is
+# what ends the `slow` portal's check, which keeps the progress state on
+# screen long enough for axe-core and a screenshot on a loaded machine.  The rate limits are off (every submission comes from
 # 127.0.0.1 to portal.test); the cooldown is the default's order.
 python3 - "$WORK/cfg.json" "$CLOSED" <<'PY'
 import json, sys
