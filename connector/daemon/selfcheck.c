@@ -379,8 +379,15 @@ page_head(struct daemon *dm, struct rc_buf *b, const char *title, int refresh)
 	    "<head>\n<meta charset=\"utf-8\">\n"
 	    "<meta name=\"viewport\" content=\"width=device-width, "
 	    "initial-scale=1\">\n");
+	/*
+	 * The no-JavaScript path only: with JavaScript, selfcheck.js polls
+	 * and updates the page, and a live refresh would reload it every 2 s
+	 * (axe-core meta-refresh, WCAG 2.2.1).
+	 */
 	if (refresh)
-		rc_buf_adds(b, "<meta http-equiv=\"refresh\" content=\"2\">\n");
+		rc_buf_adds(b,
+		    "<noscript><meta http-equiv=\"refresh\" "
+		    "content=\"2\"></noscript>\n");
 	rc_buf_adds(b, "<title>");
 	esc(b, title);
 	rc_buf_adds(b,
