@@ -133,6 +133,9 @@ $(BUILD)/raccord: $(BUILD)/connector/main.o $(LIBS)
 
 $(BUILD)/raccord-sim: $(patsubst %.c,$(BUILD)/%.o,$(SIM_SRCS)) $(LIBS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIBS) $(LDLIBS)
+# The simulator turns on GnuTLS session tickets itself (tests/sim/tls.c);
+# libgnutls28-dev comes with libmicrohttpd-dev.
+$(BUILD)/raccord-sim: LDLIBS += $(shell pkg-config --libs gnutls)
 
 $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(LIBS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBS) $(LDLIBS) -lcmocka

@@ -16,9 +16,10 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-# sim_start: start raccord-sim, wait for its ports, export FC_PORT etc.
+# sim_start [SIM_OPTION...]: start raccord-sim, wait for its ports, export
+# FC_PORT etc.
 sim_start() {
-	"$SIM" --certs "$CERTS" --ports-file "$WORK/ports.json" \
+	"$SIM" --certs "$CERTS" --ports-file "$WORK/ports.json" "$@" \
 		>"$WORK/sim.out" 2>"$WORK/sim.err" &
 	SIM_PID=$!
 	i=0

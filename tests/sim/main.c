@@ -44,6 +44,8 @@ usage(FILE *f)
 	    "  --certs DIR       certificates made by certs/mkcerts.sh\n"
 	    "  --close           close every connection after its answer "
 	    "(bench)\n"
+	    "  --tls12           offer TLS 1.2 only (session resumption "
+	    "tests)\n"
 	    "  --ports-file FILE also write the ports JSON there "
 	    "(atomically)\n"
 	    "  --bind ADDR       loopback address (default 127.0.0.1)\n"
@@ -245,6 +247,8 @@ sim_access(void *cls, struct MHD_Connection *conn, const char *url,
 	if (req->too_large)
 		return sim_send_text(req, 413, "text/plain",
 		    "request body too large\n");
+	if (l->tls && strcmp(url, "/_sim/tls") == 0)
+		return sim_tls_counts(req);
 	ctype = sim_header(req, MHD_HTTP_HEADER_CONTENT_TYPE);
 	if (ctype != NULL &&
 	    strncasecmp(ctype, "application/x-www-form-urlencoded", 33) == 0 &&
@@ -289,14 +293,24 @@ listener_start(struct sim_listener *l, int v6, struct rc_err *err)
 		    (rc = read_file(l->ctx->certs_dir, l->mod->cert, ".key",
 		         &key, err)) != RC_OK)
 			goto out;
+		if (sim_tls_init() != 0) {
+			rc = RC_ERR(err, RC_ESYS,
+			    "listener %s: cannot make a TLS ticket key",
+			    l->mod->name);
+			goto out;
+		}
 		l->daemon = MHD_start_daemon(flags, 0, NULL, NULL, sim_access,
 		    l, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 		    MHD_OPTION_LISTEN_SOCKET, l->fd,
 		    MHD_OPTION_NOTIFY_COMPLETED, req_completed, NULL,
+		    MHD_OPTION_NOTIFY_CONNECTION, sim_tls_notify, l,
 		    MHD_OPTION_CONNECTION_TIMEOUT, 30U,
 		    MHD_OPTION_CONNECTION_LIMIT, 512U, MHD_OPTION_HTTPS_MEM_KEY,
 		    key.data, MHD_OPTION_HTTPS_MEM_CERT, cert.data,
-		    MHD_OPTION_END);
+		    /* --tls12: the list goes on; otherwise it ends here. */
+		    l->ctx->tls12 ? MHD_OPTION_HTTPS_PRIORITIES
+		                  : MHD_OPTION_END,
+		    "NORMAL:-VERS-TLS1.3", MHD_OPTION_END);
 	} else {
 		l->daemon = MHD_start_daemon(flags, 0, NULL, NULL, sim_access,
 		    l, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
@@ -442,6 +456,7 @@ main(int argc, char **argv)
 		{ "bind", required_argument, NULL, 'b' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "close", no_argument, NULL, 'C' },
+		{ "tls12", no_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -455,10 +470,13 @@ main(int argc, char **argv)
 	rc_json_setup();
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.bind_addr = "127.0.0.1";
-	while ((c = getopt_long(argc, argv, "c:p:b:vCh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:p:b:vCTh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'C':
 			ctx.close_connections = 1;
+			break;
+		case 'T':
+			ctx.tls12 = 1;
 			break;
 		case 'c':
 			ctx.certs_dir = optarg;

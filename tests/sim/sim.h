@@ -84,6 +84,8 @@ struct sim_listener {
 	void *state; /* from mod->init */
 	int fd;      /* listening socket, owned by daemon once started */
 	struct MHD_Daemon *daemon;
+	atomic_long tls_full;    /* closed TLS connections: not resumed */
+	atomic_long tls_resumed; /* ... and resumed (tls.c, GET /_sim/tls) */
 };
 
 struct sim_ctx {
@@ -94,6 +96,7 @@ struct sim_ctx {
 	size_t n;
 	atomic_int stopping;
 	int close_connections; /* --close: "Connection: close" everywhere */
+	int tls12;             /* --tls12: no TLS 1.3 on TLS listeners */
 };
 
 struct sim_form_field {
@@ -121,6 +124,16 @@ int sim_stopping(const struct sim_ctx *ctx);
 /* Sleep ms milliseconds, waking early on shutdown.  Returns 0 when the
  * full time elapsed, -1 when interrupted by shutdown. */
 int sim_sleep_ms(const struct sim_ctx *ctx, long ms);
+
+/* --- TLS (tls.c): session tickets and handshake counts --- */
+
+/* The ticket key, once per run (0, or -1 when GnuTLS cannot make it). */
+int sim_tls_init(void);
+/* MHD_OPTION_NOTIFY_CONNECTION of every TLS listener (cls: the listener). */
+void sim_tls_notify(void *cls, struct MHD_Connection *conn, void **socket_ctx,
+    enum MHD_ConnectionNotificationCode toe);
+/* GET /_sim/tls: "full=N resumed=M" of the listener asked. */
+enum MHD_Result sim_tls_counts(struct sim_req *req);
 
 /* --- request --- */
 
