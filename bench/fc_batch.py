@@ -24,10 +24,12 @@ load of other users of this shared machine shows up as "other CPU".  Python
 """
 import argparse
 import collections
+import http.client
 import json
 import os
 import re
 import signal
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -148,6 +150,19 @@ def write_config(path, ports, ca, per_host, global_conc):
         json.dump(cfg, f, indent=2)
 
 
+def sim_tls_counts(a, port):
+    """raccord-sim's "full=N resumed=M" TLS handshakes of one listener."""
+    ctx = ssl.create_default_context(cafile=a.ca)
+    ctx.check_hostname = False  # 127.0.0.1 for portal.test / fc.test
+    try:
+        c = http.client.HTTPSConnection("127.0.0.1", port, timeout=5,
+                                        context=ctx)
+        c.request("GET", "/_sim/tls")
+        return c.getresponse().read().decode().strip()
+    except (OSError, http.client.HTTPException) as e:
+        return "? (%s)" % e
+
+
 def bench_raccord(a, ports, n, per_host, label):
     glob = max(64, 2 * per_host)  # two hosts: portal.test and fc.test
     cfg = os.path.join(a.work, "cfg-%d.json" % per_host)
@@ -179,6 +194,7 @@ def bench_raccord(a, ports, n, per_host, label):
                 exchanges += 1
                 if (e.get("timings") or {}).get("tls", 0) > 0:
                     handshakes += 1
+    sim_tls = {k: sim_tls_counts(a, ports[k]) for k in ("portal", "fc")}
     res = {
         "what": "raccord --batch", "label": label, "n": n,
         "per_host": per_host, "global": glob, "exit": rc,
@@ -187,6 +203,7 @@ def bench_raccord(a, ports, n, per_host, label):
         "other_cpu_s": m.busy - cpu - m.sim,
         "requests": exchanges + 1,  # + the discovery document, once
         "tls_handshakes": handshakes,
+        "sim_tls": sim_tls,
         "verdicts": dict(verdicts), "non_pass_checks": dict(failures),
         "ok": rc == 0 and verdicts.get("verified", 0) == n,
     }
@@ -313,6 +330,9 @@ def fmt_table(results):
             n = r["n"]
             v = r["verdicts"]
             res = "%d/%d verified" % (v.get("verified", 0), n)
+            st = r.get("sim_tls")
+            if st:
+                res += "; sim TLS portal %s, fc %s" % (st["portal"], st["fc"])
             rows.append((
                 "raccord --batch", str(n),
                 "%d/host" % r["per_host"], "%.2f" % r["wall_s"],

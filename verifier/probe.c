@@ -66,8 +66,14 @@ static const char *const probe_browser_headers[] = {
 	NULL,
 };
 
+/*
+ * A flow's cookies, as libcurl exports them (Netscape lines): each request
+ * of the flow starts from them and leaves its engine's list behind.  Not a
+ * CURLSH: an easy handle takes one share, and that is the run's TLS
+ * session cache (probe.tls_share), which must never carry cookies.
+ */
 struct probe_jar {
-	CURLSH *sh;
+	struct curl_slist *cookies;
 	long refs; /* the caller's, plus one per request using it */
 };
 
@@ -161,6 +167,14 @@ struct probe {
 	 * no connection re-reads and re-parses a CA file or directory.
 	 */
 	X509_STORE *store;
+	/*
+	 * TLS sessions (tickets, IDs) of this run, and nothing else: a new
+	 * connection to a host:port resumes its last session instead of a
+	 * full handshake.  libcurl keys them by scheme, host name, port and
+	 * TLS options; its checks (chain result, host name) still run on a
+	 * resumed connection, and on_opensocket still guards every socket.
+	 */
+	CURLSH *tls_share;
 	struct netguard *guard;
 	struct curl_slist *resolve;
 	CURLM *multi;
@@ -737,6 +751,12 @@ probe_new(const struct probe_opts *opts, struct rc_err *err)
 		goto out;
 	if (probe_build_store(p, err) != RC_OK)
 		goto out;
+	if ((p->tls_share = curl_share_init()) == NULL ||
+	    curl_share_setopt(p->tls_share, CURLSHOPT_SHARE,
+	        CURL_LOCK_DATA_SSL_SESSION) != CURLSHE_OK) {
+		RC_ERR(err, RC_ENOMEM, "cannot make the TLS session cache");
+		goto out;
+	}
 	if ((p->multi = curl_multi_init()) == NULL) {
 		RC_ERR(err, RC_ENOMEM, "curl_multi_init failed");
 		goto out;
@@ -805,17 +825,25 @@ probe_jar_new(void)
 
 	if ((jar = rc_calloc(1, sizeof(*jar))) == NULL)
 		return NULL;
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-	if ((jar->sh = curl_share_init()) == NULL ||
-	    curl_share_setopt(jar->sh, CURLSHOPT_SHARE,
-	        CURL_LOCK_DATA_COOKIE) != CURLSHE_OK) {
-		curl_share_cleanup(jar->sh);
-		curl_global_cleanup();
-		rc_free(jar);
-		return NULL;
-	}
 	jar->refs = 1;
 	return jar;
+}
+
+/*
+ * The flow's cookies are now those of the request that just ended: what
+ * it was sent, plus what its answer set, minus what the answer expired.
+ * A flow's requests run one after another, as a browser's redirects do.
+ */
+static void
+jar_keep(struct probe_xfer *x)
+{
+	struct curl_slist *list = NULL;
+
+	if (x->jar == NULL ||
+	    curl_easy_getinfo(x->easy, CURLINFO_COOKIELIST, &list) != CURLE_OK)
+		return; /* the jar keeps what it had */
+	curl_slist_free_all(x->jar->cookies);
+	x->jar->cookies = list;
 }
 
 static void
@@ -823,8 +851,7 @@ jar_unref(struct probe_jar *jar)
 {
 	if (jar == NULL || --jar->refs > 0)
 		return;
-	curl_share_cleanup(jar->sh);
-	curl_global_cleanup();
+	curl_slist_free_all(jar->cookies);
 	rc_free(jar);
 }
 
@@ -1213,6 +1240,7 @@ xfer_easy(struct probe_xfer *x)
 	struct probe *p = x->p;
 	const struct probe_opts *o = &p->opts;
 	const char *m = x->res->method;
+	const struct curl_slist *c;
 	int bad = 0;
 	CURL *e;
 
@@ -1250,9 +1278,11 @@ xfer_easy(struct probe_xfer *x)
 	SET(CURLOPT_ERRORBUFFER, x->errbuf);
 	SET(CURLOPT_USERAGENT, o->user_agent);
 	SET(CURLOPT_HTTPHEADER, x->hdrs);
+	SET(CURLOPT_SHARE, p->tls_share);
 	if (x->jar != NULL) {
-		SET(CURLOPT_SHARE, x->jar->sh);
 		SET(CURLOPT_COOKIEFILE, "");
+		for (c = x->jar->cookies; c != NULL; c = c->next)
+			SET(CURLOPT_COOKIELIST, c->data);
 	}
 	if (strcmp(m, "HEAD") == 0) {
 		SET(CURLOPT_NOBODY, 1L);
@@ -1871,6 +1901,7 @@ finish(struct probe *p, struct probe_xfer *x, CURLcode cc)
 	    (const char *const *)secrets);
 	for (i = 0; i < nsecrets; i++)
 		rc_free_secret(secrets[i], strlen(secrets[i]));
+	jar_keep(x);
 
 	curl_multi_remove_handle(p->multi, e);
 	curl_easy_cleanup(e);
@@ -2115,6 +2146,8 @@ probe_free(struct probe *p)
 	}
 	if (p->multi != NULL)
 		curl_multi_cleanup(p->multi);
+	if (p->tls_share != NULL) /* after every easy handle */
+		curl_share_cleanup(p->tls_share);
 	curl_slist_free_all(p->resolve);
 	netguard_free(p->guard);
 	strv_free(p->allow_copy);
