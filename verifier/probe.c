@@ -68,8 +68,10 @@ static const char *const probe_browser_headers[] = {
 
 /*
  * A flow's cookies, as libcurl exports them (Netscape lines): each request
- * of the flow starts from them and leaves its engine's list behind.  Not a
- * CURLSH: an easy handle takes one share, and that is the run's TLS
+ * of the flow starts from them, and what its answer set or expired is
+ * merged back when it ends (jar_keep), so that two requests of one flow in
+ * flight at once (a callback beside the provider's hops) lose nothing.
+ * Not a CURLSH: an easy handle takes one share, and that is the run's TLS
  * session cache (probe.tls_share), which must never carry cookies.
  */
 struct probe_jar {
@@ -131,6 +133,7 @@ struct probe_xfer {
 	struct curl_slist *hdrs;
 	struct probe_host *host;
 	struct probe_jar *jar;
+	struct curl_slist *jar_sent; /* the jar's lines when it started */
 	char *body;
 	size_t body_len;
 	char *secret;
@@ -829,21 +832,106 @@ probe_jar_new(void)
 	return jar;
 }
 
+/* Field n (from 0) of a Netscape cookie line, its length in *len. */
+static const char *
+cookie_field(const char *line, int n, size_t *len)
+{
+	const char *t;
+
+	if (n == 0 && strncmp(line, "#HttpOnly_", 10) == 0)
+		line += 10;
+	for (; n > 0 && line != NULL; n--)
+		if ((line = strchr(line, '\t')) != NULL)
+			line++;
+	if (line == NULL) {
+		*len = 0;
+		return "";
+	}
+	*len = (t = strchr(line, '\t')) != NULL ? (size_t)(t - line)
+	                                        : strlen(line);
+	return line;
+}
+
+/* Same cookie: same domain, path and name (fields 0, 2 and 5)? */
+static int
+cookie_same(const char *a, const char *b)
+{
+	static const int keys[] = { 0, 2, 5 };
+	const char *fa, *fb;
+	size_t la, lb, i;
+
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		fa = cookie_field(a, keys[i], &la);
+		fb = cookie_field(b, keys[i], &lb);
+		if (la != lb || memcmp(fa, fb, la) != 0)
+			return 0;
+	}
+	return 1;
+}
+
+static const char *
+cookie_find(const struct curl_slist *l, const char *line)
+{
+	for (; l != NULL; l = l->next)
+		if (cookie_same(l->data, line))
+			return l->data;
+	return NULL;
+}
+
+static int
+cookie_add(struct curl_slist **l, const char *line)
+{
+	struct curl_slist *n = curl_slist_append(*l, line);
+
+	if (n == NULL)
+		return -1;
+	*l = n;
+	return 0;
+}
+
 /*
- * The flow's cookies are now those of the request that just ended: what
- * it was sent, plus what its answer set, minus what the answer expired.
- * A flow's requests run one after another, as a browser's redirects do.
+ * Merge what the request's answer did to its cookies into its jar: a
+ * cookie it set or changed replaces the jar's, one it expired leaves the
+ * jar, unless another request of the flow changed it meanwhile.  On
+ * ENOMEM the jar keeps what it had and the response is marked.
  */
 static void
 jar_keep(struct probe_xfer *x)
 {
-	struct curl_slist *list = NULL;
+	struct curl_slist *got = NULL, *out = NULL, *j;
+	const char *e, *sent;
+	int bad = 0;
 
-	if (x->jar == NULL ||
-	    curl_easy_getinfo(x->easy, CURLINFO_COOKIELIST, &list) != CURLE_OK)
-		return; /* the jar keeps what it had */
+	if (x->jar == NULL)
+		return;
+	if (curl_easy_getinfo(x->easy, CURLINFO_COOKIELIST, &got) != CURLE_OK) {
+		x->nomem = 1;
+		return;
+	}
+	for (j = x->jar->cookies; j != NULL && !bad; j = j->next) {
+		e = cookie_find(got, j->data);
+		sent = cookie_find(x->jar_sent, j->data);
+		if (e == NULL && sent != NULL && strcmp(sent, j->data) == 0)
+			continue; /* expired by this answer */
+		if (e != NULL && (sent == NULL || strcmp(sent, e) != 0))
+			bad = cookie_add(&out, e); /* set by this answer */
+		else
+			bad = cookie_add(&out, j->data);
+	}
+	for (j = got; j != NULL && !bad; j = j->next) {
+		sent = cookie_find(x->jar_sent, j->data);
+		if (cookie_find(x->jar->cookies, j->data) == NULL &&
+		    (sent == NULL || strcmp(sent, j->data) != 0))
+			bad = cookie_add(&out, j->data); /* new */
+	}
+	curl_slist_free_all(got);
+	if (bad) {
+		curl_slist_free_all(out);
+		x->nomem = 1;
+		return;
+	}
 	curl_slist_free_all(x->jar->cookies);
-	x->jar->cookies = list;
+	x->jar->cookies = out;
 }
 
 static void
@@ -975,6 +1063,7 @@ xfer_free(struct probe_xfer *x)
 	}
 	curl_slist_free_all(x->hdrs); /* may hold Authorization */
 	jar_unref(x->jar);
+	curl_slist_free_all(x->jar_sent);
 	host_unref(p, x->host);
 	if (x->body != NULL)
 		rc_free_secret(x->body, x->body_len);
@@ -1281,8 +1370,11 @@ xfer_easy(struct probe_xfer *x)
 	SET(CURLOPT_SHARE, p->tls_share);
 	if (x->jar != NULL) {
 		SET(CURLOPT_COOKIEFILE, "");
-		for (c = x->jar->cookies; c != NULL; c = c->next)
+		for (c = x->jar->cookies; c != NULL; c = c->next) {
 			SET(CURLOPT_COOKIELIST, c->data);
+			if (cookie_add(&x->jar_sent, c->data) != 0)
+				bad = 1;
+		}
 	}
 	if (strcmp(m, "HEAD") == 0) {
 		SET(CURLOPT_NOBODY, 1L);
@@ -1849,6 +1941,7 @@ finish(struct probe *p, struct probe_xfer *x, CURLcode cc)
 	res->t_total = info_secs(e, CURLINFO_TOTAL_TIME_T);
 	if (collect_headers(x) != RC_OK)
 		x->nomem = 1;
+	jar_keep(x);
 	if ((loc = probe_res_header(res, "Location")) != NULL &&
 	    probe_url_resolve(res->url, loc, &res->location) == RC_ENOMEM)
 		x->nomem = 1;
@@ -1901,7 +1994,6 @@ finish(struct probe *p, struct probe_xfer *x, CURLcode cc)
 	    (const char *const *)secrets);
 	for (i = 0; i < nsecrets; i++)
 		rc_free_secret(secrets[i], strlen(secrets[i]));
-	jar_keep(x);
 
 	curl_multi_remove_handle(p->multi, e);
 	curl_easy_cleanup(e);
