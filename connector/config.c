@@ -251,6 +251,8 @@ static const struct cfg_directive directives[] = {
 	  "a login URL checked less than this long ago shows the cached result, seconds"),
 	D("daemon.selfcheck.result_ttl_s", CFG_INT, selfcheck_ttl, 1, 2592000, "86400", 0,
 	  "a self-check result is forgotten after, seconds"),
+	D("daemon.selfcheck.allow_private", CFG_CIDRS, selfcheck_allow_private, 0, 0, NULL, 0,
+	  "private ranges the public page's checks may reach, instead of network.allow_private (which is the operator's, not strangers'); null: none"),
 };
 #undef D
 /* clang-format on */

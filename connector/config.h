@@ -152,6 +152,7 @@ struct cfg {
 	long long selfcheck_rate_host;   /* per login host per hour */
 	long long selfcheck_cooldown;    /* s before a login URL is re-run */
 	long long selfcheck_ttl;         /* s a result is kept */
+	struct cfg_list selfcheck_allow_private; /* CIDRs the page may probe */
 
 	/* Derived at load: the configured API bases, for verifier_opts. */
 	struct verifier_api_base api_bases[CFG_API__MAX * DOSSIER_ENV__MAX];

@@ -716,9 +716,15 @@ slot_find(const char *rid)
 	return hit;
 }
 
-/* The newest result for login still within the cooldown (under sc.mu). */
+/*
+ * The newest result for the same canonical dossier (SIRET, login URL,
+ * client_id, redirect_uri, environment, button page) still within the
+ * cooldown (under sc.mu).  Keyed on the whole dossier, not the login URL
+ * alone: a corrected client_id must not be shown the verdict of the wrong
+ * one; the per-host limit bounds how often one portal is probed.
+ */
 static struct sc_slot *
-slot_recent(struct daemon *dm, const char *login, time_t now)
+slot_recent(struct daemon *dm, const char *canon, time_t now)
 {
 	struct sc_slot *hit = NULL;
 	size_t i;
@@ -726,7 +732,7 @@ slot_recent(struct daemon *dm, const char *login, time_t now)
 	for (i = 0; i < SC_SLOTS; i++) {
 		struct sc_slot *s = &sc.slot[i];
 
-		if (s->rid[0] != '\0' && strcmp(s->login, login) == 0 &&
+		if (s->rid[0] != '\0' && strcmp(s->dossier, canon) == 0 &&
 		    now - s->created < dm->pl.cfg->selfcheck_cooldown &&
 		    (hit == NULL || s->created > hit->created))
 			hit = s;
@@ -801,7 +807,8 @@ url_host(const char *url, char *out, size_t n)
 static int
 url_guard_ok(struct daemon *dm, const char *url, char *why, size_t n)
 {
-	const struct cfg_list *al = &dm->pl.cfg->allow_private;
+	/* Never the operator's network.allow_private: strangers type these. */
+	const struct cfg_list *al = &dm->pl.cfg->selfcheck_allow_private;
 	const char *allow[65];
 	char host[300], g[300], hv[300];
 	struct rc_err err = { 0 };
@@ -1177,7 +1184,7 @@ post_selfcheck(struct http_ctx *x, struct http_req *rq)
 	/* A login URL checked within the cooldown: that result, cached. */
 	pthread_mutex_lock(&sc.mu);
 	slots_expire(dm, time(NULL));
-	s = slot_recent(dm, d->integrations[0].login_url, time(NULL));
+	s = slot_recent(dm, canon, time(NULL));
 	if (s != NULL)
 		snprintf(loc, sizeof(loc), "/r/%s?cache=1", s->rid);
 	pthread_mutex_unlock(&sc.mu);

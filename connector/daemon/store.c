@@ -484,7 +484,7 @@ store_claim(struct store *st, struct store_job *job, int *got,
 	began = 1;
 	if (sqlite3_prepare_v2(st->db,
 	        "SELECT id, dossier, award_req, award_done, award_by,"
-	        " recheck_run FROM jobs"
+	        " recheck_run, submitted_by = 'self-check page' FROM jobs"
 	        " WHERE state = 'queued'"
 	        /* The public self-check page's jobs (connector/daemon/
 	           selfcheck.h, SELFCHECK_BY) after everyone else's. */
@@ -503,6 +503,7 @@ store_claim(struct store *st, struct store_job *job, int *got,
 	t = sqlite3_column_text(s, 4);
 	job->award_by = t ? rc_strdup((const char *)t) : NULL;
 	job->recheck = sqlite3_column_int(s, 5);
+	job->selfcheck = sqlite3_column_int(s, 6);
 	if (job->dossier == NULL || (t != NULL && job->award_by == NULL)) {
 		rc = RC_ERR(err, RC_ENOMEM, "out of memory");
 		goto out;
@@ -739,6 +740,7 @@ store_intake_event(struct store *st, const char *source, const char *sha256,
 	" WHERE state IN ('done', 'error') AND n IN"                           \
 	" (SELECT max(n) FROM jobs"                                            \
 	"  WHERE json_extract(dossier, '$.collectivite.siret') = ?2"           \
+	"  AND submitted_by IS NOT 'self-check page'" /* strangers' */         \
 	"  GROUP BY dossier_id)"
 
 enum rc_code

@@ -35,6 +35,7 @@ struct store_job {
 	long long award_seen; /* award requests counted at claim */
 	char *award_by;       /* token name that asked, or NULL */
 	int recheck;          /* a re-check of an awarded job (recheck.h) */
+	int selfcheck; /* from the public self-check page (selfcheck.h) */
 };
 
 /*

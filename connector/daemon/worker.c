@@ -95,6 +95,7 @@ run_job(struct daemon *dm, struct store_job *job)
 	struct report *rep = NULL;
 	struct rc_err err = { 0 }, aerr = { 0 };
 	const struct dossier *one[1];
+	struct verifier_opts vo;
 	char *report = NULL, *award = NULL, errmsg[600] = "";
 	const char *state = "error", *verdict = NULL;
 	int settled = 0;
@@ -124,8 +125,16 @@ run_job(struct daemon *dm, struct store_job *job)
 		goto out;
 	}
 	one[0] = d;
-	if (verifier_run(&dm->pl.opts, one, 1, &rep, &err) != RC_OK ||
-	    rep == NULL) {
+	/*
+	 * A stranger's check from the public page reaches only the private
+	 * ranges opened for it (daemon.selfcheck.allow_private), never the
+	 * operator's network.allow_private.
+	 */
+	vo = dm->pl.opts;
+	if (job->selfcheck)
+		vo.probe.allow_private =
+		    (const char *const *)dm->pl.cfg->selfcheck_allow_private.v;
+	if (verifier_run(&vo, one, 1, &rep, &err) != RC_OK || rep == NULL) {
 		snprintf(errmsg, sizeof(errmsg), "the checks could not run: %s",
 		    err.msg);
 		goto out;

@@ -16,9 +16,10 @@ OUT=$(mktemp -d "${TMPDIR:-/tmp}/raccord-integration.XXXXXX") || exit 1
 trap 'rm -rf "$OUT"' EXIT INT TERM
 
 # The slowest first (minutes on a loaded 2-core machine), then the rest.
-SLOW="t_fleet t_conformance t_daemon_conformance t_selfcheck_browser
-t_ledger_tamper t_intake_ds_daemon t_recheck t_daemon t_selfcheck
-t_conformance_seal t_fc_portals t_ledger_crash"
+SLOW="t_fleet t_conformance t_daemon_conformance t_selfcheck_browser"
+SLOW="$SLOW t_ledger_tamper t_intake_ds_daemon t_recheck t_daemon t_selfcheck"
+SLOW="$SLOW t_conformance_seal t_fc_portals t_ledger_crash t_api_checks"
+SLOW="$SLOW t_ledger_export"
 if [ $# -gt 0 ]; then
 	LIST="$*"
 else

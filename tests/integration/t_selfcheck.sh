@@ -28,7 +28,10 @@ out, base, port, store, ledger, key, ti, dsfr = sys.argv[1:9]
 cfg = json.load(open(base))
 sc = {"enabled": True, "operator": "Préfecture d'essai <test>", "static_dir": dsfr,
       "cooldown_s": 0, "rate_per_address_hour": 0, "rate_per_host_hour": 0,
-      "queue_share": 100, "result_ttl_s": 3600}
+      "queue_share": 100, "result_ttl_s": 3600,
+      # the simulated portals are on loopback: opened for the page itself,
+      # network.allow_private (the operator's) does not reach it
+      "allow_private": ["127.0.0.0/8"]}
 for kv in sys.argv[9:]:
     k, v = kv.split("=", 1)
     sc[k] = json.loads(v)
@@ -218,6 +221,24 @@ req POST "$first/retest" "" --data-urlencode "csrf=$tok"
 expect_code "re-test within the cooldown: back to the result" 303
 m=$(sql "SELECT count(*) FROM jobs WHERE submitted_by = 'self-check page'")
 [ "$n" = "$m" ] && ok "nothing run again within the cooldown" || nok "jobs $n -> $m"
+# The cache is keyed on the whole dossier: the same portal with another
+# client_id is checked again, not shown the verdict of the first one.
+submit $SIRET "$P/ok/auth/franceconnect" cid-corrected "$P/ok/callback"; expect_code "another client_id within the cooldown: 303" 303
+case $(hdr Location) in "$first"*) nok "another client_id was shown the cached result $first" ;; /r/*) ok "another client_id: a new check" ;; *) nok "Location: $(hdr Location)" ;; esac
+daemon_stop
+
+# --- the operator's network.allow_private is not the page's ---------------------
+# The base config opens 127.0.0.0/8 for raccord's own probes; a stranger's
+# check reaches it only through daemon.selfcheck.allow_private.
+sc_config "$WORK/np.json" allow_private=null
+daemon_start "$WORK/np.json" || exit 1
+submit $SIRET "https://127.0.0.1:$PORTAL_PORT/ok/auth/franceconnect" cid-x "$P/ok/callback"
+expect_code "loopback that only network.allow_private opens: refused on the form" 400
+has 'réseau privé ou réservé' && ok "explained in French" || nok "no SSRF text: $(grep -o 'login_url-error.\{0,200\}' "$WORK/resp" | head -1)"
+portal ok; loc=$(hdr Location)
+wait_done "$loc" || nok "no end for $loc"
+v=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("verdict"))' "$WORK/resp")
+[ "$v" != verified ] && ok "a name resolving to loopback is not probed for a stranger ($v)" || nok "the page's check reached loopback through network.allow_private"
 daemon_stop
 
 # --- rate limits ------------------------------------------------------------------

@@ -63,7 +63,8 @@ config_patch "$WORK/d.json" "$WORK/cfg.json" "{
   'queue_max': 8, 'rate_per_token_min': 0, 'rate_per_siren_hour': 0,
   'selfcheck': {'enabled': True, 'operator': \"Tests d'intégration de raccord\",
    'static_dir': '$(pwd)/web/node_modules/@gouvfr/dsfr/dist', 'queue_share': 100,
-   'rate_per_address_hour': 0, 'rate_per_host_hour': 0, 'cooldown_s': 300}},
+   'rate_per_address_hour': 0, 'rate_per_host_hour': 0, 'cooldown_s': 300,
+   'allow_private': ['127.0.0.0/8']}},
  'ledger': {'dir': '$L', 'key_file': '$LEDGER_KEY'}}"
 if ! daemon_start; then
 	echo "t_selfcheck_browser: 0 passed, 1 failed"

@@ -479,7 +479,7 @@ static void
 test_intake_event(void **state)
 {
 	char a1[STORE_ID_LEN + 1], a2[STORE_ID_LEN + 1], b[STORE_ID_LEN + 1],
-	    c[STORE_ID_LEN + 1];
+	    c[STORE_ID_LEN + 1], sc[STORE_ID_LEN + 1];
 	struct rc_err err = { 0 };
 	struct store *st = open_store(NULL);
 	json_t *j = NULL;
@@ -491,15 +491,30 @@ test_intake_event(void **state)
 	submit_siret(st, "k2", "D-1", "21750001600019", a2); /* D-1 again */
 	submit_siret(st, "k3", "D-2", "21750001600019", b);
 	submit_siret(st, "k4", "D-3", "21330063500017", c);
+	/* A stranger typed this SIRET on the public self-check page: its
+	 * job is never the collectivité's dossier, never re-run by intake. */
+	{
+		int existed, full;
+
+		assert_int_equal(store_submit(st, "k5",
+		                     "{\"collectivite\":{\"siret\":"
+		                     "\"21750001600019\"}}",
+		                     "self-check", "217500016",
+		                     "self-check page", 100, sc, &existed,
+		                     &full, &err),
+		    RC_OK);
+	}
 	finish_job(st, a1);
 	finish_job(st, a2);
 	finish_job(st, b);
 	finish_job(st, c);
+	finish_job(st, sc);
 	assert_int_equal(store_intake_event(st, "datapass", "h1", 1000,
 	                     "approve", "21750001600019", 0, &seen, &n, &err),
 	    RC_OK);
 	assert_int_equal(seen, 0);
 	assert_int_equal(n, 2); /* a2 (latest of D-1) and b */
+	assert_string_equal(state_of(st, sc, &j), "done");
 	assert_string_equal(state_of(st, a1, &j), "done");
 	assert_string_equal(state_of(st, a2, &j), "queued");
 	assert_string_equal(state_of(st, b, &j), "queued");
