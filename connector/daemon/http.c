@@ -221,8 +221,8 @@ http_parse_u64(const char *s, unsigned long long hi, unsigned long long *out)
 	return 1;
 }
 
-static int
-is_job_id(const char *s, size_t n)
+int
+http_is_job_id(const char *s, size_t n)
 {
 	size_t i;
 
@@ -973,7 +973,7 @@ dispatch(struct http_ctx *x, struct http_req *rq)
 		const char *tail = seg + n;
 		int is_verify = strcmp(tail, "/verify") == 0;
 
-		if (!is_job_id(seg, n) || (tail[0] != '\0' && !is_verify))
+		if (!http_is_job_id(seg, n) || (tail[0] != '\0' && !is_verify))
 			return http_respond_error(x, MHD_HTTP_NOT_FOUND,
 			    is_verify || tail[0] == '\0' ? "no such job"
 			                                 : "no such route");

@@ -66,6 +66,9 @@ enum MHD_Result http_respond_raw(struct http_ctx *x, unsigned status,
 enum MHD_Result http_respond_json(struct http_ctx *x, unsigned status,
     json_t *j, const char *allow, int retry_after);
 
+/* Is s[0..n) a job id: STORE_ID_LEN lowercase hex digits? */
+int http_is_job_id(const char *s, size_t n);
+
 /* {"error": msg}. */
 enum MHD_Result http_respond_error(struct http_ctx *x, unsigned status,
     const char *msg);

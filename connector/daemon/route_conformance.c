@@ -16,20 +16,6 @@
 #include "verifier/conformance.h"
 #include "verifier/dossier.h"
 
-static int
-job_id_ok(const char *s, size_t n)
-{
-	size_t i;
-
-	if (n != STORE_ID_LEN)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') ||
-		        (s[i] >= 'a' && s[i] <= 'f')))
-			return 0;
-	return 1;
-}
-
 static enum MHD_Result
 not_configured(struct http_ctx *x)
 {
@@ -186,7 +172,7 @@ route_conformance(struct http_ctx *x, struct http_req *rq, enum MHD_Result *ret)
 	reg = strcmp(tail, "/conformance/registration") == 0;
 	if (!reg && strcmp(tail, "/conformance") != 0)
 		return 0;
-	if (!job_id_ok(seg, n)) {
+	if (!http_is_job_id(seg, n)) {
 		*ret = http_respond_error(x, MHD_HTTP_NOT_FOUND, "no such job");
 		return 1;
 	}

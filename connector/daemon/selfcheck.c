@@ -38,6 +38,7 @@
 #include "common/ident.h"
 #include "common/log.h"
 #include "common/mem.h"
+#include "common/utf8.h"
 #include "connector/daemon/selfcheck.h"
 #include "connector/site_dossier.h"
 #include "verifier/catalog.h"
@@ -84,40 +85,12 @@ sc_init(void)
 
 /* --- pure helpers ------------------------------------------------------ */
 
-/* Length of the valid UTF-8 sequence at s (1..4), or 0. */
-static size_t
-utf8_len(const unsigned char *s)
-{
-	unsigned c = s[0];
-	size_t n, i;
-	unsigned long cp;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2, cp = c & 0x1f;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3, cp = c & 0x0f;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4, cp = c & 0x07;
-	else
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	return n;
-}
-
 enum rc_code
 selfcheck_html_escape(struct rc_buf *b, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	enum rc_code rc = RC_OK;
+	uint32_t cp;
 	size_t n;
 
 	while (*p != '\0' && rc == RC_OK) {
@@ -143,7 +116,8 @@ selfcheck_html_escape(struct rc_buf *b, const char *s)
 				rc = rc_buf_adds(b, "\xef\xbf\xbd");
 				break;
 			}
-			if ((n = utf8_len(p)) == 0) {
+			if ((n = rc_utf8_seq(p, strnlen((const char *)p, 4),
+			         &cp)) == 0) {
 				rc = rc_buf_adds(b, "\xef\xbf\xbd");
 				break;
 			}
