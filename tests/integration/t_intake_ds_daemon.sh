@@ -187,7 +187,10 @@ python3 -c 'import json,sys; j=[x for x in json.load(open(sys.argv[1]))["jobs"] 
 ctl '{"downMutations": false}'
 wait_for 30 text_has RG9zc2llci0107 "échouée" && ok "DS back: the pending annotation written" || nok "DS 107: '$(text_of RG9zc2llci0107)'"
 m() { metric "$1"; }
-metrics_get
+# The simulator records the write before it answers; the daemon counts it
+# once the answer is back: wait for the count (still exactly 10 below).
+written10() { metrics_get; [ "$(m annotations_written)" -ge 10 ] 2>/dev/null; }
+wait_for 10 written10
 [ "$(m seen)" -ge 7 ] && [ "$(m mapped)" -ge 2 ] && [ "$(m refused)" -ge 5 ] && [ "$(m queued)" = 4 ] \
 	&& [ "$(m annotations_written)" = 10 ] && [ "$(m errors)" -ge 1 ] && [ "$(m instructed)" = 0 ] \
 	&& ok "metrics: seen, mapped, refused, queued 4, annotations written 10, errors" || nok "metrics: $(grep raccord_intake_ds "$WORK/metrics")"
