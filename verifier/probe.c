@@ -2212,6 +2212,28 @@ out:
 	return rc;
 }
 
+enum rc_code
+probe_recycle(struct probe *p, struct rc_err *err)
+{
+	struct probe_group *g;
+
+	if (p == NULL || p->running)
+		return RC_ERR(err, RC_EINVAL,
+		    "probe_recycle: no engine, or inside probe_run");
+	if (p->all != NULL || p->timers != NULL || p->done.head != NULL ||
+	    p->inflight != 0 || p->npending != 0)
+		return RC_ERR(err, RC_EINVAL,
+		    "probe_recycle: requests or timers are still pending");
+	while ((g = p->groups) != NULL) {
+		p->groups = g->next;
+		rc_free(g);
+	}
+	p->active = NULL;
+	p->cur = NULL;
+	p->sweep_due = 0;
+	return RC_OK;
+}
+
 void
 probe_free(struct probe *p)
 {

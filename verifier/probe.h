@@ -124,6 +124,18 @@ struct probe *probe_new(const struct probe_opts *opts, struct rc_err *err);
  */
 void probe_free(struct probe *p);
 
+/*
+ * Make an idle engine ready for another run, keeping what runs may share:
+ * the trust store, the TLS session cache, libcurl's connection pool and
+ * DNS cache.  What belonged to the runs before goes: their groups
+ * (probe_group_new; pointers to them become invalid) and the current
+ * group.  Cookie jars are the callers' (probe_jar_new) and never kept by
+ * the engine.  RC_EINVAL when a request or a timer is still queued or in
+ * flight (a probe_run that failed leaves some: free that engine instead),
+ * or from inside probe_run.
+ */
+enum rc_code probe_recycle(struct probe *p, struct rc_err *err);
+
 /* The options in force (defaults applied); borrowed from p. */
 const struct probe_opts *probe_get_opts(const struct probe *p);
 

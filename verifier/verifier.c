@@ -73,9 +73,29 @@ verifier_run(const struct verifier_opts *opts,
     const struct dossier *const *dossiers, size_t n, struct report **reports,
     struct rc_err *err)
 {
+	struct probe *probe;
+	enum rc_code rc;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		reports[i] = NULL;
+	if (opts->login_fetches < 3)
+		return RC_ERR(err, RC_ECONFIG,
+		    "checks.login_fetches: must be at least 3");
+	if ((probe = probe_new(&opts->probe, err)) == NULL)
+		return err && err->code ? err->code : RC_ENOMEM;
+	rc = verifier_run_on(probe, opts, dossiers, n, reports, err);
+	probe_free(probe);
+	return rc;
+}
+
+enum rc_code
+verifier_run_on(struct probe *probe, const struct verifier_opts *opts,
+    const struct dossier *const *dossiers, size_t n, struct report **reports,
+    struct rc_err *err)
+{
 	struct check_run run = { 0 };
 	struct check_ctx *ctxs = NULL;
-	struct probe *probe = NULL;
 	struct probe_group *group;
 	long budget;
 	enum rc_code rc = RC_OK;
@@ -87,8 +107,9 @@ verifier_run(const struct verifier_opts *opts,
 	if (opts->login_fetches < 3)
 		return RC_ERR(err, RC_ECONFIG,
 		    "checks.login_fetches: must be at least 3");
-	if ((probe = probe_new(&opts->probe, err)) == NULL)
-		return err && err->code ? err->code : RC_ENOMEM;
+	/* An engine left with work by a failed run is not reused. */
+	if (probe_recycle(probe, err) != RC_OK)
+		return RC_EINVAL;
 	budget = opts->dossier_timeout_ms > 0
 	    ? opts->dossier_timeout_ms
 	    : 4 * probe_get_opts(probe)->timeout_ms;
@@ -175,6 +196,9 @@ drain:
 			rc = RC_ERR(err, RC_EINVAL,
 			    "internal: a check family did not finish");
 		}
+	/* Nothing of this run's groups stays in the engine for the next. */
+	if (rc == RC_OK && probe_recycle(probe, err) != RC_OK)
+		rc = RC_EINVAL;
 
 	for (i = 0; rc == RC_OK && i < n; i++)
 		report_log(reports[i]);
@@ -184,7 +208,6 @@ drain:
 			reports[i] = NULL;
 		}
 	}
-	probe_free(probe);
 	fc_checks_run_cleanup(&run);
 	rc_free(ctxs);
 	return rc;

@@ -65,4 +65,19 @@ enum rc_code verifier_run(const struct verifier_opts *opts,
     const struct dossier *const *dossiers, size_t n, struct report **reports,
     struct rc_err *err);
 
+/*
+ * verifier_run on an engine the caller keeps from run to run (the
+ * daemon's worker): its trust store, TLS session cache, connections and
+ * DNS cache serve every run, while the checks' own state stays per run
+ * (cookie jars per flow, credentials per dossier, the FranceConnect
+ * discovery cache of the run).  The engine's options (probe_new) are the
+ * ones in force; opts->probe is not read.  The engine is recycled
+ * (probe_recycle) before and after the run.  RC_EINVAL when it still had
+ * work from a failed run (free it then); other errors as verifier_run,
+ * after which the caller should not reuse the engine.
+ */
+enum rc_code verifier_run_on(struct probe *probe,
+    const struct verifier_opts *opts, const struct dossier *const *dossiers,
+    size_t n, struct report **reports, struct rc_err *err);
+
 #endif /* RC_VERIFIER_VERIFIER_H */

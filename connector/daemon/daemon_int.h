@@ -35,6 +35,13 @@
 /* Credentials given with submissions held at once, and for how long. */
 #define DAEMON_VAULT_MAX 4096
 #define DAEMON_VAULT_TTL (24 * 3600)
+/*
+ * Most queued jobs the worker claims and checks in one verifier run
+ * (worker.c), and the age, seconds, past which it rebuilds a probe
+ * engine (re-reading the trust anchors).
+ */
+#define DAEMON_BATCH_MAX      32
+#define DAEMON_ENGINE_MAX_AGE 3600
 /* Longest credential accepted in a submission, bytes. */
 #define DAEMON_SECRET_MAX 8192
 

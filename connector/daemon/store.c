@@ -467,34 +467,18 @@ store_job_cleanup(struct store_job *job)
 	memset(job, 0, sizeof(*job));
 }
 
-enum rc_code
-store_claim(struct store *st, struct store_job *job, int *got,
-    struct rc_err *err)
+/* The columns store_claim_batch reads, in claim_row's order. */
+#define CLAIM_COLUMNS                                                          \
+	"SELECT id, dossier, award_req, award_done, award_by, recheck_run,"    \
+	" submitted_by = 'self-check page' FROM jobs"
+
+/* One row of CLAIM_COLUMNS into job.  RC_ENOMEM. */
+static enum rc_code
+claim_row(sqlite3_stmt *s, struct store_job *job, struct rc_err *err)
 {
-	sqlite3_stmt *s = NULL;
 	const unsigned char *t;
-	enum rc_code rc = RC_OK;
-	int began = 0;
 
 	memset(job, 0, sizeof(*job));
-	*got = 0;
-	pthread_mutex_lock(&st->mu);
-	if ((rc = exec(st, "BEGIN IMMEDIATE", err)) != RC_OK)
-		goto out;
-	began = 1;
-	if (sqlite3_prepare_v2(st->db,
-	        "SELECT id, dossier, award_req, award_done, award_by,"
-	        " recheck_run, submitted_by = 'self-check page' FROM jobs"
-	        " WHERE state = 'queued'"
-	        /* The public self-check page's jobs (connector/daemon/
-	           selfcheck.h, SELFCHECK_BY) after everyone else's. */
-	        " ORDER BY submitted_by = 'self-check page', n LIMIT 1",
-	        -1, &s, NULL) != SQLITE_OK) {
-		rc = dberr(st, err, "claim");
-		goto out;
-	}
-	if (sqlite3_step(s) != SQLITE_ROW)
-		goto out;
 	snprintf(job->id, sizeof(job->id), "%s",
 	    (const char *)sqlite3_column_text(s, 0));
 	job->dossier = rc_strdup((const char *)sqlite3_column_text(s, 1));
@@ -504,12 +488,86 @@ store_claim(struct store *st, struct store_job *job, int *got,
 	job->award_by = t ? rc_strdup((const char *)t) : NULL;
 	job->recheck = sqlite3_column_int(s, 5);
 	job->selfcheck = sqlite3_column_int(s, 6);
-	if (job->dossier == NULL || (t != NULL && job->award_by == NULL)) {
-		rc = RC_ERR(err, RC_ENOMEM, "out of memory");
+	if (job->dossier == NULL || (t != NULL && job->award_by == NULL))
+		return RC_ERR(err, RC_ENOMEM, "out of memory");
+	return RC_OK;
+}
+
+enum rc_code
+store_claim(struct store *st, struct store_job *job, int *got,
+    struct rc_err *err)
+{
+	size_t n = 0;
+	enum rc_code rc;
+
+	rc = store_claim_batch(st, job, 1, &n, err);
+	*got = n == 1;
+	return rc;
+}
+
+enum rc_code
+store_claim_batch(struct store *st, struct store_job *jobs, size_t max,
+    size_t *n, struct rc_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	enum rc_code rc = RC_OK;
+	long long now = (long long)time(NULL);
+	int began = 0;
+	size_t i;
+
+	*n = 0;
+	for (i = 0; i < max; i++)
+		memset(&jobs[i], 0, sizeof(jobs[i]));
+	if (max == 0)
+		return RC_OK;
+	pthread_mutex_lock(&st->mu);
+	if ((rc = exec(st, "BEGIN IMMEDIATE", err)) != RC_OK)
+		goto out;
+	began = 1;
+	if (sqlite3_prepare_v2(st->db,
+	        CLAIM_COLUMNS " WHERE state = 'queued'"
+	        /* The public self-check page's jobs (connector/daemon/
+	           selfcheck.h, SELFCHECK_BY) after everyone else's. */
+	        " ORDER BY submitted_by = 'self-check page', n LIMIT 1",
+	        -1, &s, NULL) != SQLITE_OK) {
+		rc = dberr(st, err, "claim");
 		goto out;
 	}
+	if (sqlite3_step(s) != SQLITE_ROW)
+		goto out;
+	if ((rc = claim_row(s, &jobs[0], err)) != RC_OK)
+		goto out;
+	*n = 1;
 	sqlite3_finalize(s);
 	s = NULL;
+	/*
+	 * Its companions: the next queued jobs of its kind (a re-check
+	 * runs alone; the self-check page's jobs go with each other only:
+	 * they reach other networks), oldest first.
+	 */
+	if (max > 1 && !jobs[0].recheck) {
+		if (sqlite3_prepare_v2(st->db,
+		        CLAIM_COLUMNS " WHERE state = 'queued' AND id <> ?1"
+		        " AND recheck_run = 0"
+		        " AND (submitted_by = 'self-check page') = ?2"
+		        " ORDER BY n LIMIT ?3",
+		        -1, &s, NULL) != SQLITE_OK) {
+			rc = dberr(st, err, "claim");
+			goto out;
+		}
+		bind_text(s, 1, jobs[0].id);
+		sqlite3_bind_int(s, 2, jobs[0].selfcheck != 0);
+		sqlite3_bind_int64(s, 3, (long long)(max - 1));
+		while (*n < max && sqlite3_step(s) == SQLITE_ROW) {
+			if ((rc = claim_row(s, &jobs[*n], err)) != RC_OK) {
+				(*n)++; /* cleaned up below */
+				goto out;
+			}
+			(*n)++;
+		}
+		sqlite3_finalize(s);
+		s = NULL;
+	}
 	if (sqlite3_prepare_v2(st->db,
 	        "UPDATE jobs SET state = 'running', attempts = attempts + 1,"
 	        " updated = ? WHERE id = ?",
@@ -517,13 +575,15 @@ store_claim(struct store *st, struct store_job *job, int *got,
 		rc = dberr(st, err, "claim");
 		goto out;
 	}
-	sqlite3_bind_int64(s, 1, (long long)time(NULL));
-	bind_text(s, 2, job->id);
-	if (sqlite3_step(s) != SQLITE_DONE) {
-		rc = dberr(st, err, "claim");
-		goto out;
+	for (i = 0; i < *n; i++) {
+		sqlite3_reset(s);
+		sqlite3_bind_int64(s, 1, now);
+		bind_text(s, 2, jobs[i].id);
+		if (sqlite3_step(s) != SQLITE_DONE) {
+			rc = dberr(st, err, "claim");
+			goto out;
+		}
 	}
-	*got = 1;
 out:
 	sqlite3_finalize(s);
 	if (began) {
@@ -533,8 +593,9 @@ out:
 			exec(st, "ROLLBACK", NULL);
 	}
 	if (rc != RC_OK) {
-		store_job_cleanup(job);
-		*got = 0;
+		for (i = 0; i < *n; i++)
+			store_job_cleanup(&jobs[i]);
+		*n = 0;
 	}
 	pthread_mutex_unlock(&st->mu);
 	return rc;

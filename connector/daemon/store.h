@@ -94,6 +94,18 @@ enum rc_code store_list(struct store *st, const char *siren, const char *state,
  */
 enum rc_code store_claim(struct store *st, struct store_job *job, int *got,
     struct rc_err *err);
+
+/*
+ * Claim up to max queued jobs in one transaction (each running, attempts
+ * + 1), for one verifier run: the job store_claim would take first, then
+ * the oldest queued jobs of its kind -- none beside a re-check; only
+ * self-check page jobs beside one of those, and none beside the others.
+ * jobs[0..*n) are the caller's to store_job_cleanup; *n is 0 when the
+ * queue is empty.  A process killed before store_finish leaves them all
+ * running, and store_open queues each again once.
+ */
+enum rc_code store_claim_batch(struct store *st, struct store_job *jobs,
+    size_t max, size_t *n, struct rc_err *err);
 void store_job_cleanup(struct store_job *job);
 
 /*

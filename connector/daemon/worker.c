@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The daemon's one worker: claim the oldest queued job, run it on the
- * CLI's path (dossier_parse, verifier_run with the pipeline's options;
- * award_dossier through the ledger when an award was asked for), record
- * the outcome.  One job at a time, so the ledger has one writer in this
+ * The daemon's one worker: claim the oldest queued job and the queued
+ * jobs of its kind behind it (up to DAEMON_BATCH_MAX), run them on the
+ * CLI's path (dossier_parse, one verifier run with the pipeline's
+ * options, as `raccord check --batch`; award_dossier through the ledger
+ * for each job that asked for an award), record each outcome.  The
+ * probe engine outlives the runs (struct worker_engine).  Awards are
+ * made one job after the other, so the ledger has one writer in this
  * process (and ledger_open's exclusive lock keeps `raccord verify` out
  * meanwhile).
  */
@@ -88,33 +91,135 @@ out:
 	return rc;
 }
 
+/*
+ * The worker's probe engines, kept from run to run (verifier_run_on):
+ * the trust store (the system bundle and network.ca_file, read once
+ * instead of once per job), the TLS session cache, the connection pool
+ * and DNS cache.  Two of them, because the address guard differs: the
+ * operator's jobs reach network.allow_private, the self-check page's
+ * only daemon.selfcheck.allow_private, and a connection vetted for one
+ * must never serve the other.  Nothing that belongs to a job lives in
+ * an engine: cookie jars are per flow and credentials per dossier, both
+ * made and freed inside each run.  An engine is rebuilt after
+ * DAEMON_ENGINE_MAX_AGE seconds (a renewed system bundle is read
+ * again) and after a run that failed.
+ */
+struct worker_engine {
+	struct probe *probe;
+	time_t born;
+};
+
+enum worker_engine_kind { WORKER_ENGINE_JOBS, WORKER_ENGINE_SELFCHECK,
+	WORKER_ENGINE__MAX };
+
+struct worker {
+	struct daemon *dm;
+	struct worker_engine eng[WORKER_ENGINE__MAX];
+};
+
+/* The verifier options of a kind of job (the pipeline's, as the CLI). */
 static void
-run_job(struct daemon *dm, struct store_job *job)
+worker_opts(const struct daemon *dm, enum worker_engine_kind kind,
+    struct verifier_opts *vo)
 {
-	struct dossier *d = NULL;
-	struct report *rep = NULL;
-	struct rc_err err = { 0 }, aerr = { 0 };
-	const struct dossier *one[1];
+	*vo = dm->pl.opts;
+	/*
+	 * A stranger's check from the public page reaches only the private
+	 * ranges opened for it (daemon.selfcheck.allow_private), never the
+	 * operator's network.allow_private.
+	 */
+	if (kind == WORKER_ENGINE_SELFCHECK)
+		vo->probe.allow_private =
+		    (const char *const *)dm->pl.cfg->selfcheck_allow_private.v;
+}
+
+static void
+engine_drop(struct worker_engine *e)
+{
+	probe_free(e->probe);
+	e->probe = NULL;
+}
+
+/* The engine of kind, made (again) when missing or too old; NULL + err. */
+static struct probe *
+engine_get(struct worker *w, enum worker_engine_kind kind,
+    const struct verifier_opts *vo, struct rc_err *err)
+{
+	struct worker_engine *e = &w->eng[kind];
+	time_t now = time(NULL);
+
+	if (e->probe != NULL &&
+	    (now < e->born || now - e->born >= DAEMON_ENGINE_MAX_AGE))
+		engine_drop(e);
+	if (e->probe == NULL) {
+		if ((e->probe = probe_new(&vo->probe, err)) == NULL)
+			return NULL;
+		e->born = now;
+		log_info("engine=%s event=new",
+		    kind == WORKER_ENGINE_SELFCHECK ? "selfcheck" : "jobs");
+	}
+	return e->probe;
+}
+
+/*
+ * Run the dossiers of one batch on the engine of kind; an engine whose
+ * run failed is dropped.
+ */
+static enum rc_code
+engine_run(struct worker *w, enum worker_engine_kind kind,
+    const struct dossier *const *ds, size_t n, struct report **reps,
+    struct rc_err *err)
+{
 	struct verifier_opts vo;
-	char *report = NULL, *award = NULL, errmsg[600] = "";
-	const char *state = "error", *verdict = NULL;
-	int settled = 0;
-	json_t *j = NULL;
+	struct probe *p;
+	enum rc_code rc;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		reps[i] = NULL;
+	worker_opts(w->dm, kind, &vo);
+	if ((p = engine_get(w, kind, &vo, err)) == NULL)
+		return err->code ? err->code : RC_ENOMEM;
+	if ((rc = verifier_run_on(p, &vo, ds, n, reps, err)) != RC_OK)
+		engine_drop(&w->eng[kind]);
+	return rc;
+}
+
+/* One claimed job of a batch, from its claim to its outcome. */
+struct batch_slot {
+	struct store_job *job;
+	struct dossier *d;   /* parsed, credentials filled; NULL on error */
+	struct report *rep;  /* from the run */
+	char errmsg[600];    /* why it ended in error before the run */
+};
+
+/*
+ * Parse a claimed job's dossier and give it the credentials submitted
+ * with it (from memory, for this job's id only).  On failure slot->d is
+ * NULL and slot->errmsg says why.
+ */
+static void
+job_prepare(struct daemon *dm, struct batch_slot *slot)
+{
+	struct store_job *job = slot->job;
+	struct rc_err err = { 0 };
 	long missing = -1;
 
 	log_info("job=%s state=running award=%d", job->id, job->want_award);
 	if (dossier_parse_submitted(job->dossier, strlen(job->dossier),
-	        "stored dossier", &d, &err) != RC_OK) {
-		snprintf(errmsg, sizeof(errmsg), "stored dossier: %s", err.msg);
-		goto out;
+	        "stored dossier", &slot->d, &err) != RC_OK) {
+		snprintf(slot->errmsg, sizeof(slot->errmsg),
+		    "stored dossier: %s", err.msg);
+		goto fail;
 	}
 	/* The credentials given with the submission, from memory. */
-	if (vault_fill(dm->vault, job->id, d, time(NULL), &missing) != RC_OK) {
-		snprintf(errmsg, sizeof(errmsg), "out of memory");
-		goto out;
+	if (vault_fill(dm->vault, job->id, slot->d, time(NULL), &missing) !=
+	    RC_OK) {
+		snprintf(slot->errmsg, sizeof(slot->errmsg), "out of memory");
+		goto fail;
 	}
 	if (missing >= 0) {
-		snprintf(errmsg, sizeof(errmsg),
+		snprintf(slot->errmsg, sizeof(slot->errmsg),
 		    "integrations[%ld]: the credential given with the "
 		    "submission is no longer held (the daemon keeps it in "
 		    "memory only, for %d hours or until it is awarded: it "
@@ -122,34 +227,41 @@ run_job(struct daemon *dm, struct store_job *job)
 		    "send the dossier again with its credential (the same "
 		    "job takes it back), then ask again",
 		    missing, DAEMON_VAULT_TTL / 3600);
-		goto out;
+		goto fail;
 	}
-	one[0] = d;
-	/*
-	 * A stranger's check from the public page reaches only the private
-	 * ranges opened for it (daemon.selfcheck.allow_private), never the
-	 * operator's network.allow_private.
-	 */
-	vo = dm->pl.opts;
-	if (job->selfcheck)
-		vo.probe.allow_private =
-		    (const char *const *)dm->pl.cfg->selfcheck_allow_private.v;
-	if (verifier_run(&vo, one, 1, &rep, &err) != RC_OK || rep == NULL) {
-		snprintf(errmsg, sizeof(errmsg), "the checks could not run: %s",
-		    err.msg);
+	return;
+fail:
+	dossier_free(slot->d);
+	slot->d = NULL;
+}
+
+/*
+ * Record a job's outcome: its report (slot->rep, when the run gave one),
+ * the award when one was asked for, else the error in slot->errmsg.
+ */
+static void
+job_finish(struct daemon *dm, struct batch_slot *slot)
+{
+	struct store_job *job = slot->job;
+	struct rc_err err = { 0 }, aerr = { 0 };
+	char *report = NULL, *award = NULL, *errmsg = slot->errmsg;
+	const char *state = "error", *verdict = NULL;
+	int settled = 0;
+	json_t *j = NULL;
+
+	if (slot->d == NULL || slot->rep == NULL)
 		goto out;
-	}
-	if ((j = report_to_json(rep)) == NULL ||
+	if ((j = report_to_json(slot->rep)) == NULL ||
 	    (report = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS)) == NULL) {
-		snprintf(errmsg, sizeof(errmsg), "out of memory");
+		snprintf(errmsg, sizeof(slot->errmsg), "out of memory");
 		goto out;
 	}
-	verdict = verdict_str(report_verdict(rep));
+	verdict = verdict_str(report_verdict(slot->rep));
 	state = "done";
-	if (job->want_award &&
-	    run_award(dm, job, d, rep, &award, &settled, &aerr) != RC_OK)
-		snprintf(errmsg, sizeof(errmsg), "award: nothing awarded: %s",
-		    aerr.msg);
+	if (job->want_award && run_award(dm, job, slot->d, slot->rep, &award,
+	                           &settled, &aerr) != RC_OK)
+		snprintf(errmsg, sizeof(slot->errmsg),
+		    "award: nothing awarded: %s", aerr.msg);
 	else if (job->want_award && settled)
 		vault_drop(dm->vault, job->id); /* every award decided */
 out:
@@ -172,8 +284,71 @@ out:
 	json_decref(j);
 	free(report); /* json_dumps */
 	free(award);
-	report_free(rep);
-	dossier_free(d);
+}
+
+/*
+ * Jobs claimed together (store_claim_batch: all of one kind), checked in
+ * one verifier run as `raccord check --batch` does: each dossier keeps
+ * its own report, deadline, cookie jars and credentials; the engine, the
+ * per-host limits and the run's FranceConnect discovery are shared.
+ * Each job's outcome is recorded on its own, in claim order.
+ */
+static void
+run_batch(struct worker *w, struct store_job *jobs, size_t n)
+{
+	struct daemon *dm = w->dm;
+	struct batch_slot *slots = NULL;
+	const struct dossier **ds = NULL;
+	struct report **reps = NULL;
+	struct rc_err err = { 0 };
+	size_t i, m = 0;
+
+	if ((slots = rc_calloc(n, sizeof(*slots))) == NULL ||
+	    (ds = rc_calloc(n, sizeof(*ds))) == NULL ||
+	    (reps = rc_calloc(n, sizeof(*reps))) == NULL) {
+		log_error("batch jobs=%zu cannot run: out of memory", n);
+		for (i = 0; i < n; i++)
+			if (store_finish(dm->store, &jobs[i], "error", NULL,
+			        NULL, "out of memory", NULL, &err) != RC_OK)
+				log_error("job=%s cannot record the outcome: "
+				          "%s",
+				    jobs[i].id, err.msg);
+		goto out;
+	}
+	if (n > 1)
+		log_info("batch jobs=%zu first=%s selfcheck=%d", n, jobs[0].id,
+		    jobs[0].selfcheck);
+	for (i = 0; i < n; i++) {
+		slots[i].job = &jobs[i];
+		job_prepare(dm, &slots[i]);
+		if (slots[i].d != NULL)
+			ds[m++] = slots[i].d;
+	}
+	if (m > 0 &&
+	    engine_run(w,
+	        jobs[0].selfcheck ? WORKER_ENGINE_SELFCHECK
+	                          : WORKER_ENGINE_JOBS,
+	        ds, m, reps, &err) != RC_OK) {
+		for (i = 0; i < n; i++)
+			if (slots[i].d != NULL)
+				snprintf(slots[i].errmsg,
+				    sizeof(slots[i].errmsg),
+				    "the checks could not run: %s", err.msg);
+	}
+	/* reps[] follow ds[], which follows the prepared slots in order. */
+	for (i = 0, m = 0; i < n; i++)
+		if (slots[i].d != NULL)
+			slots[i].rep = reps[m++];
+	for (i = 0; i < n; i++)
+		job_finish(dm, &slots[i]);
+out:
+	for (i = 0; slots != NULL && i < n; i++) {
+		report_free(slots[i].rep);
+		dossier_free(slots[i].d);
+	}
+	rc_free(reps);
+	rc_free(ds);
+	rc_free(slots);
 }
 
 /*
@@ -184,8 +359,9 @@ out:
  * were; the outcome moves the re-check streak.
  */
 static void
-run_recheck(struct daemon *dm, struct store_job *job)
+run_recheck(struct worker *w, struct store_job *job)
 {
+	struct daemon *dm = w->dm;
 	const struct cfg *cfg = dm->pl.cfg;
 	struct dossier *d = NULL;
 	struct report *rep = NULL;
@@ -228,7 +404,7 @@ run_recheck(struct daemon *dm, struct store_job *job)
 		goto out;
 	}
 	one[0] = d;
-	if (verifier_run(&dm->pl.opts, one, 1, &rep, &err) != RC_OK ||
+	if (engine_run(w, WORKER_ENGINE_JOBS, one, 1, &rep, &err) != RC_OK ||
 	    rep == NULL) {
 		snprintf(errmsg, sizeof(errmsg), "the checks could not run: %s",
 		    err.msg);
@@ -282,12 +458,14 @@ void *
 worker_main(void *arg)
 {
 	struct daemon *dm = arg;
-	struct store_job job;
+	struct worker w = { .dm = dm };
+	struct store_job jobs[DAEMON_BATCH_MAX];
 	struct rc_err err = { 0 };
 	struct timespec ts;
 	enum rc_code rc;
 	long long queued;
-	int got;
+	size_t n, i;
+	int k;
 
 	for (;;) {
 		pthread_mutex_lock(&dm->mu);
@@ -308,13 +486,14 @@ worker_main(void *arg)
 		else if (queued > 0)
 			log_info("recheck queued=%lld", queued);
 		vault_gate(dm->vault, 1);
-		rc = store_claim(dm->store, &job, &got, &err);
+		rc = store_claim_batch(dm->store, jobs, DAEMON_BATCH_MAX, &n,
+		    &err);
 		vault_gate(dm->vault, 0);
 		if (rc != RC_OK) {
 			log_error("job store: %s", err.msg);
-			got = 0;
+			n = 0;
 		}
-		if (!got) {
+		if (n == 0) {
 			/* Sleep until kicked, or a second (a missed kick). */
 			pthread_mutex_lock(&dm->mu);
 			clock_gettime(CLOCK_REALTIME, &ts);
@@ -327,15 +506,18 @@ worker_main(void *arg)
 		pthread_mutex_lock(&dm->mu);
 		dm->worker_busy = 1;
 		pthread_mutex_unlock(&dm->mu);
-		if (job.recheck)
-			run_recheck(dm, &job);
+		if (jobs[0].recheck) /* alone (store_claim_batch) */
+			run_recheck(&w, &jobs[0]);
 		else
-			run_job(dm, &job);
-		store_job_cleanup(&job);
+			run_batch(&w, jobs, n);
+		for (i = 0; i < n; i++)
+			store_job_cleanup(&jobs[i]);
 		pthread_mutex_lock(&dm->mu);
 		dm->worker_busy = 0;
 		pthread_mutex_unlock(&dm->mu);
 	}
+	for (k = 0; k < WORKER_ENGINE__MAX; k++)
+		engine_drop(&w.eng[k]);
 	pthread_mutex_lock(&dm->mu);
 	dm->worker_alive = 0;
 	pthread_cond_broadcast(&dm->cv);
