@@ -464,10 +464,19 @@ worker_main(void *arg)
 	struct timespec ts;
 	enum rc_code rc;
 	long long queued;
+	struct verifier_opts vo;
 	size_t n, i;
 	int k;
 
+	/* The operator's engine now, so that no job waits for its trust
+	 * store; the self-check page's at its first job. */
+	worker_opts(dm, WORKER_ENGINE_JOBS, &vo);
+	if (engine_get(&w, WORKER_ENGINE_JOBS, &vo, &err) == NULL)
+		log_error("engine=jobs event=new_failed detail=\"%s\" "
+		          "(tried again at the first job)",
+		    err.msg);
 	for (;;) {
+		memset(&err, 0, sizeof(err)); /* first failure wins: per turn */
 		pthread_mutex_lock(&dm->mu);
 		if (dm->stopping) {
 			pthread_mutex_unlock(&dm->mu);
