@@ -113,6 +113,119 @@ test_idempotent_and_bounded(void **state)
 	store_close(st);
 }
 
+/* Submit a job as who ("dinum-1", or the self-check page). */
+static void
+submit_by(struct store *st, const char *idem, const char *who, char *id)
+{
+	struct rc_err err = { 0 };
+	int existed, full;
+
+	assert_int_equal(store_submit(st, idem, "{}", "D-1", "217500016", who,
+	                     100, id, &existed, &full, &err),
+	    RC_OK);
+	assert_int_equal(existed, 0);
+}
+
+static long long
+attempts_of(struct store *st, const char *id)
+{
+	json_t *j = NULL;
+	long long n;
+
+	(void)state_of(st, id, &j);
+	n = json_integer_value(json_object_get(j, "attempts"));
+	json_decref(j);
+	return n;
+}
+
+/*
+ * store_claim_batch: the oldest queued job and the queued jobs of its
+ * kind behind it, up to max, all running with one more attempt; the
+ * self-check page's jobs never beside the operator's; a re-check alone;
+ * a crash mid-batch queues each job again exactly once.
+ */
+static void
+test_claim_batch(void **state)
+{
+	char a[STORE_ID_LEN + 1], b[STORE_ID_LEN + 1], c[STORE_ID_LEN + 1];
+	char sc1[STORE_ID_LEN + 1], sc2[STORE_ID_LEN + 1], r[STORE_ID_LEN + 1];
+	struct store_job jobs[4];
+	struct rc_err err = { 0 };
+	struct store *st = open_store(NULL);
+	sqlite3 *db;
+	json_t *j = NULL;
+	char sql[160];
+	size_t n, i, requeued;
+
+	(void)state;
+	submit_by(st, "k1", "dinum-1", a);
+	submit_by(st, "s1", "self-check page", sc1);
+	submit_by(st, "k2", "dinum-1", b);
+	submit_by(st, "s2", "self-check page", sc2);
+	submit_by(st, "k3", "dinum-1", c);
+	submit_by(st, "k4", "dinum-1", r);
+	/* r is a re-check of an awarded job (store_recheck_tick's mark). */
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	snprintf(sql, sizeof(sql),
+	    "UPDATE jobs SET recheck_run = 1 WHERE id = '%s'", r);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+
+	/* At most 2: a and b, oldest first, not the self-check job between. */
+	assert_int_equal(store_claim_batch(st, jobs, 2, &n, &err), RC_OK);
+	assert_int_equal(n, 2);
+	assert_string_equal(jobs[0].id, a);
+	assert_string_equal(jobs[1].id, b);
+	for (i = 0; i < n; i++) {
+		assert_int_equal(jobs[i].selfcheck, 0);
+		assert_string_equal(state_of(st, jobs[i].id, &j), "running");
+		assert_int_equal(attempts_of(st, jobs[i].id), 1);
+		store_job_cleanup(&jobs[i]);
+	}
+	/* A crash mid-batch: each of its jobs is queued again, once. */
+	store_close(st);
+	st = open_store(&requeued);
+	assert_int_equal(requeued, 2);
+	assert_string_equal(state_of(st, a, &j), "queued");
+	assert_string_equal(state_of(st, b, &j), "queued");
+
+	/* Room for 4: a, b and c; not the re-check, not the strangers'. */
+	assert_int_equal(store_claim_batch(st, jobs, 4, &n, &err), RC_OK);
+	assert_int_equal(n, 3);
+	assert_string_equal(jobs[0].id, a);
+	assert_string_equal(jobs[1].id, b);
+	assert_string_equal(jobs[2].id, c);
+	assert_int_equal(attempts_of(st, a), 2);
+	assert_int_equal(attempts_of(st, b), 2);
+	assert_int_equal(attempts_of(st, c), 1);
+	for (i = 0; i < n; i++) {
+		assert_int_equal(store_finish(st, &jobs[i], "done", "verified",
+		                     "{}", NULL, NULL, &err),
+		    RC_OK);
+		store_job_cleanup(&jobs[i]);
+	}
+	/* The re-check, alone. */
+	assert_int_equal(store_claim_batch(st, jobs, 4, &n, &err), RC_OK);
+	assert_int_equal(n, 1);
+	assert_string_equal(jobs[0].id, r);
+	assert_int_equal(jobs[0].recheck, 1);
+	store_job_cleanup(&jobs[0]);
+	/* The self-check page's jobs, together. */
+	assert_int_equal(store_claim_batch(st, jobs, 4, &n, &err), RC_OK);
+	assert_int_equal(n, 2);
+	assert_string_equal(jobs[0].id, sc1);
+	assert_string_equal(jobs[1].id, sc2);
+	assert_int_equal(jobs[0].selfcheck, 1);
+	assert_int_equal(jobs[1].selfcheck, 1);
+	for (i = 0; i < n; i++)
+		store_job_cleanup(&jobs[i]);
+	/* Nothing left. */
+	assert_int_equal(store_claim_batch(st, jobs, 4, &n, &err), RC_OK);
+	assert_int_equal(n, 0);
+	json_decref(j);
+	store_close(st);
+}
+
 static void
 test_claim_finish_requeue(void **state)
 {
@@ -1039,6 +1152,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_idempotent_and_bounded,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_claim_batch, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_claim_finish_requeue,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_award_requests, setup,
