@@ -2,9 +2,10 @@
 # raccord serve driven over HTTP with curl against raccord-sim: the
 # instructor flow to an award and a receipt `raccord ledger verify`
 # accepts, idempotent resubmission, every route with every role and with
-# no token, kill -9 with jobs queued then restart (each job finishes
-# exactly once), malformed JSON, oversized body, unknown route, wrong
-# method, SIGHUP token reload, SIGTERM exit 0.  Loopback only.
+# no token, kill -9 with jobs queued then restart, kill -9 during the
+# batch those jobs then run in (each job finishes exactly once),
+# malformed JSON, oversized body, unknown route, wrong method, SIGHUP
+# token reload, SIGTERM exit 0.  Loopback only.
 set -u
 . tests/integration/lib.sh
 . tests/integration/lib_daemon.sh
@@ -368,14 +369,33 @@ req GET "/v1/dossiers?state=queued" "$T_INSTR"
 nq=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["jobs"]))' "$WORK/resp")
 [ "$nq" -ge 2 ] && ok "jobs queued behind a running one ($nq)" || nok "only $nq jobs queued"
 kill -9 "$DPID"; wait "$DPID" 2>/dev/null
-kill -CONT "$SIM_PID"
 ok "kill -9 with jobs queued"
+# The simulator still stopped: at the restart the worker claims the three
+# jobs together, in one verifier run that hangs; kill -9 in the middle of
+# that batch, then each job must run again exactly once.
 daemon_start || exit 1
 grep -q "1 jobs were running when the previous process stopped" "$WORK/daemon.log" && ok "the running job is queued again at start" || nok "no re-queue message"
+i=0; until grep -q "batch jobs=3 first=" "$WORK/daemon.log" || [ $i -gt 100 ]; do i=$((i + 1)); sleep 0.1; done
+grep -q "batch jobs=3 first=" "$WORK/daemon.log" && ok "the three queued jobs are claimed in one batch" || nok "no batch of 3: $(grep batch "$WORK/daemon.log")"
+ATT=
+for q in $QIDS; do
+	req GET "/v1/dossiers/$q" "$T_INSTR"
+	[ "$(jget '["state"]')" = running ] || nok "job $q not running in the batch: $(jget '["state"]')"
+	ATT="$ATT $(jget '["attempts"]')"
+done
+sleep 0.3
+kill -9 "$DPID"; wait "$DPID" 2>/dev/null
+kill -CONT "$SIM_PID"
+ok "kill -9 during a batch"
+daemon_start || exit 1
+grep -q "3 jobs were running when the previous process stopped" "$WORK/daemon.log" && ok "the batch's jobs are queued again at start" || nok "no re-queue message for the batch"
+set -- $ATT
 for q in $QIDS; do
 	wait_state "$q" done && ok "job $q done after restart" || nok "job $q: $(cat "$WORK/resp")"
 	n=$(grep -c "job=$q state=done" "$WORK/daemon.log")
 	[ "$n" = 1 ] && ok "job $q finished exactly once" || nok "job $q finished $n times"
+	[ "$(jget '["attempts"]')" = $(($1 + 1)) ] && ok "job $q ran once more after the batch died" || nok "job $q: attempts $(jget '["attempts"]') after $1"
+	shift
 done
 
 # --- queue full: 503 + Retry-After -------------------------------------------
