@@ -58,6 +58,7 @@ STAGING=$(tr -d '\n' <"$WORK/staging.tok")
 TOKSHA=$(printf '%s' "$TOK" | sha256sum | cut -d' ' -f1)
 STAGINGSHA=$(printf '%s' "$STAGING" | sha256sum | cut -d' ' -f1)
 daemon_start || exit 1
+i=0; until grep -q "engine=jobs event=new" "$WORK/daemon.log" || [ $i -gt 100 ]; do i=$((i + 1)); sleep 0.1; done
 grep -q "engine=jobs event=new" "$WORK/daemon.log" && ok "the worker builds its probe engine at start" || nok "no engine at start"
 
 # A first job, done; then its award waits for the ledger's lock, held
