@@ -188,4 +188,10 @@ print("raccord serve (POST)  %7.1f ms  %6.1f s  %s (+1 earlier job)" % (d, t1 - 
 print("raccord check --batch %7.1f ms  %6.1f s  %s" % (b, e, bok))
 print("daemon / CLI CPU per dossier: %.0f %%" % (100 * d / b if b else 0))
 PY
+# How the worker grouped them: one verifier run per batch line, and one
+# per job claimed alone.
+NB=$(grep -c "batch jobs=" "$WORK/daemon.log")
+NJ=$(grep -o "batch jobs=[0-9]*" "$WORK/daemon.log" | awk -F= '{ s += $2 } END { print s + 0 }')
+NALL=$(grep -c "state=running award=" "$WORK/daemon.log")
+echo "worker: $NALL jobs in $((NB + NALL - NJ)) verifier runs ($NB batches of $(grep -o "batch jobs=[0-9]*" "$WORK/daemon.log" | cut -d= -f2 | tr '\n' ' ')jobs)"
 kill -TERM "$DPID"; wait "$DPID"; DPID=

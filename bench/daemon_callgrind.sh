@@ -4,22 +4,19 @@
 # the load-independent companion of bench/daemon_bench.sh (issue 9, "CPU
 # per portal within 10 % of the CLI").  Run by hand, never in CI.
 #
-#   BUILD=build N=20 [SUBMIT=burst|trickle] sh bench/daemon_callgrind.sh
+#   BUILD=build N=50 sh bench/daemon_callgrind.sh
 #
 # The daemon runs under callgrind with instrumentation off until it listens;
 # instrumentation is switched on (callgrind_control -i on) just before the
 # first POST and off once no job is queued or running, so its count
 # covers the POSTs, the polls of /metrics, the jobs and their store
-# writes, as daemon_bench.sh's /proc CPU does.  SUBMIT=burst (default)
-# sends the N POSTs as fast as curl goes, as daemon_bench.sh does;
-# trickle waits for each job to end before the next POST (one job per
-# run).  The CLI's count is its whole process, as GNU time measures it
+# writes, as daemon_bench.sh's /proc CPU does; the N POSTs go as fast as
+# curl goes, as in daemon_bench.sh.  The CLI's count is its whole process, as GNU time measures it
 # there.  Prints instructions per dossier of each and their ratio, and
 # keeps the callgrind files in OUT (default /tmp/raccord-callgrind).
 set -u
 BUILD=${BUILD:-build}
 N=${N:-20}
-SUBMIT=${SUBMIT:-burst}
 OUT=${OUT:-/tmp/raccord-callgrind}
 for t in valgrind callgrind_control callgrind_annotate curl python3; do
 	command -v $t >/dev/null || { echo "daemon_callgrind: $t not installed" >&2; exit 2; }
@@ -80,7 +77,7 @@ valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$OUT/daemon.c
 	"$RACCORD" serve --config "$WORK/d.json" >/dev/null 2>"$WORK/daemon.log" &
 DPID=$!
 i=0
-until curl -s -o /dev/null "$BASE/healthz"; do
+until curl -s -m 10 -o /dev/null "$BASE/healthz"; do
 	i=$((i + 1)); [ $i -gt 600 ] && { echo "raccord serve did not start: $(tail -3 "$WORK/daemon.log")"; exit 1; }
 	sleep 0.2
 done
@@ -97,13 +94,19 @@ wait_idle() {
 		sleep 0.2
 	done
 }
+# The worker's probe engine is built after /healthz answers: wait for it
+# (its one-off cost is the daemon's start, not the dossiers').
+i=0
+until grep -q "engine=jobs event=new" "$WORK/daemon.log"; do
+	i=$((i + 1)); [ $i -gt 600 ] && { echo "no probe engine: $(tail -3 "$WORK/daemon.log")"; exit 1; }
+	sleep 0.2
+done
 callgrind_control -i on "$DPID" >/dev/null
 i=0
 while [ $i -lt "$N" ]; do
 	curl -s -o /dev/null -H "Authorization: Bearer $TOK" -H "Content-Type: application/json" \
 		--data-binary "@$WORK/post/$i.json" "$BASE/v1/dossiers"
 	i=$((i + 1))
-	[ "$SUBMIT" = trickle ] && wait_idle
 done
 wait_idle
 callgrind_control -i off "$DPID" >/dev/null
@@ -118,10 +121,10 @@ B_OK=$(grep -c '"verdict":"verified"' "$WORK/batch.out")
 total() { callgrind_annotate "$1" 2>/dev/null | awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1; exit }'; }
 D=$(total "$OUT/daemon.cg")
 C=$(total "$OUT/cli.cg")
-python3 - "$N" "$D" "$C" "$DONE" "$B_OK" "$SUBMIT" <<'PY'
+python3 - "$N" "$D" "$C" "$DONE" "$B_OK" <<'PY'
 import sys
 n, d, c = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
-print("%d dossiers (%s)        instructions/dossier  verified" % (n, sys.argv[6]))
+print("%d dossiers             instructions/dossier  verified" % n)
 print("raccord serve (POST)  %12.1f M         %s" % (d / n / 1e6, sys.argv[4]))
 print("raccord check --batch %12.1f M         %s" % (c / n / 1e6, sys.argv[5]))
 print("daemon / CLI: %.0f %%" % (100.0 * d / c))
