@@ -152,7 +152,23 @@ with open(batch, "w") as b:
         b.write(s + "\n")
         open("%s/%d.json" % (d, i), "w").write(s)
 PY
+# The worker thread's own CPU (its name is raccord-worker), the rest being
+# the HTTP side (the POSTs: screening, the job store's durable commit) and
+# SQLite work of both.
+wcpu() {
+	python3 -c '
+import os, sys
+for t in os.listdir("/proc/%s/task" % sys.argv[1]):
+    s = open("/proc/%s/task/%s/stat" % (sys.argv[1], t)).read()
+    if s[s.index("(") + 1:s.rindex(")")] == "raccord-worker":
+        f = s.rsplit(")", 1)[1].split()
+        print((int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK"))
+        break
+else:
+    print(0)' "$1"
+}
 C0=$(cpu "$DPID")
+W0=$(wcpu "$DPID")
 T0=$(date +%s.%N)
 i=0
 while [ $i -lt "$N" ]; do
@@ -171,22 +187,26 @@ while :; do
 done
 T1=$(date +%s.%N)
 C1=$(cpu "$DPID")
+W1=$(wcpu "$DPID")
 DONE=$(curl -s -H "Authorization: Bearer $TOK" "$BASE/v1/dossiers?verdict=verified&limit=500" |
 	python3 -c 'import json,sys; print(len(json.load(sys.stdin)["jobs"]))')
 /usr/bin/time -f "%U %S %e" -o "$WORK/time.out" "$RACCORD" check --config "$WORK/cfg.json" --format json \
 	--batch "$WORK/batch.jsonl" >"$WORK/batch.out" 2>"$WORK/batch.err"
 B_OK=$(grep -c '"verdict":"verified"' "$WORK/batch.out")
-python3 - "$C0" "$C1" "$T0" "$T1" "$N" "$(cat "$WORK/time.out" | tail -1)" "$DONE" "$B_OK" <<'PY'
+python3 - "$C0" "$C1" "$T0" "$T1" "$N" "$(cat "$WORK/time.out" | tail -1)" "$DONE" "$B_OK" "$W0" "$W1" <<'PY'
 import sys
 c0, c1, t0, t1 = map(float, sys.argv[1:5])
 n = int(sys.argv[5]); u, s, e = map(float, sys.argv[6].split())
 done, bok = sys.argv[7], sys.argv[8]
+w0, w1 = map(float, sys.argv[9:11])
 d = (c1 - c0) / n * 1000
+w = (w1 - w0) / n * 1000
 b = (u + s) / n * 1000
 print("%d dossiers            CPU/dossier  wall      verified" % n)
 print("raccord serve (POST)  %7.1f ms  %6.1f s  %s (+1 earlier job)" % (d, t1 - t0, done))
+print("  of which the worker %7.1f ms (the rest: HTTP threads)" % w)
 print("raccord check --batch %7.1f ms  %6.1f s  %s" % (b, e, bok))
-print("daemon / CLI CPU per dossier: %.0f %%" % (100 * d / b if b else 0))
+print("daemon / CLI CPU per dossier: %.0f %% (worker alone: %.0f %%)" % (100 * d / b if b else 0, 100 * w / b if b else 0))
 PY
 # How the worker grouped them: one verifier run per batch line, and one
 # per job claimed alone.
