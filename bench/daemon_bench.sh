@@ -14,9 +14,13 @@
 # 3. N dossiers of the simulator's correct "ok" portal submitted to the
 #    daemon (POST /v1/dossiers, then waiting until none is queued or
 #    running): the daemon's CPU (utime + stime from /proc) per dossier,
-#    beside raccord check --batch over the same N dossiers (GNU time).
+#    and its worker thread's alone, beside raccord check --batch over the
+#    same N dossiers (GNU time).  Twice: the POSTs one after the other
+#    (the worker keeps up: mostly one job per verifier run), then N other
+#    dossiers PAR at a time (default 8: jobs queue up and the worker
+#    checks them in batches).
 #
-# Environment: BUILD (default build), N dossiers (default 50), DUR seconds
+# Environment: BUILD (default build), N dossiers (default 50), PAR (8), DUR seconds
 # per wrk run (default 5), CONNS wrk connections (default 16).  Needs wrk,
 # nginx (apt-get install wrk nginx), curl, python3, /usr/bin/time.  Run it
 # under nice on a shared machine; docs/bench.md has figures.
@@ -151,6 +155,8 @@ with open(batch, "w") as b:
         s = json.dumps(x, separators=(",", ":"))
         b.write(s + "\n")
         open("%s/%d.json" % (d, i), "w").write(s)
+        x["dossier_id"] = "BENCH-P-%d" % i
+        open("%s/p%d.json" % (d, i), "w").write(json.dumps(x, separators=(",", ":")))
 PY
 # The worker thread's own CPU (its name is raccord-worker), the rest being
 # the HTTP side (the POSTs: screening, the job store's durable commit) and
@@ -167,51 +173,56 @@ for t in os.listdir("/proc/%s/task" % sys.argv[1]):
 else:
     print(0)' "$1"
 }
-C0=$(cpu "$DPID")
-W0=$(wcpu "$DPID")
-T0=$(date +%s.%N)
-i=0
-while [ $i -lt "$N" ]; do
-	curl -s -o /dev/null -H "Authorization: Bearer $TOK" -H "Content-Type: application/json" \
-		--data-binary "@$WORK/post/$i.json" "$BASE/v1/dossiers"
-	i=$((i + 1))
-done
-i=0
-while :; do
-	m=$(curl -s -H "Authorization: Bearer $TOK" "$BASE/metrics")
-	q=$(echo "$m" | awk '$1 == "raccord_jobs{state=\"queued\"}" { print $2 }')
-	r=$(echo "$m" | awk '$1 == "raccord_jobs{state=\"running\"}" { print $2 }')
-	[ "${q:-1}" = 0 ] && [ "${r:-1}" = 0 ] && break
-	i=$((i + 1)); [ $i -gt 1200 ] && { echo "the daemon did not finish the dossiers"; exit 1; }
-	sleep 0.5
-done
-T1=$(date +%s.%N)
-C1=$(cpu "$DPID")
-W1=$(wcpu "$DPID")
+# phase PREFIX PAR: post the N dossiers PREFIX<i>.json, PAR at a time
+# (1: one after the other, each curl waiting for its answer), wait until
+# none is queued or running; sets C (daemon CPU s), W (worker CPU s), T
+# (wall s), RUNS (verifier runs: batch lines plus jobs claimed alone).
+phase() {
+	L0=$(wc -l <"$WORK/daemon.log")
+	c0=$(cpu "$DPID"); w0=$(wcpu "$DPID"); t0=$(date +%s.%N)
+	i=0
+	while [ $i -lt "$N" ]; do echo "$i"; i=$((i + 1)); done |
+		xargs -P "$2" -I{} curl -s -o /dev/null -H "Authorization: Bearer $TOK" \
+			-H "Content-Type: application/json" --data-binary "@$WORK/post/$1{}.json" "$BASE/v1/dossiers"
+	i=0
+	while :; do
+		m=$(curl -s -H "Authorization: Bearer $TOK" "$BASE/metrics")
+		q=$(echo "$m" | awk '$1 == "raccord_jobs{state=\"queued\"}" { print $2 }')
+		r=$(echo "$m" | awk '$1 == "raccord_jobs{state=\"running\"}" { print $2 }')
+		[ "${q:-1}" = 0 ] && [ "${r:-1}" = 0 ] && break
+		i=$((i + 1)); [ $i -gt 1200 ] && { echo "the daemon did not finish the dossiers"; exit 1; }
+		sleep 0.5
+	done
+	T=$(python3 -c 'import sys; print(float(sys.argv[2]) - float(sys.argv[1]))' "$t0" "$(date +%s.%N)")
+	C=$(python3 -c 'import sys; print(float(sys.argv[2]) - float(sys.argv[1]))' "$c0" "$(cpu "$DPID")")
+	W=$(python3 -c 'import sys; print(float(sys.argv[2]) - float(sys.argv[1]))' "$w0" "$(wcpu "$DPID")")
+	tail -n +$((L0 + 1)) "$WORK/daemon.log" >"$WORK/phase.log"
+	nb=$(grep -c "batch jobs=" "$WORK/phase.log")
+	nj=$(grep -o "batch jobs=[0-9]*" "$WORK/phase.log" | awk -F= '{ s += $2 } END { print s + 0 }')
+	na=$(grep -c "state=running award=" "$WORK/phase.log")
+	RUNS="$na jobs in $((nb + na - nj)) runs"
+}
+phase "" 1
+C_SEQ=$C W_SEQ=$W T_SEQ=$T R_SEQ=$RUNS
+phase p "${PAR:-8}"
+C_PAR=$C W_PAR=$W T_PAR=$T R_PAR=$RUNS
 DONE=$(curl -s -H "Authorization: Bearer $TOK" "$BASE/v1/dossiers?verdict=verified&limit=500" |
 	python3 -c 'import json,sys; print(len(json.load(sys.stdin)["jobs"]))')
 /usr/bin/time -f "%U %S %e" -o "$WORK/time.out" "$RACCORD" check --config "$WORK/cfg.json" --format json \
 	--batch "$WORK/batch.jsonl" >"$WORK/batch.out" 2>"$WORK/batch.err"
 B_OK=$(grep -c '"verdict":"verified"' "$WORK/batch.out")
-python3 - "$C0" "$C1" "$T0" "$T1" "$N" "$(cat "$WORK/time.out" | tail -1)" "$DONE" "$B_OK" "$W0" "$W1" <<'PY'
+python3 - "$N" "$(cat "$WORK/time.out" | tail -1)" "$DONE" "$B_OK" "$C_SEQ" "$W_SEQ" "$T_SEQ" "$R_SEQ" \
+	"$C_PAR" "$W_PAR" "$T_PAR" "$R_PAR" "${PAR:-8}" <<'PY'
 import sys
-c0, c1, t0, t1 = map(float, sys.argv[1:5])
-n = int(sys.argv[5]); u, s, e = map(float, sys.argv[6].split())
-done, bok = sys.argv[7], sys.argv[8]
-w0, w1 = map(float, sys.argv[9:11])
-d = (c1 - c0) / n * 1000
-w = (w1 - w0) / n * 1000
+n = int(sys.argv[1]); u, s, e = map(float, sys.argv[2].split())
+done, bok = sys.argv[3], sys.argv[4]
 b = (u + s) / n * 1000
-print("%d dossiers            CPU/dossier  wall      verified" % n)
-print("raccord serve (POST)  %7.1f ms  %6.1f s  %s (+1 earlier job)" % (d, t1 - t0, done))
-print("  of which the worker %7.1f ms (the rest: HTTP threads)" % w)
-print("raccord check --batch %7.1f ms  %6.1f s  %s" % (b, e, bok))
-print("daemon / CLI CPU per dossier: %.0f %% (worker alone: %.0f %%)" % (100 * d / b if b else 0, 100 * w / b if b else 0))
+print("%d dossiers                      CPU/dossier (worker)    wall    vs CLI (worker)  verifier runs" % n)
+for label, c, w, t, r in (("raccord serve, POSTs in a row", *sys.argv[5:9]),
+                          ("raccord serve, %s POSTs at once" % sys.argv[13], *sys.argv[9:13])):
+    d, wk = float(c) / n * 1000, float(w) / n * 1000
+    print("%-31s %6.1f ms (%5.1f ms) %6.1f s  %4.0f %% (%4.0f %%)   %s" % (label, d, wk, float(t), 100 * d / b, 100 * wk / b, r))
+print("%-31s %6.1f ms            %6.1f s" % ("raccord check --batch", b, e))
+print("verified: daemon %s of %d (+1 earlier job), CLI %s of %d" % (done, 2 * n, bok, n))
 PY
-# How the worker grouped them: one verifier run per batch line, and one
-# per job claimed alone.
-NB=$(grep -c "batch jobs=" "$WORK/daemon.log")
-NJ=$(grep -o "batch jobs=[0-9]*" "$WORK/daemon.log" | awk -F= '{ s += $2 } END { print s + 0 }')
-NALL=$(grep -c "state=running award=" "$WORK/daemon.log")
-echo "worker: $NALL jobs in $((NB + NALL - NJ)) verifier runs ($NB batches of $(grep -o "batch jobs=[0-9]*" "$WORK/daemon.log" | cut -d= -f2 | tr '\n' ' ')jobs)"
 kill -TERM "$DPID"; wait "$DPID"; DPID=
