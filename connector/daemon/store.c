@@ -525,7 +525,8 @@ store_claim_batch(struct store *st, struct store_job *jobs, size_t max,
 		goto out;
 	began = 1;
 	if (sqlite3_prepare_v2(st->db,
-	        CLAIM_COLUMNS " WHERE state = 'queued'"
+	        CLAIM_COLUMNS
+	        " WHERE state = 'queued'"
 	        /* The public self-check page's jobs (connector/daemon/
 	           selfcheck.h, SELFCHECK_BY) after everyone else's. */
 	        " ORDER BY submitted_by = 'self-check page', n LIMIT 1",
@@ -547,7 +548,8 @@ store_claim_batch(struct store *st, struct store_job *jobs, size_t max,
 	 */
 	if (max > 1 && !jobs[0].recheck) {
 		if (sqlite3_prepare_v2(st->db,
-		        CLAIM_COLUMNS " WHERE state = 'queued' AND id <> ?1"
+		        CLAIM_COLUMNS
+		        " WHERE state = 'queued' AND id <> ?1"
 		        " AND recheck_run = 0"
 		        " AND (submitted_by = 'self-check page') = ?2"
 		        " ORDER BY n LIMIT ?3",

@@ -110,8 +110,11 @@ struct worker_engine {
 	time_t born;
 };
 
-enum worker_engine_kind { WORKER_ENGINE_JOBS, WORKER_ENGINE_SELFCHECK,
-	WORKER_ENGINE__MAX };
+enum worker_engine_kind {
+	WORKER_ENGINE_JOBS,
+	WORKER_ENGINE_SELFCHECK,
+	WORKER_ENGINE__MAX
+};
 
 struct worker {
 	struct daemon *dm;
@@ -189,9 +192,9 @@ engine_run(struct worker *w, enum worker_engine_kind kind,
 /* One claimed job of a batch, from its claim to its outcome. */
 struct batch_slot {
 	struct store_job *job;
-	struct dossier *d;   /* parsed, credentials filled; NULL on error */
-	struct report *rep;  /* from the run */
-	char errmsg[600];    /* why it ended in error before the run */
+	struct dossier *d;  /* parsed, credentials filled; NULL on error */
+	struct report *rep; /* from the run */
+	char errmsg[600];   /* why it ended in error before the run */
 };
 
 /*
@@ -259,8 +262,9 @@ job_finish(struct daemon *dm, struct batch_slot *slot)
 	}
 	verdict = verdict_str(report_verdict(slot->rep));
 	state = "done";
-	if (job->want_award && run_award(dm, job, slot->d, slot->rep, &award,
-	                           &settled, &aerr) != RC_OK)
+	if (job->want_award &&
+	    run_award(dm, job, slot->d, slot->rep, &award, &settled, &aerr) !=
+	        RC_OK)
 		snprintf(errmsg, sizeof(slot->errmsg),
 		    "award: nothing awarded: %s", aerr.msg);
 	else if (job->want_award && settled)
