@@ -641,6 +641,66 @@ test_callbacks_submit_followups(void **state)
 	probe_free(p);
 }
 
+/* A callback that tries to recycle the engine it is called from. */
+static void
+recycle_inside(struct probe *p, struct probe_res *res, void *arg)
+{
+	struct rc_err err = { 0 };
+	enum rc_code *rc = arg;
+
+	*rc = probe_recycle(p, &err);
+	probe_res_free(res);
+}
+
+/*
+ * probe_recycle (the daemon's engine kept from job to job): refused while
+ * a request is queued and from inside probe_run; once idle, the engine
+ * serves another run over TLS, its groups of the run before gone.
+ */
+static void
+test_recycle(void **state)
+{
+	char res1[64], url[256];
+	const char *resolve[] = { res1, NULL };
+	struct probe_req req = { 0 };
+	struct probe *p;
+	struct probe_res *r;
+	struct rc_err err = { 0 };
+	enum rc_code inside = RC_OK;
+	int i, calls = 0;
+
+	(void)state;
+	snprintf(res1, sizeof(res1), "fc.test:%u:127.0.0.1", tls.port);
+	url_of(url, sizeof(url), "https", "fc.test", tls.port, "/ok");
+	p = engine(allow_lo, resolve, 0, 1);
+	assert_int_equal(probe_recycle(p, &err), RC_OK); /* new: idle */
+	req.url = url;
+	assert_int_equal(probe_submit(p, &req, drop, &calls, &err), RC_OK);
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(probe_recycle(p, &err), RC_EINVAL);
+	assert_non_null(strstr(err.msg, "pending"));
+	assert_int_equal(probe_run(p, &err), RC_OK);
+	assert_int_equal(calls, 1);
+	assert_int_equal(probe_submit(p, &req, recycle_inside, &inside, &err),
+	    RC_OK);
+	assert_int_equal(probe_run(p, &err), RC_OK);
+	assert_int_equal(inside, RC_EINVAL);
+	/* Runs one after the other, each with its own deadline group. */
+	for (i = 0; i < 3; i++) {
+		memset(&err, 0, sizeof(err));
+		assert_int_equal(probe_recycle(p, &err), RC_OK);
+		probe_set_group(p, probe_group_new(p, 60000, "dossier", &err));
+		r = get(p, url);
+		probe_set_group(p, NULL);
+		assert_int_equal(r->outcome, PROBE_OK);
+		assert_int_equal(r->status, 200);
+		probe_res_free(r);
+	}
+	assert_int_equal(probe_recycle(p, &err), RC_OK);
+	assert_int_equal(probe_recycle(NULL, &err), RC_EINVAL);
+	probe_free(p);
+}
+
 static void
 test_bad_urls_delivered_from_loop(void **state)
 {
@@ -1391,6 +1451,7 @@ main(void)
 		cmocka_unit_test(test_queued_requests_wait_not_fail),
 		cmocka_unit_test(test_callbacks_submit_followups),
 		cmocka_unit_test(test_bad_urls_delivered_from_loop),
+		cmocka_unit_test(test_recycle),
 		cmocka_unit_test(test_browser_headers_and_post),
 		cmocka_unit_test(test_garbage_reply_is_protocol),
 		cmocka_unit_test(test_refused_and_unresolvable),
