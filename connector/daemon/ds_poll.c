@@ -35,6 +35,7 @@ enum ds_counter {
 	DSC_MAPPED,
 	DSC_REFUSED,
 	DSC_QUEUED,
+	DSC_AWAITING,
 	DSC_ANNOTATED,
 	DSC_UNCHANGED,
 	DSC_INSTRUCTED,
@@ -48,6 +49,7 @@ static const char *const ds_counter_names[DSC__MAX] = {
 	[DSC_MAPPED] = "mapped",
 	[DSC_REFUSED] = "refused",
 	[DSC_QUEUED] = "queued",
+	[DSC_AWAITING] = "awaiting_credential",
 	[DSC_ANNOTATED] = "annotations_written",
 	[DSC_UNCHANGED] = "annotations_unchanged",
 	[DSC_INSTRUCTED] = "instructed",
@@ -202,7 +204,8 @@ writeback_row(struct daemon *dm, json_t *row, int *retry_after)
 	}
 	state = json_string_value(json_object_get(job, "state"));
 	if (state == NULL ||
-	    (strcmp(state, "done") != 0 && strcmp(state, "error") != 0)) {
+	    (strcmp(state, "done") != 0 && strcmp(state, "error") != 0 &&
+	        strcmp(state, "awaiting_credential") != 0)) {
 		json_decref(job); /* queued again: written when it ends */
 		return RC_OK;
 	}
@@ -214,6 +217,15 @@ writeback_row(struct daemon *dm, json_t *row, int *retry_after)
 	}
 	rc_buf_init(&text, 64 * 1024);
 	rc_buf_init(&extra, 16 * 1024);
+	if (strcmp(state, "awaiting_credential") == 0) {
+		/* An API dossier: where the collectivité gives its token. */
+		if (intake_ds_waiting_text(cfg->daemon_public_url, num,
+		        &text) != RC_OK) {
+			rc = RC_ENOMEM;
+			goto out;
+		}
+		goto annotate;
+	}
 	errmsg = json_string_value(json_object_get(job, "error"));
 	if (strcmp(state, "error") == 0 && errmsg != NULL)
 		rc_buf_addf(&extra, "Erreur : %s", errmsg);
@@ -229,6 +241,7 @@ writeback_row(struct daemon *dm, json_t *row, int *retry_after)
 		rc = RC_ENOMEM;
 		goto out;
 	}
+annotate:
 	rc = intake_ds_annotate(cfg, token,
 	    json_string_value(json_object_get(row, "node_id")), num,
 	    json_string_value(json_object_get(row, "annotation_id")),
@@ -343,7 +356,7 @@ poll_node(void *arg, json_t *node, struct rc_err *err)
 	long long num =
 	    (long long)json_integer_value(json_object_get(node, "number"));
 	enum rc_code rc = RC_OK;
-	int existed = 0, full = 0;
+	int existed = 0, full = 0, awaiting = 0;
 
 	count(DSC_SEEN);
 	if (intake_ds_annotation_of(dm->pl.cfg, node, &aid, &cur, &e2) !=
@@ -384,8 +397,14 @@ poll_node(void *arg, json_t *node, struct rc_err *err)
 			rc = RC_ERR(err, RC_ENOMEM, "out of memory");
 			goto out;
 		}
-		if ((rc = store_submit(dm->store, idem, canon, d->dossier_id,
-		         siren ? siren : "", DS_SUBMITTER,
+		/*
+		 * An API dossier waits for its token (docs/intake.md,
+		 * "Credentials"): its job is not queued until it comes.
+		 */
+		awaiting = intake_ds_awaiting(d);
+		if ((rc = (awaiting ? store_submit_awaiting
+		                    : store_submit)(dm->store, idem, canon,
+		         d->dossier_id, siren ? siren : "", DS_SUBMITTER,
 		         dm->pl.cfg->daemon_queue_max, id, &existed, &full,
 		         err)) != RC_OK)
 			goto out;
@@ -396,15 +415,20 @@ poll_node(void *arg, json_t *node, struct rc_err *err)
 			x->incomplete = 1;
 			goto out;
 		}
-		count(DSC_QUEUED);
+		count(awaiting ? DSC_AWAITING : DSC_QUEUED);
 		log_info("intake=ds dossier=%lld job=%s %s", num, id,
-		    existed ? "known" : "queued");
+		    existed        ? "known"
+		        : awaiting ? "awaiting its API token"
+		                   : "queued");
 		worker_kick(dm);
 	}
 	rc = store_ds_seen(dm->store, num,
 	    json_string_value(json_object_get(node, "id")), aid,
 	    json_string_value(json_object_get(node, "state")), mod ? mod : "",
 	    cur, sha, id, err);
+	/* Waiting: say so now (the worker writes the others back). */
+	if (rc == RC_OK && awaiting)
+		ds_writeback_job(dm, id);
 out:
 	free(canon); /* json_dumps */
 	json_decref(dj);

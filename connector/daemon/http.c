@@ -33,6 +33,7 @@
 #include "connector/daemon/http_int.h"
 #include "connector/daemon/route_conformance.h"
 #include "connector/daemon/route_alerts.h"
+#include "connector/daemon/ds_credential.h"
 #include "connector/daemon/route_intake.h"
 #include "connector/daemon/selfcheck.h"
 #include "connector/daemon/tiles.h"
@@ -279,15 +280,15 @@ get_readyz(struct http_ctx *x)
 enum MHD_Result
 http_get_metrics(struct http_ctx *x)
 {
-	static const char *const states[4] = { "queued", "running", "done",
-		"error" };
+	static const char *const states[STORE_NSTATES] = { "queued", "running",
+		"done", "error", "awaiting_credential" };
 	struct daemon *dm = x->dm;
 	unsigned long long cls[6], done, error;
 	struct rc_err err = { 0 };
 	struct ledger *lg = NULL;
 	struct rc_buf b;
 	enum MHD_Result ret;
-	long long n[4];
+	long long n[STORE_NSTATES];
 	int busy, alive, i;
 
 	store_counts(dm->store, n);
@@ -310,7 +311,7 @@ http_get_metrics(struct http_ctx *x)
 	rc_buf_adds(&b,
 	    "# HELP raccord_jobs Jobs in the store, by state.\n"
 	    "# TYPE raccord_jobs gauge\n");
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < STORE_NSTATES; i++)
 		if (n[i] >= 0)
 			rc_buf_addf(&b, "raccord_jobs{state=\"%s\"} %lld\n",
 			    states[i], n[i]);
@@ -332,6 +333,7 @@ http_get_metrics(struct http_ctx *x)
 		    cls[i]);
 	route_intake_metrics(&b);
 	ds_poll_metrics(&b);
+	ds_credential_metrics(&b);
 	route_alerts_metrics(dm, &b);
 	if (ledger_open(dm->pl.cfg->ledger_dir, NULL, NULL, &dm->policy,
 	        DAEMON_LEDGER_READ_WAIT_MS, &lg, &err) == RC_OK) {
@@ -629,7 +631,7 @@ static enum MHD_Result
 get_dossiers(struct http_ctx *x)
 {
 	static const char *const states[] = { "queued", "running", "done",
-		"error", NULL };
+		"error", "awaiting_credential", NULL };
 	static const char *const verdicts[] = { "verified", "failed",
 		"inconclusive", NULL };
 	const char *siren = http_query(x, "siren"),
@@ -649,7 +651,8 @@ get_dossiers(struct http_ctx *x)
 	}
 	if (state != NULL && !one_of(state, states))
 		return http_respond_error(x, MHD_HTTP_BAD_REQUEST,
-		    "state: queued, running, done or error");
+		    "state: queued, running, done, error or "
+		    "awaiting_credential");
 	if (verdict != NULL && !one_of(verdict, verdicts))
 		return http_respond_error(x, MHD_HTTP_BAD_REQUEST,
 		    "verdict: verified, failed or inconclusive");
@@ -930,6 +933,7 @@ http_segment(const char *path, const char *prefix, size_t *n)
  */
 static const http_route_fn routes[] = {
 	route_intake,
+	ds_credential_route,
 	tiles_route,
 	route_alerts,
 	selfcheck_route,

@@ -109,6 +109,49 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	"ALTER TABLE jobs ADD COLUMN recheck_report TEXT;"
 	"ALTER TABLE jobs ADD COLUMN recheck_error TEXT;"
 	"CREATE INDEX jobs_recheck ON jobs (recheck_next);",
+	/*
+	 * 6: a job that waits for its credential (docs/intake.md,
+	 * "Credentials": a DS dossier naming an API, until the collectivité
+	 * gives its token): state 'awaiting_credential', never claimed.
+	 * SQLite cannot change a CHECK constraint, so the table is rebuilt
+	 * (its columns in the same order, its indexes again).
+	 */
+	"CREATE TABLE jobs6 ("
+	" n INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" id TEXT NOT NULL UNIQUE,"
+	" idem TEXT NOT NULL UNIQUE,"
+	" dossier TEXT NOT NULL,"
+	" dossier_id TEXT NOT NULL,"
+	" siren TEXT NOT NULL,"
+	" submitted_by TEXT NOT NULL,"
+	" state TEXT NOT NULL CHECK (state IN"
+	"  ('queued', 'running', 'done', 'error', 'awaiting_credential')),"
+	" attempts INTEGER NOT NULL DEFAULT 0,"
+	" verdict TEXT, report TEXT, error TEXT,"
+	" award_req INTEGER NOT NULL DEFAULT 0,"
+	" award_done INTEGER NOT NULL DEFAULT 0,"
+	" award_by TEXT, award TEXT,"
+	" created INTEGER NOT NULL, updated INTEGER NOT NULL,"
+	" recheck_run INTEGER NOT NULL DEFAULT 0,"
+	" recheck_next INTEGER,"
+	" recheck_host TEXT,"
+	" recheck_streak INTEGER NOT NULL DEFAULT 0,"
+	" recheck_since INTEGER,"
+	" recheck_last INTEGER,"
+	" recheck_outcome TEXT,"
+	" recheck_report TEXT,"
+	" recheck_error TEXT);"
+	"INSERT INTO jobs6 SELECT n, id, idem, dossier, dossier_id, siren,"
+	" submitted_by, state, attempts, verdict, report, error, award_req,"
+	" award_done, award_by, award, created, updated, recheck_run,"
+	" recheck_next, recheck_host, recheck_streak, recheck_since,"
+	" recheck_last, recheck_outcome, recheck_report, recheck_error"
+	" FROM jobs;"
+	"DROP TABLE jobs;"
+	"ALTER TABLE jobs6 RENAME TO jobs;"
+	"CREATE INDEX jobs_state ON jobs (state, n);"
+	"CREATE INDEX jobs_siren ON jobs (siren, n);"
+	"CREATE INDEX jobs_recheck ON jobs (recheck_next);",
 };
 
 static enum rc_code
@@ -256,11 +299,11 @@ new_id(char id[STORE_ID_LEN + 1], struct rc_err *err)
 	return RC_OK;
 }
 
-enum rc_code
-store_submit(struct store *st, const char *idem, const char *dossier,
+static enum rc_code
+submit(struct store *st, const char *idem, const char *dossier,
     const char *dossier_id, const char *siren, const char *by,
-    long long queue_max, char id[STORE_ID_LEN + 1], int *existed, int *full,
-    struct rc_err *err)
+    long long queue_max, const char *state, char id[STORE_ID_LEN + 1],
+    int *existed, int *full, struct rc_err *err)
 {
 	sqlite3_stmt *s = NULL;
 	long long now = (long long)time(NULL), queued = 0;
@@ -306,7 +349,7 @@ store_submit(struct store *st, const char *idem, const char *dossier,
 	if (sqlite3_prepare_v2(st->db,
 	        "INSERT INTO jobs (id, idem, dossier, dossier_id, siren,"
 	        " submitted_by, state, created, updated)"
-	        " VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?)",
+	        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
 	        -1, &s, NULL) != SQLITE_OK) {
 		rc = dberr(st, err, "insert");
 		goto out;
@@ -317,8 +360,9 @@ store_submit(struct store *st, const char *idem, const char *dossier,
 	bind_text(s, 4, dossier_id);
 	bind_text(s, 5, siren);
 	bind_text(s, 6, by);
-	sqlite3_bind_int64(s, 7, now);
+	bind_text(s, 7, state);
 	sqlite3_bind_int64(s, 8, now);
+	sqlite3_bind_int64(s, 9, now);
 	if (sqlite3_step(s) != SQLITE_DONE) {
 		rc = dberr(st, err, "insert");
 		goto out;
@@ -333,6 +377,99 @@ out:
 			id[0] = '\0';
 		}
 	}
+	pthread_mutex_unlock(&st->mu);
+	return rc;
+}
+
+enum rc_code
+store_submit(struct store *st, const char *idem, const char *dossier,
+    const char *dossier_id, const char *siren, const char *by,
+    long long queue_max, char id[STORE_ID_LEN + 1], int *existed, int *full,
+    struct rc_err *err)
+{
+	return submit(st, idem, dossier, dossier_id, siren, by, queue_max,
+	    "queued", id, existed, full, err);
+}
+
+enum rc_code
+store_submit_awaiting(struct store *st, const char *idem, const char *dossier,
+    const char *dossier_id, const char *siren, const char *by,
+    long long queue_max, char id[STORE_ID_LEN + 1], int *existed, int *full,
+    struct rc_err *err)
+{
+	return submit(st, idem, dossier, dossier_id, siren, by, queue_max,
+	    "awaiting_credential", id, existed, full, err);
+}
+
+enum rc_code
+store_credential_attach(struct store *st, const char *id, const char *dossier,
+    const char *award_seen, int *attached, struct rc_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	enum rc_code rc = RC_OK;
+
+	*attached = 0;
+	pthread_mutex_lock(&st->mu);
+	/*
+	 * One statement: only a job that waits, or ended without running
+	 * (queued or running: refused), whose award is still the one the
+	 * caller judged (IS: NULL included).
+	 */
+	if (sqlite3_prepare_v2(st->db,
+	        "UPDATE jobs SET dossier = ?2, state = 'queued', error = NULL,"
+	        " updated = ?4 WHERE id = ?1 AND state IN"
+	        " ('awaiting_credential', 'done', 'error') AND award IS ?3",
+	        -1, &s, NULL) != SQLITE_OK) {
+		rc = dberr(st, err, "credential");
+		goto out;
+	}
+	bind_text(s, 1, id);
+	bind_text(s, 2, dossier);
+	bind_text(s, 3, award_seen);
+	sqlite3_bind_int64(s, 4, (long long)time(NULL));
+	if (sqlite3_step(s) != SQLITE_DONE) {
+		rc = dberr(st, err, "credential");
+		goto out;
+	}
+	*attached = sqlite3_changes(st->db) == 1;
+out:
+	sqlite3_finalize(s);
+	pthread_mutex_unlock(&st->mu);
+	return rc;
+}
+
+enum rc_code
+store_credential_target(struct store *st, const char *id, char **dossier,
+    char **award, char state[24], struct rc_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	const unsigned char *t;
+	enum rc_code rc = RC_OK;
+
+	*dossier = *award = NULL;
+	state[0] = '\0';
+	pthread_mutex_lock(&st->mu);
+	if (sqlite3_prepare_v2(st->db,
+	        "SELECT dossier, award, state FROM jobs WHERE id = ?", -1, &s,
+	        NULL) != SQLITE_OK) {
+		rc = dberr(st, err, "get");
+		goto out;
+	}
+	bind_text(s, 1, id);
+	if (sqlite3_step(s) != SQLITE_ROW)
+		goto out;
+	snprintf(state, 24, "%s", (const char *)sqlite3_column_text(s, 2));
+	if ((*dossier = rc_strdup((const char *)sqlite3_column_text(s, 0))) ==
+	        NULL ||
+	    ((t = sqlite3_column_text(s, 1)) != NULL &&
+	        (*award = rc_strdup((const char *)t)) == NULL)) {
+		rc_free(*dossier);
+		*dossier = NULL;
+		state[0] = '\0';
+		rc = RC_ERR(err, RC_ENOMEM, "out of memory");
+	}
+out:
+	sqlite3_finalize(s);
 	pthread_mutex_unlock(&st->mu);
 	return rc;
 }
@@ -638,25 +775,25 @@ out:
 }
 
 void
-store_counts(struct store *st, long long n[4])
+store_counts(struct store *st, long long n[STORE_NSTATES])
 {
-	static const char *const states[4] = { "queued", "running", "done",
-		"error" };
+	static const char *const states[STORE_NSTATES] = { "queued", "running",
+		"done", "error", "awaiting_credential" };
 	sqlite3_stmt *s = NULL;
 	const unsigned char *t;
 	int i;
 
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < STORE_NSTATES; i++)
 		n[i] = -1;
 	pthread_mutex_lock(&st->mu);
 	if (sqlite3_prepare_v2(st->db,
 	        "SELECT state, count(*) FROM jobs GROUP BY state", -1, &s,
 	        NULL) == SQLITE_OK) {
-		for (i = 0; i < 4; i++)
+		for (i = 0; i < STORE_NSTATES; i++)
 			n[i] = 0;
 		while (sqlite3_step(s) == SQLITE_ROW) {
 			t = sqlite3_column_text(s, 0);
-			for (i = 0; t != NULL && i < 4; i++)
+			for (i = 0; t != NULL && i < STORE_NSTATES; i++)
 				if (strcmp((const char *)t, states[i]) == 0)
 					n[i] = sqlite3_column_int64(s, 1);
 		}

@@ -20,9 +20,11 @@
 #include "common/err.h"
 
 #define STORE_SCHEMA_VERSION                                                   \
-	5                 /* 3: DS poller, 4: conformance, 5: re-checks        \
-	                   */
-#define STORE_ID_LEN   32 /* hex of 128 random bits */
+	6               /* 3: DS poller, 4: conformance, 5: re-checks, 6:      \
+	                   awaiting_credential */
+#define STORE_ID_LEN 32 /* hex of 128 random bits */
+/* Job states: queued, running, done, error, awaiting_credential. */
+#define STORE_NSTATES  5
 #define STORE_LIST_MAX 500
 
 struct store;
@@ -57,6 +59,34 @@ enum rc_code store_submit(struct store *st, const char *idem,
     const char *dossier, const char *dossier_id, const char *siren,
     const char *by, long long queue_max, char id[STORE_ID_LEN + 1],
     int *existed, int *full, struct rc_err *err);
+
+/*
+ * As store_submit, for a job that waits for its credential (state
+ * awaiting_credential, never claimed; docs/intake.md, "Credentials").
+ */
+enum rc_code store_submit_awaiting(struct store *st, const char *idem,
+    const char *dossier, const char *dossier_id, const char *siren,
+    const char *by, long long queue_max, char id[STORE_ID_LEN + 1],
+    int *existed, int *full, struct rc_err *err);
+
+/*
+ * A credential given for job id: in one statement, its stored dossier
+ * becomes dossier (canonical, with the credential's fingerprint) and it
+ * is queued, only if it is awaiting_credential, done or error and its
+ * award is still award_seen (the JSON text read by the caller, or NULL).
+ * *attached 1 when done, 0 when the job changed meanwhile or is queued or
+ * running (nothing done).
+ */
+/*
+ * Job id's stored dossier and award (JSON texts, rc_free; award NULL when
+ * none) and state; state "" and both NULL when there is no such job.
+ */
+enum rc_code store_credential_target(struct store *st, const char *id,
+    char **dossier, char **award, char state[24], struct rc_err *err);
+
+enum rc_code store_credential_attach(struct store *st, const char *id,
+    const char *dossier, const char *award_seen, int *attached,
+    struct rc_err *err);
 
 /*
  * Is dossier (canonical JSON, credential fingerprints included) the one
@@ -119,7 +149,7 @@ enum rc_code store_request_award(struct store *st, const char *id,
     const char *by, int *found, int *already, struct rc_err *err);
 
 /* Jobs per state: n[0] queued, running, done, error (-1 on error). */
-void store_counts(struct store *st, long long n[4]);
+void store_counts(struct store *st, long long n[STORE_NSTATES]);
 
 /* Jobs in state queued (or -1 on error). */
 long long store_queued(struct store *st);

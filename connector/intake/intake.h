@@ -27,6 +27,7 @@
 
 #include <jansson.h>
 
+#include "common/buf.h"
 #include "common/err.h"
 #include "verifier/dossier.h"
 
@@ -156,10 +157,26 @@ const char *intake_ds_field_str(enum intake_ds_field f);
  * that does not map gets RC_EINVAL and a sentence in err naming the DS
  * dossier number and the champ or rule ("DS dossier 4242: champ
  * \"Adresse de connexion\" (login_url) is missing"), never a silent
- * skip.  An API integration is refused with the credential rule of
- * docs/intake.md (tokens never travel through DS).  RC_ENOMEM.
+ * skip.  An API integration (API Particulier, API Entreprise) maps
+ * without its token, which never travels through DS (docs/intake.md,
+ * "Credentials"): intake_ds_awaiting says so.  *out is parsed by
+ * dossier_parse_submitted.  RC_ENOMEM.
  */
 enum rc_code intake_ds_map(json_t *node, const struct intake_ds_mapping *m,
     json_t **json, struct dossier **out, struct rc_err *err);
+
+/*
+ * Whether a mapped dossier waits for a credential: an api integration
+ * without the fingerprint of one given to the daemon.
+ */
+bool intake_ds_awaiting(const struct dossier *d);
+
+/*
+ * The annotation of a DS dossier that waits for its API token: where and
+ * how the collectivité gives it (public_url: daemon.public_url, or NULL),
+ * naming the DS number.  RC_ENOMEM.
+ */
+enum rc_code intake_ds_waiting_text(const char *public_url, long long number,
+    struct rc_buf *b);
 
 #endif /* RC_CONNECTOR_INTAKE_INTAKE_H */

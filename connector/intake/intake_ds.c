@@ -149,9 +149,14 @@ put(struct mapctx *c, json_t *obj, const char *key, enum intake_ds_field f,
 	return RC_OK;
 }
 
-/* "FranceConnect" -> 0, "FranceConnect+" -> 1, an API -> 2, else -1. */
+/*
+ * "FranceConnect" -> 0, "FranceConnect+" -> 1, an API -> 2, else -1;
+ * for an API, *api is the raccord name of the ones a DS dossier can
+ * name (those proved by a token: API Particulier, API Entreprise), or
+ * NULL for another one.
+ */
 static int
-kind_of(const char *v)
+kind_of(const char *v, const char **api)
 {
 	char k[64];
 	size_t i, n = 0;
@@ -165,8 +170,14 @@ kind_of(const char *v)
 	if (strcmp(k, "franceconnect+") == 0 ||
 	    strcmp(k, "franceconnectplus") == 0)
 		return 1;
-	if (strncmp(k, "api", 3) == 0)
+	*api = NULL;
+	if (strncmp(k, "api", 3) == 0) {
+		if (strcmp(k, "apiparticulier") == 0)
+			*api = "api_particulier";
+		else if (strcmp(k, "apientreprise") == 0)
+			*api = "api_entreprise";
 		return 2;
+	}
 	return -1;
 }
 
@@ -176,7 +187,7 @@ intake_ds_map(json_t *node, const struct intake_ds_mapping *m, json_t **json,
 {
 	struct mapctx c = { 0 };
 	json_t *d = NULL, *coll, *integ, *pay, *dem, *v;
-	const char *siret, *nom, *why = NULL, *kindv, *envv;
+	const char *siret, *nom, *why = NULL, *kindv, *envv, *api = NULL;
 	char id[64], siren[10], what[64], *text = NULL;
 	enum rc_code rc = RC_OK;
 	int found, iban_set, kind;
@@ -246,26 +257,34 @@ intake_ds_map(json_t *node, const struct intake_ds_mapping *m, json_t **json,
 	if (m->champ[INTAKE_DS_KIND] != NULL &&
 	    (kindv = champ_value(c.champs, m->champ[INTAKE_DS_KIND], &found)) !=
 	        NULL &&
-	    kindv[0] != '\0' && (kind = kind_of(kindv)) < 0) {
+	    kindv[0] != '\0' && (kind = kind_of(kindv, &api)) < 0) {
 		rc = RC_ERR(err, RC_EINVAL,
 		    "DS dossier %lld: champ \"%s\" (kind): \"%.64s\" is "
 		    "neither FranceConnect, FranceConnect+ nor an API",
 		    c.number, m->champ[INTAKE_DS_KIND], kindv);
 		goto out;
 	}
-	if (kind == 2) {
+	/*
+	 * An API: its token never travels through DS (docs/intake.md,
+	 * "Credentials"); the dossier maps without one and its job waits
+	 * for the collectivité to give it, naming the DS number.
+	 */
+	if (kind == 2 && api == NULL) {
 		rc = RC_ERR(err, RC_EINVAL,
-		    "DS dossier %lld: an API integration: API tokens never "
-		    "travel through démarches-simplifiées; the collectivité "
-		    "submits its token on the self-check page with DS "
-		    "dossier number %lld (docs/intake.md)",
-		    c.number, c.number);
+		    "DS dossier %lld: champ \"%s\" (kind): \"%.64s\": of the "
+		    "national APIs, a DS dossier can name API Particulier or "
+		    "API Entreprise (the others are checked with a DGFiP "
+		    "client: submit them to raccord directly)",
+		    c.number, m->champ[INTAKE_DS_KIND], kindv);
 		goto out;
 	}
-	if (json_object_set_new(integ, "kind", json_string("franceconnect")) !=
-	        0 ||
-	    (kind == 1 &&
-	        json_object_set_new(integ, "plus", json_true()) != 0)) {
+	if (kind == 2
+	        ? json_object_set_new(integ, "kind", json_string("api")) != 0 ||
+	            json_object_set_new(integ, "api", json_string(api)) != 0
+	        : json_object_set_new(integ, "kind",
+	              json_string("franceconnect")) != 0 ||
+	            (kind == 1 &&
+	                json_object_set_new(integ, "plus", json_true()) != 0)) {
 		rc = RC_ERR(err, RC_ENOMEM, "out of memory");
 		goto out;
 	}
@@ -282,16 +301,17 @@ intake_ds_map(json_t *node, const struct intake_ds_mapping *m, json_t **json,
 		rc = RC_ERR(err, RC_ENOMEM, "out of memory");
 		goto out;
 	}
-	if ((rc = put(&c, integ, "client_id", INTAKE_DS_CLIENT_ID, 1, NULL)) !=
-	        RC_OK ||
-	    (rc = put(&c, integ, "login_url", INTAKE_DS_LOGIN_URL, 1, NULL)) !=
-	        RC_OK ||
-	    (rc = put(&c, integ, "redirect_uri", INTAKE_DS_REDIRECT_URI, 1,
-	         NULL)) != RC_OK ||
-	    (rc = put(&c, integ, "post_logout_redirect_uri",
-	         INTAKE_DS_POST_LOGOUT_REDIRECT_URI, 0, NULL)) != RC_OK ||
-	    (rc = put(&c, integ, "button_page_url", INTAKE_DS_BUTTON_PAGE_URL,
-	         0, NULL)) != RC_OK)
+	if (kind != 2 &&
+	    ((rc = put(&c, integ, "client_id", INTAKE_DS_CLIENT_ID, 1, NULL)) !=
+	            RC_OK ||
+	        (rc = put(&c, integ, "login_url", INTAKE_DS_LOGIN_URL, 1,
+	             NULL)) != RC_OK ||
+	        (rc = put(&c, integ, "redirect_uri", INTAKE_DS_REDIRECT_URI, 1,
+	             NULL)) != RC_OK ||
+	        (rc = put(&c, integ, "post_logout_redirect_uri",
+	             INTAKE_DS_POST_LOGOUT_REDIRECT_URI, 0, NULL)) != RC_OK ||
+	        (rc = put(&c, integ, "button_page_url",
+	             INTAKE_DS_BUTTON_PAGE_URL, 0, NULL)) != RC_OK))
 		goto out;
 	if ((pay = json_object()) == NULL ||
 	    json_object_set_new(d, "paiement", pay) != 0) {
@@ -317,7 +337,10 @@ intake_ds_map(json_t *node, const struct intake_ds_mapping *m, json_t **json,
 		goto out;
 	}
 	snprintf(what, sizeof(what), "DS dossier %lld", c.number);
-	if ((rc = dossier_parse(text, strlen(text), what, out, err)) != RC_OK)
+	/* As the daemon stores a submission: no credential, and no file or
+	 * variable of the server (an API's token comes later, in memory). */
+	if ((rc = dossier_parse_submitted(text, strlen(text), what, out,
+	         err)) != RC_OK)
 		goto out;
 	*json = d;
 	d = NULL; /* transferred */
@@ -325,4 +348,46 @@ out:
 	free(text); /* json_dumps */
 	json_decref(d);
 	return rc;
+}
+
+bool
+intake_ds_awaiting(const struct dossier *d)
+{
+	size_t i;
+
+	for (i = 0; d != NULL && i < d->nintegrations; i++)
+		if (d->integrations[i].kind == DOSSIER_API &&
+		    d->integrations[i].submitted_sha256[0] == '\0')
+			return true;
+	return false;
+}
+
+enum rc_code
+intake_ds_waiting_text(const char *public_url, long long number,
+    struct rc_buf *b)
+{
+	int n = 0;
+
+	if (public_url != NULL)
+		for (n = (int)strlen(public_url);
+		     n > 0 && public_url[n - 1] == '/'; n--)
+			;
+	if (public_url != NULL)
+		rc_buf_addf(b,
+		    "raccord : en attente du jeton: déposez-le sur "
+		    "%.*s/#jeton-ds "
+		    "avec le numéro de dossier %lld.\nUn éditeur peut "
+		    "l'envoyer à POST %.*s/v1/intake/ds/%lld/credential.",
+		    n, public_url, number, n, public_url, number);
+	else
+		rc_buf_addf(b,
+		    "raccord : en attente du jeton: déposez-le sur la page "
+		    "d'auto-vérification de raccord avec le numéro de dossier "
+		    "%lld.",
+		    number);
+	rc_buf_adds(b,
+	    "\nLe jeton d'API ne passe jamais par "
+	    "démarches-simplifiées ; la vérification commence dès "
+	    "qu'il est reçu, et il n'est jamais conservé.");
+	return b->overflow ? RC_ENOMEM : RC_OK;
 }

@@ -517,6 +517,12 @@ run_node(void *arg, json_t *node, struct rc_err *err)
 	if (intake_ds_map(node, &x->m, &dj, &d, &merr) != RC_OK) {
 		st->refused++;
 		log_info("intake=ds dossier=%lld refused: %s", num, merr.msg);
+	} else if (intake_ds_awaiting(d)) {
+		/* Its token is given to the daemon, never to this pass. */
+		st->awaiting++;
+		if (intake_ds_waiting_text(x->pl->cfg->daemon_public_url, num,
+		        &text) != RC_OK)
+			rc = RC_ERR(err, RC_ENOMEM, "out of memory");
 	} else {
 		st->mapped++;
 		if (check_one(x->pl, d, &rep, &cerr) != RC_OK) {
@@ -525,7 +531,7 @@ run_node(void *arg, json_t *node, struct rc_err *err)
 			    cerr.msg);
 		}
 	}
-	if (rc == RC_OK &&
+	if (rc == RC_OK && text.len == 0 &&
 	    annotation_text(rep, d == NULL ? merr.msg : NULL, &text) != RC_OK)
 		rc = RC_ERR(err, RC_ENOMEM, "out of memory");
 	if (rc == RC_OK) {
@@ -535,7 +541,9 @@ run_node(void *arg, json_t *node, struct rc_err *err)
 			written ? st->annotated++ : st->unchanged++;
 			fprintf(x->out, "DS %lld: %s%s\n", num,
 			    d == NULL ? "refused"
-			              : verdict_str(report_verdict(rep)),
+			        : rep == NULL
+			        ? "awaiting its API token"
+			        : verdict_str(report_verdict(rep)),
 			    written ? "" : " (annotation unchanged)");
 		} else
 			st->errors++;

@@ -117,6 +117,18 @@ test_map_ok(void **state)
 	assert_string_equal(d->paiement.titulaire, "COMMUNE DE PARIS");
 	assert_string_equal(json_string_value(json_object_get(j, "dossier_id")),
 	    "DS-4242-101");
+	assert_false(intake_ds_awaiting(d));
+	json_decref(j);
+	dossier_free(d);
+	d = NULL;
+	/* An API: mapped without its token, which comes to the daemon. */
+	assert_int_equal(intake_ds_map(node(104), &m, &j, &d, &err), RC_OK);
+	assert_int_equal(d->integrations[0].kind, DOSSIER_API);
+	assert_string_equal(d->integrations[0].api, "api_particulier");
+	assert_null(json_object_get(
+	    json_array_get(json_object_get(j, "integrations"), 0),
+	    "client_id"));
+	assert_true(intake_ds_awaiting(d));
 	json_decref(j);
 	dossier_free(d);
 	d = NULL;
@@ -151,8 +163,6 @@ test_map_refused(void **state)
 	    "DS dossier 102: champ \"Adresse de connexion\" (login_url) is "
 	    "empty");
 	map_fails(&m, 103, "DS dossier 103: demandeur SIRET 21750001600018");
-	map_fails(&m, 104,
-	    "API tokens never travel through démarches-simplifiées");
 	map_fails(&m, 105,
 	    "DS dossier 105: the demandeur is not a personne morale with a "
 	    "SIRET (PersonnePhysique)");
