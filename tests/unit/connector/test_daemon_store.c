@@ -157,6 +157,83 @@ test_claim_finish_requeue(void **state)
 	store_close(st);
 }
 
+/*
+ * A job awaiting its credential (schema 6, a DS dossier naming an API) is
+ * never claimed; the credential queues it in one statement, only from a
+ * state that is not queued or running and only while its award is the
+ * one the caller judged.
+ */
+static void
+test_awaiting_credential(void **state)
+{
+	char a[STORE_ID_LEN + 1], b[STORE_ID_LEN + 1], st_[24];
+	char *dossier = NULL, *award = NULL;
+	struct rc_err err = { 0 };
+	struct store_job job;
+	struct store *st = open_store(NULL);
+	json_t *j = NULL;
+	long long n[STORE_NSTATES];
+	int existed, full, got, attached;
+
+	(void)state;
+	assert_int_equal(store_submit_awaiting(st, "ka", "{\"w\":1}", "DS-1",
+	                     "217500016", "intake-ds", 10, a, &existed, &full,
+	                     &err),
+	    RC_OK);
+	assert_string_equal(state_of(st, a, &j), "awaiting_credential");
+	submit(st, "kb", 10, b, 0, 0);
+	store_counts(st, n);
+	assert_int_equal(n[0], 1); /* queued: b only */
+	assert_int_equal(n[4], 1); /* awaiting_credential: a */
+	assert_int_equal(store_claim(st, &job, &got, &err), RC_OK);
+	assert_int_equal(got, 1);
+	assert_string_equal(job.id, b);
+	store_job_cleanup(&job);
+	assert_int_equal(store_claim(st, &job, &got, &err), RC_OK);
+	assert_int_equal(got, 0); /* a waits */
+	assert_int_equal(
+	    store_credential_attach(st, a, "{\"w\":2}", NULL, &attached, &err),
+	    RC_OK);
+	assert_int_equal(attached, 1);
+	assert_string_equal(state_of(st, a, &j), "queued");
+	/* Queued now: a second credential changes nothing. */
+	assert_int_equal(
+	    store_credential_attach(st, a, "{\"w\":3}", NULL, &attached, &err),
+	    RC_OK);
+	assert_int_equal(attached, 0);
+	assert_int_equal(store_claim(st, &job, &got, &err), RC_OK);
+	assert_string_equal(job.id, a);
+	assert_string_equal(job.dossier, "{\"w\":2}");
+	assert_int_equal(store_finish(st, &job, "done", "verified", "{}", NULL,
+	                     "{\"decisions\":[]}", &err),
+	    RC_OK);
+	store_job_cleanup(&job);
+	/* The award changed since the caller read it (NULL): refused. */
+	assert_int_equal(
+	    store_credential_attach(st, a, "{\"w\":4}", NULL, &attached, &err),
+	    RC_OK);
+	assert_int_equal(attached, 0);
+	assert_int_equal(
+	    store_credential_target(st, a, &dossier, &award, st_, &err), RC_OK);
+	assert_string_equal(dossier, "{\"w\":2}");
+	assert_string_equal(award, "{\"decisions\":[]}");
+	assert_string_equal(st_, "done");
+	assert_int_equal(
+	    store_credential_attach(st, a, "{\"w\":4}", award, &attached, &err),
+	    RC_OK);
+	assert_int_equal(attached, 1);
+	assert_string_equal(state_of(st, a, &j), "queued");
+	rc_free(dossier);
+	rc_free(award);
+	assert_int_equal(
+	    store_credential_target(st, "nope", &dossier, &award, st_, &err),
+	    RC_OK);
+	assert_null(dossier);
+	assert_string_equal(st_, "");
+	json_decref(j);
+	store_close(st);
+}
+
 static void
 test_award_requests(void **state)
 {
@@ -1041,6 +1118,8 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_claim_finish_requeue,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_awaiting_credential, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_award_requests, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_award_survives_crash,
