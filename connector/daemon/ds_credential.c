@@ -28,6 +28,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <curl/curl.h>
 #include <openssl/crypto.h>
 
 #include "common/log.h"
@@ -363,6 +364,112 @@ out:
 		log_warn("intake=ds dossier=%lld credential refused: %s",
 		    number, why);
 	return o;
+}
+
+/* Field k of an application/x-www-form-urlencoded body, decoded. */
+static enum rc_code
+form_value(CURL *cu, const char *p, size_t n, char **out, size_t *outlen)
+{
+	char *raw, *dec, *s;
+	int dlen;
+
+	if ((raw = rc_malloc(n + 1)) == NULL)
+		return RC_ENOMEM;
+	memcpy(raw, p, n);
+	raw[n] = '\0';
+	for (s = raw; *s != '\0'; s++)
+		if (*s == '+')
+			*s = ' ';
+	dec = curl_easy_unescape(cu, raw, 0, &dlen);
+	rc_free_secret(raw, n);
+	if (dec == NULL)
+		return RC_ENOMEM;
+	/* A NUL inside: the token check refuses it (length differs). */
+	if ((*out = rc_malloc((size_t)dlen + 1)) == NULL) {
+		OPENSSL_cleanse(dec, (size_t)dlen);
+		curl_free(dec);
+		return RC_ENOMEM;
+	}
+	memcpy(*out, dec, (size_t)dlen);
+	(*out)[dlen] = '\0';
+	*outlen = (size_t)dlen;
+	OPENSSL_cleanse(dec, (size_t)dlen);
+	curl_free(dec);
+	return RC_OK;
+}
+
+enum rc_code
+ds_credential_form_parse(const char *body, size_t len,
+    struct ds_credential_form *f)
+{
+	static const char *const names[3] = { "ds_number", "token", "csrf" };
+	const char *p = body, *end = body + len, *amp, *eq;
+	char **slot[3];
+	enum rc_code rc = RC_OK;
+	CURL *cu;
+	size_t k, vlen;
+
+	memset(f, 0, sizeof(*f));
+	slot[0] = &f->number;
+	slot[1] = &f->token;
+	slot[2] = &f->csrf;
+	if ((cu = curl_easy_init()) == NULL)
+		return RC_ENOMEM;
+	while (p < end && rc == RC_OK) {
+		if ((amp = memchr(p, '&', (size_t)(end - p))) == NULL)
+			amp = end;
+		eq = memchr(p, '=', (size_t)(amp - p));
+		for (k = 0; eq != NULL && k < 3; k++)
+			if ((size_t)(eq - p) == strlen(names[k]) &&
+			    memcmp(p, names[k], (size_t)(eq - p)) == 0)
+				break;
+		if (eq != NULL && k < 3 && *slot[k] == NULL &&
+		    (size_t)(amp - eq - 1) <= 3 * DAEMON_SECRET_MAX + 64) {
+			rc = form_value(cu, eq + 1, (size_t)(amp - eq - 1),
+			    slot[k], &vlen);
+			if (rc == RC_OK && k == 1)
+				f->token_len = vlen;
+		}
+		p = amp + 1;
+	}
+	curl_easy_cleanup(cu);
+	if (rc != RC_OK)
+		ds_credential_form_cleanup(f);
+	return rc;
+}
+
+void
+ds_credential_form_cleanup(struct ds_credential_form *f)
+{
+	rc_free(f->number);
+	if (f->token != NULL)
+		rc_free_secret(f->token, f->token_len);
+	rc_free(f->csrf);
+	memset(f, 0, sizeof(*f));
+}
+
+long long
+ds_credential_number(const char *s)
+{
+	unsigned long long v = 0;
+	size_t n;
+
+	if (s == NULL)
+		return 0;
+	while (*s == ' ')
+		s++;
+	n = strspn(s, "0123456789");
+	if (n == 0 || n > 18 || s[n + strspn(s + n, " ")] != '\0')
+		return 0;
+	{
+		char d[20];
+
+		memcpy(d, s, n);
+		d[n] = '\0';
+		if (!http_parse_u64(d, (unsigned long long)INT64_MAX, &v))
+			return 0;
+	}
+	return (long long)v;
 }
 
 static unsigned

@@ -48,6 +48,23 @@ int ds_credential_token_ok(const char *t, size_t len);
 /* The client's address (an IPv6 /64 as one), "?" when unknown. */
 void ds_credential_client_addr(struct http_ctx *x, char *out, size_t n);
 
+/*
+ * The self-check page's form (selfcheck.c): ds_number, token and csrf of
+ * an application/x-www-form-urlencoded body, decoded (NULL when absent);
+ * the token's buffers are wiped.  ds_credential_form_cleanup wipes and
+ * frees.  RC_ENOMEM.
+ */
+struct ds_credential_form {
+	char *number, *token, *csrf;
+	size_t token_len; /* decoded bytes: a NUL inside is refused */
+};
+enum rc_code ds_credential_form_parse(const char *body, size_t len,
+    struct ds_credential_form *f);
+void ds_credential_form_cleanup(struct ds_credential_form *f);
+
+/* A DS dossier number as typed (digits, blanks around), or 0. */
+long long ds_credential_number(const char *s);
+
 /* The route (http_route_fn), and its counters for /metrics. */
 int ds_credential_route(struct http_ctx *x, struct http_req *rq,
     enum MHD_Result *ret);

@@ -39,6 +39,7 @@
 #include "common/log.h"
 #include "common/mem.h"
 #include "common/utf8.h"
+#include "connector/daemon/ds_credential.h"
 #include "connector/daemon/selfcheck.h"
 #include "connector/site_dossier.h"
 #include "verifier/catalog.h"
@@ -574,6 +575,9 @@ form_field(struct rc_buf *b, int k, const char *value, const char *error)
 	rc_buf_adds(b, "</div>\n");
 }
 
+/* Below: the DS token section of the page (only with the DS poller). */
+static void ds_token_section(struct rc_buf *b, const char *csrf);
+
 /* GET / (errs NULL) or the form again with the field messages. */
 static enum MHD_Result
 form_page(struct http_ctx *x, unsigned status, const struct sc_form *f,
@@ -648,6 +652,8 @@ form_page(struct http_ctx *x, unsigned status, const struct sc_form *f,
 	rc_buf_adds(&b,
 	    "\">\n<button class=\"fr-btn\" type=\"submit\" "
 	    "id=\"selfcheck-submit\">Lancer le test</button>\n</form>\n");
+	if (ds_credential_on(x->dm->pl.cfg))
+		ds_token_section(&b, tok);
 	page_foot(x->dm, &b);
 	return send_page(x, status, &b, NULL, 0);
 }
@@ -1842,6 +1848,142 @@ get_static(struct http_ctx *x, const char *rel)
 	return ret;
 }
 
+/* --- a DS dossier's API token (ds_credential.c, docs/intake.md) -------- */
+
+/*
+ * The section of GET / where a collectivité gives the API token of its
+ * démarches-simplifiées dossier, once, with the dossier's number (only
+ * when the DS poller runs).  Its own form: the same CSRF token, posted to
+ * /jeton-ds.
+ */
+static void
+ds_token_section(struct rc_buf *b, const char *csrf)
+{
+	rc_buf_adds(b,
+	    "<section class=\"fr-mt-8w\" id=\"jeton-ds\" "
+	    "aria-labelledby=\"jeton-ds-titre\">\n"
+	    "<h2 id=\"jeton-ds-titre\">Déposer le jeton d'API d'un dossier "
+	    "démarches-simplifiées</h2>\n"
+	    "<p>Votre dossier sur démarches-simplifiées désigne une API "
+	    "nationale (API Particulier, API Entreprise) : son jeton n'y "
+	    "passe jamais. Déposez-le ici, une fois, avec le numéro du "
+	    "dossier. Il sert seulement à vérifier ce dossier, pour le SIRET "
+	    "du dossier ; il est gardé en mémoire le temps de la "
+	    "vérification et n'est jamais enregistré. Le résultat est écrit "
+	    "dans l'annotation du dossier.</p>\n"
+	    "<form id=\"jeton-ds-form\" method=\"post\" action=\"/jeton-ds\" "
+	    "novalidate>\n"
+	    "<fieldset class=\"fr-fieldset\"><legend "
+	    "class=\"fr-fieldset__legend\">Votre dossier</legend>\n"
+	    "<div class=\"fr-fieldset__content\">\n"
+	    "<div class=\"fr-input-group\">\n"
+	    "<label class=\"fr-label\" for=\"ds_number\">Numéro du dossier "
+	    "démarches-simplifiées<span class=\"fr-hint-text\">Le numéro "
+	    "affiché sur démarches-simplifiées, en chiffres (exemple : "
+	    "104).</span></label>\n"
+	    "<input class=\"fr-input\" type=\"text\" id=\"ds_number\" "
+	    "name=\"ds_number\" inputmode=\"numeric\" autocomplete=\"off\" "
+	    "maxlength=\"20\" required value=\"\">\n</div>\n"
+	    "<div class=\"fr-input-group\">\n"
+	    "<label class=\"fr-label\" for=\"ds_token\">Jeton d'API<span "
+	    "class=\"fr-hint-text\">Tel que le fournisseur de l'API vous "
+	    "l'a remis, sans espace.</span></label>\n"
+	    "<input class=\"fr-input\" type=\"password\" id=\"ds_token\" "
+	    "name=\"token\" autocomplete=\"off\" spellcheck=\"false\" "
+	    "maxlength=\"8192\" required value=\"\">\n</div>\n"
+	    "</div></fieldset>\n<input type=\"hidden\" name=\"csrf\" "
+	    "value=\"");
+	esc(b, csrf);
+	rc_buf_adds(b,
+	    "\">\n<button class=\"fr-btn\" type=\"submit\" "
+	    "id=\"jeton-ds-submit\">Déposer le jeton</button>\n</form>\n"
+	    "</section>\n");
+}
+
+/* POST /jeton-ds: the form above. */
+static enum MHD_Result
+post_ds_token(struct http_ctx *x, struct http_req *rq)
+{
+	struct ds_credential_form f;
+	char addr[INET6_ADDRSTRLEN + 8], id[STORE_ID_LEN + 1], why[600],
+	    text[700];
+	long long num, retry = 0;
+	enum MHD_Result ret;
+	enum ds_cred o;
+
+	if (ds_credential_form_parse(rq->body.data ? rq->body.data : "",
+	        rq->body.len, &f) != RC_OK)
+		return alert_page(x, MHD_HTTP_INTERNAL_SERVER_ERROR, "error",
+		    NULL, "Erreur du service", "Réessayez plus tard.", 0);
+	if (!csrf_ok(x, f.csrf)) {
+		ret = csrf_refused(x);
+		goto out;
+	}
+	if ((num = ds_credential_number(f.number)) <= 0) {
+		ret = alert_page(x, MHD_HTTP_BAD_REQUEST, "error",
+		    "ds-token-refused", "Numéro de dossier invalide",
+		    "Indiquez le numéro du dossier démarches-simplifiées, en "
+		    "chiffres (exemple : 104). Rien n'a été fait.",
+		    0);
+		goto out;
+	}
+	client_addr(x, addr, sizeof(addr));
+	if (ds_credential_limited(addr, num, &retry)) {
+		ret = too_many(x, retry > 0 ? retry : 60,
+		    "Beaucoup de jetons ont été déposés depuis cette adresse "
+		    "ou pour ce dossier.");
+		goto out;
+	}
+	o = ds_credential_give(x->dm, num, f.token ? f.token : "",
+	    f.token ? f.token_len : 0, id, why, sizeof(why));
+	switch (o) {
+	case DS_CRED_OK:
+		snprintf(text, sizeof(text),
+		    "La vérification du dossier n° %lld commence. Son "
+		    "résultat sera écrit dans l'annotation du dossier sur "
+		    "démarches-simplifiées. Le jeton n'est pas enregistré.",
+		    num);
+		ret = alert_page(x, MHD_HTTP_ACCEPTED, "success",
+		    "ds-token-accepted", "Jeton reçu", text, 0);
+		break;
+	case DS_CRED_BAD:
+		ret = alert_page(x, MHD_HTTP_BAD_REQUEST, "error",
+		    "ds-token-refused", "Jeton invalide",
+		    "Le jeton compte de 1 à 8192 caractères imprimables, "
+		    "sans espace ni retour à la ligne. Rien n'a été fait.",
+		    0);
+		break;
+	case DS_CRED_NOT_FOUND:
+		snprintf(text, sizeof(text),
+		    "Aucun dossier n° %lld de la démarche n'est connu de "
+		    "raccord. Vérifiez le numéro ; un dossier déposé il y a "
+		    "quelques minutes est lu au prochain passage. Rien n'a "
+		    "été fait.",
+		    num);
+		ret = alert_page(x, MHD_HTTP_NOT_FOUND, "error",
+		    "ds-token-refused", "Dossier inconnu", text, 0);
+		break;
+	case DS_CRED_CONFLICT:
+		snprintf(text, sizeof(text),
+		    "Le dossier n° %lld ne prend pas de jeton maintenant : il "
+		    "est déjà attribué, en cours de vérification, ne désigne "
+		    "pas d'API, ou ne correspond pas à un dossier raccord (son "
+		    "annotation dit pourquoi). Rien n'a été fait.",
+		    num);
+		ret = alert_page(x, MHD_HTTP_CONFLICT, "error",
+		    "ds-token-refused", "Jeton non accepté", text, 0);
+		break;
+	default:
+		ret = alert_page(x, MHD_HTTP_INTERNAL_SERVER_ERROR, "error",
+		    NULL, "Erreur du service",
+		    "Rien n'a été fait ; réessayez plus tard.", 0);
+		break;
+	}
+out:
+	ds_credential_form_cleanup(&f);
+	return ret;
+}
+
 /* --- dispatch ---------------------------------------------------------- */
 
 int
@@ -1855,6 +1997,15 @@ selfcheck_route(struct http_ctx *x, struct http_req *rq, enum MHD_Result *ret)
 
 	if (!x->dm->pl.cfg->selfcheck_enabled)
 		return 0;
+	if (strcmp(u, "/jeton-ds") == 0 && ds_credential_on(x->dm->pl.cfg)) {
+		pthread_once(&sc.once, sc_init);
+		*ret = !sc.ready
+		    ? http_respond_error(x, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		          "no random key for the self-check page")
+		    : post ? post_ds_token(x, rq)
+		           : http_respond_method(x, "POST");
+		return 1;
+	}
 	if (strcmp(u, "/") != 0 && strcmp(u, "/selfcheck") != 0 &&
 	    strcmp(u, "/regles") != 0 && strncmp(u, "/r/", 3) != 0 &&
 	    strncmp(u, "/static/", 8) != 0)

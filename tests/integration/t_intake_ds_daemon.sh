@@ -11,7 +11,11 @@
 # annotation; a dossier changed after its check is checked again; a
 # write-back refused by DS stays pending and is done later, the job
 # never failed; auto_instruction off then on; /metrics per connector;
-# the DS token in no log.
+# the DS token in no log.  A DS dossier naming an API waits for its token
+# (awaiting_credential, the annotation says where): given on the
+# self-check page's form (a staging token: failed) then by the vendor
+# route (the live one: verified, then awarded); refusals (404, 400, 409)
+# change nothing; the tokens in no log, store, annotation nor ledger.
 set -u
 . tests/integration/lib.sh
 . tests/integration/lib_daemon.sh
@@ -53,6 +57,7 @@ base, out, dsport, port, store, ledger, ti, auto, key = sys.argv[1:10]
 cfg = json.load(open(base))
 cfg["daemon"] = {"listen": "127.0.0.1:%s" % port, "store": store,
                  "public_url": "https://raccord.example.fr/",
+                 "selfcheck": {"enabled": True},
                  "tokens": [{"name": "dinum-1", "role": "instructor",
                              "sha256": hashlib.sha256(ti.encode()).hexdigest()}]}
 cfg["ledger"] = {"dir": ledger, "key_file": key}
@@ -200,7 +205,8 @@ wait_for 10 written10
 [ "$(m awaiting_credential)" = 1 ] && ok "metrics: one dossier waiting for its token" || nok "awaiting=$(m awaiting_credential)"
 # --- DS 104's token (docs/intake.md, "Credentials"): given by a vendor
 # with POST /v1/intake/ds/{number}/credential (a public route), checked
-# against the dossier's SIRET, annotated, awarded on an instructor's verify.
+# against the dossier's SIRET, annotated, awarded on an instructor's verify;
+# before it, a token given on the self-check page's form.
 jwt "$WORK/valid.tok" "Commune de Test" 31536000
 TOK=$(tr -d '\n' <"$WORK/valid.tok")
 python3 -c 'import json,sys; json.dump({"token": sys.argv[2]}, open(sys.argv[1], "w"))' "$WORK/tok.json" "$TOK"
@@ -214,7 +220,33 @@ req GET /v1/intake/ds/104/credential ""; expect_code "GET: 405" 405
 req POST /v1/intake/ds/102/credential "" "$WORK/tok.json"; expect_code "a DS dossier that does not map: 409" 409
 req GET "/v1/dossiers/$J104" "$T_INSTR"
 [ "$(jget '["state"]')" = awaiting_credential ] && ok "refused tokens changed nothing: still awaiting_credential" || nok "DS 104's job: $(head -c 300 "$WORK/resp")"
-req POST /v1/intake/ds/104/credential "" "$WORK/tok.json"; expect_code "DS 104's token by the API route: 202" 202
+# The self-check page's form first (the page is on): a staging token, so
+# the check fails; then the vendor's route with the live token replaces it.
+curl -s "$BASE/" >"$WORK/page.html"
+python3 - "$WORK/page.html" <<'PY' && ok "GET /: the DS token section (labelled fields, CSRF)" || nok "no DS token section: $(grep -c jeton "$WORK/page.html")"
+import re, sys
+h = open(sys.argv[1], encoding="utf-8").read()
+s = h[h.index('id="jeton-ds"'):]
+assert 'action="/jeton-ds"' in s and 'name="csrf" value="' in s, s[:300]
+for i in ("ds_number", "ds_token"):
+    assert re.search(r'<label class="fr-label" for="%s">' % i, s) and ('id="%s"' % i) in s, i
+assert 'type="password"' in s
+PY
+CSRF=$(sed -n '/id="jeton-ds"/,$p' "$WORK/page.html" | sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' | head -1)
+jwt "$WORK/staging.tok" "staging development" 31536000 00000000-0000-0000-0000-000000000000
+STAGING=$(tr -d '\n' <"$WORK/staging.tok")
+form_post() { # NUMBER TOKEN CSRF
+	curl -s -o "$WORK/form.html" -w '%{http_code}' --data-urlencode "ds_number=$1" \
+		--data-urlencode "token=$2" --data-urlencode "csrf=$3" "$BASE/jeton-ds"
+}
+c=$(form_post 104 "$STAGING" "forged")
+[ "$c" = 403 ] && grep -q 'data-testid="csrf-refused"' "$WORK/form.html" && ok "the form without its CSRF token: 403" || nok "forged CSRF: $c"
+c=$(form_post "cent quatre" "$STAGING" "$CSRF")
+[ "$c" = 400 ] && grep -q "Numéro de dossier invalide" "$WORK/form.html" && ok "the form with a number that is not one: 400, in French" || nok "bad number: $c"
+c=$(form_post 104 "$STAGING" "$CSRF")
+[ "$c" = 202 ] && grep -q 'data-testid="ds-token-accepted"' "$WORK/form.html" && ok "DS 104's token by the self-check form: accepted" || nok "form: $c $(head -c 300 "$WORK/form.html")"
+wait_for 30 text_has RG9zc2llci0104 "vérification échouée" && ok "the form's (staging) token checked: failed, annotated" || nok "DS 104 after the form: '$(text_of RG9zc2llci0104)'"
+req POST /v1/intake/ds/104/credential "" "$WORK/tok.json"; expect_code "DS 104's token by the API route: 202 (it replaces the failed one)" 202
 [ "$(jget '["id"]')" = "$J104" ] && [ "$(jget '["state"]')" = queued ] && ok "the answer names DS 104's job, queued" || nok "answer: $(cat "$WORK/resp")"
 wait_for 30 text_has RG9zc2llci0104 "vérification vérifiée" && ok "DS 104 checked with its token: verified, annotated" || nok "DS 104: '$(text_of RG9zc2llci0104)' $(tail -3 "$WORK/daemon.log")"
 req GET "/v1/dossiers/$J104" "$T_INSTR"
@@ -231,7 +263,7 @@ req POST /v1/intake/ds/104/credential "" "$WORK/tok.json"; expect_code "a new to
 state
 : >"$WORK/leaks"
 for f in "$WORK/daemon.log" "$WORK/daemon.out" "$WORK"/jobs.sqlite* "$WORK/state.json" "$WORK/ds.out" "$L"/*.jsonl "$L"/evidence/*; do
-	[ -f "$f" ] && grep -q -F "$TOK" "$f" && echo "$f" >>"$WORK/leaks"
+	[ -f "$f" ] && { grep -q -F "$TOK" "$f" || grep -q -F "$STAGING" "$f"; } && echo "$f" >>"$WORK/leaks"
 done
 [ ! -s "$WORK/leaks" ] && ok "DS 104's token in no log, store, annotation nor ledger" || nok "the token leaked into: $(cat "$WORK/leaks")"
 TOKSHA=$(printf '%s' "$TOK" | sha256sum | cut -d' ' -f1)
