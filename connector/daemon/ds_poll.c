@@ -211,9 +211,8 @@ writeback_row(struct daemon *dm, json_t *row, int *retry_after)
 	}
 	if ((token = ds_token(cfg)) == NULL) {
 		json_decref(job);
-		store_ds_mark(dm->store, num, NULL, NULL, -1, 1, &err);
 		count(DSC_ERRORS);
-		return RC_ECONFIG;
+		return RC_ECONFIG; /* pending: released as failed */
 	}
 	rc_buf_init(&text, 64 * 1024);
 	rc_buf_init(&extra, 16 * 1024);
@@ -266,7 +265,7 @@ annotate:
 		store_ds_mark(dm->store, num, NULL, "en_instruction", 1, -1,
 		    &err);
 	}
-	if (store_ds_mark(dm->store, num, text.data, NULL, -1, 0, &err) !=
+	if (store_ds_mark(dm->store, num, text.data, NULL, -1, -1, &err) !=
 	    RC_OK)
 		log_error("intake=ds dossier=%lld: %s", num, err.msg);
 out:
@@ -274,11 +273,46 @@ out:
 		count(DSC_ERRORS);
 		log_warn("intake=ds dossier=%lld job=%s write-back pending: %s",
 		    num, jid, rc == RC_ENOMEM ? "out of memory" : err.msg);
-		store_ds_mark(dm->store, num, NULL, NULL, -1, 1, &err);
 	}
 	rc_buf_free(&text);
 	rc_buf_free(&extra);
 	json_decref(job);
+	return rc;
+}
+
+/*
+ * DS dossier num's write-back by exactly one writer: the worker (a job
+ * ended) and the poller (pending write-backs) may both ask at once.  The
+ * row is claimed in one store statement; the loser leaves it marked, and
+ * the winner's release makes it pending again (redone at the next poll),
+ * so the latest outcome is still written.  The row is read after the
+ * claim: what was written or instructed before is seen.  RC_ENET when DS
+ * is down (the row stays pending).
+ */
+static enum rc_code
+writeback_claimed(struct daemon *dm, long long num, int *retry_after)
+{
+	struct rc_err err = { 0 };
+	json_t *row = NULL;
+	enum rc_code rc = RC_OK;
+	int claimed = 0;
+
+	*retry_after = 0;
+	if (store_ds_claim(dm->store, num, &claimed, &err) != RC_OK) {
+		log_error("intake=ds dossier=%lld: %s", num, err.msg);
+		return RC_OK;
+	}
+	if (!claimed) {
+		log_info("intake=ds dossier=%lld write-back under way "
+		         "elsewhere: redone after it",
+		    num);
+		return RC_OK;
+	}
+	if (store_ds_get(dm->store, num, &row, &err) == RC_OK && row != NULL)
+		rc = writeback_row(dm, row, retry_after);
+	json_decref(row);
+	if (store_ds_release(dm->store, num, rc != RC_OK, &err) != RC_OK)
+		log_error("intake=ds dossier=%lld: %s", num, err.msg);
 	return rc;
 }
 
@@ -297,7 +331,10 @@ ds_writeback_job(struct daemon *dm, const char *job_id)
 		return;
 	}
 	if (row != NULL)
-		writeback_row(dm, row, &retry);
+		writeback_claimed(dm,
+		    (long long)json_integer_value(
+		        json_object_get(row, "number")),
+		    &retry);
 	json_decref(row);
 }
 
@@ -443,7 +480,6 @@ redo_pending(struct daemon *dm, int *retry_after)
 {
 	struct rc_err err = { 0 };
 	long long nums[DS_PENDING_MAX];
-	json_t *row;
 	size_t i, n;
 	enum rc_code rc = RC_OK;
 
@@ -452,13 +488,8 @@ redo_pending(struct daemon *dm, int *retry_after)
 		log_error("intake=ds %s", err.msg);
 		return RC_OK;
 	}
-	for (i = 0; i < n && rc != RC_ENET; i++) {
-		row = NULL;
-		if (store_ds_get(dm->store, nums[i], &row, &err) == RC_OK &&
-		    row != NULL)
-			rc = writeback_row(dm, row, retry_after);
-		json_decref(row);
-	}
+	for (i = 0; i < n && rc != RC_ENET; i++)
+		rc = writeback_claimed(dm, nums[i], retry_after);
 	return rc;
 }
 

@@ -271,6 +271,11 @@ store_open(const char *path, struct store **out, size_t *requeued,
 	         " WHERE state = 'running'",
 	         err)) != RC_OK)
 		goto fail;
+	/* A write-back claimed when the process died: redo it. */
+	if ((rc = exec(st,
+	         "UPDATE ds_dossiers SET pending = 1 WHERE pending IN (2, 3)",
+	         err)) != RC_OK)
+		goto fail;
 	*out = st;
 	return RC_OK;
 fail:
@@ -1121,6 +1126,83 @@ store_ds_mark(struct store *st, long long number, const char *written,
 	bind_text(s, 3, ds_state);
 	sqlite3_bind_int(s, 4, instructed);
 	sqlite3_bind_int(s, 5, pending);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		rc = dberr(st, err, "ds_dossiers");
+out:
+	sqlite3_finalize(s);
+	pthread_mutex_unlock(&st->mu);
+	return rc;
+}
+
+/*
+ * A write-back claimed by one writer (review finding: the poller's
+ * pending write-backs and the worker could write the same row at once,
+ * and pass a dossier into instruction twice).  ds_dossiers.pending: 0
+ * nothing to do, 1 to redo at the next poll, 2 claimed, 3 claimed and
+ * asked again meanwhile.  The claim is one UPDATE: whoever changes the
+ * row owns it.
+ */
+enum rc_code
+store_ds_claim(struct store *st, long long number, int *claimed,
+    struct rc_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	enum rc_code rc = RC_OK;
+
+	*claimed = 0;
+	pthread_mutex_lock(&st->mu);
+	if (sqlite3_prepare_v2(st->db,
+	        "UPDATE ds_dossiers SET pending = 2"
+	        " WHERE number = ?1 AND pending IN (0, 1)",
+	        -1, &s, NULL) != SQLITE_OK) {
+		rc = dberr(st, err, "ds_dossiers");
+		goto out;
+	}
+	sqlite3_bind_int64(s, 1, number);
+	if (sqlite3_step(s) != SQLITE_DONE) {
+		rc = dberr(st, err, "ds_dossiers");
+		goto out;
+	}
+	*claimed = sqlite3_changes(st->db) == 1;
+	sqlite3_finalize(s);
+	s = NULL;
+	if (*claimed)
+		goto out;
+	/* Someone writes it now: they redo it (at the next poll) after. */
+	if (sqlite3_prepare_v2(st->db,
+	        "UPDATE ds_dossiers SET pending = 3"
+	        " WHERE number = ?1 AND pending = 2",
+	        -1, &s, NULL) != SQLITE_OK) {
+		rc = dberr(st, err, "ds_dossiers");
+		goto out;
+	}
+	sqlite3_bind_int64(s, 1, number);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		rc = dberr(st, err, "ds_dossiers");
+out:
+	sqlite3_finalize(s);
+	pthread_mutex_unlock(&st->mu);
+	return rc;
+}
+
+enum rc_code
+store_ds_release(struct store *st, long long number, int failed,
+    struct rc_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	enum rc_code rc = RC_OK;
+
+	pthread_mutex_lock(&st->mu);
+	if (sqlite3_prepare_v2(st->db,
+	        "UPDATE ds_dossiers SET pending ="
+	        " CASE WHEN ?2 OR pending = 3 THEN 1 ELSE 0 END"
+	        " WHERE number = ?1 AND pending IN (2, 3)",
+	        -1, &s, NULL) != SQLITE_OK) {
+		rc = dberr(st, err, "ds_dossiers");
+		goto out;
+	}
+	sqlite3_bind_int64(s, 1, number);
+	sqlite3_bind_int(s, 2, failed != 0);
 	if (sqlite3_step(s) != SQLITE_DONE)
 		rc = dberr(st, err, "ds_dossiers");
 out:

@@ -212,6 +212,20 @@ enum rc_code store_ds_seen(struct store *st, long long number,
 enum rc_code store_ds_mark(struct store *st, long long number,
     const char *written, const char *ds_state, int instructed, int pending,
     struct rc_err *err);
+/*
+ * Claim DS dossier number's write-back for the caller, in one UPDATE:
+ * *claimed 1 when it was not claimed (pending 0 or 1; the caller then
+ * writes it back and calls store_ds_release), 0 when another writer
+ * holds it (it is then marked to be redone once that writer is done, at
+ * the next poll).  store_ds_release: pending 1 (redo at the next poll)
+ * when failed or asked again meanwhile, else 0.  A claim left by a dead
+ * process is redone (store_open).
+ */
+enum rc_code store_ds_claim(struct store *st, long long number, int *claimed,
+    struct rc_err *err);
+enum rc_code store_ds_release(struct store *st, long long number, int failed,
+    struct rc_err *err);
+
 /* Up to max numbers of the rows whose write-back is to be redone. */
 enum rc_code store_ds_pending(struct store *st, long long *numbers, size_t max,
     size_t *n, struct rc_err *err);

@@ -12,6 +12,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -231,6 +233,100 @@ test_awaiting_credential(void **state)
 	assert_null(dossier);
 	assert_string_equal(st_, "");
 	json_decref(j);
+	store_close(st);
+}
+
+/*
+ * The write-back race (review finding): the poller's pending write-backs
+ * and the worker could write back the same DS row at once (a dossier
+ * passed into instruction twice).  A claim is taken by exactly one
+ * writer; the other leaves it marked, and the release makes it pending
+ * again so that the latest outcome is written at the next poll.
+ */
+struct claim_race {
+	struct store *st;
+	pthread_mutex_t mu;
+	int holders, max_holders, claims;
+};
+
+static void *
+claim_loop(void *arg)
+{
+	struct claim_race *r = arg;
+	struct rc_err err = { 0 };
+	int i, got;
+
+	for (i = 0; i < 300; i++) {
+		assert_int_equal(store_ds_claim(r->st, 101, &got, &err), RC_OK);
+		if (!got)
+			continue;
+		pthread_mutex_lock(&r->mu);
+		if (++r->holders > r->max_holders)
+			r->max_holders = r->holders;
+		r->claims++;
+		pthread_mutex_unlock(&r->mu);
+		sched_yield(); /* the write-back: let the other writer try */
+		pthread_mutex_lock(&r->mu);
+		r->holders--;
+		pthread_mutex_unlock(&r->mu);
+		assert_int_equal(store_ds_release(r->st, 101, 0, &err), RC_OK);
+	}
+	return NULL;
+}
+
+static void
+test_ds_writeback_claim(void **state)
+{
+	struct rc_err err = { 0 };
+	struct claim_race r = { 0 };
+	struct store *st = open_store(NULL);
+	pthread_t t[4];
+	long long nums[4];
+	size_t n, i;
+	int got;
+
+	(void)state;
+	assert_int_equal(store_ds_seen(st, 101, "RG9z", "QW5u",
+	                     "en_construction", "2026-11-30T10:15:32+01:00",
+	                     NULL, "ab", "j", &err),
+	    RC_OK);
+	/* One writer at a time; the second one's ask is not lost. */
+	assert_int_equal(store_ds_claim(st, 101, &got, &err), RC_OK);
+	assert_int_equal(got, 1);
+	assert_int_equal(store_ds_claim(st, 101, &got, &err), RC_OK);
+	assert_int_equal(got, 0);
+	assert_int_equal(store_ds_pending(st, nums, 4, &n, &err), RC_OK);
+	assert_int_equal(n, 0); /* claimed: not listed for the poller */
+	assert_int_equal(store_ds_release(st, 101, 0, &err), RC_OK);
+	assert_int_equal(store_ds_pending(st, nums, 4, &n, &err), RC_OK);
+	assert_int_equal(n, 1); /* asked again meanwhile: redone */
+	assert_int_equal(store_ds_claim(st, 101, &got, &err), RC_OK);
+	assert_int_equal(got, 1);
+	assert_int_equal(store_ds_release(st, 101, 0, &err), RC_OK);
+	assert_int_equal(store_ds_pending(st, nums, 4, &n, &err), RC_OK);
+	assert_int_equal(n, 0); /* written: nothing left */
+	assert_int_equal(store_ds_claim(st, 101, &got, &err), RC_OK);
+	assert_int_equal(store_ds_release(st, 101, 1, &err), RC_OK);
+	assert_int_equal(store_ds_pending(st, nums, 4, &n, &err), RC_OK);
+	assert_int_equal(n, 1); /* failed (DS down): pending */
+	/* A claim left by a dead process is redone. */
+	assert_int_equal(store_ds_claim(st, 101, &got, &err), RC_OK);
+	assert_int_equal(got, 1);
+	store_close(st);
+	st = open_store(NULL);
+	assert_int_equal(store_ds_pending(st, nums, 4, &n, &err), RC_OK);
+	assert_int_equal(n, 1);
+	/* Four writers racing: never two holders at once. */
+	r.st = st;
+	pthread_mutex_init(&r.mu, NULL);
+	for (i = 0; i < 4; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, claim_loop, &r),
+		    0);
+	for (i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
+	pthread_mutex_destroy(&r.mu);
+	assert_int_equal(r.max_holders, 1);
+	assert_true(r.claims > 0);
 	store_close(st);
 }
 
@@ -1119,6 +1215,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_claim_finish_requeue,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_awaiting_credential, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_ds_writeback_claim, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_award_requests, setup,
 		    teardown),
