@@ -348,15 +348,17 @@ struct poll_ctx {
 /* A dossier that does not map: its reason into the annotation. */
 static enum rc_code
 refused(struct poll_ctx *x, json_t *node, long long num, const char *aid,
-    const char *cur, const char *why, struct rc_err *err)
+    const char *cur, const char *why, int fresh, struct rc_err *err)
 {
 	const struct cfg *cfg = x->dm->pl.cfg;
 	struct rc_buf text;
 	enum rc_code rc;
 	int written = 0, retry;
 
-	count(DSC_REFUSED);
-	log_warn("intake=ds dossier=%lld refused: %s", num, why);
+	if (fresh) {
+		count(DSC_REFUSED);
+		log_warn("intake=ds dossier=%lld refused: %s", num, why);
+	}
 	rc_buf_init(&text, 64 * 1024);
 	if (intake_ds_annotation_text(NULL, why, NULL, &text) != RC_OK) {
 		rc_buf_free(&text);
@@ -393,24 +395,35 @@ poll_node(void *arg, json_t *node, struct rc_err *err)
 	long long num =
 	    (long long)json_integer_value(json_object_get(node, "number"));
 	enum rc_code rc = RC_OK;
-	int existed = 0, full = 0, awaiting = 0;
+	int existed = 0, full = 0, awaiting = 0, fresh;
 
-	count(DSC_SEEN);
+	/*
+	 * Counted once per dossier and change, not per read: DS sends again,
+	 * at every poll, the dossiers modified at the cursor's instant.
+	 */
+	mod = json_string_value(
+	    json_object_get(node, "dateDerniereModification"));
+	if ((rc = store_ds_get(dm->store, num, &row, err)) != RC_OK)
+		return rc;
+	old = json_string_value(json_object_get(row, "modified"));
+	fresh =
+	    row == NULL || old == NULL || mod == NULL || strcmp(old, mod) != 0;
+	if (fresh)
+		count(DSC_SEEN);
 	if (intake_ds_annotation_of(dm->pl.cfg, node, &aid, &cur, &e2) !=
 	    RC_OK) {
 		/* A procedure without the annotation: nothing can be said. */
 		count(DSC_ERRORS);
 		log_error("intake=ds %s", e2.msg);
 		x->incomplete = 1;
-		return RC_OK;
-	}
-	if (intake_ds_map(node, &x->m, &dj, &d, &merr) != RC_OK) {
-		rc = refused(x, node, num, aid, cur, merr.msg, err);
 		goto out;
 	}
-	count(DSC_MAPPED);
-	mod = json_string_value(
-	    json_object_get(node, "dateDerniereModification"));
+	if (intake_ds_map(node, &x->m, &dj, &d, &merr) != RC_OK) {
+		rc = refused(x, node, num, aid, cur, merr.msg, fresh, err);
+		goto out;
+	}
+	if (fresh)
+		count(DSC_MAPPED);
 	siren = json_string_value(
 	    json_object_get(json_object_get(dj, "collectivite"), "siren"));
 	if ((canon = json_dumps(dj, JSON_COMPACT | JSON_SORT_KEYS)) == NULL ||
@@ -418,8 +431,6 @@ poll_node(void *arg, json_t *node, struct rc_err *err)
 		rc = RC_ERR(err, RC_ENOMEM, "out of memory");
 		goto out;
 	}
-	if ((rc = store_ds_get(dm->store, num, &row, err)) != RC_OK)
-		goto out;
 	old = json_string_value(json_object_get(row, "content_sha256"));
 	if (old != NULL && strcmp(old, sha) == 0 &&
 	    json_string_value(json_object_get(row, "job_id")) != NULL) {

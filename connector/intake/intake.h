@@ -179,4 +179,20 @@ bool intake_ds_awaiting(const struct dossier *d);
 enum rc_code intake_ds_waiting_text(const char *public_url, long long number,
     struct rc_buf *b);
 
+/*
+ * A DS time (dateDerniereModification, ISO 8601 with an offset:
+ * "2026-11-30T10:15:32+01:00", "…Z", "….123+0100") as an instant, so that
+ * the updatedSince cursor is the latest instant, not the greatest string
+ * (DS's offset changes with summer time, and a string comparison puts
+ * "10:15+01:00" after "09:20Z").  RC_EINVAL for anything else.
+ */
+struct intake_ds_instant {
+	long long s;  /* seconds since the epoch, UTC */
+	long long ns; /* and the fraction */
+};
+enum rc_code intake_ds_time(const char *s, struct intake_ds_instant *t);
+/* <0, 0, >0 as a is before, at, after b. */
+int intake_ds_time_cmp(const struct intake_ds_instant *a,
+    const struct intake_ds_instant *b);
+
 #endif /* RC_CONNECTOR_INTAKE_INTAKE_H */

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "common/ident.h"
 #include "connector/intake/intake.h"
@@ -390,4 +391,94 @@ intake_ds_waiting_text(const char *public_url, long long number,
 	    "démarches-simplifiées ; la vérification commence dès "
 	    "qu'il est reçu, et il n'est jamais conservé.");
 	return b->overflow ? RC_ENOMEM : RC_OK;
+}
+
+/* n digits at s as a number, or -1. */
+static long
+digits(const char *s, int n)
+{
+	long v = 0;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v;
+}
+
+enum rc_code
+intake_ds_time(const char *s, struct intake_ds_instant *t)
+{
+	static const int mdays[12] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31,
+		30, 31 };
+	long y, mo, d, h, mi, sec, oh, om;
+	const char *p;
+	struct tm tm;
+	long long ns = 0, scale = 100000000;
+	time_t base;
+	int sign;
+
+	memset(t, 0, sizeof(*t));
+	/* YYYY-MM-DDTHH:MM:SS */
+	if (s == NULL || strlen(s) < 20 || (y = digits(s, 4)) < 1970 ||
+	    s[4] != '-' || (mo = digits(s + 5, 2)) < 1 || mo > 12 ||
+	    s[7] != '-' || (d = digits(s + 8, 2)) < 1 || d > mdays[mo - 1] ||
+	    (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
+	    (h = digits(s + 11, 2)) < 0 || h > 23 || s[13] != ':' ||
+	    (mi = digits(s + 14, 2)) < 0 || mi > 59 || s[16] != ':' ||
+	    (sec = digits(s + 17, 2)) < 0 || sec > 60)
+		return RC_EINVAL;
+	p = s + 19;
+	if (*p == '.' || *p == ',') { /* a fraction: up to nanoseconds */
+		if (p[1] < '0' || p[1] > '9')
+			return RC_EINVAL;
+		for (p++; *p >= '0' && *p <= '9'; p++) {
+			ns += scale * (*p - '0');
+			scale /= 10;
+		}
+	}
+	/* Z, or an offset ±HH:MM (±HHMM) */
+	if (*p == 'Z' || *p == 'z') {
+		oh = om = 0;
+		sign = 1;
+		p++;
+	} else if (*p == '+' || *p == '-') {
+		sign = *p == '-' ? -1 : 1;
+		if ((oh = digits(p + 1, 2)) < 0 || oh > 23)
+			return RC_EINVAL;
+		p += 3;
+		if (*p == ':')
+			p++;
+		if ((om = digits(p, 2)) < 0 || om > 59)
+			return RC_EINVAL;
+		p += 2;
+	} else
+		return RC_EINVAL;
+	if (*p != '\0')
+		return RC_EINVAL;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = (int)(y - 1900);
+	tm.tm_mon = (int)(mo - 1);
+	tm.tm_mday = (int)d;
+	tm.tm_hour = (int)h;
+	tm.tm_min = (int)mi;
+	tm.tm_sec = (int)sec;
+	if ((base = timegm(&tm)) == (time_t)-1)
+		return RC_EINVAL;
+	t->s = (long long)base - sign * (oh * 3600 + om * 60);
+	t->ns = ns;
+	return RC_OK;
+}
+
+int
+intake_ds_time_cmp(const struct intake_ds_instant *a,
+    const struct intake_ds_instant *b)
+{
+	if (a->s != b->s)
+		return a->s < b->s ? -1 : 1;
+	if (a->ns != b->ns)
+		return a->ns < b->ns ? -1 : 1;
+	return 0;
 }

@@ -156,6 +156,10 @@ import json, sys
 q = [x["variables"] for x in json.load(open(sys.argv[1]))["queries"] if "demarche" in x.get("variables", {})]
 assert q[-1].get("updatedSince") == "2026-11-30T10:15:32+01:00", q[-1]
 PY
+metrics_get
+[ "$(metric seen)" = 7 ] && [ "$(metric mapped)" = 3 ] && [ "$(metric refused)" = 4 ] \
+	&& ok "metrics count dossiers, not reads: seen 7, mapped 3, refused 4 after several polls" \
+	|| nok "metrics per read: seen=$(metric seen) mapped=$(metric mapped) refused=$(metric refused)"
 jobs_count
 [ "$NJOBS" = 3 ] && [ "$(writes)" = 7 ] && ok "unchanged dossiers: not queued again, no second annotation" || nok "$NJOBS jobs, $(writes) writes"
 

@@ -177,6 +177,52 @@ test_map_refused(void **state)
 	map_fails(&m, 101, "intake.ds.mapping.client_id is not configured");
 }
 
+/* The updatedSince cursor: DS times compared as instants, not strings. */
+static void
+test_ds_time(void **state)
+{
+	struct intake_ds_instant a, b;
+
+	(void)state;
+	assert_int_equal(intake_ds_time("2026-11-30T10:15:32+01:00", &a),
+	    RC_OK);
+	assert_int_equal(a.s, 1796030132LL);
+	assert_int_equal(intake_ds_time("2026-11-30T09:15:32Z", &b), RC_OK);
+	assert_int_equal(intake_ds_time_cmp(&a, &b), 0);
+	/* As strings "10:15+01:00" > "09:20Z"; as times it is earlier. */
+	assert_int_equal(intake_ds_time("2026-11-30T09:20:00Z", &b), RC_OK);
+	assert_true(
+	    strcmp("2026-11-30T10:15:32+01:00", "2026-11-30T09:20:00Z") > 0);
+	assert_true(intake_ds_time_cmp(&a, &b) < 0);
+	/* Summer time: +02:00 then +01:00. */
+	assert_int_equal(intake_ds_time("2026-10-25T02:30:00+02:00", &a),
+	    RC_OK);
+	assert_int_equal(intake_ds_time("2026-10-25T02:10:00+01:00", &b),
+	    RC_OK);
+	assert_true(intake_ds_time_cmp(&a, &b) < 0);
+	/* Fractions, offsets without a colon, negative offsets. */
+	assert_int_equal(intake_ds_time("2026-11-30T09:15:32.250+0000", &a),
+	    RC_OK);
+	assert_int_equal(a.ns, 250000000LL);
+	assert_int_equal(intake_ds_time("2026-11-30T09:15:32.2500001Z", &b),
+	    RC_OK);
+	assert_true(intake_ds_time_cmp(&a, &b) < 0);
+	assert_int_equal(intake_ds_time("2026-11-30T04:15:32-05:00", &a),
+	    RC_OK);
+	assert_int_equal(a.s, 1796030132LL);
+	/* Not a DS time: refused (the cursor never moves on one). */
+	assert_int_equal(intake_ds_time("2026-11-30T10:15:32", &a), RC_EINVAL);
+	assert_int_equal(intake_ds_time("2026-13-30T10:15:32Z", &a), RC_EINVAL);
+	assert_int_equal(intake_ds_time("2026-02-30T10:15:32Z", &a), RC_EINVAL);
+	assert_int_equal(intake_ds_time("2026-11-30T10:15:32+1:00", &a),
+	    RC_EINVAL);
+	assert_int_equal(intake_ds_time("2026-11-30T10:15:32Zjunk", &a),
+	    RC_EINVAL);
+	assert_int_equal(intake_ds_time("2026-11-30T10:15:32.Z", &a),
+	    RC_EINVAL);
+	assert_int_equal(intake_ds_time(NULL, &a), RC_EINVAL);
+}
+
 static void
 test_documents(void **state)
 {
@@ -206,6 +252,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_map_ok),
 		cmocka_unit_test(test_map_refused),
+		cmocka_unit_test(test_ds_time),
 		cmocka_unit_test(test_documents),
 	};
 
