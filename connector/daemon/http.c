@@ -595,6 +595,17 @@ post_verify(struct http_ctx *x, const char *id)
 		    "a job of the self-check page is never awarded; submit "
 		    "the dossier with POST /v1/dossiers");
 	}
+	/* A DS dossier's job waiting for its API token: nothing to award. */
+	if (job != NULL &&
+	    (by = json_string_value(json_object_get(job, "state"))) != NULL &&
+	    strcmp(by, "awaiting_credential") == 0) {
+		json_decref(job);
+		return http_respond_error(x, MHD_HTTP_CONFLICT,
+		    "this job waits for its API token (a démarches-simplifiées "
+		    "dossier: POST /v1/intake/ds/{number}/credential or the "
+		    "self-check page); nothing was checked, nothing can be "
+		    "awarded yet");
+	}
 	json_decref(job);
 	job = NULL;
 	if (store_request_award(x->dm->store, id, x->who.name, &found, &already,

@@ -143,6 +143,7 @@ t=$(text_of RG9zc2llci0104)
 case "$t" in *"en attente du jeton: déposez-le sur https://raccord.example.fr/#jeton-ds avec le numéro de dossier 104"*"POST https://raccord.example.fr/v1/intake/ds/104/credential"*) ok "DS 104 (API kind): the annotation says where to give the token" ;; *) nok "DS 104: '$t'" ;; esac
 req GET "/v1/dossiers/$J104" "$T_INSTR"
 [ "$(jget '["state"]')" = awaiting_credential ] && ok "DS 104's job: state awaiting_credential" || nok "DS 104's job: $(head -c 300 "$WORK/resp")"
+req POST "/v1/dossiers/$J104/verify" "$T_INSTR"; expect_code "verify a job waiting for its API token: 409" 409
 kill -0 "$DPID" 2>/dev/null && ok "unmapped dossiers: the daemon still runs" || nok "the daemon died"
 state
 python3 -c 'import json,sys; assert json.load(open(sys.argv[1]))["instructions"] == []' "$WORK/state.json" \
