@@ -265,6 +265,11 @@ PY
 req POST "/v1/dossiers/$J104/verify" "$T_INSTR"; expect_code "the instructor verifies DS 104: 202" 202
 wait_for 30 text_has RG9zc2llci0104 "Attribution (api) : accordée" && ok "DS 104 awarded, the award in its annotation" || nok "DS 104 after verify: '$(text_of RG9zc2llci0104)'"
 req POST /v1/intake/ds/104/credential "" "$WORK/tok.json"; expect_code "a new token for an awarded DS dossier: 409" 409
+# Six tokens an hour per DS number (five so far for 104): the sixth is
+# answered, the seventh refused with Retry-After.
+req POST /v1/intake/ds/104/credential "" "$WORK/tok.json"; expect_code "the sixth token for DS 104 this hour: still answered (409)" 409
+req POST /v1/intake/ds/104/credential "" "$WORK/tok.json"
+[ "$CODE" = 429 ] && grep -qi '^Retry-After: [1-9]' "$WORK/hdrs" && ok "the seventh: 429 with Retry-After (per DS number)" || nok "rate limit per number: HTTP $CODE $(head -c 200 "$WORK/resp")"
 state
 : >"$WORK/leaks"
 for f in "$WORK/daemon.log" "$WORK/daemon.out" "$WORK"/jobs.sqlite* "$WORK/state.json" "$WORK/ds.out" "$L"/*.jsonl "$L"/evidence/*; do
