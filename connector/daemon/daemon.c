@@ -169,7 +169,7 @@ daemon_serve(const char *config, enum daemon_end *end, struct rc_err *err)
 	pthread_rwlock_init(&dm.tok_lock, NULL);
 	pthread_mutex_init(&dm.mu, NULL);
 	pthread_cond_init(&dm.cv, NULL);
-	ratelimit_init(&dm.rate);
+	ratelimit_init(&dm.rate, 0);
 	/* Signals go to this thread only, taken by sigtimedwait. */
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);

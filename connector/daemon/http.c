@@ -51,11 +51,11 @@ log_safe(char *out, size_t n, const char *s)
 	out[i] = '\0';
 }
 
-enum MHD_Result
-http_respond(struct http_ctx *x, unsigned status, const char *type,
-    const void *data, size_t len, const char *const *hdrs)
+/* Log the answer, add the headers every answer carries, queue it. */
+static enum MHD_Result
+respond(struct http_ctx *x, unsigned status, struct MHD_Response *r,
+    const char *type, const char *const *hdrs)
 {
-	struct MHD_Response *r;
 	enum MHD_Result ret;
 	char path[128];
 	int cached = 0;
@@ -67,8 +67,6 @@ http_respond(struct http_ctx *x, unsigned status, const char *type,
 	pthread_mutex_unlock(&x->dm->mu);
 	log_info("http method=%s path=%s status=%u token=%s", x->method, path,
 	    status, x->who.known ? x->who.name : "-");
-	r = MHD_create_response_from_buffer(len, (void *)(uintptr_t)data,
-	    MHD_RESPMEM_MUST_COPY);
 	if (r == NULL)
 		return MHD_NO;
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
@@ -88,6 +86,27 @@ http_respond(struct http_ctx *x, unsigned status, const char *type,
 	ret = MHD_queue_response(x->c, status, r);
 	MHD_destroy_response(r);
 	return ret;
+}
+
+enum MHD_Result
+http_respond(struct http_ctx *x, unsigned status, const char *type,
+    const void *data, size_t len, const char *const *hdrs)
+{
+	return respond(x, status,
+	    MHD_create_response_from_buffer(len, (void *)(uintptr_t)data,
+	        MHD_RESPMEM_MUST_COPY),
+	    type, hdrs);
+}
+
+enum MHD_Result
+http_respond_fd(struct http_ctx *x, unsigned status, const char *type, int fd,
+    size_t len, const char *const *hdrs)
+{
+	struct MHD_Response *r = MHD_create_response_from_fd(len, fd);
+
+	if (r == NULL)
+		close(fd);
+	return respond(x, status, r, type, hdrs);
 }
 
 enum MHD_Result

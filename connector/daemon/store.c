@@ -262,6 +262,16 @@ store_submit(struct store *st, const char *idem, const char *dossier,
     long long queue_max, char id[STORE_ID_LEN + 1], int *existed, int *full,
     struct rc_err *err)
 {
+	return store_submit_capped(st, idem, dossier, dossier_id, siren, by,
+	    queue_max, LLONG_MAX, id, existed, full, err);
+}
+
+enum rc_code
+store_submit_capped(struct store *st, const char *idem, const char *dossier,
+    const char *dossier_id, const char *siren, const char *by,
+    long long queue_max, long long by_max, char id[STORE_ID_LEN + 1],
+    int *existed, int *full, struct rc_err *err)
+{
 	sqlite3_stmt *s = NULL;
 	long long now = (long long)time(NULL), queued = 0;
 	enum rc_code rc = RC_OK;
@@ -300,6 +310,25 @@ store_submit(struct store *st, const char *idem, const char *dossier,
 	if (queued >= queue_max) {
 		*full = 1;
 		goto out;
+	}
+	if (by_max < LLONG_MAX) {
+		if (sqlite3_prepare_v2(st->db,
+		        "SELECT count(*) FROM jobs WHERE state IN ('queued', "
+		        "'running') AND submitted_by = ?",
+		        -1, &s, NULL) != SQLITE_OK ||
+		    sqlite3_bind_text(s, 1, by, -1, SQLITE_STATIC) !=
+		        SQLITE_OK ||
+		    sqlite3_step(s) != SQLITE_ROW) {
+			rc = dberr(st, err, "count");
+			goto out;
+		}
+		queued = sqlite3_column_int64(s, 0);
+		sqlite3_finalize(s);
+		s = NULL;
+		if (queued >= by_max) {
+			*full = 2;
+			goto out;
+		}
 	}
 	if ((rc = new_id(id, err)) != RC_OK)
 		goto out;
@@ -675,25 +704,6 @@ store_queued(struct store *st)
 	if (sqlite3_prepare_v2(st->db,
 	        "SELECT count(*) FROM jobs WHERE state = 'queued'", -1, &s,
 	        NULL) == SQLITE_OK &&
-	    sqlite3_step(s) == SQLITE_ROW)
-		n = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	pthread_mutex_unlock(&st->mu);
-	return n;
-}
-
-long long
-store_queued_by(struct store *st, const char *by)
-{
-	sqlite3_stmt *s = NULL;
-	long long n = -1;
-
-	pthread_mutex_lock(&st->mu);
-	if (sqlite3_prepare_v2(st->db,
-	        "SELECT count(*) FROM jobs WHERE state IN ('queued', "
-	        "'running') AND submitted_by = ?",
-	        -1, &s, NULL) == SQLITE_OK &&
-	    sqlite3_bind_text(s, 1, by, -1, SQLITE_STATIC) == SQLITE_OK &&
 	    sqlite3_step(s) == SQLITE_ROW)
 		n = sqlite3_column_int64(s, 0);
 	sqlite3_finalize(s);

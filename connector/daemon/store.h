@@ -59,6 +59,17 @@ enum rc_code store_submit(struct store *st, const char *idem,
     int *existed, int *full, struct rc_err *err);
 
 /*
+ * As store_submit, and *full is 2 (nothing stored) when by_max jobs of
+ * the same submitter are already queued or running: the share and the
+ * queue are counted and the job inserted in one transaction, so two
+ * submissions at once cannot both take the last place.
+ */
+enum rc_code store_submit_capped(struct store *st, const char *idem,
+    const char *dossier, const char *dossier_id, const char *siren,
+    const char *by, long long queue_max, long long by_max,
+    char id[STORE_ID_LEN + 1], int *existed, int *full, struct rc_err *err);
+
+/*
  * Is dossier (canonical JSON, credential fingerprints included) the one
  * job id was submitted with?  *same 1 yes, 0 no or no such job.  An
  * Idempotency-Key sent again with another dossier or another credential
@@ -149,8 +160,6 @@ enum rc_code store_intake_event_bounded(struct store *st, const char *source,
     const char *sha256, long long fired_at, const char *event,
     const char *siret, long long prune_before, long long queue_max, int *seen,
     int *full, long long *requeued, struct rc_err *err);
-/* Jobs queued or running that by submitted (or -1 on error). */
-long long store_queued_by(struct store *st, const char *by);
 
 /* Can the store be written now?  (BEGIN IMMEDIATE; ROLLBACK.) */
 enum rc_code store_ping(struct store *st, struct rc_err *err);

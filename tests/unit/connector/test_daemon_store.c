@@ -113,6 +113,39 @@ test_idempotent_and_bounded(void **state)
 	store_close(st);
 }
 
+/* One submitter's share of the queue, counted in the insert's transaction. */
+static void
+test_submit_capped(void **state)
+{
+	struct store *st = open_store(NULL);
+	struct rc_err err = { 0 };
+	char id[STORE_ID_LEN + 1];
+	int existed, full;
+
+	(void)state;
+	assert_int_equal(store_submit_capped(st, "s1", "{}", "self-check",
+	                     "217500016", "page", 10, 1, id, &existed, &full,
+	                     &err),
+	    RC_OK);
+	assert_int_equal(full, 0);
+	assert_int_equal(strlen(id), STORE_ID_LEN);
+	/* The page's one place is taken: refused, nothing stored. */
+	assert_int_equal(store_submit_capped(st, "s2", "{}", "self-check",
+	                     "217500016", "page", 10, 1, id, &existed, &full,
+	                     &err),
+	    RC_OK);
+	assert_int_equal(full, 2);
+	assert_string_equal(id, "");
+	assert_int_equal(store_queued(st), 1);
+	/* Another submitter is not counted against it. */
+	assert_int_equal(store_submit_capped(st, "s3", "{}", "D-1", "217500016",
+	                     "dinum-1", 10, 1, id, &existed, &full, &err),
+	    RC_OK);
+	assert_int_equal(full, 0);
+	assert_int_equal(store_queued(st), 2);
+	store_close(st);
+}
+
 static void
 test_claim_finish_requeue(void **state)
 {
@@ -1039,6 +1072,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_idempotent_and_bounded,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_submit_capped, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_claim_finish_requeue,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_award_requests, setup,
