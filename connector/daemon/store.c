@@ -256,6 +256,8 @@ new_id(char id[STORE_ID_LEN + 1], struct rc_err *err)
 	return RC_OK;
 }
 
+static long long count1(struct store *st, const char *sql, const char *arg);
+
 enum rc_code
 store_submit(struct store *st, const char *idem, const char *dossier,
     const char *dossier_id, const char *siren, const char *by,
@@ -273,7 +275,7 @@ store_submit_capped(struct store *st, const char *idem, const char *dossier,
     int *existed, int *full, struct rc_err *err)
 {
 	sqlite3_stmt *s = NULL;
-	long long now = (long long)time(NULL), queued = 0;
+	long long now = (long long)time(NULL), queued = 0, mine = 0;
 	enum rc_code rc = RC_OK;
 	int began = 0;
 
@@ -297,38 +299,21 @@ store_submit_capped(struct store *st, const char *idem, const char *dossier,
 	}
 	sqlite3_finalize(s);
 	s = NULL;
-	if (sqlite3_prepare_v2(st->db,
-	        "SELECT count(*) FROM jobs WHERE state = 'queued'", -1, &s,
-	        NULL) != SQLITE_OK ||
-	    sqlite3_step(s) != SQLITE_ROW) {
+	queued = count1(st, "SELECT count(*) FROM jobs WHERE state = 'queued'",
+	    NULL);
+	if (queued >= 0 && queued < queue_max && by_max < LLONG_MAX &&
+	    (mine = count1(st,
+	         "SELECT count(*) FROM jobs WHERE state IN ('queued', "
+	         "'running') AND submitted_by = ?",
+	         by)) < 0)
+		queued = -1;
+	if (queued < 0) {
 		rc = dberr(st, err, "count");
 		goto out;
 	}
-	queued = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	s = NULL;
-	if (queued >= queue_max) {
-		*full = 1;
+	if (queued >= queue_max || mine >= by_max) {
+		*full = queued >= queue_max ? 1 : 2;
 		goto out;
-	}
-	if (by_max < LLONG_MAX) {
-		if (sqlite3_prepare_v2(st->db,
-		        "SELECT count(*) FROM jobs WHERE state IN ('queued', "
-		        "'running') AND submitted_by = ?",
-		        -1, &s, NULL) != SQLITE_OK ||
-		    sqlite3_bind_text(s, 1, by, -1, SQLITE_STATIC) !=
-		        SQLITE_OK ||
-		    sqlite3_step(s) != SQLITE_ROW) {
-			rc = dberr(st, err, "count");
-			goto out;
-		}
-		queued = sqlite3_column_int64(s, 0);
-		sqlite3_finalize(s);
-		s = NULL;
-		if (queued >= by_max) {
-			*full = 2;
-			goto out;
-		}
 	}
 	if ((rc = new_id(id, err)) != RC_OK)
 		goto out;
