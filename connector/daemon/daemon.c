@@ -170,6 +170,7 @@ daemon_serve(const char *config, enum daemon_end *end, struct rc_err *err)
 	pthread_mutex_init(&dm.mu, NULL);
 	pthread_cond_init(&dm.cv, NULL);
 	ratelimit_init(&dm.rate, 0);
+	answer_cache_init(&dm.answers);
 	/* Signals go to this thread only, taken by sigtimedwait. */
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
@@ -254,6 +255,7 @@ out:
 	if (dm.pl.cfg != NULL)
 		pipeline_cleanup(&dm.pl);
 	ratelimit_cleanup(&dm.rate);
+	answer_cache_cleanup(&dm.answers);
 	pthread_cond_destroy(&dm.cv);
 	pthread_mutex_destroy(&dm.mu);
 	pthread_rwlock_destroy(&dm.tok_lock);

@@ -5,6 +5,7 @@
  */
 #include <limits.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +23,28 @@
 struct store {
 	sqlite3 *db;
 	pthread_mutex_t mu;
+	/*
+	 * store_generation: SQLite's count of the rows this connection
+	 * changed, published at each unlock.  Every write of the store goes
+	 * through this one connection under mu, so no writer is left out.
+	 */
+	atomic_ullong gen;
 };
+
+/* Leave the store's critical section, publishing its generation. */
+static void
+store_unlock(struct store *st)
+{
+	atomic_store(&st->gen,
+	    (unsigned long long)sqlite3_total_changes64(st->db));
+	pthread_mutex_unlock(&st->mu);
+}
+
+unsigned long long
+store_generation(struct store *st)
+{
+	return atomic_load(&st->gen);
+}
 
 /* Schema migrations: migrations[v] takes a store from version v to v+1. */
 static const char *const migrations[STORE_SCHEMA_VERSION] = {
@@ -228,6 +250,8 @@ store_open(const char *path, struct store **out, size_t *requeued,
 	         " WHERE state = 'running'",
 	         err)) != RC_OK)
 		goto fail;
+	atomic_store(&st->gen,
+	    (unsigned long long)sqlite3_total_changes64(st->db));
 	*out = st;
 	return RC_OK;
 fail:
@@ -362,7 +386,7 @@ out:
 			id[0] = '\0';
 		}
 	}
-	pthread_mutex_unlock(&st->mu);
+	store_unlock(st);
 	return rc;
 }
 
@@ -391,12 +415,22 @@ col_json(sqlite3_stmt *s, int i)
 enum rc_code
 store_get(struct store *st, const char *id, json_t **out, struct rc_err *err)
 {
+	unsigned long long gen;
+
+	return store_get_at(st, id, out, &gen, err);
+}
+
+enum rc_code
+store_get_at(struct store *st, const char *id, json_t **out,
+    unsigned long long *gen, struct rc_err *err)
+{
 	sqlite3_stmt *s = NULL;
 	enum rc_code rc = RC_OK;
 	json_t *o;
 
 	*out = NULL;
 	pthread_mutex_lock(&st->mu);
+	*gen = (unsigned long long)sqlite3_total_changes64(st->db);
 	if (sqlite3_prepare_v2(st->db,
 	        "SELECT id, state, dossier_id, siren, submitted_by, created,"
 	        " updated, attempts, verdict, report, error, award_by, award,"
@@ -425,7 +459,7 @@ store_get(struct store *st, const char *id, json_t **out, struct rc_err *err)
 	*out = o;
 out:
 	sqlite3_finalize(s);
-	pthread_mutex_unlock(&st->mu);
+	store_unlock(st);
 	return rc;
 }
 
@@ -484,7 +518,7 @@ store_list(struct store *st, const char *siren, const char *state,
 out:
 	json_decref(arr);
 	sqlite3_finalize(s);
-	pthread_mutex_unlock(&st->mu);
+	store_unlock(st);
 	return rc;
 }
 
@@ -565,7 +599,7 @@ out:
 		store_job_cleanup(job);
 		*got = 0;
 	}
-	pthread_mutex_unlock(&st->mu);
+	store_unlock(st);
 	return rc;
 }
 
@@ -609,7 +643,7 @@ store_finish(struct store *st, const struct store_job *job, const char *state,
 		rc = dberr(st, err, "finish");
 out:
 	sqlite3_finalize(s);
-	pthread_mutex_unlock(&st->mu);
+	store_unlock(st);
 	return rc;
 }
 
@@ -662,7 +696,7 @@ out:
 		if (rc != RC_OK)
 			exec(st, "ROLLBACK", NULL);
 	}
-	pthread_mutex_unlock(&st->mu);
+	store_unlock(st);
 	return rc;
 }
 
@@ -691,7 +725,7 @@ store_counts(struct store *st, long long n[4])
 		}
 	}
 	sqlite3_finalize(s);
-	pthread_mutex_unlock(&st->mu);
+	store_unlock(st);
 }
 
 long long
@@ -707,7 +741,7 @@ store_queued(struct store *st)
 	    sqlite3_step(s) == SQLITE_ROW)
 		n = sqlite3_column_int64(s, 0);
 	sqlite3_finalize(s);
-	pthread_mutex_unlock(&st->mu);
+	store_unlock(st);
 	return n;
 }
 
@@ -719,7 +753,7 @@ store_ping(struct store *st, struct rc_err *err)
 	pthread_mutex_lock(&st->mu);
 	if ((rc = exec(st, "BEGIN IMMEDIATE", err)) == RC_OK)
 		rc = exec(st, "ROLLBACK", err);
-	pthread_mutex_unlock(&st->mu);
+	store_unlock(st);
 	return rc;
 }
 
@@ -871,7 +905,7 @@ out:
 		*seen = 0;
 		*requeued = 0;
 	}
-	pthread_mutex_unlock(&st->mu);
+	store_unlock(st);
 	return rc;
 }
 
@@ -915,7 +949,7 @@ ds_row(struct store *st, const char *where, const char *key, long long num,
 		rc = RC_ERR(err, RC_ENOMEM, "out of memory");
 out:
 	sqlite3_finalize(s);
-	pthread_mutex_unlock(&st->mu);
+	store_unlock(st);
 	return rc;
 }
 
@@ -967,7 +1001,7 @@ store_ds_seen(struct store *st, long long number, const char *node_id,
 		rc = dberr(st, err, "ds_dossiers");
 out:
 	sqlite3_finalize(s);
-	pthread_mutex_unlock(&st->mu);
+	store_unlock(st);
 	return rc;
 }
 
@@ -998,7 +1032,7 @@ store_ds_mark(struct store *st, long long number, const char *written,
 		rc = dberr(st, err, "ds_dossiers");
 out:
 	sqlite3_finalize(s);
-	pthread_mutex_unlock(&st->mu);
+	store_unlock(st);
 	return rc;
 }
 
@@ -1022,7 +1056,7 @@ store_ds_pending(struct store *st, long long *numbers, size_t max, size_t *n,
 		numbers[(*n)++] = sqlite3_column_int64(s, 0);
 out:
 	sqlite3_finalize(s);
-	pthread_mutex_unlock(&st->mu);
+	store_unlock(st);
 	return rc;
 }
 
@@ -1046,7 +1080,7 @@ store_cursor_get(struct store *st, const char *source, char *buf, size_t n,
 		snprintf(buf, n, "%s", (const char *)sqlite3_column_text(s, 0));
 out:
 	sqlite3_finalize(s);
-	pthread_mutex_unlock(&st->mu);
+	store_unlock(st);
 	return rc;
 }
 
@@ -1071,7 +1105,7 @@ store_cursor_set(struct store *st, const char *source, const char *since,
 		rc = dberr(st, err, "intake_cursor");
 out:
 	sqlite3_finalize(s);
-	pthread_mutex_unlock(&st->mu);
+	store_unlock(st);
 	return rc;
 }
 
@@ -1102,7 +1136,7 @@ store_conf_register(struct store *st, const char *id, const char *registration,
 		rc = dberr(st, err, "conformance register");
 out:
 	sqlite3_finalize(s);
-	pthread_mutex_unlock(&st->mu);
+	store_unlock(st);
 	return rc;
 }
 
@@ -1142,7 +1176,7 @@ store_conf_request(struct store *st, const char *id, const char *by, int *found,
 	}
 out:
 	sqlite3_finalize(s);
-	pthread_mutex_unlock(&st->mu);
+	store_unlock(st);
 	return rc;
 }
 
@@ -1193,7 +1227,7 @@ store_conf_claim(struct store *st, char id[STORE_ID_LEN + 1],
 	}
 out:
 	sqlite3_finalize(s);
-	pthread_mutex_unlock(&st->mu);
+	store_unlock(st);
 	return rc;
 }
 
@@ -1250,7 +1284,7 @@ store_conf_finish(struct store *st, const char *id, const char *state,
 		rc = dberr(st, err, "conformance finish");
 out:
 	sqlite3_finalize(s);
-	pthread_mutex_unlock(&st->mu);
+	store_unlock(st);
 	return rc;
 }
 
@@ -1299,7 +1333,7 @@ store_conf_get(struct store *st, const char *id, json_t **out,
 	}
 out:
 	sqlite3_finalize(s);
-	pthread_mutex_unlock(&st->mu);
+	store_unlock(st);
 	json_decref(reg);
 	json_decref(sealed);
 	*out = o;
@@ -1328,7 +1362,7 @@ store_conf_dossier(struct store *st, const char *id, char **dossier,
 		rc = RC_ERR(err, RC_ENOMEM, "out of memory");
 out:
 	sqlite3_finalize(s);
-	pthread_mutex_unlock(&st->mu);
+	store_unlock(st);
 	return rc;
 }
 
@@ -1495,7 +1529,7 @@ out:
 			*queued = 0;
 		}
 	}
-	pthread_mutex_unlock(&st->mu);
+	store_unlock(st);
 	return rc;
 }
 
@@ -1565,7 +1599,7 @@ out:
 		if (rc != RC_OK)
 			exec(st, "ROLLBACK", NULL);
 	}
-	pthread_mutex_unlock(&st->mu);
+	store_unlock(st);
 	return rc;
 }
 
@@ -1621,7 +1655,7 @@ store_alerts(struct store *st, json_t **out, struct rc_err *err)
 		rc = RC_ERR(err, RC_ENOMEM, "out of memory");
 out:
 	sqlite3_finalize(s);
-	pthread_mutex_unlock(&st->mu);
+	store_unlock(st);
 	json_decref(arr);
 	return rc;
 }
@@ -1639,7 +1673,7 @@ store_recheck_counts(struct store *st, long long *alerting,
 	*alerting = count1(st, q, NULL);
 	*scheduled = count1(st,
 	    "SELECT count(*) FROM jobs WHERE recheck_next IS NOT NULL", NULL);
-	pthread_mutex_unlock(&st->mu);
+	store_unlock(st);
 }
 
 enum rc_code
@@ -1663,6 +1697,6 @@ store_same_dossier(struct store *st, const char *id, const char *dossier,
 		*same = sqlite3_column_int(s, 0) == 1;
 out:
 	sqlite3_finalize(s);
-	pthread_mutex_unlock(&st->mu);
+	store_unlock(st);
 	return rc;
 }

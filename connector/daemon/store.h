@@ -89,6 +89,24 @@ enum rc_code store_get(struct store *st, const char *id, json_t **out,
     struct rc_err *err);
 
 /*
+ * As store_get, and *gen the store's generation the job was read at
+ * (store_generation): while it is still the current one, the job is as
+ * read.
+ */
+enum rc_code store_get_at(struct store *st, const char *id, json_t **out,
+    unsigned long long *gen, struct rc_err *err);
+
+/*
+ * The store's generation: a number that grows with every row any
+ * function of this store inserts, changes or deletes (SQLite's
+ * sqlite3_total_changes64 of its one connection), published when the
+ * function returns.  Equal generations: nothing was written in between.
+ * Writes by another process are not seen (nothing else writes the
+ * daemon's store).
+ */
+unsigned long long store_generation(struct store *st);
+
+/*
  * A page of jobs, oldest first, with n > after: filters are NULL or
  * exact values.  *out = {"jobs": [{id, state, siren, dossier_id,
  * verdict}...], "next": cursor or null}.
