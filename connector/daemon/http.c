@@ -331,7 +331,7 @@ http_get_metrics(struct http_ctx *x)
 	static const char *const states[4] = { "queued", "running", "done",
 		"error" };
 	struct daemon *dm = x->dm;
-	unsigned long long cls[6], done, error;
+	unsigned long long cls[6], done, error, hits, misses;
 	struct rc_err err = { 0 };
 	struct ledger *lg = NULL;
 	struct rc_buf b;
@@ -379,6 +379,18 @@ http_get_metrics(struct http_ctx *x)
 		rc_buf_addf(&b,
 		    "raccord_http_responses_total{code=\"%dxx\"} %llu\n", i,
 		    cls[i]);
+	pthread_mutex_lock(&dm->answers.mu);
+	hits = dm->answers.hits;
+	misses = dm->answers.misses;
+	pthread_mutex_unlock(&dm->answers.mu);
+	rc_buf_adds(&b,
+	    "# HELP raccord_dossier_answers_total GET /v1/dossiers/{id} "
+	    "answers looked up, by where they came from.\n"
+	    "# TYPE raccord_dossier_answers_total counter\n");
+	rc_buf_addf(&b,
+	    "raccord_dossier_answers_total{source=\"cache\"} %llu\n"
+	    "raccord_dossier_answers_total{source=\"store\"} %llu\n",
+	    hits, misses);
 	route_intake_metrics(&b);
 	ds_poll_metrics(&b);
 	route_alerts_metrics(dm, &b);
