@@ -85,6 +85,7 @@ setup(struct daemon *dm, const char *config, struct rc_err *err)
 	struct rc_errs errs;
 	char *vkey = NULL;
 	size_t requeued;
+	long long scheduled;
 	enum rc_code rc;
 
 	/*
@@ -149,6 +150,13 @@ setup(struct daemon *dm, const char *config, struct rc_err *err)
 		log_warn("job store: %zu jobs were running when the previous "
 		         "process stopped; queued again",
 		    requeued);
+	if ((rc = store_recheck_setup(dm->store, cfg->daemon_recheck_interval,
+	         &scheduled, err)) != RC_OK)
+		return rc;
+	if (scheduled > 0)
+		log_info("job store: %lld awarded jobs given a re-check "
+		         "schedule",
+		    scheduled);
 	return RC_OK;
 }
 

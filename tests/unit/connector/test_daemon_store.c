@@ -359,6 +359,15 @@ test_migrate_from_v1(void **state)
 	store_close(st);
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db,
+	                     "DROP TRIGGER jobs_queue_insert;"
+	                     "DROP TRIGGER jobs_queue_requeue;"
+	                     "DROP INDEX jobs_queue;"
+	                     "DROP INDEX jobs_recheck_due;"
+	                     "DROP INDEX jobs_recheck_busy;"
+	                     "ALTER TABLE jobs DROP COLUMN queued_seq;"
+	                     "ALTER TABLE jobs RENAME COLUMN recheck_at"
+	                     " TO recheck_next;"
+	                     "CREATE INDEX jobs_recheck ON jobs (recheck_next);"
 	                     "DROP TABLE intake_events;"
 	                     "DROP TABLE ds_dossiers;"
 	                     "DROP TABLE intake_cursor;"
@@ -410,6 +419,15 @@ test_migrate_from_v2_ds(void **state)
 	store_close(st);
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db,
+	                     "DROP TRIGGER jobs_queue_insert;"
+	                     "DROP TRIGGER jobs_queue_requeue;"
+	                     "DROP INDEX jobs_queue;"
+	                     "DROP INDEX jobs_recheck_due;"
+	                     "DROP INDEX jobs_recheck_busy;"
+	                     "ALTER TABLE jobs DROP COLUMN queued_seq;"
+	                     "ALTER TABLE jobs RENAME COLUMN recheck_at"
+	                     " TO recheck_next;"
+	                     "CREATE INDEX jobs_recheck ON jobs (recheck_next);"
 	                     "DROP TABLE ds_dossiers;"
 	                     "DROP TABLE intake_cursor;"
 	                     "DROP TABLE conformance;"
