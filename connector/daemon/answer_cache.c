@@ -59,8 +59,7 @@ find(const struct answer_cache *c, const char *id)
 }
 
 struct answer *
-answer_cache_get(struct answer_cache *c, const char *id,
-    unsigned long long gen)
+answer_cache_get(struct answer_cache *c, const char *id, unsigned long long gen)
 {
 	struct answer *a = NULL;
 	size_t i;
@@ -90,7 +89,8 @@ lru(const struct answer_cache *c)
 
 	for (i = 0; i < ANSWER_CACHE_SLOTS; i++)
 		if (c->e[i] != NULL &&
-		    (best == ANSWER_CACHE_SLOTS || c->e[i]->used < c->e[best]->used))
+		    (best == ANSWER_CACHE_SLOTS ||
+		        c->e[i]->used < c->e[best]->used))
 			best = i;
 	return best;
 }

@@ -73,8 +73,7 @@ struct answer *answer_cache_get(struct answer_cache *c, const char *id,
  * caller's.  An entry of the same id is replaced.
  */
 struct answer *answer_cache_put(struct answer_cache *c, const char *id,
-    const char *by, unsigned long long gen, struct MHD_Response *r,
-    size_t len);
+    const char *by, unsigned long long gen, struct MHD_Response *r, size_t len);
 
 /* Drop the caller's reference from answer_cache_get. */
 void answer_release(struct answer_cache *c, struct answer *a);

@@ -65,9 +65,9 @@ struct daemon {
 	unsigned long long http_class[6];
 	unsigned long long jobs_done, jobs_error;
 
-	struct ratelimit rate;      /* per token name and per SIREN */
+	struct ratelimit rate;       /* per token name and per SIREN */
 	struct answer_cache answers; /* GET /v1/dossiers/{id} */
-	struct daemon_vault *vault; /* submitted credentials (vault.c) */
+	struct daemon_vault *vault;  /* submitted credentials (vault.c) */
 
 	/* The DS poller (ds_poll.c), when intake.ds.poll_interval_s > 0. */
 	pthread_t ds_poller;

@@ -112,9 +112,8 @@ static struct MHD_Response *
 http_response_new(unsigned status, const char *type, const void *data,
     size_t len, const char *const *hdrs)
 {
-	return with_headers(
-	    MHD_create_response_from_buffer(len, (void *)(uintptr_t)data,
-	        MHD_RESPMEM_MUST_COPY),
+	return with_headers(MHD_create_response_from_buffer(len,
+	                        (void *)(uintptr_t)data, MHD_RESPMEM_MUST_COPY),
 	    status, type, hdrs);
 }
 

@@ -688,13 +688,17 @@ store_finish(struct store *st, const struct store_job *job, const char *state,
 	        "  (CASE WHEN ?8 THEN ?9 ELSE award_done END)"
 	        "  THEN 'queued' ELSE ?1 END,"
 	        " recheck_host = CASE WHEN recheck_at IS NULL AND ?10 >= 0 AND"
-	        "  ?3 IS NOT NULL AND " AWARD_KEEPS("?3") " THEN ?11"
-	        "  ELSE recheck_host END,"
-	        " recheck_at = CASE WHEN recheck_at IS NULL AND ?10 >= 0 AND"
-	        "  ?3 IS NOT NULL AND " AWARD_KEEPS("?3") " THEN ?10"
-	        "  ELSE recheck_at END,"
-	        " verdict = ?4, report = ?5, error = ?6, updated = ?7"
-	        " WHERE id = ?2",
+	        "  ?3 IS NOT NULL AND " AWARD_KEEPS(
+	            "?3") " THEN ?11"
+	                  "  ELSE recheck_host END,"
+	                  " recheck_at = CASE WHEN recheck_at IS NULL AND ?10 "
+	                  ">= 0 AND"
+	                  "  ?3 IS NOT NULL AND " AWARD_KEEPS(
+	                      "?3") " THEN ?10"
+	                            "  ELSE recheck_at END,"
+	                            " verdict = ?4, report = ?5, error = ?6, "
+	                            "updated = ?7"
+	                            " WHERE id = ?2",
 	        -1, &s, NULL) != SQLITE_OK) {
 		rc = dberr(st, err, "finish");
 		goto out;
@@ -1528,9 +1532,10 @@ recheck_schedule_old(struct store *st, long long *n, struct rc_err *err)
 
 	if (sqlite3_prepare_v2(st->db,
 	        "SELECT id, updated, dossier, recheck_at FROM jobs"
-	        " WHERE (recheck_at IS NULL AND award IS NOT NULL AND "
-	        AWARD_KEEPS("jobs.award") ")"
-	        " OR (recheck_at IS NOT NULL AND recheck_host IS NULL)",
+	        " WHERE (recheck_at IS NULL AND award IS NOT NULL "
+	        "AND " AWARD_KEEPS("jobs.award") ")"
+	                                         " OR (recheck_at IS NOT NULL "
+	                                         "AND recheck_host IS NULL)",
 	        -1, &s, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(st->db,
 	        "UPDATE jobs SET recheck_at = coalesce(recheck_at, ?1),"
@@ -1609,8 +1614,7 @@ store_recheck_tick(struct store *st, long long now, long long per_host,
 	*queued = 0;
 	pthread_mutex_lock(&st->mu);
 	/* Nothing due (nearly always): this one indexed query. */
-	if (count1_at(st, "SELECT EXISTS (SELECT 1" RECHECK_DUE ")", now) !=
-	    1)
+	if (count1_at(st, "SELECT EXISTS (SELECT 1" RECHECK_DUE ")", now) != 1)
 		goto out;
 	if ((rc = exec(st, "BEGIN IMMEDIATE", err)) != RC_OK)
 		goto out;
@@ -1639,8 +1643,9 @@ store_recheck_tick(struct store *st, long long now, long long per_host,
 		host = (const char *)sqlite3_column_text(s, 1);
 		sqlite3_reset(b);
 		bind_text(b, 1, host);
-		busy = sqlite3_step(b) == SQLITE_ROW ? sqlite3_column_int64(b, 0)
-		                                     : -1;
+		busy = sqlite3_step(b) == SQLITE_ROW
+		    ? sqlite3_column_int64(b, 0)
+		    : -1;
 		if (busy < 0 || busy >= per_host)
 			continue; /* that host's turn comes later */
 		sqlite3_reset(u);

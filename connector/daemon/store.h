@@ -22,8 +22,8 @@
 /* 3: DS poller, 4: conformance, 5: re-checks, 6: their schedule at award
  * time, queue places */
 #define STORE_SCHEMA_VERSION 6
-#define STORE_ID_LEN   32 /* hex of 128 random bits */
-#define STORE_LIST_MAX 500
+#define STORE_ID_LEN         32 /* hex of 128 random bits */
+#define STORE_LIST_MAX       500
 
 struct store;
 
@@ -120,8 +120,8 @@ enum rc_code store_list(struct store *st, const char *siren, const char *state,
  * instructors' jobs first, then re-checks, then the jobs of the public
  * self-check page; within each, the one that entered the queue first
  * (submitted, or sent back from done or error: a job keeps no older
- * place).  *got is 0 when the queue is empty.  job->dossier and award_by are the caller's
- * to free with store_job_cleanup.
+ * place).  *got is 0 when the queue is empty.  job->dossier and award_by are
+ * the caller's to free with store_job_cleanup.
  */
 enum rc_code store_claim(struct store *st, struct store_job *job, int *got,
     struct rc_err *err);

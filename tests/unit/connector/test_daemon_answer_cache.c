@@ -70,8 +70,8 @@ test_generation_and_replace(void **state)
 	{
 		struct MHD_Response *r = resp("z");
 
-		assert_null(answer_cache_put(&c, id, "b", 9, r,
-		    ANSWER_CACHE_ONE + 1));
+		assert_null(
+		    answer_cache_put(&c, id, "b", 9, r, ANSWER_CACHE_ONE + 1));
 		MHD_destroy_response(r);
 	}
 	answer_cache_cleanup(&c);
@@ -113,12 +113,13 @@ test_lru_and_held(void **state)
 	answer_release(&c, a);
 	/* The byte budget: a large answer evicts the oldest ones. */
 	job_id(id, 9999);
-	answer_release(&c, answer_cache_put(&c, id, "x", 1, resp("big"),
-	                       ANSWER_CACHE_ONE));
+	answer_release(&c,
+	    answer_cache_put(&c, id, "x", 1, resp("big"), ANSWER_CACHE_ONE));
 	for (i = 0; i < ANSWER_CACHE_BYTES / ANSWER_CACHE_ONE + 1; i++) {
 		job_id(id, 10000 + i);
-		answer_release(&c, answer_cache_put(&c, id, "x", 1,
-		                       resp("big"), ANSWER_CACHE_ONE));
+		answer_release(&c,
+		    answer_cache_put(&c, id, "x", 1, resp("big"),
+		        ANSWER_CACHE_ONE));
 	}
 	assert_true(c.bytes <= ANSWER_CACHE_BYTES);
 	job_id(id, 9999);

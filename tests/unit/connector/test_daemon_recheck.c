@@ -149,8 +149,7 @@ tick(struct store *st, long long now, long long per_host, long long qmax)
 	long long queued = -1;
 
 	assert_int_equal(
-	    store_recheck_tick(st, now, per_host, qmax, &queued, &err),
-	    RC_OK);
+	    store_recheck_tick(st, now, per_host, qmax, &queued, &err), RC_OK);
 	return queued;
 }
 
@@ -458,8 +457,9 @@ claim_is(struct store *st, const char *want, int recheck)
 	if (recheck) {
 		long long streak;
 
-		assert_int_equal(store_recheck_finish(st, &job, RECHECK_VERIFIED,
-		                     "{}", NULL, 1, 1LL << 50, &streak, &err),
+		assert_int_equal(store_recheck_finish(st, &job,
+		                     RECHECK_VERIFIED, "{}", NULL, 1, 1LL << 50,
+		                     &streak, &err),
 		    RC_OK);
 	} else
 		assert_int_equal(store_finish(st, &job, "done", "verified",

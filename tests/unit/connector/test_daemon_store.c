@@ -1128,8 +1128,8 @@ test_generation(void **state)
 	assert_true(store_generation(st) == g);
 	MOVED(store_claim(st, &job, &got, &err));
 	assert_int_equal(got, 1);
-	MOVED(store_finish(st, &job, "done", "verified", "{}", NULL, NULL,
-	    &err));
+	MOVED(
+	    store_finish(st, &job, "done", "verified", "{}", NULL, NULL, &err));
 	store_job_cleanup(&job);
 	MOVED(store_request_award(st, a, "dinum-1", &found, &already, &err));
 	assert_int_equal(store_claim(st, &job, &got, &err), RC_OK);
@@ -1146,9 +1146,10 @@ test_generation(void **state)
 	assert_int_equal(store_get_at(st, a, &j, &at, &err), RC_OK);
 	json_decref(j);
 	MOVED(store_request_award(st, a, "dinum-1", &found, &already, &err) ==
-	        RC_OK && store_ds_mark(st, 7, "y", NULL, -1, 0, &err) == RC_OK
-	    ? RC_OK
-	    : RC_ESYS);
+	                RC_OK &&
+	            store_ds_mark(st, 7, "y", NULL, -1, 0, &err) == RC_OK
+	        ? RC_OK
+	        : RC_ESYS);
 	assert_true(at < store_generation(st));
 #undef MOVED
 	store_close(st);
