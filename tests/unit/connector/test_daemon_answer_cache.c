@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/mem.h"
 #include "connector/daemon/answer_cache.h"
 
 static struct MHD_Response *
@@ -127,12 +128,51 @@ test_lru_and_held(void **state)
 	answer_cache_cleanup(&c);
 }
 
+/*
+ * Out of memory while keeping an answer: nothing is kept, the response
+ * stays the caller's (who sends it and destroys it), nothing leaks
+ * (ASan), and the cache is as it was.
+ */
+static void
+test_enomem(void **state)
+{
+	struct answer_cache c;
+	struct MHD_Response *r;
+	struct answer *a;
+	char id[STORE_ID_LEN + 1];
+	unsigned long n;
+
+	(void)state;
+	answer_cache_init(&c);
+	job_id(id, 1);
+	for (n = 1; n < 10; n++) {
+		r = resp("{}");
+		rc_mem_fail_after(n);
+		a = answer_cache_put(&c, id, "dinum-1", 3, r, 2);
+		if (!rc_mem_failed()) {
+			rc_mem_fail_after(0);
+			assert_non_null(a);
+			answer_release(&c, a);
+			assert_int_equal(c.bytes, 2);
+			answer_cache_cleanup(&c);
+			return;
+		}
+		rc_mem_fail_after(0);
+		assert_null(a);
+		assert_int_equal(c.bytes, 0);
+		assert_null(answer_cache_get(&c, id, 3));
+		MHD_destroy_response(r);
+	}
+	fail_msg("more than 10 allocations?");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_generation_and_replace),
 		cmocka_unit_test(test_lru_and_held),
+		cmocka_unit_test(test_enomem),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
