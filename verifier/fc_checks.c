@@ -143,7 +143,8 @@ struct fc_state {
 	int pending; /* outstanding requests of the current phase */
 	int phase;   /* 1, then 2 */
 	/* button page */
-	int button_via_login; /* button_page_url is login_url: fetch 0 reads it */
+	int button_via_login; /* button_page_url is login_url: fetch 0 reads it
+	                       */
 	int button_exch;
 	int button_state; /* 0 not asked, 1 ok, 2 could not fetch */
 	int button_found, button_dsfr, button_link;
@@ -1518,7 +1519,7 @@ judge_button(struct fc_state *fc)
 	} else {
 		report_check(sec, "fc.button", CHECK_SKIP, 0, NULL, 0, "%s",
 		    fc->button_state == 2 ? fc->button_why
-		    : fc->button_via_login
+		        : fc->button_via_login
 		        ? "the login URL, which is also button_page_url, "
 		          "could not be fetched"
 		        : "no button_page_url declared and the login URL "
