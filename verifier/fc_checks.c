@@ -1292,19 +1292,20 @@ static void
 judge_logout(struct fc_state *fc, const struct fc_seen *a)
 {
 	int idx = a->exch;
+	const char *u = a->url_redacted ? a->url_redacted : "(not recorded)";
 
 	if (a->outcome != PROBE_OK)
 		report_check(fc->ctx->sec, "fc.logout.redirect_uri", CHECK_WARN,
 		    0, &idx, idx >= 0,
-		    "post_logout_redirect_uri %s cannot be reached: %s",
-		    a->url_redacted, a->errmsg);
+		    "post_logout_redirect_uri %s cannot be reached: %s", u,
+		    a->errmsg);
 	else if (a->status >= 400)
 		report_check(fc->ctx->sec, "fc.logout.redirect_uri", CHECK_WARN,
 		    0, &idx, idx >= 0,
 		    "post_logout_redirect_uri %s answers HTTP %ld; "
 		    "FranceConnect "
 		    "sends users there after logout",
-		    a->url_redacted, a->status);
+		    u, a->status);
 	else
 		report_check(fc->ctx->sec, "fc.logout.redirect_uri", CHECK_PASS,
 		    0, &idx, idx >= 0,
