@@ -51,7 +51,8 @@ static pthread_once_t cred_once = PTHREAD_ONCE_INIT;
 static void
 cred_init(void)
 {
-	ratelimit_init(&cred_rate);
+	/* Strangers' addresses: a flood of keys never resets a count. */
+	ratelimit_init(&cred_rate, 1);
 }
 
 static void

@@ -76,11 +76,16 @@ static struct {
 	int ready;
 	unsigned char key[SELFCHECK_CSRF_KEY_LEN];
 	struct sc_slot slot[SC_SLOTS];
+	/* Strangers' addresses and hosts: a table of their own, apart from
+	 * the API's token and SIREN counters, that never forgets an open
+	 * window (ratelimit.h). */
+	struct ratelimit rate;
 } sc = { .once = PTHREAD_ONCE_INIT, .mu = PTHREAD_MUTEX_INITIALIZER };
 
 static void
 sc_init(void)
 {
+	ratelimit_init(&sc.rate, 1);
 	sc.ready = RAND_bytes(sc.key, sizeof(sc.key)) == 1;
 }
 
@@ -182,8 +187,9 @@ selfcheck_csrf_check(const unsigned char key[SELFCHECK_CSRF_KEY_LEN],
 	long long t = 0;
 	size_t i;
 
+	/* At most 18 digits: 10^18 - 1 fits a long long, 19 digits may not. */
 	if (token == NULL || (dot = strchr(token, '.')) == NULL ||
-	    dot == token || dot - token > 19 || strlen(dot + 1) != 43)
+	    dot == token || dot - token > 18 || strlen(dot + 1) != 43)
 		return 0;
 	for (i = 0; token + i < dot; i++) {
 		if (token[i] < '0' || token[i] > '9')
@@ -907,26 +913,17 @@ submit_job(struct http_ctx *x, const char *canon, const char *siren,
 	const struct cfg *cfg = dm->pl.cfg;
 	struct rc_err err = { 0 };
 	char idem[65], key[64];
-	long long share, mine;
+	long long share;
 	int existed = 0, full = 0;
 
 	share = cfg->daemon_queue_max * cfg->selfcheck_queue_share / 100;
 	if (share < 1)
 		share = 1;
-	mine = store_queued_by(dm->store, SELFCHECK_BY);
-	if (mine < 0 || mine >= share) {
-		*ret = alert_page(x, MHD_HTTP_SERVICE_UNAVAILABLE, "warning",
-		    "queue-full", "Service très sollicité",
-		    "Trop de tests sont déjà en attente. Rien n'a été lancé : "
-		    "réessayez dans quelques instants.",
-		    DAEMON_RETRY_AFTER);
-		return 0;
-	}
 	snprintf(key, sizeof(key), "selfcheck\n%s", rid);
 	if (rc_sha256_hex(key, strlen(key), idem) != RC_OK ||
-	    store_submit(dm->store, idem, canon, "self-check", siren,
-	        SELFCHECK_BY, cfg->daemon_queue_max, job, &existed, &full,
-	        &err) != RC_OK) {
+	    store_submit_capped(dm->store, idem, canon, "self-check", siren,
+	        SELFCHECK_BY, cfg->daemon_queue_max, share, job, &existed,
+	        &full, &err) != RC_OK) {
 		if (err.msg[0])
 			log_error("job store: %s", err.msg);
 		*ret = alert_page(x, MHD_HTTP_INTERNAL_SERVER_ERROR, "error",
@@ -938,8 +935,10 @@ submit_job(struct http_ctx *x, const char *canon, const char *siren,
 	if (full) {
 		*ret = alert_page(x, MHD_HTTP_SERVICE_UNAVAILABLE, "warning",
 		    "queue-full", "Service très sollicité",
-		    "La file d'attente est pleine. Rien n'a été lancé : "
-		    "réessayez dans quelques instants.",
+		    full == 2 ? "Trop de tests sont déjà en attente. Rien n'a "
+		                "été lancé : réessayez dans quelques instants."
+		              : "La file d'attente est pleine. Rien n'a été "
+		                "lancé : réessayez dans quelques instants.",
 		    DAEMON_RETRY_AFTER);
 		return 0;
 	}
@@ -960,8 +959,8 @@ limited(struct http_ctx *x, const char *prefix, const char *value,
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	snprintf(key, sizeof(key), "%s%s", prefix, value);
-	if (ratelimit_take(&x->dm->rate, key, limit, 3600,
-	        (long long)now.tv_sec, &retry))
+	if (ratelimit_take(&sc.rate, key, limit, 3600, (long long)now.tv_sec,
+	        &retry))
 		return 0;
 	*ret = too_many(x, retry, what);
 	return 1;
@@ -1626,6 +1625,7 @@ post_retest(struct http_ctx *x, struct http_req *rq, const char *rid)
 	struct sc_form f;
 	struct sc_slot *s;
 	char addr[INET6_ADDRSTRLEN + 8], loc[64], siren[RC_SIREN_LEN + 1];
+	char newer[SELFCHECK_ID_LEN + 1] = "";
 	char *canon = NULL, *login = NULL;
 	long long left = 0;
 	enum MHD_Result ret;
@@ -1641,8 +1641,18 @@ post_retest(struct http_ctx *x, struct http_req *rq, const char *rid)
 	pthread_mutex_lock(&sc.mu);
 	slots_expire(dm, time(NULL));
 	if ((s = slot_find(rid)) != NULL) {
+		struct sc_slot *r = slot_recent(dm, s->dossier, time(NULL));
+
 		left = dm->pl.cfg->selfcheck_cooldown -
 		    (long long)(time(NULL) - s->created);
+		/* Past this result's cooldown, a newer result for the same
+		 * dossier (someone else's re-test) still within its own is
+		 * the one to show: the cooldown is per dossier, not per
+		 * result. */
+		if (left <= 0 && r != NULL && r != s) {
+			left = 1;
+			snprintf(newer, sizeof(newer), "%s", r->rid);
+		}
 		canon = rc_strdup(s->dossier);
 		login = rc_strdup(s->login);
 		snprintf(siren, sizeof(siren), "%s", s->siren);
@@ -1661,7 +1671,10 @@ post_retest(struct http_ctx *x, struct http_req *rq, const char *rid)
 		/* Within the cooldown: the result as it is. */
 		struct rc_buf b;
 
-		snprintf(loc, sizeof(loc), "/r/%s", rid);
+		if (newer[0] != '\0')
+			snprintf(loc, sizeof(loc), "/r/%s?cache=1", newer);
+		else
+			snprintf(loc, sizeof(loc), "/r/%s", rid);
 		rc_buf_init(&b, 4096);
 		rc_buf_addf(&b,
 		    "<!DOCTYPE html>\n<html lang=\"fr\"><head><meta "
@@ -1783,33 +1796,29 @@ safe_rel(const char *p)
 	return !seg_start;
 }
 
-static enum MHD_Result
-send_static(struct http_ctx *x, const char *type, const void *data, size_t len)
-{
-	const char *h[] = { MHD_HTTP_HEADER_CACHE_CONTROL, SC_STATIC_CACHE,
-		"Cross-Origin-Resource-Policy", "same-origin", NULL };
+static const char *const static_hdrs[] = { MHD_HTTP_HEADER_CACHE_CONTROL,
+	SC_STATIC_CACHE, "Cross-Origin-Resource-Policy", "same-origin", NULL };
 
-	return http_respond(x, MHD_HTTP_OK, type, data, len, h);
-}
-
+/*
+ * The page's own files from memory; the DSFR's from static_dir, sent from
+ * the file by libmicrohttpd (never read whole into memory: many clients
+ * asking for the largest file at once cost no heap).
+ */
 static enum MHD_Result
 get_static(struct http_ctx *x, const char *rel)
 {
 	const char *dir = x->dm->pl.cfg->selfcheck_static_dir, *type;
 	char path[PATH_MAX];
 	struct stat st;
-	enum MHD_Result ret;
-	char *data;
-	ssize_t r;
-	size_t got = 0;
 	int fd;
 
 	if (strcmp(rel, "selfcheck.js") == 0)
-		return send_static(x, "text/javascript; charset=utf-8",
-		    selfcheck_js, sizeof(selfcheck_js));
+		return http_respond(x, MHD_HTTP_OK,
+		    "text/javascript; charset=utf-8", selfcheck_js,
+		    sizeof(selfcheck_js), static_hdrs);
 	if (strcmp(rel, "selfcheck.css") == 0)
-		return send_static(x, "text/css; charset=utf-8", selfcheck_css,
-		    sizeof(selfcheck_css));
+		return http_respond(x, MHD_HTTP_OK, "text/css; charset=utf-8",
+		    selfcheck_css, sizeof(selfcheck_css), static_hdrs);
 	if (strncmp(rel, "dsfr/", 5) != 0 || !safe_rel(rel + 5) ||
 	    (type = content_type(rel)) == NULL || dir == NULL ||
 	    (size_t)snprintf(path, sizeof(path), "%s/%s", dir, rel + 5) >=
@@ -1829,23 +1838,8 @@ get_static(struct http_ctx *x, const char *rel)
 		return http_respond_error(x, MHD_HTTP_NOT_FOUND,
 		    "no such file");
 	}
-	if ((data = rc_malloc((size_t)st.st_size + 1)) == NULL) {
-		close(fd);
-		return http_respond_error(x, MHD_HTTP_INTERNAL_SERVER_ERROR,
-		    "out of memory");
-	}
-	while (got < (size_t)st.st_size &&
-	    ((r = read(fd, data + got, (size_t)st.st_size - got)) > 0 ||
-	        (r < 0 && errno == EINTR)))
-		if (r > 0)
-			got += (size_t)r;
-	close(fd);
-	ret = got == (size_t)st.st_size
-	    ? send_static(x, type, data, got)
-	    : http_respond_error(x, MHD_HTTP_INTERNAL_SERVER_ERROR,
-	          "cannot read the file");
-	rc_free(data);
-	return ret;
+	return http_respond_fd(x, MHD_HTTP_OK, type, fd, (size_t)st.st_size,
+	    static_hdrs);
 }
 
 /* --- a DS dossier's API token (ds_credential.c, docs/intake.md) -------- */

@@ -115,6 +115,39 @@ test_idempotent_and_bounded(void **state)
 	store_close(st);
 }
 
+/* One submitter's share of the queue, counted in the insert's transaction. */
+static void
+test_submit_capped(void **state)
+{
+	struct store *st = open_store(NULL);
+	struct rc_err err = { 0 };
+	char id[STORE_ID_LEN + 1];
+	int existed, full;
+
+	(void)state;
+	assert_int_equal(store_submit_capped(st, "s1", "{}", "self-check",
+	                     "217500016", "page", 10, 1, id, &existed, &full,
+	                     &err),
+	    RC_OK);
+	assert_int_equal(full, 0);
+	assert_int_equal(strlen(id), STORE_ID_LEN);
+	/* The page's one place is taken: refused, nothing stored. */
+	assert_int_equal(store_submit_capped(st, "s2", "{}", "self-check",
+	                     "217500016", "page", 10, 1, id, &existed, &full,
+	                     &err),
+	    RC_OK);
+	assert_int_equal(full, 2);
+	assert_string_equal(id, "");
+	assert_int_equal(store_queued(st), 1);
+	/* Another submitter is not counted against it. */
+	assert_int_equal(store_submit_capped(st, "s3", "{}", "D-1", "217500016",
+	                     "dinum-1", 10, 1, id, &existed, &full, &err),
+	    RC_OK);
+	assert_int_equal(full, 0);
+	assert_int_equal(store_queued(st), 2);
+	store_close(st);
+}
+
 static void
 test_claim_finish_requeue(void **state)
 {
@@ -499,6 +532,15 @@ test_migrate_from_v1(void **state)
 	store_close(st);
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db,
+	                     "DROP TRIGGER jobs_queue_insert;"
+	                     "DROP TRIGGER jobs_queue_requeue;"
+	                     "DROP INDEX jobs_queue;"
+	                     "DROP INDEX jobs_recheck_due;"
+	                     "DROP INDEX jobs_recheck_busy;"
+	                     "ALTER TABLE jobs DROP COLUMN queued_seq;"
+	                     "ALTER TABLE jobs RENAME COLUMN recheck_at"
+	                     " TO recheck_next;"
+	                     "CREATE INDEX jobs_recheck ON jobs (recheck_next);"
 	                     "DROP TABLE intake_events;"
 	                     "DROP TABLE ds_dossiers;"
 	                     "DROP TABLE intake_cursor;"
@@ -550,6 +592,15 @@ test_migrate_from_v2_ds(void **state)
 	store_close(st);
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db,
+	                     "DROP TRIGGER jobs_queue_insert;"
+	                     "DROP TRIGGER jobs_queue_requeue;"
+	                     "DROP INDEX jobs_queue;"
+	                     "DROP INDEX jobs_recheck_due;"
+	                     "DROP INDEX jobs_recheck_busy;"
+	                     "ALTER TABLE jobs DROP COLUMN queued_seq;"
+	                     "ALTER TABLE jobs RENAME COLUMN recheck_at"
+	                     " TO recheck_next;"
+	                     "CREATE INDEX jobs_recheck ON jobs (recheck_next);"
 	                     "DROP TABLE ds_dossiers;"
 	                     "DROP TABLE intake_cursor;"
 	                     "DROP TABLE conformance;"
@@ -1206,12 +1257,85 @@ test_same_dossier(void **state)
 	store_close(st);
 }
 
+/*
+ * The store's generation (store_generation, the key of the
+ * GET /v1/dossiers/{id} answer cache): every function that writes a row
+ * moves it, reads do not, and store_get_at reports the generation its
+ * read belongs to.  A writer that did not move it would let a stale
+ * answer be served.
+ */
+static void
+test_generation(void **state)
+{
+	char a[STORE_ID_LEN + 1];
+	struct rc_err err = { 0 };
+	struct store_job job;
+	struct store *st = open_store(NULL);
+	unsigned long long g, at;
+	long long n[STORE_NSTATES], queued;
+	json_t *j = NULL;
+	int got, found, already, seen;
+
+	(void)state;
+#define MOVED(call)                                                            \
+	do {                                                                   \
+		g = store_generation(st);                                      \
+		assert_int_equal((call), RC_OK);                               \
+		assert_true(store_generation(st) > g);                         \
+	} while (0)
+	g = store_generation(st);
+	submit(st, "k1", 10, a, 0, 0);
+	assert_true(store_generation(st) > g);
+	/* Reads leave it. */
+	g = store_generation(st);
+	assert_int_equal(store_get_at(st, a, &j, &at, &err), RC_OK);
+	assert_non_null(j);
+	assert_true(at == g);
+	json_decref(j);
+	j = NULL;
+	store_counts(st, n);
+	assert_int_equal(store_list(st, NULL, NULL, NULL, 0, 10, &j, &err),
+	    RC_OK);
+	json_decref(j);
+	j = NULL;
+	assert_true(store_generation(st) == g);
+	MOVED(store_claim(st, &job, &got, &err));
+	assert_int_equal(got, 1);
+	MOVED(
+	    store_finish(st, &job, "done", "verified", "{}", NULL, NULL, &err));
+	store_job_cleanup(&job);
+	MOVED(store_request_award(st, a, "dinum-1", &found, &already, &err));
+	assert_int_equal(store_claim(st, &job, &got, &err), RC_OK);
+	MOVED(store_finish(st, &job, "done", "verified", "{}", NULL,
+	    "{\"status\":0}", &err));
+	store_job_cleanup(&job);
+	MOVED(store_intake_event(st, "datapass", "ab", 1, "ev", NULL, 0, &seen,
+	    &queued, &err));
+	MOVED(store_ds_seen(st, 7, "n", "a", "en_instruction", "m", "w", NULL,
+	    a, &err));
+	MOVED(store_ds_mark(st, 7, "x", NULL, -1, 1, &err));
+	MOVED(store_conf_register(st, a, "{}", &err));
+	/* store_get_at's generation is the one of its read, not later. */
+	assert_int_equal(store_get_at(st, a, &j, &at, &err), RC_OK);
+	json_decref(j);
+	MOVED(store_request_award(st, a, "dinum-1", &found, &already, &err) ==
+	                RC_OK &&
+	            store_ds_mark(st, 7, "y", NULL, -1, 0, &err) == RC_OK
+	        ? RC_OK
+	        : RC_ESYS);
+	assert_true(at < store_generation(st));
+#undef MOVED
+	store_close(st);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_idempotent_and_bounded,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_submit_capped, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_claim_finish_requeue,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_awaiting_credential, setup,
@@ -1242,6 +1366,8 @@ main(void)
 		cmocka_unit_test(test_screen_all_errors),
 		cmocka_unit_test(test_screen_parse_error_hides_input),
 		cmocka_unit_test_setup_teardown(test_conformance_runs, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_generation, setup,
 		    teardown),
 	};
 
