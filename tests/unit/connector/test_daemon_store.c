@@ -193,7 +193,7 @@ test_claim_finish_requeue(void **state)
 }
 
 /*
- * A job awaiting its credential (schema 6, a DS dossier naming an API) is
+ * A job awaiting its credential (schema 7, a DS dossier naming an API) is
  * never claimed; the credential queues it in one statement, only from a
  * state that is not queued or running and only while its award is the
  * one the caller judged.
