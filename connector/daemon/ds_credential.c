@@ -89,36 +89,6 @@ ds_credential_on(const struct cfg *cfg)
 	return cfg->intake_ds_poll_interval > 0 && cfg->intake_ds_demarche > 0;
 }
 
-void
-ds_credential_client_addr(struct http_ctx *x, char *out, size_t n)
-{
-	const union MHD_ConnectionInfo *ci;
-	struct sockaddr_storage ss;
-	socklen_t len;
-
-	snprintf(out, n, "?");
-	ci = MHD_get_connection_info(x->c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	if (ci == NULL || ci->client_addr == NULL)
-		return;
-	memset(&ss, 0, sizeof(ss));
-	if (ci->client_addr->sa_family == AF_INET6) {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-
-		/* One IPv6 /64 is one address. */
-		memcpy(s6, ci->client_addr, sizeof(*s6));
-		memset(&s6->sin6_addr.s6_addr[8], 0, 8);
-		s6->sin6_scope_id = 0;
-		len = sizeof(*s6);
-	} else if (ci->client_addr->sa_family == AF_INET) {
-		memcpy(&ss, ci->client_addr, sizeof(struct sockaddr_in));
-		len = sizeof(struct sockaddr_in);
-	} else
-		return;
-	if (getnameinfo((struct sockaddr *)&ss, len, out, (socklen_t)n, NULL, 0,
-	        NI_NUMERICHOST) != 0)
-		snprintf(out, n, "?");
-}
-
 int
 ds_credential_limited(const char *addr, long long number,
     long long *retry_after)
@@ -505,7 +475,7 @@ post_credential(struct http_ctx *x, struct http_req *rq, long long number)
 	enum MHD_Result ret;
 	size_t tlen = 0;
 
-	ds_credential_client_addr(x, addr, sizeof(addr));
+	http_client_addr(x, addr, sizeof(addr));
 	if (ds_credential_limited(addr, number, &retry)) {
 		log_warn("intake=ds dossier=%lld credential refused: rate "
 		         "limit (address %s)",

@@ -45,9 +45,6 @@ int ds_credential_limited(const char *addr, long long number,
 /* Whether t could be an API token: 1..DAEMON_SECRET_MAX bytes 0x21-0x7e. */
 int ds_credential_token_ok(const char *t, size_t len);
 
-/* The client's address (an IPv6 /64 as one), "?" when unknown. */
-void ds_credential_client_addr(struct http_ctx *x, char *out, size_t n);
-
 /*
  * The self-check page's form (selfcheck.c): ds_number, token and csrf of
  * an application/x-www-form-urlencoded body, decoded (NULL when absent);

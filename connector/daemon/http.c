@@ -93,6 +93,36 @@ with_headers(struct MHD_Response *r, unsigned status, const char *type,
 	return r;
 }
 
+void
+http_client_addr(struct http_ctx *x, char *out, size_t n)
+{
+	const union MHD_ConnectionInfo *ci;
+	struct sockaddr_storage ss;
+	socklen_t len;
+
+	snprintf(out, n, "?");
+	ci = MHD_get_connection_info(x->c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci == NULL || ci->client_addr == NULL)
+		return;
+	memset(&ss, 0, sizeof(ss));
+	if (ci->client_addr->sa_family == AF_INET6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+
+		/* One IPv6 /64 is one address. */
+		memcpy(s6, ci->client_addr, sizeof(*s6));
+		memset(&s6->sin6_addr.s6_addr[8], 0, 8);
+		s6->sin6_scope_id = 0;
+		len = sizeof(*s6);
+	} else if (ci->client_addr->sa_family == AF_INET) {
+		memcpy(&ss, ci->client_addr, sizeof(struct sockaddr_in));
+		len = sizeof(struct sockaddr_in);
+	} else
+		return;
+	if (getnameinfo((struct sockaddr *)&ss, len, out, (socklen_t)n, NULL, 0,
+	        NI_NUMERICHOST) != 0)
+		snprintf(out, n, "?");
+}
+
 /* Log the answer, add the headers every answer carries, queue it. */
 static enum MHD_Result
 respond(struct http_ctx *x, unsigned status, struct MHD_Response *r,

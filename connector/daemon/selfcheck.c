@@ -205,39 +205,6 @@ selfcheck_csrf_check(const unsigned char key[SELFCHECK_CSRF_KEY_LEN],
 
 /* --- request helpers --------------------------------------------------- */
 
-/*
- * The client's address, the key of its rate limit and of its CSRF
- * tokens: an IPv6 client by its /64 (one site's hosts share it).
- */
-static void
-client_addr(struct http_ctx *x, char *out, size_t n)
-{
-	const union MHD_ConnectionInfo *ci;
-	struct sockaddr_storage ss;
-	socklen_t len;
-
-	snprintf(out, n, "?");
-	ci = MHD_get_connection_info(x->c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	if (ci == NULL || ci->client_addr == NULL)
-		return;
-	memset(&ss, 0, sizeof(ss));
-	if (ci->client_addr->sa_family == AF_INET6) {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-
-		memcpy(s6, ci->client_addr, sizeof(*s6));
-		memset(&s6->sin6_addr.s6_addr[8], 0, 8);
-		s6->sin6_scope_id = 0;
-		len = sizeof(*s6);
-	} else if (ci->client_addr->sa_family == AF_INET) {
-		memcpy(&ss, ci->client_addr, sizeof(struct sockaddr_in));
-		len = sizeof(struct sockaddr_in);
-	} else
-		return;
-	if (getnameinfo((struct sockaddr *)&ss, len, out, (socklen_t)n, NULL, 0,
-	        NI_NUMERICHOST) != 0)
-		snprintf(out, n, "?");
-}
-
 /* A form field of an application/x-www-form-urlencoded body. */
 struct sc_form {
 	char *v[7]; /* siret, login_url, client_id, redirect_uri,
@@ -593,7 +560,7 @@ form_page(struct http_ctx *x, unsigned status, const struct sc_form *f,
 	struct rc_buf b;
 	int k, nerr = 0;
 
-	client_addr(x, addr, sizeof(addr));
+	http_client_addr(x, addr, sizeof(addr));
 	if (!selfcheck_csrf_make(sc.key, addr, (long long)time(NULL), tok,
 	        sizeof(tok)))
 		tok[0] = '\0';
@@ -1024,7 +991,7 @@ csrf_ok(struct http_ctx *x, const char *tok)
 {
 	char addr[INET6_ADDRSTRLEN + 8];
 
-	client_addr(x, addr, sizeof(addr));
+	http_client_addr(x, addr, sizeof(addr));
 	return selfcheck_csrf_check(sc.key, addr, tok, (long long)time(NULL),
 	    SELFCHECK_CSRF_TTL);
 }
@@ -1064,7 +1031,7 @@ post_selfcheck(struct http_ctx *x, struct http_req *rq)
 		ret = csrf_refused(x);
 		goto out;
 	}
-	client_addr(x, addr, sizeof(addr));
+	http_client_addr(x, addr, sizeof(addr));
 	if (limited(x, "scaddr:", addr, dm->pl.cfg->selfcheck_rate_ip,
 	        "Vous avez lancé beaucoup de tests depuis cette adresse.",
 	        &ret))
@@ -1587,7 +1554,7 @@ get_result(struct http_ctx *x, const char *rid)
 	rc_buf_adds(&b,
 	    ".json\" download>Télécharger le rapport (JSON)"
 	    "</a></p>\n");
-	client_addr(x, addr, sizeof(addr));
+	http_client_addr(x, addr, sizeof(addr));
 	if (!selfcheck_csrf_make(sc.key, addr, (long long)time(NULL), tok,
 	        sizeof(tok)))
 		tok[0] = '\0';
@@ -1685,7 +1652,7 @@ post_retest(struct http_ctx *x, struct http_req *rq, const char *rid)
 		ret = send_page(x, MHD_HTTP_SEE_OTHER, &b, loc, 0);
 		goto out;
 	}
-	client_addr(x, addr, sizeof(addr));
+	http_client_addr(x, addr, sizeof(addr));
 	if (limited(x, "scaddr:", addr, dm->pl.cfg->selfcheck_rate_ip,
 	        "Vous avez lancé beaucoup de tests depuis cette adresse.",
 	        &ret))
@@ -1921,7 +1888,7 @@ post_ds_token(struct http_ctx *x, struct http_req *rq)
 		    0);
 		goto out;
 	}
-	client_addr(x, addr, sizeof(addr));
+	http_client_addr(x, addr, sizeof(addr));
 	if (ds_credential_limited(addr, num, &retry)) {
 		ret = too_many(x, retry > 0 ? retry : 60,
 		    "Beaucoup de jetons ont été déposés depuis cette adresse "
