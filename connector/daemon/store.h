@@ -159,8 +159,9 @@ enum rc_code store_claim(struct store *st, struct store_job *job, int *got,
 /*
  * Claim up to max queued jobs in one transaction (each running, attempts
  * + 1), for one verifier run: the job store_claim would take first, then
- * the oldest queued jobs of its kind -- none beside a re-check; only
- * self-check page jobs beside one of those, and none beside the others.
+ * the queued jobs of its kind in the order they entered the queue --
+ * none beside a re-check; only self-check page jobs beside one of those,
+ * and none of those nor a re-check beside an instructor's job.
  * jobs[0..*n) are the caller's to store_job_cleanup; *n is 0 when the
  * queue is empty.  A process killed before store_finish leaves them all
  * running, and store_open queues each again once.
