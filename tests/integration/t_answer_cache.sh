@@ -59,8 +59,12 @@ req GET "/v1/dossiers/$ID" ""; expect_code "no token, cached job: 401" 401
 # The answer follows the job: verify queues it again at once.
 req POST "/v1/dossiers/$ID/verify" "$T_INSTR"; expect_code "verify: 202" 202
 req GET "/v1/dossiers/$ID" "$T_INSTR"; expect_code "GET right after verify" 200
-[ "$(jget '["award_requested"]')" = True ] && [ "$(jget '["award_requested_by"]')" = dinum-1 ] &&
-	ok "the answer shows the award request at once (not the cached one)" || nok "stale answer after verify: $(head -c 300 "$WORK/resp")"
+# The worker keeps its probe engine from job to job, so the award may
+# already be decided by this GET: either way the answer is no longer the
+# cached one (no request, no award).
+{ { [ "$(jget '["award_requested"]')" = True ] && [ "$(jget '["award_requested_by"]')" = dinum-1 ]; } ||
+	[ "$(jget '["award"]["requested_by"]')" = dinum-1 ]; } &&
+	ok "the answer shows the award request or its award at once (not the cached one)" || nok "stale answer after verify: $(head -c 300 "$WORK/resp")"
 i=0
 while :; do
 	req GET "/v1/dossiers/$ID" "$T_INSTR"
