@@ -199,6 +199,10 @@ struct probe {
 
 /* --- small helpers --------------------------------------------------- */
 
+/* How close to its budget a group must be for a timeout to be its
+ * deadline (libcurl's timers and this loop's turns are not exact). */
+#define PROBE_DEADLINE_SLACK_MS 100
+
 static long long now_ms(void);
 static void group_stop(struct probe_group *g);
 static long long group_used(const struct probe_group *g, long long now);
@@ -1970,7 +1974,15 @@ finish(struct probe *p, struct probe_xfer *x, CURLcode cc)
 	        res->body.len, res->body_sha256) != RC_OK)
 		res->body_sha256[0] = '\0';
 	res->outcome = outcome_of(x, cc);
-	if (cc == CURLE_OPERATION_TIMEDOUT && x->clamped && x->group != NULL) {
+	/*
+	 * A timeout is the dossier's deadline only when the limit that
+	 * fired was the one cut to the group's budget, i.e. the budget is
+	 * spent now; a connection timeout (network.connect_timeout_ms, TLS
+	 * handshake included) fires earlier and is the site's.
+	 */
+	if (cc == CURLE_OPERATION_TIMEDOUT && x->clamped && x->group != NULL &&
+	    x->group->budget_ms - group_used(x->group, now_ms()) <=
+	        PROBE_DEADLINE_SLACK_MS) {
 		x->deadline_hit = 1;
 		group_expire(x->group);
 	}

@@ -13,6 +13,11 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <openssl/bio.h>
 #include <openssl/evp.h>
@@ -1297,6 +1302,58 @@ test_group_deadline(void **state)
 }
 
 /*
+ * A connection timeout (network.connect_timeout_ms, which in libcurl
+ * covers the TLS handshake) is the site's, not the dossier's deadline,
+ * even when the request's total limit was cut to the group's budget: a
+ * listener that never answers the ClientHello.
+ */
+static void
+test_connect_timeout_is_not_deadline(void **state)
+{
+	struct probe_opts o;
+	struct rc_err err = { 0 };
+	struct probe_req req = { 0 };
+	struct sockaddr_in sa;
+	socklen_t len = sizeof(sa);
+	struct probe_group *g;
+	struct got got = { 0 };
+	struct probe *p;
+	char url[128];
+	int fd;
+
+	(void)state;
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(fd >= 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(fd, 8), 0); /* never accepted, never answered */
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+	snprintf(url, sizeof(url), "https://127.0.0.1:%u/", ntohs(sa.sin_port));
+	probe_opts_defaults(&o);
+	o.allow_private = allow_lo;
+	o.timeout_ms = 30000;
+	o.connect_timeout_ms = 300;
+	assert_non_null(p = probe_new(&o, &err));
+	/* A budget below timeout_ms: the request's limit is cut to it. */
+	assert_non_null(g = probe_group_new(p, 20000, "dossier", &err));
+	req.url = url;
+	req.group = g;
+	assert_int_equal(probe_submit(p, &req, keep, &got, &err), RC_OK);
+	assert_int_equal(probe_run(p, &err), RC_OK);
+	assert_int_equal(got.calls, 1);
+	assert_int_equal(got.res->outcome, PROBE_TIMEOUT);
+	if (strstr(got.res->errmsg, "deadline") != NULL)
+		fail_msg("a connection timeout was blamed on the deadline: %s",
+		    got.res->errmsg);
+	assert_false(probe_group_expired(g));
+	probe_res_free(got.res);
+	probe_free(p);
+	close(fd);
+}
+
+/*
  * Time a request waits for a slot (behind another dossier) is not charged
  * to its group: b's request queues behind a's slow one for a's whole
  * budget (1500 ms), longer than b's own budget (1000 ms), and still runs.
@@ -1464,6 +1521,7 @@ main(void)
 		cmocka_unit_test(test_free_with_queued_requests),
 		cmocka_unit_test(test_timers),
 		cmocka_unit_test(test_group_deadline),
+		cmocka_unit_test(test_connect_timeout_is_not_deadline),
 		cmocka_unit_test(test_group_queue_time_not_charged),
 		cmocka_unit_test(test_max_redirects_zero_kept),
 		cmocka_unit_test(test_headers_and_location_redacted),
