@@ -389,8 +389,8 @@ conn_free(struct conf_conn *c)
 	rc_free(c);
 }
 
-static void
-conn_done(void *cls, struct MHD_Connection *conn, void **con_cls,
+void
+conf_prov_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     enum MHD_RequestTerminationCode toe)
 {
 	(void)cls;
@@ -888,8 +888,8 @@ do_end_session(struct conf_prov *p, struct MHD_Connection *conn)
 	return r;
 }
 
-static enum MHD_Result
-prov_handle(void *cls, struct MHD_Connection *conn, const char *url,
+enum MHD_Result
+conf_prov_handle(void *cls, struct MHD_Connection *conn, const char *url,
     const char *method, const char *version, const char *upload_data,
     size_t *upload_data_size, void **con_cls)
 {
@@ -1115,34 +1115,31 @@ prov_stop(struct conf_prov *p)
 	OPENSSL_cleanse(p->access_token, sizeof(p->access_token));
 }
 
+/*
+ * Everything of the provider but its socket: the issuer and its path,
+ * this run's keys, the discovery and JWKS documents, the test
+ * identity's sub.  On failure p is cleaned up (prov_stop).
+ */
 static enum rc_code
-prov_start(struct conf_prov *p, const struct conf_opts *opts,
-    const struct conf_registration *reg, int plus, struct rc_err *err)
+prov_init(struct conf_prov *p, const struct conf_registration *reg,
+    const char *public_url, int plus, struct rc_err *err)
 {
-	struct rc_buf cert, key;
-	struct sockaddr_storage ss;
 	char kid[24], hexid[9], *path = NULL;
 	unsigned char md[RC_SHA256_LEN];
 	CURLU *u = NULL;
 	size_t n;
-	int v6 = 0;
 	enum rc_code rc;
 
 	memset(p, 0, sizeof(*p));
-	rc_buf_init(&cert, CONF_PEM_MAX);
-	rc_buf_init(&key, CONF_PEM_MAX);
 	pthread_mutex_init(&p->mu, NULL);
 	p->reg = reg;
 	p->plus = plus;
-	if ((rc = parse_listen(opts->listen, &ss, &v6, err)) != RC_OK)
+	if ((rc = rc_url_check("--public-url", public_url, 1, err)) != RC_OK)
 		goto out;
-	if ((rc = rc_url_check("--public-url", opts->public_url, 1, err)) !=
-	    RC_OK)
-		goto out;
-	n = strlen(opts->public_url);
-	while (n > 0 && opts->public_url[n - 1] == '/')
+	n = strlen(public_url);
+	while (n > 0 && public_url[n - 1] == '/')
 		n--;
-	if ((p->issuer = rc_strndup(opts->public_url, n)) == NULL ||
+	if ((p->issuer = rc_strndup(public_url, n)) == NULL ||
 	    (u = curl_url()) == NULL ||
 	    curl_url_set(u, CURLUPART_URL, p->issuer, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_PATH, &path, 0) != CURLUE_OK) {
@@ -1180,18 +1177,40 @@ prov_start(struct conf_prov *p, const struct conf_opts *opts,
 		goto out;
 	rc_hex(md, RC_SHA256_LEN, p->sub);
 	memcpy(p->sub + 2 * RC_SHA256_LEN, "v1", 3);
+out:
+	curl_free(path);
+	curl_url_cleanup(u);
+	if (rc != RC_OK)
+		prov_stop(p);
+	return rc;
+}
 
+static enum rc_code
+prov_start(struct conf_prov *p, const struct conf_opts *opts,
+    const struct conf_registration *reg, int plus, struct rc_err *err)
+{
+	struct rc_buf cert, key;
+	struct sockaddr_storage ss;
+	int v6 = 0;
+	enum rc_code rc;
+
+	if ((rc = parse_listen(opts->listen, &ss, &v6, err)) != RC_OK)
+		return rc;
+	if ((rc = prov_init(p, reg, opts->public_url, plus, err)) != RC_OK)
+		return rc; /* p cleaned up */
+	rc_buf_init(&cert, CONF_PEM_MAX);
+	rc_buf_init(&key, CONF_PEM_MAX);
 	if ((rc = read_pem(opts->tls_cert, &cert, err)) != RC_OK ||
 	    (rc = read_pem(opts->tls_key, &key, err)) != RC_OK)
 		goto out;
 	p->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
 	        MHD_USE_TLS | (v6 ? MHD_USE_IPv6 : 0),
-	    0, NULL, NULL, prov_handle, p, MHD_OPTION_SOCK_ADDR,
+	    0, NULL, NULL, conf_prov_handle, p, MHD_OPTION_SOCK_ADDR,
 	    (struct sockaddr *)&ss, MHD_OPTION_HTTPS_MEM_CERT,
 	    (const char *)cert.data, MHD_OPTION_HTTPS_MEM_KEY,
-	    (const char *)key.data, MHD_OPTION_NOTIFY_COMPLETED, conn_done,
-	    NULL, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30,
-	    MHD_OPTION_END);
+	    (const char *)key.data, MHD_OPTION_NOTIFY_COMPLETED,
+	    conf_prov_completed, NULL, MHD_OPTION_CONNECTION_TIMEOUT,
+	    (unsigned int)30, MHD_OPTION_END);
 	if (p->mhd == NULL) {
 		rc = RC_ERR(err, RC_ESYS,
 		    "cannot serve on %s (address in use, or the TLS "
@@ -1201,13 +1220,89 @@ prov_start(struct conf_prov *p, const struct conf_opts *opts,
 	}
 	rc = RC_OK;
 out:
-	curl_free(path);
-	curl_url_cleanup(u);
 	rc_buf_free(&cert);
 	rc_buf_free_secret(&key);
 	if (rc != RC_OK)
 		prov_stop(p);
 	return rc;
+}
+
+enum rc_code
+conf_prov_new(const struct conf_registration *reg, const char *public_url,
+    int plus, struct conf_prov **out, struct rc_err *err)
+{
+	struct conf_prov *p;
+	enum rc_code rc;
+
+	*out = NULL;
+	if ((p = rc_malloc(sizeof(*p))) == NULL)
+		return RC_ERR(err, RC_ENOMEM, "out of memory");
+	if ((rc = prov_init(p, reg, public_url, plus, err)) != RC_OK) {
+		rc_free(p);
+		return rc;
+	}
+	*out = p; /* transferred */
+	return RC_OK;
+}
+
+void
+conf_prov_free(struct conf_prov *p)
+{
+	if (p == NULL)
+		return;
+	prov_stop(p);
+	rc_free(p);
+}
+
+void
+conf_prov_set_rp_key(struct conf_prov *p, struct oidc_key *key)
+{
+	pthread_mutex_lock(&p->mu);
+	oidc_key_free(p->rp_enc);
+	p->rp_enc = key; /* transferred (NULL when none) */
+	pthread_mutex_unlock(&p->mu);
+}
+
+void
+conf_prov_begin(struct conf_prov *p, enum conf_run r)
+{
+	pthread_mutex_lock(&p->mu);
+	if (p->id_token != NULL)
+		rc_free_secret(p->id_token, strlen(p->id_token));
+	p->id_token = NULL;
+	if (p->id_token_enc != NULL)
+		rc_free_secret(p->id_token_enc, strlen(p->id_token_enc));
+	p->id_token_enc = NULL;
+	p->end_session_calls = 0;
+	p->run = r;
+	p->authorized = p->token_ok = p->userinfo_ok = 0;
+	p->authz_error[0] = '\0';
+	p->code[0] = '\0';
+	p->access_token[0] = '\0';
+	p->nev = 0;
+	pthread_mutex_unlock(&p->mu);
+}
+
+void
+conf_prov_keep_reference(struct conf_prov *p)
+{
+	pthread_mutex_lock(&p->mu);
+	memcpy(p->ref_code, p->code, sizeof(p->code));
+	rc_free(p->ref_nonce);
+	p->ref_nonce = p->nonce ? rc_strdup(p->nonce) : NULL;
+	pthread_mutex_unlock(&p->mu);
+}
+
+const char *
+conf_prov_code(const struct conf_prov *p)
+{
+	return p->code;
+}
+
+const char *
+conf_prov_access_token(const struct conf_prov *p)
+{
+	return p->access_token;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1377,21 +1472,7 @@ drive(struct probe *pr, struct conf_prov *p, enum conf_run r,
 		*keep = NULL;
 	if (jar == NULL)
 		return RC_ERR(err, RC_ENOMEM, "out of memory");
-	pthread_mutex_lock(&p->mu);
-	if (p->id_token != NULL)
-		rc_free_secret(p->id_token, strlen(p->id_token));
-	p->id_token = NULL;
-	if (p->id_token_enc != NULL)
-		rc_free_secret(p->id_token_enc, strlen(p->id_token_enc));
-	p->id_token_enc = NULL;
-	p->end_session_calls = 0;
-	p->run = r;
-	p->authorized = p->token_ok = p->userinfo_ok = 0;
-	p->authz_error[0] = '\0';
-	p->code[0] = '\0';
-	p->access_token[0] = '\0';
-	p->nev = 0;
-	pthread_mutex_unlock(&p->mu);
+	conf_prov_begin(p, r);
 
 	/* 1. The login URL, as a citizen's browser, up to the provider. */
 	if ((rc = follow(pr, p, jar, in->login_url, rep, f, &res, &authz,
@@ -1817,10 +1898,7 @@ rp_enc_key(struct probe *pr, struct conf_prov *p, struct report *rep,
 		    "(FranceConnect+): %.200s",
 		    p->reg->jwks_uri, kerr.msg);
 	probe_res_free(res);
-	pthread_mutex_lock(&p->mu);
-	oidc_key_free(p->rp_enc);
-	p->rp_enc = k; /* transferred (NULL when none) */
-	pthread_mutex_unlock(&p->mu);
+	conf_prov_set_rp_key(p, k); /* transferred */
 	return RC_OK;
 }
 
@@ -1903,12 +1981,7 @@ conformance_run(const struct conf_opts *opts, const struct dossier *d,
 		    conf_classify(tell, &f.obs) == CONF_SESSION) {
 			landing = f.landing;
 			f.landing = NULL; /* transferred */
-			pthread_mutex_lock(&prov.mu);
-			memcpy(prov.ref_code, prov.code, sizeof(prov.code));
-			rc_free(prov.ref_nonce);
-			prov.ref_nonce =
-			    prov.nonce ? rc_strdup(prov.nonce) : NULL;
-			pthread_mutex_unlock(&prov.mu);
+			conf_prov_keep_reference(&prov);
 		}
 		rc_free(f.landing);
 		if (rc != RC_OK) {
