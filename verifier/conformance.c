@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <netdb.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -26,6 +27,7 @@
 #include <jansson.h>
 #include <microhttpd.h>
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include "common/buf.h"
@@ -370,6 +372,7 @@ struct conf_conn {
 	struct MHD_PostProcessor *pp;
 	size_t bytes;
 	int toobig;
+	int nul; /* a form value holds a NUL byte (%00) */
 	char *grant_type, *code, *redirect_uri, *client_id, *client_secret;
 };
 
@@ -446,6 +449,11 @@ form_field(void *cls, enum MHD_ValueKind kind, const char *key,
 		f = &c->client_secret;
 	if (f == NULL)
 		return MHD_YES; /* other members are ignored, as FC does */
+	/* "fuzz-secret%00x" must not pass for "fuzz-secret". */
+	if (size > 0 && memchr(data, '\0', size) != NULL) {
+		c->nul = 1;
+		return MHD_YES;
+	}
 	if (field_append(f, data, size) != 0) {
 		c->toobig = 1;
 		return MHD_NO;
@@ -567,10 +575,48 @@ out:
 	return bad ? -1 : 0;
 }
 
+/*
+ * Query parameter name (borrowed), or NULL when absent.  *nul is set
+ * when its decoded value holds a NUL byte (%00): then NULL too, since
+ * the C string would stop there ("client_id=x%00y" is not "x").
+ */
+static const char *
+qarg_n(struct MHD_Connection *conn, const char *name, int *nul)
+{
+	const char *v = NULL;
+	size_t n = 0;
+
+	if (MHD_lookup_connection_value_n(conn, MHD_GET_ARGUMENT_KIND, name,
+	        strlen(name), &v, &n) != MHD_YES ||
+	    v == NULL)
+		return NULL;
+	if (strlen(v) != n) {
+		*nul = 1;
+		return NULL;
+	}
+	return v;
+}
+
 static const char *
 qarg(struct MHD_Connection *conn, const char *name)
 {
-	return MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, name);
+	int nul = 0;
+
+	return qarg_n(conn, name, &nul);
+}
+
+/* The first of names[] whose value holds a NUL byte, or NULL. */
+static const char *
+qarg_first_nul(struct MHD_Connection *conn, const char *const *names)
+{
+	int nul = 0;
+
+	for (; *names != NULL; names++) {
+		(void)qarg_n(conn, *names, &nul);
+		if (nul)
+			return *names;
+	}
+	return NULL;
 }
 
 /*
@@ -589,12 +635,17 @@ do_authorize(struct conf_prov *p, struct MHD_Connection *conn)
 	           *scope = qarg(conn, "scope"), *state = qarg(conn, "state"),
 	           *nonce = qarg(conn, "nonce"),
 	           *acr = qarg(conn, "acr_values");
-	const char *why = NULL, *code, *st;
-	char fresh_state[33], *loc = NULL;
+	static const char *const names[] = { "response_type", "client_id",
+		"redirect_uri", "scope", "state", "nonce", "acr_values", NULL };
+	const char *why = NULL, *code, *st, *nul = qarg_first_nul(conn, names);
+	char fresh_state[33], *loc = NULL, nulwhy[64];
 	struct rc_err err = { 0 };
 	enum MHD_Result r;
 
-	if (rt == NULL || strcmp(rt, "code") != 0)
+	if (nul != NULL) {
+		snprintf(nulwhy, sizeof(nulwhy), "%s contains a NUL byte", nul);
+		why = nulwhy;
+	} else if (rt == NULL || strcmp(rt, "code") != 0)
 		why = "response_type is not code";
 	else if (cid == NULL || strcmp(cid, p->reg->client_id) != 0)
 		why = "client_id is not the one raccord registered";
@@ -651,6 +702,39 @@ do_authorize(struct conf_prov *p, struct MHD_Connection *conn)
 	return r;
 }
 
+/*
+ * Does the Authorization header hold exactly Basic base64(user ":" pass)?
+ * libmicrohttpd hands the decoded user and password out as C strings, so
+ * a NUL byte in the decoded credentials would cut them short unseen:
+ * encoding them again (OpenSSL) and comparing shows it.
+ */
+static int
+basic_is_exact(struct MHD_Connection *conn, const char *user,
+    const char *pass)
+{
+	const char *h = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_AUTHORIZATION);
+	size_t ul = strlen(user), pl = strlen(pass), n = ul + 1 + pl;
+	unsigned char *plain = NULL, *enc = NULL;
+	int same = 0;
+
+	if (h == NULL || strncmp(h, "Basic ", 6) != 0 || n > INT_MAX / 2 ||
+	    (plain = rc_malloc(n)) == NULL ||
+	    (enc = rc_malloc(4 * ((n + 2) / 3) + 1)) == NULL)
+		goto out;
+	memcpy(plain, user, ul);
+	plain[ul] = ':';
+	memcpy(plain + ul + 1, pass, pl);
+	EVP_EncodeBlock(enc, plain, (int)n);
+	same = strcmp((const char *)enc, h + 6) == 0;
+out:
+	if (plain != NULL)
+		rc_free_secret(plain, n);
+	if (enc != NULL)
+		rc_free_secret(enc, strlen((const char *)enc));
+	return same;
+}
+
 /* The client's credentials: client_secret_post or client_secret_basic. */
 static const char *
 client_auth(struct conf_prov *p, struct MHD_Connection *conn,
@@ -666,6 +750,12 @@ client_auth(struct conf_prov *p, struct MHD_Connection *conn,
 		user = MHD_basic_auth_get_username_password(conn, &pass);
 		if (user == NULL || pass == NULL) {
 			why = "no client credentials";
+			goto out;
+		}
+		if (!basic_is_exact(conn, user, pass)) {
+			why = "the Authorization header's credentials are not "
+			      "the base64 of client_id:client_secret (a NUL "
+			      "byte, or not canonical base64)";
 			goto out;
 		}
 		if (c->client_id != NULL && strcmp(c->client_id, user) != 0) {
@@ -719,6 +809,12 @@ do_token(struct conf_prov *p, struct MHD_Connection *conn, struct conf_conn *c)
 	if (c->toobig)
 		return reply_error(conn, MHD_HTTP_BAD_REQUEST,
 		    "invalid_request", "request too large");
+	if (c->nul) {
+		prov_event(p, conn, "POST", "/token", 400,
+		    "a form value contains a NUL byte");
+		return reply_error(conn, MHD_HTTP_BAD_REQUEST,
+		    "invalid_request", "a form value contains a NUL byte");
+	}
 	if ((why = client_auth(p, conn, c, &method)) != NULL) {
 		prov_event(p, conn, "POST", "/token", 401, why);
 		return reply_error(conn, MHD_HTTP_UNAUTHORIZED,

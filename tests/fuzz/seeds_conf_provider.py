@@ -158,6 +158,9 @@ SEEDS = {
     "basic_no_colon": ES + flow(authz(), token_basic(basic(b"fuzz-client"))),
     "basic_empty": ES + flow(authz(), token_basic(b"Authorization: Basic\r\n")),
     "basic_nul": ES + flow(authz(), token_basic(basic(b"fuzz-client\x00x:fuzz-secret\x00y"))),
+    "basic_nul_secret": ES + flow(authz(), token_basic(basic(b"fuzz-client:fuzz-secret\x00tail"))),
+    "basic_unpadded": ES + flow(authz(), token_basic(
+        b"Authorization: Basic " + base64.b64encode(b"fuzz-client:fuzz-secret").rstrip(b"=") + b"\r\n")),
     "basic_other_client": ES + flow(authz(), post(
         b"/token", token_form(), basic(b"other:fuzz-secret"))),
     "basic_huge": ES + flow(authz(), token_basic(basic(b"u" * 6000 + b":" + b"p" * 6000))),
