@@ -129,12 +129,14 @@ conf_register(const struct dossier *d, const char *jwks_uri,
 	if (in->plus && jwks_uri == NULL)
 		return RC_ERR(err, RC_EINVAL,
 		    "%s: FranceConnect+ encrypts tokens for the site: give "
-		    "the URL of its JWKS (--jwks-uri)",
+		    "the URL of its JWKS (--jwks-uri; daemon: "
+		    "{\"jwks_uri\": URL} as the registration's body)",
 		    in->path);
 	if (!in->plus && jwks_uri != NULL)
 		return RC_ERR(err, RC_EINVAL,
-		    "%s: --jwks-uri is for FranceConnect+ only (\"plus\": "
-		    "true): FranceConnect does not encrypt tokens",
+		    "%s: a JWKS URL (--jwks-uri, jwks_uri) is for "
+		    "FranceConnect+ only (\"plus\": true): FranceConnect "
+		    "does not encrypt tokens",
 		    in->path);
 	if (jwks_uri != NULL &&
 	    (rc = rc_url_check("--jwks-uri", jwks_uri, 1, err)) != RC_OK)
