@@ -711,8 +711,7 @@ do_authorize(struct conf_prov *p, struct MHD_Connection *conn)
  * encoding them again (OpenSSL) and comparing shows it.
  */
 static int
-basic_is_exact(struct MHD_Connection *conn, const char *user,
-    const char *pass)
+basic_is_exact(struct MHD_Connection *conn, const char *user, const char *pass)
 {
 	const char *h = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 	    MHD_HTTP_HEADER_AUTHORIZATION);

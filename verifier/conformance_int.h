@@ -227,7 +227,7 @@ const char *conf_prov_access_token(const struct conf_prov *p);
 enum MHD_Result conf_prov_handle(void *cls, struct MHD_Connection *conn,
     const char *url, const char *method, const char *version,
     const char *upload_data, size_t *upload_data_size, void **con_cls);
-void conf_prov_completed(void *cls, struct MHD_Connection *conn,
-    void **con_cls, enum MHD_RequestTerminationCode toe);
+void conf_prov_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+    enum MHD_RequestTerminationCode toe);
 
 #endif /* RC_VERIFIER_CONFORMANCE_INT_H */

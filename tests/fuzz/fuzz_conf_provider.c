@@ -17,16 +17,15 @@
  * provider's current code, its access token and the reference login's
  * code, so a seed can reach the token and userinfo answers after a good
  * authorize.  A request that is only "@RUN n" (n a decimal run number)
- * keeps the current login as the reference one and begins run n.  With RC_FUZZ_VERBOSE set, the first
- * line of every answer is printed (to see what a seed reaches).
+ * keeps the current login as the reference one and begins run n.  With
+ * RC_FUZZ_VERBOSE set, the first line of every answer is printed (to see
+ * what a seed reaches).
  *
  * The registered client: "fuzz-client", secret "fuzz-secret",
  * redirect_uri https://mairie.test/callback, post_logout_redirect_uri
  * https://mairie.test/au-revoir, issuer https://127.0.0.1:9/api/v2.
  * Must never crash or leak, whatever the bytes.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -82,8 +81,8 @@ setup(void)
 		r->post_logout_redirect_uri =
 		    rc_strdup("https://mairie.test/au-revoir");
 		r->alg = rc_strdup(algs[i]);
-		r->jwks_uri = i == 2 ? rc_strdup("https://mairie.test/jwks")
-		                     : NULL;
+		r->jwks_uri =
+		    i == 2 ? rc_strdup("https://mairie.test/jwks") : NULL;
 		if (r->dossier_id == NULL || r->client_id == NULL ||
 		    r->redirect_uri == NULL ||
 		    r->post_logout_redirect_uri == NULL || r->alg == NULL ||
@@ -100,10 +99,10 @@ setup(void)
 		}
 		/* No listener, no thread: connections are added by hand
 		 * and served by MHD_run on this thread. */
-		mhds[i] = MHD_start_daemon(MHD_USE_NO_LISTEN_SOCKET, 0, NULL,
-		    NULL, conf_prov_handle, provs[i],
-		    MHD_OPTION_NOTIFY_COMPLETED, conf_prov_completed, NULL,
-		    MHD_OPTION_END);
+		mhds[i] =
+		    MHD_start_daemon(MHD_USE_NO_LISTEN_SOCKET, 0, NULL, NULL,
+		        conf_prov_handle, provs[i], MHD_OPTION_NOTIFY_COMPLETED,
+		        conf_prov_completed, NULL, MHD_OPTION_END);
 		if (mhds[i] == NULL)
 			die("MHD_start_daemon failed");
 	}
@@ -136,8 +135,13 @@ substitute(char *req, size_t len, const struct conf_prov *p)
 	for (k = 0; k < 3; k++) {
 		memset(marks[k], '@', FUZZ_MARK_LEN);
 		marks[k][FUZZ_MARK_LEN] = '\0';
-		memcpy(marks[k], k == 0 ? "@CODE" : k == 1 ? "@TOKEN" : "@REFCODE",
-		    k == 0 ? 5 : k == 1 ? 6 : 8);
+		memcpy(marks[k],
+		    k == 0       ? "@CODE"
+		        : k == 1 ? "@TOKEN"
+		                 : "@REFCODE",
+		    k == 0       ? 5
+		        : k == 1 ? 6
+		                 : 8);
 	}
 	for (i = 0; i + FUZZ_MARK_LEN <= len; i++)
 		for (k = 0; k < 3; k++)

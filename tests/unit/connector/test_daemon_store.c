@@ -1053,11 +1053,12 @@ test_conf_finish_atomic(void **state)
 	store_job_cleanup(&job);
 
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db,
-	                     "CREATE TRIGGER no_award BEFORE UPDATE OF award_req"
-	                     " ON jobs BEGIN SELECT RAISE(ABORT, 'injected');"
-	                     " END",
-	                     NULL, NULL, NULL),
+	assert_int_equal(
+	    sqlite3_exec(db,
+	        "CREATE TRIGGER no_award BEFORE UPDATE OF award_req"
+	        " ON jobs BEGIN SELECT RAISE(ABORT, 'injected');"
+	        " END",
+	        NULL, NULL, NULL),
 	    SQLITE_OK);
 	assert_int_not_equal(store_conf_finish(st, id, "done", "verified",
 	                         "{\"format\":\"x\"}", NULL, &err),
@@ -1073,8 +1074,8 @@ test_conf_finish_atomic(void **state)
 	/* A restart queues the run again; its end is then recorded whole. */
 	store_close(st);
 	st = open_store(&requeued);
-	assert_int_equal(sqlite3_exec(db, "DROP TRIGGER no_award", NULL, NULL,
-	                     NULL),
+	assert_int_equal(
+	    sqlite3_exec(db, "DROP TRIGGER no_award", NULL, NULL, NULL),
 	    SQLITE_OK);
 	sqlite3_close(db);
 	assert_int_equal(store_conf_get(st, id, &c, &err), RC_OK);

@@ -56,10 +56,10 @@ setup(void **state)
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK); /* port 0: any */
-	f.mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL,
-	    NULL, conf_prov_handle, f.prov, MHD_OPTION_NOTIFY_COMPLETED,
-	    conf_prov_completed, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin,
-	    MHD_OPTION_END);
+	f.mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL,
+	    conf_prov_handle, f.prov, MHD_OPTION_NOTIFY_COMPLETED,
+	    conf_prov_completed, NULL, MHD_OPTION_SOCK_ADDR,
+	    (struct sockaddr *)&sin, MHD_OPTION_END);
 	if (f.mhd == NULL ||
 	    (di = MHD_get_daemon_info(f.mhd, MHD_DAEMON_INFO_BIND_PORT)) ==
 	        NULL)
@@ -100,8 +100,8 @@ call(const struct fixture *f, const char *path, const char *query,
 
 	assert_non_null(e);
 	assert_non_null(devnull);
-	snprintf(url, sizeof(url), "%s%s%s%s", f->base, path,
-	    query ? "?" : "", query ? query : "");
+	snprintf(url, sizeof(url), "%s%s%s%s", f->base, path, query ? "?" : "",
+	    query ? query : "");
 	curl_easy_setopt(e, CURLOPT_URL, url);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, devnull);
 	if (form != NULL) {
@@ -172,16 +172,14 @@ test_token_post_nul(void **state)
 	    "grant_type=authorization_code&code=%s&redirect_uri=%s"
 	    "&client_id=unit-client&client_secret=unit-secret%%00x",
 	    code, RU);
-	assert_int_equal(call(f, "/token", NULL, form, strlen(form), NULL,
-	                     NULL),
-	    400);
+	assert_int_equal(
+	    call(f, "/token", NULL, form, strlen(form), NULL, NULL), 400);
 	snprintf(form, sizeof(form),
 	    "grant_type=authorization_code&code=%s&redirect_uri=%s"
 	    "&client_id=unit-client&client_secret=unit-secret",
 	    code, RU);
-	assert_int_equal(call(f, "/token", NULL, form, strlen(form), NULL,
-	                     NULL),
-	    200);
+	assert_int_equal(
+	    call(f, "/token", NULL, form, strlen(form), NULL, NULL), 200);
 }
 
 /* token, client_secret_basic: base64("unit-client:unit-secret\0x") is
@@ -196,11 +194,10 @@ test_token_basic_nul(void **state)
 	assert_int_equal(call(f, "/authorize", authz_q, NULL, 0, NULL, code),
 	    302);
 	snprintf(form, sizeof(form),
-	    "grant_type=authorization_code&code=%s&redirect_uri=%s", code,
-	    RU);
-	assert_int_equal(call(f, "/token", NULL, form, strlen(form),
-	                     "Basic dW5pdC1jbGllbnQ6dW5pdC1zZWNyZXQAeA==",
-	                     NULL),
+	    "grant_type=authorization_code&code=%s&redirect_uri=%s", code, RU);
+	assert_int_equal(
+	    call(f, "/token", NULL, form, strlen(form),
+	        "Basic dW5pdC1jbGllbnQ6dW5pdC1zZWNyZXQAeA==", NULL),
 	    401);
 	assert_int_equal(call(f, "/token", NULL, form, strlen(form),
 	                     "Basic dW5pdC1jbGllbnQ6dW5pdC1zZWNyZXQ=", NULL),
