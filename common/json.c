@@ -18,7 +18,7 @@
 void
 rc_json_setup(void)
 {
-	json_set_alloc_funcs(rc_malloc, rc_free);
+	json_set_alloc_funcs(rc_malloc, rc_free_wiped);
 }
 
 json_t *

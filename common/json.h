@@ -17,10 +17,11 @@
 #include "common/err.h"
 
 /*
- * Route jansson's allocations through rc_malloc/rc_free, so that an
+ * Route jansson's allocations through rc_malloc/rc_free_wiped, so that an
  * out-of-memory inside jansson is counted (rc_mem_refused) and reached by
- * the tests' allocation-failure injector.  Call once at the start of main,
- * before any JSON is built.
+ * the tests' allocation-failure injector, and a string jansson frees (a
+ * token of a submitted dossier) is wiped first.  Call once at the start of
+ * main, before any JSON is built.
  */
 void rc_json_setup(void);
 

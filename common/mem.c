@@ -2,6 +2,7 @@
 /*
  * Allocation wrappers with a fault-injection counter (see mem.h).
  */
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -116,4 +117,33 @@ rc_free_secret(void *p, size_t n)
 		return;
 	OPENSSL_cleanse(p, n);
 	free(p);
+}
+
+void
+rc_free_wiped(void *p)
+{
+	if (p == NULL)
+		return;
+	OPENSSL_cleanse(p, malloc_usable_size(p));
+	free(p);
+}
+
+void *
+rc_realloc_wiped(void *p, size_t n)
+{
+	size_t have;
+	void *q;
+
+	if (p == NULL)
+		return rc_malloc(n);
+	if (n == 0) {
+		rc_free_wiped(p);
+		return NULL;
+	}
+	have = malloc_usable_size(p);
+	if ((q = rc_malloc(n)) == NULL)
+		return NULL; /* p stays, as realloc leaves it */
+	memcpy(q, p, have < n ? have : n);
+	rc_free_wiped(p);
+	return q;
 }

@@ -24,6 +24,16 @@ void rc_free(void *p);
 void rc_free_secret(void *p, size_t n);
 
 /*
+ * The allocator given to libraries that copy secrets where raccord cannot
+ * reach them (jansson's strings of a submitted token, libcurl's copies of
+ * an Authorization header): free and realloc wipe the whole block they
+ * release (its malloc_usable_size), so no freed heap block keeps a token.
+ * rc_realloc_wiped moves the data itself (malloc, copy, wipe, free).
+ */
+void rc_free_wiped(void *p);
+void *rc_realloc_wiped(void *p, size_t n);
+
+/*
  * Make the n-th allocation from now fail (1 = the next one); 0 disarms.
  * Returns nothing; rc_mem_failed() says whether the fault fired.
  */

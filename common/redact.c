@@ -153,9 +153,15 @@ param_at(const char *s, size_t n, size_t i, size_t *vlen)
 
 	while (j < n && is_name_char((unsigned char)s[j]))
 		j++;
-	if (j == i || !rc_redact_param_name(s + i, j - i))
+	/*
+	 * Only a name followed by '=' (or, quoted, by '"') can start a
+	 * parameter: test that before the name itself, which most words of
+	 * a sentence would otherwise pay for.
+	 */
+	if (j == i || j >= n || (s[j] != '=' && !(quoted && s[j] == '"')) ||
+	    !rc_redact_param_name(s + i, j - i))
 		return 0;
-	if (j < n && s[j] == '=') {
+	if (s[j] == '=') {
 		for (k = j + 1; k < n && !ends_value((unsigned char)s[k]); k++)
 			;
 		*vlen = k - (j + 1);

@@ -193,7 +193,7 @@ print_item(const struct pipeline *pl, const struct pipeline_item *it, int json,
     int batch)
 {
 	json_t *o;
-	char *why;
+	char *why, *text;
 	int rc = 0;
 
 	if (it->report == NULL) {
@@ -236,11 +236,17 @@ print_item(const struct pipeline *pl, const struct pipeline_item *it, int json,
 	    json_object_set_new(o, "line",
 	        json_integer((json_int_t)it->line)) != 0)
 		rc = -1;
-	if (json_dumpf(o, stdout,
-	        batch ? JSON_COMPACT : JSON_INDENT(2) | JSON_PRESERVE_ORDER) !=
-	    0)
+	/*
+	 * Serialised in memory, then written at once: json_dumpf would call
+	 * fwrite (and take stdout's lock) for every token, a quarter of the
+	 * serialisation's cost (docs/bench.md, issue 7 §5).
+	 */
+	text = json_dumps(o,
+	    batch ? JSON_COMPACT : JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	if (text == NULL || fputs(text, stdout) == EOF)
 		rc = -1;
 	fputc('\n', stdout);
+	free(text); /* json_dumps */
 	json_decref(o);
 	return rc;
 }

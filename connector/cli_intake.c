@@ -81,9 +81,9 @@ cli_intake(int argc, char **argv)
 	rc = intake_ds_run_once(&pl, since, &st, stdout, &err);
 	fprintf(stderr,
 	    "raccord intake run: %zu page(s), %zu dossier(s): %zu checked, "
-	    "%zu refused, %zu annotation(s) written, %zu unchanged, %zu "
-	    "error(s)\n",
-	    st.pages, st.seen, st.mapped, st.refused, st.annotated,
+	    "%zu refused, %zu awaiting an API token, %zu annotation(s) "
+	    "written, %zu unchanged, %zu error(s)\n",
+	    st.pages, st.seen, st.mapped, st.refused, st.awaiting, st.annotated,
 	    st.unchanged, st.errors);
 	status = 0;
 	if (rc != RC_OK) {

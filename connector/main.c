@@ -11,6 +11,7 @@
 #include <libxml/parser.h>
 
 #include "common/json.h"
+#include "common/mem.h"
 #include "connector/cli.h"
 #include "connector/help.h"
 
@@ -116,7 +117,12 @@ main(int argc, char **argv)
 			    cmd != NULL ? cmd : help_get(argv[1]));
 			return 0;
 		}
-		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		/* libcurl copies the Authorization headers that carry API
+		 * tokens into buffers of its own: they are wiped when freed
+		 * (rc_free_wiped, common/mem.h). */
+		if (curl_global_init_mem(CURL_GLOBAL_DEFAULT, rc_malloc,
+		        rc_free_wiped, rc_realloc_wiped, rc_strdup,
+		        rc_calloc) != CURLE_OK) {
 			fprintf(stderr, "raccord: cannot initialise libcurl\n");
 			return 3;
 		}

@@ -13,12 +13,6 @@
 #include "oidc/jwe.h"
 #include "oidc/jwks_int.h"
 
-static const char *
-cjose_msg(const cjose_err *cerr)
-{
-	return cerr->message != NULL ? cerr->message : "unknown cjose error";
-}
-
 /* Can this member of "keys" encrypt for the relying party? */
 static int
 is_enc_candidate(json_t *jk)
@@ -66,16 +60,8 @@ oidc_jwks_enc_key(const char *json, size_t len, struct oidc_key **out,
 	enum rc_code rc;
 
 	*out = NULL;
-	if (json == NULL || len > OIDC_JWKS_MAX_BYTES)
-		return RC_ERR(err, RC_EINVAL, "jwks: larger than %d bytes",
-		    OIDC_JWKS_MAX_BYTES);
-	if ((rc = rc_json_loadb(json, len, "jwks", &doc, err)) != RC_OK)
-		return rc;
-	keys = json_object_get(doc, "keys"); /* borrowed */
-	if (!json_is_array(keys)) {
-		rc = RC_ERR(err, RC_EPARSE, "jwks.keys: must be an array");
+	if ((rc = oidc_jwks_doc(json, len, &doc, &keys, err)) != RC_OK)
 		goto out;
-	}
 	json_array_foreach(keys, i, jk)
 	{
 		if (!is_enc_candidate(jk))
@@ -142,14 +128,15 @@ oidc_jwe_encrypt(const char *plaintext, const struct oidc_key *key, char **out,
 	    !cjose_header_set(hdr, CJOSE_HDR_CTY, "JWT", &cerr) ||
 	    (key->kid != NULL &&
 	        !cjose_header_set(hdr, CJOSE_HDR_KID, key->kid, &cerr))) {
-		rc = RC_ERR(err, RC_ENOMEM, "JWE header: %s", cjose_msg(&cerr));
+		rc = RC_ERR(err, RC_ENOMEM, "JWE header: %s",
+		    oidc_cjose_msg(&cerr));
 		goto out;
 	}
 	jwe = cjose_jwe_encrypt(key->jwk, hdr, (const uint8_t *)plaintext,
 	    strlen(plaintext), &cerr);
 	if (jwe == NULL || (s = cjose_jwe_export(jwe, &cerr)) == NULL) {
 		rc = RC_ERR(err, RC_ECRYPTO, "JWE encryption: %s",
-		    cjose_msg(&cerr));
+		    oidc_cjose_msg(&cerr));
 		goto out;
 	}
 	if ((*out = rc_strdup(s)) == NULL)

@@ -14,10 +14,32 @@
 /* Smallest RSA modulus accepted for verification (RFC 7518 §3.3). */
 #define OIDC_RSA_MIN_BITS 2048
 
-static const char *
-cjose_msg(const cjose_err *cerr)
+const char *
+oidc_cjose_msg(const cjose_err *cerr)
 {
 	return cerr->message != NULL ? cerr->message : "unknown cjose error";
+}
+
+enum rc_code
+oidc_jwks_doc(const char *json, size_t len, json_t **doc, json_t **keys,
+    struct rc_err *err)
+{
+	enum rc_code rc;
+
+	*doc = NULL;
+	*keys = NULL;
+	if (json == NULL || len > OIDC_JWKS_MAX_BYTES)
+		return RC_ERR(err, RC_EINVAL, "jwks: larger than %d bytes",
+		    OIDC_JWKS_MAX_BYTES);
+	if ((rc = rc_json_loadb(json, len, "jwks", doc, err)) != RC_OK)
+		return rc;
+	*keys = json_object_get(*doc, "keys"); /* borrowed */
+	if (!json_is_array(*keys))
+		return RC_ERR(err, RC_EPARSE, "jwks.keys: must be an array");
+	if (json_array_size(*keys) > OIDC_JWKS_MAX_KEYS)
+		return RC_ERR(err, RC_EINVAL, "jwks.keys: more than %d keys",
+		    OIDC_JWKS_MAX_KEYS);
+	return RC_OK;
 }
 
 /* Wipe and free a string cjose allocated. */
@@ -225,7 +247,7 @@ jwks_add(struct oidc_jwks *set, json_t *jk, size_t i, struct rc_err *err)
 	if (jwk == NULL)
 		return RC_ERR(err,
 		    cerr.code == CJOSE_ERR_NO_MEMORY ? RC_ENOMEM : RC_EPARSE,
-		    "jwks.keys[%zu]: %s", i, cjose_msg(&cerr));
+		    "jwks.keys[%zu]: %s", i, oidc_cjose_msg(&cerr));
 	if (key_classify(jwk, 1, &type) != RC_OK) {
 		cjose_jwk_release(jwk); /* other curve, short RSA: skip */
 		return RC_OK;
@@ -245,21 +267,8 @@ oidc_jwks_parse(const char *json, size_t len, struct oidc_jwks **out,
 	enum rc_code rc;
 
 	*out = NULL;
-	if (json == NULL || len > OIDC_JWKS_MAX_BYTES)
-		return RC_ERR(err, RC_EINVAL, "jwks: larger than %d bytes",
-		    OIDC_JWKS_MAX_BYTES);
-	if ((rc = rc_json_loadb(json, len, "jwks", &doc, err)) != RC_OK)
+	if ((rc = oidc_jwks_doc(json, len, &doc, &keys, err)) != RC_OK)
 		goto out;
-	keys = json_object_get(doc, "keys"); /* borrowed */
-	if (!json_is_array(keys)) {
-		rc = RC_ERR(err, RC_EPARSE, "jwks.keys: must be an array");
-		goto out;
-	}
-	if (json_array_size(keys) > OIDC_JWKS_MAX_KEYS) {
-		rc = RC_ERR(err, RC_EINVAL, "jwks.keys: more than %d keys",
-		    OIDC_JWKS_MAX_KEYS);
-		goto out;
-	}
 	if ((set = rc_calloc(1, sizeof(*set))) == NULL ||
 	    (set->keys = rc_calloc(json_array_size(keys) + 1,
 	         sizeof(*set->keys))) == NULL) {
@@ -306,9 +315,10 @@ oidc_key_generate(enum oidc_key_type type, const char *kid,
 	}
 	if (jwk == NULL)
 		return RC_ERR(err, RC_ECRYPTO, "key generation: %s",
-		    cjose_msg(&cerr));
+		    oidc_cjose_msg(&cerr));
 	if (kid != NULL && !cjose_jwk_set_kid(jwk, kid, strlen(kid), &cerr)) {
-		rc = RC_ERR(err, RC_ECRYPTO, "key kid: %s", cjose_msg(&cerr));
+		rc = RC_ERR(err, RC_ECRYPTO, "key kid: %s",
+		    oidc_cjose_msg(&cerr));
 		goto out;
 	}
 	if ((k = rc_calloc(1, sizeof(*k))) == NULL) {
@@ -354,7 +364,7 @@ oidc_key_import(const char *json, size_t len, struct oidc_key **out,
 	if (jwk == NULL)
 		return RC_ERR(err,
 		    cerr.code == CJOSE_ERR_NO_MEMORY ? RC_ENOMEM : RC_EPARSE,
-		    "JWK: %s", cjose_msg(&cerr));
+		    "JWK: %s", oidc_cjose_msg(&cerr));
 	if (key_classify(jwk, 0, &type) != RC_OK) {
 		cjose_jwk_release(jwk);
 		return RC_ERR(err, RC_EINVAL,
@@ -383,7 +393,7 @@ oidc_key_to_json(const struct oidc_key *key, int priv, char **out,
 	*out = NULL;
 	if ((s = cjose_jwk_to_json(key->jwk, priv != 0, &cerr)) == NULL)
 		return RC_ERR(err, RC_ECRYPTO, "JWK export: %s",
-		    cjose_msg(&cerr));
+		    oidc_cjose_msg(&cerr));
 	if ((*out = rc_strdup(s)) == NULL)
 		rc = RC_ERR(err, RC_ENOMEM, "JWK export: out of memory");
 	cjose_free_str(s, priv);

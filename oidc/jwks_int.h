@@ -7,6 +7,9 @@
 #define RC_OIDC_JWKS_INT_H
 
 #include <cjose/cjose.h>
+#include <jansson.h>
+
+#include "common/err.h"
 
 #include "oidc/jwks.h"
 
@@ -24,5 +27,16 @@ struct oidc_jwks {
 
 /* The JWS "alg" a key of this type signs with: "ES256", "RS256", "HS256". */
 const char *oidc_key_alg(const struct oidc_key *key);
+
+/* cjose's message of an error, never NULL. */
+const char *oidc_cjose_msg(const cjose_err *cerr);
+
+/*
+ * A JWK Set document (RFC 7517 §5) of at most OIDC_JWKS_MAX_BYTES and at
+ * most OIDC_JWKS_MAX_KEYS keys: *doc the parsed document (the caller's
+ * to json_decref, also on failure), *keys its "keys" array (borrowed).
+ */
+enum rc_code oidc_jwks_doc(const char *json, size_t len, json_t **doc,
+    json_t **keys, struct rc_err *err);
 
 #endif /* RC_OIDC_JWKS_INT_H */

@@ -37,12 +37,6 @@ oidc_jwt_fault_str(enum oidc_jwt_fault f)
 	return s[f];
 }
 
-static const char *
-cjose_msg(const cjose_err *cerr)
-{
-	return cerr->message != NULL ? cerr->message : "unknown cjose error";
-}
-
 /*
  * Split a compact token into its dot-separated parts (RFC 7515 §7.1):
  * off[i] and len[i] for at most 5 parts.  Returns the part count.
@@ -288,7 +282,7 @@ oidc_jwt_verify(const char *token, size_t len, const struct oidc_jwks *jwks,
 	if ((jws = cjose_jws_import(token, len, &cerr)) == NULL) {
 		rc = FAULT(OIDC_JWT_MALFORMED,
 		    cerr.code == CJOSE_ERR_NO_MEMORY ? RC_ENOMEM : RC_EPARSE,
-		    "JWT: %s", cjose_msg(&cerr));
+		    "JWT: %s", oidc_cjose_msg(&cerr));
 		goto out;
 	}
 	for (i = 0; i < jwks->n && !ok; i++) {
@@ -318,7 +312,7 @@ oidc_jwt_verify(const char *token, size_t len, const struct oidc_jwks *jwks,
 	}
 	if (!cjose_jws_get_plaintext(jws, &plain, &plen, &cerr)) {
 		rc = FAULT(OIDC_JWT_MALFORMED, RC_EPARSE, "JWT: %s",
-		    cjose_msg(&cerr));
+		    oidc_cjose_msg(&cerr));
 		goto out;
 	}
 	/* plain points into jws, which cjose_jws_release frees. */
@@ -380,7 +374,8 @@ oidc_jwt_sign(const json_t *claims, const struct oidc_key *key, char **out,
 	    !cjose_header_set(hdr, "typ", "JWT", &cerr) ||
 	    (key->kid != NULL &&
 	        !cjose_header_set(hdr, CJOSE_HDR_KID, key->kid, &cerr))) {
-		rc = RC_ERR(err, RC_ENOMEM, "JWT header: %s", cjose_msg(&cerr));
+		rc = RC_ERR(err, RC_ENOMEM, "JWT header: %s",
+		    oidc_cjose_msg(&cerr));
 		goto out;
 	}
 	jws = cjose_jws_sign(key->jwk, hdr, (const uint8_t *)payload,
@@ -388,7 +383,7 @@ oidc_jwt_sign(const json_t *claims, const struct oidc_key *key, char **out,
 	if (jws == NULL || !cjose_jws_export(jws, &compact, &cerr)) {
 		rc = RC_ERR(err,
 		    cerr.code == CJOSE_ERR_NO_MEMORY ? RC_ENOMEM : RC_ECRYPTO,
-		    "JWT sign: %s", cjose_msg(&cerr));
+		    "JWT sign: %s", oidc_cjose_msg(&cerr));
 		goto out;
 	}
 	/* compact belongs to jws. */

@@ -90,6 +90,20 @@ struct fc_cache {
 
 /* ---- Per-integration state --------------------------------------------- */
 
+/*
+ * What one answer said, kept so that a second check needing the very same
+ * request (same method, URL and, for these, no cookie) reads it instead
+ * of asking the site again (docs/checks.md, "One request per URL").
+ */
+struct fc_seen {
+	int have;
+	int exch; /* its exchange, -1 when it could not be recorded */
+	enum probe_outcome outcome;
+	long status;
+	char errmsg[256];
+	char *url_redacted;
+};
+
 enum fetch_end {
 	FETCH_RUNNING,
 	FETCH_CAPTURED, /* an authorization request was captured */
@@ -129,10 +143,14 @@ struct fc_state {
 	int pending; /* outstanding requests of the current phase */
 	int phase;   /* 1, then 2 */
 	/* button page */
+	int button_via_login; /* button_page_url is login_url: fetch 0 reads it
+	                       */
 	int button_exch;
 	int button_state; /* 0 not asked, 1 ok, 2 could not fetch */
 	int button_found, button_dsfr, button_link;
 	char button_why[1024];
+	struct fc_seen button_ans; /* the button page's answer */
+	struct fc_seen login_ans;  /* the first hop of fetch 0 */
 	/* phase 2: the provider flow, in the capturing fetch's cookie jar */
 	const struct fc_fetch *prov_from; /* borrowed from fetch[] */
 	int accept_hops;
@@ -155,6 +173,22 @@ fetch_add_exch(struct fc_fetch *f, int idx)
 {
 	if (idx >= 0 && f->nexch < FC_MAX_EXCH)
 		f->exch[f->nexch++] = idx;
+}
+
+/* Keep what res said in a (once; a failed copy only loses the reuse). */
+static void
+answer_keep(struct fc_seen *a, const struct probe_res *res, int exch)
+{
+	if (a->have)
+		return;
+	if (res->url_redacted != NULL &&
+	    (a->url_redacted = rc_strdup(res->url_redacted)) == NULL)
+		return;
+	a->have = 1;
+	a->exch = exch;
+	a->outcome = res->outcome;
+	a->status = res->status;
+	snprintf(a->errmsg, sizeof(a->errmsg), "%s", res->errmsg);
 }
 
 static enum check_status
@@ -434,6 +468,8 @@ fc_checks_run_cleanup(struct check_run *run)
 /* ---- Phase 1: the login chain ------------------------------------------ */
 
 static void on_login_hop(struct probe *p, struct probe_res *res, void *arg);
+static void button_page_take(struct fc_state *fc, const struct probe_res *res,
+    int exch);
 
 static void fetch_end(struct fc_fetch *f, enum fetch_end end, const char *fmt,
     ...) __attribute__((format(printf, 3, 4)));
@@ -568,8 +604,19 @@ on_login_hop(struct probe *p, struct probe_res *res, void *arg)
 	struct fc_fetch *f = arg;
 	const struct probe_opts *po = probe_get_opts(p);
 	struct oidc_authreq *req;
+	int exch = report_exchange_add(f->fc->ctx->rep, res);
 
-	fetch_add_exch(f, report_exchange_add(f->fc->ctx->rep, res));
+	fetch_add_exch(f, exch);
+	/*
+	 * Fetch 0's first hop is a plain GET of login_url with an empty jar:
+	 * the same request as the button page's or the post-logout URL's
+	 * when the dossier names the same URL, so those checks read it.
+	 */
+	if (f->idx == 0 && !f->fc->login_ans.have) {
+		answer_keep(&f->fc->login_ans, res, exch);
+		if (f->fc->button_via_login)
+			button_page_take(f->fc, res, exch);
+	}
 	if (res->outcome != PROBE_OK) {
 		fetch_end(f,
 		    outcome_is_site_fault(res->outcome) ? FETCH_SITE
@@ -625,15 +672,15 @@ out:
 
 /* ---- Phase 1: the button page ------------------------------------------ */
 
+/* The button page's answer (its own fetch's, or fetch 0's first hop). */
 static void
-on_button_page(struct probe *p, struct probe_res *res, void *arg)
+button_page_take(struct fc_state *fc, const struct probe_res *res, int exch)
 {
-	struct fc_state *fc = arg;
 	struct html_fc_button b;
 	struct html_doc *doc = NULL;
 
-	(void)p;
-	fc->button_exch = report_exchange_add(fc->ctx->rep, res);
+	fc->button_exch = exch;
+	answer_keep(&fc->button_ans, res, exch);
 	if (res->outcome != PROBE_OK || res->status != 200) {
 		fc->button_state = 2;
 		snprintf(fc->button_why, sizeof(fc->button_why),
@@ -652,6 +699,15 @@ on_button_page(struct probe *p, struct probe_res *res, void *arg)
 	    doc ? html_has_fc_info_link(doc, fc->ctx->in->plus) : 0;
 out:
 	html_free(doc);
+}
+
+static void
+on_button_page(struct probe *p, struct probe_res *res, void *arg)
+{
+	struct fc_state *fc = arg;
+
+	(void)p;
+	button_page_take(fc, res, report_exchange_add(fc->ctx->rep, res));
 	probe_res_free(res);
 	fc->pending--;
 	fc_phase1_maybe_done(fc);
@@ -1231,31 +1287,45 @@ callback_submit(struct fc_state *fc, const char *id, const char *what,
 	rc_buf_free(&url);
 }
 
+/* fc.logout.redirect_uri from the answer a to a GET of the URL. */
 static void
-on_logout_probe(struct probe *p, struct probe_res *res, void *arg)
+judge_logout(struct fc_state *fc, const struct fc_seen *a)
 {
-	struct fc_state *fc = arg;
-	int idx;
+	int idx = a->exch;
+	const char *u = a->url_redacted ? a->url_redacted : "(not recorded)";
 
-	(void)p;
-	idx = report_exchange_add(fc->ctx->rep, res);
-	if (res->outcome != PROBE_OK)
+	if (a->outcome != PROBE_OK)
 		report_check(fc->ctx->sec, "fc.logout.redirect_uri", CHECK_WARN,
 		    0, &idx, idx >= 0,
-		    "post_logout_redirect_uri %s cannot be reached: %s",
-		    res->url_redacted, res->errmsg);
-	else if (res->status >= 400)
+		    "post_logout_redirect_uri %s cannot be reached: %s", u,
+		    a->errmsg);
+	else if (a->status >= 400)
 		report_check(fc->ctx->sec, "fc.logout.redirect_uri", CHECK_WARN,
 		    0, &idx, idx >= 0,
 		    "post_logout_redirect_uri %s answers HTTP %ld; "
 		    "FranceConnect "
 		    "sends users there after logout",
-		    res->url_redacted, res->status);
+		    u, a->status);
 	else
 		report_check(fc->ctx->sec, "fc.logout.redirect_uri", CHECK_PASS,
 		    0, &idx, idx >= 0,
 		    "post_logout_redirect_uri is https and answers HTTP %ld",
-		    res->status);
+		    a->status);
+}
+
+static void
+on_logout_probe(struct probe *p, struct probe_res *res, void *arg)
+{
+	struct fc_state *fc = arg;
+	struct fc_seen a = { 0 };
+
+	(void)p;
+	a.exch = report_exchange_add(fc->ctx->rep, res);
+	a.outcome = res->outcome;
+	a.status = res->status;
+	a.url_redacted = res->url_redacted; /* borrowed until the free */
+	snprintf(a.errmsg, sizeof(a.errmsg), "%s", res->errmsg);
+	judge_logout(fc, &a);
 	probe_res_free(res);
 	fc_phase2_one_done(fc);
 }
@@ -1277,6 +1347,16 @@ start_logout_probe(struct fc_state *fc)
 	if (!is_https(u)) {
 		report_check(fc->ctx->sec, "fc.logout.redirect_uri", CHECK_WARN,
 		    0, NULL, 0, "post_logout_redirect_uri %s is not https", u);
+		return;
+	}
+	/* The same GET already answered in phase 1: read that answer. */
+	if (fc->button_ans.have && fc->ctx->in->button_page_url != NULL &&
+	    strcmp(u, fc->ctx->in->button_page_url) == 0) {
+		judge_logout(fc, &fc->button_ans);
+		return;
+	}
+	if (fc->login_ans.have && strcmp(u, fc->ctx->in->login_url) == 0) {
+		judge_logout(fc, &fc->login_ans);
 		return;
 	}
 	req.url = u;
@@ -1440,8 +1520,11 @@ judge_button(struct fc_state *fc)
 	} else {
 		report_check(sec, "fc.button", CHECK_SKIP, 0, NULL, 0, "%s",
 		    fc->button_state == 2 ? fc->button_why
-		                          : "no button_page_url declared and "
-		                            "the login URL redirects directly");
+		        : fc->button_via_login
+		        ? "the login URL, which is also button_page_url, "
+		          "could not be fetched"
+		        : "no button_page_url declared and the login URL "
+		          "redirects directly");
 		return;
 	}
 	if (!found || !link)
@@ -1481,6 +1564,8 @@ fc_state_free(struct fc_state *fc)
 		for (j = 0; j < f->ncookies; j++)
 			rc_free(f->cookies[j]);
 	}
+	rc_free(fc->button_ans.url_redacted);
+	rc_free(fc->login_ans.url_redacted);
 	rc_free(fc->authz_origin);
 	rc_free(fc);
 }
@@ -1718,7 +1803,9 @@ fc_checks_start(struct check_ctx *ctx, struct rc_err *err)
 		fc->pending++;
 		fetch_submit(&fc->fetch[i], "GET", in->login_url, NULL, NULL);
 	}
-	if (in->button_page_url != NULL) {
+	fc->button_via_login = in->button_page_url != NULL && n > 0 &&
+	    strcmp(in->button_page_url, in->login_url) == 0;
+	if (in->button_page_url != NULL && !fc->button_via_login) {
 		req.url = in->button_page_url;
 		req.browser = 1;
 		fc->pending++;

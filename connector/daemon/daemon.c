@@ -85,6 +85,7 @@ setup(struct daemon *dm, const char *config, struct rc_err *err)
 	struct rc_errs errs;
 	char *vkey = NULL;
 	size_t requeued;
+	long long scheduled;
 	enum rc_code rc;
 
 	/*
@@ -149,6 +150,13 @@ setup(struct daemon *dm, const char *config, struct rc_err *err)
 		log_warn("job store: %zu jobs were running when the previous "
 		         "process stopped; queued again",
 		    requeued);
+	if ((rc = store_recheck_setup(dm->store, cfg->daemon_recheck_interval,
+	         &scheduled, err)) != RC_OK)
+		return rc;
+	if (scheduled > 0)
+		log_info("job store: %lld awarded jobs given a re-check "
+		         "schedule",
+		    scheduled);
 	return RC_OK;
 }
 
@@ -169,7 +177,8 @@ daemon_serve(const char *config, enum daemon_end *end, struct rc_err *err)
 	pthread_rwlock_init(&dm.tok_lock, NULL);
 	pthread_mutex_init(&dm.mu, NULL);
 	pthread_cond_init(&dm.cv, NULL);
-	ratelimit_init(&dm.rate);
+	ratelimit_init(&dm.rate, 0);
+	answer_cache_init(&dm.answers);
 	/* Signals go to this thread only, taken by sigtimedwait. */
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
@@ -254,6 +263,7 @@ out:
 	if (dm.pl.cfg != NULL)
 		pipeline_cleanup(&dm.pl);
 	ratelimit_cleanup(&dm.rate);
+	answer_cache_cleanup(&dm.answers);
 	pthread_cond_destroy(&dm.cv);
 	pthread_mutex_destroy(&dm.mu);
 	pthread_rwlock_destroy(&dm.tok_lock);

@@ -14,6 +14,7 @@
 
 #include "common/err.h"
 #include "connector/config.h"
+#include "connector/daemon/answer_cache.h"
 #include "connector/daemon/ratelimit.h"
 #include "connector/daemon/store.h"
 #include "connector/ledger/ledger.h"
@@ -64,8 +65,9 @@ struct daemon {
 	unsigned long long http_class[6];
 	unsigned long long jobs_done, jobs_error;
 
-	struct ratelimit rate;      /* per token name and per SIREN */
-	struct daemon_vault *vault; /* submitted credentials (vault.c) */
+	struct ratelimit rate;       /* per token name and per SIREN */
+	struct answer_cache answers; /* GET /v1/dossiers/{id} */
+	struct daemon_vault *vault;  /* submitted credentials (vault.c) */
 
 	/* The DS poller (ds_poll.c), when intake.ds.poll_interval_s > 0. */
 	pthread_t ds_poller;

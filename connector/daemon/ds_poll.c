@@ -35,6 +35,7 @@ enum ds_counter {
 	DSC_MAPPED,
 	DSC_REFUSED,
 	DSC_QUEUED,
+	DSC_AWAITING,
 	DSC_ANNOTATED,
 	DSC_UNCHANGED,
 	DSC_INSTRUCTED,
@@ -48,6 +49,7 @@ static const char *const ds_counter_names[DSC__MAX] = {
 	[DSC_MAPPED] = "mapped",
 	[DSC_REFUSED] = "refused",
 	[DSC_QUEUED] = "queued",
+	[DSC_AWAITING] = "awaiting_credential",
 	[DSC_ANNOTATED] = "annotations_written",
 	[DSC_UNCHANGED] = "annotations_unchanged",
 	[DSC_INSTRUCTED] = "instructed",
@@ -202,18 +204,27 @@ writeback_row(struct daemon *dm, json_t *row, int *retry_after)
 	}
 	state = json_string_value(json_object_get(job, "state"));
 	if (state == NULL ||
-	    (strcmp(state, "done") != 0 && strcmp(state, "error") != 0)) {
+	    (strcmp(state, "done") != 0 && strcmp(state, "error") != 0 &&
+	        strcmp(state, "awaiting_credential") != 0)) {
 		json_decref(job); /* queued again: written when it ends */
 		return RC_OK;
 	}
 	if ((token = ds_token(cfg)) == NULL) {
 		json_decref(job);
-		store_ds_mark(dm->store, num, NULL, NULL, -1, 1, &err);
 		count(DSC_ERRORS);
-		return RC_ECONFIG;
+		return RC_ECONFIG; /* pending: released as failed */
 	}
 	rc_buf_init(&text, 64 * 1024);
 	rc_buf_init(&extra, 16 * 1024);
+	if (strcmp(state, "awaiting_credential") == 0) {
+		/* An API dossier: where the collectivité gives its token. */
+		if (intake_ds_waiting_text(cfg->daemon_public_url, num,
+		        &text) != RC_OK) {
+			rc = RC_ENOMEM;
+			goto out;
+		}
+		goto annotate;
+	}
 	errmsg = json_string_value(json_object_get(job, "error"));
 	if (strcmp(state, "error") == 0 && errmsg != NULL)
 		rc_buf_addf(&extra, "Erreur : %s", errmsg);
@@ -229,6 +240,7 @@ writeback_row(struct daemon *dm, json_t *row, int *retry_after)
 		rc = RC_ENOMEM;
 		goto out;
 	}
+annotate:
 	rc = intake_ds_annotate(cfg, token,
 	    json_string_value(json_object_get(row, "node_id")), num,
 	    json_string_value(json_object_get(row, "annotation_id")),
@@ -253,7 +265,7 @@ writeback_row(struct daemon *dm, json_t *row, int *retry_after)
 		store_ds_mark(dm->store, num, NULL, "en_instruction", 1, -1,
 		    &err);
 	}
-	if (store_ds_mark(dm->store, num, text.data, NULL, -1, 0, &err) !=
+	if (store_ds_mark(dm->store, num, text.data, NULL, -1, -1, &err) !=
 	    RC_OK)
 		log_error("intake=ds dossier=%lld: %s", num, err.msg);
 out:
@@ -261,11 +273,46 @@ out:
 		count(DSC_ERRORS);
 		log_warn("intake=ds dossier=%lld job=%s write-back pending: %s",
 		    num, jid, rc == RC_ENOMEM ? "out of memory" : err.msg);
-		store_ds_mark(dm->store, num, NULL, NULL, -1, 1, &err);
 	}
 	rc_buf_free(&text);
 	rc_buf_free(&extra);
 	json_decref(job);
+	return rc;
+}
+
+/*
+ * DS dossier num's write-back by exactly one writer: the worker (a job
+ * ended) and the poller (pending write-backs) may both ask at once.  The
+ * row is claimed in one store statement; the loser leaves it marked, and
+ * the winner's release makes it pending again (redone at the next poll),
+ * so the latest outcome is still written.  The row is read after the
+ * claim: what was written or instructed before is seen.  RC_ENET when DS
+ * is down (the row stays pending).
+ */
+static enum rc_code
+writeback_claimed(struct daemon *dm, long long num, int *retry_after)
+{
+	struct rc_err err = { 0 };
+	json_t *row = NULL;
+	enum rc_code rc = RC_OK;
+	int claimed = 0;
+
+	*retry_after = 0;
+	if (store_ds_claim(dm->store, num, &claimed, &err) != RC_OK) {
+		log_error("intake=ds dossier=%lld: %s", num, err.msg);
+		return RC_OK;
+	}
+	if (!claimed) {
+		log_info("intake=ds dossier=%lld write-back under way "
+		         "elsewhere: redone after it",
+		    num);
+		return RC_OK;
+	}
+	if (store_ds_get(dm->store, num, &row, &err) == RC_OK && row != NULL)
+		rc = writeback_row(dm, row, retry_after);
+	json_decref(row);
+	if (store_ds_release(dm->store, num, rc != RC_OK, &err) != RC_OK)
+		log_error("intake=ds dossier=%lld: %s", num, err.msg);
 	return rc;
 }
 
@@ -284,7 +331,10 @@ ds_writeback_job(struct daemon *dm, const char *job_id)
 		return;
 	}
 	if (row != NULL)
-		writeback_row(dm, row, &retry);
+		writeback_claimed(dm,
+		    (long long)json_integer_value(
+		        json_object_get(row, "number")),
+		    &retry);
 	json_decref(row);
 }
 
@@ -298,15 +348,17 @@ struct poll_ctx {
 /* A dossier that does not map: its reason into the annotation. */
 static enum rc_code
 refused(struct poll_ctx *x, json_t *node, long long num, const char *aid,
-    const char *cur, const char *why, struct rc_err *err)
+    const char *cur, const char *why, int fresh, struct rc_err *err)
 {
 	const struct cfg *cfg = x->dm->pl.cfg;
 	struct rc_buf text;
 	enum rc_code rc;
 	int written = 0, retry;
 
-	count(DSC_REFUSED);
-	log_warn("intake=ds dossier=%lld refused: %s", num, why);
+	if (fresh) {
+		count(DSC_REFUSED);
+		log_warn("intake=ds dossier=%lld refused: %s", num, why);
+	}
 	rc_buf_init(&text, 64 * 1024);
 	if (intake_ds_annotation_text(NULL, why, NULL, &text) != RC_OK) {
 		rc_buf_free(&text);
@@ -343,24 +395,35 @@ poll_node(void *arg, json_t *node, struct rc_err *err)
 	long long num =
 	    (long long)json_integer_value(json_object_get(node, "number"));
 	enum rc_code rc = RC_OK;
-	int existed = 0, full = 0;
+	int existed = 0, full = 0, awaiting = 0, fresh;
 
-	count(DSC_SEEN);
+	/*
+	 * Counted once per dossier and change, not per read: DS sends again,
+	 * at every poll, the dossiers modified at the cursor's instant.
+	 */
+	mod = json_string_value(
+	    json_object_get(node, "dateDerniereModification"));
+	if ((rc = store_ds_get(dm->store, num, &row, err)) != RC_OK)
+		return rc;
+	old = json_string_value(json_object_get(row, "modified"));
+	fresh =
+	    row == NULL || old == NULL || mod == NULL || strcmp(old, mod) != 0;
+	if (fresh)
+		count(DSC_SEEN);
 	if (intake_ds_annotation_of(dm->pl.cfg, node, &aid, &cur, &e2) !=
 	    RC_OK) {
 		/* A procedure without the annotation: nothing can be said. */
 		count(DSC_ERRORS);
 		log_error("intake=ds %s", e2.msg);
 		x->incomplete = 1;
-		return RC_OK;
-	}
-	if (intake_ds_map(node, &x->m, &dj, &d, &merr) != RC_OK) {
-		rc = refused(x, node, num, aid, cur, merr.msg, err);
 		goto out;
 	}
-	count(DSC_MAPPED);
-	mod = json_string_value(
-	    json_object_get(node, "dateDerniereModification"));
+	if (intake_ds_map(node, &x->m, &dj, &d, &merr) != RC_OK) {
+		rc = refused(x, node, num, aid, cur, merr.msg, fresh, err);
+		goto out;
+	}
+	if (fresh)
+		count(DSC_MAPPED);
 	siren = json_string_value(
 	    json_object_get(json_object_get(dj, "collectivite"), "siren"));
 	if ((canon = json_dumps(dj, JSON_COMPACT | JSON_SORT_KEYS)) == NULL ||
@@ -368,8 +431,6 @@ poll_node(void *arg, json_t *node, struct rc_err *err)
 		rc = RC_ERR(err, RC_ENOMEM, "out of memory");
 		goto out;
 	}
-	if ((rc = store_ds_get(dm->store, num, &row, err)) != RC_OK)
-		goto out;
 	old = json_string_value(json_object_get(row, "content_sha256"));
 	if (old != NULL && strcmp(old, sha) == 0 &&
 	    json_string_value(json_object_get(row, "job_id")) != NULL) {
@@ -384,8 +445,14 @@ poll_node(void *arg, json_t *node, struct rc_err *err)
 			rc = RC_ERR(err, RC_ENOMEM, "out of memory");
 			goto out;
 		}
-		if ((rc = store_submit(dm->store, idem, canon, d->dossier_id,
-		         siren ? siren : "", DS_SUBMITTER,
+		/*
+		 * An API dossier waits for its token (docs/intake.md,
+		 * "Credentials"): its job is not queued until it comes.
+		 */
+		awaiting = intake_ds_awaiting(d);
+		if ((rc = (awaiting ? store_submit_awaiting
+		                    : store_submit)(dm->store, idem, canon,
+		         d->dossier_id, siren ? siren : "", DS_SUBMITTER,
 		         dm->pl.cfg->daemon_queue_max, id, &existed, &full,
 		         err)) != RC_OK)
 			goto out;
@@ -396,15 +463,20 @@ poll_node(void *arg, json_t *node, struct rc_err *err)
 			x->incomplete = 1;
 			goto out;
 		}
-		count(DSC_QUEUED);
+		count(awaiting ? DSC_AWAITING : DSC_QUEUED);
 		log_info("intake=ds dossier=%lld job=%s %s", num, id,
-		    existed ? "known" : "queued");
+		    existed        ? "known"
+		        : awaiting ? "awaiting its API token"
+		                   : "queued");
 		worker_kick(dm);
 	}
 	rc = store_ds_seen(dm->store, num,
 	    json_string_value(json_object_get(node, "id")), aid,
 	    json_string_value(json_object_get(node, "state")), mod ? mod : "",
 	    cur, sha, id, err);
+	/* Waiting: say so now (the worker writes the others back). */
+	if (rc == RC_OK && awaiting)
+		ds_writeback_job(dm, id);
 out:
 	free(canon); /* json_dumps */
 	json_decref(dj);
@@ -419,7 +491,6 @@ redo_pending(struct daemon *dm, int *retry_after)
 {
 	struct rc_err err = { 0 };
 	long long nums[DS_PENDING_MAX];
-	json_t *row;
 	size_t i, n;
 	enum rc_code rc = RC_OK;
 
@@ -428,13 +499,8 @@ redo_pending(struct daemon *dm, int *retry_after)
 		log_error("intake=ds %s", err.msg);
 		return RC_OK;
 	}
-	for (i = 0; i < n && rc != RC_ENET; i++) {
-		row = NULL;
-		if (store_ds_get(dm->store, nums[i], &row, &err) == RC_OK &&
-		    row != NULL)
-			rc = writeback_row(dm, row, retry_after);
-		json_decref(row);
-	}
+	for (i = 0; i < n && rc != RC_ENET; i++)
+		rc = writeback_claimed(dm, nums[i], retry_after);
 	return rc;
 }
 

@@ -33,6 +33,7 @@
 #include "connector/daemon/http_int.h"
 #include "connector/daemon/route_conformance.h"
 #include "connector/daemon/route_alerts.h"
+#include "connector/daemon/ds_credential.h"
 #include "connector/daemon/route_intake.h"
 #include "connector/daemon/selfcheck.h"
 #include "connector/daemon/tiles.h"
@@ -51,15 +52,11 @@ log_safe(char *out, size_t n, const char *s)
 	out[i] = '\0';
 }
 
-enum MHD_Result
-http_respond(struct http_ctx *x, unsigned status, const char *type,
-    const void *data, size_t len, const char *const *hdrs)
+/* Count the answer for /metrics and write its log line. */
+static void
+http_note(struct http_ctx *x, unsigned status)
 {
-	struct MHD_Response *r;
-	enum MHD_Result ret;
 	char path[128];
-	int cached = 0;
-	size_t i;
 
 	log_safe(path, sizeof(path), x->url);
 	pthread_mutex_lock(&x->dm->mu);
@@ -67,10 +64,18 @@ http_respond(struct http_ctx *x, unsigned status, const char *type,
 	pthread_mutex_unlock(&x->dm->mu);
 	log_info("http method=%s path=%s status=%u token=%s", x->method, path,
 	    status, x->who.known ? x->who.name : "-");
-	r = MHD_create_response_from_buffer(len, (void *)(uintptr_t)data,
-	    MHD_RESPMEM_MUST_COPY);
+}
+
+/* Add the headers every answer carries to r; r (NULL stays NULL). */
+static struct MHD_Response *
+with_headers(struct MHD_Response *r, unsigned status, const char *type,
+    const char *const *hdrs)
+{
+	int cached = 0;
+	size_t i;
+
 	if (r == NULL)
-		return MHD_NO;
+		return NULL;
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
 	for (i = 0; hdrs != NULL && hdrs[i] != NULL && hdrs[i + 1] != NULL;
 	     i += 2) {
@@ -85,9 +90,83 @@ http_respond(struct http_ctx *x, unsigned status, const char *type,
 	if (status == MHD_HTTP_UNAUTHORIZED)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
 		    "Bearer realm=\"raccord\"");
+	return r;
+}
+
+void
+http_client_addr(struct http_ctx *x, char *out, size_t n)
+{
+	const union MHD_ConnectionInfo *ci;
+	struct sockaddr_storage ss;
+	socklen_t len;
+
+	snprintf(out, n, "?");
+	ci = MHD_get_connection_info(x->c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci == NULL || ci->client_addr == NULL)
+		return;
+	memset(&ss, 0, sizeof(ss));
+	if (ci->client_addr->sa_family == AF_INET6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+
+		/* One IPv6 /64 is one address. */
+		memcpy(s6, ci->client_addr, sizeof(*s6));
+		memset(&s6->sin6_addr.s6_addr[8], 0, 8);
+		s6->sin6_scope_id = 0;
+		len = sizeof(*s6);
+	} else if (ci->client_addr->sa_family == AF_INET) {
+		memcpy(&ss, ci->client_addr, sizeof(struct sockaddr_in));
+		len = sizeof(struct sockaddr_in);
+	} else
+		return;
+	if (getnameinfo((struct sockaddr *)&ss, len, out, (socklen_t)n, NULL, 0,
+	        NI_NUMERICHOST) != 0)
+		snprintf(out, n, "?");
+}
+
+/* Log the answer, add the headers every answer carries, queue it. */
+static enum MHD_Result
+respond(struct http_ctx *x, unsigned status, struct MHD_Response *r,
+    const char *type, const char *const *hdrs)
+{
+	enum MHD_Result ret;
+
+	http_note(x, status);
+	if (with_headers(r, status, type, hdrs) == NULL)
+		return MHD_NO;
 	ret = MHD_queue_response(x->c, status, r);
 	MHD_destroy_response(r);
 	return ret;
+}
+
+/* A response of len bytes of data (copied), with respond's headers. */
+static struct MHD_Response *
+http_response_new(unsigned status, const char *type, const void *data,
+    size_t len, const char *const *hdrs)
+{
+	return with_headers(MHD_create_response_from_buffer(len,
+	                        (void *)(uintptr_t)data, MHD_RESPMEM_MUST_COPY),
+	    status, type, hdrs);
+}
+
+enum MHD_Result
+http_respond(struct http_ctx *x, unsigned status, const char *type,
+    const void *data, size_t len, const char *const *hdrs)
+{
+	return respond(x, status,
+	    MHD_create_response_from_buffer(len, (void *)(uintptr_t)data,
+	        MHD_RESPMEM_MUST_COPY),
+	    type, hdrs);
+}
+
+enum MHD_Result
+http_respond_fd(struct http_ctx *x, unsigned status, const char *type, int fd,
+    size_t len, const char *const *hdrs)
+{
+	struct MHD_Response *r = MHD_create_response_from_fd(len, fd);
+
+	if (r == NULL)
+		close(fd);
+	return respond(x, status, r, type, hdrs);
 }
 
 enum MHD_Result
@@ -279,15 +358,15 @@ get_readyz(struct http_ctx *x)
 enum MHD_Result
 http_get_metrics(struct http_ctx *x)
 {
-	static const char *const states[4] = { "queued", "running", "done",
-		"error" };
+	static const char *const states[STORE_NSTATES] = { "queued", "running",
+		"done", "error", "awaiting_credential" };
 	struct daemon *dm = x->dm;
-	unsigned long long cls[6], done, error;
+	unsigned long long cls[6], done, error, hits, misses;
 	struct rc_err err = { 0 };
 	struct ledger *lg = NULL;
 	struct rc_buf b;
 	enum MHD_Result ret;
-	long long n[4];
+	long long n[STORE_NSTATES];
 	int busy, alive, i;
 
 	store_counts(dm->store, n);
@@ -310,7 +389,7 @@ http_get_metrics(struct http_ctx *x)
 	rc_buf_adds(&b,
 	    "# HELP raccord_jobs Jobs in the store, by state.\n"
 	    "# TYPE raccord_jobs gauge\n");
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < STORE_NSTATES; i++)
 		if (n[i] >= 0)
 			rc_buf_addf(&b, "raccord_jobs{state=\"%s\"} %lld\n",
 			    states[i], n[i]);
@@ -330,8 +409,21 @@ http_get_metrics(struct http_ctx *x)
 		rc_buf_addf(&b,
 		    "raccord_http_responses_total{code=\"%dxx\"} %llu\n", i,
 		    cls[i]);
+	pthread_mutex_lock(&dm->answers.mu);
+	hits = dm->answers.hits;
+	misses = dm->answers.misses;
+	pthread_mutex_unlock(&dm->answers.mu);
+	rc_buf_adds(&b,
+	    "# HELP raccord_dossier_answers_total GET /v1/dossiers/{id} "
+	    "answers looked up, by where they came from.\n"
+	    "# TYPE raccord_dossier_answers_total counter\n");
+	rc_buf_addf(&b,
+	    "raccord_dossier_answers_total{source=\"cache\"} %llu\n"
+	    "raccord_dossier_answers_total{source=\"store\"} %llu\n",
+	    hits, misses);
 	route_intake_metrics(&b);
 	ds_poll_metrics(&b);
+	ds_credential_metrics(&b);
 	route_alerts_metrics(dm, &b);
 	if (ledger_open(dm->pl.cfg->ledger_dir, NULL, NULL, &dm->policy,
 	        DAEMON_LEDGER_READ_WAIT_MS, &lg, &err) == RC_OK) {
@@ -559,20 +651,68 @@ may_see(const struct http_ctx *x, json_t *job)
 	    (by != NULL && strcmp(by, x->who.name) == 0);
 }
 
+/*
+ * GET /v1/dossiers/{id}: from the answer cache (answer_cache.h) while
+ * the store has not changed since the answer was built, else built from
+ * the store (and kept).  The same bytes and headers either way; the role
+ * rule (may_see) is applied to the cached submitter as to the stored one.
+ */
 static enum MHD_Result
 get_dossier(struct http_ctx *x, const char *id)
 {
+	struct answer_cache *cache = &x->dm->answers;
 	struct rc_err err = { 0 };
+	struct MHD_Response *r = NULL;
+	struct answer *a;
+	unsigned long long gen;
+	enum MHD_Result ret;
+	const char *by;
 	json_t *job = NULL;
+	char *s = NULL;
 
-	if (store_get(x->dm->store, id, &job, &err) != RC_OK)
+	if ((a = answer_cache_get(cache, id, store_generation(x->dm->store))) !=
+	    NULL) {
+		if (x->who.role == CFG_ROLE_SELFCHECK &&
+		    strcmp(a->by, x->who.name) != 0)
+			ret = http_respond_error(x, MHD_HTTP_NOT_FOUND,
+			    "no such job");
+		else {
+			http_note(x, MHD_HTTP_OK);
+			ret = MHD_queue_response(x->c, MHD_HTTP_OK, a->r);
+		}
+		answer_release(cache, a);
+		return ret;
+	}
+	if (store_get_at(x->dm->store, id, &job, &gen, &err) != RC_OK)
 		return http_respond_error(x, MHD_HTTP_INTERNAL_SERVER_ERROR,
 		    "the job store failed");
 	if (job == NULL || !may_see(x, job)) {
 		json_decref(job);
 		return http_respond_error(x, MHD_HTTP_NOT_FOUND, "no such job");
 	}
-	return http_respond_json(x, MHD_HTTP_OK, job, NULL, 0);
+	/* As http_respond_json would answer it, kept. */
+	if ((s = json_dumps(job, JSON_COMPACT | JSON_SORT_KEYS)) == NULL ||
+	    (r = http_response_new(MHD_HTTP_OK, "application/json", s,
+	         strlen(s), NULL)) == NULL) {
+		ret = http_respond_raw(x, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		    "application/json", "{\"error\":\"out of memory\"}", 25,
+		    NULL, 0);
+		goto out;
+	}
+	by = json_string_value(json_object_get(job, "submitted_by"));
+	http_note(x, MHD_HTTP_OK);
+	if ((a = answer_cache_put(cache, id, by, gen, r, strlen(s))) != NULL) {
+		r = NULL; /* transferred */
+		ret = MHD_queue_response(x->c, MHD_HTTP_OK, a->r);
+		answer_release(cache, a);
+	} else
+		ret = MHD_queue_response(x->c, MHD_HTTP_OK, r);
+out:
+	if (r != NULL)
+		MHD_destroy_response(r);
+	free(s); /* json_dumps */
+	json_decref(job);
+	return ret;
 }
 
 static enum MHD_Result
@@ -592,6 +732,17 @@ post_verify(struct http_ctx *x, const char *id)
 		return http_respond_error(x, MHD_HTTP_CONFLICT,
 		    "a job of the self-check page is never awarded; submit "
 		    "the dossier with POST /v1/dossiers");
+	}
+	/* A DS dossier's job waiting for its API token: nothing to award. */
+	if (job != NULL &&
+	    (by = json_string_value(json_object_get(job, "state"))) != NULL &&
+	    strcmp(by, "awaiting_credential") == 0) {
+		json_decref(job);
+		return http_respond_error(x, MHD_HTTP_CONFLICT,
+		    "this job waits for its API token (a démarches-simplifiées "
+		    "dossier: POST /v1/intake/ds/{number}/credential or the "
+		    "self-check page); nothing was checked, nothing can be "
+		    "awarded yet");
 	}
 	json_decref(job);
 	job = NULL;
@@ -629,7 +780,7 @@ static enum MHD_Result
 get_dossiers(struct http_ctx *x)
 {
 	static const char *const states[] = { "queued", "running", "done",
-		"error", NULL };
+		"error", "awaiting_credential", NULL };
 	static const char *const verdicts[] = { "verified", "failed",
 		"inconclusive", NULL };
 	const char *siren = http_query(x, "siren"),
@@ -649,7 +800,8 @@ get_dossiers(struct http_ctx *x)
 	}
 	if (state != NULL && !one_of(state, states))
 		return http_respond_error(x, MHD_HTTP_BAD_REQUEST,
-		    "state: queued, running, done or error");
+		    "state: queued, running, done, error or "
+		    "awaiting_credential");
 	if (verdict != NULL && !one_of(verdict, verdicts))
 		return http_respond_error(x, MHD_HTTP_BAD_REQUEST,
 		    "verdict: verified, failed or inconclusive");
@@ -930,6 +1082,7 @@ http_segment(const char *path, const char *prefix, size_t *n)
  */
 static const http_route_fn routes[] = {
 	route_intake,
+	ds_credential_route,
 	tiles_route,
 	route_alerts,
 	selfcheck_route,

@@ -57,6 +57,21 @@ typedef int (*http_route_fn)(struct http_ctx *x, struct http_req *rq,
 enum MHD_Result http_respond(struct http_ctx *x, unsigned status,
     const char *type, const void *data, size_t len, const char *const *hdrs);
 
+/*
+ * The client's address as text (numeric), the key of the public pages'
+ * rate limits and of the self-check page's CSRF tokens: an IPv6 client
+ * by its /64 (one site's hosts share it); "?" when unknown.
+ */
+void http_client_addr(struct http_ctx *x, char *out, size_t n);
+
+/*
+ * As http_respond, the body read from fd (len bytes from its start) by
+ * libmicrohttpd as it sends, never whole in memory; fd is taken (closed
+ * by libmicrohttpd, or here on failure).
+ */
+enum MHD_Result http_respond_fd(struct http_ctx *x, unsigned status,
+    const char *type, int fd, size_t len, const char *const *hdrs);
+
 /* As http_respond, with an Allow header and a Retry-After (if > 0). */
 enum MHD_Result http_respond_raw(struct http_ctx *x, unsigned status,
     const char *type, const void *data, size_t len, const char *allow,

@@ -6,9 +6,10 @@
 #include "connector/daemon/ratelimit.h"
 
 void
-ratelimit_init(struct ratelimit *rl)
+ratelimit_init(struct ratelimit *rl, int keep_open)
 {
 	memset(rl->slot, 0, sizeof(rl->slot));
+	rl->keep_open = keep_open;
 	pthread_mutex_init(&rl->mu, NULL);
 }
 
@@ -43,6 +44,15 @@ ratelimit_take(struct ratelimit *rl, const char *key, long long limit,
 			    victim == NULL || s->start < victim->start)
 				victim = s;
 		}
+	}
+	if (hit == NULL && rl->keep_open && victim->key[0] != '\0' &&
+	    now - victim->start < window) {
+		/* Full of open windows: the new key waits for the first end. */
+		*retry_after = victim->start + window - now;
+		if (*retry_after < 1)
+			*retry_after = 1;
+		pthread_mutex_unlock(&rl->mu);
+		return 0;
 	}
 	if (hit == NULL) {
 		hit = victim;

@@ -2,8 +2,13 @@
 /*
  * Fixed-window rate limits of the daemon (docs/api.md, "Limits"): at most
  * `limit` events per key (a token name, a SIREN) per window of `window`
- * seconds, on CLOCK_MONOTONIC.  A bounded table (RATELIMIT_SLOTS keys):
- * when it is full, the key whose window started first is forgotten.
+ * seconds, on CLOCK_MONOTONIC.  A bounded table (RATELIMIT_SLOTS keys).
+ * When it is full of open windows, a table made with keep_open 0 forgets
+ * the key whose window started first (the daemon's table: its keys are
+ * token names and SIRENs of authenticated callers); one made with
+ * keep_open 1 never forgets an open window and refuses the new key until
+ * one ends (the self-check page's table: its keys are strangers'
+ * addresses, and a flood of them must not reset anyone's count).
  * Thread-safe.
  */
 #ifndef RC_CONNECTOR_DAEMON_RATELIMIT_H
@@ -22,16 +27,18 @@ struct ratelimit_slot {
 
 struct ratelimit {
 	pthread_mutex_t mu;
+	int keep_open;
 	struct ratelimit_slot slot[RATELIMIT_SLOTS];
 };
 
-void ratelimit_init(struct ratelimit *rl);
+void ratelimit_init(struct ratelimit *rl, int keep_open);
 void ratelimit_cleanup(struct ratelimit *rl);
 
 /*
  * Count one event for key at monotonic time now.  1 when allowed; 0 when
- * over limit, with *retry_after the seconds until the window ends.
- * limit 0 means no limit.
+ * over limit (or, keep_open, when the table is full of open windows),
+ * with *retry_after the seconds until a window ends.  limit 0 means no
+ * limit.
  */
 int ratelimit_take(struct ratelimit *rl, const char *key, long long limit,
     long long window, long long now, long long *retry_after);

@@ -39,6 +39,7 @@
 #include "common/log.h"
 #include "common/mem.h"
 #include "common/utf8.h"
+#include "connector/daemon/ds_credential.h"
 #include "connector/daemon/selfcheck.h"
 #include "connector/site_dossier.h"
 #include "verifier/catalog.h"
@@ -75,11 +76,16 @@ static struct {
 	int ready;
 	unsigned char key[SELFCHECK_CSRF_KEY_LEN];
 	struct sc_slot slot[SC_SLOTS];
+	/* Strangers' addresses and hosts: a table of their own, apart from
+	 * the API's token and SIREN counters, that never forgets an open
+	 * window (ratelimit.h). */
+	struct ratelimit rate;
 } sc = { .once = PTHREAD_ONCE_INIT, .mu = PTHREAD_MUTEX_INITIALIZER };
 
 static void
 sc_init(void)
 {
+	ratelimit_init(&sc.rate, 1);
 	sc.ready = RAND_bytes(sc.key, sizeof(sc.key)) == 1;
 }
 
@@ -181,8 +187,9 @@ selfcheck_csrf_check(const unsigned char key[SELFCHECK_CSRF_KEY_LEN],
 	long long t = 0;
 	size_t i;
 
+	/* At most 18 digits: 10^18 - 1 fits a long long, 19 digits may not. */
 	if (token == NULL || (dot = strchr(token, '.')) == NULL ||
-	    dot == token || dot - token > 19 || strlen(dot + 1) != 43)
+	    dot == token || dot - token > 18 || strlen(dot + 1) != 43)
 		return 0;
 	for (i = 0; token + i < dot; i++) {
 		if (token[i] < '0' || token[i] > '9')
@@ -197,39 +204,6 @@ selfcheck_csrf_check(const unsigned char key[SELFCHECK_CSRF_KEY_LEN],
 }
 
 /* --- request helpers --------------------------------------------------- */
-
-/*
- * The client's address, the key of its rate limit and of its CSRF
- * tokens: an IPv6 client by its /64 (one site's hosts share it).
- */
-static void
-client_addr(struct http_ctx *x, char *out, size_t n)
-{
-	const union MHD_ConnectionInfo *ci;
-	struct sockaddr_storage ss;
-	socklen_t len;
-
-	snprintf(out, n, "?");
-	ci = MHD_get_connection_info(x->c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	if (ci == NULL || ci->client_addr == NULL)
-		return;
-	memset(&ss, 0, sizeof(ss));
-	if (ci->client_addr->sa_family == AF_INET6) {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-
-		memcpy(s6, ci->client_addr, sizeof(*s6));
-		memset(&s6->sin6_addr.s6_addr[8], 0, 8);
-		s6->sin6_scope_id = 0;
-		len = sizeof(*s6);
-	} else if (ci->client_addr->sa_family == AF_INET) {
-		memcpy(&ss, ci->client_addr, sizeof(struct sockaddr_in));
-		len = sizeof(struct sockaddr_in);
-	} else
-		return;
-	if (getnameinfo((struct sockaddr *)&ss, len, out, (socklen_t)n, NULL, 0,
-	        NI_NUMERICHOST) != 0)
-		snprintf(out, n, "?");
-}
 
 /* A form field of an application/x-www-form-urlencoded body. */
 struct sc_form {
@@ -574,6 +548,9 @@ form_field(struct rc_buf *b, int k, const char *value, const char *error)
 	rc_buf_adds(b, "</div>\n");
 }
 
+/* Below: the DS token section of the page (only with the DS poller). */
+static void ds_token_section(struct rc_buf *b, const char *csrf);
+
 /* GET / (errs NULL) or the form again with the field messages. */
 static enum MHD_Result
 form_page(struct http_ctx *x, unsigned status, const struct sc_form *f,
@@ -583,7 +560,7 @@ form_page(struct http_ctx *x, unsigned status, const struct sc_form *f,
 	struct rc_buf b;
 	int k, nerr = 0;
 
-	client_addr(x, addr, sizeof(addr));
+	http_client_addr(x, addr, sizeof(addr));
 	if (!selfcheck_csrf_make(sc.key, addr, (long long)time(NULL), tok,
 	        sizeof(tok)))
 		tok[0] = '\0';
@@ -648,6 +625,8 @@ form_page(struct http_ctx *x, unsigned status, const struct sc_form *f,
 	rc_buf_adds(&b,
 	    "\">\n<button class=\"fr-btn\" type=\"submit\" "
 	    "id=\"selfcheck-submit\">Lancer le test</button>\n</form>\n");
+	if (ds_credential_on(x->dm->pl.cfg))
+		ds_token_section(&b, tok);
 	page_foot(x->dm, &b);
 	return send_page(x, status, &b, NULL, 0);
 }
@@ -901,26 +880,17 @@ submit_job(struct http_ctx *x, const char *canon, const char *siren,
 	const struct cfg *cfg = dm->pl.cfg;
 	struct rc_err err = { 0 };
 	char idem[65], key[64];
-	long long share, mine;
+	long long share;
 	int existed = 0, full = 0;
 
 	share = cfg->daemon_queue_max * cfg->selfcheck_queue_share / 100;
 	if (share < 1)
 		share = 1;
-	mine = store_queued_by(dm->store, SELFCHECK_BY);
-	if (mine < 0 || mine >= share) {
-		*ret = alert_page(x, MHD_HTTP_SERVICE_UNAVAILABLE, "warning",
-		    "queue-full", "Service très sollicité",
-		    "Trop de tests sont déjà en attente. Rien n'a été lancé : "
-		    "réessayez dans quelques instants.",
-		    DAEMON_RETRY_AFTER);
-		return 0;
-	}
 	snprintf(key, sizeof(key), "selfcheck\n%s", rid);
 	if (rc_sha256_hex(key, strlen(key), idem) != RC_OK ||
-	    store_submit(dm->store, idem, canon, "self-check", siren,
-	        SELFCHECK_BY, cfg->daemon_queue_max, job, &existed, &full,
-	        &err) != RC_OK) {
+	    store_submit_capped(dm->store, idem, canon, "self-check", siren,
+	        SELFCHECK_BY, cfg->daemon_queue_max, share, job, &existed,
+	        &full, &err) != RC_OK) {
 		if (err.msg[0])
 			log_error("job store: %s", err.msg);
 		*ret = alert_page(x, MHD_HTTP_INTERNAL_SERVER_ERROR, "error",
@@ -932,8 +902,10 @@ submit_job(struct http_ctx *x, const char *canon, const char *siren,
 	if (full) {
 		*ret = alert_page(x, MHD_HTTP_SERVICE_UNAVAILABLE, "warning",
 		    "queue-full", "Service très sollicité",
-		    "La file d'attente est pleine. Rien n'a été lancé : "
-		    "réessayez dans quelques instants.",
+		    full == 2 ? "Trop de tests sont déjà en attente. Rien n'a "
+		                "été lancé : réessayez dans quelques instants."
+		              : "La file d'attente est pleine. Rien n'a été "
+		                "lancé : réessayez dans quelques instants.",
 		    DAEMON_RETRY_AFTER);
 		return 0;
 	}
@@ -954,8 +926,8 @@ limited(struct http_ctx *x, const char *prefix, const char *value,
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	snprintf(key, sizeof(key), "%s%s", prefix, value);
-	if (ratelimit_take(&x->dm->rate, key, limit, 3600,
-	        (long long)now.tv_sec, &retry))
+	if (ratelimit_take(&sc.rate, key, limit, 3600, (long long)now.tv_sec,
+	        &retry))
 		return 0;
 	*ret = too_many(x, retry, what);
 	return 1;
@@ -1019,7 +991,7 @@ csrf_ok(struct http_ctx *x, const char *tok)
 {
 	char addr[INET6_ADDRSTRLEN + 8];
 
-	client_addr(x, addr, sizeof(addr));
+	http_client_addr(x, addr, sizeof(addr));
 	return selfcheck_csrf_check(sc.key, addr, tok, (long long)time(NULL),
 	    SELFCHECK_CSRF_TTL);
 }
@@ -1059,7 +1031,7 @@ post_selfcheck(struct http_ctx *x, struct http_req *rq)
 		ret = csrf_refused(x);
 		goto out;
 	}
-	client_addr(x, addr, sizeof(addr));
+	http_client_addr(x, addr, sizeof(addr));
 	if (limited(x, "scaddr:", addr, dm->pl.cfg->selfcheck_rate_ip,
 	        "Vous avez lancé beaucoup de tests depuis cette adresse.",
 	        &ret))
@@ -1582,7 +1554,7 @@ get_result(struct http_ctx *x, const char *rid)
 	rc_buf_adds(&b,
 	    ".json\" download>Télécharger le rapport (JSON)"
 	    "</a></p>\n");
-	client_addr(x, addr, sizeof(addr));
+	http_client_addr(x, addr, sizeof(addr));
 	if (!selfcheck_csrf_make(sc.key, addr, (long long)time(NULL), tok,
 	        sizeof(tok)))
 		tok[0] = '\0';
@@ -1620,6 +1592,7 @@ post_retest(struct http_ctx *x, struct http_req *rq, const char *rid)
 	struct sc_form f;
 	struct sc_slot *s;
 	char addr[INET6_ADDRSTRLEN + 8], loc[64], siren[RC_SIREN_LEN + 1];
+	char newer[SELFCHECK_ID_LEN + 1] = "";
 	char *canon = NULL, *login = NULL;
 	long long left = 0;
 	enum MHD_Result ret;
@@ -1635,8 +1608,18 @@ post_retest(struct http_ctx *x, struct http_req *rq, const char *rid)
 	pthread_mutex_lock(&sc.mu);
 	slots_expire(dm, time(NULL));
 	if ((s = slot_find(rid)) != NULL) {
+		struct sc_slot *r = slot_recent(dm, s->dossier, time(NULL));
+
 		left = dm->pl.cfg->selfcheck_cooldown -
 		    (long long)(time(NULL) - s->created);
+		/* Past this result's cooldown, a newer result for the same
+		 * dossier (someone else's re-test) still within its own is
+		 * the one to show: the cooldown is per dossier, not per
+		 * result. */
+		if (left <= 0 && r != NULL && r != s) {
+			left = 1;
+			snprintf(newer, sizeof(newer), "%s", r->rid);
+		}
 		canon = rc_strdup(s->dossier);
 		login = rc_strdup(s->login);
 		snprintf(siren, sizeof(siren), "%s", s->siren);
@@ -1655,7 +1638,10 @@ post_retest(struct http_ctx *x, struct http_req *rq, const char *rid)
 		/* Within the cooldown: the result as it is. */
 		struct rc_buf b;
 
-		snprintf(loc, sizeof(loc), "/r/%s", rid);
+		if (newer[0] != '\0')
+			snprintf(loc, sizeof(loc), "/r/%s?cache=1", newer);
+		else
+			snprintf(loc, sizeof(loc), "/r/%s", rid);
 		rc_buf_init(&b, 4096);
 		rc_buf_addf(&b,
 		    "<!DOCTYPE html>\n<html lang=\"fr\"><head><meta "
@@ -1666,7 +1652,7 @@ post_retest(struct http_ctx *x, struct http_req *rq, const char *rid)
 		ret = send_page(x, MHD_HTTP_SEE_OTHER, &b, loc, 0);
 		goto out;
 	}
-	client_addr(x, addr, sizeof(addr));
+	http_client_addr(x, addr, sizeof(addr));
 	if (limited(x, "scaddr:", addr, dm->pl.cfg->selfcheck_rate_ip,
 	        "Vous avez lancé beaucoup de tests depuis cette adresse.",
 	        &ret))
@@ -1777,33 +1763,29 @@ safe_rel(const char *p)
 	return !seg_start;
 }
 
-static enum MHD_Result
-send_static(struct http_ctx *x, const char *type, const void *data, size_t len)
-{
-	const char *h[] = { MHD_HTTP_HEADER_CACHE_CONTROL, SC_STATIC_CACHE,
-		"Cross-Origin-Resource-Policy", "same-origin", NULL };
+static const char *const static_hdrs[] = { MHD_HTTP_HEADER_CACHE_CONTROL,
+	SC_STATIC_CACHE, "Cross-Origin-Resource-Policy", "same-origin", NULL };
 
-	return http_respond(x, MHD_HTTP_OK, type, data, len, h);
-}
-
+/*
+ * The page's own files from memory; the DSFR's from static_dir, sent from
+ * the file by libmicrohttpd (never read whole into memory: many clients
+ * asking for the largest file at once cost no heap).
+ */
 static enum MHD_Result
 get_static(struct http_ctx *x, const char *rel)
 {
 	const char *dir = x->dm->pl.cfg->selfcheck_static_dir, *type;
 	char path[PATH_MAX];
 	struct stat st;
-	enum MHD_Result ret;
-	char *data;
-	ssize_t r;
-	size_t got = 0;
 	int fd;
 
 	if (strcmp(rel, "selfcheck.js") == 0)
-		return send_static(x, "text/javascript; charset=utf-8",
-		    selfcheck_js, sizeof(selfcheck_js));
+		return http_respond(x, MHD_HTTP_OK,
+		    "text/javascript; charset=utf-8", selfcheck_js,
+		    sizeof(selfcheck_js), static_hdrs);
 	if (strcmp(rel, "selfcheck.css") == 0)
-		return send_static(x, "text/css; charset=utf-8", selfcheck_css,
-		    sizeof(selfcheck_css));
+		return http_respond(x, MHD_HTTP_OK, "text/css; charset=utf-8",
+		    selfcheck_css, sizeof(selfcheck_css), static_hdrs);
 	if (strncmp(rel, "dsfr/", 5) != 0 || !safe_rel(rel + 5) ||
 	    (type = content_type(rel)) == NULL || dir == NULL ||
 	    (size_t)snprintf(path, sizeof(path), "%s/%s", dir, rel + 5) >=
@@ -1823,22 +1805,143 @@ get_static(struct http_ctx *x, const char *rel)
 		return http_respond_error(x, MHD_HTTP_NOT_FOUND,
 		    "no such file");
 	}
-	if ((data = rc_malloc((size_t)st.st_size + 1)) == NULL) {
-		close(fd);
-		return http_respond_error(x, MHD_HTTP_INTERNAL_SERVER_ERROR,
-		    "out of memory");
+	return http_respond_fd(x, MHD_HTTP_OK, type, fd, (size_t)st.st_size,
+	    static_hdrs);
+}
+
+/* --- a DS dossier's API token (ds_credential.c, docs/intake.md) -------- */
+
+/*
+ * The section of GET / where a collectivité gives the API token of its
+ * démarches-simplifiées dossier, once, with the dossier's number (only
+ * when the DS poller runs).  Its own form: the same CSRF token, posted to
+ * /jeton-ds.
+ */
+static void
+ds_token_section(struct rc_buf *b, const char *csrf)
+{
+	rc_buf_adds(b,
+	    "<section class=\"fr-mt-8w\" id=\"jeton-ds\" "
+	    "aria-labelledby=\"jeton-ds-titre\">\n"
+	    "<h2 id=\"jeton-ds-titre\">Déposer le jeton d'API d'un dossier "
+	    "démarches-simplifiées</h2>\n"
+	    "<p>Votre dossier sur démarches-simplifiées désigne une API "
+	    "nationale (API Particulier, API Entreprise) : son jeton n'y "
+	    "passe jamais. Déposez-le ici, une fois, avec le numéro du "
+	    "dossier. Il sert seulement à vérifier ce dossier, pour le SIRET "
+	    "du dossier ; il est gardé en mémoire le temps de la "
+	    "vérification et n'est jamais enregistré. Le résultat est écrit "
+	    "dans l'annotation du dossier.</p>\n"
+	    "<form id=\"jeton-ds-form\" method=\"post\" action=\"/jeton-ds\" "
+	    "novalidate>\n"
+	    "<fieldset class=\"fr-fieldset\"><legend "
+	    "class=\"fr-fieldset__legend\">Votre dossier</legend>\n"
+	    "<div class=\"fr-fieldset__content\">\n"
+	    "<div class=\"fr-input-group\">\n"
+	    "<label class=\"fr-label\" for=\"ds_number\">Numéro du dossier "
+	    "démarches-simplifiées<span class=\"fr-hint-text\">Le numéro "
+	    "affiché sur démarches-simplifiées, en chiffres (exemple : "
+	    "104).</span></label>\n"
+	    "<input class=\"fr-input\" type=\"text\" id=\"ds_number\" "
+	    "name=\"ds_number\" inputmode=\"numeric\" autocomplete=\"off\" "
+	    "maxlength=\"20\" required value=\"\">\n</div>\n"
+	    "<div class=\"fr-input-group\">\n"
+	    "<label class=\"fr-label\" for=\"ds_token\">Jeton d'API<span "
+	    "class=\"fr-hint-text\">Tel que le fournisseur de l'API vous "
+	    "l'a remis, sans espace.</span></label>\n"
+	    "<input class=\"fr-input\" type=\"password\" id=\"ds_token\" "
+	    "name=\"token\" autocomplete=\"off\" spellcheck=\"false\" "
+	    "maxlength=\"8192\" required value=\"\">\n</div>\n"
+	    "</div></fieldset>\n<input type=\"hidden\" name=\"csrf\" "
+	    "value=\"");
+	esc(b, csrf);
+	rc_buf_adds(b,
+	    "\">\n<button class=\"fr-btn\" type=\"submit\" "
+	    "id=\"jeton-ds-submit\">Déposer le jeton</button>\n</form>\n"
+	    "</section>\n");
+}
+
+/* POST /jeton-ds: the form above. */
+static enum MHD_Result
+post_ds_token(struct http_ctx *x, struct http_req *rq)
+{
+	struct ds_credential_form f;
+	char addr[INET6_ADDRSTRLEN + 8], id[STORE_ID_LEN + 1], why[600],
+	    text[700];
+	long long num, retry = 0;
+	enum MHD_Result ret;
+	enum ds_cred o;
+
+	if (ds_credential_form_parse(rq->body.data ? rq->body.data : "",
+	        rq->body.len, &f) != RC_OK)
+		return alert_page(x, MHD_HTTP_INTERNAL_SERVER_ERROR, "error",
+		    NULL, "Erreur du service", "Réessayez plus tard.", 0);
+	if (!csrf_ok(x, f.csrf)) {
+		ret = csrf_refused(x);
+		goto out;
 	}
-	while (got < (size_t)st.st_size &&
-	    ((r = read(fd, data + got, (size_t)st.st_size - got)) > 0 ||
-	        (r < 0 && errno == EINTR)))
-		if (r > 0)
-			got += (size_t)r;
-	close(fd);
-	ret = got == (size_t)st.st_size
-	    ? send_static(x, type, data, got)
-	    : http_respond_error(x, MHD_HTTP_INTERNAL_SERVER_ERROR,
-	          "cannot read the file");
-	rc_free(data);
+	if ((num = ds_credential_number(f.number)) <= 0) {
+		ret = alert_page(x, MHD_HTTP_BAD_REQUEST, "error",
+		    "ds-token-refused", "Numéro de dossier invalide",
+		    "Indiquez le numéro du dossier démarches-simplifiées, en "
+		    "chiffres (exemple : 104). Rien n'a été fait.",
+		    0);
+		goto out;
+	}
+	http_client_addr(x, addr, sizeof(addr));
+	if (ds_credential_limited(addr, num, &retry)) {
+		ret = too_many(x, retry > 0 ? retry : 60,
+		    "Beaucoup de jetons ont été déposés depuis cette adresse "
+		    "ou pour ce dossier.");
+		goto out;
+	}
+	o = ds_credential_give(x->dm, num, f.token ? f.token : "",
+	    f.token ? f.token_len : 0, id, why, sizeof(why));
+	switch (o) {
+	case DS_CRED_OK:
+		snprintf(text, sizeof(text),
+		    "La vérification du dossier n° %lld commence. Son "
+		    "résultat sera écrit dans l'annotation du dossier sur "
+		    "démarches-simplifiées. Le jeton n'est pas enregistré.",
+		    num);
+		ret = alert_page(x, MHD_HTTP_ACCEPTED, "success",
+		    "ds-token-accepted", "Jeton reçu", text, 0);
+		break;
+	case DS_CRED_BAD:
+		ret = alert_page(x, MHD_HTTP_BAD_REQUEST, "error",
+		    "ds-token-refused", "Jeton invalide",
+		    "Le jeton compte de 1 à 8192 caractères imprimables, "
+		    "sans espace ni retour à la ligne. Rien n'a été fait.",
+		    0);
+		break;
+	case DS_CRED_NOT_FOUND:
+		snprintf(text, sizeof(text),
+		    "Aucun dossier n° %lld de la démarche n'est connu de "
+		    "raccord. Vérifiez le numéro ; un dossier déposé il y a "
+		    "quelques minutes est lu au prochain passage. Rien n'a "
+		    "été fait.",
+		    num);
+		ret = alert_page(x, MHD_HTTP_NOT_FOUND, "error",
+		    "ds-token-refused", "Dossier inconnu", text, 0);
+		break;
+	case DS_CRED_CONFLICT:
+		snprintf(text, sizeof(text),
+		    "Le dossier n° %lld ne prend pas de jeton maintenant : il "
+		    "est déjà attribué, en cours de vérification, ne désigne "
+		    "pas d'API, ou ne correspond pas à un dossier raccord (son "
+		    "annotation dit pourquoi). Rien n'a été fait.",
+		    num);
+		ret = alert_page(x, MHD_HTTP_CONFLICT, "error",
+		    "ds-token-refused", "Jeton non accepté", text, 0);
+		break;
+	default:
+		ret = alert_page(x, MHD_HTTP_INTERNAL_SERVER_ERROR, "error",
+		    NULL, "Erreur du service",
+		    "Rien n'a été fait ; réessayez plus tard.", 0);
+		break;
+	}
+out:
+	ds_credential_form_cleanup(&f);
 	return ret;
 }
 
@@ -1855,6 +1958,15 @@ selfcheck_route(struct http_ctx *x, struct http_req *rq, enum MHD_Result *ret)
 
 	if (!x->dm->pl.cfg->selfcheck_enabled)
 		return 0;
+	if (strcmp(u, "/jeton-ds") == 0 && ds_credential_on(x->dm->pl.cfg)) {
+		pthread_once(&sc.once, sc_init);
+		*ret = !sc.ready
+		    ? http_respond_error(x, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		          "no random key for the self-check page")
+		    : post ? post_ds_token(x, rq)
+		           : http_respond_method(x, "POST");
+		return 1;
+	}
 	if (strcmp(u, "/") != 0 && strcmp(u, "/selfcheck") != 0 &&
 	    strcmp(u, "/regles") != 0 && strncmp(u, "/r/", 3) != 0 &&
 	    strncmp(u, "/static/", 8) != 0)

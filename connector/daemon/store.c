@@ -5,6 +5,7 @@
  */
 #include <limits.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +23,32 @@
 struct store {
 	sqlite3 *db;
 	pthread_mutex_t mu;
+	/*
+	 * store_generation: SQLite's count of the rows this connection
+	 * changed, published at each unlock.  Every write of the store goes
+	 * through this one connection under mu, so no writer is left out.
+	 */
+	atomic_ullong gen;
+	/* daemon.recheck_interval_s (store_recheck_setup); 0: no schedule. */
+	long long recheck_interval;
 };
+
+/* Leave the store's critical section, publishing its generation. */
+static void
+store_unlock(struct store *st)
+{
+	atomic_store(&st->gen,
+	    (unsigned long long)sqlite3_total_changes64(st->db));
+	pthread_mutex_unlock(&st->mu);
+}
+
+unsigned long long
+store_generation(struct store *st)
+{
+	return atomic_load(&st->gen);
+}
+
+static void recheck_host(const char *dossier, char *host, size_t n);
 
 /* Schema migrations: migrations[v] takes a store from version v to v+1. */
 static const char *const migrations[STORE_SCHEMA_VERSION] = {
@@ -109,6 +135,95 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	"ALTER TABLE jobs ADD COLUMN recheck_report TEXT;"
 	"ALTER TABLE jobs ADD COLUMN recheck_error TEXT;"
 	"CREATE INDEX jobs_recheck ON jobs (recheck_next);",
+	/*
+	 * 6: the re-check schedule is set when the award is recorded
+	 * (store_finish, store_recheck_setup), so that a tick of the worker
+	 * is one indexed query: recheck_at (was recheck_next), indexed on
+	 * the jobs not being re-checked, and the host's in-flight re-checks
+	 * indexed by host.  queued_seq: a job's place in the queue, taken
+	 * when it enters the queue (submitted, or sent back from done or
+	 * error: an award request, a DataPass event, a conformance run, a
+	 * re-check), so that an old job sent back does not go ahead of
+	 * fresher submissions; the triggers keep it for every writer.
+	 */
+	"ALTER TABLE jobs RENAME COLUMN recheck_next TO recheck_at;"
+	"DROP INDEX jobs_recheck;"
+	"CREATE INDEX jobs_recheck_due ON jobs (recheck_at)"
+	" WHERE recheck_run = 0;"
+	"CREATE INDEX jobs_recheck_busy ON jobs (recheck_host)"
+	" WHERE recheck_run = 1;"
+	"ALTER TABLE jobs ADD COLUMN queued_seq INTEGER;"
+	"UPDATE jobs SET queued_seq = n;"
+	"CREATE INDEX jobs_queue ON jobs (queued_seq);"
+	"CREATE TRIGGER jobs_queue_insert AFTER INSERT ON jobs BEGIN"
+	" UPDATE jobs SET queued_seq ="
+	"  (SELECT coalesce(max(queued_seq), 0) + 1 FROM jobs)"
+	" WHERE n = NEW.n; END;"
+	"CREATE TRIGGER jobs_queue_requeue AFTER UPDATE OF state ON jobs"
+	" WHEN NEW.state = 'queued' AND OLD.state IN ('done', 'error') BEGIN"
+	" UPDATE jobs SET queued_seq ="
+	"  (SELECT coalesce(max(queued_seq), 0) + 1 FROM jobs)"
+	" WHERE n = NEW.n; END;",
+	/*
+	 * 7: a job that waits for its credential (docs/intake.md,
+	 * "Credentials": a DS dossier naming an API, until the collectivité
+	 * gives its token): state 'awaiting_credential', never claimed.
+	 * SQLite cannot change a CHECK constraint, so the table is rebuilt
+	 * (its columns in the same order, its indexes again).
+	 */
+	"CREATE TABLE jobs7 ("
+	" n INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" id TEXT NOT NULL UNIQUE,"
+	" idem TEXT NOT NULL UNIQUE,"
+	" dossier TEXT NOT NULL,"
+	" dossier_id TEXT NOT NULL,"
+	" siren TEXT NOT NULL,"
+	" submitted_by TEXT NOT NULL,"
+	" state TEXT NOT NULL CHECK (state IN"
+	"  ('queued', 'running', 'done', 'error', 'awaiting_credential')),"
+	" attempts INTEGER NOT NULL DEFAULT 0,"
+	" verdict TEXT, report TEXT, error TEXT,"
+	" award_req INTEGER NOT NULL DEFAULT 0,"
+	" award_done INTEGER NOT NULL DEFAULT 0,"
+	" award_by TEXT, award TEXT,"
+	" created INTEGER NOT NULL, updated INTEGER NOT NULL,"
+	" recheck_run INTEGER NOT NULL DEFAULT 0,"
+	" recheck_at INTEGER,"
+	" recheck_host TEXT,"
+	" recheck_streak INTEGER NOT NULL DEFAULT 0,"
+	" recheck_since INTEGER,"
+	" recheck_last INTEGER,"
+	" recheck_outcome TEXT,"
+	" recheck_report TEXT,"
+	" recheck_error TEXT,"
+	" queued_seq INTEGER);"
+	"INSERT INTO jobs7 SELECT n, id, idem, dossier, dossier_id, siren,"
+	" submitted_by, state, attempts, verdict, report, error, award_req,"
+	" award_done, award_by, award, created, updated, recheck_run,"
+	" recheck_at, recheck_host, recheck_streak, recheck_since,"
+	" recheck_last, recheck_outcome, recheck_report, recheck_error,"
+	" queued_seq FROM jobs;"
+	"DROP TABLE jobs;"
+	"ALTER TABLE jobs7 RENAME TO jobs;"
+	"CREATE INDEX jobs_state ON jobs (state, n);"
+	"CREATE INDEX jobs_siren ON jobs (siren, n);"
+	"CREATE INDEX jobs_recheck_due ON jobs (recheck_at)"
+	" WHERE recheck_run = 0;"
+	"CREATE INDEX jobs_recheck_busy ON jobs (recheck_host)"
+	" WHERE recheck_run = 1;"
+	"CREATE INDEX jobs_queue ON jobs (queued_seq);"
+	/* The triggers of 6 went with the old table; a job that waited
+	 * for its token takes its queue place when the token comes. */
+	"CREATE TRIGGER jobs_queue_insert AFTER INSERT ON jobs BEGIN"
+	" UPDATE jobs SET queued_seq ="
+	"  (SELECT coalesce(max(queued_seq), 0) + 1 FROM jobs)"
+	" WHERE n = NEW.n; END;"
+	"CREATE TRIGGER jobs_queue_requeue AFTER UPDATE OF state ON jobs"
+	" WHEN NEW.state = 'queued' AND OLD.state IN ('done', 'error',"
+	" 'awaiting_credential') BEGIN"
+	" UPDATE jobs SET queued_seq ="
+	"  (SELECT coalesce(max(queued_seq), 0) + 1 FROM jobs)"
+	" WHERE n = NEW.n; END;",
 };
 
 static enum rc_code
@@ -228,6 +343,13 @@ store_open(const char *path, struct store **out, size_t *requeued,
 	         " WHERE state = 'running'",
 	         err)) != RC_OK)
 		goto fail;
+	/* A write-back claimed when the process died: redo it. */
+	if ((rc = exec(st,
+	         "UPDATE ds_dossiers SET pending = 1 WHERE pending IN (2, 3)",
+	         err)) != RC_OK)
+		goto fail;
+	atomic_store(&st->gen,
+	    (unsigned long long)sqlite3_total_changes64(st->db));
 	*out = st;
 	return RC_OK;
 fail:
@@ -256,14 +378,17 @@ new_id(char id[STORE_ID_LEN + 1], struct rc_err *err)
 	return RC_OK;
 }
 
-enum rc_code
-store_submit(struct store *st, const char *idem, const char *dossier,
+static long long count1(struct store *st, const char *sql, const char *arg);
+
+/* store_submit_capped, inserting the job in state state. */
+static enum rc_code
+submit(struct store *st, const char *idem, const char *dossier,
     const char *dossier_id, const char *siren, const char *by,
-    long long queue_max, char id[STORE_ID_LEN + 1], int *existed, int *full,
-    struct rc_err *err)
+    long long queue_max, long long by_max, const char *state,
+    char id[STORE_ID_LEN + 1], int *existed, int *full, struct rc_err *err)
 {
 	sqlite3_stmt *s = NULL;
-	long long now = (long long)time(NULL), queued = 0;
+	long long now = (long long)time(NULL), queued = 0, mine = 0;
 	enum rc_code rc = RC_OK;
 	int began = 0;
 
@@ -287,18 +412,20 @@ store_submit(struct store *st, const char *idem, const char *dossier,
 	}
 	sqlite3_finalize(s);
 	s = NULL;
-	if (sqlite3_prepare_v2(st->db,
-	        "SELECT count(*) FROM jobs WHERE state = 'queued'", -1, &s,
-	        NULL) != SQLITE_OK ||
-	    sqlite3_step(s) != SQLITE_ROW) {
+	queued = count1(st, "SELECT count(*) FROM jobs WHERE state = 'queued'",
+	    NULL);
+	if (queued >= 0 && queued < queue_max && by_max < LLONG_MAX &&
+	    (mine = count1(st,
+	         "SELECT count(*) FROM jobs WHERE state IN ('queued', "
+	         "'running') AND submitted_by = ?",
+	         by)) < 0)
+		queued = -1;
+	if (queued < 0) {
 		rc = dberr(st, err, "count");
 		goto out;
 	}
-	queued = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	s = NULL;
-	if (queued >= queue_max) {
-		*full = 1;
+	if (queued >= queue_max || mine >= by_max) {
+		*full = queued >= queue_max ? 1 : 2;
 		goto out;
 	}
 	if ((rc = new_id(id, err)) != RC_OK)
@@ -306,7 +433,7 @@ store_submit(struct store *st, const char *idem, const char *dossier,
 	if (sqlite3_prepare_v2(st->db,
 	        "INSERT INTO jobs (id, idem, dossier, dossier_id, siren,"
 	        " submitted_by, state, created, updated)"
-	        " VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?)",
+	        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
 	        -1, &s, NULL) != SQLITE_OK) {
 		rc = dberr(st, err, "insert");
 		goto out;
@@ -317,8 +444,9 @@ store_submit(struct store *st, const char *idem, const char *dossier,
 	bind_text(s, 4, dossier_id);
 	bind_text(s, 5, siren);
 	bind_text(s, 6, by);
-	sqlite3_bind_int64(s, 7, now);
+	bind_text(s, 7, state);
 	sqlite3_bind_int64(s, 8, now);
+	sqlite3_bind_int64(s, 9, now);
 	if (sqlite3_step(s) != SQLITE_DONE) {
 		rc = dberr(st, err, "insert");
 		goto out;
@@ -333,7 +461,110 @@ out:
 			id[0] = '\0';
 		}
 	}
-	pthread_mutex_unlock(&st->mu);
+	store_unlock(st);
+	return rc;
+}
+
+enum rc_code
+store_submit(struct store *st, const char *idem, const char *dossier,
+    const char *dossier_id, const char *siren, const char *by,
+    long long queue_max, char id[STORE_ID_LEN + 1], int *existed, int *full,
+    struct rc_err *err)
+{
+	return submit(st, idem, dossier, dossier_id, siren, by, queue_max,
+	    LLONG_MAX, "queued", id, existed, full, err);
+}
+
+enum rc_code
+store_submit_capped(struct store *st, const char *idem, const char *dossier,
+    const char *dossier_id, const char *siren, const char *by,
+    long long queue_max, long long by_max, char id[STORE_ID_LEN + 1],
+    int *existed, int *full, struct rc_err *err)
+{
+	return submit(st, idem, dossier, dossier_id, siren, by, queue_max,
+	    by_max, "queued", id, existed, full, err);
+}
+
+enum rc_code
+store_submit_awaiting(struct store *st, const char *idem, const char *dossier,
+    const char *dossier_id, const char *siren, const char *by,
+    long long queue_max, char id[STORE_ID_LEN + 1], int *existed, int *full,
+    struct rc_err *err)
+{
+	return submit(st, idem, dossier, dossier_id, siren, by, queue_max,
+	    LLONG_MAX, "awaiting_credential", id, existed, full, err);
+}
+
+enum rc_code
+store_credential_attach(struct store *st, const char *id, const char *dossier,
+    const char *award_seen, int *attached, struct rc_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	enum rc_code rc = RC_OK;
+
+	*attached = 0;
+	pthread_mutex_lock(&st->mu);
+	/*
+	 * One statement: only a job that waits, or ended without running
+	 * (queued or running: refused), whose award is still the one the
+	 * caller judged (IS: NULL included).
+	 */
+	if (sqlite3_prepare_v2(st->db,
+	        "UPDATE jobs SET dossier = ?2, state = 'queued', error = NULL,"
+	        " updated = ?4 WHERE id = ?1 AND state IN"
+	        " ('awaiting_credential', 'done', 'error') AND award IS ?3",
+	        -1, &s, NULL) != SQLITE_OK) {
+		rc = dberr(st, err, "credential");
+		goto out;
+	}
+	bind_text(s, 1, id);
+	bind_text(s, 2, dossier);
+	bind_text(s, 3, award_seen);
+	sqlite3_bind_int64(s, 4, (long long)time(NULL));
+	if (sqlite3_step(s) != SQLITE_DONE) {
+		rc = dberr(st, err, "credential");
+		goto out;
+	}
+	*attached = sqlite3_changes(st->db) == 1;
+out:
+	sqlite3_finalize(s);
+	store_unlock(st);
+	return rc;
+}
+
+enum rc_code
+store_credential_target(struct store *st, const char *id, char **dossier,
+    char **award, char state[24], struct rc_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	const unsigned char *t;
+	enum rc_code rc = RC_OK;
+
+	*dossier = *award = NULL;
+	state[0] = '\0';
+	pthread_mutex_lock(&st->mu);
+	if (sqlite3_prepare_v2(st->db,
+	        "SELECT dossier, award, state FROM jobs WHERE id = ?", -1, &s,
+	        NULL) != SQLITE_OK) {
+		rc = dberr(st, err, "get");
+		goto out;
+	}
+	bind_text(s, 1, id);
+	if (sqlite3_step(s) != SQLITE_ROW)
+		goto out;
+	snprintf(state, 24, "%s", (const char *)sqlite3_column_text(s, 2));
+	if ((*dossier = rc_strdup((const char *)sqlite3_column_text(s, 0))) ==
+	        NULL ||
+	    ((t = sqlite3_column_text(s, 1)) != NULL &&
+	        (*award = rc_strdup((const char *)t)) == NULL)) {
+		rc_free(*dossier);
+		*dossier = NULL;
+		state[0] = '\0';
+		rc = RC_ERR(err, RC_ENOMEM, "out of memory");
+	}
+out:
+	sqlite3_finalize(s);
+	store_unlock(st);
 	return rc;
 }
 
@@ -362,12 +593,22 @@ col_json(sqlite3_stmt *s, int i)
 enum rc_code
 store_get(struct store *st, const char *id, json_t **out, struct rc_err *err)
 {
+	unsigned long long gen;
+
+	return store_get_at(st, id, out, &gen, err);
+}
+
+enum rc_code
+store_get_at(struct store *st, const char *id, json_t **out,
+    unsigned long long *gen, struct rc_err *err)
+{
 	sqlite3_stmt *s = NULL;
 	enum rc_code rc = RC_OK;
 	json_t *o;
 
 	*out = NULL;
 	pthread_mutex_lock(&st->mu);
+	*gen = (unsigned long long)sqlite3_total_changes64(st->db);
 	if (sqlite3_prepare_v2(st->db,
 	        "SELECT id, state, dossier_id, siren, submitted_by, created,"
 	        " updated, attempts, verdict, report, error, award_by, award,"
@@ -396,7 +637,7 @@ store_get(struct store *st, const char *id, json_t **out, struct rc_err *err)
 	*out = o;
 out:
 	sqlite3_finalize(s);
-	pthread_mutex_unlock(&st->mu);
+	store_unlock(st);
 	return rc;
 }
 
@@ -455,7 +696,7 @@ store_list(struct store *st, const char *siren, const char *state,
 out:
 	json_decref(arr);
 	sqlite3_finalize(s);
-	pthread_mutex_unlock(&st->mu);
+	store_unlock(st);
 	return rc;
 }
 
@@ -486,9 +727,12 @@ store_claim(struct store *st, struct store_job *job, int *got,
 	        "SELECT id, dossier, award_req, award_done, award_by,"
 	        " recheck_run, submitted_by = 'self-check page' FROM jobs"
 	        " WHERE state = 'queued'"
-	        /* The public self-check page's jobs (connector/daemon/
-	           selfcheck.h, SELFCHECK_BY) after everyone else's. */
-	        " ORDER BY submitted_by = 'self-check page', n LIMIT 1",
+	        /* The instructors' jobs, then re-checks, then the public
+	           self-check page's (connector/daemon/selfcheck.h,
+	           SELFCHECK_BY); each in the order they entered the queue
+	           (queued_seq, schema 6). */
+	        " ORDER BY submitted_by = 'self-check page', recheck_run,"
+	        " queued_seq, n LIMIT 1",
 	        -1, &s, NULL) != SQLITE_OK) {
 		rc = dberr(st, err, "claim");
 		goto out;
@@ -536,8 +780,29 @@ out:
 		store_job_cleanup(job);
 		*got = 0;
 	}
-	pthread_mutex_unlock(&st->mu);
+	store_unlock(st);
 	return rc;
+}
+
+/* The award JSON a (SQL parameter) holds a decision awarded or already. */
+#define AWARD_KEEPS(a)                                                         \
+	"EXISTS (SELECT 1 FROM json_each(" a ", '$.decisions') WHERE"          \
+	" json_extract(value, '$.outcome') IN ('awarded', 'already'))"
+
+/*
+ * When an award recorded now is first re-checked (recheck_next_at), or -1
+ * without daemon.recheck_interval_s (store_recheck_setup not called).
+ */
+static long long
+first_recheck(const struct store *st, long long now)
+{
+	uint64_t rnd;
+
+	if (st->recheck_interval <= 0)
+		return -1;
+	if (RAND_bytes((unsigned char *)&rnd, sizeof(rnd)) != 1)
+		rnd = (uint64_t)now; /* the jitter only spreads the load */
+	return recheck_next_at(now, st->recheck_interval, rnd);
 }
 
 enum rc_code
@@ -547,12 +812,18 @@ store_finish(struct store *st, const struct store_job *job, const char *state,
 {
 	sqlite3_stmt *s = NULL;
 	enum rc_code rc = RC_OK;
+	long long now = (long long)time(NULL), at = -1;
+	char host[256] = "-";
 
+	/* An award with something kept: its re-check schedule and host. */
+	if (award != NULL && (at = first_recheck(st, now)) >= 0)
+		recheck_host(job->dossier, host, sizeof(host));
 	pthread_mutex_lock(&st->mu);
 	/*
 	 * A run that tried to award has handled the requests counted when
 	 * it was claimed (award_done).  A request that came during the
-	 * run, with no award recorded, sends the job round once more.
+	 * run, with no award recorded, sends the job round once more.  The
+	 * first award that keeps something schedules the re-checks.
 	 */
 	if (sqlite3_prepare_v2(st->db,
 	        "UPDATE jobs SET"
@@ -561,8 +832,18 @@ store_finish(struct store *st, const struct store_job *job, const char *state,
 	        " state = CASE WHEN coalesce(?3, award) IS NULL AND award_req >"
 	        "  (CASE WHEN ?8 THEN ?9 ELSE award_done END)"
 	        "  THEN 'queued' ELSE ?1 END,"
-	        " verdict = ?4, report = ?5, error = ?6, updated = ?7"
-	        " WHERE id = ?2",
+	        " recheck_host = CASE WHEN recheck_at IS NULL AND ?10 >= 0 AND"
+	        "  ?3 IS NOT NULL AND " AWARD_KEEPS(
+	            "?3") " THEN ?11"
+	                  "  ELSE recheck_host END,"
+	                  " recheck_at = CASE WHEN recheck_at IS NULL AND ?10 "
+	                  ">= 0 AND"
+	                  "  ?3 IS NOT NULL AND " AWARD_KEEPS(
+	                      "?3") " THEN ?10"
+	                            "  ELSE recheck_at END,"
+	                            " verdict = ?4, report = ?5, error = ?6, "
+	                            "updated = ?7"
+	                            " WHERE id = ?2",
 	        -1, &s, NULL) != SQLITE_OK) {
 		rc = dberr(st, err, "finish");
 		goto out;
@@ -573,14 +854,16 @@ store_finish(struct store *st, const struct store_job *job, const char *state,
 	bind_text(s, 4, verdict);
 	bind_text(s, 5, report);
 	bind_text(s, 6, error);
-	sqlite3_bind_int64(s, 7, (long long)time(NULL));
+	sqlite3_bind_int64(s, 7, now);
 	sqlite3_bind_int(s, 8, job->want_award);
 	sqlite3_bind_int64(s, 9, job->award_seen);
+	sqlite3_bind_int64(s, 10, at);
+	bind_text(s, 11, host);
 	if (sqlite3_step(s) != SQLITE_DONE)
 		rc = dberr(st, err, "finish");
 out:
 	sqlite3_finalize(s);
-	pthread_mutex_unlock(&st->mu);
+	store_unlock(st);
 	return rc;
 }
 
@@ -633,36 +916,36 @@ out:
 		if (rc != RC_OK)
 			exec(st, "ROLLBACK", NULL);
 	}
-	pthread_mutex_unlock(&st->mu);
+	store_unlock(st);
 	return rc;
 }
 
 void
-store_counts(struct store *st, long long n[4])
+store_counts(struct store *st, long long n[STORE_NSTATES])
 {
-	static const char *const states[4] = { "queued", "running", "done",
-		"error" };
+	static const char *const states[STORE_NSTATES] = { "queued", "running",
+		"done", "error", "awaiting_credential" };
 	sqlite3_stmt *s = NULL;
 	const unsigned char *t;
 	int i;
 
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < STORE_NSTATES; i++)
 		n[i] = -1;
 	pthread_mutex_lock(&st->mu);
 	if (sqlite3_prepare_v2(st->db,
 	        "SELECT state, count(*) FROM jobs GROUP BY state", -1, &s,
 	        NULL) == SQLITE_OK) {
-		for (i = 0; i < 4; i++)
+		for (i = 0; i < STORE_NSTATES; i++)
 			n[i] = 0;
 		while (sqlite3_step(s) == SQLITE_ROW) {
 			t = sqlite3_column_text(s, 0);
-			for (i = 0; t != NULL && i < 4; i++)
+			for (i = 0; t != NULL && i < STORE_NSTATES; i++)
 				if (strcmp((const char *)t, states[i]) == 0)
 					n[i] = sqlite3_column_int64(s, 1);
 		}
 	}
 	sqlite3_finalize(s);
-	pthread_mutex_unlock(&st->mu);
+	store_unlock(st);
 }
 
 long long
@@ -678,26 +961,7 @@ store_queued(struct store *st)
 	    sqlite3_step(s) == SQLITE_ROW)
 		n = sqlite3_column_int64(s, 0);
 	sqlite3_finalize(s);
-	pthread_mutex_unlock(&st->mu);
-	return n;
-}
-
-long long
-store_queued_by(struct store *st, const char *by)
-{
-	sqlite3_stmt *s = NULL;
-	long long n = -1;
-
-	pthread_mutex_lock(&st->mu);
-	if (sqlite3_prepare_v2(st->db,
-	        "SELECT count(*) FROM jobs WHERE state IN ('queued', "
-	        "'running') AND submitted_by = ?",
-	        -1, &s, NULL) == SQLITE_OK &&
-	    sqlite3_bind_text(s, 1, by, -1, SQLITE_STATIC) == SQLITE_OK &&
-	    sqlite3_step(s) == SQLITE_ROW)
-		n = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	pthread_mutex_unlock(&st->mu);
+	store_unlock(st);
 	return n;
 }
 
@@ -709,7 +973,7 @@ store_ping(struct store *st, struct rc_err *err)
 	pthread_mutex_lock(&st->mu);
 	if ((rc = exec(st, "BEGIN IMMEDIATE", err)) == RC_OK)
 		rc = exec(st, "ROLLBACK", err);
-	pthread_mutex_unlock(&st->mu);
+	store_unlock(st);
 	return rc;
 }
 
@@ -861,7 +1125,7 @@ out:
 		*seen = 0;
 		*requeued = 0;
 	}
-	pthread_mutex_unlock(&st->mu);
+	store_unlock(st);
 	return rc;
 }
 
@@ -905,7 +1169,7 @@ ds_row(struct store *st, const char *where, const char *key, long long num,
 		rc = RC_ERR(err, RC_ENOMEM, "out of memory");
 out:
 	sqlite3_finalize(s);
-	pthread_mutex_unlock(&st->mu);
+	store_unlock(st);
 	return rc;
 }
 
@@ -957,7 +1221,7 @@ store_ds_seen(struct store *st, long long number, const char *node_id,
 		rc = dberr(st, err, "ds_dossiers");
 out:
 	sqlite3_finalize(s);
-	pthread_mutex_unlock(&st->mu);
+	store_unlock(st);
 	return rc;
 }
 
@@ -988,7 +1252,84 @@ store_ds_mark(struct store *st, long long number, const char *written,
 		rc = dberr(st, err, "ds_dossiers");
 out:
 	sqlite3_finalize(s);
-	pthread_mutex_unlock(&st->mu);
+	store_unlock(st);
+	return rc;
+}
+
+/*
+ * A write-back claimed by one writer (review finding: the poller's
+ * pending write-backs and the worker could write the same row at once,
+ * and pass a dossier into instruction twice).  ds_dossiers.pending: 0
+ * nothing to do, 1 to redo at the next poll, 2 claimed, 3 claimed and
+ * asked again meanwhile.  The claim is one UPDATE: whoever changes the
+ * row owns it.
+ */
+enum rc_code
+store_ds_claim(struct store *st, long long number, int *claimed,
+    struct rc_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	enum rc_code rc = RC_OK;
+
+	*claimed = 0;
+	pthread_mutex_lock(&st->mu);
+	if (sqlite3_prepare_v2(st->db,
+	        "UPDATE ds_dossiers SET pending = 2"
+	        " WHERE number = ?1 AND pending IN (0, 1)",
+	        -1, &s, NULL) != SQLITE_OK) {
+		rc = dberr(st, err, "ds_dossiers");
+		goto out;
+	}
+	sqlite3_bind_int64(s, 1, number);
+	if (sqlite3_step(s) != SQLITE_DONE) {
+		rc = dberr(st, err, "ds_dossiers");
+		goto out;
+	}
+	*claimed = sqlite3_changes(st->db) == 1;
+	sqlite3_finalize(s);
+	s = NULL;
+	if (*claimed)
+		goto out;
+	/* Someone writes it now: they redo it (at the next poll) after. */
+	if (sqlite3_prepare_v2(st->db,
+	        "UPDATE ds_dossiers SET pending = 3"
+	        " WHERE number = ?1 AND pending = 2",
+	        -1, &s, NULL) != SQLITE_OK) {
+		rc = dberr(st, err, "ds_dossiers");
+		goto out;
+	}
+	sqlite3_bind_int64(s, 1, number);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		rc = dberr(st, err, "ds_dossiers");
+out:
+	sqlite3_finalize(s);
+	store_unlock(st);
+	return rc;
+}
+
+enum rc_code
+store_ds_release(struct store *st, long long number, int failed,
+    struct rc_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	enum rc_code rc = RC_OK;
+
+	pthread_mutex_lock(&st->mu);
+	if (sqlite3_prepare_v2(st->db,
+	        "UPDATE ds_dossiers SET pending ="
+	        " CASE WHEN ?2 OR pending = 3 THEN 1 ELSE 0 END"
+	        " WHERE number = ?1 AND pending IN (2, 3)",
+	        -1, &s, NULL) != SQLITE_OK) {
+		rc = dberr(st, err, "ds_dossiers");
+		goto out;
+	}
+	sqlite3_bind_int64(s, 1, number);
+	sqlite3_bind_int(s, 2, failed != 0);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		rc = dberr(st, err, "ds_dossiers");
+out:
+	sqlite3_finalize(s);
+	store_unlock(st);
 	return rc;
 }
 
@@ -1012,7 +1353,7 @@ store_ds_pending(struct store *st, long long *numbers, size_t max, size_t *n,
 		numbers[(*n)++] = sqlite3_column_int64(s, 0);
 out:
 	sqlite3_finalize(s);
-	pthread_mutex_unlock(&st->mu);
+	store_unlock(st);
 	return rc;
 }
 
@@ -1036,7 +1377,7 @@ store_cursor_get(struct store *st, const char *source, char *buf, size_t n,
 		snprintf(buf, n, "%s", (const char *)sqlite3_column_text(s, 0));
 out:
 	sqlite3_finalize(s);
-	pthread_mutex_unlock(&st->mu);
+	store_unlock(st);
 	return rc;
 }
 
@@ -1061,7 +1402,7 @@ store_cursor_set(struct store *st, const char *source, const char *since,
 		rc = dberr(st, err, "intake_cursor");
 out:
 	sqlite3_finalize(s);
-	pthread_mutex_unlock(&st->mu);
+	store_unlock(st);
 	return rc;
 }
 
@@ -1092,7 +1433,7 @@ store_conf_register(struct store *st, const char *id, const char *registration,
 		rc = dberr(st, err, "conformance register");
 out:
 	sqlite3_finalize(s);
-	pthread_mutex_unlock(&st->mu);
+	store_unlock(st);
 	return rc;
 }
 
@@ -1132,7 +1473,7 @@ store_conf_request(struct store *st, const char *id, const char *by, int *found,
 	}
 out:
 	sqlite3_finalize(s);
-	pthread_mutex_unlock(&st->mu);
+	store_unlock(st);
 	return rc;
 }
 
@@ -1183,7 +1524,7 @@ store_conf_claim(struct store *st, char id[STORE_ID_LEN + 1],
 	}
 out:
 	sqlite3_finalize(s);
-	pthread_mutex_unlock(&st->mu);
+	store_unlock(st);
 	return rc;
 }
 
@@ -1257,7 +1598,7 @@ out:
 		if (rc != RC_OK)
 			exec(st, "ROLLBACK", NULL);
 	}
-	pthread_mutex_unlock(&st->mu);
+	store_unlock(st);
 	return rc;
 }
 
@@ -1306,7 +1647,7 @@ store_conf_get(struct store *st, const char *id, json_t **out,
 	}
 out:
 	sqlite3_finalize(s);
-	pthread_mutex_unlock(&st->mu);
+	store_unlock(st);
 	json_decref(reg);
 	json_decref(sealed);
 	*out = o;
@@ -1335,7 +1676,7 @@ store_conf_dossier(struct store *st, const char *id, char **dossier,
 		rc = RC_ERR(err, RC_ENOMEM, "out of memory");
 out:
 	sqlite3_finalize(s);
-	pthread_mutex_unlock(&st->mu);
+	store_unlock(st);
 	return rc;
 }
 
@@ -1383,6 +1724,21 @@ recheck_host(const char *dossier, char *host, size_t n)
 }
 
 static long long
+count1_at(struct store *st, const char *sql, long long arg)
+{
+	sqlite3_stmt *s = NULL;
+	long long n = -1;
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(s, 1, arg);
+		if (sqlite3_step(s) == SQLITE_ROW)
+			n = sqlite3_column_int64(s, 0);
+	}
+	sqlite3_finalize(s);
+	return n;
+}
+
+static long long
 count1(struct store *st, const char *sql, const char *arg)
 {
 	sqlite3_stmt *s = NULL;
@@ -1398,24 +1754,32 @@ count1(struct store *st, const char *sql, const char *arg)
 	return n;
 }
 
-/* Give every awarded job without a schedule its first re-check. */
+/*
+ * Give every awarded job without a schedule its first re-check (from its
+ * last update) and every scheduled job its host: the jobs of a store
+ * written before schema 6, when the worker scheduled them itself.
+ * *n counts the rows given something.
+ */
 static enum rc_code
-recheck_schedule_new(struct store *st, long long interval, struct rc_err *err)
+recheck_schedule_old(struct store *st, long long *n, struct rc_err *err)
 {
 	sqlite3_stmt *s = NULL, *u = NULL;
 	enum rc_code rc = RC_OK;
+	char host[256];
 	uint64_t rnd;
 	int r;
 
 	if (sqlite3_prepare_v2(st->db,
-	        "SELECT id, updated FROM jobs WHERE recheck_next IS NULL"
-	        " AND award IS NOT NULL AND EXISTS (SELECT 1 FROM"
-	        "  json_each(jobs.award, '$.decisions') WHERE"
-	        "  json_extract(value, '$.outcome') IN ('awarded', 'already'))",
+	        "SELECT id, updated, dossier, recheck_at FROM jobs"
+	        " WHERE (recheck_at IS NULL AND award IS NOT NULL "
+	        "AND " AWARD_KEEPS("jobs.award") ")"
+	                                         " OR (recheck_at IS NOT NULL "
+	                                         "AND recheck_host IS NULL)",
 	        -1, &s, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(st->db,
-	        "UPDATE jobs SET recheck_next = ? WHERE id = ?", -1, &u,
-	        NULL) != SQLITE_OK) {
+	        "UPDATE jobs SET recheck_at = coalesce(recheck_at, ?1),"
+	        " recheck_host = ?2 WHERE id = ?3",
+	        -1, &u, NULL) != SQLITE_OK) {
 		rc = dberr(st, err, "recheck schedule");
 		goto out;
 	}
@@ -1424,12 +1788,17 @@ recheck_schedule_new(struct store *st, long long interval, struct rc_err *err)
 			rc = RC_ERR(err, RC_ECRYPTO, "no random bytes");
 			goto out;
 		}
+		recheck_host((const char *)sqlite3_column_text(s, 2), host,
+		    sizeof(host));
 		sqlite3_reset(u);
 		sqlite3_bind_int64(u, 1,
-		    recheck_next_at(sqlite3_column_int64(s, 1), interval, rnd));
-		bind_text(u, 2, (const char *)sqlite3_column_text(s, 0));
+		    recheck_next_at(sqlite3_column_int64(s, 1),
+		        st->recheck_interval, rnd));
+		bind_text(u, 2, host);
+		bind_text(u, 3, (const char *)sqlite3_column_text(s, 0));
 		if ((rc = run_stmt(st, u, "recheck schedule", err)) != RC_OK)
 			goto out;
+		(*n)++;
 	}
 	if (r != SQLITE_DONE)
 		rc = dberr(st, err, "recheck schedule");
@@ -1440,31 +1809,67 @@ out:
 }
 
 enum rc_code
-store_recheck_tick(struct store *st, long long now, long long interval,
-    long long per_host, long long queue_max, long long *queued,
+store_recheck_setup(struct store *st, long long interval, long long *scheduled,
     struct rc_err *err)
 {
-	sqlite3_stmt *s = NULL, *u = NULL;
+	enum rc_code rc;
+
+	*scheduled = 0;
+	pthread_mutex_lock(&st->mu);
+	st->recheck_interval = interval > 0 ? interval : 1;
+	if ((rc = exec(st, "BEGIN IMMEDIATE", err)) != RC_OK)
+		goto out;
+	if ((rc = recheck_schedule_old(st, scheduled, err)) == RC_OK)
+		rc = exec(st, "COMMIT", err);
+	if (rc != RC_OK) {
+		exec(st, "ROLLBACK", NULL);
+		*scheduled = 0;
+	}
+out:
+	store_unlock(st);
+	return rc;
+}
+
+/*
+ * The finished jobs whose re-check is due at ?1, through jobs_recheck_due
+ * (INDEXED BY: without it the planner may walk jobs_state, every finished
+ * job, each second).
+ */
+#define RECHECK_DUE                                                            \
+	" FROM jobs INDEXED BY jobs_recheck_due"                               \
+	" WHERE recheck_run = 0 AND recheck_at <= ?1"                          \
+	" AND state IN ('done', 'error')"
+
+enum rc_code
+store_recheck_tick(struct store *st, long long now, long long per_host,
+    long long queue_max, long long *queued, struct rc_err *err)
+{
+	sqlite3_stmt *s = NULL, *u = NULL, *b = NULL;
 	enum rc_code rc = RC_OK;
 	long long room, busy;
-	char host[256];
+	const char *host;
 	int began = 0, r;
 
 	*queued = 0;
 	pthread_mutex_lock(&st->mu);
+	/* Nothing due (nearly always): this one indexed query. */
+	if (count1_at(st, "SELECT EXISTS (SELECT 1" RECHECK_DUE ")", now) != 1)
+		goto out;
 	if ((rc = exec(st, "BEGIN IMMEDIATE", err)) != RC_OK)
 		goto out;
 	began = 1;
-	if ((rc = recheck_schedule_new(st, interval, err)) != RC_OK)
-		goto out;
 	room = queue_max -
 	    count1(st, "SELECT count(*) FROM jobs WHERE state = 'queued'",
 	        NULL);
 	if (sqlite3_prepare_v2(st->db,
-	        "SELECT id, dossier FROM jobs WHERE recheck_next <= ?"
-	        " AND recheck_run = 0 AND state IN ('done', 'error')"
-	        " ORDER BY recheck_next LIMIT 200",
+	        "SELECT id, coalesce(recheck_host, '-')" RECHECK_DUE
+	        " ORDER BY recheck_at LIMIT 200",
 	        -1, &s, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(st->db,
+	        "SELECT count(*) FROM jobs INDEXED BY jobs_recheck_busy"
+	        " WHERE recheck_run = 1 AND recheck_host = ?"
+	        " AND state IN ('queued', 'running')",
+	        -1, &b, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(st->db,
 	        "UPDATE jobs SET state = 'queued', recheck_run = 1,"
 	        " recheck_host = ?, updated = ? WHERE id = ?",
@@ -1474,12 +1879,12 @@ store_recheck_tick(struct store *st, long long now, long long interval,
 	}
 	sqlite3_bind_int64(s, 1, now);
 	while (room > 0 && (r = sqlite3_step(s)) == SQLITE_ROW) {
-		recheck_host((const char *)sqlite3_column_text(s, 1), host,
-		    sizeof(host));
-		busy = count1(st,
-		    "SELECT count(*) FROM jobs WHERE recheck_run = 1 AND"
-		    " state IN ('queued', 'running') AND recheck_host = ?",
-		    host);
+		host = (const char *)sqlite3_column_text(s, 1);
+		sqlite3_reset(b);
+		bind_text(b, 1, host);
+		busy = sqlite3_step(b) == SQLITE_ROW
+		    ? sqlite3_column_int64(b, 0)
+		    : -1;
 		if (busy < 0 || busy >= per_host)
 			continue; /* that host's turn comes later */
 		sqlite3_reset(u);
@@ -1494,6 +1899,7 @@ store_recheck_tick(struct store *st, long long now, long long interval,
 out:
 	sqlite3_finalize(s);
 	sqlite3_finalize(u);
+	sqlite3_finalize(b);
 	if (began) {
 		if (rc == RC_OK)
 			rc = exec(st, "COMMIT", err);
@@ -1502,7 +1908,7 @@ out:
 			*queued = 0;
 		}
 	}
-	pthread_mutex_unlock(&st->mu);
+	store_unlock(st);
 	return rc;
 }
 
@@ -1544,7 +1950,7 @@ store_recheck_finish(struct store *st, const struct store_job *job, int outcome,
 	}
 	if (sqlite3_prepare_v2(st->db,
 	        "UPDATE jobs SET state = 'done', recheck_run = 0,"
-	        " recheck_next = ?1, recheck_last = ?2, recheck_outcome = ?3,"
+	        " recheck_at = ?1, recheck_last = ?2, recheck_outcome = ?3,"
 	        " recheck_report = ?4, recheck_error = ?5,"
 	        " recheck_streak = ?6, recheck_since = ?7, updated = ?2"
 	        " WHERE id = ?8",
@@ -1572,7 +1978,7 @@ out:
 		if (rc != RC_OK)
 			exec(st, "ROLLBACK", NULL);
 	}
-	pthread_mutex_unlock(&st->mu);
+	store_unlock(st);
 	return rc;
 }
 
@@ -1600,7 +2006,7 @@ store_alerts(struct store *st, json_t **out, struct rc_err *err)
 	if (sqlite3_prepare_v2(st->db,
 	        "SELECT id, dossier_id, siren, recheck_host, recheck_streak,"
 	        " recheck_since, recheck_last, recheck_outcome, recheck_error,"
-	        " recheck_next FROM jobs WHERE recheck_streak >= ? ORDER BY n",
+	        " recheck_at FROM jobs WHERE recheck_streak >= ? ORDER BY n",
 	        -1, &s, NULL) != SQLITE_OK) {
 		rc = dberr(st, err, "alerts");
 		goto out;
@@ -1628,7 +2034,7 @@ store_alerts(struct store *st, json_t **out, struct rc_err *err)
 		rc = RC_ERR(err, RC_ENOMEM, "out of memory");
 out:
 	sqlite3_finalize(s);
-	pthread_mutex_unlock(&st->mu);
+	store_unlock(st);
 	json_decref(arr);
 	return rc;
 }
@@ -1645,8 +2051,8 @@ store_recheck_counts(struct store *st, long long *alerting,
 	    RECHECK_ALERT_STREAK);
 	*alerting = count1(st, q, NULL);
 	*scheduled = count1(st,
-	    "SELECT count(*) FROM jobs WHERE recheck_next IS NOT NULL", NULL);
-	pthread_mutex_unlock(&st->mu);
+	    "SELECT count(*) FROM jobs WHERE recheck_at IS NOT NULL", NULL);
+	store_unlock(st);
 }
 
 enum rc_code
@@ -1670,6 +2076,6 @@ store_same_dossier(struct store *st, const char *id, const char *dossier,
 		*same = sqlite3_column_int(s, 0) == 1;
 out:
 	sqlite3_finalize(s);
-	pthread_mutex_unlock(&st->mu);
+	store_unlock(st);
 	return rc;
 }

@@ -19,10 +19,12 @@
 
 #include "common/err.h"
 
-#define STORE_SCHEMA_VERSION                                                   \
-	5                 /* 3: DS poller, 4: conformance, 5: re-checks        \
-	                   */
-#define STORE_ID_LEN   32 /* hex of 128 random bits */
+/* 3: DS poller, 4: conformance, 5: re-checks, 6: their schedule at award
+ * time, queue places, 7: awaiting_credential */
+#define STORE_SCHEMA_VERSION 7
+#define STORE_ID_LEN         32 /* hex of 128 random bits */
+/* Job states: queued, running, done, error, awaiting_credential. */
+#define STORE_NSTATES  5
 #define STORE_LIST_MAX 500
 
 struct store;
@@ -59,6 +61,45 @@ enum rc_code store_submit(struct store *st, const char *idem,
     int *existed, int *full, struct rc_err *err);
 
 /*
+ * As store_submit, and *full is 2 (nothing stored) when by_max jobs of
+ * the same submitter are already queued or running: the share and the
+ * queue are counted and the job inserted in one transaction, so two
+ * submissions at once cannot both take the last place.
+ */
+enum rc_code store_submit_capped(struct store *st, const char *idem,
+    const char *dossier, const char *dossier_id, const char *siren,
+    const char *by, long long queue_max, long long by_max,
+    char id[STORE_ID_LEN + 1], int *existed, int *full, struct rc_err *err);
+
+/*
+ * As store_submit, for a job that waits for its credential (state
+ * awaiting_credential, never claimed; docs/intake.md, "Credentials").
+ */
+enum rc_code store_submit_awaiting(struct store *st, const char *idem,
+    const char *dossier, const char *dossier_id, const char *siren,
+    const char *by, long long queue_max, char id[STORE_ID_LEN + 1],
+    int *existed, int *full, struct rc_err *err);
+
+/*
+ * A credential given for job id: in one statement, its stored dossier
+ * becomes dossier (canonical, with the credential's fingerprint) and it
+ * is queued, only if it is awaiting_credential, done or error and its
+ * award is still award_seen (the JSON text read by the caller, or NULL).
+ * *attached 1 when done, 0 when the job changed meanwhile or is queued or
+ * running (nothing done).
+ */
+enum rc_code store_credential_attach(struct store *st, const char *id,
+    const char *dossier, const char *award_seen, int *attached,
+    struct rc_err *err);
+
+/*
+ * Job id's stored dossier and award (JSON texts, rc_free; award NULL when
+ * none) and state; state "" and both NULL when there is no such job.
+ */
+enum rc_code store_credential_target(struct store *st, const char *id,
+    char **dossier, char **award, char state[24], struct rc_err *err);
+
+/*
  * Is dossier (canonical JSON, credential fingerprints included) the one
  * job id was submitted with?  *same 1 yes, 0 no or no such job.  An
  * Idempotency-Key sent again with another dossier or another credential
@@ -78,6 +119,24 @@ enum rc_code store_get(struct store *st, const char *id, json_t **out,
     struct rc_err *err);
 
 /*
+ * As store_get, and *gen the store's generation the job was read at
+ * (store_generation): while it is still the current one, the job is as
+ * read.
+ */
+enum rc_code store_get_at(struct store *st, const char *id, json_t **out,
+    unsigned long long *gen, struct rc_err *err);
+
+/*
+ * The store's generation: a number that grows with every row any
+ * function of this store inserts, changes or deletes (SQLite's
+ * sqlite3_total_changes64 of its one connection), published when the
+ * function returns.  Equal generations: nothing was written in between.
+ * Writes by another process are not seen (nothing else writes the
+ * daemon's store).
+ */
+unsigned long long store_generation(struct store *st);
+
+/*
  * A page of jobs, oldest first, with n > after: filters are NULL or
  * exact values.  *out = {"jobs": [{id, state, siren, dossier_id,
  * verdict}...], "next": cursor or null}.
@@ -87,10 +146,12 @@ enum rc_code store_list(struct store *st, const char *siren, const char *state,
     struct rc_err *err);
 
 /*
- * Claim the oldest queued job (state running, attempts + 1); the jobs
- * of the public self-check page come after every other queued job.  *got is 0
- * when the queue is empty.  job->dossier and award_by are the caller's
- * to free with store_job_cleanup.
+ * Claim the next queued job (state running, attempts + 1): the
+ * instructors' jobs first, then re-checks, then the jobs of the public
+ * self-check page; within each, the one that entered the queue first
+ * (submitted, or sent back from done or error: a job keeps no older
+ * place).  *got is 0 when the queue is empty.  job->dossier and award_by are
+ * the caller's to free with store_job_cleanup.
  */
 enum rc_code store_claim(struct store *st, struct store_job *job, int *got,
     struct rc_err *err);
@@ -99,7 +160,10 @@ void store_job_cleanup(struct store_job *job);
 /*
  * Record the end of the run of job (as claimed): state "done" or
  * "error", the verdict, the report JSON text, an error sentence, and the
- * award JSON when this run awarded (NULL otherwise).  A run that tried
+ * award JSON when this run awarded (NULL otherwise).  The first award
+ * with a decision "awarded" or "already" schedules the job's re-checks
+ * (store_recheck_setup's interval, jittered; recheck.h) and records the
+ * host they count against.  A run that tried
  * to award has handled the requests counted at its claim; a request made
  * during the run, with no award recorded, queues the job once more.  A
  * job killed mid-award keeps its request: it is re-run and awards (the
@@ -119,7 +183,7 @@ enum rc_code store_request_award(struct store *st, const char *id,
     const char *by, int *found, int *already, struct rc_err *err);
 
 /* Jobs per state: n[0] queued, running, done, error (-1 on error). */
-void store_counts(struct store *st, long long n[4]);
+void store_counts(struct store *st, long long n[STORE_NSTATES]);
 
 /* Jobs in state queued (or -1 on error). */
 long long store_queued(struct store *st);
@@ -149,8 +213,6 @@ enum rc_code store_intake_event_bounded(struct store *st, const char *source,
     const char *sha256, long long fired_at, const char *event,
     const char *siret, long long prune_before, long long queue_max, int *seen,
     int *full, long long *requeued, struct rc_err *err);
-/* Jobs queued or running that by submitted (or -1 on error). */
-long long store_queued_by(struct store *st, const char *by);
 
 /* Can the store be written now?  (BEGIN IMMEDIATE; ROLLBACK.) */
 enum rc_code store_ping(struct store *st, struct rc_err *err);
@@ -182,6 +244,20 @@ enum rc_code store_ds_seen(struct store *st, long long number,
 enum rc_code store_ds_mark(struct store *st, long long number,
     const char *written, const char *ds_state, int instructed, int pending,
     struct rc_err *err);
+/*
+ * Claim DS dossier number's write-back for the caller, in one UPDATE:
+ * *claimed 1 when it was not claimed (pending 0 or 1; the caller then
+ * writes it back and calls store_ds_release), 0 when another writer
+ * holds it (it is then marked to be redone once that writer is done, at
+ * the next poll).  store_ds_release: pending 1 (redo at the next poll)
+ * when failed or asked again meanwhile, else 0.  A claim left by a dead
+ * process is redone (store_open).
+ */
+enum rc_code store_ds_claim(struct store *st, long long number, int *claimed,
+    struct rc_err *err);
+enum rc_code store_ds_release(struct store *st, long long number, int failed,
+    struct rc_err *err);
+
 /* Up to max numbers of the rows whose write-back is to be redone. */
 enum rc_code store_ds_pending(struct store *st, long long *numbers, size_t max,
     size_t *n, struct rc_err *err);
@@ -224,18 +300,27 @@ enum rc_code store_conf_dossier(struct store *st, const char *id,
     char **dossier, struct rc_err *err);
 
 /*
- * Re-verification (recheck.h), one pass of the worker, in one
- * transaction: every awarded job without a schedule gets one (from its
- * last update, recheck_next_at); then the jobs due at now that are
- * finished go back to the queue as re-checks, oldest due first, while
- * fewer than queue_max jobs are queued and fewer than per_host re-checks
- * of the same host are queued or running.  The host is that of the first
- * FranceConnect integration's login_url, else "api:<name>".  *queued
- * counts the jobs queued.
+ * Re-verification (recheck.h).  store_recheck_setup: the interval
+ * (daemon.recheck_interval_s) that store_finish schedules awards with,
+ * and, once, a schedule for the awarded jobs of an older store that have
+ * none (from their last update), and a host for every scheduled job
+ * (*scheduled counts them).  The host is that of the first
+ * FranceConnect integration's login_url, else "api:<name>", else "-".
+ * Until it is called, awards get no schedule.
+ */
+enum rc_code store_recheck_setup(struct store *st, long long interval,
+    long long *scheduled, struct rc_err *err);
+
+/*
+ * One pass of the worker: the finished jobs due at now go back to the
+ * queue as re-checks, the earliest due first, while fewer than queue_max
+ * jobs are queued and fewer than per_host re-checks of the same host are
+ * queued or running.  When nothing is due (nearly always) this is one
+ * indexed query and no write.  *queued counts the jobs queued.
  */
 enum rc_code store_recheck_tick(struct store *st, long long now,
-    long long interval, long long per_host, long long queue_max,
-    long long *queued, struct rc_err *err);
+    long long per_host, long long queue_max, long long *queued,
+    struct rc_err *err);
 
 /*
  * Record the end of a re-check run of job: the job is done again with

@@ -301,7 +301,6 @@ worker_main(void *arg)
 			continue;
 		/* Awarded jobs due for a re-check go back to the queue. */
 		if (store_recheck_tick(dm->store, (long long)time(NULL),
-		        dm->pl.cfg->daemon_recheck_interval,
 		        dm->pl.cfg->daemon_recheck_per_host,
 		        dm->pl.cfg->daemon_queue_max, &queued, &err) != RC_OK)
 			log_error("job store: re-check schedule: %s", err.msg);

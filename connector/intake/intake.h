@@ -27,6 +27,7 @@
 
 #include <jansson.h>
 
+#include "common/buf.h"
 #include "common/err.h"
 #include "verifier/dossier.h"
 
@@ -156,10 +157,42 @@ const char *intake_ds_field_str(enum intake_ds_field f);
  * that does not map gets RC_EINVAL and a sentence in err naming the DS
  * dossier number and the champ or rule ("DS dossier 4242: champ
  * \"Adresse de connexion\" (login_url) is missing"), never a silent
- * skip.  An API integration is refused with the credential rule of
- * docs/intake.md (tokens never travel through DS).  RC_ENOMEM.
+ * skip.  An API integration (API Particulier, API Entreprise) maps
+ * without its token, which never travels through DS (docs/intake.md,
+ * "Credentials"): intake_ds_awaiting says so.  *out is parsed by
+ * dossier_parse_submitted.  RC_ENOMEM.
  */
 enum rc_code intake_ds_map(json_t *node, const struct intake_ds_mapping *m,
     json_t **json, struct dossier **out, struct rc_err *err);
+
+/*
+ * Whether a mapped dossier waits for a credential: an api integration
+ * without the fingerprint of one given to the daemon.
+ */
+bool intake_ds_awaiting(const struct dossier *d);
+
+/*
+ * The annotation of a DS dossier that waits for its API token: where and
+ * how the collectivité gives it (public_url: daemon.public_url, or NULL),
+ * naming the DS number.  RC_ENOMEM.
+ */
+enum rc_code intake_ds_waiting_text(const char *public_url, long long number,
+    struct rc_buf *b);
+
+/*
+ * A DS time (dateDerniereModification, ISO 8601 with an offset:
+ * "2026-11-30T10:15:32+01:00", "…Z", "….123+0100") as an instant, so that
+ * the updatedSince cursor is the latest instant, not the greatest string
+ * (DS's offset changes with summer time, and a string comparison puts
+ * "10:15+01:00" after "09:20Z").  RC_EINVAL for anything else.
+ */
+struct intake_ds_instant {
+	long long s;  /* seconds since the epoch, UTC */
+	long long ns; /* and the fraction */
+};
+enum rc_code intake_ds_time(const char *s, struct intake_ds_instant *t);
+/* <0, 0, >0 as a is before, at, after b. */
+int intake_ds_time_cmp(const struct intake_ds_instant *a,
+    const struct intake_ds_instant *b);
 
 #endif /* RC_CONNECTOR_INTAKE_INTAKE_H */

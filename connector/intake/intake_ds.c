@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "common/ident.h"
 #include "connector/intake/intake.h"
@@ -149,9 +150,14 @@ put(struct mapctx *c, json_t *obj, const char *key, enum intake_ds_field f,
 	return RC_OK;
 }
 
-/* "FranceConnect" -> 0, "FranceConnect+" -> 1, an API -> 2, else -1. */
+/*
+ * "FranceConnect" -> 0, "FranceConnect+" -> 1, an API -> 2, else -1;
+ * for an API, *api is the raccord name of the ones a DS dossier can
+ * name (those proved by a token: API Particulier, API Entreprise), or
+ * NULL for another one.
+ */
 static int
-kind_of(const char *v)
+kind_of(const char *v, const char **api)
 {
 	char k[64];
 	size_t i, n = 0;
@@ -165,8 +171,14 @@ kind_of(const char *v)
 	if (strcmp(k, "franceconnect+") == 0 ||
 	    strcmp(k, "franceconnectplus") == 0)
 		return 1;
-	if (strncmp(k, "api", 3) == 0)
+	*api = NULL;
+	if (strncmp(k, "api", 3) == 0) {
+		if (strcmp(k, "apiparticulier") == 0)
+			*api = "api_particulier";
+		else if (strcmp(k, "apientreprise") == 0)
+			*api = "api_entreprise";
 		return 2;
+	}
 	return -1;
 }
 
@@ -176,7 +188,7 @@ intake_ds_map(json_t *node, const struct intake_ds_mapping *m, json_t **json,
 {
 	struct mapctx c = { 0 };
 	json_t *d = NULL, *coll, *integ, *pay, *dem, *v;
-	const char *siret, *nom, *why = NULL, *kindv, *envv;
+	const char *siret, *nom, *why = NULL, *kindv, *envv, *api = NULL;
 	char id[64], siren[10], what[64], *text = NULL;
 	enum rc_code rc = RC_OK;
 	int found, iban_set, kind;
@@ -246,26 +258,34 @@ intake_ds_map(json_t *node, const struct intake_ds_mapping *m, json_t **json,
 	if (m->champ[INTAKE_DS_KIND] != NULL &&
 	    (kindv = champ_value(c.champs, m->champ[INTAKE_DS_KIND], &found)) !=
 	        NULL &&
-	    kindv[0] != '\0' && (kind = kind_of(kindv)) < 0) {
+	    kindv[0] != '\0' && (kind = kind_of(kindv, &api)) < 0) {
 		rc = RC_ERR(err, RC_EINVAL,
 		    "DS dossier %lld: champ \"%s\" (kind): \"%.64s\" is "
 		    "neither FranceConnect, FranceConnect+ nor an API",
 		    c.number, m->champ[INTAKE_DS_KIND], kindv);
 		goto out;
 	}
-	if (kind == 2) {
+	/*
+	 * An API: its token never travels through DS (docs/intake.md,
+	 * "Credentials"); the dossier maps without one and its job waits
+	 * for the collectivité to give it, naming the DS number.
+	 */
+	if (kind == 2 && api == NULL) {
 		rc = RC_ERR(err, RC_EINVAL,
-		    "DS dossier %lld: an API integration: API tokens never "
-		    "travel through démarches-simplifiées; the collectivité "
-		    "submits its token on the self-check page with DS "
-		    "dossier number %lld (docs/intake.md)",
-		    c.number, c.number);
+		    "DS dossier %lld: champ \"%s\" (kind): \"%.64s\": of the "
+		    "national APIs, a DS dossier can name API Particulier or "
+		    "API Entreprise (the others are checked with a DGFiP "
+		    "client: submit them to raccord directly)",
+		    c.number, m->champ[INTAKE_DS_KIND], kindv);
 		goto out;
 	}
-	if (json_object_set_new(integ, "kind", json_string("franceconnect")) !=
-	        0 ||
-	    (kind == 1 &&
-	        json_object_set_new(integ, "plus", json_true()) != 0)) {
+	if (kind == 2
+	        ? json_object_set_new(integ, "kind", json_string("api")) != 0 ||
+	            json_object_set_new(integ, "api", json_string(api)) != 0
+	        : json_object_set_new(integ, "kind",
+	              json_string("franceconnect")) != 0 ||
+	            (kind == 1 &&
+	                json_object_set_new(integ, "plus", json_true()) != 0)) {
 		rc = RC_ERR(err, RC_ENOMEM, "out of memory");
 		goto out;
 	}
@@ -282,16 +302,17 @@ intake_ds_map(json_t *node, const struct intake_ds_mapping *m, json_t **json,
 		rc = RC_ERR(err, RC_ENOMEM, "out of memory");
 		goto out;
 	}
-	if ((rc = put(&c, integ, "client_id", INTAKE_DS_CLIENT_ID, 1, NULL)) !=
-	        RC_OK ||
-	    (rc = put(&c, integ, "login_url", INTAKE_DS_LOGIN_URL, 1, NULL)) !=
-	        RC_OK ||
-	    (rc = put(&c, integ, "redirect_uri", INTAKE_DS_REDIRECT_URI, 1,
-	         NULL)) != RC_OK ||
-	    (rc = put(&c, integ, "post_logout_redirect_uri",
-	         INTAKE_DS_POST_LOGOUT_REDIRECT_URI, 0, NULL)) != RC_OK ||
-	    (rc = put(&c, integ, "button_page_url", INTAKE_DS_BUTTON_PAGE_URL,
-	         0, NULL)) != RC_OK)
+	if (kind != 2 &&
+	    ((rc = put(&c, integ, "client_id", INTAKE_DS_CLIENT_ID, 1, NULL)) !=
+	            RC_OK ||
+	        (rc = put(&c, integ, "login_url", INTAKE_DS_LOGIN_URL, 1,
+	             NULL)) != RC_OK ||
+	        (rc = put(&c, integ, "redirect_uri", INTAKE_DS_REDIRECT_URI, 1,
+	             NULL)) != RC_OK ||
+	        (rc = put(&c, integ, "post_logout_redirect_uri",
+	             INTAKE_DS_POST_LOGOUT_REDIRECT_URI, 0, NULL)) != RC_OK ||
+	        (rc = put(&c, integ, "button_page_url",
+	             INTAKE_DS_BUTTON_PAGE_URL, 0, NULL)) != RC_OK))
 		goto out;
 	if ((pay = json_object()) == NULL ||
 	    json_object_set_new(d, "paiement", pay) != 0) {
@@ -317,7 +338,10 @@ intake_ds_map(json_t *node, const struct intake_ds_mapping *m, json_t **json,
 		goto out;
 	}
 	snprintf(what, sizeof(what), "DS dossier %lld", c.number);
-	if ((rc = dossier_parse(text, strlen(text), what, out, err)) != RC_OK)
+	/* As the daemon stores a submission: no credential, and no file or
+	 * variable of the server (an API's token comes later, in memory). */
+	if ((rc = dossier_parse_submitted(text, strlen(text), what, out,
+	         err)) != RC_OK)
 		goto out;
 	*json = d;
 	d = NULL; /* transferred */
@@ -325,4 +349,136 @@ out:
 	free(text); /* json_dumps */
 	json_decref(d);
 	return rc;
+}
+
+bool
+intake_ds_awaiting(const struct dossier *d)
+{
+	size_t i;
+
+	for (i = 0; d != NULL && i < d->nintegrations; i++)
+		if (d->integrations[i].kind == DOSSIER_API &&
+		    d->integrations[i].submitted_sha256[0] == '\0')
+			return true;
+	return false;
+}
+
+enum rc_code
+intake_ds_waiting_text(const char *public_url, long long number,
+    struct rc_buf *b)
+{
+	int n = 0;
+
+	if (public_url != NULL)
+		for (n = (int)strlen(public_url);
+		     n > 0 && public_url[n - 1] == '/'; n--)
+			;
+	if (public_url != NULL)
+		rc_buf_addf(b,
+		    "raccord : en attente du jeton: déposez-le sur "
+		    "%.*s/#jeton-ds "
+		    "avec le numéro de dossier %lld.\nUn éditeur peut "
+		    "l'envoyer à POST %.*s/v1/intake/ds/%lld/credential.",
+		    n, public_url, number, n, public_url, number);
+	else
+		rc_buf_addf(b,
+		    "raccord : en attente du jeton: déposez-le sur la page "
+		    "d'auto-vérification de raccord avec le numéro de dossier "
+		    "%lld.",
+		    number);
+	rc_buf_adds(b,
+	    "\nLe jeton d'API ne passe jamais par "
+	    "démarches-simplifiées ; la vérification commence dès "
+	    "qu'il est reçu, et il n'est jamais conservé.");
+	return b->overflow ? RC_ENOMEM : RC_OK;
+}
+
+/* n digits at s as a number, or -1. */
+static long
+digits(const char *s, int n)
+{
+	long v = 0;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v;
+}
+
+enum rc_code
+intake_ds_time(const char *s, struct intake_ds_instant *t)
+{
+	static const int mdays[12] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31,
+		30, 31 };
+	long y, mo, d, h, mi, sec, oh, om;
+	const char *p;
+	struct tm tm;
+	long long ns = 0, scale = 100000000;
+	time_t base;
+	int sign;
+
+	memset(t, 0, sizeof(*t));
+	/* YYYY-MM-DDTHH:MM:SS */
+	if (s == NULL || strlen(s) < 20 || (y = digits(s, 4)) < 1970 ||
+	    s[4] != '-' || (mo = digits(s + 5, 2)) < 1 || mo > 12 ||
+	    s[7] != '-' || (d = digits(s + 8, 2)) < 1 || d > mdays[mo - 1] ||
+	    (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
+	    (h = digits(s + 11, 2)) < 0 || h > 23 || s[13] != ':' ||
+	    (mi = digits(s + 14, 2)) < 0 || mi > 59 || s[16] != ':' ||
+	    (sec = digits(s + 17, 2)) < 0 || sec > 60)
+		return RC_EINVAL;
+	p = s + 19;
+	if (*p == '.' || *p == ',') { /* a fraction: up to nanoseconds */
+		if (p[1] < '0' || p[1] > '9')
+			return RC_EINVAL;
+		for (p++; *p >= '0' && *p <= '9'; p++) {
+			ns += scale * (*p - '0');
+			scale /= 10;
+		}
+	}
+	/* Z, or an offset ±HH:MM (±HHMM) */
+	if (*p == 'Z' || *p == 'z') {
+		oh = om = 0;
+		sign = 1;
+		p++;
+	} else if (*p == '+' || *p == '-') {
+		sign = *p == '-' ? -1 : 1;
+		if ((oh = digits(p + 1, 2)) < 0 || oh > 23)
+			return RC_EINVAL;
+		p += 3;
+		if (*p == ':')
+			p++;
+		if ((om = digits(p, 2)) < 0 || om > 59)
+			return RC_EINVAL;
+		p += 2;
+	} else
+		return RC_EINVAL;
+	if (*p != '\0')
+		return RC_EINVAL;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = (int)(y - 1900);
+	tm.tm_mon = (int)(mo - 1);
+	tm.tm_mday = (int)d;
+	tm.tm_hour = (int)h;
+	tm.tm_min = (int)mi;
+	tm.tm_sec = (int)sec;
+	if ((base = timegm(&tm)) == (time_t)-1)
+		return RC_EINVAL;
+	t->s = (long long)base - sign * (oh * 3600 + om * 60);
+	t->ns = ns;
+	return RC_OK;
+}
+
+int
+intake_ds_time_cmp(const struct intake_ds_instant *a,
+    const struct intake_ds_instant *b)
+{
+	if (a->s != b->s)
+		return a->s < b->s ? -1 : 1;
+	if (a->ns != b->ns)
+		return a->ns < b->ns ? -1 : 1;
+	return 0;
 }

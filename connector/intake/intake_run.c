@@ -424,6 +424,7 @@ intake_ds_pages(const struct cfg *cfg, const char *token, const char *since,
     char latest[INTAKE_DS_DATE_MAX], int *retry_after, struct rc_err *err)
 {
 	json_t *vars = NULL, *data = NULL, *conn, *node;
+	struct intake_ds_instant mt, lt;
 	const char *after = NULL, *mod;
 	char *cursor = NULL;
 	enum rc_code rc = RC_OK;
@@ -451,14 +452,18 @@ intake_ds_pages(const struct cfg *cfg, const char *token, const char *since,
 		json_array_foreach(json_object_get(conn, "nodes"), i, node)
 		{
 			/*
-			 * ISO 8601 with the same offset compare as strings
-			 * (DS answers in its own zone).
+			 * The latest instant, compared as times (offsets
+			 * differ across summer time); a date that does not
+			 * parse never moves the cursor.
 			 */
 			mod = json_string_value(
 			    json_object_get(node, "dateDerniereModification"));
 			if (latest != NULL && mod != NULL &&
 			    strlen(mod) < INTAKE_DS_DATE_MAX &&
-			    strcmp(mod, latest) > 0)
+			    intake_ds_time(mod, &mt) == RC_OK &&
+			    (latest[0] == '\0' ||
+			        intake_ds_time(latest, &lt) != RC_OK ||
+			        intake_ds_time_cmp(&mt, &lt) > 0))
 				memcpy(latest, mod, strlen(mod) + 1);
 			if ((rc = fn(arg, node, err)) != RC_OK)
 				break;
@@ -517,6 +522,12 @@ run_node(void *arg, json_t *node, struct rc_err *err)
 	if (intake_ds_map(node, &x->m, &dj, &d, &merr) != RC_OK) {
 		st->refused++;
 		log_info("intake=ds dossier=%lld refused: %s", num, merr.msg);
+	} else if (intake_ds_awaiting(d)) {
+		/* Its token is given to the daemon, never to this pass. */
+		st->awaiting++;
+		if (intake_ds_waiting_text(x->pl->cfg->daemon_public_url, num,
+		        &text) != RC_OK)
+			rc = RC_ERR(err, RC_ENOMEM, "out of memory");
 	} else {
 		st->mapped++;
 		if (check_one(x->pl, d, &rep, &cerr) != RC_OK) {
@@ -525,7 +536,7 @@ run_node(void *arg, json_t *node, struct rc_err *err)
 			    cerr.msg);
 		}
 	}
-	if (rc == RC_OK &&
+	if (rc == RC_OK && text.len == 0 &&
 	    annotation_text(rep, d == NULL ? merr.msg : NULL, &text) != RC_OK)
 		rc = RC_ERR(err, RC_ENOMEM, "out of memory");
 	if (rc == RC_OK) {
@@ -535,7 +546,9 @@ run_node(void *arg, json_t *node, struct rc_err *err)
 			written ? st->annotated++ : st->unchanged++;
 			fprintf(x->out, "DS %lld: %s%s\n", num,
 			    d == NULL ? "refused"
-			              : verdict_str(report_verdict(rep)),
+			        : rep == NULL
+			        ? "awaiting its API token"
+			        : verdict_str(report_verdict(rep)),
 			    written ? "" : " (annotation unchanged)");
 		} else
 			st->errors++;

@@ -22,6 +22,7 @@ struct intake_ds_stats {
 	size_t seen;      /* dossiers read */
 	size_t mapped;    /* mapped to a raccord dossier and checked */
 	size_t refused;   /* did not map (the annotation says why) */
+	size_t awaiting;  /* an API: mapped, its token goes to the daemon */
 	size_t annotated; /* annotations written */
 	size_t unchanged; /* annotation already said the same */
 	size_t errors;    /* a dossier the pass could not finish */

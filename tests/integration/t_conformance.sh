@@ -252,7 +252,9 @@ else
 			--flaw "$1" --landing "$2" --auth "${3:-post}" ${RP_EXTRA:-} 2>"$WORK/rp-$1-$2.log" &
 		RP_PID=$!
 		i=0
-		while ! curl -s --cacert "$CA" -o /dev/null "https://127.0.0.1:$RP/login" && [ $i -lt 50 ]; do
+		# /au-revoir, not /login: /login reads raccord's discovery document,
+		# and raccord's provider runs only during a conformance run.
+		while ! curl -s --cacert "$CA" -o /dev/null "https://127.0.0.1:$RP/au-revoir" && [ $i -lt 50 ]; do
 			i=$((i + 1)); sleep 0.1
 		done
 	}

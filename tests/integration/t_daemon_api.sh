@@ -106,6 +106,18 @@ done
 grep -q "\"kind\":\"api\".*\"credential_sha256\":\"[0-9a-f]\{64\}\".*\"requested_by\":\"dinum-1\"" "$L/entries.jsonl" \
 	&& ok "the entry signs the credential's fingerprint and who asked" || nok "entry: $(cat "$L/entries.jsonl")"
 "$RACCORD" ledger verify "$L" --vkey "$WORK/k.vkey" >"$WORK/lv.out" 2>&1 && ok "the ledger verifies" || nok "ledger verify: $(cat "$WORK/lv.out")"
+# In the daemon's memory the token is now at most once: the vault's copy
+# for the job IDK, still waiting for its award.  The copies jansson and
+# libcurl made and freed are wiped (rc_free_wiped); without that, four
+# more copies were found here.
+printf '%s' "$TOK" >"$WORK/tok.secret"
+if n=$(python3 tests/integration/memscan.py "$DPID" "$WORK/tok.secret" 2>"$WORK/memscan.err"); then
+	[ "$n" -le 1 ] && ok "the token is in the daemon's memory at most once ($n: the vault's)" ||
+		nok "the token is $n times in the daemon's memory: freed copies are not wiped"
+else
+	ok "(process memory not readable here, needs root: $(cat "$WORK/memscan.err"))"
+fi
+rm -f "$WORK/tok.secret"
 
 # A staging token fails, through the same checks as the CLI.
 submission "$WORK/staging.json" IT-API-STAGING "$STAGING" "$SIRET_OTHER"

@@ -173,7 +173,9 @@ python3 tests/conformance/flawed_rp.py --port "$RP" --cert "$CERT" --key "$KEY" 
 	--landing protected 2>"$WORK/rp.log" &
 RP_PID=$!
 i=0
-while ! curl -s --cacert "$CA" -o /dev/null "https://127.0.0.1:$RP/login" && [ $i -lt 50 ]; do
+# /au-revoir, not /login: /login reads raccord's discovery document,
+# and raccord's provider runs only during a conformance run.
+while ! curl -s --cacert "$CA" -o /dev/null "https://127.0.0.1:$RP/au-revoir" && [ $i -lt 50 ]; do
 	i=$((i + 1)); sleep 0.1
 done
 req POST "/v1/dossiers/$RID/conformance" "$T_INSTR"

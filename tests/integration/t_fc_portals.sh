@@ -102,6 +102,40 @@ expect weak_cookie 0 "$WORK/cfg.json" "$(d weak_cookie)" verified "fc.cookie.att
 expect no_hsts 0 "$WORK/cfg.json" "$(d no_hsts)" verified "fc.tls.hsts=warn"
 expect no_button 0 "$WORK/cfg.json" "$(d no_button)" verified "fc.button=warn"
 
+# One request per URL (docs/checks.md): a button page that is the login
+# URL is read from the first login fetch's first hop, and a post-logout URL
+# that is the button page from the button page's answer; the verdicts and
+# the evidence stay, the duplicate requests go.
+# same_url OUT PATH N "CHECK=EXCH ...": PATH is fetched N times with GET;
+# each CHECK cites one of those GETs ("any"), or the same one as check EXCH.
+same_url() {
+	python3 - "$WORK/$1.out" "$2" "$3" "$4" <<'PY'
+import json, sys
+rep = json.load(open(sys.argv[1]))
+path, n, cites = sys.argv[2], int(sys.argv[3]), sys.argv[4].split()
+ex = rep["exchanges"]
+got = [i for i, e in enumerate(ex) if e["method"] == "GET" and e["url"].endswith(path)]
+errs = [] if len(got) == n else ["%s fetched %d times, want %d" % (path, len(got), n)]
+checks = {c["id"]: c for s in rep["integrations"] for c in s["checks"]}
+for spec in cites:
+    cid, want = spec.split("=")
+    have = checks[cid].get("exchanges", [])
+    w = checks[want]["exchanges"] if want in checks else have[:1]
+    if have != w or len(have) != 1 or have[0] not in got:
+        errs.append("%s cites %s, want %s (a GET of %s)" % (cid, have, w, path))
+print("  " + "\n  ".join(errs)) if errs else None
+sys.exit(1 if errs else 0)
+PY
+}
+if same_url formpost /formpost/connexion 3 "fc.button=any"; then ok "button page = login URL: fetched once per login fetch"; else nok "button page = login URL"; fi
+fc_dossier "$WORK/nbl.json" no_button "$PORTAL_PORT" https connexion
+expect no_button_login 1 "$WORK/cfg.json" "$WORK/nbl.json" failed "fc.button=warn fc.login.redirect=fail"
+if same_url no_button_login /no_button/connexion 3 "fc.button=any"; then ok "no button on the login URL: judged from fetch 0"; else nok "no button on the login URL"; fi
+fc_dossier "$WORK/lob.json" ok
+sed -i 's#"post_logout_redirect_uri": "\([^"]*\)/"#"post_logout_redirect_uri": "\1/connexion"#' "$WORK/lob.json"
+expect logout_is_button 0 "$WORK/cfg.json" "$WORK/lob.json" verified "$REQ_OK $ADV_OK"
+if same_url logout_is_button /ok/connexion 1 "fc.logout.redirect_uri=fc.button"; then ok "post-logout URL = button page: fetched once"; else nok "post-logout URL = button page"; fi
+
 # TLS: expired, wrong name and untrusted certificates fail; one expiring
 # in 10 days warns; plain http fails.
 expect tls_expired 1 "$WORK/cfg.json" "$(fc_dossier "$WORK/te.json" ok "$PORTAL_EXPIRED_PORT"; echo "$WORK/te.json")" failed "fc.login.redirect=fail"

@@ -11,7 +11,11 @@
 # annotation; a dossier changed after its check is checked again; a
 # write-back refused by DS stays pending and is done later, the job
 # never failed; auto_instruction off then on; /metrics per connector;
-# the DS token in no log.
+# the DS token in no log.  A DS dossier naming an API waits for its token
+# (awaiting_credential, the annotation says where): given on the
+# self-check page's form (a staging token: failed) then by the vendor
+# route (the live one: verified, then awarded); refusals (404, 400, 409)
+# change nothing; the tokens in no log, store, annotation nor ledger.
 set -u
 . tests/integration/lib.sh
 . tests/integration/lib_daemon.sh
@@ -53,6 +57,7 @@ base, out, dsport, port, store, ledger, ti, auto, key = sys.argv[1:10]
 cfg = json.load(open(base))
 cfg["daemon"] = {"listen": "127.0.0.1:%s" % port, "store": store,
                  "public_url": "https://raccord.example.fr/",
+                 "selfcheck": {"enabled": True},
                  "tokens": [{"name": "dinum-1", "role": "instructor",
                              "sha256": hashlib.sha256(ti.encode()).hexdigest()}]}
 cfg["ledger"] = {"dir": ledger, "key_file": key}
@@ -125,7 +130,7 @@ assert len(q) >= 3, q
 assert q[0].get("after") is None and q[1]["after"] and q[2]["after"] and q[1]["after"] != q[2]["after"], q
 PY
 jobs_count
-[ "$NJOBS" = 2 ] && ok "two mapped dossiers queued as jobs" || nok "$NJOBS jobs"
+[ "$NJOBS" = 3 ] && ok "three mapped dossiers: two queued, one (an API) waiting for its token" || nok "$NJOBS jobs"
 J101=$(python3 -c 'import json,sys; print([j["id"] for j in json.load(open(sys.argv[1]))["jobs"] if j["dossier_id"]=="DS-4242-101"][0])' "$WORK/resp")
 t=$(text_of RG9zc2llci0101)
 case "$t" in "raccord : vérification vérifiée."*"Rapport : https://raccord.example.fr/v1/dossiers/$J101"*) ok "DS 101: verified, with the report's permalink" ;; *) nok "DS 101: '$t'" ;; esac
@@ -133,8 +138,12 @@ t=$(text_of RG9zc2llci0102)
 case "$t" in *"non vérifiable"*"champ \"Adresse de connexion\" (login_url) is empty"*) ok "DS 102 (unmapped): its reason in the annotation" ;; *) nok "DS 102: '$t'" ;; esac
 grep -q "intake=ds dossier=102 refused: DS dossier 102: champ \"Adresse de connexion\"" "$WORK/daemon.log" \
 	&& ok "DS 102: its reason in the log" || nok "no refusal logged"
+J104=$(python3 -c 'import json,sys; print([j["id"] for j in json.load(open(sys.argv[1]))["jobs"] if j["dossier_id"]=="DS-4242-104"][0])' "$WORK/resp")
 t=$(text_of RG9zc2llci0104)
-case "$t" in *"API tokens never travel"*) ok "DS 104 (API kind): the credential rule" ;; *) nok "DS 104: '$t'" ;; esac
+case "$t" in *"en attente du jeton: déposez-le sur https://raccord.example.fr/#jeton-ds avec le numéro de dossier 104"*"POST https://raccord.example.fr/v1/intake/ds/104/credential"*) ok "DS 104 (API kind): the annotation says where to give the token" ;; *) nok "DS 104: '$t'" ;; esac
+req GET "/v1/dossiers/$J104" "$T_INSTR"
+[ "$(jget '["state"]')" = awaiting_credential ] && ok "DS 104's job: state awaiting_credential" || nok "DS 104's job: $(head -c 300 "$WORK/resp")"
+req POST "/v1/dossiers/$J104/verify" "$T_INSTR"; expect_code "verify a job waiting for its API token: 409" 409
 kill -0 "$DPID" 2>/dev/null && ok "unmapped dossiers: the daemon still runs" || nok "the daemon died"
 state
 python3 -c 'import json,sys; assert json.load(open(sys.argv[1]))["instructions"] == []' "$WORK/state.json" \
@@ -148,14 +157,18 @@ import json, sys
 q = [x["variables"] for x in json.load(open(sys.argv[1]))["queries"] if "demarche" in x.get("variables", {})]
 assert q[-1].get("updatedSince") == "2026-11-30T10:15:32+01:00", q[-1]
 PY
+metrics_get
+[ "$(metric seen)" = 7 ] && [ "$(metric mapped)" = 3 ] && [ "$(metric refused)" = 4 ] \
+	&& ok "metrics count dossiers, not reads: seen 7, mapped 3, refused 4 after several polls" \
+	|| nok "metrics per read: seen=$(metric seen) mapped=$(metric mapped) refused=$(metric refused)"
 jobs_count
-[ "$NJOBS" = 2 ] && [ "$(writes)" = 7 ] && ok "unchanged dossiers: not queued again, no second annotation" || nok "$NJOBS jobs, $(writes) writes"
+[ "$NJOBS" = 3 ] && [ "$(writes)" = 7 ] && ok "unchanged dossiers: not queued again, no second annotation" || nok "$NJOBS jobs, $(writes) writes"
 
 # --- Touched in DS without a change that matters: not queued again.
 ctl '{"touch": {"number": 101, "label": "Environnement", "value": "Production"}}'
 sleep 3
 jobs_count
-[ "$NJOBS" = 2 ] && [ "$(writes)" = 7 ] && ok "a dossier modified in DS with the same content: not queued again" || nok "same content: $NJOBS jobs, $(writes) writes"
+[ "$NJOBS" = 3 ] && [ "$(writes)" = 7 ] && ok "a dossier modified in DS with the same content: not queued again" || nok "same content: $NJOBS jobs, $(writes) writes"
 
 # --- The instructor verifies: the award and its receipt in the annotation.
 req POST "/v1/dossiers/$J101/verify" "$T_INSTR"
@@ -174,7 +187,7 @@ wait_for 30 text_has RG9zc2llci0101 "échouée" && ok "DS 101 changed: checked a
 t=$(text_of RG9zc2llci0101)
 case "$t" in *"Règles non respectées"*"(fc."*"À corriger : "*) ok "its failed rules in plain French, with the fix" ;; *) nok "rules: '$t'" ;; esac
 jobs_count
-[ "$NJOBS" = 3 ] && ok "a third job for the changed content" || nok "$NJOBS jobs"
+[ "$NJOBS" = 4 ] && ok "another job for the changed content" || nok "$NJOBS jobs"
 
 # --- DS refuses the write-back: pending, the job done, written later.
 ctl '{"downMutations": true}'
@@ -191,9 +204,80 @@ m() { metric "$1"; }
 # once the answer is back: wait for the count (still exactly 10 below).
 written10() { metrics_get; [ "$(m annotations_written)" -ge 10 ] 2>/dev/null; }
 wait_for 10 written10
-[ "$(m seen)" -ge 7 ] && [ "$(m mapped)" -ge 2 ] && [ "$(m refused)" -ge 5 ] && [ "$(m queued)" = 4 ] \
+[ "$(m seen)" -ge 7 ] && [ "$(m mapped)" -ge 3 ] && [ "$(m refused)" -ge 4 ] && [ "$(m queued)" = 4 ] \
 	&& [ "$(m annotations_written)" = 10 ] && [ "$(m errors)" -ge 1 ] && [ "$(m instructed)" = 0 ] \
 	&& ok "metrics: seen, mapped, refused, queued 4, annotations written 10, errors" || nok "metrics: $(grep raccord_intake_ds "$WORK/metrics")"
+[ "$(m awaiting_credential)" = 1 ] && ok "metrics: one dossier waiting for its token" || nok "awaiting=$(m awaiting_credential)"
+# --- DS 104's token (docs/intake.md, "Credentials"): given by a vendor
+# with POST /v1/intake/ds/{number}/credential (a public route), checked
+# against the dossier's SIRET, annotated, awarded on an instructor's verify;
+# before it, a token given on the self-check page's form.
+jwt "$WORK/valid.tok" "Commune de Test" 31536000
+TOK=$(tr -d '\n' <"$WORK/valid.tok")
+python3 -c 'import json,sys; json.dump({"token": sys.argv[2]}, open(sys.argv[1], "w"))' "$WORK/tok.json" "$TOK"
+req POST /v1/intake/ds/999/credential "" "$WORK/tok.json"; expect_code "a token for an unknown DS number: 404" 404
+printf '{"token": "deux mots"}' >"$WORK/badtok.json"
+req POST /v1/intake/ds/104/credential "" "$WORK/badtok.json"; expect_code "a malformed token: 400" 400
+printf '{"token": "x", "siret": "21750001600019"}' >"$WORK/badkey.json"
+req POST /v1/intake/ds/104/credential "" "$WORK/badkey.json"; expect_code "an unknown key beside the token: 400" 400
+req POST /v1/intake/ds/10x4/credential "" "$WORK/tok.json"; expect_code "a number that is not one: 404" 404
+req GET /v1/intake/ds/104/credential ""; expect_code "GET: 405" 405
+req POST /v1/intake/ds/102/credential "" "$WORK/tok.json"; expect_code "a DS dossier that does not map: 409" 409
+req GET "/v1/dossiers/$J104" "$T_INSTR"
+[ "$(jget '["state"]')" = awaiting_credential ] && ok "refused tokens changed nothing: still awaiting_credential" || nok "DS 104's job: $(head -c 300 "$WORK/resp")"
+# The self-check page's form first (the page is on): a staging token, so
+# the check fails; then the vendor's route with the live token replaces it.
+curl -s "$BASE/" >"$WORK/page.html"
+python3 - "$WORK/page.html" <<'PY' && ok "GET /: the DS token section (labelled fields, CSRF)" || nok "no DS token section: $(grep -c jeton "$WORK/page.html")"
+import re, sys
+h = open(sys.argv[1], encoding="utf-8").read()
+s = h[h.index('id="jeton-ds"'):]
+assert 'action="/jeton-ds"' in s and 'name="csrf" value="' in s, s[:300]
+for i in ("ds_number", "ds_token"):
+    assert re.search(r'<label class="fr-label" for="%s">' % i, s) and ('id="%s"' % i) in s, i
+assert 'type="password"' in s
+PY
+CSRF=$(sed -n '/id="jeton-ds"/,$p' "$WORK/page.html" | sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' | head -1)
+jwt "$WORK/staging.tok" "staging development" 31536000 00000000-0000-0000-0000-000000000000
+STAGING=$(tr -d '\n' <"$WORK/staging.tok")
+form_post() { # NUMBER TOKEN CSRF
+	curl -s -o "$WORK/form.html" -w '%{http_code}' --data-urlencode "ds_number=$1" \
+		--data-urlencode "token=$2" --data-urlencode "csrf=$3" "$BASE/jeton-ds"
+}
+c=$(form_post 104 "$STAGING" "forged")
+[ "$c" = 403 ] && grep -q 'data-testid="csrf-refused"' "$WORK/form.html" && ok "the form without its CSRF token: 403" || nok "forged CSRF: $c"
+c=$(form_post "cent quatre" "$STAGING" "$CSRF")
+[ "$c" = 400 ] && grep -q "Numéro de dossier invalide" "$WORK/form.html" && ok "the form with a number that is not one: 400, in French" || nok "bad number: $c"
+c=$(form_post 104 "$STAGING" "$CSRF")
+[ "$c" = 202 ] && grep -q 'data-testid="ds-token-accepted"' "$WORK/form.html" && ok "DS 104's token by the self-check form: accepted" || nok "form: $c $(head -c 300 "$WORK/form.html")"
+wait_for 30 text_has RG9zc2llci0104 "vérification échouée" && ok "the form's (staging) token checked: failed, annotated" || nok "DS 104 after the form: '$(text_of RG9zc2llci0104)'"
+req POST /v1/intake/ds/104/credential "" "$WORK/tok.json"; expect_code "DS 104's token by the API route: 202 (it replaces the failed one)" 202
+[ "$(jget '["id"]')" = "$J104" ] && [ "$(jget '["state"]')" = queued ] && ok "the answer names DS 104's job, queued" || nok "answer: $(cat "$WORK/resp")"
+wait_for 30 text_has RG9zc2llci0104 "vérification vérifiée" && ok "DS 104 checked with its token: verified, annotated" || nok "DS 104: '$(text_of RG9zc2llci0104)' $(tail -3 "$WORK/daemon.log")"
+req GET "/v1/dossiers/$J104" "$T_INSTR"
+python3 - "$WORK/resp" <<'PY' && ok "DS 104's job done and verified; api.token.live passed" || nok "DS 104's job: $(head -c 600 "$WORK/resp")"
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert j["state"] == "done" and j["verdict"] == "verified", j["state"]
+st = {c["id"]: c["status"] for s in j["report"]["integrations"] for c in s["checks"]}
+assert st.get("api.token.live") == "pass", st
+PY
+req POST "/v1/dossiers/$J104/verify" "$T_INSTR"; expect_code "the instructor verifies DS 104: 202" 202
+wait_for 30 text_has RG9zc2llci0104 "Attribution (api) : accordée" && ok "DS 104 awarded, the award in its annotation" || nok "DS 104 after verify: '$(text_of RG9zc2llci0104)'"
+req POST /v1/intake/ds/104/credential "" "$WORK/tok.json"; expect_code "a new token for an awarded DS dossier: 409" 409
+# Six tokens an hour per DS number (five so far for 104): the sixth is
+# answered, the seventh refused with Retry-After.
+req POST /v1/intake/ds/104/credential "" "$WORK/tok.json"; expect_code "the sixth token for DS 104 this hour: still answered (409)" 409
+req POST /v1/intake/ds/104/credential "" "$WORK/tok.json"
+[ "$CODE" = 429 ] && grep -qi '^Retry-After: [1-9]' "$WORK/hdrs" && ok "the seventh: 429 with Retry-After (per DS number)" || nok "rate limit per number: HTTP $CODE $(head -c 200 "$WORK/resp")"
+state
+: >"$WORK/leaks"
+for f in "$WORK/daemon.log" "$WORK/daemon.out" "$WORK"/jobs.sqlite* "$WORK/state.json" "$WORK/ds.out" "$L"/*.jsonl "$L"/evidence/*; do
+	[ -f "$f" ] && { grep -q -F "$TOK" "$f" || grep -q -F "$STAGING" "$f"; } && echo "$f" >>"$WORK/leaks"
+done
+[ ! -s "$WORK/leaks" ] && ok "DS 104's token in no log, store, annotation nor ledger" || nok "the token leaked into: $(cat "$WORK/leaks")"
+TOKSHA=$(printf '%s' "$TOK" | sha256sum | cut -d' ' -f1)
+grep -q "$TOKSHA" "$WORK"/jobs.sqlite* && ok "the store keeps the token's SHA-256 only" || nok "no credential_sha256 in the store"
 daemon_stop || nok "the daemon did not stop cleanly"
 
 # --- auto_instruction on (the same store, reopened): passed into instruction.

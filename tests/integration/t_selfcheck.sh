@@ -95,6 +95,7 @@ case $csp in *"frame-ancestors 'none'"*) ok "CSP frame-ancestors 'none'" ;; *) n
 case $csp in *unsafe-inline*) nok "CSP allows unsafe-inline" ;; *"script-src 'self'"*) ok "CSP without unsafe-inline" ;; *) nok "CSP: $csp" ;; esac
 [ "$(hdr Referrer-Policy)" = no-referrer ] && ok "Referrer-Policy" || nok "Referrer-Policy: $(hdr Referrer-Policy)"
 [ "$(hdr X-Content-Type-Options)" = nosniff ] && ok "nosniff" || nok "X-Content-Type-Options missing"
+[ "$(hdr Cache-Control)" = no-store ] && ok "the form: Cache-Control no-store" || nok "form Cache-Control: $(hdr Cache-Control)"
 [ -z "$(hdr Strict-Transport-Security)" ] && ok "no HSTS over plain HTTP" || nok "HSTS over http"
 grep -q '<script>\|<style\| style="' "$WORK/resp" && nok "inline script or style in the page" || ok "no inline script or style"
 
@@ -166,6 +167,8 @@ else
 fi
 wait_done "$loc" || nok "the check did not end"
 req GET "$loc" ""; expect_code "result page" 200
+[ "$(hdr Cache-Control)" = no-store ] && [ "$(hdr X-Content-Type-Options)" = nosniff ] &&
+	ok "result page: no-store, nosniff" || nok "result page headers: Cache-Control '$(hdr Cache-Control)', X-Content-Type-Options '$(hdr X-Content-Type-Options)'"
 has 'data-verdict="verified"' && ok "verdict verified" || nok "verdict: $(grep -o 'data-verdict="[a-z]*"' "$WORK/resp")"
 n=$(grep -c 'data-testid="check-row"' "$WORK/resp")
 [ "$n" -ge 5 ] && ok "$n check rows" || nok "check rows: $n"
@@ -225,6 +228,26 @@ m=$(sql "SELECT count(*) FROM jobs WHERE submitted_by = 'self-check page'")
 # client_id is checked again, not shown the verdict of the first one.
 submit $SIRET "$P/ok/auth/franceconnect" cid-corrected "$P/ok/callback"; expect_code "another client_id within the cooldown: 303" 303
 case $(hdr Location) in "$first"*) nok "another client_id was shown the cached result $first" ;; /r/*) ok "another client_id: a new check" ;; *) nok "Location: $(hdr Location)" ;; esac
+daemon_stop
+
+# The cooldown is per dossier, not per result: once the first result's own
+# cooldown is over, a re-test from it goes to a newer result of the same
+# dossier still within its cooldown, and runs nothing.
+sc_config "$WORK/cd2.json" cooldown_s=4
+daemon_start "$WORK/cd2.json" || exit 1
+portal ok; first=$(hdr Location)
+wait_done "$first"
+sleep 4
+req POST "$first/retest" "" --data-urlencode "csrf=$(csrf)"
+expect_code "re-test after the cooldown: a new check" 303
+second=$(hdr Location)
+case $second in "$first"*) nok "re-test after the cooldown went back to $first" ;; /r/*) ok "re-test after the cooldown: $second" ;; *) nok "Location: $second" ;; esac
+n=$(sql "SELECT count(*) FROM jobs WHERE submitted_by = 'self-check page'")
+req POST "$first/retest" "" --data-urlencode "csrf=$(csrf)"
+expect_code "re-test of the old result while a newer one is fresh: 303" 303
+case $(hdr Location) in "$second?cache=1") ok "to the newer result, cached" ;; *) nok "re-test of an old result: Location $(hdr Location), newer $second" ;; esac
+m=$(sql "SELECT count(*) FROM jobs WHERE submitted_by = 'self-check page'")
+[ "$n" = "$m" ] && ok "nothing run again for the same dossier" || nok "jobs $n -> $m: the re-test bypassed the dossier's cooldown"
 daemon_stop
 
 # --- the operator's network.allow_private is not the page's ---------------------

@@ -107,7 +107,11 @@ open_store(void)
 	struct store *st = NULL;
 	size_t requeued;
 
+	long long n;
+
 	assert_int_equal(store_open(path, &st, &requeued, &err), RC_OK);
+	/* Awards are scheduled 100 s (+- 10) after they are recorded. */
+	assert_int_equal(store_recheck_setup(st, 100, &n, &err), RC_OK);
 	return st;
 }
 
@@ -145,8 +149,7 @@ tick(struct store *st, long long now, long long per_host, long long qmax)
 	long long queued = -1;
 
 	assert_int_equal(
-	    store_recheck_tick(st, now, 100, per_host, qmax, &queued, &err),
-	    RC_OK);
+	    store_recheck_tick(st, now, per_host, qmax, &queued, &err), RC_OK);
 	return queued;
 }
 
@@ -308,6 +311,15 @@ test_migrate_from_v4(void **state)
 	store_close(st);
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db,
+	                     "DROP TRIGGER jobs_queue_insert;"
+	                     "DROP TRIGGER jobs_queue_requeue;"
+	                     "DROP INDEX jobs_queue;"
+	                     "DROP INDEX jobs_recheck_due;"
+	                     "DROP INDEX jobs_recheck_busy;"
+	                     "ALTER TABLE jobs DROP COLUMN queued_seq;"
+	                     "ALTER TABLE jobs RENAME COLUMN recheck_at"
+	                     " TO recheck_next;"
+	                     "CREATE INDEX jobs_recheck ON jobs (recheck_next);"
 	                     "DROP INDEX jobs_recheck;"
 	                     "ALTER TABLE jobs DROP COLUMN recheck_run;"
 	                     "ALTER TABLE jobs DROP COLUMN recheck_next;"
@@ -338,6 +350,183 @@ test_migrate_from_v4(void **state)
 	sqlite3_close(db);
 }
 
+/* recheck_at and recheck_host of job id, read by another connection. */
+static void
+schedule_of(const char *id, long long *at, char *host, size_t n)
+{
+	sqlite3 *db;
+	sqlite3_stmt *s;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db,
+	                     "SELECT recheck_at, recheck_host FROM jobs"
+	                     " WHERE id = ?",
+	                     -1, &s, NULL),
+	    SQLITE_OK);
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	*at = sqlite3_column_type(s, 0) == SQLITE_NULL
+	    ? -1
+	    : sqlite3_column_int64(s, 0);
+	snprintf(host, n, "%s",
+	    sqlite3_column_type(s, 1) == SQLITE_NULL
+	        ? "(null)"
+	        : (const char *)sqlite3_column_text(s, 1));
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+}
+
+/*
+ * Schema 6: the schedule is made when the award is recorded, not by the
+ * worker's tick -- due one interval (+- a tenth) after the award, with
+ * the host it counts against; a refused award has none, nor an award
+ * recorded before store_recheck_setup; a tick never schedules, and
+ * store_recheck_setup gives the old unscheduled awards theirs.
+ */
+static void
+test_schedule_at_award(void **state)
+{
+	char a[STORE_ID_LEN + 1], b[STORE_ID_LEN + 1], c[STORE_ID_LEN + 1],
+	    host[64];
+	struct rc_err err = { 0 };
+	struct store *st;
+	long long at, t0, n;
+	size_t requeued;
+
+	(void)state;
+	st = open_store();
+	t0 = (long long)time(NULL);
+	awarded_job(st, "a", "one.test", AWARDED, a);
+	schedule_of(a, &at, host, sizeof(host));
+	assert_true(at >= t0 + 90 && at <= (long long)time(NULL) + 110);
+	assert_string_equal(host, "one.test");
+	awarded_job(st, "b", "two.test", REFUSED, b);
+	schedule_of(b, &at, host, sizeof(host));
+	assert_int_equal(at, -1);
+	store_close(st);
+	/* Without store_recheck_setup: no schedule, and a tick makes none. */
+	assert_int_equal(store_open(path, &st, &requeued, &err), RC_OK);
+	awarded_job(st, "c", "three.test", AWARDED, c);
+	schedule_of(c, &at, host, sizeof(host));
+	assert_int_equal(at, -1);
+	assert_int_equal(tick(st, t0 + 1000000, 5, 100), 1); /* a only */
+	schedule_of(c, &at, host, sizeof(host));
+	assert_int_equal(at, -1);
+	/* Setup schedules it once, from its last update, with its host. */
+	assert_int_equal(store_recheck_setup(st, 100, &n, &err), RC_OK);
+	assert_int_equal(n, 1);
+	schedule_of(c, &at, host, sizeof(host));
+	assert_true(at >= t0 + 90 && at <= (long long)time(NULL) + 110);
+	assert_string_equal(host, "three.test");
+	assert_int_equal(store_recheck_setup(st, 100, &n, &err), RC_OK);
+	assert_int_equal(n, 0);
+	store_close(st);
+}
+
+/* Submit a job (of SIRET siret) and return its id. */
+static void
+fresh_job(struct store *st, const char *idem, const char *siret,
+    char id[STORE_ID_LEN + 1])
+{
+	struct rc_err err = { 0 };
+	char dossier[256];
+	int existed, full;
+
+	snprintf(dossier, sizeof(dossier),
+	    "{\"collectivite\":{\"siret\":\"%s\"},"
+	    "\"integrations\":[{\"kind\":\"franceconnect\","
+	    "\"login_url\":\"https://x.test/\"}]}",
+	    siret);
+	assert_int_equal(store_submit(st, idem, dossier, idem, "217500016",
+	                     "dinum-1", 100, id, &existed, &full, &err),
+	    RC_OK);
+	assert_int_equal(existed, 0);
+}
+
+static void
+claim_is(struct store *st, const char *want, int recheck)
+{
+	struct rc_err err = { 0 };
+	struct store_job job;
+	int got;
+
+	assert_int_equal(store_claim(st, &job, &got, &err), RC_OK);
+	assert_int_equal(got, 1);
+	assert_string_equal(job.id, want);
+	assert_int_equal(job.recheck, recheck);
+	if (recheck) {
+		long long streak;
+
+		assert_int_equal(store_recheck_finish(st, &job,
+		                     RECHECK_VERIFIED, "{}", NULL, 1, 1LL << 50,
+		                     &streak, &err),
+		    RC_OK);
+	} else
+		assert_int_equal(store_finish(st, &job, "done", "verified",
+		                     "{}", NULL, NULL, &err),
+		    RC_OK);
+	store_job_cleanup(&job);
+}
+
+/*
+ * Queue places (schema 6): a job sent back to the queue -- a re-check,
+ * an award request, a DataPass event -- takes its place behind what was
+ * queued before it, not its first submission's place; re-checks come
+ * after the instructors' jobs; a job put back from running by a restart
+ * keeps its place.
+ */
+static void
+test_queue_places(void **state)
+{
+	char a[STORE_ID_LEN + 1], b[STORE_ID_LEN + 1], c[STORE_ID_LEN + 1],
+	    d[STORE_ID_LEN + 1], e[STORE_ID_LEN + 1];
+	struct rc_err err = { 0 };
+	struct store_job job;
+	struct store *st = open_store();
+	long long q;
+	size_t requeued;
+	int found, already, seen, got;
+
+	(void)state;
+	awarded_job(st, "a", "one.test", AWARDED, a); /* the oldest job */
+	fresh_job(st, "b", "21750001600019", b);
+	/* a is due: queued as a re-check after b, yet b (an instructor's
+	   job) goes first, and so does c, submitted after the re-check. */
+	assert_int_equal(tick(st, 1LL << 40, 5, 100), 1);
+	fresh_job(st, "c", "20000000800017", c);
+	claim_is(st, b, 0);
+	claim_is(st, c, 0);
+	claim_is(st, a, 1);
+	/* An award request on b (done, older than d) comes after d. */
+	fresh_job(st, "d", "21750001600019", d);
+	assert_int_equal(
+	    store_request_award(st, b, "dinum-1", &found, &already, &err),
+	    RC_OK);
+	assert_int_equal(found, 1);
+	claim_is(st, d, 0);
+	claim_is(st, b, 0);
+	/* A DataPass event sending c back: behind e, queued before it. */
+	fresh_job(st, "e", "21750001600019", e);
+	assert_int_equal(store_intake_event(st, "datapass", "ev1", 1, "e",
+	                     "20000000800017", 0, &seen, &q, &err),
+	    RC_OK);
+	assert_int_equal(q, 1);
+	claim_is(st, e, 0);
+	claim_is(st, c, 0);
+	/* A restart puts a running job back in its place, ahead. */
+	fresh_job(st, "f", "21750001600019", d); /* d's buffer */
+	fresh_job(st, "g", "21750001600019", e);
+	assert_int_equal(store_claim(st, &job, &got, &err), RC_OK);
+	assert_string_equal(job.id, d);
+	store_job_cleanup(&job);
+	store_close(st);
+	assert_int_equal(store_open(path, &st, &requeued, &err), RC_OK);
+	assert_int_equal(requeued, 1);
+	claim_is(st, d, 0);
+	claim_is(st, e, 0);
+	store_close(st);
+}
+
 int
 main(void)
 {
@@ -349,6 +538,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_recheck_survives_crash,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migrate_from_v4, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_schedule_at_award, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_queue_places, setup,
 		    teardown),
 	};
 

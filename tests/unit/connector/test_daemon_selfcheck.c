@@ -119,6 +119,11 @@ test_csrf_refused(void **state)
 	    SELFCHECK_CSRF_TTL));
 	assert_false(selfcheck_csrf_check(key, "192.0.2.1", "1000000.", 1000000,
 	    SELFCHECK_CSRF_TTL));
+	/* A time of 19 digits: refused before it is read (it overflowed a
+	 * long long, undefined behaviour caught by the UBSan build). */
+	snprintf(bad, sizeof(bad), "9999999999999999999%s", strchr(tok, '.'));
+	assert_false(selfcheck_csrf_check(key, "192.0.2.1", bad, 1000000,
+	    SELFCHECK_CSRF_TTL));
 	memcpy(bad, tok, n + 1);
 	bad[n - 1] = '\0'; /* a MAC one character short */
 	assert_false(selfcheck_csrf_check(key, "192.0.2.1", bad, 1000000,

@@ -12,6 +12,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,6 +115,39 @@ test_idempotent_and_bounded(void **state)
 	store_close(st);
 }
 
+/* One submitter's share of the queue, counted in the insert's transaction. */
+static void
+test_submit_capped(void **state)
+{
+	struct store *st = open_store(NULL);
+	struct rc_err err = { 0 };
+	char id[STORE_ID_LEN + 1];
+	int existed, full;
+
+	(void)state;
+	assert_int_equal(store_submit_capped(st, "s1", "{}", "self-check",
+	                     "217500016", "page", 10, 1, id, &existed, &full,
+	                     &err),
+	    RC_OK);
+	assert_int_equal(full, 0);
+	assert_int_equal(strlen(id), STORE_ID_LEN);
+	/* The page's one place is taken: refused, nothing stored. */
+	assert_int_equal(store_submit_capped(st, "s2", "{}", "self-check",
+	                     "217500016", "page", 10, 1, id, &existed, &full,
+	                     &err),
+	    RC_OK);
+	assert_int_equal(full, 2);
+	assert_string_equal(id, "");
+	assert_int_equal(store_queued(st), 1);
+	/* Another submitter is not counted against it. */
+	assert_int_equal(store_submit_capped(st, "s3", "{}", "D-1", "217500016",
+	                     "dinum-1", 10, 1, id, &existed, &full, &err),
+	    RC_OK);
+	assert_int_equal(full, 0);
+	assert_int_equal(store_queued(st), 2);
+	store_close(st);
+}
+
 static void
 test_claim_finish_requeue(void **state)
 {
@@ -154,6 +189,177 @@ test_claim_finish_requeue(void **state)
 	store_close(st);
 	st = open_store(&requeued);
 	assert_int_equal(requeued, 0); /* done stays done */
+	store_close(st);
+}
+
+/*
+ * A job awaiting its credential (schema 7, a DS dossier naming an API) is
+ * never claimed; the credential queues it in one statement, only from a
+ * state that is not queued or running and only while its award is the
+ * one the caller judged.
+ */
+static void
+test_awaiting_credential(void **state)
+{
+	char a[STORE_ID_LEN + 1], b[STORE_ID_LEN + 1], st_[24];
+	char *dossier = NULL, *award = NULL;
+	struct rc_err err = { 0 };
+	struct store_job job;
+	struct store *st = open_store(NULL);
+	json_t *j = NULL;
+	long long n[STORE_NSTATES];
+	int existed, full, got, attached;
+
+	(void)state;
+	assert_int_equal(store_submit_awaiting(st, "ka", "{\"w\":1}", "DS-1",
+	                     "217500016", "intake-ds", 10, a, &existed, &full,
+	                     &err),
+	    RC_OK);
+	assert_string_equal(state_of(st, a, &j), "awaiting_credential");
+	submit(st, "kb", 10, b, 0, 0);
+	store_counts(st, n);
+	assert_int_equal(n[0], 1); /* queued: b only */
+	assert_int_equal(n[4], 1); /* awaiting_credential: a */
+	assert_int_equal(store_claim(st, &job, &got, &err), RC_OK);
+	assert_int_equal(got, 1);
+	assert_string_equal(job.id, b);
+	store_job_cleanup(&job);
+	assert_int_equal(store_claim(st, &job, &got, &err), RC_OK);
+	assert_int_equal(got, 0); /* a waits */
+	assert_int_equal(
+	    store_credential_attach(st, a, "{\"w\":2}", NULL, &attached, &err),
+	    RC_OK);
+	assert_int_equal(attached, 1);
+	assert_string_equal(state_of(st, a, &j), "queued");
+	/* Queued now: a second credential changes nothing. */
+	assert_int_equal(
+	    store_credential_attach(st, a, "{\"w\":3}", NULL, &attached, &err),
+	    RC_OK);
+	assert_int_equal(attached, 0);
+	assert_int_equal(store_claim(st, &job, &got, &err), RC_OK);
+	assert_string_equal(job.id, a);
+	assert_string_equal(job.dossier, "{\"w\":2}");
+	assert_int_equal(store_finish(st, &job, "done", "verified", "{}", NULL,
+	                     "{\"decisions\":[]}", &err),
+	    RC_OK);
+	store_job_cleanup(&job);
+	/* The award changed since the caller read it (NULL): refused. */
+	assert_int_equal(
+	    store_credential_attach(st, a, "{\"w\":4}", NULL, &attached, &err),
+	    RC_OK);
+	assert_int_equal(attached, 0);
+	assert_int_equal(
+	    store_credential_target(st, a, &dossier, &award, st_, &err), RC_OK);
+	assert_string_equal(dossier, "{\"w\":2}");
+	assert_string_equal(award, "{\"decisions\":[]}");
+	assert_string_equal(st_, "done");
+	assert_int_equal(
+	    store_credential_attach(st, a, "{\"w\":4}", award, &attached, &err),
+	    RC_OK);
+	assert_int_equal(attached, 1);
+	assert_string_equal(state_of(st, a, &j), "queued");
+	rc_free(dossier);
+	rc_free(award);
+	assert_int_equal(
+	    store_credential_target(st, "nope", &dossier, &award, st_, &err),
+	    RC_OK);
+	assert_null(dossier);
+	assert_string_equal(st_, "");
+	json_decref(j);
+	store_close(st);
+}
+
+/*
+ * The write-back race (review finding): the poller's pending write-backs
+ * and the worker could write back the same DS row at once (a dossier
+ * passed into instruction twice).  A claim is taken by exactly one
+ * writer; the other leaves it marked, and the release makes it pending
+ * again so that the latest outcome is written at the next poll.
+ */
+struct claim_race {
+	struct store *st;
+	pthread_mutex_t mu;
+	int holders, max_holders, claims;
+};
+
+static void *
+claim_loop(void *arg)
+{
+	struct claim_race *r = arg;
+	struct rc_err err = { 0 };
+	int i, got;
+
+	for (i = 0; i < 300; i++) {
+		assert_int_equal(store_ds_claim(r->st, 101, &got, &err), RC_OK);
+		if (!got)
+			continue;
+		pthread_mutex_lock(&r->mu);
+		if (++r->holders > r->max_holders)
+			r->max_holders = r->holders;
+		r->claims++;
+		pthread_mutex_unlock(&r->mu);
+		sched_yield(); /* the write-back: let the other writer try */
+		pthread_mutex_lock(&r->mu);
+		r->holders--;
+		pthread_mutex_unlock(&r->mu);
+		assert_int_equal(store_ds_release(r->st, 101, 0, &err), RC_OK);
+	}
+	return NULL;
+}
+
+static void
+test_ds_writeback_claim(void **state)
+{
+	struct rc_err err = { 0 };
+	struct claim_race r = { 0 };
+	struct store *st = open_store(NULL);
+	pthread_t t[4];
+	long long nums[4];
+	size_t n, i;
+	int got;
+
+	(void)state;
+	assert_int_equal(store_ds_seen(st, 101, "RG9z", "QW5u",
+	                     "en_construction", "2026-11-30T10:15:32+01:00",
+	                     NULL, "ab", "j", &err),
+	    RC_OK);
+	/* One writer at a time; the second one's ask is not lost. */
+	assert_int_equal(store_ds_claim(st, 101, &got, &err), RC_OK);
+	assert_int_equal(got, 1);
+	assert_int_equal(store_ds_claim(st, 101, &got, &err), RC_OK);
+	assert_int_equal(got, 0);
+	assert_int_equal(store_ds_pending(st, nums, 4, &n, &err), RC_OK);
+	assert_int_equal(n, 0); /* claimed: not listed for the poller */
+	assert_int_equal(store_ds_release(st, 101, 0, &err), RC_OK);
+	assert_int_equal(store_ds_pending(st, nums, 4, &n, &err), RC_OK);
+	assert_int_equal(n, 1); /* asked again meanwhile: redone */
+	assert_int_equal(store_ds_claim(st, 101, &got, &err), RC_OK);
+	assert_int_equal(got, 1);
+	assert_int_equal(store_ds_release(st, 101, 0, &err), RC_OK);
+	assert_int_equal(store_ds_pending(st, nums, 4, &n, &err), RC_OK);
+	assert_int_equal(n, 0); /* written: nothing left */
+	assert_int_equal(store_ds_claim(st, 101, &got, &err), RC_OK);
+	assert_int_equal(store_ds_release(st, 101, 1, &err), RC_OK);
+	assert_int_equal(store_ds_pending(st, nums, 4, &n, &err), RC_OK);
+	assert_int_equal(n, 1); /* failed (DS down): pending */
+	/* A claim left by a dead process is redone. */
+	assert_int_equal(store_ds_claim(st, 101, &got, &err), RC_OK);
+	assert_int_equal(got, 1);
+	store_close(st);
+	st = open_store(NULL);
+	assert_int_equal(store_ds_pending(st, nums, 4, &n, &err), RC_OK);
+	assert_int_equal(n, 1);
+	/* Four writers racing: never two holders at once. */
+	r.st = st;
+	pthread_mutex_init(&r.mu, NULL);
+	for (i = 0; i < 4; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, claim_loop, &r),
+		    0);
+	for (i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
+	pthread_mutex_destroy(&r.mu);
+	assert_int_equal(r.max_holders, 1);
+	assert_true(r.claims > 0);
 	store_close(st);
 }
 
@@ -326,6 +532,15 @@ test_migrate_from_v1(void **state)
 	store_close(st);
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db,
+	                     "DROP TRIGGER jobs_queue_insert;"
+	                     "DROP TRIGGER jobs_queue_requeue;"
+	                     "DROP INDEX jobs_queue;"
+	                     "DROP INDEX jobs_recheck_due;"
+	                     "DROP INDEX jobs_recheck_busy;"
+	                     "ALTER TABLE jobs DROP COLUMN queued_seq;"
+	                     "ALTER TABLE jobs RENAME COLUMN recheck_at"
+	                     " TO recheck_next;"
+	                     "CREATE INDEX jobs_recheck ON jobs (recheck_next);"
 	                     "DROP TABLE intake_events;"
 	                     "DROP TABLE ds_dossiers;"
 	                     "DROP TABLE intake_cursor;"
@@ -377,6 +592,15 @@ test_migrate_from_v2_ds(void **state)
 	store_close(st);
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db,
+	                     "DROP TRIGGER jobs_queue_insert;"
+	                     "DROP TRIGGER jobs_queue_requeue;"
+	                     "DROP INDEX jobs_queue;"
+	                     "DROP INDEX jobs_recheck_due;"
+	                     "DROP INDEX jobs_recheck_busy;"
+	                     "ALTER TABLE jobs DROP COLUMN queued_seq;"
+	                     "ALTER TABLE jobs RENAME COLUMN recheck_at"
+	                     " TO recheck_next;"
+	                     "CREATE INDEX jobs_recheck ON jobs (recheck_next);"
 	                     "DROP TABLE ds_dossiers;"
 	                     "DROP TABLE intake_cursor;"
 	                     "DROP TABLE conformance;"
@@ -1125,14 +1349,91 @@ test_same_dossier(void **state)
 	store_close(st);
 }
 
+/*
+ * The store's generation (store_generation, the key of the
+ * GET /v1/dossiers/{id} answer cache): every function that writes a row
+ * moves it, reads do not, and store_get_at reports the generation its
+ * read belongs to.  A writer that did not move it would let a stale
+ * answer be served.
+ */
+static void
+test_generation(void **state)
+{
+	char a[STORE_ID_LEN + 1];
+	struct rc_err err = { 0 };
+	struct store_job job;
+	struct store *st = open_store(NULL);
+	unsigned long long g, at;
+	long long n[STORE_NSTATES], queued;
+	json_t *j = NULL;
+	int got, found, already, seen;
+
+	(void)state;
+#define MOVED(call)                                                            \
+	do {                                                                   \
+		g = store_generation(st);                                      \
+		assert_int_equal((call), RC_OK);                               \
+		assert_true(store_generation(st) > g);                         \
+	} while (0)
+	g = store_generation(st);
+	submit(st, "k1", 10, a, 0, 0);
+	assert_true(store_generation(st) > g);
+	/* Reads leave it. */
+	g = store_generation(st);
+	assert_int_equal(store_get_at(st, a, &j, &at, &err), RC_OK);
+	assert_non_null(j);
+	assert_true(at == g);
+	json_decref(j);
+	j = NULL;
+	store_counts(st, n);
+	assert_int_equal(store_list(st, NULL, NULL, NULL, 0, 10, &j, &err),
+	    RC_OK);
+	json_decref(j);
+	j = NULL;
+	assert_true(store_generation(st) == g);
+	MOVED(store_claim(st, &job, &got, &err));
+	assert_int_equal(got, 1);
+	MOVED(
+	    store_finish(st, &job, "done", "verified", "{}", NULL, NULL, &err));
+	store_job_cleanup(&job);
+	MOVED(store_request_award(st, a, "dinum-1", &found, &already, &err));
+	assert_int_equal(store_claim(st, &job, &got, &err), RC_OK);
+	MOVED(store_finish(st, &job, "done", "verified", "{}", NULL,
+	    "{\"status\":0}", &err));
+	store_job_cleanup(&job);
+	MOVED(store_intake_event(st, "datapass", "ab", 1, "ev", NULL, 0, &seen,
+	    &queued, &err));
+	MOVED(store_ds_seen(st, 7, "n", "a", "en_instruction", "m", "w", NULL,
+	    a, &err));
+	MOVED(store_ds_mark(st, 7, "x", NULL, -1, 1, &err));
+	MOVED(store_conf_register(st, a, "{}", &err));
+	/* store_get_at's generation is the one of its read, not later. */
+	assert_int_equal(store_get_at(st, a, &j, &at, &err), RC_OK);
+	json_decref(j);
+	MOVED(store_request_award(st, a, "dinum-1", &found, &already, &err) ==
+	                RC_OK &&
+	            store_ds_mark(st, 7, "y", NULL, -1, 0, &err) == RC_OK
+	        ? RC_OK
+	        : RC_ESYS);
+	assert_true(at < store_generation(st));
+#undef MOVED
+	store_close(st);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_idempotent_and_bounded,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_submit_capped, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_claim_finish_requeue,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_awaiting_credential, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_ds_writeback_claim, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_award_requests, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_award_survives_crash,
@@ -1159,6 +1460,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_conf_finish_atomic, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_conformance_runs, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_generation, setup,
 		    teardown),
 	};
 

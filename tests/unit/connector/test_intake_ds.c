@@ -117,6 +117,18 @@ test_map_ok(void **state)
 	assert_string_equal(d->paiement.titulaire, "COMMUNE DE PARIS");
 	assert_string_equal(json_string_value(json_object_get(j, "dossier_id")),
 	    "DS-4242-101");
+	assert_false(intake_ds_awaiting(d));
+	json_decref(j);
+	dossier_free(d);
+	d = NULL;
+	/* An API: mapped without its token, which comes to the daemon. */
+	assert_int_equal(intake_ds_map(node(104), &m, &j, &d, &err), RC_OK);
+	assert_int_equal(d->integrations[0].kind, DOSSIER_API);
+	assert_string_equal(d->integrations[0].api, "api_particulier");
+	assert_null(json_object_get(
+	    json_array_get(json_object_get(j, "integrations"), 0),
+	    "client_id"));
+	assert_true(intake_ds_awaiting(d));
 	json_decref(j);
 	dossier_free(d);
 	d = NULL;
@@ -151,8 +163,6 @@ test_map_refused(void **state)
 	    "DS dossier 102: champ \"Adresse de connexion\" (login_url) is "
 	    "empty");
 	map_fails(&m, 103, "DS dossier 103: demandeur SIRET 21750001600018");
-	map_fails(&m, 104,
-	    "API tokens never travel through démarches-simplifiées");
 	map_fails(&m, 105,
 	    "DS dossier 105: the demandeur is not a personne morale with a "
 	    "SIRET (PersonnePhysique)");
@@ -165,6 +175,52 @@ test_map_refused(void **state)
 	labels(&m);
 	m.champ[INTAKE_DS_CLIENT_ID] = NULL;
 	map_fails(&m, 101, "intake.ds.mapping.client_id is not configured");
+}
+
+/* The updatedSince cursor: DS times compared as instants, not strings. */
+static void
+test_ds_time(void **state)
+{
+	struct intake_ds_instant a, b;
+
+	(void)state;
+	assert_int_equal(intake_ds_time("2026-11-30T10:15:32+01:00", &a),
+	    RC_OK);
+	assert_int_equal(a.s, 1796030132LL);
+	assert_int_equal(intake_ds_time("2026-11-30T09:15:32Z", &b), RC_OK);
+	assert_int_equal(intake_ds_time_cmp(&a, &b), 0);
+	/* As strings "10:15+01:00" > "09:20Z"; as times it is earlier. */
+	assert_int_equal(intake_ds_time("2026-11-30T09:20:00Z", &b), RC_OK);
+	assert_true(
+	    strcmp("2026-11-30T10:15:32+01:00", "2026-11-30T09:20:00Z") > 0);
+	assert_true(intake_ds_time_cmp(&a, &b) < 0);
+	/* Summer time: +02:00 then +01:00. */
+	assert_int_equal(intake_ds_time("2026-10-25T02:30:00+02:00", &a),
+	    RC_OK);
+	assert_int_equal(intake_ds_time("2026-10-25T02:10:00+01:00", &b),
+	    RC_OK);
+	assert_true(intake_ds_time_cmp(&a, &b) < 0);
+	/* Fractions, offsets without a colon, negative offsets. */
+	assert_int_equal(intake_ds_time("2026-11-30T09:15:32.250+0000", &a),
+	    RC_OK);
+	assert_int_equal(a.ns, 250000000LL);
+	assert_int_equal(intake_ds_time("2026-11-30T09:15:32.2500001Z", &b),
+	    RC_OK);
+	assert_true(intake_ds_time_cmp(&a, &b) < 0);
+	assert_int_equal(intake_ds_time("2026-11-30T04:15:32-05:00", &a),
+	    RC_OK);
+	assert_int_equal(a.s, 1796030132LL);
+	/* Not a DS time: refused (the cursor never moves on one). */
+	assert_int_equal(intake_ds_time("2026-11-30T10:15:32", &a), RC_EINVAL);
+	assert_int_equal(intake_ds_time("2026-13-30T10:15:32Z", &a), RC_EINVAL);
+	assert_int_equal(intake_ds_time("2026-02-30T10:15:32Z", &a), RC_EINVAL);
+	assert_int_equal(intake_ds_time("2026-11-30T10:15:32+1:00", &a),
+	    RC_EINVAL);
+	assert_int_equal(intake_ds_time("2026-11-30T10:15:32Zjunk", &a),
+	    RC_EINVAL);
+	assert_int_equal(intake_ds_time("2026-11-30T10:15:32.Z", &a),
+	    RC_EINVAL);
+	assert_int_equal(intake_ds_time(NULL, &a), RC_EINVAL);
 }
 
 static void
@@ -196,6 +252,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_map_ok),
 		cmocka_unit_test(test_map_refused),
+		cmocka_unit_test(test_ds_time),
 		cmocka_unit_test(test_documents),
 	};
 

@@ -19,6 +19,7 @@
 #include <cjose/cjose.h>
 #include <jansson.h>
 
+#include "common/buf.h"
 #include "common/mem.h"
 #include "oidc/jwe.h"
 #include "oidc/jwks.h"
@@ -218,6 +219,23 @@ test_key_choice(void **state)
 	assert_int_not_equal(oidc_jwks_enc_key(bad, strlen(bad), &enc, &err),
 	    RC_OK);
 	assert_null(enc);
+	rc_err_clear(&err);
+	/* The same bound on the number of keys as for signature keys. */
+	{
+		struct rc_buf b;
+		int i;
+
+		rc_buf_init(&b, 64 * 1024);
+		rc_buf_adds(&b, "{\"keys\":[");
+		for (i = 0; i <= OIDC_JWKS_MAX_KEYS; i++)
+			rc_buf_adds(&b, i ? ",{}" : "{}");
+		rc_buf_adds(&b, "]}");
+		assert_int_equal(oidc_jwks_enc_key(b.data, b.len, &enc, &err),
+		    RC_EINVAL);
+		assert_non_null(strstr(err.msg, "more than"));
+		assert_null(enc);
+		rc_buf_free(&b);
+	}
 	oidc_key_free(key);
 }
 

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The API token of a démarches-simplifiées dossier that names an API
+ * (ds_credential.c; docs/intake.md, "Credentials"): given once, naming
+ * the DS dossier number, by the self-check page's form or by
+ * POST /v1/intake/ds/{number}/credential.
+ */
+#ifndef RC_CONNECTOR_DAEMON_DS_CREDENTIAL_H
+#define RC_CONNECTOR_DAEMON_DS_CREDENTIAL_H
+
+#include "connector/daemon/http_int.h"
+
+/* Tokens given per hour, per client address and per DS dossier number. */
+#define DS_CRED_PER_ADDR_HOUR   20
+#define DS_CRED_PER_NUMBER_HOUR 6
+
+enum ds_cred {
+	DS_CRED_OK,        /* held, job queued (202) */
+	DS_CRED_BAD,       /* malformed token (400) */
+	DS_CRED_NOT_FOUND, /* no such DS dossier (404) */
+	DS_CRED_CONFLICT,  /* awarded, being checked, not an API (409) */
+	DS_CRED_LIMITED,   /* rate limit (429) */
+	DS_CRED_ERROR,     /* the store failed (500) */
+	DS_CRED__MAX
+};
+
+/* Whether the DS poller runs (the route and the form exist only then). */
+int ds_credential_on(const struct cfg *cfg);
+
+/*
+ * Give token (len bytes) for DS dossier number: checked (printable
+ * ASCII, 1 to DAEMON_SECRET_MAX bytes), the dossier's job found, then in
+ * one step the vault holds the token and the job is queued with the
+ * token's fingerprint.  id receives the job id (when known); why a
+ * sentence for every outcome but DS_CRED_OK.  Never logs the token.
+ */
+enum ds_cred ds_credential_give(struct daemon *dm, long long number,
+    const char *token, size_t len, char id[STORE_ID_LEN + 1], char *why,
+    size_t n);
+
+/* 1 (counted) when addr or number is over its hourly limit. */
+int ds_credential_limited(const char *addr, long long number,
+    long long *retry_after);
+
+/* Whether t could be an API token: 1..DAEMON_SECRET_MAX bytes 0x21-0x7e. */
+int ds_credential_token_ok(const char *t, size_t len);
+
+/*
+ * The self-check page's form (selfcheck.c): ds_number, token and csrf of
+ * an application/x-www-form-urlencoded body, decoded (NULL when absent);
+ * the token's buffers are wiped.  ds_credential_form_cleanup wipes and
+ * frees.  RC_ENOMEM.
+ */
+struct ds_credential_form {
+	char *number, *token, *csrf;
+	size_t token_len; /* decoded bytes: a NUL inside is refused */
+};
+enum rc_code ds_credential_form_parse(const char *body, size_t len,
+    struct ds_credential_form *f);
+void ds_credential_form_cleanup(struct ds_credential_form *f);
+
+/* A DS dossier number as typed (digits, blanks around), or 0. */
+long long ds_credential_number(const char *s);
+
+/* The route (http_route_fn), and its counters for /metrics. */
+int ds_credential_route(struct http_ctx *x, struct http_req *rq,
+    enum MHD_Result *ret);
+void ds_credential_metrics(struct rc_buf *b);
+
+#endif /* RC_CONNECTOR_DAEMON_DS_CREDENTIAL_H */
