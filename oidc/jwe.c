@@ -3,6 +3,7 @@
  * JWE compact serialisation over cjose for FranceConnect+ (see jwe.h):
  * choose the relying party's encryption key, encrypt a signed token.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -25,13 +26,36 @@ is_enc_candidate(json_t *jk)
 	    (strcmp(kty, "RSA") == 0 || strcmp(kty, "EC") == 0);
 }
 
+/*
+ * The key's "alg" (RFC 7517 §4.4: the algorithm it is meant for) when it
+ * names one raccord cannot encrypt with for its kty (RSA: RSA-OAEP; EC:
+ * ECDH-ES), else NULL.  FranceConnect+ also offers RSA-OAEP-256, which
+ * cjose 0.6.2 lacks: such a key is passed over rather than used with
+ * another algorithm than it declares.
+ */
+static const char *
+unusable_alg(json_t *jk)
+{
+	const char *alg = json_string_value(json_object_get(jk, "alg"));
+	const char *kty = json_string_value(json_object_get(jk, "kty"));
+
+	if (alg == NULL)
+		return NULL;
+	if (strcmp(kty, "RSA") == 0 && strcmp(alg, CJOSE_HDR_ALG_RSA_OAEP) == 0)
+		return NULL;
+	if (strcmp(kty, "EC") == 0 && strcmp(alg, CJOSE_HDR_ALG_ECDH_ES) == 0)
+		return NULL;
+	return alg;
+}
+
 enum rc_code
 oidc_jwks_enc_key(const char *json, size_t len, struct oidc_key **out,
     struct rc_err *err)
 {
 	json_t *doc = NULL, *keys, *jk;
 	struct oidc_key *k = NULL;
-	char *one = NULL;
+	char *one = NULL, passed[64] = "";
+	const char *alg;
 	size_t i;
 	enum rc_code rc;
 
@@ -42,6 +66,11 @@ oidc_jwks_enc_key(const char *json, size_t len, struct oidc_key **out,
 	{
 		if (!is_enc_candidate(jk))
 			continue;
+		if ((alg = unusable_alg(jk)) != NULL) {
+			if (passed[0] == '\0')
+				snprintf(passed, sizeof(passed), "%.40s", alg);
+			continue;
+		}
 		if ((one = json_dumps(jk, JSON_COMPACT)) == NULL) {
 			rc = RC_ERR(err, RC_ENOMEM, "jwks: out of memory");
 			goto out;
@@ -58,9 +87,17 @@ oidc_jwks_enc_key(const char *json, size_t len, struct oidc_key **out,
 		oidc_key_free(k); /* another curve */
 		k = NULL;
 	}
-	rc = RC_ERR(err, RC_EINVAL,
-	    "jwks: no encryption key (use \"enc\" or none, kty RSA or EC "
-	    "P-256)");
+	if (passed[0] != '\0')
+		rc = RC_ERR(err, RC_EINVAL,
+		    "jwks: no encryption key raccord can use: a key asks alg "
+		    "\"%s\", and raccord encrypts only with RSA-OAEP (RSA) "
+		    "or ECDH-ES (EC P-256); cjose 0.6.2 has no RSA-OAEP-256 "
+		    "(docs/conformance.md)",
+		    passed);
+	else
+		rc = RC_ERR(err, RC_EINVAL,
+		    "jwks: no encryption key (use \"enc\" or none, kty RSA "
+		    "or EC P-256)");
 out:
 	json_decref(doc);
 	return rc;

@@ -3,8 +3,9 @@
  * JWE (RFC 7516) for FranceConnect+: its ID tokens and userinfo are a JWS
  * nested in a JWE encrypted for the relying party, with RSA-OAEP,
  * RSA-OAEP-256 or ECDH-ES and A256GCM, to a key of the JWKS the relying
- * party publishes (FranceConnect reference §3).  cjose 0.6 offers
- * RSA-OAEP and ECDH-ES; raccord's test provider uses those.
+ * party publishes (FranceConnect reference §3).  cjose 0.6.2 offers
+ * RSA-OAEP and ECDH-ES, not RSA-OAEP-256; raccord's test provider uses
+ * those two (docs/conformance.md, "FranceConnect+ encryption").
  */
 #ifndef RC_OIDC_JWE_H
 #define RC_OIDC_JWE_H
@@ -16,9 +17,12 @@
 
 /*
  * The first encryption key of a relying party's JWKS document (len
- * bytes): "use" "enc" or absent, kty RSA or EC P-256.  *out is new, for
+ * bytes): "use" "enc" or absent, kty RSA or EC P-256, and "alg" absent
+ * or the one raccord encrypts with for that kty (RSA-OAEP, ECDH-ES): a
+ * key that asks another (RSA-OAEP-256) is passed over.  *out is new, for
  * oidc_key_free.  RC_EPARSE: not a JWKS, or a key that cannot be
- * imported; RC_EINVAL: no such key; RC_ENOMEM.
+ * imported; RC_EINVAL: no such key (naming the alg of a key passed
+ * over); RC_ENOMEM.
  */
 enum rc_code oidc_jwks_enc_key(const char *json, size_t len,
     struct oidc_key **out, struct rc_err *err);

@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <netdb.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -26,6 +27,7 @@
 #include <jansson.h>
 #include <microhttpd.h>
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include "common/buf.h"
@@ -127,12 +129,14 @@ conf_register(const struct dossier *d, const char *jwks_uri,
 	if (in->plus && jwks_uri == NULL)
 		return RC_ERR(err, RC_EINVAL,
 		    "%s: FranceConnect+ encrypts tokens for the site: give "
-		    "the URL of its JWKS (--jwks-uri)",
+		    "the URL of its JWKS (--jwks-uri; daemon: "
+		    "{\"jwks_uri\": URL} as the registration's body)",
 		    in->path);
 	if (!in->plus && jwks_uri != NULL)
 		return RC_ERR(err, RC_EINVAL,
-		    "%s: --jwks-uri is for FranceConnect+ only (\"plus\": "
-		    "true): FranceConnect does not encrypt tokens",
+		    "%s: a JWKS URL (--jwks-uri, jwks_uri) is for "
+		    "FranceConnect+ only (\"plus\": true): FranceConnect "
+		    "does not encrypt tokens",
 		    in->path);
 	if (jwks_uri != NULL &&
 	    (rc = rc_url_check("--jwks-uri", jwks_uri, 1, err)) != RC_OK)
@@ -370,6 +374,7 @@ struct conf_conn {
 	struct MHD_PostProcessor *pp;
 	size_t bytes;
 	int toobig;
+	int nul; /* a form value holds a NUL byte (%00) */
 	char *grant_type, *code, *redirect_uri, *client_id, *client_secret;
 };
 
@@ -389,8 +394,8 @@ conn_free(struct conf_conn *c)
 	rc_free(c);
 }
 
-static void
-conn_done(void *cls, struct MHD_Connection *conn, void **con_cls,
+void
+conf_prov_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     enum MHD_RequestTerminationCode toe)
 {
 	(void)cls;
@@ -446,6 +451,11 @@ form_field(void *cls, enum MHD_ValueKind kind, const char *key,
 		f = &c->client_secret;
 	if (f == NULL)
 		return MHD_YES; /* other members are ignored, as FC does */
+	/* "fuzz-secret%00x" must not pass for "fuzz-secret". */
+	if (size > 0 && memchr(data, '\0', size) != NULL) {
+		c->nul = 1;
+		return MHD_YES;
+	}
 	if (field_append(f, data, size) != 0) {
 		c->toobig = 1;
 		return MHD_NO;
@@ -567,10 +577,48 @@ out:
 	return bad ? -1 : 0;
 }
 
+/*
+ * Query parameter name (borrowed), or NULL when absent.  *nul is set
+ * when its decoded value holds a NUL byte (%00): then NULL too, since
+ * the C string would stop there ("client_id=x%00y" is not "x").
+ */
+static const char *
+qarg_n(struct MHD_Connection *conn, const char *name, int *nul)
+{
+	const char *v = NULL;
+	size_t n = 0;
+
+	if (MHD_lookup_connection_value_n(conn, MHD_GET_ARGUMENT_KIND, name,
+	        strlen(name), &v, &n) != MHD_YES ||
+	    v == NULL)
+		return NULL;
+	if (strlen(v) != n) {
+		*nul = 1;
+		return NULL;
+	}
+	return v;
+}
+
 static const char *
 qarg(struct MHD_Connection *conn, const char *name)
 {
-	return MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, name);
+	int nul = 0;
+
+	return qarg_n(conn, name, &nul);
+}
+
+/* The first of names[] whose value holds a NUL byte, or NULL. */
+static const char *
+qarg_first_nul(struct MHD_Connection *conn, const char *const *names)
+{
+	int nul = 0;
+
+	for (; *names != NULL; names++) {
+		(void)qarg_n(conn, *names, &nul);
+		if (nul)
+			return *names;
+	}
+	return NULL;
 }
 
 /*
@@ -589,12 +637,17 @@ do_authorize(struct conf_prov *p, struct MHD_Connection *conn)
 	           *scope = qarg(conn, "scope"), *state = qarg(conn, "state"),
 	           *nonce = qarg(conn, "nonce"),
 	           *acr = qarg(conn, "acr_values");
-	const char *why = NULL, *code, *st;
-	char fresh_state[33], *loc = NULL;
+	static const char *const names[] = { "response_type", "client_id",
+		"redirect_uri", "scope", "state", "nonce", "acr_values", NULL };
+	const char *why = NULL, *code, *st, *nul = qarg_first_nul(conn, names);
+	char fresh_state[33], *loc = NULL, nulwhy[64];
 	struct rc_err err = { 0 };
 	enum MHD_Result r;
 
-	if (rt == NULL || strcmp(rt, "code") != 0)
+	if (nul != NULL) {
+		snprintf(nulwhy, sizeof(nulwhy), "%s contains a NUL byte", nul);
+		why = nulwhy;
+	} else if (rt == NULL || strcmp(rt, "code") != 0)
 		why = "response_type is not code";
 	else if (cid == NULL || strcmp(cid, p->reg->client_id) != 0)
 		why = "client_id is not the one raccord registered";
@@ -651,6 +704,38 @@ do_authorize(struct conf_prov *p, struct MHD_Connection *conn)
 	return r;
 }
 
+/*
+ * Does the Authorization header hold exactly Basic base64(user ":" pass)?
+ * libmicrohttpd hands the decoded user and password out as C strings, so
+ * a NUL byte in the decoded credentials would cut them short unseen:
+ * encoding them again (OpenSSL) and comparing shows it.
+ */
+static int
+basic_is_exact(struct MHD_Connection *conn, const char *user, const char *pass)
+{
+	const char *h = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_AUTHORIZATION);
+	size_t ul = strlen(user), pl = strlen(pass), n = ul + 1 + pl;
+	unsigned char *plain = NULL, *enc = NULL;
+	int same = 0;
+
+	if (h == NULL || strncmp(h, "Basic ", 6) != 0 || n > INT_MAX / 2 ||
+	    (plain = rc_malloc(n)) == NULL ||
+	    (enc = rc_malloc(4 * ((n + 2) / 3) + 1)) == NULL)
+		goto out;
+	memcpy(plain, user, ul);
+	plain[ul] = ':';
+	memcpy(plain + ul + 1, pass, pl);
+	EVP_EncodeBlock(enc, plain, (int)n);
+	same = strcmp((const char *)enc, h + 6) == 0;
+out:
+	if (plain != NULL)
+		rc_free_secret(plain, n);
+	if (enc != NULL)
+		rc_free_secret(enc, strlen((const char *)enc));
+	return same;
+}
+
 /* The client's credentials: client_secret_post or client_secret_basic. */
 static const char *
 client_auth(struct conf_prov *p, struct MHD_Connection *conn,
@@ -666,6 +751,12 @@ client_auth(struct conf_prov *p, struct MHD_Connection *conn,
 		user = MHD_basic_auth_get_username_password(conn, &pass);
 		if (user == NULL || pass == NULL) {
 			why = "no client credentials";
+			goto out;
+		}
+		if (!basic_is_exact(conn, user, pass)) {
+			why = "the Authorization header's credentials are not "
+			      "the base64 of client_id:client_secret (a NUL "
+			      "byte, or not canonical base64)";
 			goto out;
 		}
 		if (c->client_id != NULL && strcmp(c->client_id, user) != 0) {
@@ -719,6 +810,12 @@ do_token(struct conf_prov *p, struct MHD_Connection *conn, struct conf_conn *c)
 	if (c->toobig)
 		return reply_error(conn, MHD_HTTP_BAD_REQUEST,
 		    "invalid_request", "request too large");
+	if (c->nul) {
+		prov_event(p, conn, "POST", "/token", 400,
+		    "a form value contains a NUL byte");
+		return reply_error(conn, MHD_HTTP_BAD_REQUEST,
+		    "invalid_request", "a form value contains a NUL byte");
+	}
 	if ((why = client_auth(p, conn, c, &method)) != NULL) {
 		prov_event(p, conn, "POST", "/token", 401, why);
 		return reply_error(conn, MHD_HTTP_UNAUTHORIZED,
@@ -888,8 +985,8 @@ do_end_session(struct conf_prov *p, struct MHD_Connection *conn)
 	return r;
 }
 
-static enum MHD_Result
-prov_handle(void *cls, struct MHD_Connection *conn, const char *url,
+enum MHD_Result
+conf_prov_handle(void *cls, struct MHD_Connection *conn, const char *url,
     const char *method, const char *version, const char *upload_data,
     size_t *upload_data_size, void **con_cls)
 {
@@ -1115,34 +1212,31 @@ prov_stop(struct conf_prov *p)
 	OPENSSL_cleanse(p->access_token, sizeof(p->access_token));
 }
 
+/*
+ * Everything of the provider but its socket: the issuer and its path,
+ * this run's keys, the discovery and JWKS documents, the test
+ * identity's sub.  On failure p is cleaned up (prov_stop).
+ */
 static enum rc_code
-prov_start(struct conf_prov *p, const struct conf_opts *opts,
-    const struct conf_registration *reg, int plus, struct rc_err *err)
+prov_init(struct conf_prov *p, const struct conf_registration *reg,
+    const char *public_url, int plus, struct rc_err *err)
 {
-	struct rc_buf cert, key;
-	struct sockaddr_storage ss;
 	char kid[24], hexid[9], *path = NULL;
 	unsigned char md[RC_SHA256_LEN];
 	CURLU *u = NULL;
 	size_t n;
-	int v6 = 0;
 	enum rc_code rc;
 
 	memset(p, 0, sizeof(*p));
-	rc_buf_init(&cert, CONF_PEM_MAX);
-	rc_buf_init(&key, CONF_PEM_MAX);
 	pthread_mutex_init(&p->mu, NULL);
 	p->reg = reg;
 	p->plus = plus;
-	if ((rc = parse_listen(opts->listen, &ss, &v6, err)) != RC_OK)
+	if ((rc = rc_url_check("--public-url", public_url, 1, err)) != RC_OK)
 		goto out;
-	if ((rc = rc_url_check("--public-url", opts->public_url, 1, err)) !=
-	    RC_OK)
-		goto out;
-	n = strlen(opts->public_url);
-	while (n > 0 && opts->public_url[n - 1] == '/')
+	n = strlen(public_url);
+	while (n > 0 && public_url[n - 1] == '/')
 		n--;
-	if ((p->issuer = rc_strndup(opts->public_url, n)) == NULL ||
+	if ((p->issuer = rc_strndup(public_url, n)) == NULL ||
 	    (u = curl_url()) == NULL ||
 	    curl_url_set(u, CURLUPART_URL, p->issuer, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_PATH, &path, 0) != CURLUE_OK) {
@@ -1180,18 +1274,40 @@ prov_start(struct conf_prov *p, const struct conf_opts *opts,
 		goto out;
 	rc_hex(md, RC_SHA256_LEN, p->sub);
 	memcpy(p->sub + 2 * RC_SHA256_LEN, "v1", 3);
+out:
+	curl_free(path);
+	curl_url_cleanup(u);
+	if (rc != RC_OK)
+		prov_stop(p);
+	return rc;
+}
 
+static enum rc_code
+prov_start(struct conf_prov *p, const struct conf_opts *opts,
+    const struct conf_registration *reg, int plus, struct rc_err *err)
+{
+	struct rc_buf cert, key;
+	struct sockaddr_storage ss;
+	int v6 = 0;
+	enum rc_code rc;
+
+	if ((rc = parse_listen(opts->listen, &ss, &v6, err)) != RC_OK)
+		return rc;
+	if ((rc = prov_init(p, reg, opts->public_url, plus, err)) != RC_OK)
+		return rc; /* p cleaned up */
+	rc_buf_init(&cert, CONF_PEM_MAX);
+	rc_buf_init(&key, CONF_PEM_MAX);
 	if ((rc = read_pem(opts->tls_cert, &cert, err)) != RC_OK ||
 	    (rc = read_pem(opts->tls_key, &key, err)) != RC_OK)
 		goto out;
 	p->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
 	        MHD_USE_TLS | (v6 ? MHD_USE_IPv6 : 0),
-	    0, NULL, NULL, prov_handle, p, MHD_OPTION_SOCK_ADDR,
+	    0, NULL, NULL, conf_prov_handle, p, MHD_OPTION_SOCK_ADDR,
 	    (struct sockaddr *)&ss, MHD_OPTION_HTTPS_MEM_CERT,
 	    (const char *)cert.data, MHD_OPTION_HTTPS_MEM_KEY,
-	    (const char *)key.data, MHD_OPTION_NOTIFY_COMPLETED, conn_done,
-	    NULL, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30,
-	    MHD_OPTION_END);
+	    (const char *)key.data, MHD_OPTION_NOTIFY_COMPLETED,
+	    conf_prov_completed, NULL, MHD_OPTION_CONNECTION_TIMEOUT,
+	    (unsigned int)30, MHD_OPTION_END);
 	if (p->mhd == NULL) {
 		rc = RC_ERR(err, RC_ESYS,
 		    "cannot serve on %s (address in use, or the TLS "
@@ -1201,13 +1317,89 @@ prov_start(struct conf_prov *p, const struct conf_opts *opts,
 	}
 	rc = RC_OK;
 out:
-	curl_free(path);
-	curl_url_cleanup(u);
 	rc_buf_free(&cert);
 	rc_buf_free_secret(&key);
 	if (rc != RC_OK)
 		prov_stop(p);
 	return rc;
+}
+
+enum rc_code
+conf_prov_new(const struct conf_registration *reg, const char *public_url,
+    int plus, struct conf_prov **out, struct rc_err *err)
+{
+	struct conf_prov *p;
+	enum rc_code rc;
+
+	*out = NULL;
+	if ((p = rc_malloc(sizeof(*p))) == NULL)
+		return RC_ERR(err, RC_ENOMEM, "out of memory");
+	if ((rc = prov_init(p, reg, public_url, plus, err)) != RC_OK) {
+		rc_free(p);
+		return rc;
+	}
+	*out = p; /* transferred */
+	return RC_OK;
+}
+
+void
+conf_prov_free(struct conf_prov *p)
+{
+	if (p == NULL)
+		return;
+	prov_stop(p);
+	rc_free(p);
+}
+
+void
+conf_prov_set_rp_key(struct conf_prov *p, struct oidc_key *key)
+{
+	pthread_mutex_lock(&p->mu);
+	oidc_key_free(p->rp_enc);
+	p->rp_enc = key; /* transferred (NULL when none) */
+	pthread_mutex_unlock(&p->mu);
+}
+
+void
+conf_prov_begin(struct conf_prov *p, enum conf_run r)
+{
+	pthread_mutex_lock(&p->mu);
+	if (p->id_token != NULL)
+		rc_free_secret(p->id_token, strlen(p->id_token));
+	p->id_token = NULL;
+	if (p->id_token_enc != NULL)
+		rc_free_secret(p->id_token_enc, strlen(p->id_token_enc));
+	p->id_token_enc = NULL;
+	p->end_session_calls = 0;
+	p->run = r;
+	p->authorized = p->token_ok = p->userinfo_ok = 0;
+	p->authz_error[0] = '\0';
+	p->code[0] = '\0';
+	p->access_token[0] = '\0';
+	p->nev = 0;
+	pthread_mutex_unlock(&p->mu);
+}
+
+void
+conf_prov_keep_reference(struct conf_prov *p)
+{
+	pthread_mutex_lock(&p->mu);
+	memcpy(p->ref_code, p->code, sizeof(p->code));
+	rc_free(p->ref_nonce);
+	p->ref_nonce = p->nonce ? rc_strdup(p->nonce) : NULL;
+	pthread_mutex_unlock(&p->mu);
+}
+
+const char *
+conf_prov_code(const struct conf_prov *p)
+{
+	return p->code;
+}
+
+const char *
+conf_prov_access_token(const struct conf_prov *p)
+{
+	return p->access_token;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1377,21 +1569,7 @@ drive(struct probe *pr, struct conf_prov *p, enum conf_run r,
 		*keep = NULL;
 	if (jar == NULL)
 		return RC_ERR(err, RC_ENOMEM, "out of memory");
-	pthread_mutex_lock(&p->mu);
-	if (p->id_token != NULL)
-		rc_free_secret(p->id_token, strlen(p->id_token));
-	p->id_token = NULL;
-	if (p->id_token_enc != NULL)
-		rc_free_secret(p->id_token_enc, strlen(p->id_token_enc));
-	p->id_token_enc = NULL;
-	p->end_session_calls = 0;
-	p->run = r;
-	p->authorized = p->token_ok = p->userinfo_ok = 0;
-	p->authz_error[0] = '\0';
-	p->code[0] = '\0';
-	p->access_token[0] = '\0';
-	p->nev = 0;
-	pthread_mutex_unlock(&p->mu);
+	conf_prov_begin(p, r);
 
 	/* 1. The login URL, as a citizen's browser, up to the provider. */
 	if ((rc = follow(pr, p, jar, in->login_url, rep, f, &res, &authz,
@@ -1817,10 +1995,7 @@ rp_enc_key(struct probe *pr, struct conf_prov *p, struct report *rep,
 		    "(FranceConnect+): %.200s",
 		    p->reg->jwks_uri, kerr.msg);
 	probe_res_free(res);
-	pthread_mutex_lock(&p->mu);
-	oidc_key_free(p->rp_enc);
-	p->rp_enc = k; /* transferred (NULL when none) */
-	pthread_mutex_unlock(&p->mu);
+	conf_prov_set_rp_key(p, k); /* transferred */
 	return RC_OK;
 }
 
@@ -1903,12 +2078,7 @@ conformance_run(const struct conf_opts *opts, const struct dossier *d,
 		    conf_classify(tell, &f.obs) == CONF_SESSION) {
 			landing = f.landing;
 			f.landing = NULL; /* transferred */
-			pthread_mutex_lock(&prov.mu);
-			memcpy(prov.ref_code, prov.code, sizeof(prov.code));
-			rc_free(prov.ref_nonce);
-			prov.ref_nonce =
-			    prov.nonce ? rc_strdup(prov.nonce) : NULL;
-			pthread_mutex_unlock(&prov.mu);
+			conf_prov_keep_reference(&prov);
 		}
 		rc_free(f.landing);
 		if (rc != RC_OK) {

@@ -8,12 +8,17 @@
 #ifndef RC_VERIFIER_CONFORMANCE_INT_H
 #define RC_VERIFIER_CONFORMANCE_INT_H
 
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include <jansson.h>
+#include <microhttpd.h>
 
 #include "common/err.h"
 #include "oidc/jwks.h"
+#include "verifier/conformance.h"
 #include "verifier/probe.h"
 
 /*
@@ -175,5 +180,54 @@ enum conf_logout_fault conf_logout_judge(const char *url, const char *id_token,
 
 /* A sentence for a fault ("end_session was called without ..."). */
 const char *conf_logout_fault_str(enum conf_logout_fault f);
+
+/*
+ * The test provider, without its socket, so that its request handling
+ * can be driven by a harness (tests/fuzz/fuzz_conf_provider.c) over any
+ * connection libmicrohttpd is given.  conformance_run starts the same
+ * provider on its TLS listener.
+ */
+struct conf_prov;
+
+/*
+ * A provider for reg (borrowed: it must outlive the provider) at issuer
+ * public_url, FranceConnect+ when plus: new keys, discovery, JWKS.
+ * *out for conf_prov_free.  RC_EINVAL for public_url, RC_ECRYPTO,
+ * RC_ENOMEM.
+ */
+enum rc_code conf_prov_new(const struct conf_registration *reg,
+    const char *public_url, int plus, struct conf_prov **out,
+    struct rc_err *err);
+
+/* Free p (NULL is a no-op); its keys and codes are wiped. */
+void conf_prov_free(struct conf_prov *p);
+
+/* FranceConnect+: the RP's encryption key (transferred; NULL: none). */
+void conf_prov_set_rp_key(struct conf_prov *p, struct oidc_key *key);
+
+/* Start a new login of run r: the previous one's code, tokens and
+ * back-channel log are forgotten. */
+void conf_prov_begin(struct conf_prov *p, enum conf_run r);
+
+/* Keep the current login's code and nonce as the reference login's
+ * (what CONF_RUN_CODE_REPLAYED replays). */
+void conf_prov_keep_reference(struct conf_prov *p);
+
+/* The code and access token of the current login (borrowed, "" before
+ * authorize and token answered). */
+const char *conf_prov_code(const struct conf_prov *p);
+const char *conf_prov_access_token(const struct conf_prov *p);
+
+/*
+ * libmicrohttpd's access handler and request-completed callback for the
+ * provider (cls is the struct conf_prov): discovery, JWKS, authorize,
+ * token (client_secret_post and client_secret_basic), userinfo (Bearer)
+ * and session/end under the issuer's path.
+ */
+enum MHD_Result conf_prov_handle(void *cls, struct MHD_Connection *conn,
+    const char *url, const char *method, const char *version,
+    const char *upload_data, size_t *upload_data_size, void **con_cls);
+void conf_prov_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+    enum MHD_RequestTerminationCode toe);
 
 #endif /* RC_VERIFIER_CONFORMANCE_INT_H */

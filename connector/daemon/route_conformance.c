@@ -10,8 +10,10 @@
 
 #include <openssl/crypto.h>
 
+#include "common/json.h"
 #include "common/log.h"
 #include "common/mem.h"
+#include "common/url.h"
 #include "connector/daemon/route_conformance.h"
 #include "verifier/conformance.h"
 #include "verifier/dossier.h"
@@ -25,22 +27,60 @@ not_configured(struct http_ctx *x)
 	    "conformance.tls_key (docs/config.md)");
 }
 
+/*
+ * The registration request's optional body: {"jwks_uri": URL}, the
+ * site's JWKS, which FranceConnect+ encrypts for (as `raccord
+ * conformance register --jwks-uri`).  *body (json_decref) holds
+ * *jwks_uri (borrowed from it, NULL when not given).  0 when the body
+ * is bad, err naming what.
+ */
+static int
+registration_body(const struct http_req *rq, json_t **body,
+    const char **jwks_uri, struct rc_err *err)
+{
+	static const char *const keys[] = { "jwks_uri", NULL };
+
+	*body = NULL;
+	*jwks_uri = NULL;
+	if (rq->body.len == 0)
+		return 1;
+	if (rc_json_loadb(rq->body.data, rq->body.len, "request body", body,
+	        err) != RC_OK)
+		return 0;
+	if (!json_is_object(*body)) {
+		RC_ERR(err, RC_EINVAL,
+		    "request body: must be an object {\"jwks_uri\": URL}");
+		return 0;
+	}
+	return rc_json_only_keys(*body, "", keys, err) == RC_OK &&
+	    rc_json_get_string(*body, "", "jwks_uri", 0, 1, jwks_uri, err) ==
+	    RC_OK &&
+	    (*jwks_uri == NULL ||
+	        rc_url_check("jwks_uri", *jwks_uri, 1, err) == RC_OK);
+}
+
 /* POST /v1/dossiers/{id}/conformance/registration */
 static enum MHD_Result
-post_registration(struct http_ctx *x, const char *id)
+post_registration(struct http_ctx *x, struct http_req *rq, const char *id)
 {
 	const struct cfg *c = x->dm->pl.cfg;
 	struct conf_registration reg;
 	struct dossier *d = NULL;
 	struct rc_err err = { 0 };
 	char *dossier = NULL, *secret = NULL, *text = NULL, disc[2300];
-	json_t *rj = NULL, *out = NULL;
+	json_t *rj = NULL, *out = NULL, *body = NULL;
+	const char *jwks_uri = NULL;
 	enum MHD_Result ret;
 	size_t n;
 
 	memset(&reg, 0, sizeof(reg));
 	if (!conf_job_configured(c))
 		return not_configured(x);
+	if (rq->too_big || !registration_body(rq, &body, &jwks_uri, &err)) {
+		ret = http_respond_error(x, MHD_HTTP_BAD_REQUEST,
+		    rq->too_big ? "request body too large" : err.msg);
+		goto out;
+	}
 	if (store_conf_dossier(x->dm->store, id, &dossier, &err) != RC_OK) {
 		ret = http_respond_error(x, MHD_HTTP_INTERNAL_SERVER_ERROR,
 		    "the job store failed");
@@ -56,8 +96,9 @@ post_registration(struct http_ctx *x, const char *id)
 		    "the stored dossier cannot be read");
 		goto out;
 	}
-	/* FranceConnect+ needs the site's JWKS: not through the daemon yet. */
-	if (conf_register(d, NULL, &reg, &secret, &err) != RC_OK) {
+	/* FranceConnect+ needs the site's JWKS (jwks_uri); FranceConnect
+	 * refuses one.  Either mismatch is the dossier's: 409. */
+	if (conf_register(d, jwks_uri, &reg, &secret, &err) != RC_OK) {
 		ret = http_respond_error(x, MHD_HTTP_CONFLICT, err.msg);
 		goto out;
 	}
@@ -81,6 +122,13 @@ post_registration(struct http_ctx *x, const char *id)
 	out = json_pack("{s:s,s:s,s:s,s:s,s:s}", "dossier_id", reg.dossier_id,
 	    "client_id", reg.client_id, "client_secret", secret, "redirect_uri",
 	    reg.redirect_uri, "discovery_url", disc);
+	/* FranceConnect+: the JWKS raccord will encrypt for, as given. */
+	if (out != NULL && reg.jwks_uri != NULL &&
+	    json_object_set_new(out, "jwks_uri", json_string(reg.jwks_uri)) !=
+	        0) {
+		json_decref(out);
+		out = NULL;
+	}
 	if (out == NULL) {
 		ret = http_respond_error(x, MHD_HTTP_INTERNAL_SERVER_ERROR,
 		    "out of memory");
@@ -94,6 +142,7 @@ out:
 		rc_free_secret(secret, strlen(secret));
 	free(text); /* json_dumps */
 	json_decref(rj);
+	json_decref(body);
 	conf_registration_cleanup(&reg);
 	dossier_free(d);
 	rc_free(dossier);
@@ -165,7 +214,6 @@ route_conformance(struct http_ctx *x, struct http_req *rq, enum MHD_Result *ret)
 	char id[STORE_ID_LEN + 1];
 	size_t n;
 
-	(void)rq; /* no body */
 	if ((seg = http_segment(x->url, "/v1/dossiers/", &n)) == NULL)
 		return 0;
 	tail = seg + n;
@@ -184,7 +232,7 @@ route_conformance(struct http_ctx *x, struct http_req *rq, enum MHD_Result *ret)
 	}
 	if (http_denied(x, R_INSTR | R_ADMIN, ret))
 		return 1;
-	*ret = reg ? post_registration(x, id)
+	*ret = reg ? post_registration(x, rq, id)
 	    : post ? post_run(x, id)
 	           : get_run(x, id);
 	return 1;

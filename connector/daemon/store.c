@@ -1598,8 +1598,19 @@ store_conf_finish(struct store *st, const char *id, const char *state,
 {
 	sqlite3_stmt *s = NULL;
 	enum rc_code rc = RC_OK;
+	int began = 0;
 
 	pthread_mutex_lock(&st->mu);
+	/*
+	 * One transaction: the run's end and the award asked again are
+	 * recorded together or not at all.  A crash (or a failed second
+	 * update) between them used to leave a run "done" whose job was
+	 * never asked to award again; now the run stays "running" and
+	 * store_open queues it again.
+	 */
+	if ((rc = exec(st, "BEGIN IMMEDIATE", err)) != RC_OK)
+		goto out;
+	began = 1;
 	if (sqlite3_prepare_v2(st->db,
 	        "UPDATE conformance SET state = ?2, verdict = ?3, sealed = ?4,"
 	        " error = ?5, updated = ?6 WHERE job_id = ?1",
@@ -1644,6 +1655,12 @@ store_conf_finish(struct store *st, const char *id, const char *state,
 		rc = dberr(st, err, "conformance finish");
 out:
 	sqlite3_finalize(s);
+	if (began) {
+		if (rc == RC_OK)
+			rc = exec(st, "COMMIT", err);
+		if (rc != RC_OK)
+			exec(st, "ROLLBACK", NULL);
+	}
 	store_unlock(st);
 	return rc;
 }

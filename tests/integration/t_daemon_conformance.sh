@@ -216,6 +216,58 @@ for l in open(sys.argv[1]):
 	--conformance "$WORK/rp-sealed.json" >"$WORK/cli" 2>&1
 grep -q "already awarded" "$WORK/cli" && ok "the daemon's sealed report is accepted by raccord verify too" ||
 	nok "CLI with the daemon's seal: $(tail -3 "$WORK/cli")"
+
+# --- FranceConnect+: the site's JWKS in the registration's body -------
+printf '{"jwks_uri": "https://127.0.0.1:1/jwks"}' >"$WORK/jwks-body.json"
+req POST "/v1/dossiers/$RID/conformance/registration" "$T_INSTR" "$WORK/jwks-body.json"
+expect_code "jwks_uri for a FranceConnect (not +) dossier: 409" 409
+PRP=$(free_port)
+submission "$WORK/plus.json" IT-conf-plus "https://127.0.0.1:$PRP/login" "https://127.0.0.1:$PRP/callback"
+python3 - "$WORK/plus.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["integrations"][-1]["plus"] = True
+json.dump(d, open(sys.argv[1], "w"))
+PY
+submit "$WORK/plus.json"
+PLID=$ID
+req POST "/v1/dossiers/$PLID/conformance/registration" "$T_INSTR"
+expect_code "FranceConnect+ registration without a body: 409" 409
+grep -q 'jwks_uri' "$WORK/resp" && ok "the 409 names jwks_uri" || nok "409 body: $(cat "$WORK/resp")"
+for bad in '{"jwks_uri": "http://127.0.0.1:1/jwks"}' '{"jwks": "https://127.0.0.1:1/jwks"}' \
+	'["https://127.0.0.1:1/jwks"]' '{"jwks_uri": ' '{"jwks_uri": ""}'; do
+	printf '%s' "$bad" >"$WORK/bad-body.json"
+	req POST "/v1/dossiers/$PLID/conformance/registration" "$T_INSTR" "$WORK/bad-body.json"
+	expect_code "registration body $bad: 400" 400
+done
+printf '{"jwks_uri": "https://127.0.0.1:%s/jwks"}' "$PRP" >"$WORK/jwks-body.json"
+req POST "/v1/dossiers/$PLID/conformance/registration" "$T_INSTR" "$WORK/jwks-body.json"
+expect_code "FranceConnect+ registration with jwks_uri: 201" 201
+[ "$(jget '["jwks_uri"]')" = "https://127.0.0.1:$PRP/jwks" ] &&
+	ok "the registration names the JWKS raccord encrypts for" || nok "jwks_uri: $(cat "$WORK/resp")"
+PCID=$(jget '["client_id"]')
+(umask 077; jget '["client_secret"]' >"$WORK/plus.secret")
+python3 tests/conformance/flawed_rp.py --port "$PRP" --cert "$CERT" --key "$KEY" --ca "$CA" \
+	--issuer "$ISSUER" --client-id "$PCID" --secret-file "$WORK/plus.secret" --flaw none \
+	--landing protected --plus 2>"$WORK/plus-rp.log" &
+RP_PID=$!
+i=0
+while ! curl -s --cacert "$CA" -o /dev/null "https://127.0.0.1:$PRP/login" && [ $i -lt 50 ]; do
+	i=$((i + 1)); sleep 0.1
+done
+req POST "/v1/dossiers/$PLID/conformance" "$T_INSTR"
+expect_code "FranceConnect+ conformance run queued: 202" 202
+wait_conf "$PLID" || nok "the FranceConnect+ run did not finish"
+python3 - "$WORK/resp" <<'PY' && ok "FranceConnect+ RP --flaw none through the daemon: done, verified, sealed, tokens encrypted for its key" || nok "FranceConnect+ run: $(head -c 900 "$WORK/resp")"
+import json, sys
+c = json.load(open(sys.argv[1]))
+assert c["state"] == "done" and c["verdict"] == "verified", c
+sec = [x for x in c["sealed_report"]["report"]["integrations"] if x["kind"] == "conformance"][0]
+assert "FranceConnect+ conformance" in sec["label"], sec["label"]
+ids = {k["id"]: k["status"] for k in sec["checks"]}
+assert ids.get("fc.conformance.acr_low") == "pass", ids
+PY
+kill "$RP_PID" 2>/dev/null; wait "$RP_PID" 2>/dev/null; RP_PID=
 daemon_stop || nok "daemon stop"
 
 if python3 tests/integration/openapi_check.py docs/openapi.yaml "$WORK/responses.tsv" "$WORK/bodies" >"$WORK/openapi.out" 2>&1; then

@@ -1345,6 +1345,98 @@ test_conformance_runs(void **state)
 	store_close(st);
 }
 
+/*
+ * store_conf_finish is one transaction: when its second update (the
+ * award asked again) fails, as a crash between the two would leave it,
+ * the run is not recorded as done either; it stays running (store_open
+ * queues it again) and the job keeps its refused award.  The failure is
+ * injected with a trigger on jobs, added and dropped through a second
+ * connection to the same file.
+ */
+static void
+test_conf_finish_atomic(void **state)
+{
+	char id[STORE_ID_LEN + 1], cid[STORE_ID_LEN + 1], *reg = NULL,
+	                                                  *dos = NULL;
+	struct rc_err err = { 0 };
+	struct store_job job;
+	struct store *st;
+	sqlite3 *db = NULL;
+	json_t *c = NULL, *j = NULL;
+	int found, running, got;
+	size_t requeued = 0;
+
+	(void)state;
+	st = open_store(NULL);
+	submit(st, "k1", 10, id, 0, 0);
+	assert_int_equal(
+	    store_conf_register(st, id, "{\"client_id\":\"raccord-00\"}", &err),
+	    RC_OK);
+	assert_int_equal(
+	    store_conf_request(st, id, "dinum-1", &found, &running, &err),
+	    RC_OK);
+	assert_int_equal(store_conf_claim(st, cid, &reg, &dos, &got, &err),
+	    RC_OK);
+	assert_int_equal(got, 1);
+	rc_free(reg);
+	rc_free(dos);
+	assert_int_equal(store_claim(st, &job, &got, &err), RC_OK);
+	assert_int_equal(got, 1);
+	assert_int_equal(store_finish(st, &job, "done", "verified", "{}", NULL,
+	                     "{\"decisions\":[{\"payable\":"
+	                     "\"conformance_not_passed\"}]}",
+	                     &err),
+	    RC_OK);
+	store_job_cleanup(&job);
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_exec(db,
+	        "CREATE TRIGGER no_award BEFORE UPDATE OF award_req"
+	        " ON jobs BEGIN SELECT RAISE(ABORT, 'injected');"
+	        " END",
+	        NULL, NULL, NULL),
+	    SQLITE_OK);
+	assert_int_not_equal(store_conf_finish(st, id, "done", "verified",
+	                         "{\"format\":\"x\"}", NULL, &err),
+	    RC_OK);
+	assert_int_equal(store_conf_get(st, id, &c, &err), RC_OK);
+	assert_string_equal(json_string_value(json_object_get(c, "state")),
+	    "running");
+	assert_true(json_is_null(json_object_get(c, "sealed_report")));
+	json_decref(c);
+	assert_string_equal(state_of(st, id, &j), "done");
+	assert_false(json_is_null(json_object_get(j, "award")));
+
+	/* A restart queues the run again; its end is then recorded whole. */
+	store_close(st);
+	st = open_store(&requeued);
+	assert_int_equal(
+	    sqlite3_exec(db, "DROP TRIGGER no_award", NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(store_conf_get(st, id, &c, &err), RC_OK);
+	assert_string_equal(json_string_value(json_object_get(c, "state")),
+	    "queued");
+	json_decref(c);
+	assert_int_equal(store_conf_claim(st, cid, &reg, &dos, &got, &err),
+	    RC_OK);
+	assert_int_equal(got, 1);
+	rc_free(reg);
+	rc_free(dos);
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(store_conf_finish(st, id, "done", "verified",
+	                     "{\"format\":\"x\"}", NULL, &err),
+	    RC_OK);
+	assert_int_equal(store_conf_get(st, id, &c, &err), RC_OK);
+	assert_string_equal(json_string_value(json_object_get(c, "state")),
+	    "done");
+	json_decref(c);
+	assert_string_equal(state_of(st, id, &j), "queued");
+	json_decref(j);
+	store_close(st);
+}
+
 /* An Idempotency-Key sent again: the same dossier or not. */
 static void
 test_same_dossier(void **state)
@@ -1480,6 +1572,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test(test_screen_all_errors),
 		cmocka_unit_test(test_screen_parse_error_hides_input),
+		cmocka_unit_test_setup_teardown(test_conf_finish_atomic, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_conformance_runs, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_generation, setup,

@@ -52,6 +52,32 @@ jwks_of(const struct oidc_key *key, const char *use, int with_sig_first)
 	return out;
 }
 
+/* A JWKS with key's public half as "first" with alg a1, and as "second"
+ * with alg a2 when a2 is not NULL. */
+static char *
+jwks_with_alg(const struct oidc_key *key, const char *a1, const char *a2)
+{
+	json_t *doc = json_object(), *arr = json_array(), *jk;
+	char *pub = NULL, *out;
+	int i;
+
+	assert_int_equal(oidc_key_to_json(key, 0, &pub, NULL), RC_OK);
+	for (i = 0; i < (a2 != NULL ? 2 : 1); i++) {
+		jk = json_loads(pub, 0, NULL);
+		assert_non_null(jk);
+		json_object_set_new(jk, "use", json_string("enc"));
+		json_object_set_new(jk, "alg", json_string(i == 0 ? a1 : a2));
+		json_object_set_new(jk, "kid",
+		    json_string(i == 0 ? "first" : "second"));
+		json_array_append_new(arr, jk);
+	}
+	json_object_set_new(doc, "keys", arr);
+	out = json_dumps(doc, JSON_COMPACT);
+	json_decref(doc);
+	rc_free(pub);
+	return out;
+}
+
 static void
 round_trip(enum oidc_key_type type, const char *alg)
 {
@@ -172,6 +198,23 @@ test_key_choice(void **state)
 	assert_int_equal(oidc_jwks_enc_key("{\"keys\":{}}", 11, &enc, &err),
 	    RC_EPARSE);
 	rc_err_clear(&err);
+	/* A key that asks RSA-OAEP-256 (which cjose 0.6.2 cannot make) is
+	 * passed over, named when it is the only one; "RSA-OAEP" is used. */
+	jwks = jwks_with_alg(key, "RSA-OAEP-256", NULL);
+	assert_int_equal(oidc_jwks_enc_key(jwks, strlen(jwks), &enc, &err),
+	    RC_EINVAL);
+	assert_null(enc);
+	assert_non_null(strstr(err.msg, "\"RSA-OAEP-256\""));
+	free(jwks);
+	rc_err_clear(&err);
+	jwks = jwks_with_alg(key, "RSA-OAEP-256", "RSA-OAEP");
+	assert_int_equal(oidc_jwks_enc_key(jwks, strlen(jwks), &enc, &err),
+	    RC_OK);
+	assert_string_equal(oidc_key_kid(enc), "second");
+	assert_string_equal(oidc_jwe_alg(enc), "RSA-OAEP");
+	oidc_key_free(enc);
+	enc = NULL;
+	free(jwks);
 	/* A malformed member is refused before cjose sees it. */
 	assert_int_not_equal(oidc_jwks_enc_key(bad, strlen(bad), &enc, &err),
 	    RC_OK);
