@@ -93,6 +93,8 @@ struct cfg {
 	long long intake_ds_poll_interval; /* daemon's DS poller, s; 0 off */
 	int intake_ds_auto_instruction; /* pass checked dossiers en instruction
 	                                 */
+	long long intake_ds_cred_per_addr;   /* DS credentials/address/hour */
+	long long intake_ds_cred_per_number; /* DS credentials/number/hour */
 
 	char *secrets_dir;                 /* secrets filed per dossier */
 	struct cfg_list secrets_env_allow; /* variables dossiers may name */

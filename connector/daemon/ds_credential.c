@@ -90,8 +90,8 @@ ds_credential_on(const struct cfg *cfg)
 }
 
 int
-ds_credential_limited(const char *addr, long long number,
-    long long *retry_after)
+ds_credential_limited(const struct cfg *cfg, const char *addr,
+    long long number, long long *retry_after)
 {
 	char key[RATELIMIT_KEY_MAX + 1];
 	struct timespec ts;
@@ -101,13 +101,13 @@ ds_credential_limited(const char *addr, long long number,
 	now = (long long)ts.tv_sec;
 	pthread_once(&cred_once, cred_init);
 	snprintf(key, sizeof(key), "a:%s", addr);
-	if (!ratelimit_take(&cred_rate, key, DS_CRED_PER_ADDR_HOUR, 3600, now,
+	if (!ratelimit_take(&cred_rate, key, cfg->intake_ds_cred_per_addr, 3600, now,
 	        retry_after)) {
 		count(DS_CRED_LIMITED);
 		return 1;
 	}
 	snprintf(key, sizeof(key), "n:%lld", number);
-	if (!ratelimit_take(&cred_rate, key, DS_CRED_PER_NUMBER_HOUR, 3600, now,
+	if (!ratelimit_take(&cred_rate, key, cfg->intake_ds_cred_per_number, 3600, now,
 	        retry_after)) {
 		count(DS_CRED_LIMITED);
 		return 1;
@@ -476,7 +476,7 @@ post_credential(struct http_ctx *x, struct http_req *rq, long long number)
 	size_t tlen = 0;
 
 	http_client_addr(x, addr, sizeof(addr));
-	if (ds_credential_limited(addr, number, &retry)) {
+	if (ds_credential_limited(x->dm->pl.cfg, addr, number, &retry)) {
 		log_warn("intake=ds dossier=%lld credential refused: rate "
 		         "limit (address %s)",
 		    number, addr);

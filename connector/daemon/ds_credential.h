@@ -10,10 +10,6 @@
 
 #include "connector/daemon/http_int.h"
 
-/* Tokens given per hour, per client address and per DS dossier number. */
-#define DS_CRED_PER_ADDR_HOUR   20
-#define DS_CRED_PER_NUMBER_HOUR 6
-
 enum ds_cred {
 	DS_CRED_OK,        /* held, job queued (202) */
 	DS_CRED_BAD,       /* malformed token (400) */
@@ -38,9 +34,12 @@ enum ds_cred ds_credential_give(struct daemon *dm, long long number,
     const char *token, size_t len, char id[STORE_ID_LEN + 1], char *why,
     size_t n);
 
-/* 1 (counted) when addr or number is over its hourly limit. */
-int ds_credential_limited(const char *addr, long long number,
-    long long *retry_after);
+/*
+ * 1 (counted) when addr or number is over its hourly limit
+ * (intake.ds.credential_per_address_hour, credential_per_number_hour).
+ */
+int ds_credential_limited(const struct cfg *cfg, const char *addr,
+    long long number, long long *retry_after);
 
 /* Whether t could be an API token: 1..DAEMON_SECRET_MAX bytes 0x21-0x7e. */
 int ds_credential_token_ok(const char *t, size_t len);

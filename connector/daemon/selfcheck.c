@@ -1889,7 +1889,7 @@ post_ds_token(struct http_ctx *x, struct http_req *rq)
 		goto out;
 	}
 	http_client_addr(x, addr, sizeof(addr));
-	if (ds_credential_limited(addr, num, &retry)) {
+	if (ds_credential_limited(x->dm->pl.cfg, addr, num, &retry)) {
 		ret = too_many(x, retry > 0 ? retry : 60,
 		    "Beaucoup de jetons ont été déposés depuis cette adresse "
 		    "ou pour ce dossier.");

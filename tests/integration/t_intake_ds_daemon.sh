@@ -49,11 +49,12 @@ ds_start() {
 	done
 	DS_PORT=$(cat "$WORK/ds.port")
 }
-# daemon_cfg AUTO_INSTRUCTION(true|false)
+# daemon_cfg AUTO_INSTRUCTION(true|false) [PER_ADDRESS_HOUR PER_NUMBER_HOUR]
+# (the credential limits; absent: the defaults, 20 and 6)
 daemon_cfg() {
-	python3 - "$WORK/cfg.json" "$WORK/d.json" "$DS_PORT" "$PORT" "$WORK/jobs.sqlite" "$L" "$T_INSTR" "$1" "$LEDGER_KEY" <<'PY'
+	python3 - "$WORK/cfg.json" "$WORK/d.json" "$DS_PORT" "$PORT" "$WORK/jobs.sqlite" "$L" "$T_INSTR" "$1" "$LEDGER_KEY" "${2:-}" "${3:-}" <<'PY'
 import hashlib, json, sys
-base, out, dsport, port, store, ledger, ti, auto, key = sys.argv[1:10]
+base, out, dsport, port, store, ledger, ti, auto, key, per_addr, per_num = sys.argv[1:12]
 cfg = json.load(open(base))
 cfg["daemon"] = {"listen": "127.0.0.1:%s" % port, "store": store,
                  "public_url": "https://raccord.example.fr/",
@@ -71,6 +72,10 @@ cfg["intake"] = {"ds": {
               "login_url": "Adresse de connexion",
               "redirect_uri": "URL de retour (redirect_uri)",
               "environment": "Environnement", "iban": "IBAN", "bic": "BIC"}}}
+if per_addr:
+    cfg["intake"]["ds"]["credential_per_address_hour"] = int(per_addr)
+if per_num:
+    cfg["intake"]["ds"]["credential_per_number_hour"] = int(per_num)
 json.dump(cfg, open(out, "w"), indent=2)
 PY
 }
@@ -280,9 +285,22 @@ TOKSHA=$(printf '%s' "$TOK" | sha256sum | cut -d' ' -f1)
 grep -q "$TOKSHA" "$WORK"/jobs.sqlite* && ok "the store keeps the token's SHA-256 only" || nok "no credential_sha256 in the store"
 daemon_stop || nok "the daemon did not stop cleanly"
 
+# --- The credential limits are directives (intake.ds.credential_per_*_hour):
+# 0 is refused at start; 4 per address and 2 per DS number after a restart.
+daemon_cfg true 0 2
+"$RACCORD" config dump --config "$WORK/d.json" >/dev/null 2>"$WORK/lim.err" \
+	&& nok "credential_per_address_hour 0 accepted" \
+	|| { grep -q "intake.ds.credential_per_address_hour" "$WORK/lim.err" && ok "credential_per_address_hour 0: refused, the directive named" || nok "limit 0: $(cat "$WORK/lim.err")"; }
 # --- auto_instruction on (the same store, reopened): passed into instruction.
-daemon_cfg true
+daemon_cfg true 4 2
 daemon_start || exit 1
+req POST /v1/intake/ds/104/credential "" "$WORK/tok.json"; expect_code "limits 4/2: the first token for DS 104 (awarded): 409" 409
+req POST /v1/intake/ds/104/credential "" "$WORK/tok.json"; expect_code "limits 4/2: the second: 409" 409
+req POST /v1/intake/ds/104/credential "" "$WORK/tok.json"
+[ "$CODE" = 429 ] && grep -qi '^Retry-After: [1-9]' "$WORK/hdrs" && ok "credential_per_number_hour 2: the third token for DS 104 is 429" || nok "per number 2: HTTP $CODE"
+req POST /v1/intake/ds/999/credential "" "$WORK/tok.json"; expect_code "limits 4/2: a fourth token from this address, another number: 404" 404
+req POST /v1/intake/ds/998/credential "" "$WORK/tok.json"
+[ "$CODE" = 429 ] && grep -qi '^Retry-After: [1-9]' "$WORK/hdrs" && ok "credential_per_address_hour 4: the fifth token from this address is 429" || nok "per address 4: HTTP $CODE"
 ctl "{\"touch\": {\"number\": 101, \"label\": \"Adresse de connexion\", \"value\": \"https://portal.test:$PORTAL_PORT/ok/auth/franceconnect\"}}"
 wait_for 30 text_has RG9zc2llci0101 "vérifiée" && ok "auto_instruction: DS 101 checked again" || nok "DS 101: '$(text_of RG9zc2llci0101)'"
 inst() { state; python3 -c 'import json,sys; i=json.load(open(sys.argv[1]))["instructions"]; assert [x["dossierId"] for x in i] == ["RG9zc2llci0101"], i' "$WORK/state.json"; }
