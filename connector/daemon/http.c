@@ -359,7 +359,7 @@ enum MHD_Result
 http_get_metrics(struct http_ctx *x)
 {
 	static const char *const states[STORE_NSTATES] = { "queued", "running",
-		"done", "error", "awaiting_credential" };
+		"done", "error", "awaiting_credential", "superseded" };
 	struct daemon *dm = x->dm;
 	unsigned long long cls[6], done, error, hits, misses;
 	struct rc_err err = { 0 };
@@ -744,6 +744,16 @@ post_verify(struct http_ctx *x, const char *id)
 		    "self-check page); nothing was checked, nothing can be "
 		    "awarded yet");
 	}
+	/* Closed: its DS dossier changed; the newer job is the one. */
+	if (job != NULL &&
+	    (by = json_string_value(json_object_get(job, "state"))) != NULL &&
+	    strcmp(by, "superseded") == 0) {
+		json_decref(job);
+		return http_respond_error(x, MHD_HTTP_CONFLICT,
+		    "this job was superseded: its démarches-simplifiées "
+		    "dossier changed before its credential came (its error "
+		    "names the newer job); nothing can be awarded");
+	}
 	json_decref(job);
 	job = NULL;
 	if (store_request_award(x->dm->store, id, x->who.name, &found, &already,
@@ -780,7 +790,7 @@ static enum MHD_Result
 get_dossiers(struct http_ctx *x)
 {
 	static const char *const states[] = { "queued", "running", "done",
-		"error", "awaiting_credential", NULL };
+		"error", "awaiting_credential", "superseded", NULL };
 	static const char *const verdicts[] = { "verified", "failed",
 		"inconclusive", NULL };
 	const char *siren = http_query(x, "siren"),
@@ -800,8 +810,8 @@ get_dossiers(struct http_ctx *x)
 	}
 	if (state != NULL && !one_of(state, states))
 		return http_respond_error(x, MHD_HTTP_BAD_REQUEST,
-		    "state: queued, running, done, error or "
-		    "awaiting_credential");
+		    "state: queued, running, done, error, "
+		    "awaiting_credential or superseded");
 	if (verdict != NULL && !one_of(verdict, verdicts))
 		return http_respond_error(x, MHD_HTTP_BAD_REQUEST,
 		    "verdict: verified, failed or inconclusive");

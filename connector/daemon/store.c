@@ -224,6 +224,76 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	" UPDATE jobs SET queued_seq ="
 	"  (SELECT coalesce(max(queued_seq), 0) + 1 FROM jobs)"
 	" WHERE n = NEW.n; END;",
+	/*
+	 * 8: a job closed because its DS dossier changed before its
+	 * credential came (docs/intake.md, "Credentials"): state
+	 * 'superseded', never claimed, never queued again; its error names
+	 * the newer job.  The table is rebuilt again for the CHECK.
+	 */
+	"CREATE TABLE jobs8 ("
+	" n INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" id TEXT NOT NULL UNIQUE,"
+	" idem TEXT NOT NULL UNIQUE,"
+	" dossier TEXT NOT NULL,"
+	" dossier_id TEXT NOT NULL,"
+	" siren TEXT NOT NULL,"
+	" submitted_by TEXT NOT NULL,"
+	" state TEXT NOT NULL CHECK (state IN"
+	"  ('queued', 'running', 'done', 'error', 'awaiting_credential',"
+	"  'superseded')),"
+	" attempts INTEGER NOT NULL DEFAULT 0,"
+	" verdict TEXT, report TEXT, error TEXT,"
+	" award_req INTEGER NOT NULL DEFAULT 0,"
+	" award_done INTEGER NOT NULL DEFAULT 0,"
+	" award_by TEXT, award TEXT,"
+	" created INTEGER NOT NULL, updated INTEGER NOT NULL,"
+	" recheck_run INTEGER NOT NULL DEFAULT 0,"
+	" recheck_at INTEGER,"
+	" recheck_host TEXT,"
+	" recheck_streak INTEGER NOT NULL DEFAULT 0,"
+	" recheck_since INTEGER,"
+	" recheck_last INTEGER,"
+	" recheck_outcome TEXT,"
+	" recheck_report TEXT,"
+	" recheck_error TEXT,"
+	" queued_seq INTEGER);"
+	"INSERT INTO jobs8 SELECT n, id, idem, dossier, dossier_id, siren,"
+	" submitted_by, state, attempts, verdict, report, error, award_req,"
+	" award_done, award_by, award, created, updated, recheck_run,"
+	" recheck_at, recheck_host, recheck_streak, recheck_since,"
+	" recheck_last, recheck_outcome, recheck_report, recheck_error,"
+	" queued_seq FROM jobs;"
+	"DROP TABLE jobs;"
+	"ALTER TABLE jobs8 RENAME TO jobs;"
+	"CREATE INDEX jobs_state ON jobs (state, n);"
+	"CREATE INDEX jobs_siren ON jobs (siren, n);"
+	"CREATE INDEX jobs_recheck_due ON jobs (recheck_at)"
+	" WHERE recheck_run = 0;"
+	"CREATE INDEX jobs_recheck_busy ON jobs (recheck_host)"
+	" WHERE recheck_run = 1;"
+	"CREATE INDEX jobs_queue ON jobs (queued_seq);"
+	/* The triggers went with the old table. */
+	"CREATE TRIGGER jobs_queue_insert AFTER INSERT ON jobs BEGIN"
+	" UPDATE jobs SET queued_seq ="
+	"  (SELECT coalesce(max(queued_seq), 0) + 1 FROM jobs)"
+	" WHERE n = NEW.n; END;"
+	"CREATE TRIGGER jobs_queue_requeue AFTER UPDATE OF state ON jobs"
+	" WHEN NEW.state = 'queued' AND OLD.state IN ('done', 'error',"
+	" 'awaiting_credential') BEGIN"
+	" UPDATE jobs SET queued_seq ="
+	"  (SELECT coalesce(max(queued_seq), 0) + 1 FROM jobs)"
+	" WHERE n = NEW.n; END;"
+	/* A DS dossier whose content changed: the row points to the
+	 * newer job, and the job that still waited for its credential
+	 * is closed, naming the one that replaces it. */
+	"CREATE TRIGGER ds_supersede AFTER UPDATE OF job_id ON ds_dossiers"
+	" WHEN OLD.job_id IS NOT NULL AND NEW.job_id IS NOT NULL"
+	" AND NEW.job_id <> OLD.job_id BEGIN"
+	" UPDATE jobs SET state = 'superseded', updated = NEW.seen,"
+	"  error = 'superseded by job ' || NEW.job_id || ': DS dossier '"
+	"  || NEW.number || ' changed on démarches-simplifiées before its"
+	" credential was given; the credential goes to the newer job'"
+	" WHERE id = OLD.job_id AND state = 'awaiting_credential'; END;",
 };
 
 static enum rc_code
@@ -987,7 +1057,7 @@ void
 store_counts(struct store *st, long long n[STORE_NSTATES])
 {
 	static const char *const states[STORE_NSTATES] = { "queued", "running",
-		"done", "error", "awaiting_credential" };
+		"done", "error", "awaiting_credential", "superseded" };
 	sqlite3_stmt *s = NULL;
 	const unsigned char *t;
 	int i;

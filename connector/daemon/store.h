@@ -20,11 +20,12 @@
 #include "common/err.h"
 
 /* 3: DS poller, 4: conformance, 5: re-checks, 6: their schedule at award
- * time, queue places, 7: awaiting_credential */
-#define STORE_SCHEMA_VERSION 7
+ * time, queue places, 7: awaiting_credential, 8: superseded */
+#define STORE_SCHEMA_VERSION 8
 #define STORE_ID_LEN         32 /* hex of 128 random bits */
-/* Job states: queued, running, done, error, awaiting_credential. */
-#define STORE_NSTATES  5
+/* Job states: queued, running, done, error, awaiting_credential,
+ * superseded. */
+#define STORE_NSTATES  6
 #define STORE_LIST_MAX 500
 
 struct store;

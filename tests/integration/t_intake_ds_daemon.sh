@@ -213,6 +213,24 @@ wait_for 10 written10
 	&& [ "$(m annotations_written)" = 10 ] && [ "$(m errors)" -ge 1 ] && [ "$(m instructed)" = 0 ] \
 	&& ok "metrics: seen, mapped, refused, queued 4, annotations written 10, errors" || nok "metrics: $(grep raccord_intake_ds "$WORK/metrics")"
 [ "$(m awaiting_credential)" = 1 ] && ok "metrics: one dossier waiting for its token" || nok "awaiting=$(m awaiting_credential)"
+# --- DS 104 changed in DS while it waits for its token: a newer waiting
+# job, the old one closed (superseded, naming the newer), never checked.
+ctl '{"touch": {"number": 104, "label": "IBAN", "value": "FR14 2004 1010 0505 0001 3M02 606"}}'
+jobs104() {
+	req GET "/v1/dossiers?limit=100" "$T_INSTR"
+	python3 -c 'import json,sys; j=[x["id"] for x in json.load(open(sys.argv[1]))["jobs"] if x["dossier_id"]=="DS-4242-104"]; assert len(j)==2, j; print(j[-1])' "$WORK/resp" >"$WORK/j104" 2>/dev/null
+}
+wait_for 30 jobs104 && ok "DS 104 changed while waiting: a newer job" || nok "DS 104 changed: $(cat "$WORK/resp" | head -c 400)"
+J104NEW=$(cat "$WORK/j104")
+req GET "/v1/dossiers/$J104NEW" "$T_INSTR"
+[ "$(jget '["state"]')" = awaiting_credential ] && ok "the newer job waits for the token" || nok "newer 104: $(head -c 300 "$WORK/resp")"
+req GET "/v1/dossiers/$J104" "$T_INSTR"
+[ "$(jget '["state"]')" = superseded ] && case "$(jget '["error"]')" in "superseded by job $J104NEW: DS dossier 104 changed"*) true ;; *) false ;; esac \
+	&& ok "the old job: superseded, its error names the newer job" || nok "old 104: $(head -c 400 "$WORK/resp")"
+req POST "/v1/dossiers/$J104/verify" "$T_INSTR"; expect_code "verify a superseded job: 409" 409
+req GET "/v1/dossiers?state=superseded" "$T_INSTR"
+[ "$(jget '["jobs"][0]["id"]')" = "$J104" ] && ok "GET /v1/dossiers?state=superseded lists it" || nok "state=superseded: $(head -c 300 "$WORK/resp")"
+J104OLD=$J104 J104=$J104NEW
 # --- DS 104's token (docs/intake.md, "Credentials"): given by a vendor
 # with POST /v1/intake/ds/{number}/credential (a public route), checked
 # against the dossier's SIRET, annotated, awarded on an instructor's verify;
@@ -270,6 +288,8 @@ PY
 req POST "/v1/dossiers/$J104/verify" "$T_INSTR"; expect_code "the instructor verifies DS 104: 202" 202
 wait_for 30 text_has RG9zc2llci0104 "Attribution (api) : accordée" && ok "DS 104 awarded, the award in its annotation" || nok "DS 104 after verify: '$(text_of RG9zc2llci0104)'"
 req POST /v1/intake/ds/104/credential "" "$WORK/tok.json"; expect_code "a new token for an awarded DS dossier: 409" 409
+req GET "/v1/dossiers/$J104OLD" "$T_INSTR"
+[ "$(jget '["state"]')" = superseded ] && ok "the superseded job took no token and stays closed" || nok "old 104 after the tokens: $(head -c 300 "$WORK/resp")"
 # Six tokens an hour per DS number (five so far for 104): the sixth is
 # answered, the seventh refused with Retry-After.
 req POST /v1/intake/ds/104/credential "" "$WORK/tok.json"; expect_code "the sixth token for DS 104 this hour: still answered (409)" 409

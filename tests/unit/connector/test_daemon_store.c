@@ -383,6 +383,83 @@ test_awaiting_credential(void **state)
 }
 
 /*
+ * A DS dossier whose content changed while its job waited for the
+ * credential: the row points to the newer job, the old one is closed
+ * (superseded, naming the newer), never claimed nor given a credential;
+ * a job that already ran is left as it was.
+ */
+static void
+test_ds_supersede(void **state)
+{
+	char a[STORE_ID_LEN + 1], b[STORE_ID_LEN + 1], c[STORE_ID_LEN + 1];
+	struct rc_err err = { 0 };
+	struct store_job job;
+	struct store *st = open_store(NULL);
+	json_t *j = NULL;
+	long long n[STORE_NSTATES];
+	const char *e;
+	int existed, full, got, attached;
+
+	(void)state;
+	assert_int_equal(store_submit_awaiting(st, "ka", "{\"w\":1}", "DS-1-7",
+	                     "217500016", "intake-ds", 10, a, &existed, &full,
+	                     &err),
+	    RC_OK);
+	assert_int_equal(store_ds_seen(st, 7, "n7", "an", "en_construction",
+	                     "t1", NULL, "h1", a, &err),
+	    RC_OK);
+	/* The same job seen again: nothing closes. */
+	assert_int_equal(store_ds_seen(st, 7, "n7", "an", "en_construction",
+	                     "t1", "w", "h1", a, &err),
+	    RC_OK);
+	assert_string_equal(state_of(st, a, &j), "awaiting_credential");
+	assert_int_equal(store_submit_awaiting(st, "kb", "{\"w\":2}", "DS-1-7",
+	                     "217500016", "intake-ds", 10, b, &existed, &full,
+	                     &err),
+	    RC_OK);
+	assert_int_equal(store_ds_seen(st, 7, "n7", "an", "en_construction",
+	                     "t2", "w", "h2", b, &err),
+	    RC_OK);
+	assert_string_equal(state_of(st, a, &j), "superseded");
+	e = json_string_value(json_object_get(j, "error"));
+	assert_non_null(e);
+	assert_non_null(strstr(e, b));
+	assert_non_null(strstr(e, "DS dossier 7 changed"));
+	assert_string_equal(state_of(st, b, &j), "awaiting_credential");
+	store_counts(st, n);
+	assert_int_equal(n[4], 1);
+	assert_int_equal(n[5], 1); /* superseded: a */
+	assert_int_equal(store_claim(st, &job, &got, &err), RC_OK);
+	assert_int_equal(got, 0);
+	assert_int_equal(
+	    store_credential_attach(st, a, "{\"w\":9}", NULL, &attached, &err),
+	    RC_OK);
+	assert_int_equal(attached, 0);
+	/* b checked (done), then the content changes again: b stays done. */
+	assert_int_equal(
+	    store_credential_attach(st, b, "{\"w\":3}", NULL, &attached, &err),
+	    RC_OK);
+	assert_int_equal(attached, 1);
+	assert_int_equal(store_claim(st, &job, &got, &err), RC_OK);
+	assert_int_equal(got, 1);
+	assert_int_equal(store_finish(st, &job, "done", "failed", "{}", NULL,
+	                     NULL, &err),
+	    RC_OK);
+	store_job_cleanup(&job);
+	assert_int_equal(store_submit_awaiting(st, "kc", "{\"w\":4}", "DS-1-7",
+	                     "217500016", "intake-ds", 10, c, &existed, &full,
+	                     &err),
+	    RC_OK);
+	assert_int_equal(store_ds_seen(st, 7, "n7", "an", "en_construction",
+	                     "t3", "w", "h3", c, &err),
+	    RC_OK);
+	assert_string_equal(state_of(st, b, &j), "done");
+	assert_string_equal(state_of(st, c, &j), "awaiting_credential");
+	json_decref(j);
+	store_close(st);
+}
+
+/*
  * The write-back race (review finding): the poller's pending write-backs
  * and the worker could write back the same DS row at once (a dossier
  * passed into instruction twice).  A claim is taken by exactly one
@@ -1546,6 +1623,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_claim_finish_requeue,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_awaiting_credential, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_ds_supersede, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_ds_writeback_claim, setup,
 		    teardown),
