@@ -568,8 +568,13 @@ parse_api_submitted(json_t *obj, struct dossier_integration *in, json_t *cs,
 			    "variable of the server",
 			    where);
 		}
+	/*
+	 * The client id goes with its secret: a DGFiP API without either
+	 * (a DS dossier waiting for them, docs/intake.md) has only its
+	 * DataPass checks, as a token API without its token.
+	 */
 	if (dgfip &&
-	    get_str(obj, in->path, "oauth_client_id", 1, MAX_TEXT,
+	    get_str(obj, in->path, "oauth_client_id", cs != NULL, MAX_TEXT,
 	        &in->oauth_client_id, errs) == RC_ENOMEM)
 		return RC_ENOMEM;
 	if (cs == NULL)

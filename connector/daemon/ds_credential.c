@@ -34,6 +34,9 @@
 #include "common/log.h"
 #include "common/mem.h"
 #include "connector/daemon/ds_credential.h"
+#include "connector/intake/intake.h"
+
+#define DS_CLIENT_ID_MAX 256 /* a DGFiP OAuth client id */
 
 static const char *const outcome_names[DS_CRED__MAX] = {
 	[DS_CRED_OK] = "accepted",
@@ -90,8 +93,8 @@ ds_credential_on(const struct cfg *cfg)
 }
 
 int
-ds_credential_limited(const struct cfg *cfg, const char *addr,
-    long long number, long long *retry_after)
+ds_credential_limited(const struct cfg *cfg, const char *addr, long long number,
+    long long *retry_after)
 {
 	char key[RATELIMIT_KEY_MAX + 1];
 	struct timespec ts;
@@ -101,14 +104,14 @@ ds_credential_limited(const struct cfg *cfg, const char *addr,
 	now = (long long)ts.tv_sec;
 	pthread_once(&cred_once, cred_init);
 	snprintf(key, sizeof(key), "a:%s", addr);
-	if (!ratelimit_take(&cred_rate, key, cfg->intake_ds_cred_per_addr, 3600, now,
-	        retry_after)) {
+	if (!ratelimit_take(&cred_rate, key, cfg->intake_ds_cred_per_addr, 3600,
+	        now, retry_after)) {
 		count(DS_CRED_LIMITED);
 		return 1;
 	}
 	snprintf(key, sizeof(key), "n:%lld", number);
-	if (!ratelimit_take(&cred_rate, key, cfg->intake_ds_cred_per_number, 3600, now,
-	        retry_after)) {
+	if (!ratelimit_take(&cred_rate, key, cfg->intake_ds_cred_per_number,
+	        3600, now, retry_after)) {
 		count(DS_CRED_LIMITED);
 		return 1;
 	}
@@ -152,20 +155,25 @@ awarded(const char *award)
 }
 
 /*
- * The stored dossier (no credential) with token inline in each api
- * integration: the body a vendor would have POSTed.  *body wiped by the
- * caller; 0 when the dossier names no API.
+ * The stored dossier (no credential) with the credential inline in each
+ * api integration: the body a vendor would have POSTed to
+ * /v1/dossiers ("token"; a DGFiP API: "oauth_client_id" and
+ * "client_secret").  *body wiped by the caller; *apis 0 when the
+ * dossier names no API; *dgfip 1 when it names a DGFiP API, and api its
+ * name; *body NULL (RC_OK) when what was given does not fit the API.
  */
 static enum rc_code
-with_token(const char *dossier, const char *token, char **body, int *apis)
+with_cred(const char *dossier, const struct ds_cred_in *c, char **body,
+    int *apis, int *dgfip, char api[32])
 {
 	json_t *root, *in;
-	const char *kind;
+	const char *kind, *name;
 	size_t i;
 	enum rc_code rc = RC_OK;
 
 	*body = NULL;
-	*apis = 0;
+	*apis = *dgfip = 0;
+	api[0] = '\0';
 	if ((root = json_loads(dossier, JSON_REJECT_DUPLICATES, NULL)) == NULL)
 		return RC_EPARSE;
 	json_array_foreach(json_object_get(root, "integrations"), i, in)
@@ -173,10 +181,36 @@ with_token(const char *dossier, const char *token, char **body, int *apis)
 		kind = json_string_value(json_object_get(in, "kind"));
 		if (kind == NULL || strcmp(kind, "api") != 0)
 			continue;
-		json_object_del(in, "credential_sha256");
-		if (json_object_set_new(in, "token", json_string(token)) != 0)
-			rc = RC_ENOMEM;
 		(*apis)++;
+		name = json_string_value(json_object_get(in, "api"));
+		snprintf(api, 32, "%s", name ? name : "");
+		if (intake_ds_dgfip(name))
+			*dgfip = 1;
+	}
+	if (*apis == 0 ||
+	    (*dgfip ? c->token != NULL || c->client_id == NULL ||
+	                c->client_secret == NULL
+	            : c->token == NULL || c->client_id != NULL ||
+	                c->client_secret != NULL)) {
+		json_decref(root);
+		return RC_OK;
+	}
+	json_array_foreach(json_object_get(root, "integrations"), i, in)
+	{
+		kind = json_string_value(json_object_get(in, "kind"));
+		if (kind == NULL || strcmp(kind, "api") != 0)
+			continue;
+		json_object_del(in, "credential_sha256");
+		if (intake_ds_dgfip(
+		        json_string_value(json_object_get(in, "api")))) {
+			if (json_object_set_new(in, "oauth_client_id",
+			        json_string(c->client_id)) != 0 ||
+			    json_object_set_new(in, "client_secret",
+			        json_string(c->client_secret)) != 0)
+				rc = RC_ENOMEM;
+		} else if (json_object_set_new(in, "token",
+		               json_string(c->token)) != 0)
+			rc = RC_ENOMEM;
 	}
 	if (rc == RC_OK && *apis > 0 &&
 	    (*body = json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS)) == NULL)
@@ -240,24 +274,53 @@ out:
 	return o;
 }
 
+/* A given field (NULL: not given) is well-formed; len bytes, max. */
+static int
+field_ok(const char *v, size_t len, size_t max)
+{
+	return v == NULL ||
+	    (len <= max && ds_credential_token_ok(v, len) && strlen(v) == len);
+}
+
 enum ds_cred
-ds_credential_give(struct daemon *dm, long long number, const char *token,
-    size_t len, char id[STORE_ID_LEN + 1], char *why, size_t n)
+ds_credential_give(struct daemon *dm, long long number,
+    const struct ds_cred_in *c, char id[STORE_ID_LEN + 1], char *why, size_t n)
 {
 	struct rc_err err = { 0 };
 	json_t *row = NULL;
-	char *dossier = NULL, *award = NULL, *body = NULL, state[24];
+	char *dossier = NULL, *award = NULL, *body = NULL, state[24], api[32];
 	const char *jid;
 	enum ds_cred o = DS_CRED_OK;
-	int apis = 0;
+	int apis = 0, dgfip = 0;
 
 	id[0] = '\0';
 	why[0] = '\0';
-	if (!ds_credential_token_ok(token, len) || strlen(token) != len) {
+	if (!field_ok(c->token, c->token_len, DAEMON_SECRET_MAX) ||
+	    !field_ok(c->client_secret, c->client_secret_len,
+	        DAEMON_SECRET_MAX)) {
 		snprintf(why, n,
-		    "token: 1 to %d printable ASCII characters, without blanks "
-		    "or line breaks (the API token as its provider gave it)",
+		    "%s: 1 to %d printable ASCII characters, without blanks "
+		    "or line breaks (as the API's provider gave it)",
+		    !field_ok(c->token, c->token_len, DAEMON_SECRET_MAX)
+		        ? "token"
+		        : "client_secret",
 		    DAEMON_SECRET_MAX);
+		o = DS_CRED_BAD;
+		goto out;
+	}
+	if (!field_ok(c->client_id, c->client_id_len, DS_CLIENT_ID_MAX)) {
+		snprintf(why, n,
+		    "client_id: 1 to %d printable ASCII characters, without "
+		    "blanks (the DGFiP OAuth client id)",
+		    DS_CLIENT_ID_MAX);
+		o = DS_CRED_BAD;
+		goto out;
+	}
+	if (c->token == NULL && c->client_id == NULL &&
+	    c->client_secret == NULL) {
+		snprintf(why, n,
+		    "token (or, for a DGFiP API, client_id and "
+		    "client_secret): missing");
 		o = DS_CRED_BAD;
 		goto out;
 	}
@@ -308,7 +371,7 @@ ds_credential_give(struct daemon *dm, long long number, const char *token,
 		    "once the check ended (its annotation will say)",
 		    number);
 		o = DS_CRED_CONFLICT;
-	} else if (with_token(dossier, token, &body, &apis) != RC_OK) {
+	} else if (with_cred(dossier, c, &body, &apis, &dgfip, api) != RC_OK) {
 		snprintf(why, n, "out of memory");
 		o = DS_CRED_ERROR;
 	} else if (apis == 0) {
@@ -316,6 +379,20 @@ ds_credential_give(struct daemon *dm, long long number, const char *token,
 		    "DS dossier %lld names no national API: it needs no token",
 		    number);
 		o = DS_CRED_CONFLICT;
+	} else if (body == NULL) {
+		if (dgfip)
+			snprintf(why, n,
+			    "DS dossier %lld names %s, a DGFiP API: give its "
+			    "OAuth client credentials, client_id and "
+			    "client_secret (no token)",
+			    number, api);
+		else
+			snprintf(why, n,
+			    "DS dossier %lld names %s: give its token "
+			    "(client_id and client_secret are for the DGFiP "
+			    "APIs)",
+			    number, api);
+		o = DS_CRED_BAD;
 	} else
 		o = attach(dm, number, id, body, award, why, n);
 out:
@@ -373,9 +450,10 @@ enum rc_code
 ds_credential_form_parse(const char *body, size_t len,
     struct ds_credential_form *f)
 {
-	static const char *const names[3] = { "ds_number", "token", "csrf" };
+	static const char *const names[5] = { "ds_number", "token", "csrf",
+		"client_id", "client_secret" };
 	const char *p = body, *end = body + len, *amp, *eq;
-	char **slot[3];
+	char **slot[5];
 	enum rc_code rc = RC_OK;
 	CURL *cu;
 	size_t k, vlen;
@@ -384,22 +462,28 @@ ds_credential_form_parse(const char *body, size_t len,
 	slot[0] = &f->number;
 	slot[1] = &f->token;
 	slot[2] = &f->csrf;
+	slot[3] = &f->client_id;
+	slot[4] = &f->client_secret;
 	if ((cu = curl_easy_init()) == NULL)
 		return RC_ENOMEM;
 	while (p < end && rc == RC_OK) {
 		if ((amp = memchr(p, '&', (size_t)(end - p))) == NULL)
 			amp = end;
 		eq = memchr(p, '=', (size_t)(amp - p));
-		for (k = 0; eq != NULL && k < 3; k++)
+		for (k = 0; eq != NULL && k < 5; k++)
 			if ((size_t)(eq - p) == strlen(names[k]) &&
 			    memcmp(p, names[k], (size_t)(eq - p)) == 0)
 				break;
-		if (eq != NULL && k < 3 && *slot[k] == NULL &&
+		if (eq != NULL && k < 5 && *slot[k] == NULL &&
 		    (size_t)(amp - eq - 1) <= 3 * DAEMON_SECRET_MAX + 64) {
 			rc = form_value(cu, eq + 1, (size_t)(amp - eq - 1),
 			    slot[k], &vlen);
 			if (rc == RC_OK && k == 1)
 				f->token_len = vlen;
+			if (rc == RC_OK && k == 3)
+				f->client_id_len = vlen;
+			if (rc == RC_OK && k == 4)
+				f->client_secret_len = vlen;
 		}
 		p = amp + 1;
 	}
@@ -415,6 +499,9 @@ ds_credential_form_cleanup(struct ds_credential_form *f)
 	rc_free(f->number);
 	if (f->token != NULL)
 		rc_free_secret(f->token, f->token_len);
+	if (f->client_secret != NULL)
+		rc_free_secret(f->client_secret, f->client_secret_len);
+	rc_free(f->client_id);
 	rc_free(f->csrf);
 	memset(f, 0, sizeof(*f));
 }
@@ -466,14 +553,17 @@ status_of(enum ds_cred o)
 static enum MHD_Result
 post_credential(struct http_ctx *x, struct http_req *rq, long long number)
 {
+	static const char *const keys[] = { "token", "client_id",
+		"client_secret", NULL };
 	char addr[64], why[600], id[STORE_ID_LEN + 1];
-	const char *k, *tok = NULL;
+	const char *k;
+	struct ds_cred_in in = { 0 };
 	json_t *body = NULL, *v;
 	json_error_t je;
 	long long retry = 0;
 	enum ds_cred o;
 	enum MHD_Result ret;
-	size_t tlen = 0;
+	size_t i;
 
 	http_client_addr(x, addr, sizeof(addr));
 	if (ds_credential_limited(x->dm->pl.cfg, addr, number, &retry)) {
@@ -492,29 +582,45 @@ post_credential(struct http_ctx *x, struct http_req *rq, long long number)
 		count(DS_CRED_BAD);
 		json_decref(body);
 		return http_respond_error(x, MHD_HTTP_BAD_REQUEST,
-		    "request body: a JSON object {\"token\": \"…\"}");
+		    "request body: a JSON object {\"token\": \"…\"} or, for a "
+		    "DGFiP API, {\"client_id\": \"…\", \"client_secret\": "
+		    "\"…\"}");
 	}
 	json_object_foreach(body, k, v)
 	{
-		if (strcmp(k, "token") == 0 && json_is_string(v)) {
-			tok = json_string_value(v);
-			tlen = json_string_length(v);
+		for (i = 0; keys[i] != NULL && strcmp(k, keys[i]) != 0; i++)
+			;
+		if (keys[i] != NULL && json_is_string(v)) {
+			if (i == 0) {
+				in.token = json_string_value(v);
+				in.token_len = json_string_length(v);
+			} else if (i == 1) {
+				in.client_id = json_string_value(v);
+				in.client_id_len = json_string_length(v);
+			} else {
+				in.client_secret = json_string_value(v);
+				in.client_secret_len = json_string_length(v);
+			}
 			continue;
 		}
 		count(DS_CRED_BAD);
 		snprintf(why, sizeof(why), "request body: %.64s: %s", k,
-		    strcmp(k, "token") == 0 ? "a string"
-		                            : "unknown key (only \"token\")");
+		    keys[i] != NULL
+		        ? "a string"
+		        : "unknown key (only \"token\", or \"client_id\" and "
+		          "\"client_secret\")");
 		json_decref(body);
 		return http_respond_error(x, MHD_HTTP_BAD_REQUEST, why);
 	}
-	if (tok == NULL) {
+	if (in.token == NULL && in.client_id == NULL &&
+	    in.client_secret == NULL) {
 		count(DS_CRED_BAD);
 		json_decref(body);
 		return http_respond_error(x, MHD_HTTP_BAD_REQUEST,
-		    "request body: token: missing");
+		    "request body: token (or, for a DGFiP API, client_id and "
+		    "client_secret): missing");
 	}
-	o = ds_credential_give(x->dm, number, tok, tlen, id, why, sizeof(why));
+	o = ds_credential_give(x->dm, number, &in, id, why, sizeof(why));
 	json_decref(body); /* known limit: jansson's copy is not wiped */
 	if (o != DS_CRED_OK)
 		return http_respond_error(x, status_of(o), why);

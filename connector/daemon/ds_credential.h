@@ -30,8 +30,20 @@ int ds_credential_on(const struct cfg *cfg);
  * token's fingerprint.  id receives the job id (when known); why a
  * sentence for every outcome but DS_CRED_OK.  Never logs the token.
  */
+/*
+ * What is given: a token (API Particulier, API Entreprise), or a DGFiP
+ * API's OAuth client credentials (client_id, client_secret; docs/apis.md),
+ * as for POST /v1/dossiers: the client id is stored with the dossier
+ * (oauth_client_id), the secret is the credential held in the vault and
+ * fingerprinted.  NULL: not given; lengths in bytes (a NUL inside is
+ * refused).
+ */
+struct ds_cred_in {
+	const char *token, *client_id, *client_secret;
+	size_t token_len, client_id_len, client_secret_len;
+};
 enum ds_cred ds_credential_give(struct daemon *dm, long long number,
-    const char *token, size_t len, char id[STORE_ID_LEN + 1], char *why,
+    const struct ds_cred_in *in, char id[STORE_ID_LEN + 1], char *why,
     size_t n);
 
 /*
@@ -51,8 +63,9 @@ int ds_credential_token_ok(const char *t, size_t len);
  * frees.  RC_ENOMEM.
  */
 struct ds_credential_form {
-	char *number, *token, *csrf;
+	char *number, *token, *csrf, *client_id, *client_secret;
 	size_t token_len; /* decoded bytes: a NUL inside is refused */
+	size_t client_id_len, client_secret_len;
 };
 enum rc_code ds_credential_form_parse(const char *body, size_t len,
     struct ds_credential_form *f);

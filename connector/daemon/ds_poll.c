@@ -23,6 +23,7 @@
 
 #include "common/digest.h"
 #include "common/log.h"
+#include "common/mem.h"
 #include "connector/daemon/daemon_int.h"
 #include "connector/intake/intake_run.h"
 
@@ -174,6 +175,33 @@ ds_token(const struct cfg *cfg)
 	return t;
 }
 
+/* Whether job jid's stored dossier names a DGFiP API (client id and
+ * secret rather than a token); 0 when it cannot be read. */
+static bool
+job_dgfip(struct daemon *dm, const char *jid)
+{
+	struct rc_err err = { 0 };
+	char *dossier = NULL, *award = NULL, state[24];
+	json_t *root, *in;
+	bool yes = false;
+	size_t i;
+
+	if (store_credential_target(dm->store, jid, &dossier, &award, state,
+	        &err) != RC_OK ||
+	    dossier == NULL)
+		return false;
+	if ((root = json_loads(dossier, JSON_REJECT_DUPLICATES, NULL)) !=
+	    NULL) {
+		json_array_foreach(json_object_get(root, "integrations"), i,
+		    in) if (intake_ds_dgfip(json_string_value(json_object_get(in,
+		                "api")))) yes = true;
+		json_decref(root);
+	}
+	rc_free(dossier);
+	rc_free(award);
+	return yes;
+}
+
 /*
  * Write the outcome of row's job into its annotation (and pass it into
  * instruction when configured).  RC_ENET when DS is down: the row stays
@@ -217,9 +245,10 @@ writeback_row(struct daemon *dm, json_t *row, int *retry_after)
 	rc_buf_init(&text, 64 * 1024);
 	rc_buf_init(&extra, 16 * 1024);
 	if (strcmp(state, "awaiting_credential") == 0) {
-		/* An API dossier: where the collectivité gives its token. */
+		/* An API dossier: where the collectivité gives its token
+		 * (a DGFiP API: its client id and secret). */
 		if (intake_ds_waiting_text(cfg->daemon_public_url, num,
-		        &text) != RC_OK) {
+		        job_dgfip(dm, jid), &text) != RC_OK) {
 			rc = RC_ENOMEM;
 			goto out;
 		}

@@ -1826,7 +1826,8 @@ ds_token_section(struct rc_buf *b, const char *csrf)
 	    "<h2 id=\"jeton-ds-titre\">Déposer le jeton d'API d'un dossier "
 	    "démarches-simplifiées</h2>\n"
 	    "<p>Votre dossier sur démarches-simplifiées désigne une API "
-	    "nationale (API Particulier, API Entreprise) : son jeton n'y "
+	    "nationale (API Particulier, API Entreprise ; pour une API de "
+	    "la DGFiP, ses identifiants client) : son jeton n'y "
 	    "passe jamais. Déposez-le ici, une fois, avec le numéro du "
 	    "dossier. Il sert seulement à vérifier ce dossier, pour le SIRET "
 	    "du dossier ; il est gardé en mémoire le temps de la "
@@ -1851,7 +1852,25 @@ ds_token_section(struct rc_buf *b, const char *csrf)
 	    "l'a remis, sans espace.</span></label>\n"
 	    "<input class=\"fr-input\" type=\"password\" id=\"ds_token\" "
 	    "name=\"token\" autocomplete=\"off\" spellcheck=\"false\" "
-	    "maxlength=\"8192\" required value=\"\">\n</div>\n"
+	    "maxlength=\"8192\" value=\"\">\n</div>\n"
+	    "<details class=\"fr-mb-3w\" id=\"ds-dgfip\">\n<summary>API de la "
+	    "DGFiP (Impôt particulier, R2P, FICOBA) : identifiant et secret "
+	    "client, à la place du jeton</summary>\n"
+	    "<div class=\"fr-input-group\">\n"
+	    "<label class=\"fr-label\" for=\"ds_client_id\">Identifiant "
+	    "client (client_id)<span class=\"fr-hint-text\">Celui de votre "
+	    "accès à l'API de la DGFiP.</span></label>\n"
+	    "<input class=\"fr-input\" type=\"text\" id=\"ds_client_id\" "
+	    "name=\"client_id\" autocomplete=\"off\" spellcheck=\"false\" "
+	    "maxlength=\"256\" value=\"\">\n</div>\n"
+	    "<div class=\"fr-input-group\">\n"
+	    "<label class=\"fr-label\" for=\"ds_client_secret\">Secret "
+	    "client (client_secret)<span class=\"fr-hint-text\">Il n'est "
+	    "jamais enregistré.</span></label>\n"
+	    "<input class=\"fr-input\" type=\"password\" "
+	    "id=\"ds_client_secret\" name=\"client_secret\" "
+	    "autocomplete=\"off\" spellcheck=\"false\" maxlength=\"8192\" "
+	    "value=\"\">\n</div>\n</details>\n"
 	    "</div></fieldset>\n<input type=\"hidden\" name=\"csrf\" "
 	    "value=\"");
 	esc(b, csrf);
@@ -1866,6 +1885,7 @@ static enum MHD_Result
 post_ds_token(struct http_ctx *x, struct http_req *rq)
 {
 	struct ds_credential_form f;
+	struct ds_cred_in cin = { 0 };
 	char addr[INET6_ADDRSTRLEN + 8], id[STORE_ID_LEN + 1], why[600],
 	    text[700];
 	long long num, retry = 0;
@@ -1895,8 +1915,20 @@ post_ds_token(struct http_ctx *x, struct http_req *rq)
 		    "ou pour ce dossier.");
 		goto out;
 	}
-	o = ds_credential_give(x->dm, num, f.token ? f.token : "",
-	    f.token ? f.token_len : 0, id, why, sizeof(why));
+	/* A form posts its empty fields: empty is not given. */
+	if (f.token != NULL && f.token_len > 0) {
+		cin.token = f.token;
+		cin.token_len = f.token_len;
+	}
+	if (f.client_id != NULL && f.client_id_len > 0) {
+		cin.client_id = f.client_id;
+		cin.client_id_len = f.client_id_len;
+	}
+	if (f.client_secret != NULL && f.client_secret_len > 0) {
+		cin.client_secret = f.client_secret;
+		cin.client_secret_len = f.client_secret_len;
+	}
+	o = ds_credential_give(x->dm, num, &cin, id, why, sizeof(why));
 	switch (o) {
 	case DS_CRED_OK:
 		snprintf(text, sizeof(text),
@@ -1911,7 +1943,10 @@ post_ds_token(struct http_ctx *x, struct http_req *rq)
 		ret = alert_page(x, MHD_HTTP_BAD_REQUEST, "error",
 		    "ds-token-refused", "Jeton invalide",
 		    "Le jeton compte de 1 à 8192 caractères imprimables, "
-		    "sans espace ni retour à la ligne. Rien n'a été fait.",
+		    "sans espace ni retour à la ligne. Un dossier d'API de la "
+		    "DGFiP (Impôt particulier, R2P, FICOBA) prend à la place "
+		    "son identifiant client et son secret client, les deux ; "
+		    "les autres API, un jeton. Rien n'a été fait.",
 		    0);
 		break;
 	case DS_CRED_NOT_FOUND:

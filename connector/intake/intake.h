@@ -171,13 +171,20 @@ enum rc_code intake_ds_map(json_t *node, const struct intake_ds_mapping *m,
  */
 bool intake_ds_awaiting(const struct dossier *d);
 
+/* Whether api (raccord's name) is proved by DGFiP client credentials
+ * (client_id and client_secret) rather than by a token. */
+bool intake_ds_dgfip(const char *api);
+/* Whether d has an api integration of a DGFiP API. */
+bool intake_ds_awaiting_dgfip(const struct dossier *d);
+
 /*
- * The annotation of a DS dossier that waits for its API token: where and
- * how the collectivité gives it (public_url: daemon.public_url, or NULL),
- * naming the DS number.  RC_ENOMEM.
+ * The annotation of a DS dossier that waits for its API token (dgfip:
+ * its DGFiP client id and secret): where and how the collectivité gives
+ * it (public_url: daemon.public_url, or NULL), naming the DS number.
+ * RC_ENOMEM.
  */
 enum rc_code intake_ds_waiting_text(const char *public_url, long long number,
-    struct rc_buf *b);
+    bool dgfip, struct rc_buf *b);
 
 /*
  * A DS time (dateDerniereModification, ISO 8601 with an offset:

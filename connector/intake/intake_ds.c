@@ -153,8 +153,10 @@ put(struct mapctx *c, json_t *obj, const char *key, enum intake_ds_field f,
 /*
  * "FranceConnect" -> 0, "FranceConnect+" -> 1, an API -> 2, else -1;
  * for an API, *api is the raccord name of the ones a DS dossier can
- * name (those proved by a token: API Particulier, API Entreprise), or
- * NULL for another one.
+ * name (those proved by a token: API Particulier, API Entreprise; those
+ * proved by DGFiP client credentials: API Impôt particulier, R2P,
+ * FICOBA, the France Relance list, national_apis.md §5), or NULL for
+ * another one.  Accents, blanks, '-' and '_' are ignored.
  */
 static int
 kind_of(const char *v, const char **api)
@@ -162,9 +164,16 @@ kind_of(const char *v, const char **api)
 	char k[64];
 	size_t i, n = 0;
 
-	for (i = 0; v[i] != '\0' && n + 1 < sizeof(k); i++)
-		if (!isspace((unsigned char)v[i]) && v[i] != '-' && v[i] != '_')
+	for (i = 0; v[i] != '\0' && n + 1 < sizeof(k); i++) {
+		/* ô (U+00F4, C3 B4): "Impôt" as "impot". */
+		if ((unsigned char)v[i] == 0xc3 &&
+		    (unsigned char)v[i + 1] == 0xb4) {
+			k[n++] = 'o';
+			i++;
+		} else if (!isspace((unsigned char)v[i]) && v[i] != '-' &&
+		    v[i] != '_')
 			k[n++] = (char)tolower((unsigned char)v[i]);
+	}
 	k[n] = '\0';
 	if (strcmp(k, "franceconnect") == 0)
 		return 0;
@@ -177,6 +186,12 @@ kind_of(const char *v, const char **api)
 			*api = "api_particulier";
 		else if (strcmp(k, "apientreprise") == 0)
 			*api = "api_entreprise";
+		else if (strcmp(k, "apiimpotparticulier") == 0)
+			*api = "api_impot_particulier";
+		else if (strcmp(k, "apir2p") == 0)
+			*api = "api_r2p";
+		else if (strcmp(k, "apificoba") == 0)
+			*api = "api_ficoba";
 		return 2;
 	}
 	return -1;
@@ -273,9 +288,9 @@ intake_ds_map(json_t *node, const struct intake_ds_mapping *m, json_t **json,
 	if (kind == 2 && api == NULL) {
 		rc = RC_ERR(err, RC_EINVAL,
 		    "DS dossier %lld: champ \"%s\" (kind): \"%.64s\": of the "
-		    "national APIs, a DS dossier can name API Particulier or "
-		    "API Entreprise (the others are checked with a DGFiP "
-		    "client: submit them to raccord directly)",
+		    "national APIs, a DS dossier can name API Particulier, "
+		    "API Entreprise, API Impôt particulier, API R2P or API "
+		    "FICOBA (another one: submit it to raccord directly)",
 		    c.number, m->champ[INTAKE_DS_KIND], kindv);
 		goto out;
 	}
@@ -352,6 +367,25 @@ out:
 }
 
 bool
+intake_ds_dgfip(const char *api)
+{
+	return api != NULL && strcmp(api, "api_particulier") != 0 &&
+	    strcmp(api, "api_entreprise") != 0;
+}
+
+bool
+intake_ds_awaiting_dgfip(const struct dossier *d)
+{
+	size_t i;
+
+	for (i = 0; d != NULL && i < d->nintegrations; i++)
+		if (d->integrations[i].kind == DOSSIER_API &&
+		    intake_ds_dgfip(d->integrations[i].api))
+			return true;
+	return false;
+}
+
+bool
 intake_ds_awaiting(const struct dossier *d)
 {
 	size_t i;
@@ -364,7 +398,7 @@ intake_ds_awaiting(const struct dossier *d)
 }
 
 enum rc_code
-intake_ds_waiting_text(const char *public_url, long long number,
+intake_ds_waiting_text(const char *public_url, long long number, bool dgfip,
     struct rc_buf *b)
 {
 	int n = 0;
@@ -373,6 +407,29 @@ intake_ds_waiting_text(const char *public_url, long long number,
 		for (n = (int)strlen(public_url);
 		     n > 0 && public_url[n - 1] == '/'; n--)
 			;
+	if (dgfip) {
+		/* Client credentials (docs/apis.md): an id and a secret. */
+		if (public_url != NULL)
+			rc_buf_addf(b,
+			    "raccord : en attente des identifiants DGFiP "
+			    "(client_id et client_secret): déposez-les sur "
+			    "%.*s/#jeton-ds avec le numéro de dossier %lld.\n"
+			    "Un éditeur peut les envoyer à POST "
+			    "%.*s/v1/intake/ds/%lld/credential.",
+			    n, public_url, number, n, public_url, number);
+		else
+			rc_buf_addf(b,
+			    "raccord : en attente des identifiants DGFiP "
+			    "(client_id et client_secret): déposez-les sur la "
+			    "page d'auto-vérification de raccord avec le "
+			    "numéro de dossier %lld.",
+			    number);
+		rc_buf_adds(b,
+		    "\nLe secret client ne passe jamais par "
+		    "démarches-simplifiées ; la vérification commence dès "
+		    "qu'il est reçu, et il n'est jamais conservé.");
+		return b->overflow ? RC_ENOMEM : RC_OK;
+	}
 	if (public_url != NULL)
 		rc_buf_addf(b,
 		    "raccord : en attente du jeton: déposez-le sur "

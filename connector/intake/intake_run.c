@@ -526,7 +526,7 @@ run_node(void *arg, json_t *node, struct rc_err *err)
 		/* Its token is given to the daemon, never to this pass. */
 		st->awaiting++;
 		if (intake_ds_waiting_text(x->pl->cfg->daemon_public_url, num,
-		        &text) != RC_OK)
+		        intake_ds_awaiting_dgfip(d), &text) != RC_OK)
 			rc = RC_ERR(err, RC_ENOMEM, "out of memory");
 	} else {
 		st->mapped++;

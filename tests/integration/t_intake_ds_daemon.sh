@@ -256,9 +256,10 @@ import re, sys
 h = open(sys.argv[1], encoding="utf-8").read()
 s = h[h.index('id="jeton-ds"'):]
 assert 'action="/jeton-ds"' in s and 'name="csrf" value="' in s, s[:300]
-for i in ("ds_number", "ds_token"):
+for i in ("ds_number", "ds_token", "ds_client_id", "ds_client_secret"):
     assert re.search(r'<label class="fr-label" for="%s">' % i, s) and ('id="%s"' % i) in s, i
 assert 'type="password"' in s
+assert 'name="client_id"' in s and 'name="client_secret"' in s, "DGFiP fields"
 PY
 CSRF=$(sed -n '/id="jeton-ds"/,$p' "$WORK/page.html" | sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' | head -1)
 jwt "$WORK/staging.tok" "staging development" 31536000 00000000-0000-0000-0000-000000000000
@@ -295,12 +296,65 @@ req GET "/v1/dossiers/$J104OLD" "$T_INSTR"
 req POST /v1/intake/ds/104/credential "" "$WORK/tok.json"; expect_code "the sixth token for DS 104 this hour: still answered (409)" 409
 req POST /v1/intake/ds/104/credential "" "$WORK/tok.json"
 [ "$CODE" = 429 ] && grep -qi '^Retry-After: [1-9]' "$WORK/hdrs" && ok "the seventh: 429 with Retry-After (per DS number)" || nok "rate limit per number: HTTP $CODE $(head -c 200 "$WORK/resp")"
+# --- A DGFiP API (docs/intake.md, "Credentials"): DS 101 now names API
+# Impôt particulier; it waits for its client id and secret (the DGFiP
+# model of POST /v1/dossiers: the id stored, the secret in the vault).
+DG_ID=dgfip-valid DG_SECRET=sim-dgfip-secret-5be2
+ctl '{"touch": {"number": 101, "label": "Type d'"'"'intégration", "value": "API Impôt particulier"}}'
+wait_for 30 text_has RG9zc2llci0101 "en attente des identifiants DGFiP (client_id et client_secret): déposez-les sur https://raccord.example.fr/#jeton-ds avec le numéro de dossier 101" \
+	&& ok "DS 101 (DGFiP API): the annotation asks for the client id and secret" || nok "DS 101 DGFiP: '$(text_of RG9zc2llci0101)'"
+req GET "/v1/dossiers?limit=100" "$T_INSTR"
+J101D=$(python3 -c 'import json,sys; print([j["id"] for j in json.load(open(sys.argv[1]))["jobs"] if j["dossier_id"]=="DS-4242-101"][-1])' "$WORK/resp")
+req GET "/v1/dossiers/$J101D" "$T_INSTR"
+[ "$(jget '["state"]')" = awaiting_credential ] && ok "DS 101's DGFiP job: awaiting_credential" || nok "DS 101's job: $(head -c 300 "$WORK/resp")"
+req POST /v1/intake/ds/101/credential "" "$WORK/tok.json"
+[ "$CODE" = 400 ] && grep -q "a DGFiP API: give its OAuth client credentials, client_id and client_secret" "$WORK/resp" \
+	&& ok "a token for a DGFiP dossier: 400, asking for client_id and client_secret" || nok "token for DGFiP: $CODE $(cat "$WORK/resp")"
+# (six credentials an hour per DS number: the form below tries a client
+# id without its secret)
+printf '{"client_id": "dgfip valid", "client_secret": "%s"}' "$DG_SECRET" >"$WORK/dg2.json"
+req POST /v1/intake/ds/101/credential "" "$WORK/dg2.json"
+[ "$CODE" = 400 ] && grep -q "client_id: 1 to 256 printable" "$WORK/resp" && ok "a client_id with a blank: 400 naming client_id" || nok "bad client_id: $CODE $(cat "$WORK/resp")"
+printf '{"client_id": "%s", "client_secret": 7}' "$DG_ID" >"$WORK/dg3.json"
+req POST /v1/intake/ds/101/credential "" "$WORK/dg3.json"; expect_code "client_secret not a string: 400" 400
+req GET "/v1/dossiers/$J101D" "$T_INSTR"
+[ "$(jget '["state"]')" = awaiting_credential ] && ok "refused DGFiP credentials changed nothing" || nok "DS 101's job: $(head -c 300 "$WORK/resp")"
+# The self-check form's DGFiP fields first (a wrong secret: the check
+# fails), then the vendor's route with the right one, replacing it.
+form_dg() { # NUMBER CLIENT_ID SECRET
+	curl -s -o "$WORK/form.html" -w '%{http_code}' --data-urlencode "ds_number=$1" \
+		--data-urlencode "token=" --data-urlencode "client_id=$2" \
+		--data-urlencode "client_secret=$3" --data-urlencode "csrf=$CSRF" "$BASE/jeton-ds"
+}
+c=$(form_dg 101 "$DG_ID" "")
+[ "$c" = 400 ] && grep -q "identifiant client et son secret client" "$WORK/form.html" && ok "the form with a DGFiP client id and no secret: 400, in French" || nok "form DGFiP no secret: $c"
+c=$(form_dg 101 "$DG_ID" "wrong-secret-5be2")
+[ "$c" = 202 ] && grep -q 'data-testid="ds-token-accepted"' "$WORK/form.html" && ok "DS 101's DGFiP credentials by the self-check form: accepted" || nok "form DGFiP: $c $(head -c 300 "$WORK/form.html")"
+wait_for 30 text_has RG9zc2llci0101 "vérification échouée" && ok "the form's (wrong) DGFiP secret checked: failed, annotated" || nok "DS 101 after the form: '$(text_of RG9zc2llci0101)'"
+printf '{"client_id": "%s", "client_secret": "%s"}' "$DG_ID" "$DG_SECRET" >"$WORK/dg.json"
+req POST /v1/intake/ds/101/credential "" "$WORK/dg.json"; expect_code "DS 101's DGFiP client id and secret by the route: 202 (replacing the failed one)" 202
+[ "$(jget '["id"]')" = "$J101D" ] && ok "the answer names DS 101's newest job" || nok "answer: $(cat "$WORK/resp")"
+wait_for 30 text_has RG9zc2llci0101 "vérification vérifiée" && ok "DS 101 checked with its DGFiP credentials: verified, annotated" || nok "DS 101: '$(text_of RG9zc2llci0101)' $(tail -3 "$WORK/daemon.log")"
+req GET "/v1/dossiers/$J101D" "$T_INSTR"
+python3 - "$WORK/resp" <<'PY' && ok "DS 101's DGFiP job done and verified; api.token.live passed (client credentials)" || nok "DS 101's job: $(head -c 600 "$WORK/resp")"
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert j["state"] == "done" and j["verdict"] == "verified", j["state"]
+st = {c["id"]: c["status"] for s in j["report"]["integrations"] for c in s["checks"]}
+assert st.get("api.token.live") == "pass", st
+PY
 state
 : >"$WORK/leaks"
 for f in "$WORK/daemon.log" "$WORK/daemon.out" "$WORK"/jobs.sqlite* "$WORK/state.json" "$WORK/ds.out" "$L"/*.jsonl "$L"/evidence/*; do
-	[ -f "$f" ] && { grep -q -F "$TOK" "$f" || grep -q -F "$STAGING" "$f"; } && echo "$f" >>"$WORK/leaks"
+	[ -f "$f" ] && { grep -q -F "$TOK" "$f" || grep -q -F "$STAGING" "$f" || grep -q -F "$DG_SECRET" "$f"; } && echo "$f" >>"$WORK/leaks"
 done
-[ ! -s "$WORK/leaks" ] && ok "DS 104's token in no log, store, annotation nor ledger" || nok "the token leaked into: $(cat "$WORK/leaks")"
+[ ! -s "$WORK/leaks" ] && ok "DS 104's token and DS 101's DGFiP secret in no log, store, annotation nor ledger" || nok "a secret leaked into: $(cat "$WORK/leaks")"
+DGSHA=$(printf '%s' "$DG_SECRET" | sha256sum | cut -d' ' -f1)
+grep -q "$DGSHA" "$WORK"/jobs.sqlite* && ok "the store keeps the DGFiP secret's SHA-256 only" || nok "no credential_sha256 of the DGFiP secret in the store"
+# DS 101 back to FranceConnect (its login still without nonce): checked
+# again, failed, for the auto_instruction part below.
+ctl '{"touch": {"number": 101, "label": "Type d'"'"'intégration", "value": "FranceConnect"}}'
+wait_for 30 text_has RG9zc2llci0101 "échouée" && ok "DS 101 back to FranceConnect: checked again" || nok "DS 101 back: '$(text_of RG9zc2llci0101)'"
 TOKSHA=$(printf '%s' "$TOK" | sha256sum | cut -d' ' -f1)
 grep -q "$TOKSHA" "$WORK"/jobs.sqlite* && ok "the store keeps the token's SHA-256 only" || nok "no credential_sha256 in the store"
 daemon_stop || nok "the daemon did not stop cleanly"

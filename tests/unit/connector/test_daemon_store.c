@@ -442,8 +442,8 @@ test_ds_supersede(void **state)
 	assert_int_equal(attached, 1);
 	assert_int_equal(store_claim(st, &job, &got, &err), RC_OK);
 	assert_int_equal(got, 1);
-	assert_int_equal(store_finish(st, &job, "done", "failed", "{}", NULL,
-	                     NULL, &err),
+	assert_int_equal(
+	    store_finish(st, &job, "done", "failed", "{}", NULL, NULL, &err),
 	    RC_OK);
 	store_job_cleanup(&job);
 	assert_int_equal(store_submit_awaiting(st, "kc", "{\"w\":4}", "DS-1-7",
@@ -1231,6 +1231,16 @@ test_screen_api_credential(void **state)
 	free(canon);
 	dossier_free(d);
 
+	/* Neither the client id nor its secret (a DS dossier waiting for
+	 * them): DataPass checks only; the secret without the id: refused. */
+	api_ok("\"api\": \"api_impot_particulier\"", &canon, &d);
+	assert_null(d->integrations[1].oauth_client_id);
+	assert_string_equal(d->integrations[1].submitted_sha256, "");
+	free(canon);
+	dossier_free(d);
+	api_fails("\"api\": \"api_impot_particulier\", \"client_secret\": "
+	          "\"cs-9\"",
+	    "integrations[1].oauth_client_id: is required");
 	api_fails("\"api\": \"api_impot_particulier\", \"oauth_client_id\": "
 	          "\"oc\", \"token\": \"t\"",
 	    "integrations[1].token: api_impot_particulier takes its "

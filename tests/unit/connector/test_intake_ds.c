@@ -129,9 +129,58 @@ test_map_ok(void **state)
 	    json_array_get(json_object_get(j, "integrations"), 0),
 	    "client_id"));
 	assert_true(intake_ds_awaiting(d));
+	assert_false(intake_ds_awaiting_dgfip(d));
 	json_decref(j);
 	dossier_free(d);
 	d = NULL;
+	/* A DGFiP API: mapped without client id nor secret (both come to
+	 * the daemon), awaiting them; another API is refused. */
+	{
+		static const char *const kinds[][2] = {
+			{ "API Impôt particulier", "api_impot_particulier" },
+			{ "API R2P", "api_r2p" },
+			{ "api-ficoba", "api_ficoba" },
+		};
+		struct rc_buf b;
+		json_t *n2 = json_deep_copy(node(104)), *ch = NULL;
+		size_t i, k;
+
+		json_array_foreach(json_object_get(n2, "champs"), i,
+		    ch) if (strcmp(json_string_value(json_object_get(ch,
+		                       "label")),
+		                "Type d'intégration") == 0) break;
+		assert_non_null(ch);
+		for (k = 0; k < 3; k++) {
+			json_object_set_new(ch, "stringValue",
+			    json_string(kinds[k][0]));
+			if (intake_ds_map(n2, &m, &j, &d, &err) != RC_OK)
+				fail_msg("%s: %s", kinds[k][0], err.msg);
+			assert_string_equal(d->integrations[0].api,
+			    kinds[k][1]);
+			assert_null(d->integrations[0].oauth_client_id);
+			assert_true(intake_ds_awaiting(d));
+			assert_true(intake_ds_awaiting_dgfip(d));
+			json_decref(j);
+			dossier_free(d);
+			d = NULL;
+		}
+		rc_buf_init(&b, 4096);
+		assert_int_equal(intake_ds_waiting_text("https://r.example.fr/",
+		                     104, true, &b),
+		    RC_OK);
+		assert_non_null(strstr(b.data,
+		    "en attente des identifiants DGFiP (client_id et "
+		    "client_secret): déposez-les sur "
+		    "https://r.example.fr/#jeton-ds avec le numéro de dossier "
+		    "104"));
+		rc_buf_free(&b);
+		json_object_set_new(ch, "stringValue",
+		    json_string("API Droits CNAM"));
+		assert_int_equal(intake_ds_map(n2, &m, &j, &d, &err),
+		    RC_EINVAL);
+		assert_non_null(strstr(err.msg, "API Impôt particulier"));
+		json_decref(n2);
+	}
 	/* FranceConnect+ */
 	assert_int_equal(intake_ds_map(node(107), &m, &j, &d, &err), RC_OK);
 	assert_true(d->integrations[0].plus);
