@@ -217,17 +217,10 @@ req POST /v1/dossiers "$T_INSTR" "$WORK/tf.json"; expect_code "token_file: 400" 
 grep -q "integrations\[0\].token_file" "$WORK/resp" && ok "token_file named" || nok "$(cat "$WORK/resp")"
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); i=d["integrations"][0]; i["credential_sha256"]="0"*64; json.dump(d, open(sys.argv[2], "w"))' "$WORK/ok.json" "$WORK/cs.json"
 req POST /v1/dossiers "$T_INSTR" "$WORK/cs.json"; expect_code "credential_sha256 from the client: 400" 400
-# An API integration submitted without a credential rests on its DataPass
-# habilitation (api.token.live skip); with policy.require_api_token the
-# forfait is refused, "token_not_shown", and nothing enters the ledger.
-daemon_stop
-python3 - "$WORK/d.json" "$WORK/d-strict.json" <<'PY'
-import json, sys
-cfg = json.load(open(sys.argv[1]))
-cfg.setdefault("policy", {})["require_api_token"] = True
-json.dump(cfg, open(sys.argv[2], "w"), indent=2)
-PY
-daemon_start "$WORK/d-strict.json" || exit 1
+# An API integration submitted without a credential is verified on its
+# DataPass habilitation alone (api.token.live skip); policy.require_api_token
+# (true by default) refuses its forfait, "token_not_shown", and nothing
+# enters the ledger.
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["dossier_id"]="IT-API-NOTOKEN"; del d["integrations"][0]["token"]; json.dump(d, open(sys.argv[2], "w"))' "$WORK/ok.json" "$WORK/notoken.json"
 req POST /v1/dossiers "$T_INSTR" "$WORK/notoken.json"; expect_code "an API integration without a credential: 202" 202
 NID=$(jget '["id"]')
