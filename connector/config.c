@@ -189,6 +189,8 @@ static const struct cfg_directive directives[] = {
 	  "award only when a DataPass habilitation proves the integration is the collectivite's"),
 	D("policy.require_conformance", CFG_BOOL, require_conformance, 0, 0, "false", 0,
 	  "award FranceConnect only with a passed conformance report (verify --conformance)"),
+	D("policy.require_api_token", CFG_BOOL, require_api_token, 0, 0, "true", 0,
+	  "award the API forfait only when a live production credential was shown (api.token.live passed)"),
 	D("policy.conformance_max_age_days", CFG_INT, conformance_max_age_days, 1, 3650, "30", 0,
 	  "refuse a conformance report whose run ended more than this many days ago"),
 	D("policy.window_start", CFG_DATE, window_start, 0, 0, NULL, 0,

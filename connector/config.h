@@ -118,6 +118,7 @@ struct cfg {
 	long long envelope_cents; /* 0: no envelope */
 	int require_habilitation; /* awards need a passing DataPass check */
 	int require_conformance;  /* FC awards need a passed conformance */
+	int require_api_token;    /* API awards need a live credential */
 	char *window_start;       /* "YYYY-MM-DD" (UTC, inclusive) or NULL */
 	char *window_end;         /* "YYYY-MM-DD" (UTC, inclusive) or NULL */
 	time_t window_start_t;    /* 00:00:00Z of window_start, or 0 */

@@ -17,7 +17,7 @@ static const char *const code_names[PAYABLE__MAX] = { "yes", "already_awarded",
 	"checks_failed", "inconclusive", "not_production",
 	"habilitation_not_checked", "habilitation_not_confirmed",
 	"second_of_kind", "credential_conflict", "policy", "unlinked",
-	"no_bank_details", "conformance_not_passed" };
+	"no_bank_details", "conformance_not_passed", "token_not_shown" };
 
 const char *
 payable_code_str(enum payable_code c)
@@ -179,7 +179,7 @@ decide_one(const struct dossier *d, const struct report_section *sec,
 {
 	struct policy_decision dec;
 	enum verdict v = report_section_verdict(sec);
-	enum check_status hab;
+	enum check_status hab, live;
 	const char *what;
 	int k;
 
@@ -243,6 +243,23 @@ decide_one(const struct dossier *d, const struct report_section *sec,
 			    hab == CHECK__MAX ? "absent"
 			                      : check_status_str(hab));
 		}
+		return;
+	}
+	/*
+	 * policy.require_api_token: a habilitation says the collectivité may
+	 * call the API, not that it does; only a live production credential
+	 * shown to raccord (api.token.live passed) proves the connection.
+	 */
+	live = report_check_status(sec, "api.token.live");
+	if (o->require_api_token && p->kind == POLICY_KIND_API &&
+	    v == VERDICT_VERIFIED && live != CHECK_PASS) {
+		p->code = PAYABLE_NO_LIVE_TOKEN;
+		snprintf(p->reason, sizeof(p->reason),
+		    "verified on the DataPass habilitation alone, but "
+		    "policy.require_api_token is true and no live production "
+		    "credential was shown (check api.token.live: %s): give "
+		    "the integration's token or client credentials",
+		    live == CHECK__MAX ? "absent" : check_status_str(live));
 		return;
 	}
 	/*

@@ -48,6 +48,7 @@ enum payable_code {
 	PAYABLE_UNLINKED,               /* "unlinked": internal, fails closed */
 	PAYABLE_NO_BANK_DETAILS,        /* "no_bank_details": no paiement */
 	PAYABLE_NO_CONFORMANCE,         /* "conformance_not_passed" */
+	PAYABLE_NO_LIVE_TOKEN,          /* "token_not_shown" */
 	PAYABLE__MAX
 };
 
@@ -58,6 +59,7 @@ struct payable_opts {
 	time_t now;
 	int64_t approve_seq;     /* --approve-shared-credential, or -1 */
 	int require_conformance; /* policy.require_conformance */
+	int require_api_token;   /* policy.require_api_token */
 	/* Why the dossier's conformance did not pass (borrowed; see
 	   payable_conformance), or NULL when it passed. */
 	const char *conformance_fail;

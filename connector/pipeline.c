@@ -359,6 +359,7 @@ pipeline_payable_opts(const struct pipeline *pl, struct policy *p, time_t now,
 	o->now = now;
 	o->approve_seq = -1;
 	o->require_conformance = pl->cfg->require_conformance;
+	o->require_api_token = pl->cfg->require_api_token;
 	o->conformance_fail = "no conformance report was given (raccord "
 	                      "verify --conformance FILE)";
 }

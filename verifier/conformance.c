@@ -719,15 +719,19 @@ basic_is_exact(struct MHD_Connection *conn, const char *user, const char *pass)
 	unsigned char *plain = NULL, *enc = NULL;
 	int same = 0;
 
-	if (h == NULL || strncmp(h, "Basic ", 6) != 0 || n > INT_MAX / 2 ||
-	    (plain = rc_malloc(n)) == NULL ||
+	/* RFC 7235 §2.1: the scheme is case-insensitive, then one or more
+	 * spaces. */
+	if (h == NULL || strncasecmp(h, "Basic", 5) != 0 || h[5] != ' ' ||
+	    n > INT_MAX / 2 || (plain = rc_malloc(n)) == NULL ||
 	    (enc = rc_malloc(4 * ((n + 2) / 3) + 1)) == NULL)
 		goto out;
+	for (h += 5; *h == ' '; h++)
+		;
 	memcpy(plain, user, ul);
 	plain[ul] = ':';
 	memcpy(plain + ul + 1, pass, pl);
 	EVP_EncodeBlock(enc, plain, (int)n);
-	same = strcmp((const char *)enc, h + 6) == 0;
+	same = strcmp((const char *)enc, h) == 0;
 out:
 	if (plain != NULL)
 		rc_free_secret(plain, n);

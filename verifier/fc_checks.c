@@ -151,6 +151,7 @@ struct fc_state {
 	char button_why[1024];
 	struct fc_seen button_ans; /* the button page's answer */
 	struct fc_seen login_ans;  /* the first hop of fetch 0 */
+	int login_first_seen;      /* that hop came (kept or not) */
 	/* phase 2: the provider flow, in the capturing fetch's cookie jar */
 	const struct fc_fetch *prov_from; /* borrowed from fetch[] */
 	int accept_hops;
@@ -612,7 +613,10 @@ on_login_hop(struct probe *p, struct probe_res *res, void *arg)
 	 * the same request as the button page's or the post-logout URL's
 	 * when the dossier names the same URL, so those checks read it.
 	 */
-	if (f->idx == 0 && !f->fc->login_ans.have) {
+	if (f->idx == 0 && !f->fc->login_first_seen) {
+		/* Only the first hop: when keeping it fails (memory), a
+		 * later hop (FranceConnect's) must not stand in for it. */
+		f->fc->login_first_seen = 1;
 		answer_keep(&f->fc->login_ans, res, exch);
 		if (f->fc->button_via_login)
 			button_page_take(f->fc, res, exch);

@@ -23,7 +23,8 @@ int
 ratelimit_take(struct ratelimit *rl, const char *key, long long limit,
     long long window, long long now, long long *retry_after)
 {
-	struct ratelimit_slot *s, *hit = NULL, *victim = NULL;
+	struct ratelimit_slot *s, *hit = NULL, *free_s = NULL, *oldest = NULL,
+	                          *unblocked = NULL;
 	size_t i;
 	int allowed = 1;
 
@@ -33,37 +34,47 @@ ratelimit_take(struct ratelimit *rl, const char *key, long long limit,
 	pthread_mutex_lock(&rl->mu);
 	for (i = 0; i < RATELIMIT_SLOTS; i++) {
 		s = &rl->slot[i];
-		if (s->key[0] != '\0' &&
-		    strncmp(s->key, key, RATELIMIT_KEY_MAX) == 0) {
+		if (s->key[0] == '\0' || now - s->start >= window) {
+			/* Free, or its window is over: nothing to keep. */
+			if (free_s == NULL)
+				free_s = s;
+			continue;
+		}
+		if (strncmp(s->key, key, RATELIMIT_KEY_MAX) == 0) {
 			hit = s;
 			break;
 		}
-		/* A free slot, else the one whose window started first. */
-		if (victim == NULL || victim->key[0] != '\0') {
-			if (s->key[0] == '\0' || now - s->start >= window ||
-			    victim == NULL || s->start < victim->start)
-				victim = s;
+		if (oldest == NULL || s->start < oldest->start)
+			oldest = s;
+		if (s->count < s->limit &&
+		    (unblocked == NULL || s->start < unblocked->start))
+			unblocked = s;
+	}
+	if (hit == NULL && free_s == NULL) {
+		/*
+		 * Full of open windows.  The daemon's table forgets the one
+		 * that started first; a keep_open table forgets only a key
+		 * still under its limit (it merely gets a fresh window), and
+		 * when every key is at its limit the new key waits for the
+		 * first window to end: a flood of new keys never frees a key
+		 * that is being held back.
+		 */
+		free_s = rl->keep_open ? unblocked : oldest;
+		if (free_s == NULL) {
+			*retry_after = oldest->start + window - now;
+			if (*retry_after < 1)
+				*retry_after = 1;
+			pthread_mutex_unlock(&rl->mu);
+			return 0;
 		}
 	}
-	if (hit == NULL && rl->keep_open && victim->key[0] != '\0' &&
-	    now - victim->start < window) {
-		/* Full of open windows: the new key waits for the first end. */
-		*retry_after = victim->start + window - now;
-		if (*retry_after < 1)
-			*retry_after = 1;
-		pthread_mutex_unlock(&rl->mu);
-		return 0;
-	}
 	if (hit == NULL) {
-		hit = victim;
+		hit = free_s;
 		snprintf(hit->key, sizeof(hit->key), "%s", key);
 		hit->start = now;
 		hit->count = 0;
 	}
-	if (now - hit->start >= window) {
-		hit->start = now;
-		hit->count = 0;
-	}
+	hit->limit = limit;
 	if (hit->count >= limit) {
 		allowed = 0;
 		*retry_after = hit->start + window - now;

@@ -6,9 +6,11 @@
  * When it is full of open windows, a table made with keep_open 0 forgets
  * the key whose window started first (the daemon's table: its keys are
  * token names and SIRENs of authenticated callers); one made with
- * keep_open 1 never forgets an open window and refuses the new key until
- * one ends (the self-check page's table: its keys are strangers'
- * addresses, and a flood of them must not reset anyone's count).
+ * keep_open 1 forgets only a key still under its limit (the oldest such),
+ * never one at its limit, and when every key is at its limit refuses the
+ * new key until a window ends (the public pages' tables: their keys are
+ * strangers' addresses, and a flood of them must neither reset the count
+ * of a key being held back nor lock everyone else out).
  * Thread-safe.
  */
 #ifndef RC_CONNECTOR_DAEMON_RATELIMIT_H
@@ -23,6 +25,7 @@ struct ratelimit_slot {
 	char key[RATELIMIT_KEY_MAX + 1];
 	long long start; /* monotonic seconds */
 	long long count;
+	long long limit; /* of the last take: is the key held back? */
 };
 
 struct ratelimit {

@@ -217,6 +217,21 @@ req POST /v1/dossiers "$T_INSTR" "$WORK/tf.json"; expect_code "token_file: 400" 
 grep -q "integrations\[0\].token_file" "$WORK/resp" && ok "token_file named" || nok "$(cat "$WORK/resp")"
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); i=d["integrations"][0]; i["credential_sha256"]="0"*64; json.dump(d, open(sys.argv[2], "w"))' "$WORK/ok.json" "$WORK/cs.json"
 req POST /v1/dossiers "$T_INSTR" "$WORK/cs.json"; expect_code "credential_sha256 from the client: 400" 400
+# An API integration submitted without a credential is verified on its
+# DataPass habilitation alone (api.token.live skip); policy.require_api_token
+# (true by default) refuses its forfait, "token_not_shown", and nothing
+# enters the ledger.
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["dossier_id"]="IT-API-NOTOKEN"; del d["integrations"][0]["token"]; json.dump(d, open(sys.argv[2], "w"))' "$WORK/ok.json" "$WORK/notoken.json"
+req POST /v1/dossiers "$T_INSTR" "$WORK/notoken.json"; expect_code "an API integration without a credential: 202" 202
+NID=$(jget '["id"]')
+wait_done "$NID"
+[ "$(jget '["verdict"]')" = verified ] && ok "verified on the habilitation alone" || nok "no-token verdict: $(jget '["verdict"]') $(jget '["error"]')"
+n0=$(grep -c '"op":"award"' "$L/entries.jsonl")
+req POST "/v1/dossiers/$NID/verify" "$T_INSTR"; expect_code "verify the tokenless job: 202" 202
+award_wait "$NID"
+[ "$(jget '["award"]["decisions"][0]["payable"]')" = token_not_shown ] && [ "$(jget '["award"]["decisions"][0]["outcome"]')" = refused ] &&
+	ok "policy.require_api_token: refused, token_not_shown" || nok "require_api_token: $(head -c 600 "$WORK/resp")"
+[ "$(grep -c '"op":"award"' "$L/entries.jsonl")" = "$n0" ] && ok "nothing awarded without a live credential" || nok "entries: $(tail -1 "$L/entries.jsonl")"
 kill -TERM "$DPID"; wait "$DPID"; rc=$?; DPID=
 [ $rc = 0 ] && ok "SIGTERM: exit 0" || nok "SIGTERM: exit $rc"
 if grep -q "Sanitizer\|runtime error" "$WORK/daemon.log"; then

@@ -3,8 +3,9 @@
  * The daemon's fixed-window rate limits (connector/daemon/ratelimit.h):
  * a key gets `limit` events per window and then a Retry-After until the
  * window ends; a full table forgets its oldest window (keep_open 0, the
- * API's table) or refuses new keys until a window ends (keep_open 1, the
- * self-check page's table, whose keys are strangers' addresses).
+ * API's table) or, keep_open 1 (the public pages' tables, whose keys are
+ * strangers' addresses), only a key still under its limit, and refuses
+ * new keys when every key is at its limit.
  */
 #include <stdarg.h> /* cmocka 1.1 needs these four first */
 #include <stddef.h>
@@ -92,19 +93,34 @@ test_keep_open(void **state)
 {
 	struct ratelimit *rl = table(1);
 	long long retry = 0;
+	char key[32];
+	size_t i;
 
 	(void)state;
-	fill(rl);
+	fill(rl); /* every key once, under its limit of 2 */
 	assert_true(ratelimit_take(rl, "addr:0", 2, 3600, 2000, &retry));
 	assert_false(ratelimit_take(rl, "addr:0", 2, 3600, 2000, &retry));
-	/* A flood of new keys is refused, and addr:0 keeps its count. */
+	/* A new key takes the place of the oldest key still under its
+	 * limit (addr:1), never of addr:0, which is held back. */
+	assert_true(ratelimit_take(rl, "new", 2, 3600, 2000, &retry));
+	assert_false(ratelimit_take(rl, "addr:0", 2, 3600, 2000, &retry));
+	done(rl);
+
+	/* Every key at its limit: a new key waits for the first window to
+	 * end (addr:0's, from 100), and no held key is forgotten. */
+	rl = table(1);
+	fill(rl);
+	for (i = 0; i < RATELIMIT_SLOTS; i++) {
+		snprintf(key, sizeof(key), "addr:%zu", i);
+		assert_true(ratelimit_take(rl, key, 2, 3600, 2000, &retry));
+	}
 	assert_false(ratelimit_take(rl, "new", 2, 3600, 2000, &retry));
 	assert_int_equal(retry, 100 + 3600 - 2000);
 	assert_false(ratelimit_take(rl, "new2", 2, 3600, 2000, &retry));
 	assert_false(ratelimit_take(rl, "addr:0", 2, 3600, 2000, &retry));
-	/* Known keys still count. */
-	assert_true(ratelimit_take(rl, "addr:5", 2, 3600, 2000, &retry));
-	/* Once the oldest window (addr:0, from 100) ends, its slot is free. */
+	assert_false(ratelimit_take(rl, "addr:5", 2, 3600, 2000, &retry));
+	/* addr:0's window ends: its slot is free again. */
+	assert_true(ratelimit_take(rl, "new", 2, 3600, 3700, &retry));
 	assert_true(ratelimit_take(rl, "new", 2, 3600, 3700, &retry));
 	assert_false(ratelimit_take(rl, "new2", 2, 3600, 3700, &retry));
 	done(rl);

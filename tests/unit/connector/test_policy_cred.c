@@ -554,6 +554,67 @@ test_require_conformance(void **state)
 	dossier_free(d);
 }
 
+/*
+ * policy.require_api_token: an API section verified on its habilitation
+ * alone (api.token.live skipped, no credential given) is refused
+ * "token_not_shown"; one whose credential was shown live is payable; the
+ * FranceConnect section is unaffected; off, the habilitation suffices.
+ */
+static void
+test_require_api_token(void **state)
+{
+	struct dossier *d = NULL;
+	struct report *rep;
+	struct report_section *sec;
+	struct payable out[2];
+	struct payable_opts o;
+	struct policy p;
+	struct rc_err err = { 0 };
+
+	(void)state;
+	assert_int_equal(
+	    dossier_parse(dossier_json, strlen(dossier_json), "t", &d, &err),
+	    RC_OK);
+	policy_defaults(&p);
+	memset(&o, 0, sizeof(o));
+	o.policy = &p;
+	o.approve_seq = -1;
+	o.require_api_token = 1;
+	/* No credential: api.token.live skipped, the habilitation passed. */
+	assert_non_null(rep = report_new("DP-1"));
+	section(rep, "franceconnect", "integrations[0]", CHECK_PASS, NULL);
+	assert_non_null(
+	    sec = report_section_add(rep, "api", "integrations[2]"));
+	assert_int_equal(
+	    report_section_set(sec, "integration", "integrations[2]"), RC_OK);
+	assert_int_equal(report_check(sec, "api.token.live", CHECK_SKIP, 0,
+	                     NULL, 0, "no token"),
+	    RC_OK);
+	assert_int_equal(report_check(sec, "api.habilitation", CHECK_PASS, 0,
+	                     NULL, 0, "hab"),
+	    RC_OK);
+	assert_int_equal(payable_dossier(d, rep, &o, NULL, out, &err), RC_OK);
+	assert_int_equal(out[0].code, PAYABLE_YES); /* FranceConnect */
+	assert_int_equal(out[1].code, PAYABLE_NO_LIVE_TOKEN);
+	assert_string_equal(payable_code_str(out[1].code), "token_not_shown");
+	assert_non_null(strstr(out[1].reason, "policy.require_api_token"));
+	assert_non_null(strstr(out[1].reason, "api.token.live: skip"));
+	/* Off: the habilitation alone pays, as the reference's recipe. */
+	o.require_api_token = 0;
+	assert_int_equal(payable_dossier(d, rep, &o, NULL, out, &err), RC_OK);
+	assert_int_equal(out[1].code, PAYABLE_YES);
+	report_free(rep);
+	/* A live credential shown: payable with the rule on. */
+	o.require_api_token = 1;
+	assert_non_null(rep = report_new("DP-1"));
+	section(rep, "franceconnect", "integrations[0]", CHECK_PASS, NULL);
+	section(rep, "api", "integrations[2]", CHECK_PASS, CRED_X);
+	assert_int_equal(payable_dossier(d, rep, &o, NULL, out, &err), RC_OK);
+	assert_int_equal(out[1].code, PAYABLE_YES);
+	report_free(rep);
+	dossier_free(d);
+}
+
 int
 main(void)
 {
@@ -565,6 +626,7 @@ main(void)
 		cmocka_unit_test(test_payable_dossier),
 		cmocka_unit_test(test_failed_first_of_kind),
 		cmocka_unit_test(test_require_conformance),
+		cmocka_unit_test(test_require_api_token),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
