@@ -311,6 +311,7 @@ test_migrate_from_v4(void **state)
 	store_close(st);
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db,
+	                     "DROP TRIGGER ds_supersede;"
 	                     "DROP TRIGGER jobs_queue_insert;"
 	                     "DROP TRIGGER jobs_queue_requeue;"
 	                     "DROP INDEX jobs_queue;"
