@@ -215,7 +215,7 @@ with_cred(const char *dossier, const struct ds_cred_in *c, char **body,
 	if (rc == RC_OK && *apis > 0 &&
 	    (*body = json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS)) == NULL)
 		rc = RC_ENOMEM;
-	/* Known limit (docs/api.md): jansson frees its copy unwiped. */
+	/* jansson frees its copies through rc_free_wiped (common/json.c). */
 	json_decref(root);
 	return rc;
 }
@@ -240,14 +240,17 @@ attach(struct daemon *dm, long long number, const char *jid, const char *body,
 		o = errs.n > 0 ? DS_CRED_BAD : DS_CRED_ERROR;
 		goto out;
 	}
+	/*
+	 * Under the gate the worker cannot claim the job: the store first
+	 * (it may refuse: a check started or verified meanwhile), and only
+	 * once it took the new dossier is the old credential dropped for
+	 * the new one.  Two credentials at once: the second finds the job
+	 * queued and changes nothing.
+	 */
 	vault_gate(dm->vault, 1);
-	vault_drop(dm->vault, jid); /* a token given before, for a check
-	                               that failed: this one replaces it */
-	if (vault_put(dm->vault, jid, d, time(NULL)) != RC_OK ||
-	    store_credential_attach(dm->store, jid, canon, award, &attached,
+	if (store_credential_attach(dm->store, jid, canon, award, &attached,
 	        &err) != RC_OK ||
 	    !attached) {
-		vault_drop(dm->vault, jid);
 		vault_gate(dm->vault, 0);
 		if (err.msg[0] != '\0') {
 			log_error("intake=ds dossier=%lld job=%s: %s", number,
@@ -258,14 +261,20 @@ attach(struct daemon *dm, long long number, const char *jid, const char *body,
 			o = DS_CRED_ERROR;
 		} else {
 			snprintf(why, n,
-			    "DS dossier %lld: its check started meanwhile; "
-			    "nothing was done, send the token again once it "
-			    "ended",
+			    "DS dossier %lld: its check started or passed "
+			    "meanwhile; nothing was done",
 			    number);
 			o = DS_CRED_CONFLICT;
 		}
 		goto out;
 	}
+	vault_drop(dm->vault, jid); /* a credential given before, for a
+	                               check that did not pass */
+	if (vault_put(dm->vault, jid, d, time(NULL)) != RC_OK)
+		/* The job runs and ends asking for the credential again. */
+		log_error("intake=ds dossier=%lld job=%s: the credential "
+		          "could not be held (memory)",
+		    number, jid);
 	vault_gate(dm->vault, 0);
 	worker_kick(dm);
 out:
@@ -369,6 +378,15 @@ ds_credential_give(struct daemon *dm, long long number,
 		snprintf(why, n,
 		    "DS dossier %lld is being checked; send the token again "
 		    "once the check ended (its annotation will say)",
+		    number);
+		o = DS_CRED_CONFLICT;
+	} else if (strcmp(state, "verified") == 0) {
+		/* A stranger knowing the number must not replace a good
+		 * credential and turn the result into a failure. */
+		snprintf(why, n,
+		    "DS dossier %lld was verified with the credential given "
+		    "before and waits for the instructor: no new one is "
+		    "taken",
 		    number);
 		o = DS_CRED_CONFLICT;
 	} else if (with_cred(dossier, c, &body, &apis, &dgfip, api) != RC_OK) {

@@ -575,14 +575,17 @@ store_credential_attach(struct store *st, const char *id, const char *dossier,
 	*attached = 0;
 	pthread_mutex_lock(&st->mu);
 	/*
-	 * One statement: only a job that waits, or ended without running
-	 * (queued or running: refused), whose award is still the one the
-	 * caller judged (IS: NULL included).
+	 * One statement: only a job that waits, or whose last run did not
+	 * verify (queued or running: refused; a verified result waiting for
+	 * the instructor is never replaced by a stranger's credential; a
+	 * run that ended in error may take one), whose award is still the
+	 * one the caller judged (IS: NULL included).
 	 */
 	if (sqlite3_prepare_v2(st->db,
 	        "UPDATE jobs SET dossier = ?2, state = 'queued', error = NULL,"
-	        " updated = ?4 WHERE id = ?1 AND state IN"
-	        " ('awaiting_credential', 'done', 'error') AND award IS ?3",
+	        " updated = ?4 WHERE id = ?1 AND (state = "
+	        "'awaiting_credential' OR state = 'error' OR (state = 'done'"
+	        " AND verdict IS NOT 'verified')) AND award IS ?3",
 	        -1, &s, NULL) != SQLITE_OK) {
 		rc = dberr(st, err, "credential");
 		goto out;
@@ -614,8 +617,10 @@ store_credential_target(struct store *st, const char *id, char **dossier,
 	state[0] = '\0';
 	pthread_mutex_lock(&st->mu);
 	if (sqlite3_prepare_v2(st->db,
-	        "SELECT dossier, award, state FROM jobs WHERE id = ?", -1, &s,
-	        NULL) != SQLITE_OK) {
+	        "SELECT dossier, award, CASE WHEN state = 'done' AND verdict ="
+	        " 'verified' THEN 'verified' ELSE state END FROM jobs"
+	        " WHERE id = ?",
+	        -1, &s, NULL) != SQLITE_OK) {
 		rc = dberr(st, err, "get");
 		goto out;
 	}

@@ -95,7 +95,8 @@ enum rc_code store_credential_attach(struct store *st, const char *id,
 
 /*
  * Job id's stored dossier and award (JSON texts, rc_free; award NULL when
- * none) and state; state "" and both NULL when there is no such job.
+ * none) and state, "verified" for a done job whose run verified; state ""
+ * and both NULL when there is no such job.
  */
 enum rc_code store_credential_target(struct store *st, const char *id,
     char **dossier, char **award, char state[24], struct rc_err *err);

@@ -352,7 +352,7 @@ test_awaiting_credential(void **state)
 	assert_int_equal(store_claim(st, &job, &got, &err), RC_OK);
 	assert_string_equal(job.id, a);
 	assert_string_equal(job.dossier, "{\"w\":2}");
-	assert_int_equal(store_finish(st, &job, "done", "verified", "{}", NULL,
+	assert_int_equal(store_finish(st, &job, "done", "failed", "{}", NULL,
 	                     "{\"decisions\":[]}", &err),
 	    RC_OK);
 	store_job_cleanup(&job);
@@ -371,6 +371,25 @@ test_awaiting_credential(void **state)
 	    RC_OK);
 	assert_int_equal(attached, 1);
 	assert_string_equal(state_of(st, a, &j), "queued");
+	/* Verified, waiting for the instructor: a credential (a stranger's,
+	 * the route is public) never replaces the one it verified with
+	 * (review finding). */
+	assert_int_equal(store_claim(st, &job, &got, &err), RC_OK);
+	assert_string_equal(job.id, a);
+	assert_int_equal(
+	    store_finish(st, &job, "done", "verified", "{}", NULL, award, &err),
+	    RC_OK);
+	store_job_cleanup(&job);
+	rc_free(dossier);
+	rc_free(award);
+	assert_int_equal(
+	    store_credential_target(st, a, &dossier, &award, st_, &err), RC_OK);
+	assert_string_equal(st_, "verified");
+	assert_int_equal(
+	    store_credential_attach(st, a, "{\"w\":5}", award, &attached, &err),
+	    RC_OK);
+	assert_int_equal(attached, 0);
+	assert_string_equal(state_of(st, a, &j), "done");
 	rc_free(dossier);
 	rc_free(award);
 	assert_int_equal(
