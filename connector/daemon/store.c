@@ -32,12 +32,13 @@ struct store {
 	/* daemon.recheck_interval_s (store_recheck_setup); 0: no schedule. */
 	long long recheck_interval;
 	/* The hot paths' statements, prepared once (kept()). */
-	sqlite3_stmt *kept[8];
+	sqlite3_stmt *kept[10];
 };
 
 /*
  * Statements prepared once and kept for the store's life: those of every
- * job (claim, finish) and of every GET of a job, plus the two switches
+ * job (claim, finish, the worker loop's queries for conformance jobs and
+ * due re-checks) and of every GET of a job, plus the two switches
  * of the commit's durability (docs/operations.md, "The job store's
  * commits").
  */
@@ -49,6 +50,8 @@ enum store_kept {
 	KEPT_GET,
 	KEPT_SYNC_NORMAL,
 	KEPT_SYNC_FULL,
+	KEPT_CONF_CLAIM,  /* asked between any two jobs */
+	KEPT_RECHECK_DUE, /* asked between any two jobs */
 	KEPT__MAX
 };
 
@@ -1639,14 +1642,13 @@ store_conf_claim(struct store *st, char id[STORE_ID_LEN + 1],
 	*got = 0;
 	*registration = *dossier = NULL;
 	pthread_mutex_lock(&st->mu);
-	if (sqlite3_prepare_v2(st->db,
-	        "UPDATE conformance SET state = 'running', updated = ?1"
-	        " WHERE job_id = (SELECT c.job_id FROM conformance c"
-	        "  JOIN jobs j ON j.id = c.job_id WHERE c.state = 'queued'"
-	        "  ORDER BY c.updated, j.n LIMIT 1)"
-	        " RETURNING job_id, registration,"
-	        "  (SELECT dossier FROM jobs WHERE id = job_id)",
-	        -1, &s, NULL) != SQLITE_OK) {
+	if ((s = kept(st, KEPT_CONF_CLAIM,
+	         "UPDATE conformance SET state = 'running', updated = ?1"
+	         " WHERE job_id = (SELECT c.job_id FROM conformance c"
+	         "  JOIN jobs j ON j.id = c.job_id WHERE c.state = 'queued'"
+	         "  ORDER BY c.updated, j.n LIMIT 1)"
+	         " RETURNING job_id, registration,"
+	         "  (SELECT dossier FROM jobs WHERE id = job_id)")) == NULL) {
 		rc = dberr(st, err, "conformance claim");
 		goto out;
 	}
@@ -1674,7 +1676,7 @@ store_conf_claim(struct store *st, char id[STORE_ID_LEN + 1],
 		rc = dberr(st, err, "conformance claim");
 	}
 out:
-	sqlite3_finalize(s);
+	kept_done(s);
 	store_unlock(st);
 	return rc;
 }
@@ -1875,21 +1877,6 @@ recheck_host(const char *dossier, char *host, size_t n)
 }
 
 static long long
-count1_at(struct store *st, const char *sql, long long arg)
-{
-	sqlite3_stmt *s = NULL;
-	long long n = -1;
-
-	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) == SQLITE_OK) {
-		sqlite3_bind_int64(s, 1, arg);
-		if (sqlite3_step(s) == SQLITE_ROW)
-			n = sqlite3_column_int64(s, 0);
-	}
-	sqlite3_finalize(s);
-	return n;
-}
-
-static long long
 count1(struct store *st, const char *sql, const char *arg)
 {
 	sqlite3_stmt *s = NULL;
@@ -1995,16 +1982,22 @@ enum rc_code
 store_recheck_tick(struct store *st, long long now, long long per_host,
     long long queue_max, long long *queued, struct rc_err *err)
 {
-	sqlite3_stmt *s = NULL, *u = NULL, *b = NULL;
+	sqlite3_stmt *s = NULL, *u = NULL, *b = NULL, *d;
 	enum rc_code rc = RC_OK;
 	long long room, busy;
 	const char *host;
-	int began = 0, r;
+	int began = 0, r, due;
 
 	*queued = 0;
 	pthread_mutex_lock(&st->mu);
 	/* Nothing due (nearly always): this one indexed query. */
-	if (count1_at(st, "SELECT EXISTS (SELECT 1" RECHECK_DUE ")", now) != 1)
+	if ((d = kept(st, KEPT_RECHECK_DUE,
+	         "SELECT EXISTS (SELECT 1" RECHECK_DUE ")")) == NULL)
+		goto out;
+	sqlite3_bind_int64(d, 1, now);
+	due = sqlite3_step(d) == SQLITE_ROW && sqlite3_column_int64(d, 0) == 1;
+	kept_done(d);
+	if (!due)
 		goto out;
 	if ((rc = exec(st, "BEGIN IMMEDIATE", err)) != RC_OK)
 		goto out;
