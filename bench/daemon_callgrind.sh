@@ -5,6 +5,14 @@
 # per portal within 10 % of the CLI").  Run by hand, never in CI.
 #
 #   BUILD=build N=50 sh bench/daemon_callgrind.sh
+#   SEQ=1 BUILD=build N=20 sh bench/daemon_callgrind.sh
+#
+# SEQ=1: each POST waits until the job before it is finished (read from
+# the daemon's log, so the wait adds nothing to the count): dossiers
+# arriving one at a time, each job its own verifier run, the case of
+# daemon_bench.sh's "POSTs in a row" phase when the worker keeps up.
+# FC_DISC_AGE=S sets daemon.fc_discovery_max_age_s (0: the discovery
+# document fetched by every run, as before it was kept).
 #
 # The daemon runs under callgrind with instrumentation off until it listens;
 # instrumentation is switched on (callgrind_control -i on) just before the
@@ -38,7 +46,7 @@ TOK=bench-instructor-token-1d5c
 "$RACCORD" keygen bench.example/raccord/v1 --key "$WORK/k.pem" --vkey "$WORK/k.vkey" >/dev/null 2>&1 || exit 1
 "$RACCORD" ledger init "$WORK/ledger" --key "$WORK/k.pem" --vkey "$WORK/k.vkey" >/dev/null 2>&1 || exit 1
 python3 - "$WORK/cfg.json" "$WORK/d.json" "$PORT" "$WORK" "$TOK" <<'PY'
-import hashlib, json, sys
+import hashlib, json, os, sys
 base, out, port, work, tok = sys.argv[1:6]
 cfg = json.load(open(base))
 cfg["daemon"] = {"listen": "127.0.0.1:%s" % port, "store": work + "/jobs.sqlite",
@@ -46,6 +54,8 @@ cfg["daemon"] = {"listen": "127.0.0.1:%s" % port, "store": work + "/jobs.sqlite"
                              "sha256": hashlib.sha256(tok.encode()).hexdigest()}],
                  "queue_max": 100000, "max_connections": 1024,
                  "rate_per_token_min": 0, "rate_per_siren_hour": 0}
+if os.environ.get("FC_DISC_AGE"):
+    cfg["daemon"]["fc_discovery_max_age_s"] = int(os.environ["FC_DISC_AGE"])
 cfg["ledger"] = {"dir": work + "/ledger", "key_file": work + "/k.pem"}
 json.dump(cfg, open(out, "w"), indent=2)
 PY
@@ -107,6 +117,13 @@ while [ $i -lt "$N" ]; do
 	curl -s -o /dev/null -H "Authorization: Bearer $TOK" -H "Content-Type: application/json" \
 		--data-binary "@$WORK/post/$i.json" "$BASE/v1/dossiers"
 	i=$((i + 1))
+	if [ "${SEQ:-0}" = 1 ]; then
+		k=0
+		until [ "$(grep -c ' state=done verdict=\| state=error verdict=' "$WORK/daemon.log")" -ge $i ]; do
+			k=$((k + 1)); [ $k -gt 1200 ] && { echo "job $i did not finish"; exit 1; }
+			sleep 0.1
+		done
+	fi
 done
 wait_idle
 callgrind_control -i off "$DPID" >/dev/null

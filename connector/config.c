@@ -233,6 +233,8 @@ static const struct cfg_directive directives[] = {
 	  "re-check every awarded dossier this often, seconds (jittered by up to a tenth either way)"),
 	D("daemon.recheck_per_host", CFG_INT, daemon_recheck_per_host, 1, 1000, "2", 0,
 	  "re-checks queued or running at once against one host"),
+	D("daemon.fc_discovery_max_age_s", CFG_INT, daemon_fc_disc_max_age, 0, 3600, "300", 0,
+	  "the worker reuses a FranceConnect discovery document for at most this long after fetching it, seconds (0: fetched again by every verifier run); a request that does not target a reused document's endpoint has it fetched again first"),
 	D("conformance.listen", CFG_LISTEN, conf_listen, 0, 0, NULL, 0,
 	  "where the daemon's FranceConnect test provider listens during a conformance job (POST /v1/dossiers/{id}/conformance); null: no conformance job"),
 	D("conformance.public_url", CFG_URL, conf_public_url, 0, 0, NULL, 0,

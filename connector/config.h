@@ -146,6 +146,7 @@ struct cfg {
 	char *daemon_public_url;       /* base of the permalinks, or NULL */
 	long long daemon_recheck_interval; /* re-check awarded jobs, s */
 	long long daemon_recheck_per_host; /* re-checks in flight per host */
+	long long daemon_fc_disc_max_age; /* FC discovery kept across runs, s */
 	/* The public self-check page (docs/selfcheck.md). */
 	int selfcheck_enabled;
 	char *selfcheck_operator;        /* named on the page, or NULL */

@@ -12,6 +12,8 @@
 #ifndef RC_VERIFIER_CHECKS_H
 #define RC_VERIFIER_CHECKS_H
 
+#include <time.h>
+
 #include "common/err.h"
 #include "verifier/dossier.h"
 #include "verifier/probe.h"
@@ -21,7 +23,18 @@
 /* State shared by every check of one verifier_run (caches). */
 struct check_run {
 	void *fc_cache; /* FranceConnect discovery documents (fc_checks.c) */
+	struct verifier_cache *keep; /* kept across runs, or NULL */
+	time_t now;                  /* the run's start (opts->now or clock) */
 };
+
+/* What verifier_run_cached keeps across runs (verifier.h). */
+struct verifier_cache {
+	long max_age_s;
+	void *fc_keep; /* FranceConnect discovery documents (fc_checks.c) */
+};
+
+/* Release what fc_checks kept in cache across runs. */
+void fc_checks_keep_free(struct verifier_cache *cache);
 
 struct check_ctx {
 	struct check_run *run;

@@ -8,7 +8,9 @@
  * The family runs in two phases on the shared probe engine, driven by
  * callbacks:
  *
- *   phase 1  the provider's discovery document (cached per run), and
+ *   phase 1  the provider's discovery document (fetched once per run, or
+ *            kept across runs for a bounded time by the daemon's worker:
+ *            verifier_run_cached), and
  *            login_fetches independent fetches of the login URL, each with
  *            a fresh cookie jar, following the site's redirects hop by hop
  *            (and its FranceConnect button, when the login URL is a page)
@@ -72,10 +74,18 @@
 
 struct fc_state;
 
+/*
+ * A discovery document of this run: fetched by it, or borrowed (kept !=
+ * NULL) from the documents the caller keeps across runs, whose res and
+ * doc it then points at without owning them.
+ */
 struct fc_disc {
 	struct fc_disc *next;
 	char *url;
 	int done;
+	struct fc_disc *kept; /* borrowed from this kept document, or NULL */
+	int stale;            /* (kept documents) not to be lent again */
+	time_t fetched;       /* when the document was fetched */
 	struct probe_res *res;      /* kept for every report's evidence */
 	struct oidc_discovery *doc; /* NULL when unusable */
 	char why[1024];             /* when doc is NULL */
@@ -328,6 +338,7 @@ on_discovery(struct probe *p, struct probe_res *res, void *arg)
 
 	(void)p;
 	d->res = res;
+	d->fetched = res->started ? res->started : time(NULL);
 	/*
 	 * The discovery URL, the trust anchors and the SSRF guard are the
 	 * operator's settings: whatever goes wrong here is never the
@@ -396,15 +407,38 @@ fc_disc_ready(struct fc_disc *d)
 	d->nwaiters = 0;
 }
 
-/* Attach fc to the discovery of url, fetching it once per run. */
+/*
+ * A document of url the caller keeps (verifier_run_cached), fetched less
+ * than max_age_s ago and not found stale, or NULL.
+ */
+static struct fc_disc *
+fc_keep_find(const struct check_run *run, const char *url)
+{
+	struct fc_disc *k;
+
+	if (run->keep == NULL || run->keep->max_age_s <= 0)
+		return NULL;
+	for (k = run->keep->fc_keep; k != NULL; k = k->next)
+		if (!k->stale && strcmp(k->url, url) == 0 &&
+		    k->fetched <= run->now &&
+		    run->now - k->fetched < run->keep->max_age_s)
+			return k;
+	return NULL;
+}
+
+/*
+ * Attach fc to the discovery of url, fetching it once per run: or, unless
+ * fresh, borrowing a document the caller keeps across runs.
+ */
 static enum rc_code
-fc_disc_attach(struct fc_state *fc, const char *url, struct rc_err *err)
+fc_disc_attach(struct fc_state *fc, const char *url, int fresh,
+    struct rc_err *err)
 {
 	struct check_run *run = fc->ctx->run;
 	struct fc_cache *cache = run->fc_cache;
 	struct fc_state **nw;
 	struct probe_req req = { 0 };
-	struct fc_disc *d;
+	struct fc_disc *d, *k;
 	enum rc_code rc;
 
 	if (cache == NULL) {
@@ -412,10 +446,26 @@ fc_disc_attach(struct fc_state *fc, const char *url, struct rc_err *err)
 			return RC_ERR(err, RC_ENOMEM, "out of memory");
 		run->fc_cache = cache;
 	}
+	/* The newest of this run's documents of url comes first. */
 	for (d = cache->head; d != NULL; d = d->next)
-		if (strcmp(d->url, url) == 0)
+		if (strcmp(d->url, url) == 0 &&
+		    !(fresh && d->kept != NULL))
 			break;
-	if (d == NULL) {
+	k = d == NULL && !fresh ? fc_keep_find(run, url) : NULL;
+	if (d == NULL && k != NULL) {
+		if ((d = rc_calloc(1, sizeof(*d))) == NULL ||
+		    (d->url = rc_strdup(url)) == NULL) {
+			rc_free(d);
+			return RC_ERR(err, RC_ENOMEM, "out of memory");
+		}
+		d->kept = k;
+		d->res = k->res;
+		d->doc = k->doc;
+		d->fetched = k->fetched;
+		d->done = 1;
+		d->next = cache->head;
+		cache->head = d;
+	} else if (d == NULL) {
 		if ((d = rc_calloc(1, sizeof(*d))) == NULL ||
 		    (d->url = rc_strdup(url)) == NULL) {
 			rc_free(d);
@@ -446,22 +496,71 @@ fc_disc_attach(struct fc_state *fc, const char *url, struct rc_err *err)
 	return RC_OK;
 }
 
+static void
+fc_disc_free(struct fc_disc *d)
+{
+	if (d->kept == NULL) {
+		probe_res_free(d->res);
+		oidc_discovery_free(d->doc);
+	}
+	rc_free(d->waiters);
+	rc_free(d->url);
+	rc_free(d);
+}
+
+/* Drop the kept documents that are stale, or all when all. */
+static void
+fc_keep_prune(struct verifier_cache *keep, time_t now, int all)
+{
+	struct fc_disc **pp = (struct fc_disc **)&keep->fc_keep, *k;
+
+	while ((k = *pp) != NULL) {
+		if (all || k->stale || k->fetched > now ||
+		    now - k->fetched >= keep->max_age_s) {
+			*pp = k->next;
+			fc_disc_free(k);
+		} else {
+			pp = &k->next;
+		}
+	}
+}
+
+void
+fc_checks_keep_free(struct verifier_cache *keep)
+{
+	fc_keep_prune(keep, 0, 1);
+}
+
 void
 fc_checks_run_cleanup(struct check_run *run)
 {
 	struct fc_cache *cache = run->fc_cache;
-	struct fc_disc *d, *next;
+	struct fc_disc *d, *next, *k;
 
 	if (cache == NULL)
 		return;
+	/*
+	 * A borrowed document's shell goes (what it points at is the kept
+	 * one's); a document this run fetched and could use replaces the
+	 * kept one of its URL, which is only marked stale here and freed by
+	 * the prune below, after every shell that pointed into it.
+	 */
 	for (d = cache->head; d != NULL; d = next) {
 		next = d->next;
-		probe_res_free(d->res);
-		oidc_discovery_free(d->doc);
-		rc_free(d->waiters);
-		rc_free(d->url);
-		rc_free(d);
+		if (d->kept == NULL && run->keep != NULL &&
+		    run->keep->max_age_s > 0 && d->doc != NULL && d->done &&
+		    d->nwaiters == 0) {
+			for (k = run->keep->fc_keep; k != NULL; k = k->next)
+				if (strcmp(k->url, d->url) == 0)
+					k->stale = 1;
+			d->next = run->keep->fc_keep;
+			run->keep->fc_keep = d;
+		} else {
+			fc_disc_free(d);
+		}
 	}
+	if (run->keep != NULL)
+		fc_keep_prune(run->keep, run->now, 0);
 	rc_free(cache);
 	run->fc_cache = NULL;
 }
@@ -1723,27 +1822,89 @@ disc_report_error(struct fc_state *fc, const struct fc_disc *d)
 		                    : "");
 }
 
+/*
+ * Whether the captured request targets endpoint: its URL is endpoint
+ * itself or endpoint followed by its query.  A plain comparison, only
+ * used to decide whether a kept document must be fetched again (a false
+ * "no" costs one request; the judgement itself is fc_profile's).
+ */
+static int
+capture_targets(const struct fc_fetch *cap, const char *endpoint)
+{
+	const char *url = oidc_authreq_url(cap->authreq);
+	size_t n = strlen(endpoint);
+
+	return url != NULL && strncmp(url, endpoint, n) == 0 &&
+	    (url[n] == '\0' || url[n] == '?');
+}
+
 static void
 fc_phase1_maybe_done(struct fc_state *fc)
 {
 	struct fc_fetch *cap;
 	struct report_section *sec = fc->ctx->sec;
 	struct fc_disc *d = fc->disc;
+	struct rc_err err = { 0 };
+	char when[32];
+	struct tm tm;
+	int exch;
 
 	if (fc->phase != 1 || fc->pending > 0)
 		return;
+	cap = first_capture(fc);
+	/*
+	 * A document kept from an earlier run never fails a dossier on its
+	 * own: when the captured request does not target its authorization
+	 * endpoint, FranceConnect may have changed its metadata since, so
+	 * the document is fetched again (once) and the request judged
+	 * against that (docs/checks.md, "The discovery document across
+	 * runs").
+	 */
+	if (d->kept != NULL && d->doc != NULL && cap != NULL &&
+	    !capture_targets(cap, d->doc->authorization_endpoint)) {
+		log_info("integration=%s event=discovery_refetch url=%s "
+		         "kept_endpoint=%s",
+		    fc->ctx->in->path, d->url, d->doc->authorization_endpoint);
+		d->kept->stale = 1;
+		if (fc_disc_attach(fc, d->url, 1, &err) == RC_OK) {
+			if (fc->pending > 0)
+				return; /* back here when it arrives */
+			fc_phase1_maybe_done(fc);
+			return;
+		}
+		log_error("integration=%s discovery refetch: %s",
+		    fc->ctx->in->path, err.msg);
+		fc->disc = d;
+	}
 	/*
 	 * fc.discovery: the configured provider publishes usable metadata.
 	 * Never a failure of the dossier: the provider and its URL are the
-	 * operator's (issue 14 §4), so any trouble is inconclusive.
+	 * operator's (issue 14 §4), so any trouble is inconclusive.  The
+	 * fetch relied on is the check's evidence, with its time: this
+	 * run's, or an earlier run's when the document was kept.
 	 */
-	if (d->doc != NULL)
-		report_check(sec, "fc.discovery", CHECK_PASS, 1, NULL, 0,
-		    "FranceConnect discovery %s: authorization endpoint %s",
-		    d->url, d->doc->authorization_endpoint);
-	else
+	if (d->doc != NULL) {
+		exch = d->res != NULL ? report_exchange_add(fc->ctx->rep, d->res)
+		                      : -1;
+		gmtime_r(&d->fetched, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		if (d->kept != NULL)
+			report_check(sec, "fc.discovery", CHECK_PASS, 1,
+			    exch >= 0 ? &exch : NULL, exch >= 0 ? 1 : 0,
+			    "FranceConnect discovery %s: authorization "
+			    "endpoint %s (document fetched at %s by an earlier "
+			    "run, kept for at most %ld s)",
+			    d->url, d->doc->authorization_endpoint, when,
+			    fc->ctx->run->keep->max_age_s);
+		else
+			report_check(sec, "fc.discovery", CHECK_PASS, 1,
+			    exch >= 0 ? &exch : NULL, exch >= 0 ? 1 : 0,
+			    "FranceConnect discovery %s: authorization "
+			    "endpoint %s (document fetched at %s)",
+			    d->url, d->doc->authorization_endpoint, when);
+	} else {
 		disc_report_error(fc, d);
-	cap = first_capture(fc);
+	}
 	judge_login(fc, cap);
 	judge_authreq(fc, cap);
 	judge_cookies(fc, cap);
@@ -1793,7 +1954,7 @@ fc_checks_start(struct check_ctx *ctx, struct rc_err *err)
 		}
 	}
 	if (rc == RC_OK)
-		rc = fc_disc_attach(fc, disc_url, err);
+		rc = fc_disc_attach(fc, disc_url, 0, err);
 	if (rc != RC_OK) {
 		/*
 		 * Nothing of ours is in flight except, perhaps, the shared

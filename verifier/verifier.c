@@ -89,12 +89,41 @@ verifier_run(const struct verifier_opts *opts,
 	return rc;
 }
 
+struct verifier_cache *
+verifier_cache_new(long max_age_s)
+{
+	struct verifier_cache *c = rc_calloc(1, sizeof(*c));
+
+	if (c != NULL)
+		c->max_age_s = max_age_s > 0 ? max_age_s : 0;
+	return c;
+}
+
+void
+verifier_cache_free(struct verifier_cache *cache)
+{
+	if (cache == NULL)
+		return;
+	fc_checks_keep_free(cache);
+	rc_free(cache);
+}
+
 enum rc_code
 verifier_run_on(struct probe *probe, const struct verifier_opts *opts,
     const struct dossier *const *dossiers, size_t n, struct report **reports,
     struct rc_err *err)
 {
-	struct check_run run = { 0 };
+	return verifier_run_cached(probe, NULL, opts, dossiers, n, reports,
+	    err);
+}
+
+enum rc_code
+verifier_run_cached(struct probe *probe, struct verifier_cache *cache,
+    const struct verifier_opts *opts, const struct dossier *const *dossiers,
+    size_t n, struct report **reports, struct rc_err *err)
+{
+	struct check_run run = { .keep = cache,
+		.now = opts->now ? opts->now : time(NULL) };
 	struct check_ctx *ctxs = NULL;
 	struct probe_group *group;
 	long budget;

@@ -69,8 +69,9 @@ enum rc_code verifier_run(const struct verifier_opts *opts,
  * verifier_run on an engine the caller keeps from run to run (the
  * daemon's worker): its trust store, TLS session cache, connections and
  * DNS cache serve every run, while the checks' own state stays per run
- * (cookie jars per flow, credentials per dossier, the FranceConnect
- * discovery cache of the run).  The engine's options (probe_new) are the
+ * (cookie jars per flow, credentials per dossier; the FranceConnect
+ * discovery documents are fetched once per run, or kept across runs by
+ * verifier_run_cached).  The engine's options (probe_new) are the
  * ones in force; opts->probe is not read.  The engine is recycled
  * (probe_recycle) before and after the run.  RC_EINVAL when it still had
  * work from a failed run (free it then); other errors as verifier_run,
@@ -79,5 +80,28 @@ enum rc_code verifier_run(const struct verifier_opts *opts,
 enum rc_code verifier_run_on(struct probe *probe,
     const struct verifier_opts *opts, const struct dossier *const *dossiers,
     size_t n, struct report **reports, struct rc_err *err);
+
+/*
+ * What a caller that runs the verifier again and again (the daemon's
+ * worker) keeps from run to run beside its engine: the FranceConnect
+ * discovery documents fetched successfully, each reused for at most
+ * max_age_s seconds after its fetch (0: none is kept).  A report that
+ * relies on a kept document cites that fetch (its exchange, with the
+ * time it was made).  A kept document is never what fails a dossier: when
+ * a captured authorization request does not target the kept document's
+ * authorization endpoint, the document is fetched again and the request
+ * judged against the fresh one (FranceConnect's metadata may have
+ * changed).  Not thread-safe: one cache per engine.
+ */
+struct verifier_cache;
+
+struct verifier_cache *verifier_cache_new(long max_age_s);
+void verifier_cache_free(struct verifier_cache *cache);
+
+/* verifier_run_on with a cache kept across runs (NULL: none). */
+enum rc_code verifier_run_cached(struct probe *probe,
+    struct verifier_cache *cache, const struct verifier_opts *opts,
+    const struct dossier *const *dossiers, size_t n, struct report **reports,
+    struct rc_err *err);
 
 #endif /* RC_VERIFIER_VERIFIER_H */

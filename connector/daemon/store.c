@@ -31,7 +31,73 @@ struct store {
 	atomic_ullong gen;
 	/* daemon.recheck_interval_s (store_recheck_setup); 0: no schedule. */
 	long long recheck_interval;
+	/* The hot paths' statements, prepared once (kept()). */
+	sqlite3_stmt *kept[10];
 };
+
+/*
+ * Statements prepared once and kept for the store's life: those of every
+ * job (claim, finish, the worker loop's queries for conformance jobs and
+ * due re-checks) and of every GET of a job, plus the two switches
+ * of the commit's durability (docs/operations.md, "The job store's
+ * commits").
+ */
+enum store_kept {
+	KEPT_CLAIM_FIRST,
+	KEPT_CLAIM_MORE,
+	KEPT_CLAIM_RUN,
+	KEPT_FINISH,
+	KEPT_GET,
+	KEPT_SYNC_NORMAL,
+	KEPT_SYNC_FULL,
+	KEPT_CONF_CLAIM,  /* asked between any two jobs */
+	KEPT_RECHECK_DUE, /* asked between any two jobs */
+	KEPT__MAX
+};
+
+/* The kept statement k of sql, reset and unbound; NULL on error. */
+static sqlite3_stmt *
+kept(struct store *st, enum store_kept k, const char *sql)
+{
+	if (st->kept[k] == NULL &&
+	    sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+	        &st->kept[k], NULL) != SQLITE_OK) {
+		st->kept[k] = NULL;
+		return NULL;
+	}
+	return st->kept[k];
+}
+
+/* Done with a kept statement (NULL is a no-op): ready for its next use. */
+static void
+kept_done(sqlite3_stmt *s)
+{
+	if (s != NULL) {
+		sqlite3_reset(s);
+		sqlite3_clear_bindings(s);
+	}
+}
+
+/*
+ * The durability of the next commits: full (the default: fsync at every
+ * commit) or, for the worker's claim and outcome commits only, normal
+ * (WAL: a commit is written to the WAL without its fsync; the next full
+ * commit or checkpoint syncs it).  A process crash (kill -9) loses
+ * nothing either way; a power cut may lose the last normal commits, so a
+ * job runs again, and an award is idempotent through the ledger.
+ * Failing to switch only costs speed or keeps FULL: never an error.
+ */
+static void
+store_sync(struct store *st, int full)
+{
+	sqlite3_stmt *s = full
+	    ? kept(st, KEPT_SYNC_FULL, "PRAGMA synchronous=FULL")
+	    : kept(st, KEPT_SYNC_NORMAL, "PRAGMA synchronous=NORMAL");
+
+	if (s != NULL)
+		sqlite3_step(s);
+	kept_done(s);
+}
 
 /* Leave the store's critical section, publishing its generation. */
 static void
@@ -46,6 +112,22 @@ unsigned long long
 store_generation(struct store *st)
 {
 	return atomic_load(&st->gen);
+}
+
+int
+store_synchronous(struct store *st)
+{
+	sqlite3_stmt *s = NULL;
+	int v = -1;
+
+	pthread_mutex_lock(&st->mu);
+	if (sqlite3_prepare_v2(st->db, "PRAGMA synchronous", -1, &s, NULL) ==
+	        SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	pthread_mutex_unlock(&st->mu);
+	return v;
 }
 
 static void recheck_host(const char *dossier, char *host, size_t n);
@@ -430,8 +512,12 @@ fail:
 void
 store_close(struct store *st)
 {
+	size_t i;
+
 	if (st == NULL)
 		return;
+	for (i = 0; i < KEPT__MAX; i++)
+		sqlite3_finalize(st->kept[i]);
 	sqlite3_close(st->db);
 	pthread_mutex_destroy(&st->mu);
 	rc_free(st);
@@ -684,11 +770,10 @@ store_get_at(struct store *st, const char *id, json_t **out,
 	*out = NULL;
 	pthread_mutex_lock(&st->mu);
 	*gen = (unsigned long long)sqlite3_total_changes64(st->db);
-	if (sqlite3_prepare_v2(st->db,
-	        "SELECT id, state, dossier_id, siren, submitted_by, created,"
-	        " updated, attempts, verdict, report, error, award_by, award,"
-	        " award_req > award_done FROM jobs WHERE id = ?",
-	        -1, &s, NULL) != SQLITE_OK) {
+	if ((s = kept(st, KEPT_GET,
+	         "SELECT id, state, dossier_id, siren, submitted_by, created,"
+	         " updated, attempts, verdict, report, error, award_by, award,"
+	         " award_req > award_done FROM jobs WHERE id = ?")) == NULL) {
 		rc = dberr(st, err, "get");
 		goto out;
 	}
@@ -711,7 +796,7 @@ store_get_at(struct store *st, const char *id, json_t **out,
 	}
 	*out = o;
 out:
-	sqlite3_finalize(s);
+	kept_done(s);
 	store_unlock(st);
 	return rc;
 }
@@ -837,19 +922,20 @@ store_claim_batch(struct store *st, struct store_job *jobs, size_t max,
 	if (max == 0)
 		return RC_OK;
 	pthread_mutex_lock(&st->mu);
+	/* A claim lost to a power cut only runs its jobs once more. */
+	store_sync(st, 0);
 	if ((rc = exec(st, "BEGIN IMMEDIATE", err)) != RC_OK)
 		goto out;
 	began = 1;
-	if (sqlite3_prepare_v2(st->db,
-	        CLAIM_COLUMNS
-	        " WHERE state = 'queued'"
-	        /* The instructors' jobs, then re-checks, then the public
-	           self-check page's (connector/daemon/selfcheck.h,
-	           SELFCHECK_BY); each in the order they entered the queue
-	           (queued_seq, schema 6). */
-	        " ORDER BY submitted_by = 'self-check page', recheck_run,"
-	        " queued_seq, n LIMIT 1",
-	        -1, &s, NULL) != SQLITE_OK) {
+	if ((s = kept(st, KEPT_CLAIM_FIRST,
+	         CLAIM_COLUMNS
+	         " WHERE state = 'queued'"
+	         /* The instructors' jobs, then re-checks, then the public
+	            self-check page's (connector/daemon/selfcheck.h,
+	            SELFCHECK_BY); each in the order they entered the queue
+	            (queued_seq, schema 6). */
+	         " ORDER BY submitted_by = 'self-check page', recheck_run,"
+	         " queued_seq, n LIMIT 1")) == NULL) {
 		rc = dberr(st, err, "claim");
 		goto out;
 	}
@@ -858,7 +944,7 @@ store_claim_batch(struct store *st, struct store_job *jobs, size_t max,
 	if ((rc = claim_row(s, &jobs[0], err)) != RC_OK)
 		goto out;
 	*n = 1;
-	sqlite3_finalize(s);
+	kept_done(s);
 	s = NULL;
 	/*
 	 * Its companions: the next queued jobs of its kind (a re-check
@@ -866,13 +952,12 @@ store_claim_batch(struct store *st, struct store_job *jobs, size_t max,
 	 * they reach other networks), in the order they entered the queue.
 	 */
 	if (max > 1 && !jobs[0].recheck) {
-		if (sqlite3_prepare_v2(st->db,
-		        CLAIM_COLUMNS
-		        " WHERE state = 'queued' AND id <> ?1"
-		        " AND recheck_run = 0"
-		        " AND (submitted_by = 'self-check page') = ?2"
-		        " ORDER BY queued_seq, n LIMIT ?3",
-		        -1, &s, NULL) != SQLITE_OK) {
+		if ((s = kept(st, KEPT_CLAIM_MORE,
+		         CLAIM_COLUMNS
+		         " WHERE state = 'queued' AND id <> ?1"
+		         " AND recheck_run = 0"
+		         " AND (submitted_by = 'self-check page') = ?2"
+		         " ORDER BY queued_seq, n LIMIT ?3")) == NULL) {
 			rc = dberr(st, err, "claim");
 			goto out;
 		}
@@ -886,13 +971,12 @@ store_claim_batch(struct store *st, struct store_job *jobs, size_t max,
 			}
 			(*n)++;
 		}
-		sqlite3_finalize(s);
+		kept_done(s);
 		s = NULL;
 	}
-	if (sqlite3_prepare_v2(st->db,
-	        "UPDATE jobs SET state = 'running', attempts = attempts + 1,"
-	        " updated = ? WHERE id = ?",
-	        -1, &s, NULL) != SQLITE_OK) {
+	if ((s = kept(st, KEPT_CLAIM_RUN,
+	         "UPDATE jobs SET state = 'running', attempts = attempts + 1,"
+	         " updated = ? WHERE id = ?")) == NULL) {
 		rc = dberr(st, err, "claim");
 		goto out;
 	}
@@ -906,13 +990,14 @@ store_claim_batch(struct store *st, struct store_job *jobs, size_t max,
 		}
 	}
 out:
-	sqlite3_finalize(s);
+	kept_done(s);
 	if (began) {
 		if (rc == RC_OK)
 			rc = exec(st, "COMMIT", err);
 		if (rc != RC_OK)
 			exec(st, "ROLLBACK", NULL);
 	}
+	store_sync(st, 1);
 	if (rc != RC_OK) {
 		for (i = 0; i < *n; i++)
 			store_job_cleanup(&jobs[i]);
@@ -963,7 +1048,7 @@ store_finish(struct store *st, const struct store_job *job, const char *state,
 	 * run, with no award recorded, sends the job round once more.  The
 	 * first award that keeps something schedules the re-checks.
 	 */
-	if (sqlite3_prepare_v2(st->db,
+	if ((s = kept(st, KEPT_FINISH,
 	        "UPDATE jobs SET"
 	        " award_done = CASE WHEN ?8 THEN ?9 ELSE award_done END,"
 	        " award = coalesce(?3, award),"
@@ -981,8 +1066,7 @@ store_finish(struct store *st, const struct store_job *job, const char *state,
 	                            "  ELSE recheck_at END,"
 	                            " verdict = ?4, report = ?5, error = ?6, "
 	                            "updated = ?7"
-	                            " WHERE id = ?2",
-	        -1, &s, NULL) != SQLITE_OK) {
+	                            " WHERE id = ?2")) == NULL) {
 		rc = dberr(st, err, "finish");
 		goto out;
 	}
@@ -997,10 +1081,17 @@ store_finish(struct store *st, const struct store_job *job, const char *state,
 	sqlite3_bind_int64(s, 9, job->award_seen);
 	sqlite3_bind_int64(s, 10, at);
 	bind_text(s, 11, host);
+	/*
+	 * An outcome lost to a power cut leaves the job running, so it is
+	 * queued again at start (store_open) and runs once more; its award,
+	 * if any, is already in the ledger, which answers "already".
+	 */
+	store_sync(st, 0);
 	if (sqlite3_step(s) != SQLITE_DONE)
 		rc = dberr(st, err, "finish");
+	store_sync(st, 1);
 out:
-	sqlite3_finalize(s);
+	kept_done(s);
 	store_unlock(st);
 	return rc;
 }
@@ -1626,14 +1717,13 @@ store_conf_claim(struct store *st, char id[STORE_ID_LEN + 1],
 	*got = 0;
 	*registration = *dossier = NULL;
 	pthread_mutex_lock(&st->mu);
-	if (sqlite3_prepare_v2(st->db,
-	        "UPDATE conformance SET state = 'running', updated = ?1"
-	        " WHERE job_id = (SELECT c.job_id FROM conformance c"
-	        "  JOIN jobs j ON j.id = c.job_id WHERE c.state = 'queued'"
-	        "  ORDER BY c.updated, j.n LIMIT 1)"
-	        " RETURNING job_id, registration,"
-	        "  (SELECT dossier FROM jobs WHERE id = job_id)",
-	        -1, &s, NULL) != SQLITE_OK) {
+	if ((s = kept(st, KEPT_CONF_CLAIM,
+	         "UPDATE conformance SET state = 'running', updated = ?1"
+	         " WHERE job_id = (SELECT c.job_id FROM conformance c"
+	         "  JOIN jobs j ON j.id = c.job_id WHERE c.state = 'queued'"
+	         "  ORDER BY c.updated, j.n LIMIT 1)"
+	         " RETURNING job_id, registration,"
+	         "  (SELECT dossier FROM jobs WHERE id = job_id)")) == NULL) {
 		rc = dberr(st, err, "conformance claim");
 		goto out;
 	}
@@ -1661,7 +1751,7 @@ store_conf_claim(struct store *st, char id[STORE_ID_LEN + 1],
 		rc = dberr(st, err, "conformance claim");
 	}
 out:
-	sqlite3_finalize(s);
+	kept_done(s);
 	store_unlock(st);
 	return rc;
 }
@@ -1862,21 +1952,6 @@ recheck_host(const char *dossier, char *host, size_t n)
 }
 
 static long long
-count1_at(struct store *st, const char *sql, long long arg)
-{
-	sqlite3_stmt *s = NULL;
-	long long n = -1;
-
-	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) == SQLITE_OK) {
-		sqlite3_bind_int64(s, 1, arg);
-		if (sqlite3_step(s) == SQLITE_ROW)
-			n = sqlite3_column_int64(s, 0);
-	}
-	sqlite3_finalize(s);
-	return n;
-}
-
-static long long
 count1(struct store *st, const char *sql, const char *arg)
 {
 	sqlite3_stmt *s = NULL;
@@ -1982,16 +2057,22 @@ enum rc_code
 store_recheck_tick(struct store *st, long long now, long long per_host,
     long long queue_max, long long *queued, struct rc_err *err)
 {
-	sqlite3_stmt *s = NULL, *u = NULL, *b = NULL;
+	sqlite3_stmt *s = NULL, *u = NULL, *b = NULL, *d;
 	enum rc_code rc = RC_OK;
 	long long room, busy;
 	const char *host;
-	int began = 0, r;
+	int began = 0, r, due;
 
 	*queued = 0;
 	pthread_mutex_lock(&st->mu);
 	/* Nothing due (nearly always): this one indexed query. */
-	if (count1_at(st, "SELECT EXISTS (SELECT 1" RECHECK_DUE ")", now) != 1)
+	if ((d = kept(st, KEPT_RECHECK_DUE,
+	         "SELECT EXISTS (SELECT 1" RECHECK_DUE ")")) == NULL)
+		goto out;
+	sqlite3_bind_int64(d, 1, now);
+	due = sqlite3_step(d) == SQLITE_ROW && sqlite3_column_int64(d, 0) == 1;
+	kept_done(d);
+	if (!due)
 		goto out;
 	if ((rc = exec(st, "BEGIN IMMEDIATE", err)) != RC_OK)
 		goto out;

@@ -139,6 +139,14 @@ enum rc_code store_get_at(struct store *st, const char *id, json_t **out,
 unsigned long long store_generation(struct store *st);
 
 /*
+ * The durability in force for the store's commits (SQLite's PRAGMA
+ * synchronous: 2 FULL, 1 NORMAL), -1 on error.  FULL, except inside the
+ * worker's claim and outcome commits (docs/operations.md, "The job
+ * store's commits"): a 202's submission is always a FULL commit.
+ */
+int store_synchronous(struct store *st);
+
+/*
  * A page of jobs, oldest first, with n > after: filters are NULL or
  * exact values.  *out = {"jobs": [{id, state, siren, dossier_id,
  * verdict}...], "next": cursor or null}.

@@ -107,6 +107,7 @@ out:
  */
 struct worker_engine {
 	struct probe *probe;
+	struct verifier_cache *keep; /* FC discovery documents (bounded) */
 	time_t born;
 };
 
@@ -142,6 +143,8 @@ engine_drop(struct worker_engine *e)
 {
 	probe_free(e->probe);
 	e->probe = NULL;
+	verifier_cache_free(e->keep);
+	e->keep = NULL;
 }
 
 /* The engine of kind, made (again) when missing or too old; NULL + err. */
@@ -158,6 +161,13 @@ engine_get(struct worker *w, enum worker_engine_kind kind,
 	if (e->probe == NULL) {
 		if ((e->probe = probe_new(&vo->probe, err)) == NULL)
 			return NULL;
+		/*
+		 * FranceConnect's discovery document, reused for a bounded
+		 * time (daemon.fc_discovery_max_age_s); without the cache
+		 * (ENOMEM) every run fetches it, as before.
+		 */
+		e->keep = verifier_cache_new(
+		    (long)w->dm->pl.cfg->daemon_fc_disc_max_age);
 		e->born = now;
 		log_info("engine=%s event=new",
 		    kind == WORKER_ENGINE_SELFCHECK ? "selfcheck" : "jobs");
@@ -184,7 +194,8 @@ engine_run(struct worker *w, enum worker_engine_kind kind,
 	worker_opts(w->dm, kind, &vo);
 	if ((p = engine_get(w, kind, &vo, err)) == NULL)
 		return err->code ? err->code : RC_ENOMEM;
-	if ((rc = verifier_run_on(p, &vo, ds, n, reps, err)) != RC_OK)
+	if ((rc = verifier_run_cached(p, w->eng[kind].keep, &vo, ds, n, reps,
+	         err)) != RC_OK)
 		engine_drop(&w->eng[kind]);
 	return rc;
 }

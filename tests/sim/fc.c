@@ -66,12 +66,17 @@ enum fc_fault {
 	FC_FAULT_BARE_400,          /* /authorize answers 400, no code */
 	FC_FAULT_IDP_HINT,          /* /authorize 303s to an identity
 	                               provider on another origin */
+	FC_FAULT_DISCOVERY_MOVED,   /* discovery names another authorization
+	                               endpoint (/authorize-previous): the
+	                               metadata of before a change, for the
+	                               daemon's discovery cache tests */
 	FC_FAULT__MAX
 };
 
 static const char *const fc_fault_names[FC_FAULT__MAX] = { "none",
 	"discovery_500", "discovery_timeout", "authorize_500", "authorize_429",
-	"error_200", "lost_session", "loop", "json", "bare_400", "idp_hint" };
+	"error_200", "lost_session", "loop", "json", "bare_400", "idp_hint",
+	"discovery_moved" };
 
 static atomic_int fc_fault_now;
 /* /authorize requests that arrived with an fc_session_id already: a
@@ -492,7 +497,11 @@ fc_discovery(struct fc_state *st, struct sim_req *req)
 	size_t i;
 
 	for (i = 0; i < 6; i++)
-		snprintf(u[i], sizeof(u[i]), "%s/%s", st->issuer, paths[i]);
+		snprintf(u[i], sizeof(u[i]), "%s/%s%s", st->issuer, paths[i],
+		    i == 0 && atomic_load(&fc_fault_now) ==
+		            FC_FAULT_DISCOVERY_MOVED
+		        ? "-previous"
+		        : "");
 	for (i = 0; i < sizeof(fc_scopes) / sizeof(fc_scopes[0]); i++)
 		json_array_append_new(scopes, json_string(fc_scopes[i].name));
 	json_array_append_new(claims, json_string("sub"));

@@ -273,9 +273,12 @@ test_claim_finish_requeue(void **state)
 	int got;
 
 	(void)state;
+	/* Every commit is FULL but the claim's and the outcome's. */
+	assert_int_equal(store_synchronous(st), 2);
 	submit(st, "k1", 10, a, 0, 0);
 	submit(st, "k2", 10, b, 0, 0);
 	assert_int_equal(store_claim(st, &job, &got, &err), RC_OK);
+	assert_int_equal(store_synchronous(st), 2);
 	assert_int_equal(got, 1);
 	assert_string_equal(job.id, a); /* oldest first */
 	assert_string_equal(state_of(st, a, &j), "running");
@@ -293,6 +296,7 @@ test_claim_finish_requeue(void **state)
 	assert_int_equal(store_finish(st, &job, "done", "verified",
 	                     "{\"verdict\":\"verified\"}", NULL, NULL, &err),
 	    RC_OK);
+	assert_int_equal(store_synchronous(st), 2);
 	store_job_cleanup(&job);
 	assert_string_equal(state_of(st, a, &j), "done");
 	assert_string_equal(json_string_value(json_object_get(
