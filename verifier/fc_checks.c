@@ -83,10 +83,10 @@ struct fc_disc {
 	struct fc_disc *next;
 	char *url;
 	int done;
-	struct fc_disc *kept; /* borrowed from this kept document, or NULL */
-	int stale;            /* (kept documents) not to be lent again */
-	time_t fetched;       /* when the document was fetched */
-	struct probe_res *res;      /* kept for every report's evidence */
+	struct fc_disc *kept;  /* borrowed from this kept document, or NULL */
+	int stale;             /* (kept documents) not to be lent again */
+	time_t fetched;        /* when the document was fetched */
+	struct probe_res *res; /* kept for every report's evidence */
 	struct oidc_discovery *doc; /* NULL when unusable */
 	char why[1024];             /* when doc is NULL */
 	int config_fault;           /* the operator's settings are at fault */
@@ -448,8 +448,7 @@ fc_disc_attach(struct fc_state *fc, const char *url, int fresh,
 	}
 	/* The newest of this run's documents of url comes first. */
 	for (d = cache->head; d != NULL; d = d->next)
-		if (strcmp(d->url, url) == 0 &&
-		    !(fresh && d->kept != NULL))
+		if (strcmp(d->url, url) == 0 && !(fresh && d->kept != NULL))
 			break;
 	k = d == NULL && !fresh ? fc_keep_find(run, url) : NULL;
 	if (d == NULL && k != NULL) {
@@ -1884,8 +1883,9 @@ fc_phase1_maybe_done(struct fc_state *fc)
 	 * run's, or an earlier run's when the document was kept.
 	 */
 	if (d->doc != NULL) {
-		exch = d->res != NULL ? report_exchange_add(fc->ctx->rep, d->res)
-		                      : -1;
+		exch = d->res != NULL
+		    ? report_exchange_add(fc->ctx->rep, d->res)
+		    : -1;
 		gmtime_r(&d->fetched, &tm);
 		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
 		if (d->kept != NULL)

@@ -1049,24 +1049,25 @@ store_finish(struct store *st, const struct store_job *job, const char *state,
 	 * first award that keeps something schedules the re-checks.
 	 */
 	if ((s = kept(st, KEPT_FINISH,
-	        "UPDATE jobs SET"
-	        " award_done = CASE WHEN ?8 THEN ?9 ELSE award_done END,"
-	        " award = coalesce(?3, award),"
-	        " state = CASE WHEN coalesce(?3, award) IS NULL AND award_req >"
-	        "  (CASE WHEN ?8 THEN ?9 ELSE award_done END)"
-	        "  THEN 'queued' ELSE ?1 END,"
-	        " recheck_host = CASE WHEN recheck_at IS NULL AND ?10 >= 0 AND"
-	        "  ?3 IS NOT NULL AND " AWARD_KEEPS(
-	            "?3") " THEN ?11"
-	                  "  ELSE recheck_host END,"
-	                  " recheck_at = CASE WHEN recheck_at IS NULL AND ?10 "
-	                  ">= 0 AND"
-	                  "  ?3 IS NOT NULL AND " AWARD_KEEPS(
-	                      "?3") " THEN ?10"
-	                            "  ELSE recheck_at END,"
-	                            " verdict = ?4, report = ?5, error = ?6, "
-	                            "updated = ?7"
-	                            " WHERE id = ?2")) == NULL) {
+	         "UPDATE jobs SET"
+	         " award_done = CASE WHEN ?8 THEN ?9 ELSE award_done END,"
+	         " award = coalesce(?3, award),"
+	         " state = CASE WHEN coalesce(?3, award) IS NULL AND award_req "
+	         ">"
+	         "  (CASE WHEN ?8 THEN ?9 ELSE award_done END)"
+	         "  THEN 'queued' ELSE ?1 END,"
+	         " recheck_host = CASE WHEN recheck_at IS NULL AND ?10 >= 0 AND"
+	         "  ?3 IS NOT NULL AND " AWARD_KEEPS(
+	             "?3") " THEN ?11"
+	                   "  ELSE recheck_host END,"
+	                   " recheck_at = CASE WHEN recheck_at IS NULL AND ?10 "
+	                   ">= 0 AND"
+	                   "  ?3 IS NOT NULL AND " AWARD_KEEPS(
+	                       "?3") " THEN ?10"
+	                             "  ELSE recheck_at END,"
+	                             " verdict = ?4, report = ?5, error = ?6, "
+	                             "updated = ?7"
+	                             " WHERE id = ?2")) == NULL) {
 		rc = dberr(st, err, "finish");
 		goto out;
 	}

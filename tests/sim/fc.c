@@ -498,8 +498,9 @@ fc_discovery(struct fc_state *st, struct sim_req *req)
 
 	for (i = 0; i < 6; i++)
 		snprintf(u[i], sizeof(u[i]), "%s/%s%s", st->issuer, paths[i],
-		    i == 0 && atomic_load(&fc_fault_now) ==
-		            FC_FAULT_DISCOVERY_MOVED
+		    i == 0 &&
+		            atomic_load(&fc_fault_now) ==
+		                FC_FAULT_DISCOVERY_MOVED
 		        ? "-previous"
 		        : "");
 	for (i = 0; i < sizeof(fc_scopes) / sizeof(fc_scopes[0]); i++)
