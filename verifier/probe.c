@@ -680,6 +680,21 @@ out:
 	return rc;
 }
 
+/* A multi handle: its own connection pool and DNS cache, the limits. */
+static CURLM *
+multi_new(const struct probe_opts *o)
+{
+	CURLM *m = curl_multi_init();
+
+	if (m == NULL)
+		return NULL;
+	curl_multi_setopt(m, CURLMOPT_MAX_HOST_CONNECTIONS,
+	    o->per_host_concurrency);
+	curl_multi_setopt(m, CURLMOPT_MAX_TOTAL_CONNECTIONS,
+	    o->global_concurrency);
+	return m;
+}
+
 struct probe *
 probe_new(const struct probe_opts *opts, struct rc_err *err)
 {
@@ -764,14 +779,10 @@ probe_new(const struct probe_opts *opts, struct rc_err *err)
 		RC_ERR(err, RC_ENOMEM, "cannot make the TLS session cache");
 		goto out;
 	}
-	if ((p->multi = curl_multi_init()) == NULL) {
+	if ((p->multi = multi_new(&p->opts)) == NULL) {
 		RC_ERR(err, RC_ENOMEM, "curl_multi_init failed");
 		goto out;
 	}
-	curl_multi_setopt(p->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
-	    p->opts.per_host_concurrency);
-	curl_multi_setopt(p->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
-	    p->opts.global_concurrency);
 	ret = p;
 	p = NULL; /* transferred */
 out:
@@ -2228,6 +2239,7 @@ enum rc_code
 probe_recycle(struct probe *p, struct rc_err *err)
 {
 	struct probe_group *g;
+	CURLM *m;
 
 	if (p == NULL || p->running)
 		return RC_ERR(err, RC_EINVAL,
@@ -2236,6 +2248,17 @@ probe_recycle(struct probe *p, struct rc_err *err)
 	    p->inflight != 0 || p->npending != 0)
 		return RC_ERR(err, RC_EINVAL,
 		    "probe_recycle: requests or timers are still pending");
+	/*
+	 * A new run sees the sites as they are now: new connections and
+	 * fresh DNS answers (a connection kept from an earlier run would
+	 * hide a site that broke since: a re-check would pass on it, and
+	 * its TLS facts are the old handshake's).  Only the trust store and
+	 * the TLS session cache (resumption, not reuse) are kept.
+	 */
+	if ((m = multi_new(&p->opts)) == NULL)
+		return RC_ERR(err, RC_ENOMEM, "curl_multi_init failed");
+	curl_multi_cleanup(p->multi);
+	p->multi = m;
 	while ((g = p->groups) != NULL) {
 		p->groups = g->next;
 		rc_free(g);

@@ -126,8 +126,10 @@ void probe_free(struct probe *p);
 
 /*
  * Make an idle engine ready for another run, keeping what runs may share:
- * the trust store, the TLS session cache, libcurl's connection pool and
- * DNS cache.  What belonged to the runs before goes: their groups
+ * the trust store and the TLS session cache (sessions are resumed on new
+ * connections).  libcurl's connection pool and DNS cache are not kept: a
+ * run sees the sites as they are now.  What belonged to the runs before
+ * goes: their groups
  * (probe_group_new; pointers to them become invalid) and the current
  * group.  Cookie jars are the callers' (probe_jar_new) and never kept by
  * the engine.  RC_EINVAL when a request or a timer is still queued or in

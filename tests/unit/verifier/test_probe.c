@@ -672,7 +672,7 @@ test_recycle(void **state)
 	struct probe_res *r;
 	struct rc_err err = { 0 };
 	enum rc_code inside = RC_OK;
-	int i, calls = 0;
+	int i, calls = 0, conns0;
 
 	(void)state;
 	snprintf(res1, sizeof(res1), "fc.test:%u:127.0.0.1", tls.port);
@@ -690,7 +690,12 @@ test_recycle(void **state)
 	    RC_OK);
 	assert_int_equal(probe_run(p, &err), RC_OK);
 	assert_int_equal(inside, RC_EINVAL);
-	/* Runs one after the other, each with its own deadline group. */
+	/* Runs one after the other, each with its own deadline group and
+	 * its own connections: a run sees the site as it is now (a re-check
+	 * must not pass on a connection opened before the site broke). */
+	pthread_mutex_lock(&tls.mu);
+	conns0 = tls.total_conns;
+	pthread_mutex_unlock(&tls.mu);
 	for (i = 0; i < 3; i++) {
 		memset(&err, 0, sizeof(err));
 		assert_int_equal(probe_recycle(p, &err), RC_OK);
@@ -701,6 +706,10 @@ test_recycle(void **state)
 		assert_int_equal(r->status, 200);
 		probe_res_free(r);
 	}
+	pthread_mutex_lock(&tls.mu);
+	conns0 = tls.total_conns - conns0;
+	pthread_mutex_unlock(&tls.mu);
+	assert_int_equal(conns0, 3); /* not under the lock: a failure jumps */
 	assert_int_equal(probe_recycle(p, &err), RC_OK);
 	assert_int_equal(probe_recycle(NULL, &err), RC_EINVAL);
 	probe_free(p);
