@@ -961,6 +961,14 @@ store_claim_batch(struct store *st, struct store_job *jobs, size_t max,
 			rc = dberr(st, err, "claim");
 			goto out;
 		}
+		/*
+		 * The self-check page's jobs in small batches: a batch runs
+		 * to its end, and strangers' portals aimed at one slow host
+		 * would keep an instructor's job (claimed first) waiting for
+		 * as many dossier deadlines as the per-host limit stretches.
+		 */
+		if (jobs[0].selfcheck && max > STORE_SELFCHECK_BATCH_MAX)
+			max = STORE_SELFCHECK_BATCH_MAX;
 		bind_text(s, 1, jobs[0].id);
 		sqlite3_bind_int(s, 2, jobs[0].selfcheck != 0);
 		sqlite3_bind_int64(s, 3, (long long)(max - 1));

@@ -166,6 +166,9 @@ enum rc_code store_list(struct store *st, const char *siren, const char *state,
 enum rc_code store_claim(struct store *st, struct store_job *job, int *got,
     struct rc_err *err);
 
+/* Most jobs of the self-check page claimed in one batch. */
+#define STORE_SELFCHECK_BATCH_MAX 4
+
 /*
  * Claim up to max queued jobs in one transaction (each running, attempts
  * + 1), for one verifier run: the job store_claim would take first, then

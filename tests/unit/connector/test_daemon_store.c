@@ -228,6 +228,29 @@ test_claim_batch(void **state)
 	store_close(st);
 }
 
+/* The self-check page's jobs go in batches of at most
+ * STORE_SELFCHECK_BATCH_MAX, however many the worker could take. */
+static void
+test_claim_batch_selfcheck_small(void **state)
+{
+	struct store_job jobs[16];
+	struct rc_err err = { 0 };
+	struct store *st = open_store(NULL);
+	char id[STORE_ID_LEN + 1], key[16];
+	size_t n, i;
+
+	(void)state;
+	for (i = 0; i < 10; i++) {
+		snprintf(key, sizeof(key), "s%zu", i);
+		submit_by(st, key, "self-check page", id);
+	}
+	assert_int_equal(store_claim_batch(st, jobs, 16, &n, &err), RC_OK);
+	assert_int_equal(n, STORE_SELFCHECK_BATCH_MAX);
+	for (i = 0; i < n; i++)
+		store_job_cleanup(&jobs[i]);
+	store_close(st);
+}
+
 /* One submitter's share of the queue, counted in the insert's transaction. */
 static void
 test_submit_capped(void **state)
@@ -1651,6 +1674,8 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_claim_batch, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_claim_batch_selfcheck_small, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_submit_capped, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_claim_finish_requeue,
