@@ -1962,9 +1962,11 @@ post_ds_token(struct http_ctx *x, struct http_req *rq)
 	case DS_CRED_CONFLICT:
 		snprintf(text, sizeof(text),
 		    "Le dossier n° %lld ne prend pas de jeton maintenant : il "
-		    "est déjà attribué, en cours de vérification, ne désigne "
-		    "pas d'API, ou ne correspond pas à un dossier raccord (son "
-		    "annotation dit pourquoi). Rien n'a été fait.",
+		    "est déjà attribué, en cours de vérification, déjà vérifié "
+		    "et en attente de l'instructeur, ne désigne pas d'API, ou "
+		    "ne correspond pas à un dossier raccord (son annotation "
+		    "dit "
+		    "pourquoi). Rien n'a été fait.",
 		    num);
 		ret = alert_page(x, MHD_HTTP_CONFLICT, "error",
 		    "ds-token-refused", "Jeton non accepté", text, 0);

@@ -95,11 +95,12 @@ out:
 /*
  * The worker's probe engines, kept from run to run (verifier_run_on):
  * the trust store (the system bundle and network.ca_file, read once
- * instead of once per job), the TLS session cache, the connection pool
- * and DNS cache.  Two of them, because the address guard differs: the
- * operator's jobs reach network.allow_private, the self-check page's
- * only daemon.selfcheck.allow_private, and a connection vetted for one
- * must never serve the other.  Nothing that belongs to a job lives in
+ * instead of once per job) and the TLS session cache; each run gets new
+ * connections and DNS answers (probe_recycle).  Two of them, because
+ * the address guard differs: the operator's jobs reach
+ * network.allow_private, the self-check page's only
+ * daemon.selfcheck.allow_private, and nothing vetted for one may serve
+ * the other.  Nothing that belongs to a job lives in
  * an engine: cookie jars are per flow and credentials per dossier, both
  * made and freed inside each run.  An engine is rebuilt after
  * DAEMON_ENGINE_MAX_AGE seconds (a renewed system bundle is read
