@@ -20,7 +20,8 @@
 #    dossiers PAR at a time (default 8: jobs queue up and the worker
 #    checks them in batches).
 #
-# Environment: BUILD (default build), N dossiers (default 50), PAR (8), DUR seconds
+# Environment: BUILD (default build), N dossiers (default 50), PAR (8), GATHER
+# (daemon.batch_gather_ms; default: the daemon's own), DUR seconds
 # per wrk run (default 5), CONNS wrk connections (default 16).  Needs wrk,
 # nginx (apt-get install wrk nginx), curl, python3, /usr/bin/time.  Run it
 # under nice on a shared machine; docs/bench.md has figures.
@@ -52,15 +53,17 @@ BASE=http://127.0.0.1:$PORT
 TOK=bench-instructor-token-1d5c
 "$RACCORD" keygen bench.example/raccord/v1 --key "$WORK/k.pem" --vkey "$WORK/k.vkey" >/dev/null 2>&1 || exit 1
 "$RACCORD" ledger init "$WORK/ledger" --key "$WORK/k.pem" --vkey "$WORK/k.vkey" >/dev/null 2>&1 || exit 1
-python3 - "$WORK/cfg.json" "$WORK/d.json" "$PORT" "$WORK" "$TOK" <<'PY'
+python3 - "$WORK/cfg.json" "$WORK/d.json" "$PORT" "$WORK" "$TOK" "${GATHER:-}" <<'PY'
 import hashlib, json, sys
-base, out, port, work, tok = sys.argv[1:6]
+base, out, port, work, tok, gather = sys.argv[1:7]
 cfg = json.load(open(base))
 cfg["daemon"] = {"listen": "127.0.0.1:%s" % port, "store": work + "/jobs.sqlite",
                  "tokens": [{"name": "bench", "role": "instructor",
                              "sha256": hashlib.sha256(tok.encode()).hexdigest()}],
                  "queue_max": 100000, "max_connections": 1024,
                  "rate_per_token_min": 0, "rate_per_siren_hour": 0}
+if gather:
+    cfg["daemon"]["batch_gather_ms"] = int(gather)
 cfg["ledger"] = {"dir": work + "/ledger", "key_file": work + "/k.pem"}
 json.dump(cfg, open(out, "w"), indent=2)
 PY
@@ -75,6 +78,9 @@ sleep 2
 rss() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
 cpu() { # utime + stime of pid, seconds
 	python3 -c 'import os,sys; f=open("/proc/%s/stat" % sys.argv[1]).read().rsplit(")", 1)[1].split(); print((int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK"))' "$1"
+}
+scpu() { # stime of pid alone (the kernel's share), seconds
+	python3 -c 'import os,sys; f=open("/proc/%s/stat" % sys.argv[1]).read().rsplit(")", 1)[1].split(); print(int(f[12]) / os.sysconf("SC_CLK_TCK"))' "$1"
 }
 RSS_IDLE=$(rss "$DPID")
 echo "daemon idle RSS: $RSS_IDLE kB"
@@ -161,17 +167,17 @@ PY
 # The worker thread's own CPU (its name is raccord-worker), the rest being
 # the HTTP side (the POSTs: screening, the job store's durable commit) and
 # SQLite work of both.
-wcpu() {
+wcpu() { # [s]: its stime alone
 	python3 -c '
 import os, sys
 for t in os.listdir("/proc/%s/task" % sys.argv[1]):
     s = open("/proc/%s/task/%s/stat" % (sys.argv[1], t)).read()
     if s[s.index("(") + 1:s.rindex(")")] == "raccord-worker":
         f = s.rsplit(")", 1)[1].split()
-        print((int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK"))
+        print(((int(f[11]) if sys.argv[2] != "s" else 0) + int(f[12])) / os.sysconf("SC_CLK_TCK"))
         break
 else:
-    print(0)' "$1"
+    print(0)' "$1" "${2:-}"
 }
 # phase PREFIX PAR: post the N dossiers PREFIX<i>.json, PAR at a time
 # (1: one after the other, each curl waiting for its answer), wait until
@@ -179,7 +185,7 @@ else:
 # (wall s), RUNS (verifier runs: batch lines plus jobs claimed alone).
 phase() {
 	L0=$(wc -l <"$WORK/daemon.log")
-	c0=$(cpu "$DPID"); w0=$(wcpu "$DPID"); t0=$(date +%s.%N)
+	c0=$(cpu "$DPID"); s0=$(scpu "$DPID"); w0=$(wcpu "$DPID"); ws0=$(wcpu "$DPID" s); t0=$(date +%s.%N)
 	i=0
 	while [ $i -lt "$N" ]; do echo "$i"; i=$((i + 1)); done |
 		xargs -P "$2" -I{} curl -s -o /dev/null -H "Authorization: Bearer $TOK" \
@@ -196,33 +202,40 @@ phase() {
 	T=$(python3 -c 'import sys; print(float(sys.argv[2]) - float(sys.argv[1]))' "$t0" "$(date +%s.%N)")
 	C=$(python3 -c 'import sys; print(float(sys.argv[2]) - float(sys.argv[1]))' "$c0" "$(cpu "$DPID")")
 	W=$(python3 -c 'import sys; print(float(sys.argv[2]) - float(sys.argv[1]))' "$w0" "$(wcpu "$DPID")")
+	S=$(python3 -c 'import sys; print(float(sys.argv[2]) - float(sys.argv[1]))' "$s0" "$(scpu "$DPID")")
+	WS=$(python3 -c 'import sys; print(float(sys.argv[2]) - float(sys.argv[1]))' "$ws0" "$(wcpu "$DPID" s)")
+	echo "phase $1: kernel per dossier: daemon $(python3 -c "print('%.2f' % ($S * 1000 / $N))") ms, its worker $(python3 -c "print('%.2f' % ($WS * 1000 / $N))") ms" >&2
 	tail -n +$((L0 + 1)) "$WORK/daemon.log" >"$WORK/phase.log"
 	nb=$(grep -c "batch jobs=" "$WORK/phase.log")
 	nj=$(grep -o "batch jobs=[0-9]*" "$WORK/phase.log" | awk -F= '{ s += $2 } END { print s + 0 }')
 	na=$(grep -c "state=running award=" "$WORK/phase.log")
 	RUNS="$na jobs in $((nb + na - nj)) runs"
 }
+# PERF=FILE: perf record -g of the daemon during the first phase.
+[ -n "${PERF:-}" ] && { perf record -F 2000 -g -o "$PERF" -p "$DPID" >/dev/null 2>&1 & PERFPID=$!; sleep 0.5; }
+[ -n "${STRACE:-}" ] && { strace -c -f -o "$STRACE" -p "$DPID" 2>/dev/null & PERFPID=$!; sleep 0.5; PERF=1; }
 phase "" 1
-C_SEQ=$C W_SEQ=$W T_SEQ=$T R_SEQ=$RUNS
+[ -n "${PERF:-}" ] && { kill -INT "$PERFPID"; wait "$PERFPID"; }
+C_SEQ=$C W_SEQ=$W T_SEQ=$T R_SEQ=$RUNS S_SEQ=$S
 phase p "${PAR:-8}"
-C_PAR=$C W_PAR=$W T_PAR=$T R_PAR=$RUNS
+C_PAR=$C W_PAR=$W T_PAR=$T R_PAR=$RUNS S_PAR=$S
 DONE=$(curl -s -H "Authorization: Bearer $TOK" "$BASE/v1/dossiers?verdict=verified&limit=500" |
 	python3 -c 'import json,sys; print(len(json.load(sys.stdin)["jobs"]))')
 /usr/bin/time -f "%U %S %e" -o "$WORK/time.out" "$RACCORD" check --config "$WORK/cfg.json" --format json \
 	--batch "$WORK/batch.jsonl" >"$WORK/batch.out" 2>"$WORK/batch.err"
 B_OK=$(grep -c '"verdict":"verified"' "$WORK/batch.out")
 python3 - "$N" "$(cat "$WORK/time.out" | tail -1)" "$DONE" "$B_OK" "$C_SEQ" "$W_SEQ" "$T_SEQ" "$R_SEQ" \
-	"$C_PAR" "$W_PAR" "$T_PAR" "$R_PAR" "${PAR:-8}" <<'PY'
+	"$S_SEQ" "$C_PAR" "$W_PAR" "$T_PAR" "$R_PAR" "$S_PAR" "${PAR:-8}" <<'PY'
 import sys
 n = int(sys.argv[1]); u, s, e = map(float, sys.argv[2].split())
 done, bok = sys.argv[3], sys.argv[4]
 b = (u + s) / n * 1000
-print("%d dossiers                      CPU/dossier (worker)    wall    vs CLI (worker)  verifier runs" % n)
-for label, c, w, t, r in (("raccord serve, POSTs in a row", *sys.argv[5:9]),
-                          ("raccord serve, %s POSTs at once" % sys.argv[13], *sys.argv[9:13])):
+print("%d dossiers                      CPU/dossier (worker)    wall    vs CLI (worker)  kernel   verifier runs" % n)
+for label, c, w, t, r, k in (("raccord serve, POSTs in a row", *sys.argv[5:10]),
+                             ("raccord serve, %s POSTs at once" % sys.argv[15], *sys.argv[10:15])):
     d, wk = float(c) / n * 1000, float(w) / n * 1000
-    print("%-31s %6.1f ms (%5.1f ms) %6.1f s  %4.0f %% (%4.0f %%)   %s" % (label, d, wk, float(t), 100 * d / b, 100 * wk / b, r))
-print("%-31s %6.1f ms            %6.1f s" % ("raccord check --batch", b, e))
+    print("%-31s %6.1f ms (%5.1f ms) %6.1f s  %4.0f %% (%4.0f %%)  %4.1f ms  %s" % (label, d, wk, float(t), 100 * d / b, 100 * wk / b, float(k) / n * 1000, r))
+print("%-31s %6.1f ms            %6.1f s                    %4.1f ms" % ("raccord check --batch", b, e, s / n * 1000))
 print("verified: daemon %s of %d (+1 earlier job), CLI %s of %d" % (done, 2 * n, bok, n))
 PY
 kill -TERM "$DPID"; wait "$DPID"; DPID=

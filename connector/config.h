@@ -147,6 +147,7 @@ struct cfg {
 	long long daemon_recheck_interval; /* re-check awarded jobs, s */
 	long long daemon_recheck_per_host; /* re-checks in flight per host */
 	long long daemon_fc_disc_max_age; /* FC discovery kept across runs, s */
+	long long daemon_batch_gather_ms; /* idle worker waits for more, ms */
 	/* The public self-check page (docs/selfcheck.md). */
 	int selfcheck_enabled;
 	char *selfcheck_operator;        /* named on the page, or NULL */

@@ -680,7 +680,15 @@ out:
 	return rc;
 }
 
-/* A multi handle: its own connection pool and DNS cache, the limits. */
+/*
+ * A multi handle: its own connection pool and DNS cache, the limits.  The
+ * pool keeps up to the global limit of idle connections (MAXCONNECTS):
+ * libcurl's default, 4 per transfer attached when a connection comes
+ * back, closed the oldest whenever few transfers were left, so a batch
+ * opened the same hosts' connections again and again (docs/bench.md,
+ * "Issue 9: gathering arrivals").  The pool lives as long as the run
+ * (probe_recycle), never across runs.
+ */
 static CURLM *
 multi_new(const struct probe_opts *o)
 {
@@ -692,6 +700,7 @@ multi_new(const struct probe_opts *o)
 	    o->per_host_concurrency);
 	curl_multi_setopt(m, CURLMOPT_MAX_TOTAL_CONNECTIONS,
 	    o->global_concurrency);
+	curl_multi_setopt(m, CURLMOPT_MAXCONNECTS, o->global_concurrency);
 	return m;
 }
 

@@ -25,8 +25,14 @@
 #define DAEMON_BODY_MAX DOSSIER_MAX_BYTES
 /* Deepest JSON nesting accepted in a request body. */
 #define DAEMON_JSON_DEPTH 16
-/* Bytes of headers per connection (libmicrohttpd's memory limit). */
-#define DAEMON_CONN_MEMORY (64 * 1024)
+/*
+ * Bytes of headers per connection (libmicrohttpd's memory limit).  Up to
+ * 32 KiB, libmicrohttpd takes a connection's pool from malloc; above, it
+ * maps one with mmap and unmaps it when the connection closes, which cost
+ * every POST page faults and an munmap's cross-CPU TLB shootdown
+ * (docs/bench.md, "Issue 9: gathering arrivals").
+ */
+#define DAEMON_CONN_MEMORY (32 * 1024)
 /* Most entries per GET /v1/ledger/entries. */
 #define DAEMON_ENTRIES_MAX 1000
 /* Shared-lock wait of the ledger reads, ms. */
@@ -66,6 +72,10 @@ struct daemon {
 	int stopping;
 	int worker_alive;
 	int worker_busy;
+	/* Arrivals since the worker last claimed (worker_kick): when the
+	 * first came (CLOCK_MONOTONIC, ms; 0: none) and how many. */
+	long long kick_first_ms;
+	unsigned kick_n;
 	pthread_t worker;
 
 	/* Metrics (under mu): responses by class 1xx..5xx, jobs finished. */

@@ -32,7 +32,7 @@ struct store {
 	/* daemon.recheck_interval_s (store_recheck_setup); 0: no schedule. */
 	long long recheck_interval;
 	/* The hot paths' statements, prepared once (kept()). */
-	sqlite3_stmt *kept[10];
+	sqlite3_stmt *kept[16];
 };
 
 /*
@@ -52,8 +52,16 @@ enum store_kept {
 	KEPT_SYNC_FULL,
 	KEPT_CONF_CLAIM,  /* asked between any two jobs */
 	KEPT_RECHECK_DUE, /* asked between any two jobs */
+	KEPT_BEGIN,       /* exec(): every write's transaction */
+	KEPT_COMMIT,
+	KEPT_ROLLBACK,
+	KEPT_SUBMIT_IDEM, /* every POST /v1/dossiers */
+	KEPT_SUBMIT_QUEUED,
+	KEPT_SUBMIT_MINE,
+	KEPT_SUBMIT_INSERT,
 	KEPT__MAX
 };
+_Static_assert(KEPT__MAX <= 16, "struct store: kept[] too small");
 
 /* The kept statement k of sql, reset and unbound; NULL on error. */
 static sqlite3_stmt *
@@ -76,6 +84,24 @@ kept_done(sqlite3_stmt *s)
 		sqlite3_reset(s);
 		sqlite3_clear_bindings(s);
 	}
+}
+
+/* count(*) of a kept statement with one optional text argument; -1 on error. */
+static long long
+kept_count(struct store *st, enum store_kept k, const char *sql,
+    const char *arg)
+{
+	sqlite3_stmt *s = kept(st, k, sql);
+	long long n = -1;
+
+	if (s != NULL) {
+		if (arg != NULL)
+			sqlite3_bind_text(s, 1, arg, -1, SQLITE_TRANSIENT);
+		if (sqlite3_step(s) == SQLITE_ROW)
+			n = sqlite3_column_int64(s, 0);
+	}
+	kept_done(s);
+	return n;
 }
 
 /*
@@ -388,9 +414,25 @@ dberr(struct store *st, struct rc_err *err, const char *what)
 static enum rc_code
 exec(struct store *st, const char *sql, struct rc_err *err)
 {
+	/* The transaction statements of every write: prepared once. */
+	static const char *const tx[] = { "BEGIN IMMEDIATE", "COMMIT",
+		"ROLLBACK" };
+	sqlite3_stmt *s;
 	char *msg = NULL;
 	enum rc_code rc = RC_OK;
+	size_t k;
 
+	for (k = 0; k < sizeof(tx) / sizeof(tx[0]); k++) {
+		if (strcmp(sql, tx[k]) != 0)
+			continue;
+		if ((s = kept(st, (enum store_kept)(KEPT_BEGIN + k), sql)) ==
+		        NULL ||
+		    sqlite3_step(s) != SQLITE_DONE)
+			rc = RC_ERR(err, RC_ESYS, "job store: %s",
+			    sqlite3_errmsg(st->db));
+		kept_done(s);
+		return rc;
+	}
 	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK)
 		rc = RC_ERR(err, RC_ESYS, "job store: %s",
 		    msg ? msg : sqlite3_errmsg(st->db));
@@ -554,8 +596,8 @@ submit(struct store *st, const char *idem, const char *dossier,
 	if ((rc = exec(st, "BEGIN IMMEDIATE", err)) != RC_OK)
 		goto out;
 	began = 1;
-	if (sqlite3_prepare_v2(st->db, "SELECT id FROM jobs WHERE idem = ?", -1,
-	        &s, NULL) != SQLITE_OK) {
+	if ((s = kept(st, KEPT_SUBMIT_IDEM,
+	         "SELECT id FROM jobs WHERE idem = ?")) == NULL) {
 		rc = dberr(st, err, "lookup");
 		goto out;
 	}
@@ -566,12 +608,11 @@ submit(struct store *st, const char *idem, const char *dossier,
 		*existed = 1;
 		goto out;
 	}
-	sqlite3_finalize(s);
-	s = NULL;
-	queued = count1(st, "SELECT count(*) FROM jobs WHERE state = 'queued'",
-	    NULL);
+	kept_done(s);
+	queued = kept_count(st, KEPT_SUBMIT_QUEUED,
+	    "SELECT count(*) FROM jobs WHERE state = 'queued'", NULL);
 	if (queued >= 0 && queued < queue_max && by_max < LLONG_MAX &&
-	    (mine = count1(st,
+	    (mine = kept_count(st, KEPT_SUBMIT_MINE,
 	         "SELECT count(*) FROM jobs WHERE state IN ('queued', "
 	         "'running') AND submitted_by = ?",
 	         by)) < 0)
@@ -586,11 +627,10 @@ submit(struct store *st, const char *idem, const char *dossier,
 	}
 	if ((rc = new_id(id, err)) != RC_OK)
 		goto out;
-	if (sqlite3_prepare_v2(st->db,
-	        "INSERT INTO jobs (id, idem, dossier, dossier_id, siren,"
-	        " submitted_by, state, created, updated)"
-	        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-	        -1, &s, NULL) != SQLITE_OK) {
+	if ((s = kept(st, KEPT_SUBMIT_INSERT,
+	         "INSERT INTO jobs (id, idem, dossier, dossier_id, siren,"
+	         " submitted_by, state, created, updated)"
+	         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) == NULL) {
 		rc = dberr(st, err, "insert");
 		goto out;
 	}
@@ -608,7 +648,7 @@ submit(struct store *st, const char *idem, const char *dossier,
 		goto out;
 	}
 out:
-	sqlite3_finalize(s);
+	kept_done(s);
 	if (began) {
 		if (rc == RC_OK)
 			rc = exec(st, "COMMIT", err);

@@ -24,11 +24,59 @@
 #include "connector/daemon/daemon_int.h"
 #include "connector/daemon/recheck.h"
 
+static long long
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 void
 worker_kick(struct daemon *dm)
 {
 	pthread_mutex_lock(&dm->mu);
+	if (dm->kick_first_ms == 0)
+		dm->kick_first_ms = mono_ms();
+	dm->kick_n++;
 	pthread_cond_broadcast(&dm->cv);
+	pthread_mutex_unlock(&dm->mu);
+}
+
+/*
+ * The gathering window (daemon.batch_gather_ms).  Dossiers that arrive one
+ * after the other would each be a verifier run of its own, opening its own
+ * connections and TLS handshakes to FranceConnect and to portals that a
+ * batch shares (as `raccord check --batch` does).  So when the first
+ * arrival since the last claim is younger than the window, wait until the
+ * window closes, or until a whole batch has arrived, or the daemon stops;
+ * then claim everything queued.  Jobs that arrived while a run was going
+ * on are usually older than the window when it ends: claimed at once.  A
+ * backlog found at start (no arrival recorded) is claimed at once.  The
+ * window starts again after each claim.
+ */
+static void
+gather_wait(struct daemon *dm, long long window_ms)
+{
+	struct timespec ts;
+	long long left;
+
+	pthread_mutex_lock(&dm->mu);
+	while (!dm->stopping && dm->kick_first_ms != 0 &&
+	    dm->kick_n < DAEMON_BATCH_MAX &&
+	    (left = dm->kick_first_ms + window_ms - mono_ms()) > 0) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += left / 1000;
+		ts.tv_nsec += (left % 1000) * 1000000;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		pthread_cond_timedwait(&dm->cv, &dm->mu, &ts);
+	}
+	dm->kick_first_ms = 0;
+	dm->kick_n = 0;
 	pthread_mutex_unlock(&dm->mu);
 }
 
@@ -512,6 +560,7 @@ worker_main(void *arg)
 			log_error("job store: re-check schedule: %s", err.msg);
 		else if (queued > 0)
 			log_info("recheck queued=%lld", queued);
+		gather_wait(dm, dm->pl.cfg->daemon_batch_gather_ms);
 		vault_gate(dm->vault, 1);
 		rc = store_claim_batch(dm->store, jobs, DAEMON_BATCH_MAX, &n,
 		    &err);

@@ -9,6 +9,8 @@
 # its own report (its dossier_id), and its own cookies (the portal's
 # callback and logout checks, which need the flow's session cookie, pass
 # for both).  Then the engine keeps serving: a later job alone reuses it.
+# Dossiers that arrive one after the other while the worker is idle wait
+# for each other (daemon.batch_gather_ms, 2 s here) and run as one batch.
 # Loopback only.
 set -u
 . tests/integration/lib.sh
@@ -29,7 +31,8 @@ cfg = json.load(open(base))
 cfg["daemon"] = {"listen": "127.0.0.1:%s" % port, "store": store,
                  "tokens": [{"name": "dinum-1", "role": "instructor",
                              "sha256": hashlib.sha256(ti.encode()).hexdigest()}],
-                 "rate_per_token_min": 0, "rate_per_siren_hour": 0}
+                 "rate_per_token_min": 0, "rate_per_siren_hour": 0,
+                 "batch_gather_ms": int(__import__("os").environ.get("IT_GATHER_MS", "2000"))}
 cfg["ledger"] = {"dir": ledger, "key_file": key}
 json.dump(cfg, open(out, "w"), indent=2)
 PY
@@ -131,6 +134,21 @@ req POST /v1/dossiers "$T_INSTR" "$WORK/f.json"; expect_code "a later job: 202" 
 F=$(jget '["id"]')
 wait_state "$F" done && [ "$(jget '["verdict"]')" = verified ] && ok "a later job alone is verified" || nok "later job: $(head -c 400 "$WORK/resp")"
 [ "$(grep -c "engine=jobs event=new" "$WORK/daemon.log")" = 1 ] && ok "one probe engine for every job" || nok "engines made: $(grep -c "engine=jobs event=new" "$WORK/daemon.log")"
+
+# Three dossiers posted 0.4 s apart to an idle worker: gathered into one
+# run (with daemon.batch_gather_ms 0, each runs alone as it arrives).
+G=
+for g in 1 2 3; do
+	fc_submission "$WORK/g$g.json" "IT-GATHER-$g"
+	req POST /v1/dossiers "$T_INSTR" "$WORK/g$g.json"; expect_code "gathered job $g: 202" 202
+	G="$G $(jget '["id"]')"
+	sleep 0.4
+done
+for id in $G; do
+	wait_state "$id" done && [ "$(jget '["verdict"]')" = verified ] || nok "gathered job $id: $(head -c 400 "$WORK/resp")"
+done
+set -- $G
+grep -q "batch jobs=3 first=$1" "$WORK/daemon.log" && ok "three dossiers arriving 0.4 s apart ran in one batch" || nok "not gathered: $(grep 'batch jobs=' "$WORK/daemon.log")"
 python3 tests/integration/openapi_check.py docs/openapi.yaml "$WORK/responses.tsv" "$WORK/bodies" >"$WORK/oa.out" 2>&1 && ok "every answer matches docs/openapi.yaml" || nok "openapi: $(tail -5 "$WORK/oa.out")"
 daemon_stop && ok "SIGTERM: exit 0" || nok "SIGTERM exit status"
 finish t_daemon_batch

@@ -715,6 +715,48 @@ test_recycle(void **state)
 	probe_free(p);
 }
 
+/*
+ * Within a run, an idle connection waits in the pool for the next request
+ * to its host, up to the global limit of connections: libcurl's default
+ * pool holds 4 per transfer attached when a connection comes back, so a
+ * run whose requests follow one another closed the oldest and opened it
+ * again (a new TCP and TLS handshake for every dossier of a batch).  Six
+ * hosts, twice in turn: six connections, not twelve.
+ */
+static void
+test_pool_holds_global_limit(void **state)
+{
+	char res[6][64], url[256], host[16];
+	const char *resolve[7];
+	struct probe *p;
+	struct probe_res *r;
+	int i, conns0;
+
+	(void)state;
+	for (i = 0; i < 6; i++) {
+		snprintf(res[i], sizeof(res[i]), "h%d.test:%u:127.0.0.1", i,
+		    plain.port);
+		resolve[i] = res[i];
+	}
+	resolve[6] = NULL;
+	p = engine(allow_lo, resolve, 0, 0);
+	pthread_mutex_lock(&plain.mu);
+	conns0 = plain.total_conns;
+	pthread_mutex_unlock(&plain.mu);
+	for (i = 0; i < 12; i++) {
+		snprintf(host, sizeof(host), "h%d.test", i % 6);
+		url_of(url, sizeof(url), "http", host, plain.port, "/ok");
+		r = get(p, url);
+		assert_int_equal(r->outcome, PROBE_OK);
+		probe_res_free(r);
+	}
+	pthread_mutex_lock(&plain.mu);
+	conns0 = plain.total_conns - conns0;
+	pthread_mutex_unlock(&plain.mu);
+	assert_int_equal(conns0, 6);
+	probe_free(p);
+}
+
 static void
 test_bad_urls_delivered_from_loop(void **state)
 {
@@ -1518,6 +1560,7 @@ main(void)
 		cmocka_unit_test(test_callbacks_submit_followups),
 		cmocka_unit_test(test_bad_urls_delivered_from_loop),
 		cmocka_unit_test(test_recycle),
+		cmocka_unit_test(test_pool_holds_global_limit),
 		cmocka_unit_test(test_browser_headers_and_post),
 		cmocka_unit_test(test_garbage_reply_is_protocol),
 		cmocka_unit_test(test_refused_and_unresolvable),
