@@ -13,6 +13,8 @@
 #include "common/redact.h"
 
 static enum rc_log_level log_level = RC_LOG_WARN;
+/* This thread's cap (rc_log_cap_thread); RC_LOG__MAX: none. */
+static _Thread_local enum rc_log_level thread_cap = RC_LOG__MAX;
 
 void
 rc_log_set_level(enum rc_log_level lvl)
@@ -24,7 +26,13 @@ rc_log_set_level(enum rc_log_level lvl)
 enum rc_log_level
 rc_log_get_level(void)
 {
-	return log_level;
+	return thread_cap < log_level ? thread_cap : log_level;
+}
+
+void
+rc_log_cap_thread(enum rc_log_level cap)
+{
+	thread_cap = cap < RC_LOG__MAX ? cap : RC_LOG__MAX;
 }
 
 void
@@ -38,7 +46,7 @@ rc_log(enum rc_log_level lvl, const char *func, const char *fmt, ...)
 	time_t now;
 	va_list ap;
 
-	if (lvl > log_level || lvl >= RC_LOG__MAX)
+	if (lvl > rc_log_get_level() || lvl >= RC_LOG__MAX)
 		return;
 	now = time(NULL);
 	gmtime_r(&now, &tm);

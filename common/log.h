@@ -19,7 +19,16 @@ enum rc_log_level {
 
 /* Events above this level are dropped.  Default RC_LOG_WARN. */
 void rc_log_set_level(enum rc_log_level lvl);
+/* The level in force in the calling thread: the lower of the global one
+ * and this thread's cap. */
 enum rc_log_level rc_log_get_level(void);
+/*
+ * Cap the calling thread's level (its events above cap are dropped, the
+ * other threads' are not); RC_LOG__MAX lifts the cap.  The daemon's worker
+ * caps the verifier's per-request and per-check lines this way
+ * (daemon.log_checks).
+ */
+void rc_log_cap_thread(enum rc_log_level cap);
 
 void rc_log(enum rc_log_level lvl, const char *func, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -237,6 +237,8 @@ static const struct cfg_directive directives[] = {
 	  "the worker reuses a FranceConnect discovery document for at most this long after fetching it, seconds (0: fetched again by every verifier run); a request that does not target a reused document's endpoint has it fetched again first"),
 	D("daemon.batch_gather_ms", CFG_INT, daemon_batch_gather_ms, 0, 10000, "250", 0,
 	  "when the worker is idle and a dossier arrives, it waits this long for more to check them in one verifier run (as raccord check --batch: connections and TLS handshakes shared), milliseconds; 0: every arrival is claimed at once"),
+	D("daemon.log_checks", CFG_BOOL, daemon_log_checks, 0, 0, "false", 0,
+	  "also log the verifier's line per request and per check of every job (those of raccord check -v); false: one line per job, the details being in its report"),
 	D("conformance.listen", CFG_LISTEN, conf_listen, 0, 0, NULL, 0,
 	  "where the daemon's FranceConnect test provider listens during a conformance job (POST /v1/dossiers/{id}/conformance); null: no conformance job"),
 	D("conformance.public_url", CFG_URL, conf_public_url, 0, 0, NULL, 0,

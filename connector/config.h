@@ -148,6 +148,7 @@ struct cfg {
 	long long daemon_recheck_per_host; /* re-checks in flight per host */
 	long long daemon_fc_disc_max_age; /* FC discovery kept across runs, s */
 	long long daemon_batch_gather_ms; /* idle worker waits for more, ms */
+	int daemon_log_checks; /* the verifier's -v lines in the daemon log */
 	/* The public self-check page (docs/selfcheck.md). */
 	int selfcheck_enabled;
 	char *selfcheck_operator;        /* named on the page, or NULL */

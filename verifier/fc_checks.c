@@ -1861,7 +1861,9 @@ fc_phase1_maybe_done(struct fc_state *fc)
 	 */
 	if (d->kept != NULL && d->doc != NULL && cap != NULL &&
 	    !capture_targets(cap, d->doc->authorization_endpoint)) {
-		log_info("integration=%s event=discovery_refetch url=%s "
+		/* warn: seen in the daemon's log, which keeps no info line
+		 * of the verifier by default (daemon.log_checks). */
+		log_warn("integration=%s event=discovery_refetch url=%s "
 		         "kept_endpoint=%s",
 		    fc->ctx->in->path, d->url, d->doc->authorization_endpoint);
 		d->kept->stale = 1;

@@ -243,8 +243,18 @@ engine_run(struct worker *w, enum worker_engine_kind kind,
 	worker_opts(w->dm, kind, &vo);
 	if ((p = engine_get(w, kind, &vo, err)) == NULL)
 		return err->code ? err->code : RC_ENOMEM;
-	if ((rc = verifier_run_cached(p, w->eng[kind].keep, &vo, ds, n, reps,
-	         err)) != RC_OK)
+	/*
+	 * One line per job in the daemon's log (job_finish): the verifier's
+	 * per-request and per-check lines (those of raccord check -v) are in
+	 * each job's report, and at 40-odd lines a dossier their writes
+	 * were a tenth of its CPU (docs/bench.md, "Issue 9: gathering
+	 * arrivals").  daemon.log_checks keeps them.
+	 */
+	if (!w->dm->pl.cfg->daemon_log_checks)
+		rc_log_cap_thread(RC_LOG_WARN);
+	rc = verifier_run_cached(p, w->eng[kind].keep, &vo, ds, n, reps, err);
+	rc_log_cap_thread(RC_LOG__MAX);
+	if (rc != RC_OK)
 		engine_drop(&w->eng[kind]);
 	return rc;
 }

@@ -45,7 +45,10 @@ cfg["daemon"] = {"listen": "127.0.0.1:%s" % port, "store": store, "tokens": toks
                  "max_connections": 64, "rate_per_token_min": 0, "rate_per_siren_hour": 0,
                  # Each arrival claimed at once, so that jobs queue behind a
                  # hung one below (gathering: t_daemon_batch.sh).
-                 "batch_gather_ms": 0}
+                 "batch_gather_ms": 0,
+                 # The verifier's -v lines too (off by default:
+                 # t_daemon_batch.sh sees one line per job).
+                 "log_checks": True}
 # Long enough that a job hanging on the stopped simulator outlives the
 # submissions behind it, however slow a loaded machine runs this script.
 cfg["network"]["timeout_ms"] = cfg["network"]["connect_timeout_ms"] = 20000
@@ -323,6 +326,8 @@ kill -HUP "$DPID"
 i=0; until grep -q "SIGHUP: 5 tokens" "$WORK/daemon.log" || [ $i -gt 50 ]; do i=$((i + 1)); sleep 0.1; done
 req GET /v1/dossiers "$T_NEW"; expect_code "after SIGHUP the new token works" 200
 kill -0 "$DPID" 2>/dev/null && ok "SIGHUP did not stop the daemon" || nok "daemon died on SIGHUP"
+
+grep -q "level=info func=report_log dossier=.* check=fc\.authorize\." "$WORK/daemon.log" && ok "daemon.log_checks: the checks are logged" || nok "daemon.log_checks: no check line in the log"
 
 # --- concurrent clients ---------------------------------------------------------
 # 20 clients send the same new dossier at once: one job; 30 more read.

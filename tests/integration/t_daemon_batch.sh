@@ -148,6 +148,8 @@ for id in $G; do
 	wait_state "$id" done && [ "$(jget '["verdict"]')" = verified ] || nok "gathered job $id: $(head -c 400 "$WORK/resp")"
 done
 set -- $G
+grep -q " check=\| func=report_log\| func=log_exchange" "$WORK/daemon.log" && nok "check or request lines in the log: $(grep -m2 " check=" "$WORK/daemon.log")" || ok "one line per job: no check or request line of the verifier in the log"
+grep -q "job=$1 state=done verdict=verified" "$WORK/daemon.log" && ok "the job's line gives its verdict" || nok "no job line"
 grep -q "batch jobs=3 first=$1" "$WORK/daemon.log" && ok "three dossiers arriving 0.4 s apart ran in one batch" || nok "not gathered: $(grep 'batch jobs=' "$WORK/daemon.log")"
 python3 tests/integration/openapi_check.py docs/openapi.yaml "$WORK/responses.tsv" "$WORK/bodies" >"$WORK/oa.out" 2>&1 && ok "every answer matches docs/openapi.yaml" || nok "openapi: $(tail -5 "$WORK/oa.out")"
 daemon_stop && ok "SIGTERM: exit 0" || nok "SIGTERM exit status"

@@ -10,6 +10,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +58,38 @@ test_levels(void **state)
 	assert_int_equal(rc_log_get_level(), RC_LOG_DEBUG);
 }
 
+static void *
+info_elsewhere(void *arg)
+{
+	*(int *)arg = strstr(capture(RC_LOG_INFO, "x"), "level=info") != NULL;
+	return NULL;
+}
+
+/* A thread's cap drops its own lines above it, not the other threads'. */
+static void
+test_thread_cap(void **state)
+{
+	pthread_t t;
+	int other = 0;
+
+	(void)state;
+	rc_log_set_level(RC_LOG_INFO);
+	rc_log_cap_thread(RC_LOG_WARN);
+	assert_int_equal(rc_log_get_level(), RC_LOG_WARN);
+	assert_string_equal(capture(RC_LOG_INFO, "x"), "");
+	assert_non_null(strstr(capture(RC_LOG_WARN, "x"), "level=warn"));
+	assert_int_equal(pthread_create(&t, NULL, info_elsewhere, &other), 0);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_int_equal(other, 1);
+	rc_log_cap_thread(RC_LOG__MAX);
+	assert_int_equal(rc_log_get_level(), RC_LOG_INFO);
+	assert_non_null(strstr(capture(RC_LOG_INFO, "x"), "level=info"));
+	/* A cap above the global level changes nothing. */
+	rc_log_cap_thread(RC_LOG_DEBUG);
+	assert_string_equal(capture(RC_LOG_DEBUG, "x"), "");
+	rc_log_cap_thread(RC_LOG__MAX);
+}
+
 static void
 test_line_is_redacted(void **state)
 {
@@ -86,6 +119,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_levels),
+		cmocka_unit_test(test_thread_cap),
 		cmocka_unit_test(test_line_is_redacted),
 	};
 
