@@ -54,13 +54,15 @@ worker_kick(struct daemon *dm)
  * then claim everything queued.  Jobs that arrived while a run was going
  * on are usually older than the window when it ends: claimed at once.  A
  * backlog found at start (no arrival recorded) is claimed at once.  The
- * window starts again after each claim.
+ * window starts again after each claim.  1 when the daemon is stopping:
+ * nothing more is claimed.
  */
-static void
+static int
 gather_wait(struct daemon *dm, long long window_ms)
 {
 	struct timespec ts;
 	long long left;
+	int stopping;
 
 	pthread_mutex_lock(&dm->mu);
 	while (!dm->stopping && dm->kick_first_ms != 0 &&
@@ -77,7 +79,9 @@ gather_wait(struct daemon *dm, long long window_ms)
 	}
 	dm->kick_first_ms = 0;
 	dm->kick_n = 0;
+	stopping = dm->stopping;
 	pthread_mutex_unlock(&dm->mu);
+	return stopping;
 }
 
 /*
@@ -570,7 +574,8 @@ worker_main(void *arg)
 			log_error("job store: re-check schedule: %s", err.msg);
 		else if (queued > 0)
 			log_info("recheck queued=%lld", queued);
-		gather_wait(dm, dm->pl.cfg->daemon_batch_gather_ms);
+		if (gather_wait(dm, dm->pl.cfg->daemon_batch_gather_ms))
+			continue; /* stopping: the loop's top ends it */
 		vault_gate(dm->vault, 1);
 		rc = store_claim_batch(dm->store, jobs, DAEMON_BATCH_MAX, &n,
 		    &err);

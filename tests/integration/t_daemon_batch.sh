@@ -10,7 +10,7 @@
 # callback and logout checks, which need the flow's session cookie, pass
 # for both).  Then the engine keeps serving: a later job alone reuses it.
 # Dossiers that arrive one after the other while the worker is idle wait
-# for each other (daemon.batch_gather_ms, 2 s here) and run as one batch.
+# for each other (daemon.batch_gather_ms, 3 s here) and run as one batch.
 # Loopback only.
 set -u
 . tests/integration/lib.sh
@@ -32,7 +32,7 @@ cfg["daemon"] = {"listen": "127.0.0.1:%s" % port, "store": store,
                  "tokens": [{"name": "dinum-1", "role": "instructor",
                              "sha256": hashlib.sha256(ti.encode()).hexdigest()}],
                  "rate_per_token_min": 0, "rate_per_siren_hour": 0,
-                 "batch_gather_ms": int(__import__("os").environ.get("IT_GATHER_MS", "2000"))}
+                 "batch_gather_ms": int(__import__("os").environ.get("IT_GATHER_MS", "3000"))}
 cfg["ledger"] = {"dir": ledger, "key_file": key}
 json.dump(cfg, open(out, "w"), indent=2)
 PY
@@ -138,8 +138,8 @@ wait_state "$F" done && [ "$(jget '["verdict"]')" = verified ] && ok "a later jo
 # Three dossiers posted 0.4 s apart to an idle worker: gathered into one
 # run (with daemon.batch_gather_ms 0, each runs alone as it arrives).
 G=
+for g in 1 2 3; do fc_submission "$WORK/g$g.json" "IT-GATHER-$g"; done
 for g in 1 2 3; do
-	fc_submission "$WORK/g$g.json" "IT-GATHER-$g"
 	req POST /v1/dossiers "$T_INSTR" "$WORK/g$g.json"; expect_code "gathered job $g: 202" 202
 	G="$G $(jget '["id"]')"
 	sleep 0.4
@@ -153,4 +153,17 @@ grep -q "job=$1 state=done verdict=verified" "$WORK/daemon.log" && ok "the job's
 grep -q "batch jobs=3 first=$1" "$WORK/daemon.log" && ok "three dossiers arriving 0.4 s apart ran in one batch" || nok "not gathered: $(grep 'batch jobs=' "$WORK/daemon.log")"
 python3 tests/integration/openapi_check.py docs/openapi.yaml "$WORK/responses.tsv" "$WORK/bodies" >"$WORK/oa.out" 2>&1 && ok "every answer matches docs/openapi.yaml" || nok "openapi: $(tail -5 "$WORK/oa.out")"
 daemon_stop && ok "SIGTERM: exit 0" || nok "SIGTERM exit status"
+
+# SIGTERM while the worker gathers: the job waiting for its window is not
+# started by a stopping daemon; it stays queued and runs after a restart.
+daemon_start || exit 1
+fc_submission "$WORK/s.json" IT-GATHER-STOP
+req POST /v1/dossiers "$T_INSTR" "$WORK/s.json"; expect_code "a job in the window: 202" 202
+S=$(jget '["id"]')
+sleep 0.3
+daemon_stop && ok "SIGTERM in the window: exit 0" || nok "SIGTERM in the window: exit status"
+grep -q "job=$S state=running" "$WORK/daemon.log" && nok "the stopping daemon started the job" || ok "the stopping daemon did not start the waiting job"
+daemon_start || exit 1
+wait_state "$S" done && [ "$(jget '["verdict"]')" = verified ] && ok "after the restart the job ran" || nok "after restart: $(head -c 300 "$WORK/resp")"
+daemon_stop || nok "final SIGTERM"
 finish t_daemon_batch
