@@ -21,7 +21,8 @@
 #    checks them in batches).
 #
 # Environment: BUILD (default build), N dossiers (default 50), PAR (8), GATHER
-# (daemon.batch_gather_ms; default: the daemon's own), DUR seconds
+# (daemon.batch_gather_ms; default: the daemon's own), PERF or STRACE (a file:
+# perf record -g, or strace -c -f, of the daemon during the first phase), DUR seconds
 # per wrk run (default 5), CONNS wrk connections (default 16).  Needs wrk,
 # nginx (apt-get install wrk nginx), curl, python3, /usr/bin/time.  Run it
 # under nice on a shared machine; docs/bench.md has figures.
@@ -34,8 +35,9 @@ for t in wrk nginx curl python3 /usr/bin/time; do
 	command -v $t >/dev/null || { echo "daemon_bench: $t not installed (apt-get install wrk nginx time)" >&2; exit 2; }
 done
 . tests/integration/lib.sh
-NPID= DPID=
+NPID= DPID= PERFPID=
 bench_cleanup() {
+	[ -n "$PERFPID" ] && kill -INT "$PERFPID" 2>/dev/null
 	[ -n "$DPID" ] && kill -9 "$DPID" 2>/dev/null
 	[ -n "$NPID" ] && kill "$NPID" 2>/dev/null
 	cleanup
@@ -211,11 +213,17 @@ phase() {
 	na=$(grep -c "state=running award=" "$WORK/phase.log")
 	RUNS="$na jobs in $((nb + na - nj)) runs"
 }
-# PERF=FILE: perf record -g of the daemon during the first phase.
-[ -n "${PERF:-}" ] && { perf record -F 2000 -g -o "$PERF" -p "$DPID" >/dev/null 2>&1 & PERFPID=$!; sleep 0.5; }
-[ -n "${STRACE:-}" ] && { strace -c -f -o "$STRACE" -p "$DPID" 2>/dev/null & PERFPID=$!; sleep 0.5; PERF=1; }
+# PERF=FILE: perf record -g of the daemon during the first phase; or
+# STRACE=FILE: strace -c -f of it (one of the two).
+if [ -n "${PERF:-}" ]; then
+	perf record -F 2000 -g -o "$PERF" -p "$DPID" >/dev/null 2>&1 &
+	PERFPID=$!; sleep 0.5
+elif [ -n "${STRACE:-}" ]; then
+	strace -c -f -o "$STRACE" -p "$DPID" 2>/dev/null &
+	PERFPID=$!; sleep 0.5
+fi
 phase "" 1
-[ -n "${PERF:-}" ] && { kill -INT "$PERFPID"; wait "$PERFPID"; }
+[ -n "$PERFPID" ] && { kill -INT "$PERFPID"; wait "$PERFPID"; PERFPID=; }
 C_SEQ=$C W_SEQ=$W T_SEQ=$T R_SEQ=$RUNS S_SEQ=$S
 phase p "${PAR:-8}"
 C_PAR=$C W_PAR=$W T_PAR=$T R_PAR=$RUNS S_PAR=$S

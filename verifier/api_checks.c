@@ -625,7 +625,7 @@ dp_refused(struct fam *f, const struct probe_res *res, const char *what,
 		    f->dp_retries < API_RETRY_MAX) {
 			f->dp_retries++;
 			f->dp_again = again;
-			log_info("datapass=%s status=429 retry_after=%ld "
+			log_warn("datapass=%s status=429 retry_after=%ld "
 			         "attempt=%d",
 			    what, wait, f->dp_retries);
 			if (probe_timer_add(f->ctx->probe, wait * 1000,
@@ -905,7 +905,7 @@ tk_done(struct probe *p, struct probe_res *res, void *arg)
 	        f->tk_retries, f->now, f->ctx->opts->cert_warn_days, &wait,
 	        &f->ans_org) == API_NEXT_RETRY) {
 		f->tk_retries++;
-		log_info("api=%s status=429 retry_after=%ld attempt=%d "
+		log_warn("api=%s status=429 retry_after=%ld attempt=%d "
 		         "token=%s",
 		    f->api->name, wait, f->tk_retries, f->tok.fpr);
 		probe_res_free(res);

@@ -64,7 +64,7 @@ worker_wait(struct daemon *dm, time_t seconds)
 	struct timespec ts;
 	int alive;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
+	clock_gettime(CLOCK_MONOTONIC, &ts); /* dm->cv's clock */
 	ts.tv_sec += seconds;
 	pthread_mutex_lock(&dm->mu);
 	dm->stopping = 1;
@@ -176,7 +176,16 @@ daemon_serve(const char *config, enum daemon_end *end, struct rc_err *err)
 	dm.config = config;
 	pthread_rwlock_init(&dm.tok_lock, NULL);
 	pthread_mutex_init(&dm.mu, NULL);
-	pthread_cond_init(&dm.cv, NULL);
+	/* Its waits are measured on the monotonic clock: setting the
+	 * system time back cannot lengthen them. */
+	{
+		pthread_condattr_t ca;
+
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&dm.cv, &ca);
+		pthread_condattr_destroy(&ca);
+	}
 	ratelimit_init(&dm.rate, 0);
 	answer_cache_init(&dm.answers);
 	/* Signals go to this thread only, taken by sigtimedwait. */

@@ -113,8 +113,11 @@ enum rc_code metrics_start(struct daemon *dm, struct MHD_Daemon **out,
 
 /* worker.c: the job loop, started with pthread_create. */
 void *worker_main(void *arg);
-/* Wake the worker (a job was queued, or stop). */
+/* Wake the worker: a job was queued (it counts for the gathering window,
+ * daemon.batch_gather_ms). */
 void worker_kick(struct daemon *dm);
+/* Wake the worker for anything else (a conformance run asked for). */
+void worker_wake(struct daemon *dm);
 
 /*
  * ds_poll.c: the démarches-simplifiées poller thread (started with

@@ -497,7 +497,10 @@ poll_node(void *arg, json_t *node, struct rc_err *err)
 		    existed        ? "known"
 		        : awaiting ? "awaiting its API token"
 		                   : "queued");
-		worker_kick(dm);
+		if (existed || awaiting)
+			worker_wake(dm); /* nothing new to claim */
+		else
+			worker_kick(dm);
 	}
 	rc = store_ds_seen(dm->store, num,
 	    json_string_value(json_object_get(node, "id")), aid,
@@ -613,7 +616,7 @@ ds_poll_main(void *arg)
 			}
 		}
 		pthread_mutex_lock(&dm->mu);
-		clock_gettime(CLOCK_REALTIME, &ts);
+		clock_gettime(CLOCK_MONOTONIC, &ts); /* dm->cv's clock */
 		ts.tv_sec += (time_t)delay;
 		while (!dm->stopping &&
 		    pthread_cond_timedwait(&dm->cv, &dm->mu, &ts) == 0)

@@ -185,7 +185,7 @@ post_run(struct http_ctx *x, const char *id)
 		return http_respond_error(x, MHD_HTTP_INTERNAL_SERVER_ERROR,
 		    "the job store failed");
 	log_info("job=%s conformance run requested by=%s", id, x->who.name);
-	worker_kick(x->dm);
+	worker_wake(x->dm);
 	return http_respond_json(x, MHD_HTTP_ACCEPTED, c, NULL, 0);
 }
 

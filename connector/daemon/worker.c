@@ -34,6 +34,14 @@ mono_ms(void)
 }
 
 void
+worker_wake(struct daemon *dm)
+{
+	pthread_mutex_lock(&dm->mu);
+	pthread_cond_broadcast(&dm->cv);
+	pthread_mutex_unlock(&dm->mu);
+}
+
+void
 worker_kick(struct daemon *dm)
 {
 	pthread_mutex_lock(&dm->mu);
@@ -68,7 +76,7 @@ gather_wait(struct daemon *dm, long long window_ms)
 	while (!dm->stopping && dm->kick_first_ms != 0 &&
 	    dm->kick_n < DAEMON_BATCH_MAX &&
 	    (left = dm->kick_first_ms + window_ms - mono_ms()) > 0) {
-		clock_gettime(CLOCK_REALTIME, &ts);
+		clock_gettime(CLOCK_MONOTONIC, &ts); /* dm->cv's clock */
 		ts.tv_sec += left / 1000;
 		ts.tv_nsec += (left % 1000) * 1000000;
 		if (ts.tv_nsec >= 1000000000) {
@@ -585,11 +593,12 @@ worker_main(void *arg)
 			n = 0;
 		}
 		if (n == 0) {
-			/* Sleep until kicked, or a second (a missed kick). */
+			/* Sleep until kicked (unless a kick came since the
+			 * claim), or a second. */
 			pthread_mutex_lock(&dm->mu);
-			clock_gettime(CLOCK_REALTIME, &ts);
+			clock_gettime(CLOCK_MONOTONIC, &ts);
 			ts.tv_sec += 1;
-			if (!dm->stopping)
+			if (!dm->stopping && dm->kick_first_ms == 0)
 				pthread_cond_timedwait(&dm->cv, &dm->mu, &ts);
 			pthread_mutex_unlock(&dm->mu);
 			continue;

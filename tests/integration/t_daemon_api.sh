@@ -32,7 +32,9 @@ cfg = json.load(open(base))
 cfg["daemon"] = {"listen": "127.0.0.1:%s" % port, "store": store,
                  "tokens": [{"name": "dinum-1", "role": "instructor",
                              "sha256": hashlib.sha256(ti.encode()).hexdigest()}],
-                 "rate_per_token_min": 0, "rate_per_siren_hour": 0}
+                 "rate_per_token_min": 0, "rate_per_siren_hour": 0,
+                 # the verifier's lines too: the secret scans read them
+                 "log_checks": True}
 cfg["ledger"] = {"dir": ledger, "key_file": key}
 cfg["intake"] = {"datapass": {"secret_file": hook}}
 json.dump(cfg, open(out, "w"), indent=2)

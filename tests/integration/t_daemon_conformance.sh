@@ -44,7 +44,7 @@ config_patch "$WORK/noconf.json" "$WORK/base.json" "{
  'daemon': {'listen': '127.0.0.1:$PORT', 'store': '$WORK/jobs.sqlite',
    'tokens': [{'name': 'dinum-1', 'role': 'instructor', 'sha256': h('$T_INSTR')},
               {'name': 'self-1', 'role': 'selfcheck', 'sha256': h('$T_SELF')}],
-   'rate_per_token_min': 0, 'rate_per_siren_hour': 0},
+   'rate_per_token_min': 0, 'rate_per_siren_hour': 0, 'log_checks': True},
  'ledger': {'dir': '$L', 'key_file': '$LEDGER_KEY'}}"
 config_patch "$WORK/d.json" "$WORK/noconf.json" "{
  'conformance': {'listen': '127.0.0.1:$PP', 'public_url': '$ISSUER',

@@ -59,6 +59,8 @@ cfg = json.load(open(base))
 cfg["daemon"] = {"listen": "127.0.0.1:%s" % port, "store": store,
                  "public_url": "https://raccord.example.fr/",
                  "selfcheck": {"enabled": True},
+                 # the verifier's lines too: the token scans below read them
+                 "log_checks": True,
                  "tokens": [{"name": "dinum-1", "role": "instructor",
                              "sha256": hashlib.sha256(ti.encode()).hexdigest()}]}
 cfg["ledger"] = {"dir": ledger, "key_file": key}
