@@ -20,7 +20,8 @@
 #    dossiers PAR at a time (default 8: jobs queue up and the worker
 #    checks them in batches).
 #
-# Environment: BUILD (default build), N dossiers (default 50), PAR (8), GATHER
+# Environment: BUILD (default build), N dossiers (default 50), PAR (8), KA (1:
+# a third phase over one keep-alive connection), GATHER
 # (daemon.batch_gather_ms; default: the daemon's own), PERF or STRACE (a file:
 # perf record -g, or strace -c -f, of the daemon during the first phase), DUR seconds
 # per wrk run (default 5), CONNS wrk connections (default 16).  Needs wrk,
@@ -189,9 +190,19 @@ phase() {
 	L0=$(wc -l <"$WORK/daemon.log")
 	c0=$(cpu "$DPID"); s0=$(scpu "$DPID"); w0=$(wcpu "$DPID"); ws0=$(wcpu "$DPID" s); t0=$(date +%s.%N)
 	i=0
-	while [ $i -lt "$N" ]; do echo "$i"; i=$((i + 1)); done |
-		xargs -P "$2" -I{} curl -s -o /dev/null -H "Authorization: Bearer $TOK" \
-			-H "Content-Type: application/json" --data-binary "@$WORK/post/$1{}.json" "$BASE/v1/dossiers"
+	if [ "$2" = 0 ]; then # one client, one keep-alive connection
+		while [ $i -lt "$N" ]; do
+			[ $i -gt 0 ] && echo "next"
+			printf 'url = "%s"\ndata-binary = "@%s"\noutput = "/dev/null"\nheader = "Authorization: Bearer %s"\nheader = "Content-Type: application/json"\n' \
+				"$BASE/v1/dossiers" "$WORK/post/$1$i.json" "$TOK"
+			i=$((i + 1))
+		done >"$WORK/curl.cfg"
+		curl -s -K "$WORK/curl.cfg"
+	else
+		while [ $i -lt "$N" ]; do echo "$i"; i=$((i + 1)); done |
+			xargs -P "$2" -I{} curl -s -o /dev/null -H "Authorization: Bearer $TOK" \
+				-H "Content-Type: application/json" --data-binary "@$WORK/post/$1{}.json" "$BASE/v1/dossiers"
+	fi
 	i=0
 	while :; do
 		m=$(curl -s -H "Authorization: Bearer $TOK" "$BASE/metrics")
@@ -227,6 +238,19 @@ phase "" 1
 C_SEQ=$C W_SEQ=$W T_SEQ=$T R_SEQ=$RUNS S_SEQ=$S
 phase p "${PAR:-8}"
 C_PAR=$C W_PAR=$W T_PAR=$T R_PAR=$RUNS S_PAR=$S
+# KA=1: a third phase, N more dossiers posted one after the other by one
+# client over one keep-alive connection (as an instructors' tool would).
+if [ "${KA:-0}" = 1 ]; then
+	python3 - "$WORK/post" "$N" <<'PY'
+import sys
+d, n = sys.argv[1], int(sys.argv[2])
+for i in range(n):
+    s = open("%s/%d.json" % (d, i)).read().replace('"BENCH-%d"' % i, '"BENCH-K-%d"' % i)
+    open("%s/k%d.json" % (d, i), "w").write(s)
+PY
+	phase k 0
+	echo "raccord serve, one keep-alive client: CPU/dossier $(python3 -c "print('%.1f' % ($C * 1000 / $N))") ms (worker $(python3 -c "print('%.1f' % ($W * 1000 / $N))") ms), kernel $(python3 -c "print('%.1f' % ($S * 1000 / $N))") ms, wall $(python3 -c "print('%.1f' % $T)") s, $RUNS"
+fi
 DONE=$(curl -s -H "Authorization: Bearer $TOK" "$BASE/v1/dossiers?verdict=verified&limit=500" |
 	python3 -c 'import json,sys; print(len(json.load(sys.stdin)["jobs"]))')
 /usr/bin/time -f "%U %S %e" -o "$WORK/time.out" "$RACCORD" check --config "$WORK/cfg.json" --format json \
