@@ -92,30 +92,29 @@ ds_credential_on(const struct cfg *cfg)
 	return cfg->intake_ds_poll_interval > 0 && cfg->intake_ds_demarche > 0;
 }
 
+/* Take one from key's hourly budget of max; 1 when over it. */
+static int
+over_limit(const char *key, long long max, long long *retry_after)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	pthread_once(&cred_once, cred_init);
+	return !ratelimit_take(&cred_rate, key, max, 3600, (long long)ts.tv_sec,
+	    retry_after);
+}
+
 int
-ds_credential_limited(const struct cfg *cfg, const char *addr, long long number,
+ds_credential_limited(const struct cfg *cfg, const char *addr,
     long long *retry_after)
 {
 	char key[RATELIMIT_KEY_MAX + 1];
-	struct timespec ts;
-	long long now;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	now = (long long)ts.tv_sec;
-	pthread_once(&cred_once, cred_init);
 	snprintf(key, sizeof(key), "a:%s", addr);
-	if (!ratelimit_take(&cred_rate, key, cfg->intake_ds_cred_per_addr, 3600,
-	        now, retry_after)) {
-		count(DS_CRED_LIMITED);
-		return 1;
-	}
-	snprintf(key, sizeof(key), "n:%lld", number);
-	if (!ratelimit_take(&cred_rate, key, cfg->intake_ds_cred_per_number,
-	        3600, now, retry_after)) {
-		count(DS_CRED_LIMITED);
-		return 1;
-	}
-	return 0;
+	if (!over_limit(key, cfg->intake_ds_cred_per_addr, retry_after))
+		return 0;
+	count(DS_CRED_LIMITED);
+	return 1;
 }
 
 int
@@ -293,8 +292,10 @@ field_ok(const char *v, size_t len, size_t max)
 
 enum ds_cred
 ds_credential_give(struct daemon *dm, long long number,
-    const struct ds_cred_in *c, char id[STORE_ID_LEN + 1], char *why, size_t n)
+    const struct ds_cred_in *c, char id[STORE_ID_LEN + 1], char *why, size_t n,
+    long long *retry_after)
 {
+	char key[RATELIMIT_KEY_MAX + 1];
 	struct rc_err err = { 0 };
 	json_t *row = NULL;
 	char *dossier = NULL, *award = NULL, *body = NULL, state[24], api[32];
@@ -304,6 +305,7 @@ ds_credential_give(struct daemon *dm, long long number,
 
 	id[0] = '\0';
 	why[0] = '\0';
+	*retry_after = 0;
 	if (!field_ok(c->token, c->token_len, DAEMON_SECRET_MAX) ||
 	    !field_ok(c->client_secret, c->client_secret_len,
 	        DAEMON_SECRET_MAX)) {
@@ -411,6 +413,14 @@ ds_credential_give(struct daemon *dm, long long number,
 			    "APIs)",
 			    number, api);
 		o = DS_CRED_BAD;
+	} else if (snprintf(key, sizeof(key), "n:%lld", number) > 0 &&
+	    over_limit(key, dm->pl.cfg->intake_ds_cred_per_number,
+	        retry_after)) {
+		snprintf(why, n,
+		    "too many credentials for DS dossier %lld this hour; "
+		    "wait and send again",
+		    number);
+		o = DS_CRED_LIMITED;
 	} else
 		o = attach(dm, number, id, body, award, why, n);
 out:
@@ -584,14 +594,14 @@ post_credential(struct http_ctx *x, struct http_req *rq, long long number)
 	size_t i;
 
 	http_client_addr(x, addr, sizeof(addr));
-	if (ds_credential_limited(x->dm->pl.cfg, addr, number, &retry)) {
+	if (ds_credential_limited(x->dm->pl.cfg, addr, &retry)) {
 		log_warn("intake=ds dossier=%lld credential refused: rate "
 		         "limit (address %s)",
 		    number, addr);
 		return http_respond_json(x, MHD_HTTP_TOO_MANY_REQUESTS,
 		    json_pack("{s:s}", "error",
-		        "too many tokens for this address or this DS dossier; "
-		        "wait and send again"),
+		        "too many credentials from this address; wait and send "
+		        "again"),
 		    NULL, (int)(retry > 0 ? retry : 60));
 	}
 	if ((body = json_loadb(rq->body.data ? rq->body.data : "", rq->body.len,
@@ -638,8 +648,12 @@ post_credential(struct http_ctx *x, struct http_req *rq, long long number)
 		    "request body: token (or, for a DGFiP API, client_id and "
 		    "client_secret): missing");
 	}
-	o = ds_credential_give(x->dm, number, &in, id, why, sizeof(why));
+	o = ds_credential_give(x->dm, number, &in, id, why, sizeof(why), &retry);
 	json_decref(body); /* known limit: jansson's copy is not wiped */
+	if (o == DS_CRED_LIMITED)
+		return http_respond_json(x, MHD_HTTP_TOO_MANY_REQUESTS,
+		    json_pack("{s:s}", "error", why), NULL,
+		    (int)(retry > 0 ? retry : 60));
 	if (o != DS_CRED_OK)
 		return http_respond_error(x, status_of(o), why);
 	ret = http_respond_json(x, MHD_HTTP_ACCEPTED,

@@ -44,14 +44,18 @@ struct ds_cred_in {
 };
 enum ds_cred ds_credential_give(struct daemon *dm, long long number,
     const struct ds_cred_in *in, char id[STORE_ID_LEN + 1], char *why,
-    size_t n);
+    size_t n, long long *retry_after);
 
 /*
- * 1 (counted) when addr or number is over its hourly limit
- * (intake.ds.credential_per_address_hour, credential_per_number_hour).
+ * 1 (counted) when addr is over its hourly limit
+ * (intake.ds.credential_per_address_hour).  The number's own limit
+ * (credential_per_number_hour) is taken by ds_credential_give, only for
+ * a credential the dossier would take: requests refused before (a bad
+ * body, an unknown number, a dossier that takes none now) never use a
+ * number's budget, so a stranger's junk cannot lock its owner out.
  */
 int ds_credential_limited(const struct cfg *cfg, const char *addr,
-    long long number, long long *retry_after);
+    long long *retry_after);
 
 /* Whether t could be an API token: 1..DAEMON_SECRET_MAX bytes 0x21-0x7e. */
 int ds_credential_token_ok(const char *t, size_t len);

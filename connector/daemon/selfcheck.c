@@ -1909,10 +1909,10 @@ post_ds_token(struct http_ctx *x, struct http_req *rq)
 		goto out;
 	}
 	http_client_addr(x, addr, sizeof(addr));
-	if (ds_credential_limited(x->dm->pl.cfg, addr, num, &retry)) {
+	if (ds_credential_limited(x->dm->pl.cfg, addr, &retry)) {
 		ret = too_many(x, retry > 0 ? retry : 60,
-		    "Beaucoup de jetons ont été déposés depuis cette adresse "
-		    "ou pour ce dossier.");
+		    "Beaucoup de jetons ont été déposés depuis cette "
+		    "adresse.");
 		goto out;
 	}
 	/* A form posts its empty fields: empty is not given. */
@@ -1928,8 +1928,12 @@ post_ds_token(struct http_ctx *x, struct http_req *rq)
 		cin.client_secret = f.client_secret;
 		cin.client_secret_len = f.client_secret_len;
 	}
-	o = ds_credential_give(x->dm, num, &cin, id, why, sizeof(why));
+	o = ds_credential_give(x->dm, num, &cin, id, why, sizeof(why), &retry);
 	switch (o) {
+	case DS_CRED_LIMITED:
+		ret = too_many(x, retry > 0 ? retry : 60,
+		    "Beaucoup de jetons ont été déposés pour ce dossier.");
+		break;
 	case DS_CRED_OK:
 		snprintf(text, sizeof(text),
 		    "La vérification du dossier n° %lld commence. Son "

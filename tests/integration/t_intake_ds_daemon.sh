@@ -293,11 +293,14 @@ wait_for 30 text_has RG9zc2llci0104 "Attribution (api) : accordée" && ok "DS 10
 req POST /v1/intake/ds/104/credential "" "$WORK/tok.json"; expect_code "a new token for an awarded DS dossier: 409" 409
 req GET "/v1/dossiers/$J104OLD" "$T_INSTR"
 [ "$(jget '["state"]')" = superseded ] && ok "the superseded job took no token and stays closed" || nok "old 104 after the tokens: $(head -c 300 "$WORK/resp")"
-# Six tokens an hour per DS number (five so far for 104): the sixth is
-# answered, the seventh refused with Retry-After.
-req POST /v1/intake/ds/104/credential "" "$WORK/tok.json"; expect_code "the sixth token for DS 104 this hour: still answered (409)" 409
-req POST /v1/intake/ds/104/credential "" "$WORK/tok.json"
-[ "$CODE" = 429 ] && grep -qi '^Retry-After: [1-9]' "$WORK/hdrs" && ok "the seventh: 429 with Retry-After (per DS number)" || nok "rate limit per number: HTTP $CODE $(head -c 200 "$WORK/resp")"
+# A DS number's budget (six an hour) is used only by credentials its
+# dossier takes (two so far for 104): the refusals above and these four
+# do not lock its owner out.
+for k in 1 2 3 4; do
+	req POST /v1/intake/ds/104/credential "" "$WORK/tok.json"
+	[ "$CODE" = 409 ] || nok "refusal $k for the awarded DS 104: HTTP $CODE (want 409, never 429)"
+done
+ok "refused requests use no DS number's budget: four more for DS 104, each 409"
 # --- A DGFiP API (docs/intake.md, "Credentials"): DS 101 now names API
 # Impôt particulier; it waits for its client id and secret (the DGFiP
 # model of POST /v1/dossiers: the id stored, the secret in the vault).
@@ -370,11 +373,28 @@ daemon_cfg true 0 2
 # --- auto_instruction on (the same store, reopened): passed into instruction.
 daemon_cfg true 4 2
 daemon_start || exit 1
-req POST /v1/intake/ds/104/credential "" "$WORK/tok.json"; expect_code "limits 4/2: the first token for DS 104 (awarded): 409" 409
-req POST /v1/intake/ds/104/credential "" "$WORK/tok.json"; expect_code "limits 4/2: the second: 409" 409
-req POST /v1/intake/ds/104/credential "" "$WORK/tok.json"
-[ "$CODE" = 429 ] && grep -qi '^Retry-After: [1-9]' "$WORK/hdrs" && ok "credential_per_number_hour 2: the third token for DS 104 is 429" || nok "per number 2: HTTP $CODE"
-req POST /v1/intake/ds/999/credential "" "$WORK/tok.json"; expect_code "limits 4/2: a fourth token from this address, another number: 404" 404
+for k in 1 2 3; do
+	req POST /v1/intake/ds/104/credential "" "$WORK/tok.json"
+	[ "$CODE" = 409 ] || nok "limits 4/2: refusal $k for DS 104 (awarded): HTTP $CODE"
+done
+ok "limits 4/2: three refusals for DS 104, none counted against its number"
+# The number's limit, from another loopback address (its own budget per
+# address): DS 101 back to a DGFiP API takes two credentials (each checked,
+# failed: a wrong secret), then the third is 429.
+ctl '{"touch": {"number": 101, "label": "Type d'"'"'intégration", "value": "API Impôt particulier"}}'
+wait_for 30 text_has RG9zc2llci0101 "en attente des identifiants DGFiP" && ok "limits 4/2: DS 101 waits for DGFiP credentials again" || nok "DS 101 DGFiP again: '$(text_of RG9zc2llci0101)'"
+printf '{"client_id": "%s", "client_secret": "wrong-secret-7c1a"}' "$DG_ID" >"$WORK/dgw.json"
+for k in 1 2; do
+	req POST /v1/intake/ds/101/credential "" "$WORK/dgw.json" --interface 127.0.0.2; expect_code "limits 4/2: DGFiP credentials $k for DS 101: 202" 202
+	jid=$(jget '["id"]')
+	wait_state "$jid" done && [ "$(jget '["verdict"]')" = failed ] || nok "DS 101 credentials $k: $(head -c 300 "$WORK/resp")"
+done
+req POST /v1/intake/ds/101/credential "" "$WORK/dgw.json" --interface 127.0.0.2
+[ "$CODE" = 429 ] && grep -qi '^Retry-After: [1-9]' "$WORK/hdrs" && grep -q "too many credentials for DS dossier 101" "$WORK/resp" \
+	&& ok "credential_per_number_hour 2: the third credentials DS 101 would take: 429 with Retry-After" || nok "per number 2: HTTP $CODE $(head -c 200 "$WORK/resp")"
+ctl '{"touch": {"number": 101, "label": "Type d'"'"'intégration", "value": "FranceConnect"}}'
+wait_for 30 text_has RG9zc2llci0101 "échouée" || nok "DS 101 back to FranceConnect: '$(text_of RG9zc2llci0101)'"
+req POST /v1/intake/ds/999/credential "" "$WORK/tok.json"; expect_code "limits 4/2: a fourth request from this address, another number: 404" 404
 req POST /v1/intake/ds/998/credential "" "$WORK/tok.json"
 [ "$CODE" = 429 ] && grep -qi '^Retry-After: [1-9]' "$WORK/hdrs" && ok "credential_per_address_hour 4: the fifth token from this address is 429" || nok "per address 4: HTTP $CODE"
 ctl "{\"touch\": {\"number\": 101, \"label\": \"Adresse de connexion\", \"value\": \"https://portal.test:$PORTAL_PORT/ok/auth/franceconnect\"}}"
