@@ -648,7 +648,8 @@ post_credential(struct http_ctx *x, struct http_req *rq, long long number)
 		    "request body: token (or, for a DGFiP API, client_id and "
 		    "client_secret): missing");
 	}
-	o = ds_credential_give(x->dm, number, &in, id, why, sizeof(why), &retry);
+	o = ds_credential_give(x->dm, number, &in, id, why, sizeof(why),
+	    &retry);
 	json_decref(body); /* known limit: jansson's copy is not wiped */
 	if (o == DS_CRED_LIMITED)
 		return http_respond_json(x, MHD_HTTP_TOO_MANY_REQUESTS,

@@ -43,8 +43,8 @@ struct ds_cred_in {
 	size_t token_len, client_id_len, client_secret_len;
 };
 enum ds_cred ds_credential_give(struct daemon *dm, long long number,
-    const struct ds_cred_in *in, char id[STORE_ID_LEN + 1], char *why,
-    size_t n, long long *retry_after);
+    const struct ds_cred_in *in, char id[STORE_ID_LEN + 1], char *why, size_t n,
+    long long *retry_after);
 
 /*
  * 1 (counted) when addr is over its hourly limit
