@@ -150,7 +150,7 @@ static const struct cfg_directive directives[] = {
 	D("intake.ds.credential_per_address_hour", CFG_INT, intake_ds_cred_per_addr, 1, 1000000, "20", 0,
 	  "API credentials given for DS dossiers (POST /v1/intake/ds/{number}/credential, the #jeton-ds form) per client address (IPv6: per /64) per hour, then 429"),
 	D("intake.ds.credential_per_number_hour", CFG_INT, intake_ds_cred_per_number, 1, 1000000, "6", 0,
-	  "API credentials given per DS dossier number per hour, then 429"),
+	  "API credentials a DS dossier would take per hour (requests refused before do not count), then 429"),
 	D("secrets.dir", CFG_PATH, secrets_dir, 0, 0, NULL, 1,
 	  "directory of the secrets filed per dossier: a dossier's token_file/client_secret_file X is read only at <dir>/<SIRET>/<dossier_id>/X; null: dossiers cannot name files"),
 	D("secrets.env_allow", CFG_ENVS, secrets_env_allow, 0, 0, NULL, 1,
