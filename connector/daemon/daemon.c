@@ -180,11 +180,18 @@ daemon_serve(const char *config, enum daemon_end *end, struct rc_err *err)
 	 * system time back cannot lengthen them. */
 	{
 		pthread_condattr_t ca;
+		int bad;
 
-		pthread_condattr_init(&ca);
-		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-		pthread_cond_init(&dm.cv, &ca);
+		if (pthread_condattr_init(&ca) != 0)
+			return RC_ERR(err, RC_ESYS,
+			    "cannot make the worker's condition variable");
+		bad = pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) != 0 ||
+		    pthread_cond_init(&dm.cv, &ca) != 0;
 		pthread_condattr_destroy(&ca);
+		if (bad)
+			return RC_ERR(err, RC_ESYS,
+			    "cannot make the worker's condition variable on "
+			    "the monotonic clock");
 	}
 	ratelimit_init(&dm.rate, 0);
 	answer_cache_init(&dm.answers);

@@ -76,6 +76,7 @@ struct daemon {
 	 * first came (CLOCK_MONOTONIC, ms; 0: none) and how many. */
 	long long kick_first_ms;
 	unsigned kick_n;
+	int wake_pending; /* worker_wake since the loop's last turn */
 	pthread_t worker;
 
 	/* Metrics (under mu): responses by class 1xx..5xx, jobs finished. */

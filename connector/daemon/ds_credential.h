@@ -52,7 +52,8 @@ enum ds_cred ds_credential_give(struct daemon *dm, long long number,
  * (credential_per_number_hour) is taken by ds_credential_give, only for
  * a credential the dossier would take: requests refused before (a bad
  * body, an unknown number, a dossier that takes none now) never use a
- * number's budget, so a stranger's junk cannot lock its owner out.
+ * number's budget.  Well-formed wrong credentials still do (each is
+ * taken and checked): the limit bounds a stranger, it cannot stop one.
  */
 int ds_credential_limited(const struct cfg *cfg, const char *addr,
     long long *retry_after);

@@ -37,6 +37,7 @@ void
 worker_wake(struct daemon *dm)
 {
 	pthread_mutex_lock(&dm->mu);
+	dm->wake_pending = 1;
 	pthread_cond_broadcast(&dm->cv);
 	pthread_mutex_unlock(&dm->mu);
 }
@@ -571,6 +572,7 @@ worker_main(void *arg)
 			pthread_mutex_unlock(&dm->mu);
 			break;
 		}
+		dm->wake_pending = 0; /* this turn looks at everything */
 		pthread_mutex_unlock(&dm->mu);
 		/* A conformance run first (conf_job.c): it was asked for. */
 		if (conf_job_run_one(dm))
@@ -593,12 +595,13 @@ worker_main(void *arg)
 			n = 0;
 		}
 		if (n == 0) {
-			/* Sleep until kicked (unless a kick came since the
-			 * claim), or a second. */
+			/* Sleep until woken (unless that came during this
+			 * turn), or a second. */
 			pthread_mutex_lock(&dm->mu);
 			clock_gettime(CLOCK_MONOTONIC, &ts);
 			ts.tv_sec += 1;
-			if (!dm->stopping && dm->kick_first_ms == 0)
+			if (!dm->stopping && dm->kick_first_ms == 0 &&
+			    !dm->wake_pending)
 				pthread_cond_timedwait(&dm->cv, &dm->mu, &ts);
 			pthread_mutex_unlock(&dm->mu);
 			continue;

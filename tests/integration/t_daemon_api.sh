@@ -168,7 +168,9 @@ done
 	&& ok "re-run after the refusal with the token still held" \
 	|| nok "re-run: attempts $(jget '["attempts"]') state $(jget '["state"]') $(jget '["error"]')"
 
-# Never stored, logged, answered or signed.
+# Never stored, logged, answered or signed (the log with the verifier's
+# lines: daemon.log_checks).
+grep -q "func=report_log .* check=api\.token\." "$WORK/daemon.log" && ok "daemon.log_checks: the API checks are in the log scanned below" || nok "no API check line in the log"
 leak=
 for f in "$WORK"/jobs.sqlite* "$WORK/daemon.log" "$WORK/daemon.out" "$WORK"/bodies/* "$L/entries.jsonl"; do
 	grep -qF "$TOK" "$f" && leak="$leak $f"

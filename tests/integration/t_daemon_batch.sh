@@ -39,7 +39,7 @@ cfg["daemon"] = {"listen": "127.0.0.1:%s" % port, "store": store,
 cfg["ledger"] = {"dir": ledger, "key_file": key}
 json.dump(cfg, open(out, "w"), indent=2)
 cfg["daemon"]["log_checks"] = False
-json.dump(cfg, open(out.replace("d.json", "d2.json"), "w"), indent=2)
+json.dump(cfg, open(__import__("os").path.join(__import__("os").path.dirname(out), "d2.json"), "w"), indent=2)
 PY
 # api_submission FILE DOSSIER_ID TOKEN SIRET: API Particulier, token inline
 api_submission() {

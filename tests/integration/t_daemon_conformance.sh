@@ -120,6 +120,7 @@ else
 	else
 		ok "the client secret is in the answer only (not in the log or the store)"
 	fi
+	grep -q "func=report_log .* check=fc\." "$WORK/daemon.log" && ok "daemon.log_checks: the checks are in the log scanned above" || nok "no check line in the daemon log"
 	APACHE_DIR=$WORK/apache
 	chmod 711 "$WORK"
 	if ! apache_start "$APACHE_DIR" "$AP" "$ISSUER/.well-known/openid-configuration" \

@@ -349,6 +349,7 @@ st = {c["id"]: c["status"] for s in j["report"]["integrations"] for c in s["chec
 assert st.get("api.token.live") == "pass", st
 PY
 state
+grep -q "func=report_log .* check=api\.token\." "$WORK/daemon.log" && ok "daemon.log_checks: the API checks are in the log scanned below" || nok "no API check line in the log"
 : >"$WORK/leaks"
 for f in "$WORK/daemon.log" "$WORK/daemon.out" "$WORK"/jobs.sqlite* "$WORK/state.json" "$WORK/ds.out" "$L"/*.jsonl "$L"/evidence/*; do
 	[ -f "$f" ] && { grep -q -F "$TOK" "$f" || grep -q -F "$STAGING" "$f" || grep -q -F "$DG_SECRET" "$f"; } && echo "$f" >>"$WORK/leaks"
@@ -392,8 +393,25 @@ done
 req POST /v1/intake/ds/101/credential "" "$WORK/dgw.json" --interface 127.0.0.2
 [ "$CODE" = 429 ] && grep -qi '^Retry-After: [1-9]' "$WORK/hdrs" && grep -q "too many credentials for DS dossier 101" "$WORK/resp" \
 	&& ok "credential_per_number_hour 2: the third credentials DS 101 would take: 429 with Retry-After" || nok "per number 2: HTTP $CODE $(head -c 200 "$WORK/resp")"
+# The same limit on the self-check page's form (its CSRF token is bound to
+# the client address: the page read from 127.0.0.2).
+curl -s --interface 127.0.0.2 "$BASE/" >"$WORK/page2.html"
+CSRF2=$(sed -n '/id="jeton-ds"/,$p' "$WORK/page2.html" | sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' | head -1)
+c=$(curl -s -o "$WORK/form.html" -D "$WORK/form.hdrs" -w '%{http_code}' --interface 127.0.0.2 --data-urlencode "ds_number=101" \
+	--data-urlencode "token=" --data-urlencode "client_id=$DG_ID" --data-urlencode "client_secret=wrong-secret-7c1a" \
+	--data-urlencode "csrf=$CSRF2" "$BASE/jeton-ds")
+[ "$c" = 429 ] && grep -q 'data-testid="rate-limited"' "$WORK/form.html" && grep -q "pour ce dossier" "$WORK/form.html" \
+	&& grep -qi '^Retry-After: [1-9]' "$WORK/form.hdrs" && ok "the form: the same per-number limit, 429 in French with Retry-After" || nok "form per number: $c $(grep -o 'data-testid="[a-z-]*"' "$WORK/form.html" | head -3)"
+# DS 101 back to FranceConnect: a new job (its newest), checked, failed.
+newest101() { # into $WORK/n101 (req not in a subshell: it numbers the answers)
+	req GET "/v1/dossiers?limit=100" "$T_INSTR"
+	python3 -c 'import json,sys; print([j["id"] for j in json.load(open(sys.argv[1]))["jobs"] if j["dossier_id"]=="DS-4242-101"][-1])' "$WORK/resp" >"$WORK/n101"
+}
+newest101
+J101DG=$(cat "$WORK/n101")
 ctl '{"touch": {"number": 101, "label": "Type d'"'"'intégration", "value": "FranceConnect"}}'
-wait_for 30 text_has RG9zc2llci0101 "échouée" || nok "DS 101 back to FranceConnect: '$(text_of RG9zc2llci0101)'"
+fc101() { newest101; j=$(cat "$WORK/n101"); [ "$j" != "$J101DG" ] && wait_state "$j" done && [ "$(jget '["verdict"]')" = failed ]; }
+wait_for 30 fc101 || nok "DS 101 back to FranceConnect: no new failed job ($(cat "$WORK/n101"))"
 req POST /v1/intake/ds/999/credential "" "$WORK/tok.json"; expect_code "limits 4/2: a fourth request from this address, another number: 404" 404
 req POST /v1/intake/ds/998/credential "" "$WORK/tok.json"
 [ "$CODE" = 429 ] && grep -qi '^Retry-After: [1-9]' "$WORK/hdrs" && ok "credential_per_address_hour 4: the fifth token from this address is 429" || nok "per address 4: HTTP $CODE"
