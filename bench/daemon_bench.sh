@@ -251,14 +251,15 @@ PY
 	phase k 0
 	echo "raccord serve, one keep-alive client: CPU/dossier $(python3 -c "print('%.1f' % ($C * 1000 / $N))") ms (worker $(python3 -c "print('%.1f' % ($W * 1000 / $N))") ms), kernel $(python3 -c "print('%.1f' % ($S * 1000 / $N))") ms, wall $(python3 -c "print('%.1f' % $T)") s, $RUNS"
 fi
-DONE=$(curl -s -H "Authorization: Bearer $TOK" "$BASE/v1/dossiers?verdict=verified&limit=500" |
-	python3 -c 'import json,sys; print(len(json.load(sys.stdin)["jobs"]))')
+# Verified jobs, from the log's one line per job (the listing pages by 500).
+DONE=$(grep -c " state=done verdict=verified" "$WORK/daemon.log")
 /usr/bin/time -f "%U %S %e" -o "$WORK/time.out" "$RACCORD" check --config "$WORK/cfg.json" --format json \
 	--batch "$WORK/batch.jsonl" >"$WORK/batch.out" 2>"$WORK/batch.err"
 B_OK=$(grep -c '"verdict":"verified"' "$WORK/batch.out")
 python3 - "$N" "$(cat "$WORK/time.out" | tail -1)" "$DONE" "$B_OK" "$C_SEQ" "$W_SEQ" "$T_SEQ" "$R_SEQ" \
-	"$S_SEQ" "$C_PAR" "$W_PAR" "$T_PAR" "$R_PAR" "$S_PAR" "${PAR:-8}" <<'PY'
+	"$S_SEQ" "$C_PAR" "$W_PAR" "$T_PAR" "$R_PAR" "$S_PAR" "${PAR:-8}" "${KA:-0}" <<'PY'
 import sys
+ka = sys.argv[16] == "1"
 n = int(sys.argv[1]); u, s, e = map(float, sys.argv[2].split())
 done, bok = sys.argv[3], sys.argv[4]
 b = (u + s) / n * 1000
@@ -268,6 +269,6 @@ for label, c, w, t, r, k in (("raccord serve, POSTs in a row", *sys.argv[5:10]),
     d, wk = float(c) / n * 1000, float(w) / n * 1000
     print("%-31s %6.1f ms (%5.1f ms) %6.1f s  %4.0f %% (%4.0f %%)  %4.1f ms  %s" % (label, d, wk, float(t), 100 * d / b, 100 * wk / b, float(k) / n * 1000, r))
 print("%-31s %6.1f ms            %6.1f s                    %4.1f ms" % ("raccord check --batch", b, e, s / n * 1000))
-print("verified: daemon %s of %d (+1 earlier job), CLI %s of %d" % (done, 2 * n, bok, n))
+print("verified: daemon %s of %d (+1 earlier job), CLI %s of %d" % (done, (3 if ka else 2) * n, bok, n))
 PY
 kill -TERM "$DPID"; wait "$DPID"; DPID=
