@@ -48,7 +48,7 @@ trap 'exit 1' INT TERM
 sim_start || exit 1
 write_config "$WORK/cfg.json" 30000
 free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+	python3 tests/integration/free_port.py
 }
 PORT=$(free_port)
 NPORT=$(free_port)

@@ -40,7 +40,7 @@ trap 'exit 1' INT TERM
 mkdir -p "$OUT"
 sim_start || exit 1
 write_config "$WORK/cfg.json" 60000
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+PORT=$(python3 tests/integration/free_port.py)
 BASE=http://127.0.0.1:$PORT
 TOK=bench-instructor-token-1d5c
 "$RACCORD" keygen bench.example/raccord/v1 --key "$WORK/k.pem" --vkey "$WORK/k.vkey" >/dev/null 2>&1 || exit 1

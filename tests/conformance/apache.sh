@@ -133,7 +133,4 @@ apache_stop() {
 }
 
 # free_port: a loopback TCP port nobody listens on right now.
-free_port() {
-	python3 -c 'import socket
-s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
+free_port() { python3 tests/integration/free_port.py; }

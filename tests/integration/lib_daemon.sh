@@ -21,9 +21,7 @@
 #
 # The EXIT trap kills a daemon left running, then runs lib.sh's cleanup.
 
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
+free_port() { python3 tests/integration/free_port.py; }
 PORT=${PORT:-$(free_port)}
 BASE=http://127.0.0.1:$PORT
 DPID=

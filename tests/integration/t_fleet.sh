@@ -52,11 +52,7 @@ sim_start || setup_error "raccord-sim did not start"
 # relying parties' redirect URIs: pick free loopback ports first (Apache
 # https and http, the hand-written RP).
 # shellcheck disable=SC2046 # three numbers, split on purpose
-set -- $(python3 -c '
-import socket
-s = [socket.socket() for _ in range(3)]
-for x in s: x.bind(("127.0.0.1", 0))
-print(*[x.getsockname()[1] for x in s])')
+set -- $(python3 tests/integration/free_port.py 3)
 HP=$1 HTTPP=$2 HANDP=$3
 PORTS="--https-port $HP --http-port $HTTPP --hand-port $HANDP"
 python3 "$FLEET/fleet.py" clients $PORTS >"$WORK/clients.json" ||

@@ -10,9 +10,7 @@ L=$WORK/L
 mk_ledger "$L"
 T_INSTR=it-metrics-instructor-41c2
 T_SELF=it-metrics-selfcheck-9a07
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
+free_port() { python3 tests/integration/free_port.py; }
 PORT=$(free_port)
 MPORT=$(free_port)
 BASE=http://127.0.0.1:$PORT

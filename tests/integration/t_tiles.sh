@@ -18,7 +18,7 @@ T_INSTR=it-tiles-instructor-8d01
 T_PAY=it-tiles-payment-2b7c
 T_SELF=it-tiles-selfcheck-5e3a
 T_ADMIN=it-tiles-admin-0f9e
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+PORT=$(python3 tests/integration/free_port.py)
 BASE=http://127.0.0.1:$PORT
 PREFIX=$BASE/v1/ledger
 python3 - "$WORK/d.json" "$PORT" "$WORK/jobs.sqlite" "$L" "$WORK/k.pem" \
